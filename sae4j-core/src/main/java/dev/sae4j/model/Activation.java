@@ -1,0 +1,60 @@
+package dev.sae4j.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** MLP activation functions by their HuggingFace {@code ACT2FN} names. */
+public enum Activation {
+  /** {@code gelu_new}: tanh approximation composed from elementary ops exactly as HF writes it. */
+  GELU_NEW,
+  /** {@code gelu_pytorch_tanh}: the same formula (torch fuses it; equal up to the last ulp). */
+  GELU_PYTORCH_TANH,
+  /** {@code gelu}: exact erf GELU. */
+  GELU,
+  /** {@code silu} / {@code swish}: x * sigmoid(x). */
+  SILU,
+  /** {@code relu}. */
+  RELU;
+
+  private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+
+  /** Maps a HF activation name; unknown names fail naming the supported ones. */
+  public static Activation fromHf(String name) {
+    switch (name) {
+      case "gelu_new":
+      case "gelu_fast": // HF's gelu_fast is the same tanh formula written differently
+        return GELU_NEW;
+      case "gelu_pytorch_tanh":
+        return GELU_PYTORCH_TANH;
+      case "gelu":
+        return GELU;
+      case "silu":
+      case "swish":
+        return SILU;
+      case "relu":
+        return RELU;
+      default:
+        throw new IllegalArgumentException(
+            "unsupported activation '" + name
+                + "' (supported: gelu_new, gelu_fast, gelu_pytorch_tanh, gelu, silu, swish, relu)");
+    }
+  }
+
+  /** Applies the activation; the result belongs to {@code x}'s manager. */
+  public NDArray apply(NDArray x) {
+    switch (this) {
+      case GELU_NEW:
+      case GELU_PYTORCH_TANH:
+        // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))
+        NDArray inner = x.pow(3f).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
+        return x.mul(0.5f).mul(inner.tanh().add(1f));
+      case GELU:
+        return ai.djl.nn.Activation.gelu(x);
+      case SILU:
+        return x.mul(ai.djl.nn.Activation.sigmoid(x));
+      case RELU:
+        return ai.djl.nn.Activation.relu(x);
+      default:
+        throw new AssertionError(this);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package dev.sae4j.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import java.io.IOException;
+
+/**
+ * GPT-2 ({@code model_type: gpt2}, {@code GPT2LMHeadModel}): learned positions, pre-LayerNorm
+ * sequential blocks, {@code gelu_new} MLP, tied LM head. Conv1D weights are stored {@code [in,
+ * out]}; they are viewed as Linear {@code [out, in]} (a transposed view, no copy).
+ */
+final class Gpt2 extends TransformerModel {
+  private final int h;
+  private final int inner;
+  private NDArray wte; // [V, H]
+  private NDArray wpe; // [P, H]
+  private NDArray lnFinalW;
+  private NDArray lnFinalB;
+  private NDArray lmHead; // [V, H], tied to wte unless lm_head.weight is stored
+  private Layer[] layers;
+
+  private record Layer(NDArray ln1W, NDArray ln1B, NDArray qkvW, NDArray qkvB, NDArray projW,
+      NDArray projB, NDArray ln2W, NDArray ln2B, NDArray fcW, NDArray fcB, NDArray fcProjW,
+      NDArray fcProjB) {}
+
+  Gpt2(ModelConfig config, Device device) {
+    super(config, device, true);
+    this.h = config.hiddenSize();
+    this.inner = config.intermediateSize();
+  }
+
+  /** Maps GPT2Config keys (and their class defaults) onto a {@link ModelConfig}. */
+  static ModelConfig config(ConfigJson c) {
+    int hidden = c.optInt("n_embd", 768);
+    int heads = c.optInt("n_head", 12);
+    if (hidden % heads != 0) {
+      throw c.error("n_embd", hidden + " is not divisible by n_head " + heads);
+    }
+    if (c.optBool("scale_attn_by_inverse_layer_idx", false)) {
+      throw c.error("scale_attn_by_inverse_layer_idx", "true is not supported");
+    }
+    if (!c.optBool("scale_attn_weights", true)) {
+      throw c.error("scale_attn_weights", "false is not supported");
+    }
+    return new ModelConfig("gpt2", c.optInt("vocab_size", 50257), hidden,
+        c.optInt("n_layer", 12), heads, heads, hidden / heads,
+        c.optInt("n_inner", 4 * hidden), c.optInt("n_positions", 1024),
+        c.optDouble("layer_norm_epsilon", 1e-5),
+        Activation.fromHf(c.optString("activation_function", "gelu_new")), 0, 0, null,
+        c.optBool("tie_word_embeddings", true), false, 0, c.optInteger("bos_token_id"),
+        c.optInteger("eos_token_id"), c.optInteger("pad_token_id"));
+  }
+
+  @Override
+  protected void loadWeights(WeightLoader w) throws IOException {
+    wte = w.take("wte.weight", config.vocabSize(), h);
+    wpe = w.take("wpe.weight", config.maxPositions(), h);
+    layers = new Layer[config.numLayers()];
+    for (int l = 0; l < layers.length; l++) {
+      String p = "h." + l + ".";
+      layers[l] = new Layer(
+          w.take(p + "ln_1.weight", h), w.take(p + "ln_1.bias", h),
+          w.take(p + "attn.c_attn.weight", h, 3L * h).transpose(), w.take(p + "attn.c_attn.bias", 3L * h),
+          w.take(p + "attn.c_proj.weight", h, h).transpose(), w.take(p + "attn.c_proj.bias", h),
+          w.take(p + "ln_2.weight", h), w.take(p + "ln_2.bias", h),
+          w.take(p + "mlp.c_fc.weight", h, inner).transpose(), w.take(p + "mlp.c_fc.bias", inner),
+          w.take(p + "mlp.c_proj.weight", inner, h).transpose(), w.take(p + "mlp.c_proj.bias", h));
+    }
+    lnFinalW = w.take("ln_f.weight", h);
+    lnFinalB = w.take("ln_f.bias", h);
+    lmHead = w.takeOptional("lm_head.weight", config.vocabSize(), h);
+    if (lmHead == null) {
+      if (!config.tieWordEmbeddings()) {
+        throw new IllegalArgumentException(
+            "lm_head.weight is missing and tie_word_embeddings is false");
+      }
+      lmHead = wte;
+    }
+  }
+
+  @Override
+  protected NDArray embed(NDArray ids, Pass pass) {
+    NDArray positions = pass.positions();
+    for (int p : pass.batch.positionIds()) {
+      if (p >= config.maxPositions()) {
+        throw new IllegalArgumentException("position id " + p + " is beyond n_positions "
+            + config.maxPositions() + " of this GPT-2 model (learned positions)");
+      }
+    }
+    NDArray tok = pass.hook(HookPoints.EMBED, -1, lookup(ids, wte)); // [B, T, H]
+    NDArray pos = pass.hook(HookPoints.POS_EMBED, -1, lookup(positions, wpe)); // [B, T, H]
+    return tok.add(pos);
+  }
+
+  @Override
+  protected NDArray block(int layer, NDArray x, Pass pass) {
+    Layer p = layers[layer];
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    int nH = config.numHeads();
+    int dH = config.headDim();
+    NDArray a = layerNorm(x, p.ln1W, p.ln1B);
+    NDList qkv = linear(a, p.qkvW, p.qkvB).split(3, 2); // 3 x [B, T, H]
+    NDArray q = qkv.get(0).reshape(b, t, nH, dH);
+    NDArray k = qkv.get(1).reshape(b, t, nH, dH);
+    NDArray v = qkv.get(2).reshape(b, t, nH, dH);
+    NDArray z = attention(layer, q, k, v, pass, true); // [B, T, H]
+    NDArray attnOut = pass.hook(HookPoints.attnOut(layer), layer, linear(z, p.projW, p.projB));
+    NDArray mid = pass.hook(HookPoints.residMid(layer), layer, attnOut.add(x));
+    NDArray m = layerNorm(mid, p.ln2W, p.ln2B);
+    NDArray mlp = linear(config.activation().apply(linear(m, p.fcW, p.fcB)), p.fcProjW, p.fcProjB);
+    mlp = pass.hook(HookPoints.mlpOut(layer), layer, mlp);
+    return mid.add(mlp);
+  }
+
+  @Override
+  protected NDArray finalNorm(NDArray x) {
+    return layerNorm(x, lnFinalW, lnFinalB);
+  }
+
+  @Override
+  protected NDArray unembed(NDArray x) {
+    return linear(x, lmHead, null);
+  }
+}

@@ -1,0 +1,85 @@
+package dev.sae4j.model;
+
+import ai.djl.Device;
+import dev.sae4j.io.SafetensorsCheckpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Loads HF model directories: the {@code model_type -> factory} map. */
+public final class Models {
+  /** How one architecture reads its config and builds an empty model. */
+  private record Architecture(String modulePrefix, ConfigParser parser, Factory factory) {}
+
+  @FunctionalInterface
+  private interface ConfigParser {
+    ModelConfig parse(ConfigJson c);
+  }
+
+  @FunctionalInterface
+  private interface Factory {
+    TransformerModel create(ModelConfig config, Device device);
+  }
+
+  private static final Map<String, Architecture> ARCHITECTURES = new LinkedHashMap<>();
+
+  static {
+    ARCHITECTURES.put("gpt2", new Architecture("transformer.", Gpt2::config, Gpt2::new));
+    ARCHITECTURES.put("gpt_neox", new Architecture("gpt_neox.", GptNeox::config, GptNeox::new));
+    ARCHITECTURES.put("gemma", new Architecture("model.", Gemma::config, Gemma::new));
+    ARCHITECTURES.put("phi", new Architecture("model.", Phi::config, Phi::new));
+    ARCHITECTURES.put("llama",
+        new Architecture("model.", c -> Llama.config(c, "llama"), Llama::new));
+    ARCHITECTURES.put("mistral",
+        new Architecture("model.", c -> Llama.config(c, "mistral"), Llama::new));
+  }
+
+  private Models() {}
+
+  /** The supported {@code model_type} values. */
+  public static List<String> supportedTypes() {
+    return List.copyOf(ARCHITECTURES.keySet());
+  }
+
+  /** Reads {@code dir/config.json} into a {@link ModelConfig} without loading weights. */
+  public static ModelConfig readConfig(Path dir) throws IOException {
+    ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
+    return architecture(json).parser.parse(json);
+  }
+
+  /** Loads a HF model directory onto the CPU. */
+  public static TransformerModel load(Path dir) throws IOException {
+    return load(dir, Device.cpu());
+  }
+
+  /** Loads a HF model directory ({@code config.json} + safetensors weights) onto {@code device}. */
+  public static TransformerModel load(Path dir, Device device) throws IOException {
+    ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
+    Architecture arch = architecture(json);
+    ModelConfig config = arch.parser.parse(json);
+    TransformerModel model = arch.factory.create(config, device);
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
+      model.load(dir, checkpoint, arch.modulePrefix);
+      return model;
+    } catch (IOException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  private static Architecture architecture(ConfigJson json) {
+    String type = json.optString("model_type", null);
+    if (type == null) {
+      throw json.error("model_type", "missing (supported: " + String.join(", ",
+          ARCHITECTURES.keySet()) + ")");
+    }
+    Architecture arch = ARCHITECTURES.get(type);
+    if (arch == null) {
+      throw new IllegalArgumentException(json.path() + ": unsupported model_type " + type
+          + " (supported: " + String.join(", ", ARCHITECTURES.keySet()) + ")");
+    }
+    return arch;
+  }
+}

@@ -1,0 +1,119 @@
+package dev.sae4j.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+
+/**
+ * Phi-1 / 1.5 / 2 ({@code model_type: phi}): one LayerNorm per block feeding attention and MLP in
+ * parallel, partial rotary embeddings, biases everywhere including the LM head.
+ */
+final class Phi extends TransformerModel {
+  private final int h;
+  private final int inner;
+  private final int qDim;
+  private final int kvDim;
+  private NDArray embed; // [V, H]
+  private NDArray lnFinalW;
+  private NDArray lnFinalB;
+  private NDArray headW; // [V, H]
+  private NDArray headB; // [V]
+  private Layer[] layers;
+
+  private record Layer(NDArray lnW, NDArray lnB, NDArray qW, NDArray qB, NDArray kW, NDArray kB,
+      NDArray vW, NDArray vB, NDArray denseW, NDArray denseB, NDArray fc1W, NDArray fc1B,
+      NDArray fc2W, NDArray fc2B) {}
+
+  Phi(ModelConfig config, Device device) {
+    super(config, device, false);
+    this.h = config.hiddenSize();
+    this.inner = config.intermediateSize();
+    this.qDim = config.numHeads() * config.headDim();
+    this.kvDim = config.numKvHeads() * config.headDim();
+  }
+
+  /** Maps PhiConfig keys (and class defaults) onto a {@link ModelConfig}. */
+  static ModelConfig config(ConfigJson c) {
+    int hidden = c.requireInt("hidden_size");
+    int heads = c.requireInt("num_attention_heads");
+    if (hidden % heads != 0) {
+      throw c.error("hidden_size", hidden + " is not divisible by num_attention_heads " + heads);
+    }
+    int headDim = hidden / heads;
+    if (c.optBool("qk_layernorm", false)) {
+      throw c.error("qk_layernorm", "true is not supported");
+    }
+    if (c.has("rope_scaling")) {
+      throw c.error("rope_scaling", "is not supported for phi (expected null)");
+    }
+    return new ModelConfig("phi", c.optInt("vocab_size", 51200), hidden,
+        c.requireInt("num_hidden_layers"), heads, c.optInt("num_key_value_heads", heads), headDim,
+        c.requireInt("intermediate_size"), c.optInt("max_position_embeddings", 2048),
+        c.optDouble("layer_norm_eps", 1e-5),
+        Activation.fromHf(c.optString("hidden_act", "gelu_new")),
+        (int) (headDim * c.optDouble("partial_rotary_factor", 0.5)),
+        c.optDouble("rope_theta", 10000), null, c.optBool("tie_word_embeddings", false), true, 0,
+        c.optInteger("bos_token_id"), c.optInteger("eos_token_id"),
+        c.optInteger("pad_token_id"));
+  }
+
+  @Override
+  protected void loadWeights(WeightLoader w) throws IOException {
+    embed = w.take("embed_tokens.weight", config.vocabSize(), h);
+    layers = new Layer[config.numLayers()];
+    for (int l = 0; l < layers.length; l++) {
+      String p = "layers." + l + ".";
+      layers[l] = new Layer(
+          w.take(p + "input_layernorm.weight", h), w.take(p + "input_layernorm.bias", h),
+          w.take(p + "self_attn.q_proj.weight", qDim, h), w.take(p + "self_attn.q_proj.bias", qDim),
+          w.take(p + "self_attn.k_proj.weight", kvDim, h), w.take(p + "self_attn.k_proj.bias", kvDim),
+          w.take(p + "self_attn.v_proj.weight", kvDim, h), w.take(p + "self_attn.v_proj.bias", kvDim),
+          w.take(p + "self_attn.dense.weight", h, qDim), w.take(p + "self_attn.dense.bias", h),
+          w.take(p + "mlp.fc1.weight", inner, h), w.take(p + "mlp.fc1.bias", inner),
+          w.take(p + "mlp.fc2.weight", h, inner), w.take(p + "mlp.fc2.bias", h));
+    }
+    lnFinalW = w.take("final_layernorm.weight", h);
+    lnFinalB = w.take("final_layernorm.bias", h);
+    headW = w.takeOptional("lm_head.weight", config.vocabSize(), h);
+    if (headW == null) {
+      if (!config.tieWordEmbeddings()) {
+        throw new IllegalArgumentException(
+            "lm_head.weight is missing and tie_word_embeddings is false");
+      }
+      headW = embed;
+    }
+    headB = w.takeOptional("lm_head.bias", config.vocabSize());
+  }
+
+  @Override
+  protected NDArray embed(NDArray ids, Pass pass) {
+    return pass.hook(HookPoints.EMBED, -1, lookup(ids, embed)); // [B, T, H]
+  }
+
+  @Override
+  protected NDArray block(int layer, NDArray x, Pass pass) {
+    Layer p = layers[layer];
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    int dH = config.headDim();
+    NDArray a = layerNorm(x, p.lnW, p.lnB); // shared by attention and MLP
+    NDArray q = linear(a, p.qW, p.qB).reshape(b, t, config.numHeads(), dH);
+    NDArray k = linear(a, p.kW, p.kB).reshape(b, t, config.numKvHeads(), dH);
+    NDArray v = linear(a, p.vW, p.vB).reshape(b, t, config.numKvHeads(), dH);
+    NDArray z = attention(layer, q, k, v, pass, true); // [B, T, nH * dH]
+    NDArray attnOut = pass.hook(HookPoints.attnOut(layer), layer, linear(z, p.denseW, p.denseB));
+    NDArray mlp = linear(config.activation().apply(linear(a, p.fc1W, p.fc1B)), p.fc2W, p.fc2B);
+    mlp = pass.hook(HookPoints.mlpOut(layer), layer, mlp);
+    return attnOut.add(mlp).add(x); // HF: attn_outputs + feed_forward_hidden_states + residual
+  }
+
+  @Override
+  protected NDArray finalNorm(NDArray x) {
+    return layerNorm(x, lnFinalW, lnFinalB);
+  }
+
+  @Override
+  protected NDArray unembed(NDArray x) {
+    return linear(x, headW, headB);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.sae4j.model;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A HF fast tokenizer read from the checkpoint's own {@code tokenizer.json} (Rust
+ * {@code tokenizers} via DJL, identical to {@code transformers}' fast tokenizers), with an
+ * explicit BOS policy.
+ */
+public final class Tokenizer implements AutoCloseable {
+  /** Whether to start each text with the BOS token. */
+  public enum BosPolicy {
+    /** Always prepend the model's BOS id (SAELens / TransformerLens default). */
+    PREPEND,
+    /** Never add BOS or other special tokens. */
+    NONE,
+    /** Whatever the tokenizer's own post-processor adds (HF {@code add_special_tokens=True}). */
+    TOKENIZER;
+
+    /** Parses {@code prepend | none | tokenizer} (case-insensitive). */
+    public static BosPolicy parse(String s) {
+      try {
+        return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "unknown BOS policy '" + s + "' (expected prepend, none or tokenizer)");
+      }
+    }
+  }
+
+  private final HuggingFaceTokenizer tokenizer;
+  private final Integer bosTokenId;
+  private final Path file;
+
+  private Tokenizer(HuggingFaceTokenizer tokenizer, Integer bosTokenId, Path file) {
+    this.tokenizer = tokenizer;
+    this.bosTokenId = bosTokenId;
+    this.file = file;
+  }
+
+  /** Loads {@code dir/tokenizer.json}; BOS comes from the model config's {@code bos_token_id}. */
+  public static Tokenizer load(Path dir, ModelConfig config) throws IOException {
+    Path file = dir.resolve("tokenizer.json");
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(file + ": not found (sae4j reads the checkpoint's tokenizer.json)");
+    }
+    try {
+      HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(file,
+          Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false",
+              "maxLength", "-1"));
+      return new Tokenizer(tok, config.bosTokenId(), file);
+    } catch (RuntimeException e) {
+      throw new IOException(file + ": cannot be read as a HF tokenizer.json: " + e.getMessage(), e);
+    }
+  }
+
+  /** The BOS token id from config.json, or null if the model has none. */
+  public Integer bosTokenId() {
+    return bosTokenId;
+  }
+
+  /** Token ids of {@code text} under the given BOS policy. */
+  public int[] encode(String text, BosPolicy policy) {
+    long[] ids = tokenizer.encode(text, policy == BosPolicy.TOKENIZER, false).getIds();
+    boolean prepend = policy == BosPolicy.PREPEND;
+    if (prepend && bosTokenId == null) {
+      throw new IllegalStateException(
+          "BOS policy 'prepend' but config.json has no bos_token_id; use policy 'none'");
+    }
+    int offset = prepend ? 1 : 0;
+    int[] out = new int[ids.length + offset];
+    if (prepend) {
+      out[0] = bosTokenId;
+    }
+    for (int i = 0; i < ids.length; i++) {
+      out[i + offset] = Math.toIntExact(ids[i]);
+    }
+    return out;
+  }
+
+  /** The string pieces of each token (for dashboards). */
+  public String[] tokens(String text) {
+    return tokenizer.encode(text, false, false).getTokens();
+  }
+
+  /** Decodes ids to text; special tokens are dropped when {@code skipSpecial}. */
+  public String decode(int[] ids, boolean skipSpecial) {
+    long[] l = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      l[i] = ids[i];
+    }
+    return tokenizer.decode(l, skipSpecial);
+  }
+
+  /** The tokenizer.json this came from. */
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}

@@ -1,0 +1,391 @@
+package dev.sae4j.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import dev.sae4j.io.SafetensorsCheckpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A decoder-only HF transformer with TransformerLens hook points. Subclasses (one per
+ * architecture) load weights by explicit HF names and write the embedding, one block, the final
+ * norm and the unembedding as straight-line NDArray code; this class owns the shared loop, masks,
+ * RoPE, attention and the KV cache.
+ *
+ * <p>Memory: all weights live in one manager that is capped after loading; every forward call
+ * runs in a scratch sub-manager (and one per block), closed before the call returns; results are
+ * attached to the manager the caller passes in.
+ */
+public abstract class TransformerModel implements AutoCloseable {
+  /** Masked attention scores take float32's most negative value, as HF does (not -inf). */
+  private static final float MASKED = -Float.MAX_VALUE;
+
+  protected final ModelConfig config;
+  protected final Device device;
+  private final NDManager root;
+  /** Weights and constant tables; capped once loading finishes. */
+  protected final NDManager weights;
+  private final List<String> hookPoints;
+  private final Set<String> hookPointSet;
+  private NDArray invFreq; // [rotaryDims / 2]
+  private long parameterCount;
+  private Path source;
+
+  protected TransformerModel(ModelConfig config, Device device, boolean learnedPositions) {
+    this.config = config;
+    this.device = device;
+    this.root = NDManager.newBaseManager(device);
+    this.weights = root.newSubManager();
+    this.hookPoints = List.copyOf(HookPoints.all(config, learnedPositions));
+    this.hookPointSet = new HashSet<>(hookPoints);
+  }
+
+  /** Loads every weight through {@code w} (subclasses call {@link WeightLoader#take}). */
+  protected abstract void loadWeights(WeightLoader w) throws IOException;
+
+  /** Token (and position) embedding: {@code [B, T]} ids to the block-0 input {@code [B, T, H]}. */
+  protected abstract NDArray embed(NDArray ids, Pass pass);
+
+  /** One decoder block, {@code [B, T, H] -> [B, T, H]}, firing its inner hooks via the pass. */
+  protected abstract NDArray block(int layer, NDArray h, Pass pass);
+
+  /** The final norm. */
+  protected abstract NDArray finalNorm(NDArray h);
+
+  /** The LM head: {@code [B, T, H] -> [B, T, V]}. */
+  protected abstract NDArray unembed(NDArray h);
+
+  /** Reads the checkpoint, consuming every tensor, and caps the weights manager. */
+  final void load(Path dir, SafetensorsCheckpoint checkpoint, String prefix) throws IOException {
+    this.source = dir;
+    WeightLoader loader =
+        new WeightLoader(checkpoint, dir, config.modelType(), prefix, weights, device);
+    loadWeights(loader);
+    loader.finish();
+    parameterCount = loader.parameterCount();
+    if (config.rotaryDims() > 0) {
+      invFreq = ropeInverseFrequencies();
+    }
+    weights.cap();
+  }
+
+  /** The configuration read from config.json. */
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** The directory the weights came from. */
+  public Path source() {
+    return source;
+  }
+
+  /** The device the weights live on. */
+  public Device device() {
+    return device;
+  }
+
+  /** Number of parameters in the checkpoint (tied matrices counted once). */
+  public long parameterCount() {
+    return parameterCount;
+  }
+
+  /** Hook point names in firing order. */
+  public List<String> hookPoints() {
+    return hookPoints;
+  }
+
+  /** A KV cache for incremental decoding with this model; the caller closes it. */
+  public KvCache newKvCache() {
+    return new KvCache(root, config.numLayers());
+  }
+
+  /** Full forward pass; returns logits {@code [B, T, V]} attached to {@code out}. */
+  public NDArray forward(TokenBatch batch, Hooks hooks, NDManager out) {
+    return run(batch, hooks, null, out, true);
+  }
+
+  /**
+   * Forward pass over new tokens with a KV cache of earlier ones: {@code batch} holds only the new
+   * tokens (their mask and positions); the cache supplies earlier keys, values and mask.
+   */
+  public NDArray forward(TokenBatch batch, Hooks hooks, KvCache cache, NDManager out) {
+    return run(batch, hooks, cache, out, true);
+  }
+
+  /**
+   * Runs the model only as far as the deepest hook needs (no later blocks, no LM head) and returns
+   * the activations at {@code names}, copied into {@code out}. This is what activation capture
+   * uses.
+   */
+  public ActivationCache runWithCache(TokenBatch batch, Collection<String> names, NDManager out) {
+    ActivationCache cache = new ActivationCache(out);
+    run(batch, Hooks.none().cacheInto(cache, names), null, out, false);
+    return cache;
+  }
+
+  /** Runs hooks only as far as the deepest hook point in {@code hooks}; computes no logits. */
+  public void runHooks(TokenBatch batch, Hooks hooks) {
+    run(batch, hooks, null, null, false);
+  }
+
+  private NDArray run(TokenBatch batch, Hooks hooks, KvCache cache, NDManager out,
+      boolean logits) {
+    checkInputs(batch, hooks);
+    int numLayers = config.numLayers();
+    int lastLayer = logits ? numLayers : hooks.deepestLayer(numLayers);
+    try (NDManager step = root.newSubManager()) {
+      Pass pass = new Pass(batch, hooks, cache, step);
+      NDArray ids = step.create(toLongs(batch.tokenIds()), new Shape(batch.batchSize(),
+          batch.length()));
+      NDArray h = embed(ids, pass); // [B, T, H]
+      for (int layer = 0; layer < Math.min(lastLayer + 1, numLayers); layer++) {
+        try (NDManager scope = step.newSubManager()) {
+          scope.tempAttachAll(h);
+          h = pass.hook(HookPoints.residPre(layer), layer, h);
+          NDArray next = block(layer, h, pass);
+          next = pass.hook(HookPoints.residPost(layer), layer, next);
+          next.attach(step);
+          h = next;
+        }
+      }
+      NDArray result = null;
+      if (lastLayer >= numLayers) {
+        h = pass.hook(HookPoints.LN_FINAL, numLayers, finalNorm(h));
+        if (logits) {
+          result = unembed(h); // [B, T, V]
+          result.attach(out);
+        }
+      }
+      if (cache != null) {
+        cache.commit(batch);
+      }
+      return result;
+    }
+  }
+
+  private void checkInputs(TokenBatch batch, Hooks hooks) {
+    for (String name : hooks.names()) {
+      if (!hookPointSet.contains(name)) {
+        throw new IllegalArgumentException("unknown hook point '" + name + "' for "
+            + config.modelType() + " (available: " + hookPoints + ")");
+      }
+    }
+    int[] ids = batch.tokenIds();
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] >= config.vocabSize()) {
+        throw new IllegalArgumentException("token id " + ids[i] + " at row " + i / batch.length()
+            + ", column " + i % batch.length() + " is outside the vocabulary (size "
+            + config.vocabSize() + ")");
+      }
+    }
+  }
+
+  private static long[] toLongs(int[] a) {
+    long[] out = new long[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i];
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Shared building blocks for the architectures.
+
+  /** Embedding lookup; the result belongs to {@code ids}' manager. */
+  protected static NDArray lookup(NDArray ids, NDArray table) {
+    return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  /** {@code x W^T + b} with a HF Linear weight {@code [out, in]}; bias may be null. */
+  protected static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return bias == null
+        ? Linear.linear(x, weight).singletonOrThrow()
+        : Linear.linear(x, weight, bias).singletonOrThrow();
+  }
+
+  /** torch {@code layer_norm} over the last dimension. */
+  protected NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+    return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), weight, bias,
+        (float) config.normEps()).singletonOrThrow();
+  }
+
+  /** RMSNorm: {@code x * rsqrt(mean(x^2) + eps) * scale} (Gemma passes 1 + w as the scale). */
+  protected NDArray rmsNorm(NDArray x, NDArray scale) {
+    NDArray variance = x.pow(2f).mean(new int[] {-1}, true);
+    return x.mul(variance.add((float) config.normEps()).sqrt().pow(-1f)).mul(scale);
+  }
+
+  /**
+   * Causal self-attention core shared by all architectures.
+   *
+   * @param q queries {@code [B, T, nH, dH]} before RoPE
+   * @param k keys {@code [B, T, nKV, dH]} before RoPE
+   * @param v values {@code [B, T, nKV, dH]}
+   * @param divideBySqrt GPT-2 and Phi divide scores by sqrt(dH); the others multiply by dH^-0.5
+   * @return the per-head weighted values, merged: {@code [B, T, nH * dH]}
+   */
+  protected NDArray attention(int layer, NDArray q, NDArray k, NDArray v, Pass pass,
+      boolean divideBySqrt) {
+    int b = pass.batch.batchSize();
+    int t = pass.batch.length();
+    int nH = config.numHeads();
+    int nKv = config.numKvHeads();
+    int dH = config.headDim();
+    if (config.rotaryDims() > 0) {
+      q = pass.rotary(q);
+      k = pass.rotary(k);
+    }
+    q = q.transpose(0, 2, 1, 3); // [B, nH, T, dH]
+    k = k.transpose(0, 2, 1, 3); // [B, nKV, T, dH]
+    v = v.transpose(0, 2, 1, 3); // [B, nKV, T, dH]
+    if (pass.cache != null) {
+      NDArray[] full = pass.cache.append(layer, k, v);
+      k = full[0]; // [B, nKV, Tk, dH]
+      v = full[1];
+    }
+    long tk = k.getShape().get(2);
+    if (nKv != nH) {
+      // repeat_kv: each KV head serves nH / nKV consecutive query heads.
+      int g = nH / nKv;
+      k = k.expandDims(2).broadcast(b, nKv, g, tk, dH).reshape(b, nH, tk, dH);
+      v = v.expandDims(2).broadcast(b, nKv, g, tk, dH).reshape(b, nH, tk, dH);
+    }
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // [B, nH, T, Tk]
+    scores = divideBySqrt
+        ? scores.div((float) Math.sqrt(dH))
+        : scores.mul((float) Math.pow(dH, -0.5));
+    scores = scores.add(pass.mask()); // + [B, 1, T, Tk]
+    NDArray probs = scores.softmax(-1);
+    NDArray z = probs.matMul(v); // [B, nH, T, dH]
+    return z.transpose(0, 2, 1, 3).reshape(b, t, (long) nH * dH); // [B, T, nH * dH]
+  }
+
+  /** HF default RoPE inverse frequencies (+ llama3 scaling), computed in float32 as HF does. */
+  private NDArray ropeInverseFrequencies() {
+    int dim = config.rotaryDims();
+    try (NDManager tmp = root.newSubManager()) {
+      NDArray exponents = tmp.arange(0, dim, 2, DataType.INT64).toType(DataType.FLOAT32, false)
+          .div((float) dim);
+      NDArray base = tmp.create((float) config.ropeTheta());
+      float[] inv = base.pow(exponents).pow(-1f).toFloatArray();
+      ModelConfig.RopeScaling s = config.ropeScaling();
+      if (s != null) {
+        double lowWavelen = s.originalMaxPositions() / s.lowFreqFactor();
+        double highWavelen = s.originalMaxPositions() / s.highFreqFactor();
+        for (int i = 0; i < inv.length; i++) {
+          double wavelen = 2 * Math.PI / inv[i];
+          if (wavelen > lowWavelen) {
+            inv[i] = (float) (inv[i] / s.factor());
+          } else if (wavelen >= highWavelen) {
+            double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor())
+                / (s.highFreqFactor() - s.lowFreqFactor());
+            inv[i] = (float) ((1 - smooth) * inv[i] / s.factor() + smooth * inv[i]);
+          }
+        }
+      }
+      NDArray result = weights.create(inv);
+      return result;
+    }
+  }
+
+  @Override
+  public void close() {
+    root.close();
+  }
+
+  /**
+   * State of one forward call: the batch, hooks, optional KV cache and lazily built tables (mask,
+   * RoPE cos/sin) in the call's scratch manager.
+   */
+  protected final class Pass {
+    final TokenBatch batch;
+    final Hooks hooks;
+    final KvCache cache;
+    final NDManager step;
+    final int pastLength;
+    private NDArray mask; // [B, 1, T, Tk] additive
+    private NDArray cos; // [B, T, 1, rotaryDims]
+    private NDArray sin;
+
+    Pass(TokenBatch batch, Hooks hooks, KvCache cache, NDManager step) {
+      this.batch = batch;
+      this.hooks = hooks;
+      this.cache = cache;
+      this.step = step;
+      this.pastLength = cache == null ? 0 : cache.length();
+    }
+
+    /** Fires the hooks registered at {@code name}; returns the activation to continue with. */
+    public NDArray hook(String name, int layer, NDArray activation) {
+      return hooks.run(activation, new Hook.HookContext(name, layer, batch, pastLength));
+    }
+
+    /** Position ids {@code [B, T]} as an INT64 array in the scratch manager. */
+    public NDArray positions() {
+      return step.create(toLongs(batch.positionIds()),
+          new Shape(batch.batchSize(), batch.length()));
+    }
+
+    /** Additive causal + padding (+ sliding window) mask {@code [B, 1, T, Tk]}. */
+    NDArray mask() {
+      if (mask == null) {
+        int b = batch.batchSize();
+        int t = batch.length();
+        int tk = pastLength + t;
+        int[] keyMask = cache == null ? batch.attentionMask() : cache.maskWith(batch);
+        int window = config.slidingWindow();
+        float[] m = new float[b * t * tk];
+        for (int r = 0; r < b; r++) {
+          for (int i = 0; i < t; i++) {
+            int query = pastLength + i;
+            int base = (r * t + i) * tk;
+            for (int j = 0; j < tk; j++) {
+              boolean visible = j <= query && keyMask[r * tk + j] == 1
+                  && (window <= 0 || query - j < window);
+              m[base + j] = visible ? 0f : MASKED;
+            }
+          }
+        }
+        mask = step.create(m, new Shape(b, 1, t, tk));
+      }
+      return mask;
+    }
+
+    /** Applies half-split (rotate_half) RoPE to the first rotaryDims dims of each head. */
+    NDArray rotary(NDArray x) { // [B, T, n, dH]
+      if (cos == null) {
+        NDArray freqs = positions().toType(DataType.FLOAT32, false).expandDims(-1)
+            .mul(invFreq); // [B, T, rd/2]
+        NDArray emb = NDArrays.concat(new NDList(freqs, freqs), 2); // [B, T, rd]
+        cos = emb.cos().expandDims(2); // [B, T, 1, rd]
+        sin = emb.sin().expandDims(2);
+      }
+      int rd = config.rotaryDims();
+      boolean partial = rd < config.headDim();
+      NDArray rot = x;
+      NDArray pass = null;
+      if (partial) {
+        NDList parts = x.split(new long[] {rd}, 3);
+        rot = parts.get(0); // [B, T, n, rd]
+        pass = parts.get(1); // [B, T, n, dH - rd]
+      }
+      NDList halves = rot.split(2, 3);
+      NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3);
+      NDArray out = rot.mul(cos).add(rotated.mul(sin));
+      return partial ? NDArrays.concat(new NDList(out, pass), 3) : out;
+    }
+  }
+}
