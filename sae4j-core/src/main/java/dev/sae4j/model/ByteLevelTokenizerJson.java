@@ -71,10 +71,14 @@ public final class ByteLevelTokenizerJson {
       vocab.put(parts[0] + parts[1], next++);
       mergeArray.add(merge);
     }
-    for (Integer id : specialTokens.values()) {
-      if (id < next) {
-        throw new IllegalArgumentException("special token id " + id + " collides with BPE ids");
+    for (Map.Entry<String, Integer> special : specialTokens.entrySet()) {
+      if (special.getValue() < next) {
+        throw new IllegalArgumentException(
+            "special token id " + special.getValue() + " collides with BPE ids");
       }
+      // Also in the model vocabulary (as in GPT-2's own file): otherwise the tokenizers library
+      // renumbers added tokens to the first free id after the vocabulary.
+      vocab.put(special.getKey(), special.getValue());
     }
     AtomicFiles.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
   }

@@ -1,8 +1,12 @@
 package dev.sae4j.model;
 
 import ai.djl.Device;
+import dev.sae4j.hub.HubClient;
+import dev.sae4j.hub.HubSettings;
+import dev.sae4j.hub.RepoType;
 import dev.sae4j.io.SafetensorsCheckpoint;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +45,25 @@ public final class Models {
   /** The supported {@code model_type} values. */
   public static List<String> supportedTypes() {
     return List.copyOf(ARCHITECTURES.keySet());
+  }
+
+  /**
+   * A local model directory for {@code idOrDir}: the directory itself if it exists, else a Hub
+   * repo id downloaded (config, tokenizer and safetensors only; never pickles) into the standard
+   * HF cache, honouring HF_HOME, HF_HUB_CACHE, HF_TOKEN and HF_HUB_OFFLINE.
+   */
+  public static Path resolve(String idOrDir, String revision) throws IOException {
+    Path local = Path.of(idOrDir);
+    if (Files.isDirectory(local)) {
+      return local;
+    }
+    boolean looksLikePath = idOrDir.startsWith("/") || idOrDir.startsWith(".")
+        || idOrDir.startsWith("~") || idOrDir.chars().filter(ch -> ch == '/').count() > 1;
+    if (looksLikePath) {
+      throw new IOException(idOrDir + ": no such model directory");
+    }
+    return new HubClient(HubSettings.fromEnvironment())
+        .snapshot(RepoType.MODEL, idOrDir, revision, HubClient.modelFiles());
   }
 
   /** Reads {@code dir/config.json} into a {@link ModelConfig} without loading weights. */

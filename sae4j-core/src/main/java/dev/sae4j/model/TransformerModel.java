@@ -30,9 +30,6 @@ import java.util.Set;
  * attached to the manager the caller passes in.
  */
 public abstract class TransformerModel implements AutoCloseable {
-  /** Masked attention scores take float32's most negative value, as HF does (not -inf). */
-  private static final float MASKED = -Float.MAX_VALUE;
-
   protected final ModelConfig config;
   protected final Device device;
   private final NDManager root;
@@ -100,6 +97,11 @@ public abstract class TransformerModel implements AutoCloseable {
   /** Number of parameters in the checkpoint (tied matrices counted once). */
   public long parameterCount() {
     return parameterCount;
+  }
+
+  /** Arrays currently owned by this model (weights, tables, open KV caches): for leak tests. */
+  int liveArrayCount() {
+    return root.getManagedArrays().size();
   }
 
   /** Hook point names in firing order. */
@@ -339,27 +341,27 @@ public abstract class TransformerModel implements AutoCloseable {
           new Shape(batch.batchSize(), batch.length()));
     }
 
-    /** Additive causal + padding (+ sliding window) mask {@code [B, 1, T, Tk]}. */
+    /**
+     * Additive causal + padding (+ sliding window) mask {@code [B, 1, T, Tk]}: 0 where visible,
+     * float32's most negative value where masked. Built with tensor ops from the {@code [B, Tk]}
+     * key mask, so no {@code B x T x Tk} Java buffer is allocated per call.
+     */
     NDArray mask() {
       if (mask == null) {
         int b = batch.batchSize();
         int t = batch.length();
         int tk = pastLength + t;
         int[] keyMask = cache == null ? batch.attentionMask() : cache.maskWith(batch);
+        NDArray query = step.arange(pastLength, tk, 1, DataType.INT32).reshape(t, 1); // [T, 1]
+        NDArray key = step.arange(0, tk, 1, DataType.INT32).reshape(1, tk); // [1, Tk]
+        NDArray visible = key.lte(query); // [T, Tk] causal
         int window = config.slidingWindow();
-        float[] m = new float[b * t * tk];
-        for (int r = 0; r < b; r++) {
-          for (int i = 0; i < t; i++) {
-            int query = pastLength + i;
-            int base = (r * t + i) * tk;
-            for (int j = 0; j < tk; j++) {
-              boolean visible = j <= query && keyMask[r * tk + j] == 1
-                  && (window <= 0 || query - j < window);
-              m[base + j] = visible ? 0f : MASKED;
-            }
-          }
+        if (window > 0) {
+          visible = visible.logicalAnd(query.sub(key).lt(window));
         }
-        mask = step.create(m, new Shape(b, 1, t, tk));
+        NDArray keys = step.create(keyMask, new Shape(b, 1, 1, tk)).eq(1); // [B, 1, 1, Tk]
+        visible = keys.logicalAnd(visible.reshape(1, 1, t, tk)); // [B, 1, T, Tk]
+        mask = visible.toType(DataType.FLOAT32, false).sub(1f).mul(Float.MAX_VALUE);
       }
       return mask;
     }

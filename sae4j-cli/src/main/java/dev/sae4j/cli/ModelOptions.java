@@ -1,0 +1,36 @@
+package dev.sae4j.cli;
+
+import ai.djl.Device;
+import dev.sae4j.model.Models;
+import dev.sae4j.model.TransformerModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The model argument and the options every model command shares. */
+final class ModelOptions {
+  @Parameters(index = "0", paramLabel = "MODEL",
+      description = "A HF model directory (config.json, *.safetensors, tokenizer.json) or a Hub "
+          + "repo id such as openai-community/gpt2 (downloaded into the HF cache).")
+  String model;
+
+  @Option(names = "--revision", defaultValue = "main",
+      description = "Hub branch, tag or commit (default: ${DEFAULT-VALUE}).")
+  String revision;
+
+  @Option(names = "--device", defaultValue = "cpu",
+      description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  /** The local directory of the model, downloading from the Hub if needed. */
+  Path directory() throws IOException {
+    return Models.resolve(model, revision);
+  }
+
+  /** Prints the engine line and loads the model. */
+  TransformerModel load(Path dir) throws IOException {
+    Device d = EngineInfo.select(device, System.err);
+    return Models.load(dir, d);
+  }
+}

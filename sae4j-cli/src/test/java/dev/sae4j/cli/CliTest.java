@@ -1,0 +1,138 @@
+package dev.sae4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sae4j.io.SafetensorsFile;
+import dev.sae4j.model.ByteLevelTokenizerJson;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The inspect, generate and forward commands on the GPT-2 reference fixture. */
+class CliTest {
+  @TempDir static Path tmp;
+  static Path modelDir;
+
+  @BeforeAll
+  static void model() throws IOException {
+    Path fixture = Paths.get(System.getProperty("sae4j.shared", "../../shared"))
+        .resolve("fixtures/hf-reference/gpt2");
+    modelDir = Files.createDirectories(tmp.resolve("gpt2"));
+    Files.copy(fixture.resolve("config.json"), modelDir.resolve("config.json"));
+    Files.copy(fixture.resolve("model.safetensors"), modelDir.resolve("model.safetensors"));
+    // 256 bytes + 255 two-letter merges + EOS at 511: every id of the 512-token model decodes.
+    List<String> merges = new java.util.ArrayList<>();
+    for (char a = 'a'; a <= 'z' && merges.size() < 255; a++) {
+      for (char b = 'a'; b <= 'z' && merges.size() < 255; b++) {
+        merges.add(a + " " + b);
+      }
+    }
+    ByteLevelTokenizerJson.write(modelDir.resolve("tokenizer.json"), merges,
+        Map.of("<|endoftext|>", 511));
+  }
+
+  /** Runs the CLI capturing stdout and stderr. */
+  private static String[] run(int expectedStatus, String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int status = Main.run(args);
+      System.out.flush();
+      System.err.flush();
+      String[] result = {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+      assertEquals(expectedStatus, status, "exit status; stderr: " + result[1]);
+      return result;
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void inspectPrintsArchitectureAndHookPoints() {
+    String[] r = run(0, "inspect", modelDir.toString());
+    assertTrue(r[0].contains("architecture   gpt2"), r[0]);
+    assertTrue(r[0].contains("layers         3"), r[0]);
+    assertTrue(r[0].contains("d_model        64"), r[0]);
+    assertTrue(r[0].contains("vocabulary     512"), r[0]);
+    // 512*64 + 128*64 + 3 * (2*64 + 64*192 + 192 + 64*64 + 64 + 2*64 + 64*256 + 256 + 256*64 + 64)
+    // + 2*64 = 190,272 + 41,088 + ... computed from the checkpoint's tensors:
+    assertTrue(r[0].contains("parameters     " + String.format("%,d", 
+        512 * 64 + 128 * 64 + 3 * (4 * 64 + 64 * 192 + 192 + 64 * 64 + 64 + 64 * 256 + 256
+            + 256 * 64 + 64) + 2 * 64)), r[0]);
+    assertTrue(r[0].contains("  blocks.2.hook_resid_post"), r[0]);
+    assertTrue(r[0].contains("  ln_final.hook_normalized"), r[0]);
+    // One clear engine line, no CUDA warnings.
+    assertTrue(r[1].contains("sae4j: engine PyTorch"), r[1]);
+    assertTrue(r[1].contains("device cpu"), r[1]);
+    assertTrue(!r[1].toLowerCase().contains("cuda driver"), r[1]);
+  }
+
+  @Test
+  void forwardWritesLogitsAndHooksReadableAsSafetensors() throws IOException {
+    Path out = tmp.resolve("out.safetensors");
+    run(0, "forward", modelDir.toString(), "--token-ids", "5,6,7;8,9,10",
+        "--attention-mask", "1,1,1;0,1,1", "--hooks",
+        "blocks.1.hook_resid_post,blocks.0.hook_mlp_out", "--out", out.toString());
+    try (SafetensorsFile f = SafetensorsFile.open(out)) {
+      assertArrayEquals(new long[] {2, 3, 512}, f.info("logits").shape());
+      assertArrayEquals(new long[] {2, 3, 64}, f.info("blocks.1.hook_resid_post").shape());
+      assertArrayEquals(new long[] {2, 3, 64}, f.info("blocks.0.hook_mlp_out").shape());
+      // Derived positions: cumsum(mask) - 1 with the pad slot at 1.
+      assertArrayEquals(new int[] {0, 1, 2, 1, 0, 1}, f.readInts("position_ids"));
+    }
+  }
+
+  @Test
+  void forwardWithPromptMatchesTokenIds() throws IOException {
+    Path a = tmp.resolve("prompt.safetensors");
+    Path b = tmp.resolve("ids.safetensors");
+    run(0, "forward", modelDir.toString(), "--prompt", "hi", "--out", a.toString());
+    // BOS 511, then "hi" is one merged token: merges are numbered from 256 in order, "h i" is
+    // the 7 * 26 + 8 = 190th.
+    run(0, "forward", modelDir.toString(), "--token-ids", "511," + (256 + 7 * 26 + 8), "--out",
+        b.toString());
+    try (SafetensorsFile fa = SafetensorsFile.open(a); SafetensorsFile fb = SafetensorsFile.open(b)) {
+      assertArrayEquals(fb.readInts("input_ids"), fa.readInts("input_ids"));
+      assertArrayEquals(fb.readFloats("logits"), fa.readFloats("logits"), 0f);
+    }
+  }
+
+  @Test
+  void generatePrintsPromptAndContinuation() {
+    String[] greedy = run(0, "generate", modelDir.toString(), "--prompt", "ab",
+        "--max-new-tokens", "5", "--ignore-eos");
+    String[] again = run(0, "generate", modelDir.toString(), "--prompt", "ab",
+        "--max-new-tokens", "5", "--ignore-eos", "--no-cache");
+    assertTrue(greedy[0].startsWith("ab"), greedy[0]);
+    assertTrue(greedy[0].strip().length() > 2, "no continuation: " + greedy[0]);
+    assertEquals(greedy[0], again[0], "KV cache changed the greedy output");
+  }
+
+  @Test
+  void badInputGivesAClearErrorAndStatus1() {
+    String[] r = run(1, "forward", modelDir.toString(), "--token-ids", "1,x", "--out",
+        tmp.resolve("x.safetensors").toString());
+    assertTrue(r[1].contains("--token-ids: row 0, item 1: 'x' is not an integer"), r[1]);
+    String[] missing = run(1, "inspect", tmp.resolve("nope").toString());
+    assertTrue(missing[1].contains("no such model directory"), missing[1]);
+    String[] hook = run(1, "forward", modelDir.toString(), "--token-ids", "1,2", "--hooks",
+        "blocks.9.hook_resid_post", "--out", tmp.resolve("y.safetensors").toString());
+    assertTrue(hook[1].contains("unknown hook point 'blocks.9.hook_resid_post'"), hook[1]);
+  }
+}
