@@ -1,6 +1,8 @@
 package dev.sae4j.cli;
 
 import ai.djl.Device;
+import dev.sae4j.hub.HubSettings;
+import dev.sae4j.hub.ProgressListener;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.TransformerModel;
 import java.io.IOException;
@@ -25,7 +27,27 @@ final class ModelOptions {
 
   /** The local directory of the model, downloading from the Hub if needed. */
   Path directory() throws IOException {
-    return Models.resolve(model, revision);
+    return Models.resolve(model, revision, HubSettings.fromEnvironment(), new DownloadProgress());
+  }
+
+  /** One updating stderr line per file while the Hub client downloads. */
+  private static final class DownloadProgress implements ProgressListener {
+    private String current;
+    private long lastPrint;
+
+    @Override
+    public void onProgress(String file, long done, long total) {
+      long now = System.nanoTime();
+      boolean finished = total >= 0 && done >= total;
+      if (!finished && file.equals(current) && now - lastPrint < 500_000_000L) {
+        return;
+      }
+      current = file;
+      lastPrint = now;
+      String size = total >= 0 ? String.format("%.1f / %.1f MB", done / 1e6, total / 1e6)
+          : String.format("%.1f MB", done / 1e6);
+      System.err.print("\rsae4j: downloading " + file + "  " + size + (finished ? "\n" : ""));
+    }
   }
 
   /** Prints the engine line and loads the model. */

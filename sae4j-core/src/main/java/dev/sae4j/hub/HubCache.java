@@ -13,7 +13,8 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * The huggingface_hub cache layout on disk: {@code <root>/<type>s--org--name/{refs,blobs,snapshots}}.
+ * The huggingface_hub cache layout on disk: {@code
+ * <root>/<type>s--org--name/{refs,blobs,snapshots}}.
  */
 final class HubCache {
 

@@ -194,15 +194,17 @@ public final class HubClient {
       info = fetchRepoInfo(type, repoId, revision, infoUri);
     } catch (HubException e) {
       throw e;
+    } catch (InterruptedIOException e) {
+      throw e;
     } catch (IOException e) {
-      // Network failure (connection refused, unknown host, timeout): fall back to the cache.
+      // Network failure (connection refused, unknown host, timeout, HTTP 5xx): use the cache.
       Path cached = cache.findCached(type, repoId, revision, filter, filename);
       if (cached == null) {
         throw new HubException(
             "cannot reach the Hub at "
                 + infoUri
                 + " ("
-                + e
+                + describe(e)
                 + ") and "
                 + describe(type, repoId, revision, filename)
                 + " is not in the cache at "
@@ -213,7 +215,7 @@ public final class HubClient {
           "warning: cannot reach the Hub at "
               + infoUri
               + " ("
-              + e
+              + describe(e)
               + "); using the cached "
               + describe(type, repoId, revision, filename)
               + " at "
@@ -289,6 +291,10 @@ public final class HubClient {
     byte[] body;
     try (InputStream in = response.body()) {
       body = in.readAllBytes();
+    }
+    if (response.statusCode() >= 500) {
+      // Hub outage: treated like a network failure, so the cache can be used (see fetch()).
+      throw new IOException("HTTP " + response.statusCode() + " from the Hub");
     }
     if (response.statusCode() != 200) {
       throw httpError(response.statusCode(), response.headers(), type, repoId, revision, null, uri);
@@ -379,6 +385,27 @@ public final class HubClient {
             ? blobs.resolve(knownEtag + ".incomplete")
             : Files.createTempFile(blobs, "download-", ".incomplete");
 
+    try {
+      return downloadAndVerify(uri, incomplete, sibling, knownEtag, type, repoId, revision);
+    } finally {
+      if (knownEtag == null) {
+        // A temporary name cannot be found by the next call, so the partial file is useless.
+        Files.deleteIfExists(incomplete);
+      }
+    }
+  }
+
+  /** The retry loop, verification and publication of downloadBlob(). */
+  private Path downloadAndVerify(
+      URI uri,
+      Path incomplete,
+      Sibling sibling,
+      String knownEtag,
+      RepoType type,
+      String repoId,
+      String revision)
+      throws IOException {
+    String name = sibling.name();
     String headerEtag = null;
     IOException failure = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -395,7 +422,7 @@ public final class HubClient {
         headerEtag = transfer(uri, incomplete, offset, sibling, type, repoId, revision);
         failure = null;
         break;
-      } catch (HubException e) {
+      } catch (HubException | InterruptedIOException e) {
         throw e;
       } catch (IOException e) {
         failure = e;
@@ -406,7 +433,7 @@ public final class HubClient {
                   + "' from "
                   + uri
                   + " was interrupted ("
-                  + e
+                  + describe(e)
                   + "); resuming (attempt "
                   + (attempt + 1)
                   + " of "
@@ -426,10 +453,11 @@ public final class HubClient {
               + " failed after "
               + MAX_ATTEMPTS
               + " attempts ("
-              + failure
-              + "); the partial file "
-              + incomplete
-              + " is kept and the next call resumes it",
+              + describe(failure)
+              + ")"
+              + (knownEtag == null
+                  ? ""
+                  : "; the partial file " + incomplete + " is kept and the next call resumes it"),
           failure);
     }
 
@@ -439,7 +467,7 @@ public final class HubClient {
     if (etag == null) {
       etag = headerEtag != null ? headerEtag : sha256(incomplete);
     }
-    Path blob = blobs.resolve(etag);
+    Path blob = incomplete.resolveSibling(etag);
     HubCache.moveAtomically(incomplete, blob);
     return blob;
   }
@@ -647,7 +675,8 @@ public final class HubClient {
       String filename,
       URI uri) {
     String code = headers.firstValue("X-Error-Code").orElse("");
-    String serverMessage = headers.firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse("");
+    String serverMessage =
+        headers.firstValue("X-Error-Message").map(m -> " (" + m + ")").orElse("");
     String kind = type.name().toLowerCase(Locale.ROOT);
     String message;
     if (code.equals("RevisionNotFound")) {
@@ -680,6 +709,17 @@ public final class HubClient {
           "HTTP " + status + " for " + describe(type, repoId, revision, filename);
     }
     return new HubException(message + serverMessage + " [" + uri + "]");
+  }
+
+  /** Describes a low-level failure; some (ConnectException) have no message of their own. */
+  private static String describe(IOException e) {
+    Throwable t = e;
+    while (t.getMessage() == null && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String message = t.getMessage();
+    String type = e.getClass().getSimpleName();
+    return message == null ? type : type + ": " + message;
   }
 
   private static String describe(RepoType type, String repoId, String revision, String filename) {

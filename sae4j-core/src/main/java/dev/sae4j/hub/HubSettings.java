@@ -27,7 +27,14 @@ public record HubSettings(URI endpoint, String token, Path cacheDir, boolean off
 
   private static final Set<String> TRUE_VALUES = Set.of("1", "true", "yes", "on");
 
-  /** Validates and normalizes the components. */
+  /**
+   * Validates and normalizes the components.
+   *
+   * @param endpoint base URL of the Hub; a trailing slash is removed
+   * @param token access token, or {@code null}; a blank token counts as none
+   * @param cacheDir root of the hub cache
+   * @param offline whether to avoid the network
+   */
   public HubSettings {
     Objects.requireNonNull(endpoint, "endpoint");
     Objects.requireNonNull(cacheDir, "cacheDir");

@@ -3,6 +3,7 @@ package dev.sae4j.model;
 import ai.djl.Device;
 import dev.sae4j.hub.HubClient;
 import dev.sae4j.hub.HubSettings;
+import dev.sae4j.hub.ProgressListener;
 import dev.sae4j.hub.RepoType;
 import dev.sae4j.io.SafetensorsCheckpoint;
 import java.io.IOException;
@@ -53,6 +54,18 @@ public final class Models {
    * HF cache, honouring HF_HOME, HF_HUB_CACHE, HF_TOKEN and HF_HUB_OFFLINE.
    */
   public static Path resolve(String idOrDir, String revision) throws IOException {
+    return resolve(idOrDir, revision, HubSettings.fromEnvironment(), ProgressListener.NONE);
+  }
+
+  /** As {@link #resolve(String, String)} with explicit Hub settings. */
+  public static Path resolve(String idOrDir, String revision, HubSettings hub)
+      throws IOException {
+    return resolve(idOrDir, revision, hub, ProgressListener.NONE);
+  }
+
+  /** As {@link #resolve(String, String)} with explicit Hub settings and download progress. */
+  public static Path resolve(String idOrDir, String revision, HubSettings hub,
+      ProgressListener progress) throws IOException {
     Path local = Path.of(idOrDir);
     if (Files.isDirectory(local)) {
       return local;
@@ -62,8 +75,9 @@ public final class Models {
     if (looksLikePath) {
       throw new IOException(idOrDir + ": no such model directory");
     }
-    return new HubClient(HubSettings.fromEnvironment())
-        .snapshot(RepoType.MODEL, idOrDir, revision, HubClient.modelFiles());
+    HubClient client = new HubClient(hub);
+    client.setProgressListener(progress);
+    return client.snapshot(RepoType.MODEL, idOrDir, revision, HubClient.modelFiles());
   }
 
   /** Reads {@code dir/config.json} into a {@link ModelConfig} without loading weights. */
