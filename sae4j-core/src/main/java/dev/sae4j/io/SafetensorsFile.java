@@ -498,6 +498,41 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
+   * Reads {@code count} consecutive elements of a floating-point tensor, starting at element
+   * {@code from} (C order), into {@code dst[at ..]}; only that range is touched, so a caller can
+   * stream rows of a large tensor with bounded memory.
+   *
+   * @param name the tensor name
+   * @param from first element (flat index)
+   * @param dst destination array
+   * @param at first index in {@code dst}
+   * @param count number of elements
+   * @throws IllegalArgumentException if there is no such tensor, it is not a float type, or the
+   *     range is outside the tensor
+   * @throws IOException if the data cannot be read
+   */
+  public void readFloats(String name, long from, float[] dst, int at, int count)
+      throws IOException {
+    TensorInfo t = info(name);
+    if (!t.dtype().isFloat()) {
+      throw new IllegalArgumentException(
+          path + ": tensor '" + name + "' is " + t.dtype() + ", not a float type");
+    }
+    if (from < 0 || count < 0 || from + count > t.numel()) {
+      throw new IllegalArgumentException(path + ": tensor '" + name + "' has " + t.numel()
+          + " elements, cannot read [" + from + ", " + (from + count) + ")");
+    }
+    int size = t.dtype().byteSize();
+    long perChunk = Math.max(1, chunkBytes / size);
+    for (long done = 0; done < count; ) {
+      int n = (int) Math.min(perChunk, count - done);
+      ByteBuffer src = region(t.begin() + (from + done) * size, (long) n * size);
+      toFloats(t.dtype(), src, 0, dst, at + (int) done, n);
+      done += n;
+    }
+  }
+
+  /**
    * Reads an integer tensor into an int array: I32 as is, I16 / I8 / U8 / BOOL widened, I64
    * narrowed with an overflow check.
    *

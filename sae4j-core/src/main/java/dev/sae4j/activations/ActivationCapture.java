@@ -1,0 +1,185 @@
+package dev.sae4j.activations;
+
+import ai.djl.ndarray.NDManager;
+import dev.sae4j.model.ActivationCache;
+import dev.sae4j.model.ModelConfig;
+import dev.sae4j.model.TokenBatch;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TransformerModel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a model over a dataset and records one or several hook points into one store each, all
+ * from the same forward passes (which stop after the deepest hooked block).
+ *
+ * <p>Rows are the real (unpadded) tokens in window order, minus excluded special tokens, up to
+ * the token budget. The row sequence is deterministic, so a resumed capture skips the rows each
+ * store already holds and ends byte-identical to an uninterrupted one.
+ */
+public final class ActivationCapture {
+  private final TransformerModel model;
+  private final Tokenizer tokenizer;
+  private final StoreManifest.ModelInfo modelInfo;
+
+  /**
+   * @param model the model to run
+   * @param tokenizer its tokenizer
+   * @param modelInfo how the model is named in manifests (id as given, revision)
+   */
+  public ActivationCapture(TransformerModel model, Tokenizer tokenizer,
+      StoreManifest.ModelInfo modelInfo) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.modelInfo = modelInfo;
+  }
+
+  /** Where each hook's store lives under {@code out}: one directory per hook name. */
+  public static Path storeDir(Path out, String hook) {
+    return out.resolve(hook);
+  }
+
+  /**
+   * Captures {@code hooks} over {@code dataset} into {@code out/<hook>/}.
+   *
+   * @param resume continue unfinished stores instead of failing when they exist
+   * @param progress where to draw progress (null for quiet)
+   * @return rows stored per hook
+   */
+  public Map<String, Long> run(TextDataset dataset, List<String> hooks, CaptureOptions options,
+      Path out, boolean resume, PrintStream progress) throws IOException {
+    if (hooks.isEmpty()) {
+      throw new IllegalArgumentException("no hook points to capture");
+    }
+    for (String hook : hooks) {
+      if (!model.hookPoints().contains(hook)) {
+        throw new IllegalArgumentException("unknown hook point '" + hook + "' for "
+            + model.config().modelType() + " (available: " + model.hookPoints() + ")");
+      }
+    }
+    ModelConfig config = model.config();
+    Set<Integer> excluded = excludedTokens(config, options.excludeSpecial());
+    Map<String, ActivationStoreWriter> writers = new LinkedHashMap<>();
+    for (String hook : new LinkedHashSet<>(hooks)) {
+      writers.put(hook, ActivationStoreWriter.open(storeDir(out, hook),
+          identity(hook, dataset, options, excluded), resume));
+    }
+    long budget = options.tokenBudget();
+    long resumeFrom = Long.MAX_VALUE;
+    for (ActivationStoreWriter w : writers.values()) {
+      resumeFrom = Math.min(resumeFrom, w.rowCount());
+    }
+    Progress bar = new Progress(progress == null ? System.err : progress, progress == null,
+        budget, resumeFrom);
+    ContextWindows windows = new ContextWindows(dataset, tokenizer, options,
+        config.bosTokenId(), config.eosTokenId());
+    long row = 0; // global row index of the next captured row
+    List<ContextWindows.Window> batch = new ArrayList<>();
+    boolean budgetReached = budget > 0 && resumeFrom >= budget;
+    while (!budgetReached && windows.hasNext()) {
+      batch.clear();
+      while (batch.size() < options.batchSize() && windows.hasNext()) {
+        batch.add(windows.next());
+      }
+      int rowsInBatch = countRows(batch, excluded);
+      if (row + rowsInBatch <= resumeFrom) {
+        row += rowsInBatch; // every store already holds these rows: skip the forward pass
+        continue;
+      }
+      row = captureBatch(batch, excluded, writers, row, budget);
+      bar.update(Math.min(row, budget > 0 ? budget : row));
+      budgetReached = budget > 0 && row >= budget;
+    }
+    for (ActivationStoreWriter w : writers.values()) {
+      w.finish();
+    }
+    bar.finish(row);
+    Map<String, Long> counts = new LinkedHashMap<>();
+    writers.forEach((hook, w) -> counts.put(hook, w.rowCount()));
+    return counts;
+  }
+
+  private long captureBatch(List<ContextWindows.Window> batch, Set<Integer> excluded,
+      Map<String, ActivationStoreWriter> writers, long row, long budget) throws IOException {
+    List<int[]> seqs = new ArrayList<>();
+    for (ContextWindows.Window w : batch) {
+      seqs.add(w.tokens());
+    }
+    Integer pad = model.config().padTokenId() != null ? model.config().padTokenId()
+        : model.config().eosTokenId();
+    TokenBatch tokens = TokenBatch.rightPadded(seqs, pad == null ? 0 : pad);
+    int d = model.config().hiddenSize();
+    try (NDManager manager = NDManager.newBaseManager(model.device())) {
+      ActivationCache cache = model.runWithCache(tokens, writers.keySet(), manager);
+      Map<String, float[]> values = new LinkedHashMap<>();
+      for (String hook : writers.keySet()) {
+        values.put(hook, cache.get(hook).toFloatArray()); // [B, T, d]
+      }
+      for (int b = 0; b < batch.size(); b++) {
+        ContextWindows.Window w = batch.get(b);
+        for (int t = 0; t < w.tokens().length; t++) {
+          if (excluded.contains(w.tokens()[t])) {
+            continue;
+          }
+          if (budget > 0 && row >= budget) {
+            return row;
+          }
+          int offset = (b * tokens.length() + t) * d;
+          for (Map.Entry<String, ActivationStoreWriter> e : writers.entrySet()) {
+            if (row >= e.getValue().rowCount()) {
+              e.getValue().append(values.get(e.getKey()), offset, w.tokens()[t], w.docIds()[t], t);
+            }
+          }
+          row++;
+        }
+      }
+    }
+    return row;
+  }
+
+  private static int countRows(List<ContextWindows.Window> batch, Set<Integer> excluded) {
+    int n = 0;
+    for (ContextWindows.Window w : batch) {
+      for (int id : w.tokens()) {
+        if (!excluded.contains(id)) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  private static Set<Integer> excludedTokens(ModelConfig config, boolean excludeSpecial) {
+    Set<Integer> ids = new java.util.TreeSet<>();
+    if (excludeSpecial) {
+      for (Integer id : new Integer[] {config.bosTokenId(), config.eosTokenId(),
+          config.padTokenId()}) {
+        if (id != null) {
+          ids.add(id);
+        }
+      }
+    }
+    return ids;
+  }
+
+  private StoreManifest identity(String hook, TextDataset dataset, CaptureOptions o,
+      Set<Integer> excluded) {
+    int d = model.config().hiddenSize();
+    return new StoreManifest(StoreManifest.FORMAT, 1,
+        new StoreManifest.ModelInfo(modelInfo.id(), modelInfo.revision(),
+            model.config().modelType()),
+        hook, d, o.float16() ? "float16" : "float32",
+        new StoreManifest.CaptureInfo(o.contextSize(), o.bos().name().toLowerCase(),
+            o.longDocuments().name().toLowerCase(), o.pack(), o.excludeSpecial(),
+            List.copyOf(excluded), o.promptTemplate(), o.tokenBudget()),
+        new StoreManifest.DatasetInfo(dataset.id(), dataset.sha256(), dataset.documents().size()),
+        o.rowsPerShard(d), 0, false, List.of(), null);
+  }
+}
