@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       GenerateCommand.class,
       ForwardCommand.class,
+      CaptureCommand.class,
+      StoreCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -27,6 +27,11 @@ final class ModelOptions {
 
   /** The local directory of the model, downloading from the Hub if needed. */
   Path directory() throws IOException {
+    return resolve(model, revision);
+  }
+
+  /** A local model directory for a directory or Hub id, with a download progress line. */
+  static Path resolve(String model, String revision) throws IOException {
     return Models.resolve(model, revision, HubSettings.fromEnvironment(), new DownloadProgress());
   }
 
@@ -52,6 +57,11 @@ final class ModelOptions {
 
   /** Prints the engine line and loads the model. */
   TransformerModel load(Path dir) throws IOException {
+    return load(dir, device);
+  }
+
+  /** Prints the engine line and loads the model on the requested device. */
+  static TransformerModel load(Path dir, String device) throws IOException {
     Device d = EngineInfo.select(device, System.err);
     return Models.load(dir, d);
   }

@@ -135,4 +135,34 @@ class CliTest {
         "blocks.9.hook_resid_post", "--out", tmp.resolve("y.safetensors").toString());
     assertTrue(hook[1].contains("unknown hook point 'blocks.9.hook_resid_post'"), hook[1]);
   }
+
+  @Test
+  void captureThenStoreInfoAndCorruptionIsDetected() throws IOException {
+    Path data = tmp.resolve("docs.jsonl");
+    StringBuilder jsonl = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      jsonl.append("{\"text\": \"problem ").append(i).append(": add seven and five\"}\n");
+    }
+    Files.writeString(data, jsonl.toString());
+    Path out = tmp.resolve("acts");
+    String[] r = run(0, "capture", "--model", modelDir.toString(), "--dataset", data.toString(),
+        "--hooks", "blocks.1.hook_resid_post,blocks.0.hook_mlp_out", "--tokens", "150",
+        "--context", "16", "--rows-per-shard", "64", "--quiet", "--out", out.toString());
+    assertTrue(r[0].contains("blocks.1.hook_resid_post  150 tokens"), r[0]);
+    Path store = out.resolve("blocks.1.hook_resid_post");
+    String[] info = run(0, "store", "info", store.toString());
+    assertTrue(info[0].contains("rows        150 x d 64 (float32)"), info[0]);
+    assertTrue(info[0].contains("checksums   ok (3 shards)"), info[0]);
+    // A second capture into the same place needs --resume; with it, nothing is redone.
+    String[] again = run(1, "capture", "--model", modelDir.toString(), "--dataset",
+        data.toString(), "--hooks", "blocks.1.hook_resid_post", "--tokens", "150", "--context",
+        "16", "--rows-per-shard", "64", "--quiet", "--out", out.toString());
+    assertTrue(again[1].contains("use --resume"), again[1]);
+    Path shard = store.resolve("shard-00001.safetensors");
+    byte[] bytes = Files.readAllBytes(shard);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(shard, bytes);
+    String[] bad = run(1, "store", "info", store.toString());
+    assertTrue(bad[1].contains("shard-00001.safetensors is corrupted"), bad[1]);
+  }
 }

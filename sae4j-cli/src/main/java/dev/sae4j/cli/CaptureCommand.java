@@ -1,0 +1,129 @@
+package dev.sae4j.cli;
+
+import dev.sae4j.activations.ActivationCapture;
+import dev.sae4j.activations.CaptureOptions;
+import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.activations.TextDataset;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TransformerModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sae4j capture}: record hook activations over a dataset into sharded stores. */
+@Command(name = "capture", mixinStandardHelpOptions = true,
+    description = "Run a model over a text dataset and store activations at one or more hook "
+        + "points (one pass, one store per hook under OUT/<hook>/).")
+final class CaptureCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true,
+      description = "HF model directory or Hub repo id.")
+  String model;
+
+  @Option(names = "--revision", defaultValue = "main", description = "Hub revision.")
+  String revision;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
+  String device;
+
+  @Option(names = "--dataset", required = true,
+      description = ".jsonl (one JSON object per line) or .txt (one document per line).")
+  Path dataset;
+
+  @Option(names = "--text-field", defaultValue = "text",
+      description = "Field holding the text in .jsonl records (default: ${DEFAULT-VALUE}).")
+  String textField;
+
+  @Option(names = "--hooks", required = true, split = ",",
+      description = "Hook points, e.g. blocks.6.hook_resid_post (see 'sae4j inspect').")
+  List<String> hooks;
+
+  @Option(names = "--tokens", defaultValue = "0",
+      description = "Stop after this many stored tokens (0 = whole dataset).")
+  long tokens;
+
+  @Option(names = "--context", defaultValue = "128",
+      description = "Tokens per model input, BOS included (default: ${DEFAULT-VALUE}).")
+  int context;
+
+  @Option(names = "--batch", defaultValue = "8", description = "Inputs per forward pass.")
+  int batch;
+
+  @Option(names = "--bos", defaultValue = "prepend",
+      description = "prepend, none or tokenizer (default: ${DEFAULT-VALUE}).")
+  String bos;
+
+  @Option(names = "--long-docs", defaultValue = "split",
+      description = "split or truncate documents longer than the context.")
+  String longDocs;
+
+  @Option(names = "--pack", description = "Concatenate documents to fill every context window.")
+  boolean pack;
+
+  @Option(names = "--keep-special",
+      description = "Store BOS/EOS/pad positions too (excluded by default).")
+  boolean keepSpecial;
+
+  @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float16.")
+  String dtype;
+
+  @Option(names = "--rows-per-shard", defaultValue = "0",
+      description = "Rows per shard file (0 = about 64 MB of float32 per shard).")
+  int rowsPerShard;
+
+  @Option(names = "--prompt-template",
+      description = "Template applied to each document, containing {text}.")
+  String promptTemplate;
+
+  @Option(names = "--resume", description = "Continue an unfinished capture in --out.")
+  boolean resume;
+
+  @Option(names = "--quiet", description = "No progress bar.")
+  boolean quiet;
+
+  @Option(names = "--out", required = true, description = "Output directory.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    CaptureOptions options = new CaptureOptions(context, batch, Tokenizer.BosPolicy.parse(bos),
+        parseLongDocs(longDocs), pack, !keepSpecial, tokens, rowsPerShard, parseDtype(dtype),
+        promptTemplate);
+    TextDataset data = TextDataset.read(dataset, textField);
+    Path dir = ModelOptions.resolve(model, revision);
+    boolean local = Files.isDirectory(Path.of(model));
+    try (TransformerModel m = ModelOptions.load(dir, device);
+        Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
+      StoreManifest.ModelInfo info = new StoreManifest.ModelInfo(model,
+          local ? null : revision, m.config().modelType());
+      Map<String, Long> counts = new ActivationCapture(m, tokenizer, info)
+          .run(data, hooks, options, out, resume, quiet ? null : System.err);
+      counts.forEach((hook, n) -> System.out.printf("%s  %,d tokens  %s%n", hook, n,
+          ActivationCapture.storeDir(out, hook)));
+    }
+    return 0;
+  }
+
+  private static CaptureOptions.LongDocuments parseLongDocs(String s) {
+    try {
+      return CaptureOptions.LongDocuments.valueOf(s.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--long-docs must be split or truncate, got '" + s + "'");
+    }
+  }
+
+  private static boolean parseDtype(String s) {
+    switch (s) {
+      case "float32":
+        return false;
+      case "float16":
+        return true;
+      default:
+        throw new IllegalArgumentException("--dtype must be float32 or float16, got '" + s + "'");
+    }
+  }
+}
