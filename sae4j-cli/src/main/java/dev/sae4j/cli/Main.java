@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ForwardCommand.class,
       CaptureCommand.class,
       StoreCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -119,6 +119,14 @@ public final class ConfigJson {
     return n.asText();
   }
 
+  /** {@code hidden / heads}, failing naming {@code hiddenKey} when it does not divide. */
+  public int headDim(String hiddenKey, int hidden, String headsKey, int heads) {
+    if (heads <= 0 || hidden % heads != 0) {
+      throw error(hiddenKey, hidden + " is not divisible by " + headsKey + " " + heads);
+    }
+    return hidden / heads;
+  }
+
   /** An error that names this file and the field. */
   public IllegalArgumentException error(String key, String problem) {
     return new IllegalArgumentException(path + ": field '" + key + "' " + problem);

@@ -34,9 +34,7 @@ final class Gpt2 extends TransformerModel {
   static ModelConfig config(ConfigJson c) {
     int hidden = c.optInt("n_embd", 768);
     int heads = c.optInt("n_head", 12);
-    if (hidden % heads != 0) {
-      throw c.error("n_embd", hidden + " is not divisible by n_head " + heads);
-    }
+    int headDim = c.headDim("n_embd", hidden, "n_head", heads);
     if (c.optBool("scale_attn_by_inverse_layer_idx", false)) {
       throw c.error("scale_attn_by_inverse_layer_idx", "true is not supported");
     }
@@ -44,7 +42,7 @@ final class Gpt2 extends TransformerModel {
       throw c.error("scale_attn_weights", "false is not supported");
     }
     return new ModelConfig("gpt2", c.optInt("vocab_size", 50257), hidden,
-        c.optInt("n_layer", 12), heads, heads, hidden / heads,
+        c.optInt("n_layer", 12), heads, heads, headDim,
         c.optInt("n_inner", 4 * hidden), c.optInt("n_positions", 1024),
         c.optDouble("layer_norm_epsilon", 1e-5),
         Activation.fromHf(c.optString("activation_function", "gelu_new")), 0, 0, null,
@@ -69,14 +67,7 @@ final class Gpt2 extends TransformerModel {
     }
     lnFinalW = w.take("ln_f.weight", h);
     lnFinalB = w.take("ln_f.bias", h);
-    lmHead = w.takeOptional("lm_head.weight", config.vocabSize(), h);
-    if (lmHead == null) {
-      if (!config.tieWordEmbeddings()) {
-        throw new IllegalArgumentException(
-            "lm_head.weight is missing and tie_word_embeddings is false");
-      }
-      lmHead = wte;
-    }
+    lmHead = w.head("lm_head.weight", wte, config.tieWordEmbeddings(), config.vocabSize(), h);
   }
 
   @Override
@@ -100,16 +91,34 @@ final class Gpt2 extends TransformerModel {
     long t = x.getShape().get(1);
     int nH = config.numHeads();
     int dH = config.headDim();
+    // Temporaries that no hook sees are closed as soon as they are consumed (views keep their
+    // storage alive), so the allocator reuses warm memory instead of growing the block's scope.
     NDArray a = layerNorm(x, p.ln1W, p.ln1B);
-    NDList qkv = linear(a, p.qkvW, p.qkvB).split(3, 2); // 3 x [B, T, H]
+    NDArray qkvAll = linear(a, p.qkvW, p.qkvB); // [B, T, 3H]
+    a.close();
+    NDList qkv = qkvAll.split(3, 2); // 3 x [B, T, H], views
     NDArray q = qkv.get(0).reshape(b, t, nH, dH);
     NDArray k = qkv.get(1).reshape(b, t, nH, dH);
     NDArray v = qkv.get(2).reshape(b, t, nH, dH);
     NDArray z = attention(layer, q, k, v, pass, true); // [B, T, H]
-    NDArray attnOut = pass.hook(HookPoints.attnOut(layer), layer, linear(z, p.projW, p.projB));
+    if (pass.cache == null) { // with a KV cache, k and v may be kept by the cache
+      qkvAll.close();
+      qkv.close();
+      q.close();
+      k.close();
+      v.close();
+    }
+    NDArray proj = linear(z, p.projW, p.projB);
+    z.close();
+    NDArray attnOut = pass.hook(HookPoints.attnOut(layer), layer, proj);
     NDArray mid = pass.hook(HookPoints.residMid(layer), layer, attnOut.add(x));
     NDArray m = layerNorm(mid, p.ln2W, p.ln2B);
-    NDArray mlp = linear(config.activation().apply(linear(m, p.fcW, p.fcB)), p.fcProjW, p.fcProjB);
+    NDArray fc = linear(m, p.fcW, p.fcB); // [B, T, inner]
+    m.close();
+    NDArray act = config.activation().apply(fc);
+    fc.close();
+    NDArray mlp = linear(act, p.fcProjW, p.fcProjB);
+    act.close();
     mlp = pass.hook(HookPoints.mlpOut(layer), layer, mlp);
     return mid.add(mlp);
   }

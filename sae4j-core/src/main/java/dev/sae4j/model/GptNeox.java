@@ -33,10 +33,7 @@ final class GptNeox extends TransformerModel {
   static ModelConfig config(ConfigJson c) {
     int hidden = c.requireInt("hidden_size");
     int heads = c.requireInt("num_attention_heads");
-    if (hidden % heads != 0) {
-      throw c.error("hidden_size", hidden + " is not divisible by num_attention_heads " + heads);
-    }
-    int headDim = hidden / heads;
+    int headDim = c.headDim("hidden_size", hidden, "num_attention_heads", heads);
     double pct = c.has("rotary_pct") ? c.optDouble("rotary_pct", 0.25)
         : c.optDouble("partial_rotary_factor", 0.25);
     double base = c.has("rotary_emb_base") ? c.optDouble("rotary_emb_base", 10000)
@@ -74,14 +71,8 @@ final class GptNeox extends TransformerModel {
     }
     lnFinalW = w.take("final_layer_norm.weight", h);
     lnFinalB = w.take("final_layer_norm.bias", h);
-    embedOut = w.takeOptional("embed_out.weight", config.vocabSize(), h);
-    if (embedOut == null) {
-      if (!config.tieWordEmbeddings()) {
-        throw new IllegalArgumentException(
-            "embed_out.weight is missing and tie_word_embeddings is false");
-      }
-      embedOut = embedIn;
-    }
+    embedOut = w.head("embed_out.weight", embedIn, config.tieWordEmbeddings(),
+        config.vocabSize(), h);
   }
 
   @Override

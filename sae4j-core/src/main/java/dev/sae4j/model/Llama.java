@@ -111,14 +111,7 @@ class Llama extends TransformerModel {
           w.take(m + "down_proj.weight", h, inner), w.takeOptional(m + "down_proj.bias", h));
     }
     normFinal = normScale(w.take("norm.weight", h));
-    lmHead = w.takeOptional("lm_head.weight", config.vocabSize(), h);
-    if (lmHead == null) {
-      if (!config.tieWordEmbeddings()) {
-        throw new IllegalArgumentException(
-            "lm_head.weight is missing and tie_word_embeddings is false");
-      }
-      lmHead = embed;
-    }
+    lmHead = w.head("lm_head.weight", embed, config.tieWordEmbeddings(), config.vocabSize(), h);
   }
 
   @Override

@@ -36,10 +36,7 @@ final class Phi extends TransformerModel {
   static ModelConfig config(ConfigJson c) {
     int hidden = c.requireInt("hidden_size");
     int heads = c.requireInt("num_attention_heads");
-    if (hidden % heads != 0) {
-      throw c.error("hidden_size", hidden + " is not divisible by num_attention_heads " + heads);
-    }
-    int headDim = hidden / heads;
+    int headDim = c.headDim("hidden_size", hidden, "num_attention_heads", heads);
     if (c.optBool("qk_layernorm", false)) {
       throw c.error("qk_layernorm", "true is not supported");
     }
@@ -74,14 +71,7 @@ final class Phi extends TransformerModel {
     }
     lnFinalW = w.take("final_layernorm.weight", h);
     lnFinalB = w.take("final_layernorm.bias", h);
-    headW = w.takeOptional("lm_head.weight", config.vocabSize(), h);
-    if (headW == null) {
-      if (!config.tieWordEmbeddings()) {
-        throw new IllegalArgumentException(
-            "lm_head.weight is missing and tie_word_embeddings is false");
-      }
-      headW = embed;
-    }
+    headW = w.head("lm_head.weight", embed, config.tieWordEmbeddings(), config.vocabSize(), h);
     headB = w.takeOptional("lm_head.bias", config.vocabSize());
   }
 

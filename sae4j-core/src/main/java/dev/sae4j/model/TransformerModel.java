@@ -265,14 +265,24 @@ public abstract class TransformerModel implements AutoCloseable {
       k = k.expandDims(2).broadcast(b, nKv, g, tk, dH).reshape(b, nH, tk, dH);
       v = v.expandDims(2).broadcast(b, nKv, g, tk, dH).reshape(b, nH, tk, dH);
     }
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // [B, nH, T, Tk]
-    scores = divideBySqrt
-        ? scores.div((float) Math.sqrt(dH))
-        : scores.mul((float) Math.pow(dH, -0.5));
-    scores = scores.add(pass.mask()); // + [B, 1, T, Tk]
+    // The [B, nH, T, Tk] temporaries are private to this method: scale and mask them in place
+    // (the same kernels as div/mul/add, so bit-identical) and free each one as soon as it is
+    // consumed. Keeping them until the block's scope closes made every block allocate (and
+    // page-fault in) fresh memory, which cost more than the arithmetic at batch 8 x 256.
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // [B, nH, T, Tk], a new array
+    if (divideBySqrt) {
+      scores.divi((float) Math.sqrt(dH));
+    } else {
+      scores.muli((float) Math.pow(dH, -0.5));
+    }
+    scores.addi(pass.mask()); // + [B, 1, T, Tk]
     NDArray probs = scores.softmax(-1);
+    scores.close();
     NDArray z = probs.matMul(v); // [B, nH, T, dH]
-    return z.transpose(0, 2, 1, 3).reshape(b, t, (long) nH * dH); // [B, T, nH * dH]
+    probs.close();
+    NDArray merged = z.transpose(0, 2, 1, 3).reshape(b, t, (long) nH * dH); // [B, T, nH * dH]
+    z.close();
+    return merged;
   }
 
   /** HF default RoPE inverse frequencies (+ llama3 scaling), computed in float32 as HF does. */

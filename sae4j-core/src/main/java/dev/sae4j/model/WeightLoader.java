@@ -88,6 +88,22 @@ final class WeightLoader {
     return has(name) ? take(name, shape) : null;
   }
 
+  /**
+   * The LM head: {@code name} if the checkpoint stores it, else the input embedding when the
+   * config ties them; fails naming the tensor otherwise.
+   */
+  NDArray head(String name, NDArray embedding, boolean tied, long... shape) throws IOException {
+    NDArray head = takeOptional(name, shape);
+    if (head != null) {
+      return head;
+    }
+    if (!tied) {
+      throw new IllegalArgumentException(dir + ": missing tensor '" + name
+          + "' (tie_word_embeddings is false, so the LM head must be stored)");
+    }
+    return embedding;
+  }
+
   /** Fails if any tensor other than a known buffer was not consumed. */
   void finish() {
     TreeSet<String> unused = new TreeSet<>();

@@ -15,9 +15,9 @@ class MemoryDisciplineTest {
   @Test
   void thousandForwardPassesDoNotGrowNativeMemory() throws IOException {
     try (TransformerModel model = Models.load(HfReferenceFixtureTest.fixture("llama"))) {
-      int[][] ids = new int[4][32];
-      for (int r = 0; r < 4; r++) {
-        for (int t = 0; t < 32; t++) {
+      int[][] ids = new int[8][128];
+      for (int r = 0; r < 8; r++) {
+        for (int t = 0; t < 128; t++) {
           ids[r][t] = (r * 31 + t * 7) % model.config().vocabSize();
         }
       }
@@ -37,10 +37,11 @@ class MemoryDisciplineTest {
       }
       System.gc();
       long after = rssKb();
-      // Each pass allocates ~1.5 MB of temporaries; a leak of even one [4, 32, 64] array per
-      // pass would add 32 MB over 1,000 passes.
+      // The exact check is the array count below. RSS after GC is noisy by tens of MB (malloc
+      // arenas, torch's allocator), so its bound is loose but still below what leaking one
+      // [8, 128, 64] activation per pass would add (256 MB over 1,000 passes; logits: 2 GB).
       long growthKb = after - before;
-      assertTrue(growthKb < 20_000, "RSS grew by " + growthKb + " kB over 1,000 passes");
+      assertTrue(growthKb < 160_000, "RSS grew by " + growthKb + " kB over 1,000 passes");
       assertEquals(weightArrays, model.weights.getManagedArrays().size(),
           "arrays attached to the weights manager during forward passes");
       assertEquals(liveArrays, model.liveArrayCount(), "arrays left in the model's managers");
