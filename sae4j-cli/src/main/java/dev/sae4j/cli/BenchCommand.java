@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.sae4j.io.SafetensorsWriter;
+import dev.sae4j.activations.ActivationStoreWriter;
+import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.model.ActivationCache;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.Models;
@@ -50,7 +52,8 @@ final class BenchCommand implements Callable<Integer> {
   String modelSize;
 
   @Option(names = "--mode", defaultValue = "full",
-      description = "full, hook or truncate (default: ${DEFAULT-VALUE}).")
+      description = "full, hook, truncate or capture (truncate + append to a store) "
+          + "(default: ${DEFAULT-VALUE}).")
   String mode;
 
   @Option(names = "--layer", defaultValue = "-1",
@@ -110,9 +113,9 @@ final class BenchCommand implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--model must be small or medium, got '"
           + modelSize + "'");
     }
-    if (!List.of("full", "hook", "truncate").contains(mode)) {
-      throw new IllegalArgumentException("--mode must be full, hook or truncate, got '" + mode
-          + "'");
+    if (!List.of("full", "hook", "truncate", "capture").contains(mode)) {
+      throw new IllegalArgumentException("--mode must be full, hook, truncate or capture, got '"
+          + mode + "'");
     }
     int hooked = layer >= 0 ? layer : nLayer / 2 - 1;
     if (hooked >= nLayer) {
@@ -138,6 +141,8 @@ final class BenchCommand implements Callable<Integer> {
             model.parameterCount());
         TokenBatch batch = randomBatch();
         String hookName = "blocks." + hooked + ".hook_resid_post";
+        ActivationStoreWriter store = mode.equals("capture") ? storeWriter(dir.resolve("store"),
+            hookName, d) : null;
         Runnable fn = switch (mode) {
           case "full" -> () -> {
             try (NDManager m = base.newSubManager()) {
@@ -149,6 +154,20 @@ final class BenchCommand implements Callable<Integer> {
               ActivationCache cache = new ActivationCache(m);
               model.forward(batch, Hooks.none().cacheInto(cache, List.of(hookName)), m).close();
               cache.get(hookName).close();
+            }
+          };
+          case "capture" -> () -> {
+            // What ActivationCapture does per batch: truncated pass, copy out, append every row
+            // to a store (shards written atomically, manifest after each shard).
+            try (NDManager m = base.newSubManager()) {
+              ActivationCache cache = model.runWithCache(batch, List.of(hookName), m);
+              float[] rows = cache.get(hookName).toFloatArray();
+              for (int r = 0; r < batch.batchSize() * batch.length(); r++) {
+                store.append(rows, r * d, batch.tokenIds()[r], r / batch.length(),
+                    r % batch.length());
+              }
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
             }
           };
           default -> () -> {
@@ -164,7 +183,7 @@ final class BenchCommand implements Callable<Integer> {
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
         double median = median(sorted);
-        long fpt = mode.equals("truncate")
+        long fpt = mode.equals("truncate") || mode.equals("capture")
             ? flopsPerToken(nLayer, d, ctx, hooked, false)
             : flopsPerToken(nLayer, d, ctx, -1, true);
         double gflops = fpt * median / 1e9;
@@ -201,6 +220,17 @@ final class BenchCommand implements Callable<Integer> {
       deleteTree(dir);
     }
     return 0;
+  }
+
+  /** A float32 store with default-size shards (about 64 MB each) for the capture mode. */
+  private static ActivationStoreWriter storeWriter(Path dir, String hook, int d)
+      throws java.io.IOException {
+    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
+        new StoreManifest.ModelInfo("bench-gpt2", null, "gpt2"), hook, d, "float32",
+        new StoreManifest.CaptureInfo(0, "none", "split", false, false, List.of(), null, 0),
+        new StoreManifest.DatasetInfo("random-token-ids", "-", 0), (1 << 24) / d, 0, false,
+        List.of(), null);
+    return ActivationStoreWriter.open(dir, identity, false);
   }
 
   /** benchcommon.measure: warm up, then windows of at least window-s each; rates per window. */
