@@ -4,6 +4,8 @@ import dev.sae4j.activations.ActivationCapture;
 import dev.sae4j.activations.CaptureOptions;
 import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.activations.TextDataset;
+import dev.sae4j.data.DatasetFormat;
+import dev.sae4j.data.LoadProblem;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import java.nio.file.Files;
@@ -33,6 +35,19 @@ final class CaptureCommand implements Callable<Integer> {
   @Option(names = "--dataset", required = true,
       description = ".jsonl (one JSON object per line) or .txt (one document per line).")
   Path dataset;
+
+  @Option(names = "--format", defaultValue = "text",
+      description = "text (plain documents), gsm8k, math, prontoqa or folio (benchmark records "
+          + "rendered with the format's prompt template; default: ${DEFAULT-VALUE}).")
+  String format;
+
+  @Option(names = "--prompt-only",
+      description = "Benchmark formats: capture the prompts only, not question + solution.")
+  boolean promptOnly;
+
+  @Option(names = "--strict", description = "Benchmark formats: reject the file on the first "
+      + "malformed record instead of skipping it (skipped records are listed on stderr).")
+  boolean strict;
 
   @Option(names = "--text-field", defaultValue = "text",
       description = "Field holding the text in .jsonl records (default: ${DEFAULT-VALUE}).")
@@ -93,7 +108,17 @@ final class CaptureCommand implements Callable<Integer> {
     CaptureOptions options = new CaptureOptions(context, batch, Tokenizer.BosPolicy.parse(bos),
         parseLongDocs(longDocs), pack, !keepSpecial, tokens, rowsPerShard, parseDtype(dtype),
         promptTemplate);
-    TextDataset data = TextDataset.read(dataset, textField);
+    TextDataset data;
+    if (format.equals("text")) {
+      data = TextDataset.read(dataset, textField);
+    } else {
+      List<LoadProblem> problems = new java.util.ArrayList<>();
+      data = TextDataset.fromBenchmark(dataset, DatasetFormat.parse(format), !promptOnly, strict,
+          problems);
+      for (LoadProblem p : problems) {
+        System.err.println("sae4j: skipped " + p);
+      }
+    }
     Path dir = ModelOptions.resolve(model, revision);
     boolean local = Files.isDirectory(Path.of(model));
     try (TransformerModel m = ModelOptions.load(dir, device);

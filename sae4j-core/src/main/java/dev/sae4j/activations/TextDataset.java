@@ -3,6 +3,12 @@ package dev.sae4j.activations;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.data.DatasetFormat;
+import dev.sae4j.data.DatasetLoader;
+import dev.sae4j.data.Example;
+import dev.sae4j.data.LoadProblem;
+import dev.sae4j.data.LoadResult;
+import dev.sae4j.data.PromptTemplate;
 import dev.sae4j.io.Checksums;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +85,28 @@ public record TextDataset(String id, String sha256, List<String> documents) {
       throw new IOException(file + ": no documents");
     }
     return new TextDataset(name, Checksums.sha256(file), docs);
+  }
+
+  /**
+   * A benchmark file (GSM8K, MATH, ProntoQA, FOLIO) as texts: each example rendered with the
+   * format's default template, either as a worked example (question and gold solution, the text
+   * a model reasons over) or as the zero-shot prompt only. Malformed records are rejected when
+   * {@code strict}, else skipped and returned in {@code problems}.
+   */
+  public static TextDataset fromBenchmark(Path file, DatasetFormat format, boolean withSolution,
+      boolean strict, List<LoadProblem> problems) throws IOException {
+    LoadResult loaded = DatasetLoader.load(file, format, strict);
+    problems.addAll(loaded.problems());
+    PromptTemplate template = PromptTemplate.forFormat(format);
+    List<String> docs = new ArrayList<>();
+    for (Example e : loaded.examples()) {
+      docs.add(withSolution ? template.renderSolved(e) : template.render(e, List.of()));
+    }
+    if (docs.isEmpty()) {
+      throw new IOException(file + ": no valid " + format + " records");
+    }
+    String id = file.getFileName() + (withSolution ? "" : "#prompts");
+    return new TextDataset(id, Checksums.sha256(file), docs);
   }
 
   private static String fieldNames(JsonNode node) {

@@ -85,6 +85,11 @@ public record PromptTemplate(String shot, String query, String separator, String
     return sb.append(fill(query, example)).toString();
   }
 
+  /** {@code example} as a worked exemplar: the shot template filled with its own target. */
+  public String renderSolved(Example example) {
+    return preamble + fill(shot, example);
+  }
+
   /** Replaces the known placeholders in one left-to-right pass. */
   static String fill(String template, Example e) {
     StringBuilder out = new StringBuilder();

@@ -191,6 +191,28 @@ class CaptureTest {
   }
 
   @Test
+  void benchmarkRecordsBecomeWorkedExamplesOrPrompts() throws IOException {
+    Path bad = Path.of("../examples/data/gsm8k-sample-bad.jsonl");
+    List<dev.sae4j.data.LoadProblem> problems = new ArrayList<>();
+    TextDataset solved = TextDataset.fromBenchmark(bad, dev.sae4j.data.DatasetFormat.GSM8K, true,
+        false, problems);
+    assertFalse(problems.isEmpty(), "the bad sample has malformed lines");
+    assertTrue(problems.get(0).toString().contains("gsm8k-sample-bad.jsonl:"), problems.toString());
+    assertThrows(Exception.class, () -> TextDataset.fromBenchmark(bad,
+        dev.sae4j.data.DatasetFormat.GSM8K, true, true, new ArrayList<>()));
+    TextDataset prompts = TextDataset.fromBenchmark(bad, dev.sae4j.data.DatasetFormat.GSM8K,
+        false, false, new ArrayList<>());
+    assertEquals(solved.documents().size(), prompts.documents().size());
+    String doc = solved.documents().get(0);
+    assertTrue(doc.startsWith("Question: ") && doc.contains("\nAnswer: ") && doc.contains("####"),
+        doc);
+    assertTrue(prompts.documents().get(0).endsWith("\nAnswer:"), prompts.documents().get(0));
+    Path out = tmp.resolve("gsm8k");
+    Map<String, Long> n = capture(solved, List.of(HOOKS.get(0)), options(), out);
+    assertTrue(n.get(HOOKS.get(0)) > 0);
+  }
+
+  @Test
   void existingStoreNeedsResumeAndResumeChecksSettings() throws IOException {
     TextDataset data = TextDataset.of("docs", TestModels.documents(4));
     Path out = tmp.resolve("exists");
