@@ -94,9 +94,7 @@ final class ForwardCommand implements Callable<Integer> {
         for (String p : input.prompts) {
           rows.add(tokenizer.encode(p, Tokenizer.BosPolicy.parse(bos)));
         }
-        Integer pad = model.config().padTokenId() != null ? model.config().padTokenId()
-            : model.config().eosTokenId();
-        return TokenBatch.rightPadded(rows, pad == null ? 0 : pad);
+        return TokenBatch.rightPadded(rows, model.config().paddingId());
       }
     }
     return TokenBatch.of(parseRows(input.tokenIds, "--token-ids"),

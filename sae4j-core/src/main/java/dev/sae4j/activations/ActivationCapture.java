@@ -112,9 +112,7 @@ public final class ActivationCapture {
     for (ContextWindows.Window w : batch) {
       seqs.add(w.tokens());
     }
-    Integer pad = model.config().padTokenId() != null ? model.config().padTokenId()
-        : model.config().eosTokenId();
-    TokenBatch tokens = TokenBatch.rightPadded(seqs, pad == null ? 0 : pad);
+    TokenBatch tokens = TokenBatch.rightPadded(seqs, model.config().paddingId());
     int d = model.config().hiddenSize();
     try (NDManager manager = NDManager.newBaseManager(model.device())) {
       ActivationCache cache = model.runWithCache(tokens, writers.keySet(), manager);

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.sae4j.model.Hooks;
-import dev.sae4j.model.ModelConfig;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
@@ -143,7 +142,7 @@ public final class LogProbScorer {
       System.arraycopy(y, 0, s, c.length, y.length);
       seqs.add(s);
     }
-    TokenBatch batch = TokenBatch.rightPadded(seqs, padId(model.config()));
+    TokenBatch batch = TokenBatch.rightPadded(seqs, model.config().paddingId());
     int t = batch.length();
     // next[r, i] = the token that position i predicts (0 where nothing is read).
     long[] next = new long[rows * t];
@@ -178,10 +177,4 @@ public final class LogProbScorer {
     return out;
   }
 
-  private static int padId(ModelConfig config) {
-    if (config.padTokenId() != null) {
-      return config.padTokenId();
-    }
-    return config.eosTokenId() != null ? config.eosTokenId() : 0;
-  }
 }

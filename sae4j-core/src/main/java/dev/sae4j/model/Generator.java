@@ -61,8 +61,7 @@ public final class Generator {
    */
   public List<int[]> generate(List<int[]> prompts, Options options, Hooks hooks) {
     ModelConfig config = model.config();
-    int pad = config.padTokenId() != null ? config.padTokenId()
-        : config.eosTokenId() != null ? config.eosTokenId() : 0;
+    int pad = config.paddingId();
     Integer eos = options.stopAtEos() ? config.eosTokenId() : null;
     int rows = prompts.size();
     List<int[]> sequences = new ArrayList<>(prompts);

@@ -49,6 +49,10 @@ public final class KvCache implements AutoCloseable {
   NDArray[] append(int layer, NDArray k, NDArray v) {
     NDArray fullK = keys[layer] == null ? k : NDArrays.concat(new NDList(keys[layer], k), 2);
     NDArray fullV = values[layer] == null ? v : NDArrays.concat(new NDList(values[layer], v), 2);
+    // concat attaches its result to the first input's manager, the cache's: move it to the
+    // caller's scope, or every step would leave a full copy in the cache until it is closed.
+    fullK.attach(k.getManager());
+    fullV.attach(v.getManager());
     NDArray keepK = fullK.duplicate();
     NDArray keepV = fullV.duplicate();
     keepK.attach(manager);
@@ -67,6 +71,11 @@ public final class KvCache implements AutoCloseable {
     mask = maskWith(batch);
     batchSize = batch.batchSize();
     length += batch.length();
+  }
+
+  /** Arrays held by the cache (two per layer once filled): for leak tests. */
+  int liveArrayCount() {
+    return manager.getManagedArrays().size();
   }
 
   @Override

@@ -60,6 +60,14 @@ public record ModelConfig(
         "rotary dims " + rotaryDims + " must be even and within head_dim " + headDim);
   }
 
+  /**
+   * The id to put in padded (masked) slots: {@code pad_token_id}, else {@code eos_token_id}, else
+   * 0. Its value never matters to real tokens, since padded slots are masked out.
+   */
+  public int paddingId() {
+    return padTokenId != null ? padTokenId : eosTokenId != null ? eosTokenId : 0;
+  }
+
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException("invalid model config: " + message);

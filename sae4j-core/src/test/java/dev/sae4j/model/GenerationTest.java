@@ -55,6 +55,8 @@ class GenerationTest {
           last = model.forward(step, Hooks.none(), cache, m);
         }
         assertEquals(seq.length, cache.length());
+        // Only the latest keys and values of each layer stay in the cache.
+        assertEquals(2 * model.config().numLayers(), cache.liveArrayCount());
         float[] inc = last.get("0, -1, :").toFloatArray();
         for (int v = 0; v < full.length; v++) {
           assertEquals(full[v], inc[v], 1e-4, "vocab " + v);
