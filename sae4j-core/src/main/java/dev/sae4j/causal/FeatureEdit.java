@@ -24,6 +24,7 @@ public final class FeatureEdit implements Hook {
   private final float[] means; // [|S|], for MEAN
   private final float[][] reference; // [rows][|S|], for RESAMPLE
   private final java.util.SplittableRandom random;
+  private final float[] directions; // [|S| * d_in] replacing the decoder rows, or null
 
   /**
    * @param sae the SAE spliced at the hook point this hook is attached to
@@ -36,6 +37,12 @@ public final class FeatureEdit implements Hook {
    */
   public FeatureEdit(Sae sae, int[] latents, AblationValue value, TokenPositions positions,
       float[] referenceMeans, float[][] referenceRows, long seed) {
+    this(sae, latents, value, positions, referenceMeans, referenceRows, seed, null);
+  }
+
+  private FeatureEdit(Sae sae, int[] latents, AblationValue value, TokenPositions positions,
+      float[] referenceMeans, float[][] referenceRows, long seed, float[] directions) {
+    this.directions = directions;
     int dSae = sae.config().dSae();
     java.util.Set<Integer> seen = new java.util.HashSet<>();
     for (int i : latents) {
@@ -84,7 +91,8 @@ public final class FeatureEdit implements Hook {
     int s = latents.length;
     NDArray idx = m.create(latents);
     NDArray encoderColumns = sae.wEnc().get(":, {}", idx); // [d_in, S]
-    NDArray decoderRows = sae.wDec().get(idx); // [S, d_in]
+    NDArray decoderRows = directions == null ? sae.wDec().get(idx) // [S, d_in]
+        : m.create(directions, new Shape(s, sae.config().dIn()));
     // Pre-activations of only the edited latents, then the architecture's nonlinearity: exact
     // for relu/jumprelu/batchtopk; for topk a latent's value also depends on the others, so the
     // full code is computed there.
@@ -103,6 +111,36 @@ public final class FeatureEdit implements Hook {
     NDArray mask = m.create(positions.mask(context.batch()), new Shape(b, t, 1));
     NDArray delta = target.sub(f).mul(mask); // [B, T, S]
     return x.add(delta.matMul(decoderRows)); // [B, T, d_in]
+  }
+
+  /**
+   * The random-direction control: the same latent activations are removed (zero ablation), but
+   * along random directions with the norms of the latents' decoder rows instead of the rows
+   * themselves. An effect that survives this control is about the direction, not the norm.
+   */
+  public static FeatureEdit randomDirections(Sae sae, int[] latents, TokenPositions positions,
+      long seed) {
+    int d = sae.config().dIn();
+    float[] norms;
+    try (NDManager tmp = sae.manager().newSubManager()) {
+      norms = sae.wDec().get(tmp.create(latents)).norm(new int[] {1}).toFloatArray();
+    }
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    float[] directions = new float[latents.length * d];
+    for (int j = 0; j < latents.length; j++) {
+      double sq = 0;
+      double[] g = new double[d];
+      for (int c = 0; c < d; c++) {
+        g[c] = random.nextGaussian();
+        sq += g[c] * g[c];
+      }
+      double scale = norms[j] / Math.sqrt(sq);
+      for (int c = 0; c < d; c++) {
+        directions[j * d + c] = (float) (g[c] * scale);
+      }
+    }
+    return new FeatureEdit(sae, latents, AblationValue.ZERO, positions, null, null, seed,
+        directions);
   }
 
   private NDArray targetValues(NDManager m, long b, long t, int s) {

@@ -147,4 +147,40 @@ class FeatureEditTest {
       assertTrue(perPosition[4] > 1e-3 && perPosition[5] > 1e-3, "edited positions changed");
     }
   }
+
+  @Test
+  void randomDirectionsRemoveTheSameAmountAlongAnotherDirection() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Sae sae = randomSae(m, SaeArchitecture.RELU, 16, 48);
+      NDArray x = m.randomNormal(new Shape(1, 3, 16));
+      TokenBatch batch = TokenBatch.of(new int[][] {{1, 2, 3}});
+      Hook.HookContext ctx = new Hook.HookContext(HOOK, 1, batch, 0);
+      int latent = 0;
+      float[] f = sae.encode(x).get(":, :, 0").toFloatArray();
+      int fired = -1;
+      for (int t = 0; t < 3; t++) {
+        fired = f[t] > 0 ? t : fired;
+      }
+      for (int l = 0; fired < 0 && l < 48; l++) { // pick a latent that fires somewhere
+        f = sae.encode(x).get(":, :, " + l).toFloatArray();
+        for (int t = 0; t < 3; t++) {
+          if (f[t] > 0) {
+            fired = t;
+            latent = l;
+          }
+        }
+      }
+      assertTrue(fired >= 0, "no latent fired");
+      NDArray real = new FeatureEdit(sae, new int[] {latent}, AblationValue.ZERO,
+          TokenPositions.all(), null, null, 0).apply(x, ctx).sub(x);
+      NDArray random = FeatureEdit.randomDirections(sae, new int[] {latent},
+          TokenPositions.all(), 3).apply(x, ctx).sub(x);
+      float realNorm = real.norm().getFloat();
+      float randomNorm = random.norm().getFloat();
+      assertEquals(realNorm, randomNorm, 1e-4 * realNorm + 1e-6);
+      assertTrue(realNorm > 0);
+      float cos = real.mul(random).sum().getFloat() / (realNorm * randomNorm);
+      assertTrue(Math.abs(cos) < 0.9, "random direction is the decoder row: cos " + cos);
+    }
+  }
 }
