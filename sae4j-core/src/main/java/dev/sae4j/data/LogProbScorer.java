@@ -89,6 +89,23 @@ public final class LogProbScorer {
    * @return one result per pair, in order
    */
   public List<Result> score(List<String> contexts, List<String> continuations, Hooks hooks) {
+    TokenizedPairs pairs = tokenize(contexts, continuations);
+    return scoreTokens(pairs.contexts(), pairs.continuations(), hooks);
+  }
+
+  /**
+   * Context and continuation ids exactly as {@link #score} builds them.
+   *
+   * @param contexts context ids, with the BOS policy applied
+   * @param continuations continuation ids (no BOS)
+   */
+  public record TokenizedPairs(List<int[]> contexts, List<int[]> continuations) {}
+
+  /**
+   * Tokenizes text pairs the way {@link #score} does: trailing whitespace of the context moves to
+   * the front of the continuation, so a prompt ending in a space scores " 42" as one word.
+   */
+  public TokenizedPairs tokenize(List<String> contexts, List<String> continuations) {
     if (contexts.size() != continuations.size()) {
       throw new IllegalArgumentException(
           contexts.size() + " contexts but " + continuations.size() + " continuations");
@@ -102,7 +119,7 @@ public final class LogProbScorer {
       ctx.add(tokenizer.encode(stripped, bos));
       cont.add(tokenizer.encode(moved, Tokenizer.BosPolicy.NONE));
     }
-    return scoreTokens(ctx, cont, hooks);
+    return new TokenizedPairs(ctx, cont);
   }
 
   /**

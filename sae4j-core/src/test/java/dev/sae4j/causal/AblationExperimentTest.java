@@ -1,0 +1,118 @@
+package dev.sae4j.causal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.sae4j.TestModels;
+import dev.sae4j.data.LogProbScorer;
+import dev.sae4j.model.Hooks;
+import dev.sae4j.model.Models;
+import dev.sae4j.model.TokenBatch;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.Sae;
+import dev.sae4j.sae.SaeArchitecture;
+import dev.sae4j.sae.SaeConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A planted causal latent in a constructed SAE on the GPT-2 fixture: latent 0 reads and writes
+ * the mean residual direction (removing it changes what the model predicts); latents 1..63 read
+ * random directions and write tiny random directions (removing one barely matters).
+ */
+class AblationExperimentTest {
+  private static final String HOOK = "blocks.1.hook_resid_post";
+  private static final int LATENTS = 64;
+
+  @Test
+  void plantedLatentIsRankedFirstAndSignificantWhileANullLatentIsNot(@TempDir Path tmp)
+      throws Exception {
+    Path dir = TestModels.gpt2WithTokenizer(tmp.resolve("gpt2"));
+    try (TransformerModel model = Models.load(dir);
+        NDManager m = NDManager.newBaseManager()) {
+      Tokenizer tokenizer = Tokenizer.load(dir, model.config());
+      SplittableRandom random = new SplittableRandom(4);
+      List<int[]> contexts = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        contexts.add(random.ints(6, 1, 500).toArray());
+      }
+      // Gold answers = the model's own greedy next token, so the clean run is "correct".
+      List<int[]> answers = new ArrayList<>();
+      NDArray meanResid = m.zeros(new Shape(model.config().hiddenSize()));
+      for (int[] c : contexts) {
+        TokenBatch batch = TokenBatch.of(new int[][] {c});
+        NDArray logits = model.forward(batch, Hooks.none(), m);
+        answers.add(new int[] {(int) logits.get(0, c.length - 1).argMax().getLong()});
+        NDArray resid = model.runWithCache(batch, List.of(HOOK), m).get(HOOK); // [1, T, d]
+        meanResid = meanResid.add(resid.get(0).mean(new int[] {0}));
+      }
+      Sae sae = plantedSae(m, meanResid, model.config().hiddenSize());
+      LogProbScorer scorer = new LogProbScorer(model, tokenizer, Tokenizer.BosPolicy.NONE, 8);
+      AblationSettings settings = new AblationSettings(AblationValue.ZERO, TokenPositions.all(),
+          19, true, 2000, 64, 7, 8);
+      AblationExperiment experiment = new AblationExperiment(scorer, HOOK, sae, settings);
+      AblationExperiment.Baseline baseline = experiment.baseline(contexts, answers);
+      for (boolean correct : baseline.correct()) {
+        assertTrue(correct, "greedy answers must be correct on the clean model");
+      }
+      // Exact single-latent effects over every latent that fired: the planted one is first.
+      int[] active = IntStream.range(0, LATENTS)
+          .filter(i -> baseline.reference().firingFrequency()[i] > 0).toArray();
+      assertTrue(active.length > 20, "too few active latents: " + active.length);
+      List<int[]> singles = new ArrayList<>();
+      for (int i : new int[] {0, 5}) {
+        singles.add(new int[] {i});
+      }
+      List<SetEffect> effects = experiment.run(contexts, answers, baseline, singles);
+      SetEffect planted = effects.get(0);
+      SetEffect nullLatent = effects.get(1);
+      assertTrue(planted.drop() > 10 * Math.abs(nullLatent.drop()),
+          "planted " + planted.drop() + " vs null " + nullLatent.drop());
+      assertTrue(planted.interval().high() < 0, "planted interval excludes zero");
+      assertEquals(1.0 / 20, planted.p(), 1e-12, "planted beats every null set");
+      assertTrue(planted.q() <= 0.1, "q " + planted.q());
+      assertTrue(nullLatent.p() > 0.05, "null latent p " + nullLatent.p());
+      assertTrue(planted.ablated().correct() < planted.clean().correct(), "accuracy drops");
+      assertTrue(planted.mcnemarP() < 0.05, "McNemar p " + planted.mcnemarP());
+      // The random-direction control removes the same norm along another direction: smaller.
+      assertTrue(-planted.randomDirectionMeanDelta() < planted.drop(),
+          "random direction " + planted.randomDirectionMeanDelta());
+      // Ranking every active latent by its exact effect puts the planted latent first.
+      AblationSettings noNulls = new AblationSettings(AblationValue.ZERO, TokenPositions.all(),
+          0, false, 200, 64, 7, 8);
+      List<int[]> all = new ArrayList<>();
+      for (int i : active) {
+        all.add(new int[] {i});
+      }
+      List<SetEffect> ranked = new ArrayList<>(new AblationExperiment(scorer, HOOK, sae, noNulls)
+          .run(contexts, answers, baseline, all));
+      ranked.sort(Comparator.comparingDouble(SetEffect::drop).reversed());
+      assertEquals(0, ranked.get(0).latents()[0]);
+    }
+  }
+
+  private static Sae plantedSae(NDManager m, NDArray meanResid, int d) {
+    m.getEngine().setRandomSeed(11);
+    NDArray u = meanResid.div(meanResid.norm()); // [d]
+    NDArray randomEnc = m.randomNormal(new Shape(d, LATENTS));
+    randomEnc = randomEnc.div(randomEnc.norm(new int[] {0}, true));
+    NDArray wEnc = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(u.reshape(d, 1),
+        randomEnc.get(":, 1:")), 1); // [d, 64]
+    NDArray randomDec = m.randomNormal(new Shape(LATENTS, d)).mul(0.002f);
+    NDArray wDec = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(u.reshape(1, d),
+        randomDec.get("1:")), 0); // [64, d]
+    NDArray bEnc = m.zeros(new Shape(LATENTS));
+    return new Sae(new SaeConfig(SaeArchitecture.RELU, d, LATENTS, 0, false, null), m, wEnc,
+        bEnc, wDec, m.zeros(new Shape(d)), null);
+  }
+}
