@@ -43,7 +43,7 @@ class AblationExperimentTest {
       Tokenizer tokenizer = Tokenizer.load(dir, model.config());
       SplittableRandom random = new SplittableRandom(4);
       List<int[]> contexts = new ArrayList<>();
-      for (int i = 0; i < 24; i++) {
+      for (int i = 0; i < 16; i++) {
         contexts.add(random.ints(6, 1, 500).toArray());
       }
       // Gold answers = the model's own greedy next token, so the clean run is "correct".
@@ -57,9 +57,9 @@ class AblationExperimentTest {
         meanResid = meanResid.add(resid.get(0).mean(new int[] {0}));
       }
       Sae sae = plantedSae(m, meanResid, model.config().hiddenSize());
-      LogProbScorer scorer = new LogProbScorer(model, tokenizer, Tokenizer.BosPolicy.NONE, 8);
+      LogProbScorer scorer = new LogProbScorer(model, tokenizer, Tokenizer.BosPolicy.NONE, 16);
       AblationSettings settings = new AblationSettings(AblationValue.ZERO, TokenPositions.all(),
-          19, true, 2000, 64, 7, 8);
+          19, true, 2000, 64, 7, 16);
       AblationExperiment experiment = new AblationExperiment(scorer, HOOK, sae, settings);
       AblationExperiment.Baseline baseline = experiment.baseline(contexts, answers);
       for (boolean correct : baseline.correct()) {
@@ -89,10 +89,10 @@ class AblationExperimentTest {
           "random direction " + planted.randomDirectionMeanDelta());
       // Ranking every active latent by its exact effect puts the planted latent first.
       AblationSettings noNulls = new AblationSettings(AblationValue.ZERO, TokenPositions.all(),
-          0, false, 200, 64, 7, 8);
+          0, false, 200, 64, 7, 16);
       List<int[]> all = new ArrayList<>();
-      for (int i : active) {
-        all.add(new int[] {i});
+      for (int i = 0; i < Math.min(16, active.length); i++) { // the planted one and 15 others
+        all.add(new int[] {active[i]});
       }
       List<SetEffect> ranked = new ArrayList<>(new AblationExperiment(scorer, HOOK, sae, noNulls)
           .run(contexts, answers, baseline, all));
