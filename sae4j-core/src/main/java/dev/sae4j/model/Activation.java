@@ -44,6 +44,12 @@ public enum Activation {
     switch (this) {
       case GELU_NEW:
       case GELU_PYTORCH_TANH:
+        if (Autograd.recording()) {
+          // Under autograd tanh's output is saved for the backward pass, so it must not be
+          // modified in place: the same ops out of place (same values).
+          NDArray t = x.pow(3f).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI).tanh();
+          return x.mul(0.5f).mul(t.add(1f));
+        }
         // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))), the same ops in the same
         // order as HF, but in place on two temporaries that are freed here (eight full-size
         // allocations per MLP otherwise).
