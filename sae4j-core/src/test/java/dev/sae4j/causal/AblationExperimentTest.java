@@ -101,6 +101,58 @@ class AblationExperimentTest {
     }
   }
 
+  @Test
+  void twoStageRankingFindsThePlantedLatentAndWritesTheFiles(@TempDir Path tmp)
+      throws Exception {
+    Path dir = TestModels.gpt2WithTokenizer(tmp.resolve("gpt2"));
+    try (TransformerModel model = Models.load(dir);
+        NDManager m = NDManager.newBaseManager()) {
+      Tokenizer tokenizer = Tokenizer.load(dir, model.config());
+      SplittableRandom random = new SplittableRandom(8);
+      List<int[]> contexts = new ArrayList<>();
+      List<int[]> answers = new ArrayList<>();
+      NDArray meanResid = m.zeros(new Shape(model.config().hiddenSize()));
+      for (int i = 0; i < 16; i++) {
+        int[] c = random.ints(6, 1, 500).toArray();
+        TokenBatch batch = TokenBatch.of(new int[][] {c});
+        NDArray logits = model.forward(batch, Hooks.none(), m);
+        contexts.add(c);
+        answers.add(new int[] {(int) logits.get(0, c.length - 1).argMax().getLong()});
+        meanResid = meanResid.add(model.runWithCache(batch, List.of(HOOK), m).get(HOOK).get(0)
+            .mean(new int[] {0}));
+      }
+      Sae sae = plantedSae(m, meanResid, model.config().hiddenSize());
+      LogProbScorer scorer = new LogProbScorer(model, tokenizer, Tokenizer.BosPolicy.NONE, 16);
+      AblationSettings settings = new AblationSettings(AblationValue.ZERO, TokenPositions.all(),
+          9, false, 500, 64, 3, 16);
+      FeatureRanking ranking = FeatureRanking.run(
+          new Attribution(model, HOOK, sae, AnswerMetric.LOG_PROB, TokenPositions.all()),
+          new AblationExperiment(scorer, HOOK, sae, settings), contexts.subList(0, 8),
+          answers.subList(0, 8), contexts.subList(8, 16), answers.subList(8, 16), null, 4, 4,
+          8);
+      assertEquals(0, ranking.candidates()[0], "planted latent has the largest estimate");
+      assertEquals(4, ranking.exact().size());
+      Path out = tmp.resolve("causal");
+      CausalReport.write(out, new CausalReport.Spec("gpt2-fixture", HOOK, "planted",
+          "8 held-out problems", "gold-answer log-prob", settings), ranking);
+      List<String> csv = java.nio.file.Files.readAllLines(out.resolve("importance.csv"));
+      assertEquals(5, csv.size());
+      assertTrue(csv.get(1).startsWith("1,0,"), "planted latent ranked first: " + csv.get(1));
+      List<String> effects = java.nio.file.Files.readAllLines(out.resolve("effects.jsonl"));
+      assertEquals(4, effects.size());
+      com.fasterxml.jackson.databind.JsonNode first =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(effects.get(0));
+      assertEquals("zero", first.get("spec").get("ablation").asText());
+      assertTrue(first.get("ci_low").isNumber() && first.get("p").isNumber());
+      assertTrue(first.get("random_direction_delta").isNull(), "control not run is null");
+      com.fasterxml.jackson.databind.JsonNode summary =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+              out.resolve("summary.json").toFile());
+      assertEquals(0, summary.get("top_effects").get(0).get("latents").get(0).asInt());
+      assertTrue(summary.get("spearman_attribution_vs_exact").isNumber());
+    }
+  }
+
   private static Sae plantedSae(NDManager m, NDArray meanResid, int d) {
     m.getEngine().setRandomSeed(11);
     NDArray u = meanResid.div(meanResid.norm()); // [d]
