@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       ForwardCommand.class,
       CaptureCommand.class,
       StoreCommand.class,
+      SaeCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })
