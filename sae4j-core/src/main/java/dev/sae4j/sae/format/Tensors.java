@@ -34,7 +34,13 @@ final class Tensors {
       throw new SaeFormatException(f.path(), "tensor '" + name + "' has dtype " + t.dtype()
           + ", expected a float type");
     }
-    return f.load(name, m); // F16 / BF16 / F64 are converted to float32 by SafetensorsFile
+    // F16 / BF16 / F64 are converted to float32 by SafetensorsFile. F32 data comes back as a
+    // zero-copy view of the read-only mapping; the SAE gets its own copy so that callers (e.g. a
+    // trainer fine-tuning a loaded SAE) may update weights in place.
+    NDArray mapped = f.load(name, m);
+    NDArray owned = mapped.duplicate();
+    mapped.close();
+    return owned;
   }
 
   /** Fails if the file holds tensors outside {@code allowed}, naming them. */

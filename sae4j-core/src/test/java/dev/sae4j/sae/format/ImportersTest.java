@@ -181,4 +181,33 @@ class ImportersTest {
       assertArrayEquals(ref.wEnc().toFloatArray(), sae.wEnc().toFloatArray());
     }
   }
+
+  /** sparsify files may be half precision (the loader detects the dtype from the tensors). */
+  @Test
+  void halfPrecisionSparsifyTensorsAreWidened() throws IOException {
+    SaeFixtures.Known w = SaeFixtures.known(D, true, 23);
+    Path hook = writeSparsify(tmp.resolve("f16/layers.1"), w, 4, "");
+    try (NDManager m = manager.newSubManager()) {
+      new SafetensorsWriter()
+          .add("encoder.weight", half(m, SaeFixtures.transpose(w.wEnc(), D, D), D, D))
+          .add("encoder.bias", half(m, w.bEnc(), D))
+          .add("W_dec", half(m, w.wDec(), D, D))
+          .add("b_dec", half(m, w.bDec(), D))
+          .write(hook.resolve("sae.safetensors"));
+    }
+    NDArray x = SaeFixtures.activations(w, 200, 3, manager, 4);
+    try (Sae sae = SaeFiles.load(hook, manager)) {
+      assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, sae.wEnc().getDataType());
+      assertTrue(SaeFixtures.maxDiff(sae.wDec(), manager.create(w.wDec(), new Shape(D, D)))
+          < 1e-3);
+      double fvu = SaeFixtures.fvu(sae, x);
+      assertTrue(fvu < 1e-4, "fvu " + fvu);
+      // Loaded weights own their memory: an in-place update must not touch the file mapping.
+      sae.wDec().muli(1f);
+    }
+  }
+
+  private static NDArray half(NDManager m, float[] v, long... shape) {
+    return m.create(v, new Shape(shape)).toType(ai.djl.ndarray.types.DataType.FLOAT16, false);
+  }
 }
