@@ -119,6 +119,11 @@ final class SaeLensReader {
       throw cfg.error(actField, "is '" + activation + "', inconsistent with architecture '"
           + arch + "'");
     }
+    String recorded = meta.optString("sae4j_architecture");
+    if (recorded != null && !recorded.equals(a.cliName())) {
+      throw meta.error("sae4j_architecture", "is '" + recorded + "', inconsistent with"
+          + " architecture '" + arch + "' (which sae4j reads as '" + a.cliName() + "')");
+    }
     boolean rescale = cfg.optBool("rescale_acts_by_decoder_norm", false);
     if (rescale && a != SaeArchitecture.TOPK) {
       throw cfg.error("rescale_acts_by_decoder_norm", "is true, but only topk SAEs support it");

@@ -10,8 +10,10 @@ import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeConfig;
 import dev.sae4j.sae.SaeMetadata;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -84,6 +86,7 @@ public final class SaeLensWriter {
         Files.delete(abs); // empty, checked above
       }
       Files.move(tmp, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      fsyncDirectory(abs.getParent()); // make the rename durable
     } finally {
       if (Files.isDirectory(tmp)) {
         try (var files = Files.list(tmp)) {
@@ -93,6 +96,14 @@ public final class SaeLensWriter {
         }
         Files.deleteIfExists(tmp);
       }
+    }
+  }
+
+  private static void fsyncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      // Not every platform can sync a directory; the files themselves are synced.
     }
   }
 

@@ -210,4 +210,35 @@ class ImportersTest {
   private static NDArray half(NDManager m, float[] v, long... shape) {
     return m.create(v, new Shape(shape)).toType(ai.djl.ndarray.types.DataType.FLOAT16, false);
   }
+
+  /** Loaders leave exactly the SAE's weights behind, and closing the SAE frees them. */
+  @Test
+  void loadersLeakNoArrays() throws IOException {
+    SaeFixtures.Known w = SaeFixtures.known(D, false, 41);
+    Path npz = tmp.resolve("leak/npz/params.npz");
+    NpyWriter.npz(npz, gemmaEntries(w), Set.of("w_dec.npy"));
+    Path sparsify = writeSparsify(tmp.resolve("leak/sp/layers.0"), w, 4, "");
+    Path saeLens = tmp.resolve("leak/saelens");
+    try (Sae sae = SaeFixtures.random(SaeArchitecture.TOPK, 8, 16, 2, manager, 1)) {
+      SaeFiles.save(sae, saeLens, null);
+    }
+    for (Path p : new Path[] {npz, sparsify, saeLens}) {
+      try (NDManager m = manager.newSubManager()) {
+        Sae sae = SaeFiles.load(p, m);
+        int weights = sae.threshold() == null ? 4 : 5;
+        assertEquals(weights, m.getManagedArrays().size(), p.toString());
+        try (NDManager batch = m.newSubManager()) {
+          NDArray x = batch.create(new float[3 * sae.config().dIn()],
+              new Shape(3, sae.config().dIn()));
+          NDArray f = sae.encode(x);
+          NDArray xHat = sae.decode(f);
+          int before = batch.getManagedArrays().size();
+          new dev.sae4j.sae.ReconstructionMetrics(sae.config().dSae()).accumulate(x, xHat, f);
+          assertEquals(before, batch.getManagedArrays().size(), "metrics leaked arrays");
+        }
+        sae.close();
+        assertEquals(0, m.getManagedArrays().size(), p.toString());
+      }
+    }
+  }
 }

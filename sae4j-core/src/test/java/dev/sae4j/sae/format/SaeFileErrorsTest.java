@@ -43,15 +43,18 @@ class SaeFileErrorsTest {
     }
   }
 
-  /** A valid SAELens dir for {@code a}, then the cfg.json text with one replacement applied. */
-  private Path saeLens(String name, SaeArchitecture a, String from, String to) throws IOException {
+  /** A valid SAELens dir for {@code a}, then the cfg.json text with (from, to) pairs replaced. */
+  private Path saeLens(String name, SaeArchitecture a, String... fromTo) throws IOException {
     Path dir = tmp.resolve(name);
     try (Sae sae = SaeFixtures.random(a, 16, 32, 4, manager, 1)) {
       SaeFiles.save(sae, dir, null);
     }
     String cfg = Files.readString(dir.resolve("cfg.json"));
-    assertTrue(cfg.contains(from), cfg);
-    Files.writeString(dir.resolve("cfg.json"), cfg.replace(from, to));
+    for (int i = 0; i < fromTo.length; i += 2) {
+      assertTrue(cfg.contains(fromTo[i]), cfg);
+      cfg = cfg.replace(fromTo[i], fromTo[i + 1]);
+    }
+    Files.writeString(dir.resolve("cfg.json"), cfg);
     return dir;
   }
 
@@ -74,11 +77,17 @@ class SaeFileErrorsTest {
         "\"context_size\" : \"long\""), "cfg.json", "'metadata.context_size'");
     fails(saeLens("btk", SaeArchitecture.BATCHTOPK, "\"sae4j_k\" : 4", "\"sae4j_k\" : null"),
         "cfg.json", "'metadata.sae4j_k'");
+    fails(saeLens("rec", SaeArchitecture.JUMPRELU, "\"sae4j_architecture\" : \"jumprelu\"",
+        "\"sae4j_architecture\" : \"topk\""), "cfg.json", "'metadata.sae4j_architecture'");
     // A topk SAE whose cfg claims jumprelu: the missing threshold tensor is named.
-    fails(saeLens("thr", SaeArchitecture.TOPK, "\"topk\"", "\"jumprelu\""),
+    fails(saeLens("thr", SaeArchitecture.TOPK, "\"architecture\" : \"topk\"",
+        "\"architecture\" : \"jumprelu\"", "\"sae4j_architecture\" : \"topk\"",
+        "\"sae4j_architecture\" : \"jumprelu\""),
         "sae_weights.safetensors", "'threshold'");
     // A jumprelu file relabelled standard: the extra threshold tensor is refused, not ignored.
-    fails(saeLens("extra", SaeArchitecture.JUMPRELU, "\"jumprelu\"", "\"standard\""),
+    fails(saeLens("extra", SaeArchitecture.JUMPRELU, "\"architecture\" : \"jumprelu\"",
+        "\"architecture\" : \"standard\"", "\"sae4j_architecture\" : \"jumprelu\"",
+        "\"sae4j_architecture\" : \"relu\""),
         "sae_weights.safetensors", "threshold", "unexpected");
   }
 
