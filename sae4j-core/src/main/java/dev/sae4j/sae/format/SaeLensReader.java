@@ -50,13 +50,15 @@ final class SaeLensReader {
     boolean v6 = cfg.isObject("metadata");
     Cfg meta = v6 ? cfg.child("metadata") : cfg;
 
-    int dIn = cfg.requiredInt("d_in");
+    int dIn = positive(cfg, "d_in", cfg.requiredInt("d_in"));
     Integer dSaeField = cfg.optInt("d_sae");
     int dSae;
     if (dSaeField != null) {
-      dSae = dSaeField; // pre-6 runners ignore expansion_factor when d_sae is set
+      // pre-6 runners ignore expansion_factor when d_sae is set
+      dSae = positive(cfg, "d_sae", dSaeField);
     } else if (!v6 && cfg.has("expansion_factor")) {
-      dSae = Math.multiplyExact(dIn, cfg.requiredInt("expansion_factor"));
+      dSae = Math.multiplyExact(dIn, positive(cfg, "expansion_factor",
+          cfg.requiredInt("expansion_factor")));
     } else {
       throw cfg.error("d_sae", "is required" + (v6 ? "" : " (or expansion_factor)"));
     }
@@ -82,6 +84,7 @@ final class SaeLensReader {
     String activation = cfg.optString(actField);
     SaeArchitecture a;
     int k = 0;
+    String kField = cfg.has("k") ? "k" : "activation_fn_kwargs.k";
     switch (arch) {
       case "standard" -> {
         if (activation == null || activation.equals("relu")) {
@@ -101,7 +104,8 @@ final class SaeLensReader {
       case "jumprelu" -> {
         if ("batchtopk".equals(meta.optString("sae4j_architecture"))) {
           a = SaeArchitecture.BATCHTOPK;
-          k = meta.requiredInt("sae4j_k");
+          k = positive(meta, "sae4j_k", meta.requiredInt("sae4j_k"));
+          kField = meta.name("sae4j_k");
         } else {
           a = SaeArchitecture.JUMPRELU;
         }
@@ -129,7 +133,7 @@ final class SaeLensReader {
       throw cfg.error("rescale_acts_by_decoder_norm", "is true, but only topk SAEs support it");
     }
     if (k > dSae) {
-      throw cfg.error(cfg.has("k") ? "k" : "activation_fn_kwargs.k", "is " + k
+      throw new SaeFormatException(cfg.file, "field '" + kField + "' is " + k
           + ", more than d_sae=" + dSae);
     }
 

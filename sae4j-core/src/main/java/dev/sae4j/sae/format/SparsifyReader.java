@@ -50,12 +50,19 @@ final class SparsifyReader {
       throw cfg.error("skip_connection", "is true: SAEs with a W_skip connection are not supported");
     }
     int dIn = cfg.requiredInt("d_in");
+    if (dIn <= 0) {
+      throw cfg.error("d_in", "must be positive, got " + dIn);
+    }
     Integer numLatents = cfg.optInt("num_latents");
     int dSae;
     if (numLatents != null && numLatents > 0) {
       dSae = numLatents;
     } else if (cfg.has("expansion_factor")) {
-      dSae = Math.multiplyExact(dIn, cfg.requiredInt("expansion_factor")); // num_latents 0
+      int factor = cfg.requiredInt("expansion_factor");
+      if (factor <= 0) {
+        throw cfg.error("expansion_factor", "must be positive, got " + factor);
+      }
+      dSae = Math.multiplyExact(dIn, factor); // num_latents 0 means d_in * expansion_factor
     } else {
       throw cfg.error("num_latents", "is 0 or absent and there is no expansion_factor");
     }
