@@ -322,4 +322,58 @@ class SaeLensFormatTest {
     assertTrue(n.has(key) && n.get(key).isTextual(), key + " must be a string");
     return n.get(key).textValue();
   }
+
+  /** A bfloat16 SAELens file (cfg dtype "bfloat16", BF16 tensors) loads exactly, widened. */
+  @Test
+  void bfloat16WeightsAreWidenedExactly() throws IOException {
+    Random r = new Random(8);
+    int d = 4;
+    int n = 6;
+    // Values with at most 8 significant bits are exact in bfloat16.
+    float[][] t = new float[4][];
+    int[] sizes = {d * n, n, n * d, d};
+    for (int i = 0; i < 4; i++) {
+      t[i] = new float[sizes[i]];
+      for (int j = 0; j < sizes[i]; j++) {
+        t[i][j] = (r.nextInt(255) - 127) / 64f;
+      }
+    }
+    Path dir = Files.createDirectories(tmp.resolve("bf16"));
+    Files.writeString(dir.resolve("cfg.json"), "{\"d_in\": 4, \"d_sae\": 6, \"dtype\":"
+        + " \"bfloat16\", \"architecture\": \"standard\", \"apply_b_dec_to_input\": true,"
+        + " \"normalize_activations\": \"none\", \"metadata\": {\"sae_lens_version\":"
+        + " \"6.5.0\", \"hook_name\": \"blocks.0.hook_resid_post\"}}");
+    String[] names = {"W_enc", "b_enc", "W_dec", "b_dec"};
+    String[] shapes = {"[4,6]", "[6]", "[6,4]", "[4]"};
+    StringBuilder header = new StringBuilder("{");
+    long offset = 0;
+    for (int i = 0; i < 4; i++) {
+      long end = offset + 2L * sizes[i];
+      header.append(i == 0 ? "" : ",").append('"').append(names[i])
+          .append("\":{\"dtype\":\"BF16\",\"shape\":").append(shapes[i])
+          .append(",\"data_offsets\":[").append(offset).append(',').append(end).append("]}");
+      offset = end;
+    }
+    header.append('}');
+    while (header.length() % 8 != 0) {
+      header.append(' ');
+    }
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + header.length() + (int) offset)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putLong(header.length()).put(header.toString().getBytes(
+        java.nio.charset.StandardCharsets.US_ASCII));
+    for (float[] v : t) {
+      for (float x : v) {
+        b.putShort((short) (Float.floatToRawIntBits(x) >>> 16)); // exact: low bits are zero
+      }
+    }
+    Files.write(dir.resolve("sae_weights.safetensors"), b.array());
+    try (Sae sae = SaeFiles.load(dir, manager)) {
+      assertEquals(SaeArchitecture.RELU, sae.config().architecture());
+      assertArrayEquals(t[0], sae.wEnc().toFloatArray());
+      assertArrayEquals(t[1], sae.bEnc().toFloatArray());
+      assertArrayEquals(t[2], sae.wDec().toFloatArray());
+      assertArrayEquals(t[3], sae.bDec().toFloatArray());
+    }
+  }
 }
