@@ -122,6 +122,17 @@ public final class SaeFiles {
   }
 
   /**
+   * Writes {@code sae} in SAELens v6 layout without {@code sparsity.safetensors}.
+   *
+   * @param sae the SAE
+   * @param dir target directory (absent, empty, or an SAE directory to replace)
+   * @throws IOException on failure
+   */
+  public static void save(Sae sae, Path dir) throws IOException {
+    SaeLensWriter.write(sae, dir, null);
+  }
+
+  /**
    * Writes {@code sae} in SAELens v6 layout (see {@link SaeLensWriter}).
    *
    * @param sae the SAE
