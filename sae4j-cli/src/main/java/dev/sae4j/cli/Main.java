@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       CaptureCommand.class,
       StoreCommand.class,
       SaeCommand.class,
+      AblateCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

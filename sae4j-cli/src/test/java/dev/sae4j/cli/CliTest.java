@@ -165,4 +165,45 @@ class CliTest {
     String[] bad = run(1, "store", "info", store.toString());
     assertTrue(bad[1].contains("shard-00001.safetensors is corrupted"), bad[1]);
   }
+
+  @Test
+  void ablateRanksLatentsOfAnSaeOnABenchmarkFile() throws Exception {
+    Path saeDir = tmp.resolve("sae-ablate");
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed(3);
+      int d = 64;
+      int s = 32;
+      ai.djl.ndarray.NDArray wDec = m.randomNormal(new ai.djl.ndarray.types.Shape(s, d));
+      dev.sae4j.sae.Sae sae = new dev.sae4j.sae.Sae(new dev.sae4j.sae.SaeConfig(
+          dev.sae4j.sae.SaeArchitecture.RELU, d, s, 0, true, new dev.sae4j.sae.SaeMetadata(
+              "gpt2-fixture", "blocks.1.hook_resid_post", 128, true, null, true)), m,
+          wDec.transpose().mul(0.2f), m.zeros(new ai.djl.ndarray.types.Shape(s)), wDec.mul(0.2f),
+          m.zeros(new ai.djl.ndarray.types.Shape(d)), null);
+      dev.sae4j.sae.format.SaeFiles.save(sae, saeDir);
+    }
+    Path out = tmp.resolve("ablate-out");
+    String[] r = run(0, "ablate", "--model", modelDir.toString(), "--sae", saeDir.toString(),
+        "--task", "addition", "--limit", "12", "--bos", "none", "--top", "3", "--nulls", "4", "--ig-steps", "2", "--bootstrap", "200", "--batch", "4",
+        "--out", out.toString());
+    assertTrue(r[0].contains("Spearman(AtP, exact)"), r[0]);
+    assertTrue(r[1].contains("6 discovery and 6 held-out problems"), r[1]);
+    List<String> csv = Files.readAllLines(out.resolve("importance.csv"));
+    assertEquals(4, csv.size(), String.join("\n", csv));
+    assertEquals(3, Files.readAllLines(out.resolve("effects.jsonl")).size());
+    assertTrue(Files.readString(out.resolve("summary.json")).contains("\"ablation\" : \"zero\""));
+    String[] bad = run(1, "ablate", "--model", modelDir.toString(), "--sae", saeDir.toString(),
+        "--task", "addition", "--dataset", "x.jsonl", "--out", out.toString());
+    assertTrue(bad[1].contains("exactly one of --dataset or --task"), bad[1]);
+    // GSM8K problems with their gold solutions exceed the fixture's 128 positions: each is
+    // reported as skipped, never truncated.
+    String[] tooLong = run(1, "ablate", "--model", modelDir.toString(), "--sae",
+        saeDir.toString(), "--dataset", "../examples/data/gsm8k-sample.jsonl", "--out",
+        out.toString());
+    assertTrue(tooLong[1].contains("longer than the model's 128 positions")
+        && tooLong[1].contains("need at least 4 usable problems"), tooLong[1]);
+    String[] badPositions = run(1, "ablate", "--model", modelDir.toString(), "--sae",
+        saeDir.toString(), "--task", "addition", "--limit", "8", "--positions", "middle",
+        "--out", out.toString());
+    assertTrue(badPositions[1].contains("--positions must be"), badPositions[1]);
+  }
 }

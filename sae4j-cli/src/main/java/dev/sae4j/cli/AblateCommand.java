@@ -1,0 +1,265 @@
+package dev.sae4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.sae4j.causal.AblationExperiment;
+import dev.sae4j.causal.AblationSettings;
+import dev.sae4j.causal.AblationValue;
+import dev.sae4j.causal.AnswerMetric;
+import dev.sae4j.causal.Attribution;
+import dev.sae4j.causal.CausalProblems;
+import dev.sae4j.causal.CausalReport;
+import dev.sae4j.causal.FeatureRanking;
+import dev.sae4j.causal.SetEffect;
+import dev.sae4j.causal.TokenPositions;
+import dev.sae4j.data.DatasetFormat;
+import dev.sae4j.data.DatasetLoader;
+import dev.sae4j.data.LoadResult;
+import dev.sae4j.data.LogProbScorer;
+import dev.sae4j.data.PromptTemplate;
+import dev.sae4j.data.synthetic.SyntheticExample;
+import dev.sae4j.data.synthetic.SyntheticTask;
+import dev.sae4j.data.synthetic.SyntheticTasks;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.Sae;
+import dev.sae4j.sae.format.SaeFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sae4j ablate}: ranks an SAE's latents by their causal effect on the gold-answer
+ * log-prob of a task, with exact ablations, nulls and intervals (package {@code causal}).
+ */
+@Command(name = "ablate", mixinStandardHelpOptions = true,
+    description = "Rank SAE latents by causal effect: attribution patching and integrated"
+        + " gradients on a discovery split, then exact ablations of the top candidates on a"
+        + " held-out split with frequency-matched random-latent nulls, a random-direction"
+        + " control, bootstrap intervals and BH q-values. Writes effects.jsonl, importance.csv"
+        + " and summary.json.")
+final class AblateCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "Model directory or Hub id.")
+  String model;
+
+  @Option(names = "--revision", defaultValue = "main", description = "Hub revision.")
+  String revision;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
+  String device;
+
+  @Option(names = "--sae", required = true,
+      description = "SAE directory (SAELens, sparsify hookpoint) or Gemma Scope params.npz.")
+  Path saePath;
+
+  @Option(names = "--hook", description = "Hook point (default: the SAE's metadata hook).")
+  String hook;
+
+  @Option(names = "--dataset", description = "Benchmark file (.jsonl) with --format.")
+  Path dataset;
+
+  @Option(names = "--format", defaultValue = "gsm8k",
+      description = "gsm8k, math, prontoqa or folio (default: ${DEFAULT-VALUE}).")
+  String format;
+
+  @Option(names = "--task",
+      description = "Instead of --dataset: generate synthetic problems (addition, stack, bfs,"
+          + " logic, mix) in the organism's format.")
+  String task;
+
+  @Option(names = "--limit", defaultValue = "200", description = "Problems to use.")
+  int limit;
+
+  @Option(names = "--no-gold-cot",
+      description = "Score the answer right after the prompt instead of after the gold"
+          + " chain of thought.")
+  boolean noGoldCot;
+
+  @Option(names = "--bos", defaultValue = "prepend", description = "prepend, none or tokenizer.")
+  String bos;
+
+  @Option(names = "--value", defaultValue = "zero", description = "zero, mean or resample.")
+  String value;
+
+  @Option(names = "--positions", defaultValue = "all",
+      description = "all, last-K or after:TEXT (from the last occurrence of the one-token TEXT).")
+  String positions;
+
+  @Option(names = "--top", defaultValue = "20",
+      description = "Candidates ablated exactly (default: ${DEFAULT-VALUE}).")
+  int top;
+
+  @Option(names = "--nulls", defaultValue = "100",
+      description = "Random matched latent sets per candidate (default: ${DEFAULT-VALUE}).")
+  int nulls;
+
+  @Option(names = "--ig-steps", defaultValue = "10", description = "Integrated-gradient steps.")
+  int igSteps;
+
+  @Option(names = "--discovery", defaultValue = "0.5",
+      description = "Fraction of problems in the discovery split (default: ${DEFAULT-VALUE}).")
+  double discovery;
+
+  @Option(names = "--bootstrap", defaultValue = "10000", description = "Bootstrap resamples.")
+  int bootstrap;
+
+  @Option(names = "--seed", defaultValue = "1234", description = "Seed.")
+  long seed;
+
+  @Option(names = "--batch", defaultValue = "16", description = "Problems per forward pass.")
+  int batch;
+
+  @Option(names = "--out", required = true, description = "Output directory.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    if ((dataset == null) == (task == null)) {
+      throw new IllegalArgumentException("give exactly one of --dataset or --task");
+    }
+    CausalProblems problems = problems();
+    for (String s : problems.skipped()) {
+      System.err.println("sae4j: skipped " + s);
+    }
+    Path dir = ModelOptions.resolve(model, revision);
+    try (TransformerModel m = ModelOptions.load(dir, device);
+        Tokenizer tokenizer = Tokenizer.load(dir, m.config());
+        NDManager manager = NDManager.newBaseManager();
+        Sae sae = SaeFiles.load(saePath, manager)) {
+      LogProbScorer scorer = new LogProbScorer(m, tokenizer, Tokenizer.BosPolicy.parse(bos),
+          batch);
+      LogProbScorer.TokenizedPairs all = fitting(scorer.tokenize(problems.contexts(),
+          problems.answers()), m.config().maxPositions());
+      int n = all.contexts().size();
+      if (n < 4) {
+        throw new IllegalArgumentException("need at least 4 usable problems, got " + n);
+      }
+      int discoveryCount = Math.max(1, Math.min(n - 1, (int) Math.round(n * discovery)));
+      LogProbScorer.TokenizedPairs disc = new LogProbScorer.TokenizedPairs(
+          all.contexts().subList(0, discoveryCount),
+          all.continuations().subList(0, discoveryCount));
+      LogProbScorer.TokenizedPairs held = new LogProbScorer.TokenizedPairs(
+          all.contexts().subList(discoveryCount, n), all.continuations().subList(discoveryCount,
+              n));
+      String hookName = hook != null ? hook : sae.config().metadata().hookName();
+      if (hookName == null) {
+        throw new IllegalArgumentException("the SAE's metadata names no hook: pass --hook");
+      }
+      TokenPositions where = parsePositions(positions, tokenizer);
+      AblationSettings settings = new AblationSettings(parseValue(value), where, nulls, true,
+          bootstrap, 512, seed, batch);
+      AblationExperiment experiment = new AblationExperiment(scorer, hookName, sae, settings);
+      float[] patch = null;
+      if (settings.value() != AblationValue.ZERO) {
+        // Gradient estimates need one target per latent: the discovery split's mean (the
+        // expectation of the resampled value as well).
+        patch = experiment.baseline(disc.contexts(), disc.continuations()).reference()
+            .meanActivation();
+      }
+      System.err.printf("sae4j: %d discovery and %d held-out problems, hook %s%n",
+          disc.contexts().size(), held.contexts().size(), hookName);
+      FeatureRanking ranking = FeatureRanking.run(
+          new Attribution(m, hookName, sae, AnswerMetric.LOG_PROB, where), experiment,
+          disc.contexts(), disc.continuations(), held.contexts(), held.continuations(), patch,
+          top, igSteps, batch);
+      String source = dataset != null ? dataset + " (" + format + ")" : "synthetic " + task;
+      CausalReport.write(out, new CausalReport.Spec(model, hookName, saePath.toString(),
+          source + ", " + held.contexts().size() + " held-out problems after "
+              + disc.contexts().size() + " discovery", "teacher-forced gold-answer log-prob"
+              + (noGoldCot ? "" : " after the gold chain of thought"), settings), ranking);
+      printTop(ranking);
+      System.out.println("wrote " + out.resolve("importance.csv"));
+    }
+    return 0;
+  }
+
+  /** Drops problems longer than the model's position limit (truncating would change them). */
+  private static LogProbScorer.TokenizedPairs fitting(LogProbScorer.TokenizedPairs pairs,
+      int maxPositions) {
+    List<int[]> contexts = new ArrayList<>();
+    List<int[]> answers = new ArrayList<>();
+    int dropped = 0;
+    for (int i = 0; i < pairs.contexts().size(); i++) {
+      if (pairs.contexts().get(i).length + pairs.continuations().get(i).length > maxPositions) {
+        dropped++;
+      } else {
+        contexts.add(pairs.contexts().get(i));
+        answers.add(pairs.continuations().get(i));
+      }
+    }
+    if (dropped > 0) {
+      System.err.printf("sae4j: skipped %d problems longer than the model's %d positions%n",
+          dropped, maxPositions);
+    }
+    return new LogProbScorer.TokenizedPairs(contexts, answers);
+  }
+
+  private CausalProblems problems() throws Exception {
+    if (task != null) {
+      SyntheticTask t = SyntheticTasks.byName(task);
+      SplittableRandom random = new SplittableRandom(seed);
+      List<SyntheticExample> examples = new ArrayList<>();
+      for (int i = 0; i < limit; i++) {
+        examples.add(t.generate(random));
+      }
+      return CausalProblems.fromSynthetic(examples);
+    }
+    DatasetFormat f = DatasetFormat.parse(format);
+    LoadResult loaded = DatasetLoader.load(dataset, f, false);
+    loaded.problems().forEach(p -> System.err.println("sae4j: skipped " + p));
+    List<dev.sae4j.data.Example> examples = loaded.examples().subList(0,
+        Math.min(limit, loaded.examples().size()));
+    return CausalProblems.fromExamples(examples, PromptTemplate.forFormat(f), !noGoldCot);
+  }
+
+  private static void printTop(FeatureRanking ranking) {
+    System.out.printf(Locale.ROOT, "%-8s %12s %24s %8s %8s %8s%n", "latent", "mean dlogp",
+        "95% CI", "null %", "p", "q");
+    List<SetEffect> sorted = new ArrayList<>(ranking.exact());
+    sorted.sort(java.util.Comparator.comparingDouble(SetEffect::drop).reversed());
+    for (SetEffect e : sorted.subList(0, Math.min(10, sorted.size()))) {
+      System.out.printf(Locale.ROOT, "%-8d %12.4f   [%9.4f, %9.4f] %8.2f %8.4f %8.4f%n",
+          e.latents()[0], e.meanDelta(), e.interval().low(), e.interval().high(),
+          100 * e.nullPercentile(), e.p(), e.q());
+    }
+    System.out.printf(Locale.ROOT, "Spearman(AtP, exact) %.3f   Spearman(IG, exact) %.3f%n",
+        ranking.spearmanAttribution(), ranking.spearmanIntegrated());
+  }
+
+  static AblationValue parseValue(String s) {
+    try {
+      return AblationValue.valueOf(s.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--value must be zero, mean or resample, got '" + s
+          + "'");
+    }
+  }
+
+  static TokenPositions parsePositions(String s, Tokenizer tokenizer) {
+    if (s.equals("all")) {
+      return TokenPositions.all();
+    }
+    if (s.startsWith("last-")) {
+      try {
+        return TokenPositions.lastK(Integer.parseInt(s.substring(5)));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--positions last-K needs a number, got '" + s + "'");
+      }
+    }
+    if (s.startsWith("after:")) {
+      String text = s.substring(6);
+      int[] ids = tokenizer.encode(text, Tokenizer.BosPolicy.NONE);
+      if (ids.length != 1) {
+        throw new IllegalArgumentException("--positions after:TEXT needs TEXT to be one token,"
+            + " but '" + text + "' is " + ids.length + " tokens");
+      }
+      return TokenPositions.afterMarker(ids[0]);
+    }
+    throw new IllegalArgumentException("--positions must be all, last-K or after:TEXT, got '"
+        + s + "'");
+  }
+}
