@@ -1,0 +1,205 @@
+package dev.sae4j.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.sae4j.model.Hooks;
+import dev.sae4j.model.TokenBatch;
+import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.Sae;
+
+/**
+ * Computes {@link SpliceMetrics} for one SAE at one hook point over a {@link TokenSet}: per batch,
+ * one clean forward pass (observing the hook to measure reconstruction and latent statistics),
+ * one with the reconstruction spliced in and one with the hook zero-ablated. Excluded (special)
+ * positions keep their clean activation in the spliced runs and are left out of every mean.
+ */
+public final class SpliceEvaluator {
+  /**
+   * Evaluation settings.
+   *
+   * @param denseThreshold density above which a latent counts as dense (SAEBench: 0.1)
+   * @param histogramBins bins of the log10 density histogram over [-10, 0]
+   */
+  public record Settings(double denseThreshold, int histogramBins) {
+    /** Validates ranges. */
+    public Settings {
+      if (!(denseThreshold > 0 && denseThreshold <= 1) || histogramBins < 1) {
+        throw new IllegalArgumentException("need 0 < dense threshold <= 1 and bins >= 1, got "
+            + denseThreshold + ", " + histogramBins);
+      }
+    }
+
+    /** Dense above 10% of tokens, 20 bins (0.5 decades each). */
+    public static Settings defaults() {
+      return new Settings(0.1, 20);
+    }
+  }
+
+  private final TransformerModel model;
+  private final Sae sae;
+  private final String hook;
+  private final Settings settings;
+
+  /**
+   * @param model the model
+   * @param sae the SAE (weights on the model's device)
+   * @param hook the hook point the SAE reads, e.g. {@code blocks.1.hook_resid_post}
+   * @param settings thresholds
+   */
+  public SpliceEvaluator(TransformerModel model, Sae sae, String hook, Settings settings) {
+    if (!model.hookPoints().contains(hook)) {
+      throw new IllegalArgumentException("unknown hook point '" + hook + "' for "
+          + model.config().modelType() + " (available: " + model.hookPoints() + ")");
+    }
+    this.model = model;
+    this.sae = sae;
+    this.hook = hook;
+    this.settings = settings;
+  }
+
+  /** Running sums over batches. */
+  private final class Totals {
+    final ReconstructionStats recon = new ReconstructionStats(sae.config().dIn());
+    final long[] fired = new long[sae.config().dSae()];
+    double l0;
+    double l1;
+    long tokens;
+    double ceOrig;
+    double ceSae;
+    double ceZero;
+    long ceTokens;
+    double klSae;
+    double klZero;
+  }
+
+  /** Evaluates the SAE over every batch of {@code tokens}. */
+  public SpliceMetrics evaluate(TokenSet tokens) {
+    Totals totals = new Totals();
+    for (TokenBatch batch : tokens.batches()) {
+      evaluateBatch(batch, tokens, totals);
+    }
+    return finish(totals);
+  }
+
+  private void evaluateBatch(TokenBatch batch, TokenSet tokens, Totals totals) {
+    int rows = batch.batchSize();
+    int t = batch.length();
+    boolean[] use = new boolean[rows * t]; // metric positions (reconstruction, KL)
+    boolean[] ce = new boolean[rows * t]; // metric positions with a real next token
+    long[] next = new long[rows * t];
+    float[] maskValues = new float[rows * t];
+    for (int b = 0; b < rows; b++) {
+      for (int i = 0; i < t; i++) {
+        int k = b * t + i;
+        use[k] = tokens.isMetricPosition(batch, b, i);
+        maskValues[k] = use[k] ? 1f : 0f;
+        if (use[k] && i + 1 < t && batch.mask(b, i + 1) == 1) {
+          ce[k] = true;
+          next[k] = batch.tokenId(b, i + 1);
+        }
+      }
+    }
+    try (NDManager m = NDManager.newBaseManager(model.device())) {
+      NDArray mask = m.create(maskValues, new Shape(rows, t, 1)); // [B, T, 1]
+      NDArray targets = m.create(next, new Shape(rows, t, 1)); // [B, T, 1]
+      // Clean pass: observe the hook and measure the SAE on the clean activation.
+      Hooks observe = Hooks.none().add(hook, (x, ctx) -> {
+        measure(x, mask, use, totals);
+        return null;
+      });
+      NDArray clean = model.forward(batch, observe, m).toType(DataType.FLOAT32, false)
+          .logSoftmax(2); // [B, T, V]
+      NDArray pClean = clean.exp(); // [B, T, V]
+      float[] ceOrig = clean.gather(targets, 2).toFloatArray(); // [B, T, 1]
+      float[][] sae = splicedRun(batch, Splice.reconstruction(this.sae, tokens.excluded()),
+          clean, pClean, targets, m);
+      float[][] zero = splicedRun(batch, Splice.zeroAblation(tokens.excluded()), clean, pClean,
+          targets, m);
+      for (int k = 0; k < use.length; k++) {
+        if (use[k]) {
+          totals.klSae += sae[1][k];
+          totals.klZero += zero[1][k];
+        }
+        if (ce[k]) {
+          totals.ceTokens++;
+          totals.ceOrig -= ceOrig[k];
+          totals.ceSae -= sae[0][k];
+          totals.ceZero -= zero[0][k];
+        }
+      }
+    }
+  }
+
+  /** Log-prob of each target and KL(p_clean || p_run) per position, both {@code [B*T]}. */
+  private float[][] splicedRun(TokenBatch batch, dev.sae4j.model.Hook splice, NDArray clean,
+      NDArray pClean, NDArray targets, NDManager m) {
+    try (NDManager run = m.newSubManager()) {
+      NDArray logProbs = model.forward(batch, Splice.at(hook, splice), run)
+          .toType(DataType.FLOAT32, false).logSoftmax(2); // [B, T, V]
+      float[] picked = logProbs.gather(targets, 2).toFloatArray(); // [B, T, 1]
+      float[] kl = pClean.mul(clean.sub(logProbs)).sum(new int[] {2}).toFloatArray(); // [B, T]
+      return new float[][] {picked, kl};
+    }
+  }
+
+  /** Reconstruction and latent statistics of the clean activation {@code x [B, T, d]}. */
+  private void measure(NDArray x, NDArray mask, boolean[] use, Totals totals) {
+    try (NDManager scope = x.getManager().newSubManager()) {
+      NDArray in = x.toType(DataType.FLOAT32, true);
+      in.attach(scope);
+      NDArray f = sae.encode(in); // [B, T, d_sae]
+      NDArray xHat = sae.decode(f); // [B, T, d]
+      NDArray active = f.gt(0f).toType(DataType.FLOAT32, false); // [B, T, d_sae]
+      float[] l0 = active.sum(new int[] {2}).toFloatArray(); // [B, T]
+      float[] l1 = f.sum(new int[] {2}).toFloatArray(); // [B, T]
+      NDArray maskOnScope = mask.duplicate();
+      maskOnScope.attach(scope);
+      float[] fired = active.mul(maskOnScope).sum(new int[] {0, 1}).toFloatArray(); // [d_sae]
+      totals.recon.add(in.toFloatArray(), xHat.toFloatArray(), use);
+      for (int k = 0; k < use.length; k++) {
+        if (use[k]) {
+          totals.tokens++;
+          totals.l0 += l0[k];
+          totals.l1 += l1[k];
+        }
+      }
+      for (int i = 0; i < fired.length; i++) {
+        totals.fired[i] += Math.round(fired[i]);
+      }
+      for (NDArray a : new NDArray[] {f, xHat, active}) {
+        a.attach(scope);
+      }
+    }
+  }
+
+  private SpliceMetrics finish(Totals s) {
+    if (s.tokens == 0) {
+      throw new IllegalArgumentException("no metric tokens: every position is padding or special");
+    }
+    double n = s.tokens;
+    double ceOrig = s.ceOrig / s.ceTokens;
+    double ceSae = s.ceSae / s.ceTokens;
+    double ceZero = s.ceZero / s.ceTokens;
+    double klSae = s.klSae / n;
+    double klZero = s.klZero / n;
+    int dSae = s.fired.length;
+    double[] density = new double[dSae];
+    int alive = 0;
+    int dense = 0;
+    for (int i = 0; i < dSae; i++) {
+      density[i] = s.fired[i] / n;
+      alive += s.fired[i] > 0 ? 1 : 0;
+      dense += density[i] > settings.denseThreshold() ? 1 : 0;
+    }
+    double fvu = s.recon.fvu();
+    return new SpliceMetrics(s.tokens, s.ceTokens, ceOrig, ceSae, ceZero,
+        (ceZero - ceSae) / (ceZero - ceOrig), ceSae - ceOrig, klSae, klZero,
+        (klZero - klSae) / klZero, s.l0 / n, s.l1 / n, s.recon.mse(), fvu, 1 - fvu,
+        s.recon.cossim(), s.recon.l2Ratio(), s.recon.relativeReconstructionBias(),
+        (double) alive / dSae, 1 - (double) alive / dSae, (double) dense / dSae,
+        settings.denseThreshold(), DensityHistogram.of(density, settings.histogramBins()),
+        density);
+  }
+}
