@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
       SaeCommand.class,
       AblateCommand.class,
       BenchCommand.class,
+      EvalCommand.class,
+      ProbeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
