@@ -93,9 +93,14 @@ final class TemporarySaeDirLoader {
     if (!f.names().contains(name)) {
       throw new IOException(file + ": missing tensor '" + name + "'");
     }
-    NDArray a = f.load(name, m);
-    // Own the data (the load may map the file) and use float32 as Sae requires.
-    NDArray out = a.toType(DataType.FLOAT32, true);
+    NDArray a = f.load(name, m); // float types arrive as FLOAT32
+    if (a.getDataType() != DataType.FLOAT32) {
+      throw new IOException(file + ": tensor '" + name + "' has dtype " + a.getDataType()
+          + ", expected a float type");
+    }
+    // The loaded array may read the file's mapping, which closes with the file: take a real
+    // copy (toType with an unchanged dtype would alias the mapping).
+    NDArray out = a.duplicate();
     a.close();
     return out;
   }

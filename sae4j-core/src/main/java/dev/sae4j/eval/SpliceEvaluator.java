@@ -139,7 +139,9 @@ public final class SpliceEvaluator {
       NDArray logProbs = model.forward(batch, Splice.at(hook, splice), run)
           .toType(DataType.FLOAT32, false).logSoftmax(2); // [B, T, V]
       float[] picked = logProbs.gather(targets, 2).toFloatArray(); // [B, T, 1]
-      float[] kl = pClean.mul(clean.sub(logProbs)).sum(new int[] {2}).toFloatArray(); // [B, T]
+      // log p_clean - log p_run, built from logProbs so every temporary lives in `run`.
+      NDArray diff = logProbs.neg().addi(clean); // [B, T, V]
+      float[] kl = diff.muli(pClean).sum(new int[] {2}).toFloatArray(); // [B, T]
       return new float[][] {picked, kl};
     }
   }
