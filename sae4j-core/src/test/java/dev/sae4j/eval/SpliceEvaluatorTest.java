@@ -173,7 +173,12 @@ class SpliceEvaluatorTest {
     try (Sae sae = TestSaes.exact(manager, 64)) {
       SpliceEvaluator eval = new SpliceEvaluator(model, sae, HOOK,
           SpliceEvaluator.Settings.defaults());
+      int saeArrays = sae.manager().getManagedArrays().size();
+      int rootArrays = manager.getManagedArrays().size();
       SpliceMetrics r = eval.evaluate(tokens);
+      // Nothing is left attached to the SAE's or the caller's managers.
+      assertEquals(saeArrays, sae.manager().getManagedArrays().size());
+      assertEquals(rootArrays, manager.getManagedArrays().size());
       assertEquals(0, r.fvu(), 1e-10);
       assertEquals(1, r.explainedVariance(), 1e-10);
       assertEquals(1, r.cossim(), 1e-6);
