@@ -79,9 +79,10 @@ final class EvalCommand implements Callable<Integer> {
       description = "Metric tokens per dataset at most (0 = all).")
   long maxTokens;
 
-  @Option(names = "--context", defaultValue = "128",
-      description = "Tokens per window, BOS included (default: ${DEFAULT-VALUE}).")
-  int context;
+  @Option(names = "--context",
+      description = "Tokens per window, BOS included (default: the SAE's metadata.context_size, "
+          + "else 128).")
+  Integer context;
 
   @Option(names = "--batch", defaultValue = "8", description = "Windows per forward pass.")
   int batch;
@@ -96,6 +97,11 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--dense-threshold", defaultValue = "0.1",
       description = "Density above which a latent is dense (default: ${DEFAULT-VALUE}).")
   double denseThreshold;
+
+  @Option(names = "--dead-threshold", defaultValue = "0",
+      description = "Density at or below which a latent is dead (default: ${DEFAULT-VALUE}: "
+          + "never fired).")
+  double deadThreshold;
 
   @Option(names = "--task-examples", defaultValue = "0",
       description = "Benchmark formats: also score this many examples (greedy exact match and "
@@ -137,8 +143,10 @@ final class EvalCommand implements Callable<Integer> {
             + ": no metadata.hook_name; pass --hook");
       }
       SpliceEvaluator evaluator = new SpliceEvaluator(m, s, hookName,
-          new SpliceEvaluator.Settings(denseThreshold, 20));
-      TokenSet.Options options = new TokenSet.Options(context, batch, bosPolicy, !keepSpecial,
+          new SpliceEvaluator.Settings(denseThreshold, deadThreshold, 20));
+      int window = context != null ? context
+          : s.config().metadata().contextSize() > 0 ? s.config().metadata().contextSize() : 128;
+      TokenSet.Options options = new TokenSet.Options(window, batch, bosPolicy, !keepSpecial,
           maxTokens);
       Map<String, EvalReport.DatasetResult> results = new LinkedHashMap<>();
       for (Map.Entry<String, Path> e : files.entrySet()) {

@@ -20,20 +20,22 @@ public final class SpliceEvaluator {
    * Evaluation settings.
    *
    * @param denseThreshold density above which a latent counts as dense (SAEBench: 0.1)
+   * @param deadThreshold density at or below which a latent counts as dead (0: never fired)
    * @param histogramBins bins of the log10 density histogram over [-10, 0]
    */
-  public record Settings(double denseThreshold, int histogramBins) {
+  public record Settings(double denseThreshold, double deadThreshold, int histogramBins) {
     /** Validates ranges. */
     public Settings {
-      if (!(denseThreshold > 0 && denseThreshold <= 1) || histogramBins < 1) {
-        throw new IllegalArgumentException("need 0 < dense threshold <= 1 and bins >= 1, got "
-            + denseThreshold + ", " + histogramBins);
+      if (!(denseThreshold > 0 && denseThreshold <= 1) || !(deadThreshold >= 0
+          && deadThreshold < denseThreshold) || histogramBins < 1) {
+        throw new IllegalArgumentException("need 0 <= dead threshold < dense threshold <= 1 and "
+            + "bins >= 1, got " + deadThreshold + ", " + denseThreshold + ", " + histogramBins);
       }
     }
 
-    /** Dense above 10% of tokens, 20 bins (0.5 decades each). */
+    /** Dense above 10% of tokens, dead if never fired, 20 bins (0.5 decades each). */
     public static Settings defaults() {
-      return new Settings(0.1, 20);
+      return new Settings(0.1, 0, 20);
     }
   }
 
@@ -72,6 +74,17 @@ public final class SpliceEvaluator {
     long ceTokens;
     double klSae;
     double klZero;
+  }
+
+  /**
+   * Domain transfer in one call: the same SAE and settings on several token sets (e.g. the
+   * training domain and another one), results in the same order.
+   */
+  public java.util.Map<String, SpliceMetrics> evaluateAll(
+      java.util.Map<String, TokenSet> tokenSets) {
+    java.util.Map<String, SpliceMetrics> out = new java.util.LinkedHashMap<>();
+    tokenSets.forEach((name, tokens) -> out.put(name, evaluate(tokens)));
+    return out;
   }
 
   /** Evaluates the SAE over every batch of {@code tokens}. */
@@ -192,7 +205,7 @@ public final class SpliceEvaluator {
     int dense = 0;
     for (int i = 0; i < dSae; i++) {
       density[i] = s.fired[i] / n;
-      alive += s.fired[i] > 0 ? 1 : 0;
+      alive += density[i] > settings.deadThreshold() ? 1 : 0;
       dense += density[i] > settings.denseThreshold() ? 1 : 0;
     }
     double fvu = s.recon.fvu();

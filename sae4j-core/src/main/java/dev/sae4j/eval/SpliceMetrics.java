@@ -25,7 +25,8 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param cossim mean {@code cos(x, x̂)}
  * @param l2Ratio mean {@code ||x̂|| / ||x||}
  * @param relativeReconstructionBias {@code E||x̂||² / E[x·x̂]}
- * @param fracAlive fraction of latents that fire at least once
+ * @param fracAlive fraction of latents with density above the dead threshold (default 0: that
+ *     fire at least once)
  * @param fracDead {@code 1 - fracAlive}
  * @param fracDense fraction of latents firing on more than {@code denseThreshold} of tokens
  * @param denseThreshold the density above which a latent counts as dense
@@ -61,7 +62,8 @@ public record SpliceMetrics(long tokens, long ceTokens, double ceLossWithoutSae,
     d.put("cossim", "mean_tok cos(x, x_hat) (tokens with x != 0)");
     d.put("l2_ratio", "mean_tok ||x_hat|| / ||x|| (tokens with x != 0)");
     d.put("relative_reconstruction_bias", "sum_tok ||x_hat||^2 / sum_tok x.x_hat");
-    d.put("frac_alive", "fraction of latents with f_i > 0 on at least one token");
+    d.put("frac_alive", "fraction of latents with density > dead threshold (default 0: f_i > 0 "
+        + "on at least one token)");
     d.put("frac_dense", "fraction of latents with density > dense_threshold");
     d.put("density_histogram", "latent counts per bin of log10(density + 1e-10)");
     return java.util.Collections.unmodifiableMap(d);
