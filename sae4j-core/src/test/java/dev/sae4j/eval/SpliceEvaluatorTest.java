@@ -214,16 +214,18 @@ class SpliceEvaluatorTest {
       wEnc[i * s + i] = 1;
     }
     Random r = new Random(3);
+    TokenSet small = TokenSet.fromTexts(TestModels.documents(3), tokenizer, model.config(),
+        new TokenSet.Options(24, 3, Tokenizer.BosPolicy.PREPEND, true, 0));
     try (Sae sae = TestSaes.of(manager, d, s, wEnc, bEnc, TestSaes.gaussian(r, s * d, 0.1f),
         new float[d])) {
       SpliceMetrics m = new SpliceEvaluator(model, sae, HOOK,
-          new SpliceEvaluator.Settings(0.99, 0, 10)).evaluate(tokens);
+          new SpliceEvaluator.Settings(0.99, 0, 10)).evaluate(small);
       assertEquals(1.0, m.latentDensity()[0]);
       assertEquals(0.0, m.latentDensity()[1]);
       assertEquals(5 / 6.0, m.fracAlive(), 1e-12);
       // A dead threshold above the half-firing latents leaves only latent 0 alive.
       SpliceMetrics strict = new SpliceEvaluator(model, sae, HOOK,
-          new SpliceEvaluator.Settings(0.995, 0.9, 10)).evaluate(tokens);
+          new SpliceEvaluator.Settings(0.995, 0.9, 10)).evaluate(small);
       assertEquals(1 / 6.0, strict.fracAlive(), 1e-12);
       assertEquals(1 / 6.0, m.fracDead(), 1e-12);
       assertEquals(1 / 6.0, m.fracDense(), 1e-12); // only latent 0 is above 99%

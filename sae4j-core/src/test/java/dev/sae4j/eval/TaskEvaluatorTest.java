@@ -141,6 +141,9 @@ class TaskEvaluatorTest {
           train.get("metrics").get("ce_loss_score").asDouble(), 1e-12);
       assertNotNull(train.get("metrics").get("explained_variance"));
       assertNotNull(train.get("metrics").get("frac_alive"));
+      // Per-latent and per-example arrays live in their own files, not in metrics.json.
+      assertTrue(train.get("metrics").get("latent_density") == null);
+      assertTrue(train.get("task").get("per_example") == null);
       assertEquals(recon.accuracySpliced().correct(),
           train.get("task").get("accuracy_spliced").get("correct").asInt());
       assertTrue(json.get("datasets").get("transfer").get("task").isNull());
