@@ -71,6 +71,10 @@ final class ProbeCommand implements Callable<Integer> {
           + "for token labels, stratified for document labels (default: ${DEFAULT-VALUE}).")
   String split;
 
+  @Option(names = "--positive", description = "Binary labels: the positive class for F1 "
+      + "(default: the second in sorted order, e.g. 1 or True).")
+  String positive;
+
   @Option(names = "--seed", defaultValue = "0", description = "Split seed.")
   long seed;
 
@@ -92,6 +96,9 @@ final class ProbeCommand implements Callable<Integer> {
             + s.config().metadata().hookName() + " but the store holds " + hook);
       }
       data = ProbeDataset.fromStore(store, probeLabels, s, manager);
+    }
+    if (positive != null) {
+      data = data.withPositive(positive);
     }
     if (data.classes().size() < 2) {
       throw new IllegalArgumentException(labels + ": only one class (" + data.classes()

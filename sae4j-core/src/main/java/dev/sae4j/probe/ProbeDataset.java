@@ -20,7 +20,7 @@ import java.util.Map;
  * @param raw activations per example {@code [n][d]}
  * @param latents SAE latents per example {@code [n][d_sae]}, or null without an SAE
  * @param y class per example
- * @param classes class names (labels in order of first appearance)
+ * @param classes class names, sorted (for binary labels the second is the positive class)
  * @param groups document id per example (for group splits)
  * @param unmatched label entries that matched no store row
  */
@@ -105,19 +105,49 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
       throw new IllegalArgumentException("no label matched a row of the store "
           + store.directory());
     }
+    // Classes in sorted order, so binary labels such as 0/1 or False/True make the second one
+    // class 1, the positive class of binary F1.
     Map<String, Integer> classIndex = new LinkedHashMap<>();
+    java.util.TreeSet<String> sorted = new java.util.TreeSet<>();
+    for (int e = 0; e < n; e++) {
+      sorted.add(labels.labels().get(entryOfExample.get(e)));
+    }
+    for (String c : sorted) {
+      classIndex.put(c, classIndex.size());
+    }
     int[] y = new int[n];
     int[] groups = new int[n];
     double[][] raw = new double[n][];
     for (int e = 0; e < n; e++) {
-      String label = labels.labels().get(entryOfExample.get(e));
-      y[e] = classIndex.computeIfAbsent(label, k -> classIndex.size());
+      y[e] = classIndex.get(labels.labels().get(entryOfExample.get(e)));
       groups[e] = groupOf.get(e);
       raw[e] = meanOf(rowsOf.get(e), d);
     }
     double[][] latents = sae == null ? null : encodeAndPool(rowsOf, sae, manager);
     int unmatched = labels.rowOrder() ? 0 : labels.labels().size() - n;
     return new ProbeDataset(raw, latents, y, List.copyOf(classIndex.keySet()), groups, unmatched);
+  }
+
+  /**
+   * This dataset with {@code label} as class 1 (the positive class of binary F1).
+   *
+   * @throws IllegalArgumentException if the dataset is not binary or has no such class
+   */
+  public ProbeDataset withPositive(String label) {
+    int index = classes.indexOf(label);
+    if (classes.size() != 2 || index < 0) {
+      throw new IllegalArgumentException("positive class '" + label + "' needs binary labels "
+          + "containing it; classes are " + classes);
+    }
+    if (index == 1) {
+      return this;
+    }
+    int[] flipped = new int[y.length];
+    for (int i = 0; i < y.length; i++) {
+      flipped[i] = 1 - y[i];
+    }
+    return new ProbeDataset(raw, latents, flipped, List.of(classes.get(1), classes.get(0)),
+        groups, unmatched);
   }
 
   private static long key(ProbeLabels labels, int i) {

@@ -27,7 +27,7 @@ import java.util.List;
  * </ul>
  *
  * <p>Labels are strings (numbers and booleans are read as their text); classes are the distinct
- * labels in order of first appearance.
+ * matched labels in sorted order.
  *
  * @param docIds document id per entry
  * @param positions position per entry, or null for document-level labels

@@ -69,9 +69,9 @@ class ProbeDatasetTest {
         {"doc_id": 9, "position": 1, "label": "a"}
         """);
     ProbeDataset data = ProbeDataset.fromStore(s, ProbeLabels.read(labels), null, null);
-    // Store order: (0,1) a, (1,2) true, (2,3) b.
-    assertEquals(List.of("a", "true", "b"), data.classes());
-    assertArrayEquals(new int[] {0, 1, 2}, data.y());
+    // Store order: (0,1) a, (1,2) true, (2,3) b; classes sorted.
+    assertEquals(List.of("a", "b", "true"), data.classes());
+    assertArrayEquals(new int[] {0, 2, 1}, data.y());
     assertArrayEquals(new int[] {0, 1, 2}, data.groups());
     assertEquals(1, data.unmatched());
     assertEquals(2.0, data.raw()[2][0]);
@@ -138,6 +138,10 @@ class ProbeDatasetTest {
     Files.writeString(ok, "x\n-\ny\n");
     ProbeDataset rowData = ProbeDataset.fromStore(split, ProbeLabels.read(ok), null, null);
     assertArrayEquals(new int[] {0, 1}, rowData.y());
+    ProbeDataset flipped = rowData.withPositive("x");
+    assertEquals(List.of("y", "x"), flipped.classes());
+    assertArrayEquals(new int[] {1, 0}, flipped.y());
+    assertThrows(IllegalArgumentException.class, () -> rowData.withPositive("z"));
   }
 
   @Test
