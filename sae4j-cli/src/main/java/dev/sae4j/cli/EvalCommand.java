@@ -136,7 +136,7 @@ final class EvalCommand implements Callable<Integer> {
     try (TransformerModel m = ModelOptions.load(dir, device);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config());
         NDManager saeManager = NDManager.newBaseManager(m.device());
-        Sae s = SaeLoader.DEFAULT.load(sae, saeManager)) {
+        Sae s = dev.sae4j.sae.format.SaeFiles.load(sae, saeManager)) {
       String hookName = hook != null ? hook : s.config().metadata().hookName();
       if (hookName == null) {
         throw new IllegalArgumentException(sae.resolve("cfg.json")

@@ -89,7 +89,7 @@ final class ProbeCommand implements Callable<Integer> {
     String hook = store.manifest().hook();
     ai.djl.Device d = EngineInfo.select(device, System.err);
     try (NDManager manager = NDManager.newBaseManager(d);
-        Sae s = sae == null ? null : SaeLoader.DEFAULT.load(sae, manager)) {
+        Sae s = sae == null ? null : dev.sae4j.sae.format.SaeFiles.load(sae, manager)) {
       if (s != null && s.config().metadata().hookName() != null
           && !s.config().metadata().hookName().equals(hook)) {
         throw new IllegalArgumentException("SAE " + sae + " reads "

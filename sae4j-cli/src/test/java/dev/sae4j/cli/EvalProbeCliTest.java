@@ -131,7 +131,7 @@ class EvalProbeCliTest {
     Path empty = Files.createDirectories(tmp.resolve("empty-sae"));
     String[] r = run(1, "eval", "--model", modelDir.toString(), "--sae", empty.toString(),
         "--dataset", docs.toString(), "--out", tmp.resolve("x").toString());
-    assertTrue(r[1].contains("cfg.json: not found"), r[1]);
+    assertTrue(r[1].contains("no SAE files found"), r[1]);
     r = run(1, "eval", "--model", modelDir.toString(), "--sae", saeDir.toString(),
         "--dataset", docs.toString(), "--format", "csv", "--out", tmp.resolve("y").toString());
     assertTrue(r[1].contains("unknown dataset format 'csv'"), r[1]);
