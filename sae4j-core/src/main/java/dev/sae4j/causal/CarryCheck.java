@@ -1,0 +1,261 @@
+package dev.sae4j.causal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.sae4j.data.AccuracyResult;
+import dev.sae4j.data.synthetic.AdditionTask;
+import dev.sae4j.data.synthetic.SyntheticExample;
+import dev.sae4j.model.Hook;
+import dev.sae4j.model.Hooks;
+import dev.sae4j.model.TokenBatch;
+import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.Sae;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * The ground-truth check on the addition organism (docs/causal-methods.md §10): does the SAE have
+ * a latent for "carry into column c", and does editing it change the carry the model writes?
+ *
+ * <p>In the organism's chain of thought {@code x+y+c=s}, the carry digit {@code c} of column
+ * {@code c ≥ 1} is predicted at the {@code '+'} just before it, from the previous column's sum.
+ * At that prediction position, per column:
+ * <ol>
+ *   <li>recovery: every latent, read as the classifier "fires ⇒ carry is 1", is scored by F1
+ *       against the true carry; the best latent is the match;
+ *   <li>ablation: on problems whose carry is 1 (and which the clean model gets right), zeroing
+ *       the matched latent there succeeds if the model now writes carry 0;
+ *   <li>steering: on problems whose carry is 0, setting the latent to its mean activation when
+ *       carry is 1 succeeds if the model now writes carry 1;
+ *   <li>control: the same edits with random latents that fire at those positions, matched on
+ *       firing-frequency decile.
+ * </ol>
+ */
+public final class CarryCheck {
+  private final TransformerModel model;
+  private final String hookName;
+  private final Sae sae;
+  private final Function<String, int[]> encode;
+  private final int zeroToken;
+  private final int oneToken;
+
+  /**
+   * One column's result.
+   *
+   * @param column the column (1 = tens)
+   * @param positions prediction positions evaluated (problems with this column)
+   * @param latent the matched latent, -1 if none fired
+   * @param f1 its F1 as a carry detector; precision and recall likewise
+   * @param ablation success rate of zeroing it on carry-1 problems
+   * @param ablationControl success rate of zeroing matched random latents on the same problems
+   * @param steering success rate of setting it on carry-0 problems
+   * @param steeringControl the same with matched random latents
+   */
+  public record ColumnResult(int column, int positions, int latent, double f1, double precision,
+      double recall, AccuracyResult ablation, AccuracyResult ablationControl,
+      AccuracyResult steering, AccuracyResult steeringControl) {}
+
+  /**
+   * @param encode the organism tokenizer's text encoder, BOS included
+   * @param zeroToken id of {@code '0'}; {@code oneToken} id of {@code '1'}
+   */
+  public CarryCheck(TransformerModel model, String hookName, Sae sae,
+      Function<String, int[]> encode, int zeroToken, int oneToken) {
+    this.model = model;
+    this.hookName = hookName;
+    this.sae = sae;
+    this.encode = encode;
+    this.zeroToken = zeroToken;
+    this.oneToken = oneToken;
+  }
+
+  private record Site(int[] ids, int carry) {}
+
+  /** Runs the check on {@code examples} (addition) with {@code controls} random latents each. */
+  public List<ColumnResult> run(List<SyntheticExample> examples, int controls, long seed,
+      int batchSize) {
+    List<ColumnResult> results = new ArrayList<>();
+    for (int column = 1; column <= AdditionTask.MAX_DIGITS; column++) {
+      List<Site> sites = sites(examples, column);
+      if (sites.size() < 4) {
+        continue;
+      }
+      results.add(column(column, sites, controls, seed + column, batchSize));
+    }
+    return results;
+  }
+
+  /** Contexts ending at the '+' that precedes column {@code column}'s carry digit. */
+  private List<Site> sites(List<SyntheticExample> examples, int column) {
+    List<Site> sites = new ArrayList<>();
+    for (SyntheticExample e : examples) {
+      if (!e.task().equals(AdditionTask.NAME)) {
+        throw new IllegalArgumentException("the carry check needs addition examples, got "
+            + e.task());
+      }
+      int[] columns = e.label(AdditionTask.COLUMN);
+      int[] carries = e.label(AdditionTask.CARRY_IN);
+      // The step of the column starts at its first labelled character after the prompt:
+      // "x+y+c=s", so the carry digit is 4 characters in and predicted at the '+' before it.
+      for (int i = e.promptLength(); i < e.answerStart(); i++) {
+        if (columns[i] == column) {
+          int carryAt = i + 4;
+          if (e.text().charAt(carryAt - 1) != '+' || carries[carryAt] < 0) {
+            throw new IllegalStateException("unexpected step layout in " + e.text());
+          }
+          sites.add(new Site(encode.apply(e.text().substring(0, carryAt)), carries[carryAt]));
+          break;
+        }
+      }
+    }
+    return sites;
+  }
+
+  private ColumnResult column(int column, List<Site> sites, int controls, long seed,
+      int batchSize) {
+    int dSae = sae.config().dSae();
+    int n = sites.size();
+    // Clean pass: latents and the predicted carry at the last position.
+    float[][] codes = new float[n][];
+    int[] clean = predict(sites, null, codes, batchSize);
+    double[] frequency = new double[dSae];
+    double[] sumWhenOne = new double[dSae];
+    int ones = 0;
+    for (int s = 0; s < n; s++) {
+      ones += sites.get(s).carry;
+      for (int i = 0; i < dSae; i++) {
+        if (codes[s][i] > 0) {
+          frequency[i] += 1.0 / n;
+          if (sites.get(s).carry == 1) {
+            sumWhenOne[i] += codes[s][i];
+          }
+        }
+      }
+    }
+    int best = -1;
+    double bestF1 = 0;
+    double bestP = 0;
+    double bestR = 0;
+    for (int i = 0; i < dSae; i++) {
+      int tp = 0;
+      int fp = 0;
+      for (int s = 0; s < n; s++) {
+        boolean fires = codes[s][i] > 0;
+        tp += fires && sites.get(s).carry == 1 ? 1 : 0;
+        fp += fires && sites.get(s).carry == 0 ? 1 : 0;
+      }
+      double p = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
+      double r = ones == 0 ? 0 : (double) tp / ones;
+      double f1 = p + r == 0 ? 0 : 2 * p * r / (p + r);
+      if (f1 > bestF1) {
+        best = i;
+        bestF1 = f1;
+        bestP = p;
+        bestR = r;
+      }
+    }
+    if (best < 0) {
+      AccuracyResult none = new AccuracyResult(0, 0);
+      return new ColumnResult(column, n, -1, 0, 0, 0, none, none, none, none);
+    }
+    List<Site> carryOne = new ArrayList<>();
+    List<Site> carryZero = new ArrayList<>();
+    for (int s = 0; s < n; s++) {
+      Site site = sites.get(s);
+      boolean right = clean[s] == (site.carry == 1 ? oneToken : zeroToken);
+      if (right) {
+        (site.carry == 1 ? carryOne : carryZero).add(site);
+      }
+    }
+    float steerValue = ones == 0 ? 0 : (float) (sumWhenOne[best] / ones);
+    MatchedControls matched = new MatchedControls(frequency);
+    int[][] randomLatents = matched.draw(new int[] {best}, controls, seed);
+    AccuracyResult ablation = flips(carryOne, best, 0f, zeroToken, batchSize);
+    AccuracyResult steering = flips(carryZero, best, steerValue, oneToken, batchSize);
+    int ablationHits = 0;
+    int ablationTotal = 0;
+    int steerHits = 0;
+    int steerTotal = 0;
+    for (int[] r : randomLatents) {
+      AccuracyResult a = flips(carryOne, r[0], 0f, zeroToken, batchSize);
+      // The control steers its latent to the matched latent's value: the same edit size.
+      AccuracyResult st = flips(carryZero, r[0], steerValue, oneToken, batchSize);
+      ablationHits += a.correct();
+      ablationTotal += a.total();
+      steerHits += st.correct();
+      steerTotal += st.total();
+    }
+    return new ColumnResult(column, n, best, bestF1, bestP, bestR, ablation,
+        new AccuracyResult(ablationHits, ablationTotal), steering,
+        new AccuracyResult(steerHits, steerTotal));
+  }
+
+  /** How many of {@code sites} predict {@code target} once {@code latent} is set to value. */
+  private AccuracyResult flips(List<Site> sites, int latent, float value, int target,
+      int batchSize) {
+    if (sites.isEmpty()) {
+      return new AccuracyResult(0, 0);
+    }
+    float[] values = new float[sae.config().dSae()];
+    values[latent] = value;
+    Hook edit = new FeatureEdit(sae, new int[] {latent}, AblationValue.MEAN,
+        TokenPositions.lastK(1), values, null, 0);
+    int[] predicted = predict(sites, edit, null, batchSize);
+    int hits = 0;
+    for (int p : predicted) {
+      hits += p == target ? 1 : 0;
+    }
+    return new AccuracyResult(hits, sites.size());
+  }
+
+  /** Argmax token at each site's last position; fills {@code codes} with the latents there. */
+  private int[] predict(List<Site> sites, Hook edit, float[][] codes, int batchSize) {
+    int[] out = new int[sites.size()];
+    int dSae = sae.config().dSae();
+    for (int from = 0; from < sites.size(); from += batchSize) {
+      int to = Math.min(sites.size(), from + batchSize);
+      List<int[]> rows = new ArrayList<>();
+      for (Site s : sites.subList(from, to)) {
+        rows.add(s.ids);
+      }
+      TokenBatch batch = TokenBatch.rightPadded(rows, model.config().paddingId());
+      int t = batch.length();
+      int offset = from;
+      Hooks hooks = Hooks.none();
+      if (edit != null) {
+        hooks.add(hookName, edit);
+      }
+      if (codes != null) {
+        hooks.add(hookName, (x, ctx) -> {
+          float[] f = sae.encode(x).toFloatArray(); // [B, T, d_sae]
+          for (int r = 0; r < rows.size(); r++) {
+            int last = rows.get(r).length - 1;
+            codes[offset + r] = java.util.Arrays.copyOfRange(f, (r * t + last) * dSae,
+                (r * t + last + 1) * dSae);
+          }
+          return null;
+        });
+      }
+      try (NDManager m = NDManager.newBaseManager(model.device())) {
+        NDArray logits = model.forward(batch, hooks, m); // [B, T, V]
+        for (int r = 0; r < rows.size(); r++) {
+          out[from + r] = (int) logits.get(r, rows.get(r).length - 1).argMax().getLong();
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Seeded addition examples (a convenience for callers and tests). */
+  public static List<SyntheticExample> additionExamples(int n, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    AdditionTask task = new AdditionTask();
+    List<SyntheticExample> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(task.generate(random));
+    }
+    return out;
+  }
+}
