@@ -1,0 +1,327 @@
+package dev.sae4j.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.sae4j.model.ModelConfig;
+import dev.sae4j.model.Models;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and validates a study config (DESIGN.md section 6). Every problem is collected, each
+ * naming its field path and, for enumerations, the allowed values; nothing runs until the config
+ * is clean.
+ *
+ * <p>Checks that need no network: hook names against the TransformerLens grammar, and for a model
+ * given as a local directory the block index against {@code config.json}'s layer count. Hub ids
+ * are checked for syntax only (their config.json may not be available offline); the organism's
+ * layer count is checked when its stage resolves it, not here.
+ */
+public final class StudyConfigParser {
+  /** SAE architectures. */
+  public static final List<String> ARCHITECTURES = List.of("relu", "topk", "batchtopk", "jumprelu");
+  /** Synthetic ground-truth task names (usable as dataset formats and organism tasks). */
+  public static final List<String> SYNTHETIC_TASKS =
+      List.of("addition", "stack", "bfs", "logic", "mix");
+  /** Dataset formats backed by a file. */
+  public static final List<String> FILE_FORMATS =
+      List.of("gsm8k", "math", "prontoqa", "folio", "text");
+  /** All dataset formats. */
+  public static final List<String> FORMATS = concat(FILE_FORMATS, SYNTHETIC_TASKS);
+  /** Hook names outside blocks. */
+  public static final List<String> GLOBAL_HOOKS =
+      List.of("hook_embed", "hook_pos_embed", "ln_final.hook_normalized");
+  /** Per-block hook suffixes ({@code blocks.N.<suffix>}). */
+  public static final List<String> BLOCK_HOOKS = List.of("hook_resid_pre", "hook_attn_out",
+      "hook_resid_mid", "hook_mlp_out", "hook_resid_post");
+
+  private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.([A-Za-z_.]+)");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  private static final Pattern HUB_ID =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
+
+  private StudyConfigParser() {}
+
+  /**
+   * Reads and validates a study config file; relative dataset paths and model directories are
+   * resolved against the file's directory.
+   *
+   * @throws StudyConfigException listing every problem
+   * @throws IOException if the file cannot be read
+   */
+  public static StudyConfig parse(Path file) throws IOException {
+    String yaml = Files.readString(file);
+    Path base = file.toAbsolutePath().getParent();
+    return parse(yaml, base, file.toString());
+  }
+
+  /**
+   * Parses YAML text; {@code base} resolves relative paths and {@code source} names the text in
+   * error messages.
+   *
+   * @throws StudyConfigException listing every problem
+   */
+  public static StudyConfig parse(String yaml, Path base, String source) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+    } catch (IOException e) {
+      throw new StudyConfigException(source, List.of("not valid YAML: " + e.getMessage()));
+    }
+    List<String> errors = new ArrayList<>();
+    if (root == null || !root.isObject()) {
+      throw new StudyConfigException(source, List.of("expected a mapping with keys study, models,"
+          + " datasets, capture, saes, causal, compare, report, workers"));
+    }
+    Fields top = Fields.of(root, "", errors);
+    String study = top.string("study", null, true);
+    if (study != null && !study.isEmpty() && !NAME.matcher(study).matches()) {
+      top.error("study", "'" + study + "' must be a directory-safe name (letters, digits, . _ -)");
+    }
+    int workers = top.int32("workers", 1, 1);
+    List<StudyConfig.Model> models = models(top, base, errors);
+    List<StudyConfig.Dataset> datasets = datasets(top, base, errors);
+    StudyConfig.Capture capture = capture(Fields.of(top.raw("capture"), "capture", errors));
+    List<StudyConfig.SaeSpec> saes = saes(top, errors);
+    StudyConfig.Causal causal = causal(Fields.of(top.raw("causal"), "causal", errors));
+    StudyConfig.Compare compare = compare(Fields.of(top.raw("compare"), "compare", errors));
+    StudyConfig.Report report = report(Fields.of(top.raw("report"), "report", errors));
+    top.finish();
+    if (!errors.isEmpty()) {
+      throw new StudyConfigException(source, errors);
+    }
+    return new StudyConfig(study, workers, models, datasets, capture, saes, causal, compare,
+        report);
+  }
+
+  /** The resolved config as YAML (what {@code study.yaml} holds); parses back to an equal config. */
+  public static String toYaml(StudyConfig config) {
+    ObjectMapper m = new ObjectMapper(new YAMLFactory()
+        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    try {
+      return m.writeValueAsString(config);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<StudyConfig.Model> models(Fields top, Path base, List<String> errors) {
+    List<StudyConfig.Model> out = new ArrayList<>();
+    JsonNode list = top.list("models", true);
+    Set<String> keys = new HashSet<>();
+    for (int i = 0; list != null && i < list.size(); i++) {
+      Fields f = Fields.of(list.get(i), "models[" + i + "]", errors);
+      String id = f.string("id", null, true);
+      List<String> hooks = f.strings("hooks", true);
+      f.finish();
+      if (id == null || id.isEmpty()) {
+        continue;
+      }
+      int layers = -1;
+      if (id.startsWith(StudyConfig.ORGANISM_PREFIX)) {
+        String task = id.substring(StudyConfig.ORGANISM_PREFIX.length());
+        if (!SYNTHETIC_TASKS.contains(task)) {
+          f.error("id", "unknown organism task '" + task + "' (allowed: organism:"
+              + String.join(", organism:", SYNTHETIC_TASKS) + ")");
+        }
+      } else {
+        Path dir = base.resolve(id);
+        boolean looksLocal = id.startsWith("/") || id.startsWith(".") || Files.isDirectory(dir);
+        if (looksLocal) {
+          if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            f.error("id", "local model directory " + dir + " has no config.json");
+          } else {
+            try {
+              ModelConfig cfg = Models.readConfig(dir);
+              layers = cfg.numLayers();
+            } catch (IOException | RuntimeException e) {
+              f.error("id", "cannot read " + dir.resolve("config.json") + ": " + e.getMessage());
+            }
+            id = dir.normalize().toString();
+          }
+        } else if (!HUB_ID.matcher(id).matches()) {
+          f.error("id", "'" + id + "' is neither a hub id (name or org/name), an existing"
+              + " directory, nor organism:<task>");
+        }
+      }
+      Set<String> seen = new HashSet<>();
+      for (int h = 0; h < hooks.size(); h++) {
+        String problem = hookProblem(hooks.get(h), layers);
+        if (problem != null) {
+          errors.add(f.path("hooks") + "[" + h + "]: " + problem);
+        }
+        if (!seen.add(hooks.get(h))) {
+          errors.add(f.path("hooks") + "[" + h + "]: duplicate hook '" + hooks.get(h) + "'");
+        }
+      }
+      StudyConfig.Model model = new StudyConfig.Model(id, List.copyOf(hooks));
+      if (!keys.add(model.key())) {
+        f.error("id", "duplicate model '" + model.key() + "'");
+      }
+      out.add(model);
+    }
+    return out;
+  }
+
+  /** Null when the hook name is valid (and below {@code layers} when that is known, i.e. >= 0). */
+  static String hookProblem(String hook, int layers) {
+    String allowed = "allowed: " + String.join(", ", GLOBAL_HOOKS) + ", blocks.N."
+        + String.join(", blocks.N.", BLOCK_HOOKS);
+    if (GLOBAL_HOOKS.contains(hook)) {
+      return null;
+    }
+    Matcher m = BLOCK.matcher(hook);
+    if (!m.matches() || !BLOCK_HOOKS.contains(m.group(2))) {
+      return "unknown hook '" + hook + "' (" + allowed + ")";
+    }
+    if (layers >= 0) {
+      long n = Long.parseLong(m.group(1));
+      if (n >= layers) {
+        return "hook '" + hook + "' needs block " + n + " but the model has " + layers
+            + " layers (allowed N: 0.." + (layers - 1) + ")";
+      }
+    }
+    return null;
+  }
+
+  private static List<StudyConfig.Dataset> datasets(Fields top, Path base, List<String> errors) {
+    List<StudyConfig.Dataset> out = new ArrayList<>();
+    JsonNode list = top.list("datasets", true);
+    Set<String> ids = new HashSet<>();
+    for (int i = 0; list != null && i < list.size(); i++) {
+      Fields f = Fields.of(list.get(i), "datasets[" + i + "]", errors);
+      String id = f.string("id", null, true);
+      String format = f.choice("format", null, FORMATS);
+      String path = f.string("path", null, false);
+      boolean synthetic = format != null && SYNTHETIC_TASKS.contains(format);
+      int limit = f.int32("limit", synthetic ? 1000 : 0, 0);
+      int shots = f.int32("shots", 0, 0);
+      long seed = f.integer("seed", 0, 0);
+      f.finish();
+      if (id != null && !id.isEmpty()) {
+        if (!NAME.matcher(id).matches()) {
+          f.error("id", "'" + id + "' must be a directory-safe name (letters, digits, . _ -)");
+        } else if (!ids.add(id)) {
+          f.error("id", "duplicate dataset '" + id + "'");
+        }
+      }
+      if (synthetic && path != null) {
+        f.error("path", "synthetic task '" + format + "' is generated; remove path");
+      } else if (format != null && !synthetic) {
+        if (path == null) {
+          f.error("path", "required for format " + format);
+        } else {
+          Path p = base.resolve(path).normalize();
+          if (!Files.isRegularFile(p)) {
+            f.error("path", "file not found: " + p);
+          }
+          path = p.toString();
+        }
+      }
+      out.add(new StudyConfig.Dataset(id, path, format, limit, shots, seed));
+    }
+    return out;
+  }
+
+  private static StudyConfig.Capture capture(Fields f) {
+    long tokens = f.integer("tokens", 50_000, 1);
+    int context = f.int32("context", 256, 2);
+    String dtype = f.choice("dtype", "float32", List.of("float32", "float16"));
+    boolean excludeBos = f.bool("exclude_bos", true);
+    int batch = f.int32("batch", 8, 1);
+    f.finish();
+    return new StudyConfig.Capture(tokens, context, dtype, excludeBos, batch);
+  }
+
+  private static List<StudyConfig.SaeSpec> saes(Fields top, List<String> errors) {
+    List<StudyConfig.SaeSpec> out = new ArrayList<>();
+    JsonNode list = top.list("saes", true);
+    Set<String> names = new HashSet<>();
+    for (int i = 0; list != null && i < list.size(); i++) {
+      Fields f = Fields.of(list.get(i), "saes[" + i + "]", errors);
+      // "arch" is accepted as a short alias of "architecture".
+      String key = f.has("arch") && !f.has("architecture") ? "arch" : "architecture";
+      if (f.has("arch") && f.has("architecture")) {
+        f.error("arch", "give either arch or architecture, not both");
+      }
+      f.raw("arch");
+      String arch = f.choice(key, null, ARCHITECTURES);
+      int expansion = f.int32("expansion", 8, 1);
+      boolean kArch = "topk".equals(arch) || "batchtopk".equals(arch);
+      int k = f.int32("k", kArch ? 32 : 0, kArch ? 1 : 0);
+      if (!kArch && arch != null && f.has("k")) {
+        f.error("k", "only topk and batchtopk take k (this SAE is " + arch + ")");
+      }
+      double l1 = f.number("l1", kArch ? 0.0 : 1e-4, 0);
+      double decorrelation = f.number("decorrelation", 0.0, 0);
+      if (arch != null && !"relu".equals(arch) && decorrelation > 0) {
+        f.error("decorrelation", "only relu SAEs take a decorrelation penalty");
+      }
+      int batch = f.int32("batch", 4096, 1);
+      int epochs = f.int32("epochs", 1, 1);
+      long tokens = f.integer("tokens", 0, 0);
+      double lr = f.number("lr", kArch ? 5e-4 : 1e-4, Double.MIN_VALUE);
+      long seed = f.integer("seed", 0, 0);
+      String defName = (arch == null ? "sae" : arch) + "-x" + expansion + (kArch ? "-k" + k : "");
+      String name = f.string("name", defName, false);
+      f.finish();
+      if (!NAME.matcher(name).matches()) {
+        f.error("name", "'" + name + "' must be a directory-safe name (letters, digits, . _ -)");
+      } else if (!names.add(name)) {
+        f.error("name", "duplicate SAE name '" + name + "' (give each SAE a distinct name)");
+      }
+      out.add(new StudyConfig.SaeSpec(name, arch, expansion, k, l1, decorrelation, batch, epochs,
+          tokens, lr, seed));
+    }
+    return out;
+  }
+
+  private static StudyConfig.Causal causal(Fields f) {
+    boolean enabled = f.bool("enabled", true);
+    String ablation = f.choice("ablation", "zero", List.of("zero", "mean", "resample"));
+    List<Integer> top = f.ints("top", List.of(1, 5, 20), 1);
+    int controls = f.int32("controls", 100, 0);
+    String metric = f.choice("metric", "log_prob", List.of("log_prob", "logit"));
+    int problems = f.int32("problems", 0, 0);
+    long seed = f.integer("seed", 1234, 0);
+    f.finish();
+    return new StudyConfig.Causal(enabled, ablation, List.copyOf(top), controls, metric, problems,
+        seed);
+  }
+
+  private static StudyConfig.Compare compare(Fields f) {
+    boolean enabled = f.bool("enabled", true);
+    double threshold = f.number("threshold", 0.7, 0);
+    if (threshold > 1) {
+      f.error("threshold", "must be <= 1, got " + threshold);
+    }
+    boolean crossModel = f.bool("cross_model", true);
+    f.finish();
+    return new StudyConfig.Compare(enabled, threshold, crossModel);
+  }
+
+  private static StudyConfig.Report report(Fields f) {
+    boolean enabled = f.bool("enabled", true);
+    int dashboards = f.int32("dashboards", 10, 0);
+    f.finish();
+    return new StudyConfig.Report(enabled, dashboards);
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return List.copyOf(out);
+  }
+}
