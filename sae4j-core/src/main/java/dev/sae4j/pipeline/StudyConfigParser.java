@@ -222,6 +222,11 @@ public final class StudyConfigParser {
       } else if (format != null && !synthetic) {
         if (path == null) {
           f.error("path", "required for format " + format);
+        } else if (path.startsWith("hf://")) {
+          // Hub files are resolved (and checked) by the capture stage: validation is offline.
+          if (!path.matches("hf://datasets/[^/]+/[^/]+/.+")) {
+            f.error("path", "'" + path + "' is not hf://datasets/<org>/<name>/<file>");
+          }
         } else {
           Path p = base.resolve(path).normalize();
           if (!Files.isRegularFile(p)) {
@@ -261,7 +266,8 @@ public final class StudyConfigParser {
       int expansion = f.int32("expansion", 8, 1);
       boolean kArch = "topk".equals(arch) || "batchtopk".equals(arch);
       int k = f.int32("k", kArch ? 32 : 0, kArch ? 1 : 0);
-      if (!kArch && arch != null && f.has("k")) {
+      // k: 0 is what study.yaml writes for non-k architectures, so it reads back cleanly.
+      if (!kArch && arch != null && k != 0) {
         f.error("k", "only topk and batchtopk take k (this SAE is " + arch + ")");
       }
       double l1 = f.number("l1", kArch ? 0.0 : 1e-4, 0);

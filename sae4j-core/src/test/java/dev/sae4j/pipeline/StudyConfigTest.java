@@ -1,0 +1,176 @@
+package dev.sae4j.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StudyConfigTest {
+  @TempDir Path tmp;
+
+  static final String MINIMAL = """
+      study: t
+      models:
+        - {id: "organism:mix", hooks: [blocks.0.hook_resid_post, blocks.1.hook_resid_post]}
+      datasets:
+        - {id: add, format: addition, limit: 10}
+      saes:
+        - {name: a, arch: relu}
+        - {name: b, architecture: topk, k: 4}
+      """;
+
+  private StudyConfigException invalid(String yaml) {
+    return assertThrows(StudyConfigException.class,
+        () -> StudyConfigParser.parse(yaml, tmp, "test.yaml"));
+  }
+
+  private static void assertMentions(StudyConfigException e, String... parts) {
+    for (String p : parts) {
+      assertTrue(e.getMessage().contains(p), "'" + p + "' missing from:\n" + e.getMessage());
+    }
+  }
+
+  @Test
+  void defaultsAreFilledAndWrittenBackAsParsableYaml() throws Exception {
+    StudyConfig c = StudyConfigParser.parse(MINIMAL, tmp, "test.yaml");
+    assertEquals(1, c.workers());
+    assertEquals(50_000, c.capture().tokens());
+    assertEquals("float32", c.capture().dtype());
+    StudyConfig.SaeSpec relu = c.saes().get(0);
+    assertEquals("relu", relu.architecture());
+    assertEquals(8, relu.expansion());
+    assertEquals(1e-4, relu.l1());
+    assertEquals(0, relu.k());
+    assertEquals(4, c.saes().get(1).k());
+    assertEquals(0.0, c.saes().get(1).l1());
+    StudyConfig.Dataset d = c.datasets().get(0);
+    assertNull(d.path());
+    assertEquals(10, d.limit());
+    assertEquals(List.of(1, 5, 20), c.causal().top());
+    assertEquals("organism-mix", c.models().get(0).key());
+
+    String yaml = StudyConfigParser.toYaml(c);
+    for (String key : List.of("exclude_bos: true", "expansion: 8", "decorrelation: 0.0",
+        "lr: 1.0E-4", "controls: 100", "cross_model: true", "dashboards: 10", "workers: 1")) {
+      assertTrue(yaml.contains(key), key + " not written:\n" + yaml);
+    }
+    assertEquals(c, StudyConfigParser.parse(yaml, tmp, "study.yaml"), "resolved config round-trips");
+
+    StudyRunner r = new StudyRunner(c, FakeStage.all(new java.util.concurrent.ConcurrentHashMap<>(),
+        0), tmp.resolve("run"), new StudyRunner.Options(1, DeviceGate.unlimited(),
+        ProgressBoard.silent()));
+    r.run();
+    assertEquals(yaml, Files.readString(tmp.resolve("run/study.yaml")));
+  }
+
+  @Test
+  void unknownKeyNamesPathAndAllowedKeys() {
+    StudyConfigException e = invalid(MINIMAL.replace("limit: 10", "limit: 10, shuffle: true"));
+    assertMentions(e, "datasets[0].shuffle: unknown key", "allowed: id, format, path, limit, shots");
+  }
+
+  @Test
+  void wrongTypeNamesPathAndExpectedType() {
+    StudyConfigException e = invalid(MINIMAL + "capture: {tokens: lots, exclude_bos: maybe}\n");
+    assertMentions(e, "capture.tokens: expected an integer, got 'lots'",
+        "capture.exclude_bos: expected true or false");
+  }
+
+  @Test
+  void unknownArchitectureListsAllowedValues() {
+    StudyConfigException e = invalid(MINIMAL.replace("architecture: topk", "architecture: gated"));
+    assertMentions(e, "saes[1].architecture: unknown value 'gated'",
+        "allowed: relu, topk, batchtopk, jumprelu");
+    StudyConfigException alias = invalid(MINIMAL.replace("arch: relu", "arch: sparse"));
+    assertMentions(alias, "saes[0].arch: unknown value 'sparse'");
+  }
+
+  @Test
+  void unknownDatasetFormatListsAllowedValues() {
+    StudyConfigException e = invalid(MINIMAL.replace("format: addition", "format: csv"));
+    assertMentions(e, "datasets[0].format: unknown value 'csv'",
+        "allowed: gsm8k, math, prontoqa, folio, text, addition, stack, bfs, logic, mix");
+  }
+
+  @Test
+  void badHookSyntaxListsHookNames() {
+    StudyConfigException e = invalid(MINIMAL.replace("blocks.1.hook_resid_post",
+        "blocks.1.resid_post"));
+    assertMentions(e, "models[0].hooks[1]: unknown hook 'blocks.1.resid_post'",
+        "hook_embed", "ln_final.hook_normalized", "blocks.N.hook_resid_post");
+  }
+
+  @Test
+  void hookBeyondALocalModelsLayersIsRejected() throws Exception {
+    Path model = Files.createDirectories(tmp.resolve("tiny"));
+    Files.writeString(model.resolve("config.json"), """
+        {"model_type": "gpt2", "n_layer": 2, "n_embd": 8, "n_head": 2, "vocab_size": 16,
+         "n_positions": 32, "layer_norm_epsilon": 1e-5}
+        """);
+    String ok = MINIMAL.replace("\"organism:mix\"", "./tiny");
+    StudyConfig c = StudyConfigParser.parse(ok, tmp, "test.yaml");
+    assertEquals(model.toString(), c.models().get(0).id());
+    StudyConfigException e = invalid(ok.replace("blocks.1.hook_resid_post",
+        "blocks.2.hook_resid_post"));
+    assertMentions(e, "models[0].hooks[1]", "model has 2 layers", "allowed N: 0..1");
+  }
+
+  @Test
+  void missingDatasetFileIsNamed() {
+    StudyConfigException e = invalid(MINIMAL.replace("format: addition, limit: 10",
+        "format: gsm8k, path: nowhere/test.jsonl"));
+    assertMentions(e, "datasets[0].path: file not found", "nowhere/test.jsonl");
+  }
+
+  @Test
+  void negativeNumbersAreRejected() {
+    StudyConfigException e = invalid(MINIMAL.replace("limit: 10", "limit: -1")
+        .replace("k: 4", "k: 4, l1: -0.5") + "workers: 0\n");
+    assertMentions(e, "datasets[0].limit: must be >= 0, got -1", "saes[1].l1: must be a finite"
+        + " number >= 0.0", "workers: must be >= 1, got 0");
+  }
+
+  @Test
+  void unknownOrganismTaskAndBadModelId() {
+    StudyConfigException e = invalid(MINIMAL.replace("organism:mix", "organism:chess"));
+    assertMentions(e, "models[0].id: unknown organism task 'chess'", "organism:addition");
+  }
+
+  @Test
+  void allProblemsAreReportedTogether() {
+    StudyConfigException e = invalid("""
+        study: "bad name"
+        models:
+          - {id: gpt2, hooks: [blocks.x.hook_resid_post]}
+        datasets:
+          - {id: g, format: gsm8k}
+        saes:
+          - {arch: relu, k: 3}
+          - {arch: relu}
+        """);
+    assertMentions(e, "study:", "models[0].hooks[0]", "datasets[0].path: required",
+        "saes[0].k: only topk and batchtopk", "saes[1].name: duplicate SAE name 'relu-x8'");
+    assertEquals(5, e.problems().size(), e.getMessage());
+  }
+
+  @Test
+  void shippedExamplesValidate() throws Exception {
+    Path examples = Path.of(System.getProperty("user.dir")).getParent().resolve("examples");
+    for (String name : List.of("demo.yaml", "gpt2-gsm8k.yaml", "phase4.yaml")) {
+      StudyConfig c = StudyConfigParser.parse(examples.resolve(name));
+      assertTrue(JobGraph.expand(c).jobs().size() > 1, name);
+    }
+    StudyConfig phase4 = StudyConfigParser.parse(examples.resolve("phase4.yaml"));
+    assertEquals(4, phase4.models().size());
+    StudyConfig.SaeSpec seed = phase4.saes().get(0);
+    assertEquals(List.of("relu", 8, 1e-4, 0.01, 32, 20, 1e-4), List.of(seed.architecture(),
+        seed.expansion(), seed.l1(), seed.decorrelation(), seed.batch(), seed.epochs(),
+        seed.lr()));
+  }
+}
