@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and can sleep, fail on chosen jobs, or record when each job ran.
  */
 final class FakeStage implements Stage {
+  volatile String version = "1";
   final String name;
   final Map<String, AtomicInteger> calls;
   final Set<String> failOn = ConcurrentHashMap.newKeySet();
@@ -34,6 +35,11 @@ final class FakeStage implements Stage {
       m.put(s, f);
     }
     return m;
+  }
+
+  @Override
+  public String version() {
+    return version;
   }
 
   @Override
