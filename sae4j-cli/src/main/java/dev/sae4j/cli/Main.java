@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       StoreCommand.class,
       SaeCommand.class,
       AblateCommand.class,
+      StudyCommand.class,
       BenchCommand.class,
       EvalCommand.class,
       ProbeCommand.class,

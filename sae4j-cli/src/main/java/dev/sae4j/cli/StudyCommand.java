@@ -1,0 +1,69 @@
+package dev.sae4j.cli;
+
+import dev.sae4j.pipeline.DeviceGate;
+import dev.sae4j.pipeline.JobGraph;
+import dev.sae4j.pipeline.JobStatus;
+import dev.sae4j.pipeline.ProgressBoard;
+import dev.sae4j.pipeline.Stages;
+import dev.sae4j.pipeline.StudyConfig;
+import dev.sae4j.pipeline.StudyConfigParser;
+import dev.sae4j.pipeline.StudyRunner;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sae4j study CONFIG}: validate a study config and run its job graph, resumably. */
+@Command(name = "study", mixinStandardHelpOptions = true,
+    description = {"Run a study (models x datasets x hooks x SAEs): capture, train, eval, causal,"
+        + " compare, report.",
+        "Validates the whole config first; reruns skip jobs that are done and up to date."})
+final class StudyCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "CONFIG", description = "Study config (YAML).")
+  Path config;
+
+  @Option(names = "--workers", paramLabel = "N",
+      description = "Jobs run at once (default: the config's workers, else 1).")
+  Integer workers;
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
+      description = "Parent of the run directory <DIR>/<study> (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
+  boolean dryRun;
+
+  @Option(names = "--quiet", description = "Print failures and the summary only.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    StudyConfig c = StudyConfigParser.parse(config);
+    int n = workers == null ? c.workers() : workers;
+    Path runDir = out.resolve(c.study());
+    if (dryRun) {
+      JobGraph g = JobGraph.expand(c);
+      System.out.printf("study %s: %d jobs, run directory %s, %d worker(s)%n", c.study(),
+          g.jobs().size(), runDir, n);
+      System.out.print(g.describe());
+      return 0;
+    }
+    StudyRunner.Result r;
+    try (ProgressBoard board = new ProgressBoard(System.err, System.console() != null, quiet)) {
+      r = new StudyRunner(c, Stages.wired(), runDir,
+          new StudyRunner.Options(n, DeviceGate.unlimited(), board)).run();
+    }
+    System.out.printf("study %s: %d done (%d up to date, %d run), %d failed, %d skipped; %s%n",
+        c.study(), r.count(JobStatus.DONE), r.upToDate(), r.ran(), r.count(JobStatus.FAILED),
+        r.count(JobStatus.SKIPPED), runDir);
+    for (Map.Entry<String, JobStatus> e : r.statuses().entrySet()) {
+      if (e.getValue() == JobStatus.FAILED) {
+        System.out.printf("  failed: %s (log: %s)%n", e.getKey(),
+            runDir.resolve("logs").resolve(e.getKey() + ".log"));
+      }
+    }
+    return r.ok() ? 0 : 1;
+  }
+}
