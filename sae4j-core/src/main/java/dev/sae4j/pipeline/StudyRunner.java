@@ -118,7 +118,8 @@ public final class StudyRunner {
     List<String> missing = graph.jobs().stream().map(Job::stage).distinct()
         .filter(s -> !stages.containsKey(s)).toList();
     if (!missing.isEmpty()) {
-      throw new IllegalStateException("no implementation for stage(s) " + missing);
+      throw new IllegalStateException("no implementation for stage(s) " + missing
+          + ": nothing was run (real stages are registered in dev.sae4j.pipeline.Stages)");
     }
     Files.createDirectories(runDir.resolve("logs"));
     AtomicFiles.writeString(runDir.resolve("study.yaml"), StudyConfigParser.toYaml(config));
