@@ -1,0 +1,49 @@
+package dev.sae4j.sae;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+/**
+ * Row gather and scatter-add, the two primitives of sparse (TopK / BatchTopK) encoding and
+ * decoding. DJL has no {@code index_add}; the scatter-add is taken from PyTorch autograd instead:
+ * the gradient of {@code sum(z[idx] * c)} with respect to a zero leaf {@code z} is exactly
+ * {@code index_add(0, idx, c)}, computed natively by {@code index_put_(accumulate=True)}, which is
+ * serial (hence deterministic) on CPU.
+ */
+final class SparseOps {
+  private SparseOps() {}
+
+  /** {@code table[idx]}: rows {@code [n, d]} of a {@code [rows, d]} table for int64 idx {@code [n]}. */
+  static NDArray gatherRows(NDArray table, NDArray idx) {
+    return table.get(new NDIndex("{}", idx));
+  }
+
+  /**
+   * {@code out[r] = sum over i with idx[i] == r of contrib[i]}: a dense {@code [rows, d]} array in
+   * {@code m} (zero rows where nothing was added).
+   *
+   * @param idx int64 {@code [n]}, values in {@code [0, rows)}
+   * @param contrib {@code [n, d]}
+   */
+  static NDArray indexAddRows(NDManager m, long rows, NDArray idx, NDArray contrib) {
+    long d = contrib.getShape().get(1);
+    try (NDManager tmp = m.newSubManager()) {
+      NDArray z = tmp.zeros(new Shape(rows, d), contrib.getDataType()); // [rows, d] leaf
+      z.setRequiresGradient(true);
+      NDArray c = contrib.stopGradient();
+      c.attach(tmp);
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray picked = gatherRows(z, idx); // [n, d]
+        NDArray s = picked.mul(c).sum();
+        gc.backward(s);
+      }
+      NDArray g = z.getGradient().duplicate(); // detach from z's lifetime
+      g.attach(m);
+      return g;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package dev.sae4j.sae;
+
+/**
+ * Every hyperparameter of an SAE training run. Build one with {@link #builder}; fields left at 0
+ * or null mean "the architecture's default" and are filled in by {@link #resolve(int)} once the
+ * input width is known. Defaults follow SAELens for relu / jumprelu and sparsify / OpenAI for
+ * topk / batchtopk (docs/sae-formats.md §7).
+ *
+ * @param architecture relu, topk, batchtopk or jumprelu
+ * @param expansion d_sae / d_in when {@code dSae} is 0
+ * @param dSae number of latents (0: expansion · d_in)
+ * @param k active latents per token (topk), mean per token (batchtopk)
+ * @param reconstruction MSE (default for relu / jumprelu) or FVU (default for topk / batchtopk)
+ * @param l1Coef relu: L1 coefficient on decoder-norm-weighted activations
+ * @param l0Coef jumprelu: coefficient of the L0 (step) penalty
+ * @param sparsityWarmupSteps L1 / L0 coefficient ramps linearly from 0 over this many steps
+ * @param decorrelationCoef relu: decorrelation penalty coefficient (0: off; see Decorrelation)
+ * @param decorrelationEps variance floor in the decorrelation penalty's correlation
+ * @param auxKCoef topk / batchtopk: AuxK coefficient α (0: off)
+ * @param kAux AuxK latents per token (0: d_in / 2)
+ * @param jumpReluBandwidth STE kernel bandwidth ε
+ * @param jumpReluInitThreshold initial threshold θ
+ * @param thresholdLr batchtopk: EMA rate of the inference threshold
+ * @param lr peak learning rate (0: 3e-4 for relu / jumprelu, 2e-4 / sqrt(d_sae / 2^14) otherwise)
+ * @param beta1 Adam β1
+ * @param beta2 Adam β2
+ * @param eps Adam ε
+ * @param warmupSteps linear learning-rate warm-up from lr/warmupSteps to lr
+ * @param decaySteps learning-rate decay over the last this-many steps (0: none)
+ * @param lrSchedule shape of the decay
+ * @param lrEndFactor final learning rate as a fraction of lr
+ * @param gradClip global gradient-norm clip (0: off)
+ * @param decoderUnitNorm keep decoder rows at unit norm, removing the parallel gradient component
+ *     (null: on for topk / batchtopk)
+ * @param decoderInitNorm initial decoder row norm (0: 1 with unit norm, else 0.1)
+ * @param bDecInit how b_dec is initialised from the first batch
+ * @param batchTokens tokens (activation rows) per step
+ * @param tokens token budget (0: train for {@code epochs} full passes instead)
+ * @param epochs passes over the store when {@code tokens} is 0
+ * @param shuffleBufferRows rows in the store reader's shuffle buffer
+ * @param seed seeds initialisation and data order
+ * @param deadTokens a latent is dead after this many tokens without firing
+ * @param denseThreshold a latent is dense when it fires on more than this fraction of tokens
+ * @param densityWindowSteps feature density is counted over the last one to two such windows
+ * @param logEvery steps between metrics.jsonl lines
+ * @param checkpointEvery steps between checkpoints (0: none)
+ */
+public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae, int k,
+    Reconstruction reconstruction, double l1Coef, double l0Coef, int sparsityWarmupSteps,
+    double decorrelationCoef, double decorrelationEps, double auxKCoef, int kAux,
+    double jumpReluBandwidth, double jumpReluInitThreshold, double thresholdLr, double lr,
+    double beta1, double beta2, double eps, int warmupSteps, int decaySteps,
+    LrSchedule lrSchedule, double lrEndFactor, double gradClip, Boolean decoderUnitNorm,
+    double decoderInitNorm, BDecInit bDecInit, int batchTokens, long tokens, int epochs,
+    int shuffleBufferRows, long seed, long deadTokens, double denseThreshold,
+    int densityWindowSteps, int logEvery, int checkpointEvery) {
+
+  /** Learning-rate decay shapes. */
+  public enum LrSchedule { CONSTANT, LINEAR, COSINE }
+
+  /** Initialisations of the decoder bias. */
+  public enum BDecInit { ZERO, MEAN, GEOMETRIC_MEDIAN }
+
+  /** Checks ranges; messages name the field. */
+  public TrainConfig {
+    if (architecture == null) {
+      throw new IllegalArgumentException("architecture is required");
+    }
+    require(expansion > 0 || dSae > 0, "expansion or d_sae must be positive");
+    require(!architecture.hasK() || k > 0, "k must be positive for " + architecture.cliName());
+    require(batchTokens > 0, "batch_tokens must be positive, got " + batchTokens);
+    require(tokens >= 0 && epochs >= 0 && (tokens > 0 || epochs > 0),
+        "set a positive token budget (tokens) or a number of epochs");
+    require(lr >= 0, "lr must be >= 0 (0 = default), got " + lr);
+    require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1,
+        "beta1 and beta2 must be in [0, 1)");
+    require(eps > 0, "eps must be positive");
+    require(warmupSteps >= 0 && decaySteps >= 0 && sparsityWarmupSteps >= 0,
+        "warm-up and decay steps must be >= 0");
+    require(gradClip >= 0, "grad_clip must be >= 0 (0 = off)");
+    require(l1Coef >= 0 && l0Coef >= 0 && decorrelationCoef >= 0 && auxKCoef >= 0,
+        "penalty coefficients must be >= 0");
+    require(jumpReluBandwidth > 0 && jumpReluInitThreshold > 0,
+        "jumprelu bandwidth and init threshold must be positive");
+    require(thresholdLr > 0 && thresholdLr <= 1, "threshold_lr must be in (0, 1]");
+    require(shuffleBufferRows > 0, "shuffle_buffer_rows must be positive");
+    require(deadTokens > 0 && densityWindowSteps > 0 && logEvery > 0 && checkpointEvery >= 0,
+        "dead_tokens, density_window_steps and log_every must be positive");
+    require(denseThreshold > 0 && denseThreshold <= 1, "dense_threshold must be in (0, 1]");
+    require(lrEndFactor >= 0, "lr_end_factor must be >= 0");
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** A builder with every default set for {@code architecture}. */
+  public static Builder builder(SaeArchitecture architecture) {
+    Builder b = new Builder();
+    b.architecture = architecture;
+    return b;
+  }
+
+  /** The configuration with every "default" (0 / null) field filled in for input width dIn. */
+  public TrainConfig resolve(int dIn) {
+    int s = dSae > 0 ? dSae : Math.multiplyExact(expansion, dIn);
+    boolean sparseArch = architecture == SaeArchitecture.TOPK
+        || architecture == SaeArchitecture.BATCHTOPK;
+    if (architecture.hasK() && k > s) {
+      throw new IllegalArgumentException("k (" + k + ") exceeds d_sae (" + s + ")");
+    }
+    boolean unit = decoderUnitNorm != null ? decoderUnitNorm : sparseArch;
+    return new TrainConfig(architecture, expansion, s, architecture.hasK() ? k : 0,
+        reconstruction != null ? reconstruction
+            : sparseArch ? Reconstruction.FVU : Reconstruction.MSE,
+        l1Coef, l0Coef, sparsityWarmupSteps, decorrelationCoef, decorrelationEps, auxKCoef,
+        Math.min(s, kAux > 0 ? kAux : Math.max(1, dIn / 2)), jumpReluBandwidth,
+        jumpReluInitThreshold, thresholdLr,
+        lr > 0 ? lr : sparseArch ? 2e-4 / Math.sqrt(s / 16384.0) : 3e-4,
+        beta1, beta2, eps, warmupSteps, decaySteps, lrSchedule, lrEndFactor, gradClip, unit,
+        decoderInitNorm > 0 ? decoderInitNorm : unit ? 1.0 : 0.1, bDecInit, batchTokens, tokens,
+        epochs, shuffleBufferRows, seed, deadTokens, denseThreshold, densityWindowSteps,
+        logEvery, checkpointEvery);
+  }
+
+  /** Mutable defaults for {@link TrainConfig}; field names match the record's. */
+  public static final class Builder {
+    public SaeArchitecture architecture;
+    public int expansion = 8;
+    public int dSae;
+    public int k = 32;
+    public Reconstruction reconstruction;
+    public double l1Coef = 1.0;
+    public double l0Coef = 1.0;
+    public int sparsityWarmupSteps;
+    public double decorrelationCoef;
+    public double decorrelationEps = 1e-6;
+    public double auxKCoef = 1.0 / 32;
+    public int kAux;
+    public double jumpReluBandwidth = 0.05;
+    public double jumpReluInitThreshold = 0.01;
+    public double thresholdLr = 0.01;
+    public double lr;
+    public double beta1 = 0.9;
+    public double beta2 = 0.999;
+    public double eps = 1e-8;
+    public int warmupSteps;
+    public int decaySteps;
+    public LrSchedule lrSchedule = LrSchedule.LINEAR;
+    public double lrEndFactor = 0.1;
+    public double gradClip = 1.0;
+    public Boolean decoderUnitNorm;
+    public double decoderInitNorm;
+    public BDecInit bDecInit = BDecInit.MEAN;
+    public int batchTokens = 4096;
+    public long tokens;
+    public int epochs = 1;
+    public int shuffleBufferRows = 65536;
+    public long seed = 42;
+    public long deadTokens = 10_000_000;
+    public double denseThreshold = 0.1;
+    public int densityWindowSteps = 2000;
+    public int logEvery = 100;
+    public int checkpointEvery;
+
+    /** Builds and validates. */
+    public TrainConfig build() {
+      return new TrainConfig(architecture, expansion, dSae, k, reconstruction, l1Coef, l0Coef,
+          sparsityWarmupSteps, decorrelationCoef, decorrelationEps, auxKCoef, kAux,
+          jumpReluBandwidth, jumpReluInitThreshold, thresholdLr, lr, beta1, beta2, eps,
+          warmupSteps, decaySteps, lrSchedule, lrEndFactor, gradClip, decoderUnitNorm,
+          decoderInitNorm, bDecInit, batchTokens, tokens, epochs, shuffleBufferRows, seed,
+          deadTokens, denseThreshold, densityWindowSteps, logEvery, checkpointEvery);
+    }
+  }
+}
