@@ -44,6 +44,15 @@ record SaeParams(NDArray wEnc, NDArray bEnc, NDArray wDec, NDArray bDec, NDArray
     return of(views);
   }
 
+  /** Zero tensors of the same shapes and dtype, in {@code m}. */
+  SaeParams zerosLike(NDManager m) {
+    List<NDArray> z = new ArrayList<>();
+    for (NDArray a : list()) {
+      z.add(m.zeros(a.getShape(), a.getDataType()));
+    }
+    return of(z);
+  }
+
   /** Builds from {@link #list()} order. */
   static SaeParams of(List<NDArray> l) {
     return new SaeParams(l.get(0), l.get(1), l.get(2), l.get(3), l.size() > 4 ? l.get(4) : null);

@@ -1,0 +1,354 @@
+package dev.sae4j.sae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.sae4j.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains an SAE on a {@link BatchSource}: Adam with warm-up and decay, gradient-norm clipping,
+ * optional unit-norm decoder, sparsity-coefficient warm-up, dead / dense latent tracking, metrics
+ * in {@code metrics.jsonl} (and one line per epoch in {@code epochs.jsonl}), checkpoints and
+ * resume.
+ *
+ * <p>Determinism: initialisation is drawn in Java from the seed, the data order comes from the
+ * source's seeded stream, and no other randomness is used, so on CPU the same config and data
+ * give bit-identical weights. Resume restores weights, Adam moments and step, latent counters,
+ * metric sums and the BatchTopK threshold, then reopens the data stream with the same seed and
+ * skips the batches already consumed, so a resumed run ends with the same weights as an
+ * uninterrupted one.
+ */
+public final class SaeTrainer {
+  /** Receives a metrics line after every step (for progress bars); must be cheap. */
+  @FunctionalInterface
+  public interface Listener {
+    /**
+     * @param running metrics of the current window so far
+     * @param totalSteps steps the run will take
+     * @param totalTokens tokens the run will take
+     */
+    void onStep(TrainMetrics running, long totalSteps, long totalTokens);
+  }
+
+  private final TrainConfig config;
+  private final BatchSource source;
+  private final Path out;
+  private Listener listener = (m, s, t) -> { };
+  private TrainedSaeWriter writer = TrainedSaeWriter.tensorsOnly();
+  private boolean resume;
+  private long stopAfterSteps = Long.MAX_VALUE;
+
+  /**
+   * @param config hyperparameters (resolved against the source's width here)
+   * @param source training data
+   * @param out output directory (created): metrics, checkpoints, and the writer's files
+   */
+  public SaeTrainer(TrainConfig config, BatchSource source, Path out) {
+    this.config = config.resolve(source.d());
+    this.source = source;
+    this.out = out;
+  }
+
+  /** Progress callback. */
+  public SaeTrainer listener(Listener l) {
+    this.listener = l;
+    return this;
+  }
+
+  /** How the trained SAE is written (default {@link TrainedSaeWriter#tensorsOnly()}). */
+  public SaeTrainer writer(TrainedSaeWriter w) {
+    this.writer = w;
+    return this;
+  }
+
+  /** Continue from {@code out/checkpoint} if there is one. */
+  public SaeTrainer resume(boolean r) {
+    this.resume = r;
+    return this;
+  }
+
+  /**
+   * Stops (after checkpointing) once this many steps are done, as if interrupted; for tests and
+   * for splitting a long run into sessions. The result then holds the SAE at that step.
+   */
+  public SaeTrainer stopAfterSteps(long steps) {
+    this.stopAfterSteps = steps;
+    return this;
+  }
+
+  /** The resolved configuration. */
+  public TrainConfig config() {
+    return config;
+  }
+
+  /** Steps per epoch: the source's last batch of an epoch may be short. */
+  long stepsPerEpoch() {
+    return (source.rows() + config.batchTokens() - 1) / config.batchTokens();
+  }
+
+  /** Tokens in batch number {@code i} (0-based) of the stream. */
+  long batchSize(long i) {
+    long spe = stepsPerEpoch();
+    long rem = source.rows() % config.batchTokens();
+    return i % spe == spe - 1 && rem != 0 ? rem : config.batchTokens();
+  }
+
+  /** Total steps: every batch of {@code epochs} passes, or until the token budget is reached. */
+  long totalSteps() {
+    if (config.tokens() == 0) {
+      return config.epochs() * stepsPerEpoch();
+    }
+    long steps = 0;
+    for (long tok = 0; tok < config.tokens(); steps++) {
+      tok += batchSize(steps);
+    }
+    return steps;
+  }
+
+  private long totalTokens(long steps) {
+    long spe = stepsPerEpoch();
+    return (steps / spe) * source.rows() + Math.min(steps % spe * config.batchTokens(),
+        source.rows());
+  }
+
+  /** Learning rate at step {@code step} (0-based) of {@code total}. */
+  static double learningRate(TrainConfig c, long step, long total) {
+    double lr = c.lr();
+    if (c.warmupSteps() > 0 && step < c.warmupSteps()) {
+      return lr * (step + 1) / c.warmupSteps();
+    }
+    long decayStart = total - c.decaySteps();
+    if (c.decaySteps() > 0 && c.lrSchedule() != TrainConfig.LrSchedule.CONSTANT
+        && step >= decayStart) {
+      double progress = (double) (step - decayStart + 1) / c.decaySteps();
+      double end = lr * c.lrEndFactor();
+      return c.lrSchedule() == TrainConfig.LrSchedule.LINEAR
+          ? lr + (end - lr) * progress
+          : end + (lr - end) * 0.5 * (1 + Math.cos(Math.PI * progress));
+    }
+    return lr;
+  }
+
+  /**
+   * Runs the training loop and writes the SAE with the writer; the returned SAE's tensors are
+   * attached to a sub-manager of {@code parent}.
+   */
+  public TrainResult train(NDManager parent) throws IOException {
+    Files.createDirectories(out);
+    int d = source.d();
+    long totalSteps = totalSteps();
+    long totalTokens = config.tokens() > 0 ? config.tokens() : totalTokens(totalSteps);
+    long epochsNeeded = (totalSteps + stepsPerEpoch() - 1) / stepsPerEpoch();
+    long dataSeed = config.seed() * 0x9E3779B97F4A7C15L + 1;
+    TrainingLoss loss = TrainingLoss.of(config);
+    try (NDManager m = parent.newSubManager()) {
+      Iterator<float[]> data = source.batches(config.batchTokens(),
+          Math.toIntExact(epochsNeeded), dataSeed);
+      TrainState s;
+      if (resume && TrainCheckpoint.exists(out)) {
+        TrainCheckpoint.Info info = TrainCheckpoint.info(out, config, d);
+        s = TrainCheckpoint.load(out, info, config, m);
+        for (long i = 0; i < s.batches; i++) {
+          data.next(); // replay the data stream up to the checkpoint
+        }
+        truncateMetrics(s.step);
+      } else {
+        if (!data.hasNext()) {
+          throw new IllegalArgumentException("the activation source is empty");
+        }
+        float[] first = source.batches(config.batchTokens(), 1, dataSeed).next();
+        s = new TrainState();
+        s.params = SaeInit.init(config, d, first, m);
+        s.adam = new Adam(s.params, config.beta1(), config.beta2(), config.eps(), m);
+        s.stats = new LatentStats(config.dSae());
+        Files.deleteIfExists(out.resolve("metrics.jsonl"));
+        Files.deleteIfExists(out.resolve("epochs.jsonl"));
+      }
+      TrainMetrics last = null;
+      long windowStart = System.nanoTime();
+      long windowStartTokens = s.tokens;
+      while (s.step < totalSteps && s.step < stopAfterSteps && data.hasNext()) {
+        float[] batch = data.next();
+        s.batches++;
+        long b = batch.length / d;
+        double lr = learningRate(config, s.step, totalSteps);
+        LossOutput o = step(loss, s, batch, b, d, lr);
+        s.stats.update(o.fireCounts(), b, config.densityWindowSteps());
+        if (!Double.isNaN(o.minPositive())) {
+          s.thresholdEma = s.thresholdEma == null ? o.minPositive()
+              : (1 - config.thresholdLr()) * s.thresholdEma
+                  + config.thresholdLr() * o.minPositive();
+        }
+        s.window.add(o, b);
+        s.epoch.add(o, b);
+        s.step++;
+        s.tokens += b;
+        double seconds = Math.max(1e-9, (System.nanoTime() - windowStart) / 1e9);
+        TrainMetrics now = metrics(s, lr, (s.tokens - windowStartTokens) / seconds);
+        listener.onStep(now, totalSteps, totalTokens);
+        if (s.step % config.logEvery() == 0 || s.step == totalSteps) {
+          appendLine("metrics.jsonl", now);
+          last = now;
+          s.window.reset();
+          s.stats.resetLog();
+          windowStart = System.nanoTime();
+          windowStartTokens = s.tokens;
+        }
+        if (s.step % stepsPerEpoch() == 0 || s.step == totalSteps) {
+          Map<String, Object> e = new LinkedHashMap<>();
+          e.put("epoch", (s.step - 1) / stepsPerEpoch() + 1);
+          e.put("step", s.step);
+          e.put("tokens", s.tokens);
+          e.put("loss", s.epoch.meanLoss());
+          e.put("mse", s.epoch.mse());
+          e.put("fvu", s.epoch.fvu());
+          e.put("l0", s.epoch.l0());
+          appendLine("epochs.jsonl", e);
+          s.epoch.reset();
+        }
+        boolean stopping = s.step >= stopAfterSteps && s.step < totalSteps;
+        if ((config.checkpointEvery() > 0 && s.step % config.checkpointEvery() == 0
+            && s.step < totalSteps) || stopping) {
+          TrainCheckpoint.save(out, config, d, s);
+        }
+      }
+      if (last == null) {
+        last = metrics(s, learningRate(config, Math.max(0, s.step - 1), totalSteps), 0);
+      }
+      Sae sae = export(s, d, parent);
+      TrainResult result = new TrainResult(sae, s.stats.density(), last, config);
+      writeTrainingJson(result, s);
+      if (s.step >= totalSteps) {
+        writer.write(result, out);
+      }
+      return result;
+    }
+  }
+
+  private TrainMetrics metrics(TrainState s, double lr, double tokensPerSecond) {
+    Accumulator w = s.window;
+    return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.mse(), w.fvu(), w.l0(), w.l1(),
+        100 * s.stats.deadFraction(config.deadTokens()),
+        100 * s.stats.denseFraction(config.denseThreshold()), lr, tokensPerSecond);
+  }
+
+  /** One optimiser step; all temporaries live in a per-step manager. */
+  private LossOutput step(TrainingLoss loss, TrainState s, float[] batch, long b, int d,
+      double lr) {
+    NDManager pm = s.params.wDec().getManager();
+    try (NDManager sm = pm.newSubManager()) {
+      NDArray x = sm.create(batch, new Shape(b, d)); // [B, d]
+      double coef = config.architecture() == SaeArchitecture.JUMPRELU ? config.l0Coef()
+          : config.l1Coef();
+      if (config.sparsityWarmupSteps() > 0) {
+        coef *= Math.min(1.0, (s.step + 1.0) / config.sparsityWarmupSteps());
+      }
+      boolean[] dead = config.architecture().hasK() && config.auxKCoef() > 0
+          ? s.stats.dead(config.deadTokens()) : null;
+      LossOutput o = loss.compute(s.params, x, new TrainingLoss.StepContext(coef, dead), sm);
+      SaeParams g = o.grads();
+      SaeParams p = s.params.viewsIn(sm);
+      if (config.decoderUnitNorm()) {
+        // Remove the gradient component parallel to each (unit) decoder row (sparsify).
+        NDArray par = g.wDec().mul(p.wDec()).sum(new int[] {1}, true); // [s, 1]
+        g.wDec().subi(p.wDec().mul(par));
+      }
+      if (config.gradClip() > 0) {
+        double sq = 0;
+        for (NDArray a : g.list()) {
+          sq += LossMath.scalar(a.square().sum());
+        }
+        double norm = Math.sqrt(sq);
+        if (norm > config.gradClip()) {
+          for (NDArray a : g.list()) {
+            a.muli(config.gradClip() / norm);
+          }
+        }
+      }
+      s.adam.update(s.params, g, lr, sm);
+      if (config.decoderUnitNorm()) {
+        NDArray norms = p.wDec().norm(new int[] {1}, true).addi(1.1920929e-7f); // [s, 1]
+        p.wDec().divi(norms);
+      }
+      return o;
+    }
+  }
+
+  /** The SAE in SAELens layout, attached under {@code parent}. */
+  private Sae export(TrainState s, int d, NDManager parent) {
+    SaeParams p = s.params;
+    try (NDManager tmp = parent.newSubManager()) {
+      int ds = config.dSae();
+      NDArray wEnc = tmp.create(p.wEnc().transpose().toFloatArray(), new Shape(d, ds));
+      NDArray threshold = null;
+      if (config.architecture() == SaeArchitecture.JUMPRELU) {
+        threshold = p.logThreshold().exp();
+        threshold.attach(tmp);
+      } else if (config.architecture() == SaeArchitecture.BATCHTOPK) {
+        threshold = tmp.full(new Shape(ds),
+            s.thresholdEma == null ? 0f : s.thresholdEma.floatValue());
+      }
+      SaeConfig sc = new SaeConfig(config.architecture(), d, ds,
+          config.architecture().hasK() ? config.k() : 0, true, source.metadata());
+      List<NDArray> copies = new ArrayList<>();
+      for (NDArray a : new NDArray[] {p.bEnc(), p.wDec(), p.bDec()}) {
+        NDArray c = a.duplicate();
+        c.attach(tmp);
+        copies.add(c);
+      }
+      return new Sae(sc, parent, wEnc, copies.get(0), copies.get(1), copies.get(2),
+          threshold);
+    }
+  }
+
+  private void appendLine(String file, Object value) throws IOException {
+    String line = TrainCheckpoint.JSON.writer()
+        .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+        .writeValueAsString(value) + "\n";
+    Files.writeString(out.resolve(file), line, StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  /** Drops metrics lines written after the checkpoint (a crash may have left some). */
+  private void truncateMetrics(long step) throws IOException {
+    for (String name : new String[] {"metrics.jsonl", "epochs.jsonl"}) {
+      Path f = out.resolve(name);
+      if (!Files.exists(f)) {
+        continue;
+      }
+      StringBuilder keep = new StringBuilder();
+      for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+        if (!line.isBlank()
+            && TrainCheckpoint.JSON.readTree(line).path("step").asLong() <= step) {
+          keep.append(line).append('\n');
+        }
+      }
+      AtomicFiles.writeString(f, keep.toString());
+    }
+  }
+
+  private void writeTrainingJson(TrainResult r, TrainState s) throws IOException {
+    Map<String, Object> j = new LinkedHashMap<>();
+    j.put("format", "sae4j-training");
+    j.put("complete", s.step >= totalSteps());
+    j.put("steps", s.step);
+    j.put("tokens", s.tokens);
+    j.put("d_in", source.d());
+    j.put("batchtopk_threshold", s.thresholdEma);
+    j.put("config", config);
+    j.put("final_metrics", r.finalMetrics());
+    AtomicFiles.writeString(out.resolve("training.json"),
+        TrainCheckpoint.JSON.writeValueAsString(j));
+  }
+}

@@ -1,0 +1,19 @@
+package dev.sae4j.sae;
+
+/**
+ * One metrics.jsonl line: averages over the steps since the previous line.
+ *
+ * @param step optimiser steps done
+ * @param tokens tokens (activation rows) trained on
+ * @param loss mean total training loss per step
+ * @param mse {@code Σ‖x − x̂‖² / tokens} (sum over dims, mean over tokens)
+ * @param fvu {@code Σ‖x − x̂‖² / Σ‖x − mean_batch(x)‖²}, both sums pooled over the window's batches
+ * @param l0 mean active latents per token
+ * @param l1 mean {@code Σ_i f_i} per token (not decoder-weighted)
+ * @param deadPct percent of latents that have not fired for {@code dead_tokens} tokens
+ * @param densePct percent of latents firing on more than {@code dense_threshold} of the window
+ * @param lr learning rate of the last step
+ * @param tokensPerSecond throughput over the window (wall clock; not deterministic)
+ */
+public record TrainMetrics(long step, long tokens, double loss, double mse, double fvu, double l0,
+    double l1, double deadPct, double densePct, double lr, double tokensPerSecond) {}
