@@ -131,9 +131,9 @@ final class TrainCheckpoint {
       List<NDArray> av = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         String name = SaeParams.NAMES.get(i);
-        p.add(f.load(name, m));
-        am.add(f.load("adam_m." + name, m));
-        av.add(f.load("adam_v." + name, m));
+        p.add(copy(f, name, m));
+        am.add(copy(f, "adam_m." + name, m));
+        av.add(copy(f, "adam_v." + name, m));
       }
       s.params = SaeParams.of(p);
       s.adam = new Adam(SaeParams.of(am), SaeParams.of(av), info.adamStep(), config.beta1(),
@@ -156,6 +156,15 @@ final class TrainCheckpoint {
     copyInto(info.window(), s.window);
     copyInto(info.epoch(), s.epoch);
     return s;
+  }
+
+  /** A private copy: loaded tensors view a read-only mapping, and training updates in place. */
+  private static NDArray copy(SafetensorsFile f, String name, NDManager m) throws IOException {
+    try (NDManager tmp = m.newSubManager()) {
+      NDArray c = f.load(name, tmp).duplicate();
+      c.attach(m);
+      return c;
+    }
   }
 
   private static void copy(long[] from, long[] to) throws IOException {
