@@ -15,12 +15,14 @@ import picocli.CommandLine.Command;
       ForwardCommand.class,
       CaptureCommand.class,
       StoreCommand.class,
+      TrainCommand.class,
       SaeCommand.class,
+      EvalCommand.class,
       AblateCommand.class,
+      ProbeCommand.class,
       StudyCommand.class,
       BenchCommand.class,
-      EvalCommand.class,
-      ProbeCommand.class,
+      BenchSaeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

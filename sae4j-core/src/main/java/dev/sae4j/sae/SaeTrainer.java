@@ -236,6 +236,38 @@ public final class SaeTrainer {
     }
   }
 
+  /**
+   * Single steps of exactly the training loop's update, without data loading, metrics files or
+   * checkpoints: for benchmarks. Parameters are initialised as {@link #train} does, from the
+   * source's first batch; the stepper's tensors live in {@code manager}.
+   */
+  public Stepper stepper(NDManager manager) {
+    return new Stepper(manager);
+  }
+
+  /** See {@link #stepper}. */
+  public final class Stepper {
+    private final TrainState state = new TrainState();
+    private final TrainingLoss loss = TrainingLoss.of(config);
+    private final int d = source.d();
+
+    private Stepper(NDManager m) {
+      float[] first = source.batches(config.batchTokens(), 1, config.seed()).next();
+      state.params = SaeInit.init(config, d, first, m);
+      state.adam = new Adam(state.params, config.beta1(), config.beta2(), config.eps(), m);
+      state.stats = new LatentStats(config.dSae());
+    }
+
+    /** One optimiser step on {@code batch} ({@code [rows, d]} row-major); returns the loss. */
+    public double step(float[] batch) {
+      long b = batch.length / d;
+      LossOutput o = SaeTrainer.this.step(loss, state, batch, b, d, config.lr());
+      state.stats.update(o.fireCounts(), b, config.densityWindowSteps());
+      state.step++;
+      return o.loss();
+    }
+  }
+
   private TrainMetrics metrics(TrainState s, double lr, double tokensPerSecond) {
     Accumulator w = s.window;
     return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.mse(), w.fvu(), w.l0(), w.l1(),
