@@ -1,0 +1,55 @@
+package dev.sae4j.sae;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Adam (fused float32 path and the generic float64 path) against PyTorch's formula in doubles. */
+class AdamTest {
+  @Test
+  void matchesPyTorchUpdateRule() {
+    double lr = 0.05;
+    double b1 = 0.9;
+    double b2 = 0.99;
+    double eps = 1e-3; // large, so a misplaced ε would show
+    double[] w0 = {1, -2, 0.5, 3};
+    double[][] grads = {{0.1, -0.3, 2, -0.01}, {0.2, 0.1, -1, 0.02}, {-0.5, 0.3, 0.4, 0}};
+    double[] w = w0.clone();
+    double[] m = new double[4];
+    double[] v = new double[4];
+    for (int t = 1; t <= grads.length; t++) {
+      for (int i = 0; i < 4; i++) {
+        double g = grads[t - 1][i];
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        double mh = m[i] / (1 - Math.pow(b1, t));
+        double vh = v[i] / (1 - Math.pow(b2, t));
+        w[i] -= lr * mh / (Math.sqrt(vh) + eps);
+      }
+    }
+    for (DataType dt : new DataType[] {DataType.FLOAT32, DataType.FLOAT64}) {
+      try (NDManager nd = NDManager.newBaseManager()) {
+        NDArray p = nd.create(w0).toType(dt, false);
+        SaeParams params = new SaeParams(p, p.duplicate(), p.duplicate(), p.duplicate(), null);
+        Adam adam = new Adam(params, b1, b2, eps, nd);
+        for (double[] g : grads) {
+          NDArray ga = nd.create(g).toType(dt, false);
+          try (NDManager step = nd.newSubManager()) {
+            adam.update(params, new SaeParams(ga, ga, ga, ga, null), lr, step);
+          }
+        }
+        for (NDArray a : List.of(params.wEnc(), params.bDec())) {
+          double[] got = a.toType(DataType.FLOAT64, false).toDoubleArray();
+          for (int i = 0; i < 4; i++) {
+            assertEquals(w[i], got[i], dt == DataType.FLOAT32 ? 2e-6 : 1e-12, dt + " w[" + i
+                + "]");
+          }
+        }
+      }
+    }
+  }
+}
