@@ -3,12 +3,10 @@ package dev.sae4j.sae;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 3 epochs; ReLU: L1 0.1, 128 latents, unit-norm decoder, 4 epochs. The full-size setup can be
  * run with {@code -Dgt.d=256 -Dgt.g=512 -Dgt.decay=0.99 ...} (minutes; longer training needed).
  */
+@ExtendWith(OneTorchThread.class)
 class GroundTruthRecoveryTest {
   static final int D = Integer.getInteger("gt.d", 64);
   static final int G = Integer.getInteger("gt.g", 128);
@@ -31,24 +30,7 @@ class GroundTruthRecoveryTest {
   static final int N = Integer.getInteger("gt.n", 16384);
   static final SyntheticDictionary DICT = new SyntheticDictionary(D, G, DECAY, 5, 11);
 
-  static int savedThreads;
 
-  /**
-   * One intra-op thread: these tests run many small steps, where OpenMP worker hand-offs cost more
-   * than they save, catastrophically so on an oversubscribed machine (13x measured on 2 shared
-   * cores). Restored afterwards.
-   */
-  @BeforeAll
-  static void oneThread() {
-    ai.djl.engine.Engine.getInstance(); // loads the native library
-    savedThreads = JniUtils.getNumThreads();
-    JniUtils.setNumThreads(1);
-  }
-
-  @AfterAll
-  static void restoreThreads() {
-    JniUtils.setNumThreads(savedThreads);
-  }
 
   static double train(TrainConfig.Builder b, Path dir) throws Exception {
     float[] data = DICT.sample(N, 12);

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sae4j.io.SafetensorsFile;
@@ -18,29 +17,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Determinism, checkpoint resume, metrics.jsonl content, export and schedules of the trainer. */
+@ExtendWith(OneTorchThread.class)
 class SaeTrainerTest {
   static final int D = 16;
   static final SyntheticDictionary DICT = new SyntheticDictionary(D, 32, 0.95, 3, 5);
   static final float[] DATA = DICT.sample(1000, 6); // 1000 rows: batches of 64 leave 40 over
-  static int savedThreads;
 
-  @BeforeAll
-  static void oneThread() {
-    ai.djl.engine.Engine.getInstance();
-    savedThreads = JniUtils.getNumThreads();
-    JniUtils.setNumThreads(1);
-  }
-
-  @AfterAll
-  static void restoreThreads() {
-    JniUtils.setNumThreads(savedThreads);
-  }
 
   static TrainConfig.Builder small(SaeArchitecture arch) {
     TrainConfig.Builder b = TrainConfig.builder(arch);
@@ -294,6 +281,21 @@ class SaeTrainerTest {
         sae.close();
       }
     }
+  }
+
+  @Test
+  void tokenBudgetStopsOnceReachedAcrossEpochs(@TempDir Path dir) throws IOException {
+    TrainConfig.Builder b = small(SaeArchitecture.RELU);
+    b.tokens = 1500; // 1000 rows per epoch: 15 full batches + 40, then 8 more batches of 64
+    b.epochs = 0;
+    b.checkpointEvery = 0;
+    try (NDManager m = NDManager.newBaseManager()) {
+      TrainResult r = new SaeTrainer(b.build(), BatchSource.of(DATA, D), dir).train(m);
+      assertEquals(24, r.finalMetrics().step());
+      assertEquals(1000 + 8 * 64, r.finalMetrics().tokens());
+      r.sae().close();
+    }
+    assertEquals(2, Files.readAllLines(dir.resolve("epochs.jsonl")).size());
   }
 
   @Test
