@@ -41,7 +41,9 @@ final class SparseOps {
         NDArray s = picked.mul(c).sum();
         gc.backward(s);
       }
-      NDArray g = z.getGradient().duplicate(); // detach from z's lifetime
+      // The gradient handle holds its own reference to the storage, so it outlives z once moved
+      // out of tmp (no copy).
+      NDArray g = z.getGradient();
       g.attach(m);
       return g;
     }

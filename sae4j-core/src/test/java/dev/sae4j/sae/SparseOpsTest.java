@@ -14,6 +14,13 @@ class SparseOpsTest {
       NDArray idx = m.create(new long[] {2, 0, 2, 2});
       NDArray c = m.create(new double[] {1, 2, 3, 4, 5, 6, 7, 8}, new Shape(4, 2));
       NDArray out = SparseOps.indexAddRows(m, 4, idx, c);
+      // The result must own its storage after the autograd temporaries are gone: churn memory.
+      for (int i = 0; i < 50; i++) {
+        try (NDManager churn = m.newSubManager()) {
+          churn.ones(new Shape(4, 2), c.getDataType()).muli(-7);
+          SparseOps.indexAddRows(churn, 4, idx, c.mul(3));
+        }
+      }
       assertArrayEquals(new double[] {3, 4, 0, 0, 1 + 5 + 7, 2 + 6 + 8, 0, 0},
           out.toDoubleArray(), 0);
       NDArray rows = SparseOps.gatherRows(out, m.create(new long[] {2, 2}));
