@@ -159,7 +159,7 @@ final class TopKLoss implements TrainingLoss {
     long b = a.getShape().get(0);
     NDList top = a.topK(k, 1, true, false); // values, indices [B, k]
     return new SparseCode(b, rowTokens(b, k, t), top.get(1).reshape(b * k),
-        top.get(0).reshape(b * k));
+        top.get(0).reshape(b * k), k);
   }
 
   /** {@code [0 × k, 1 × k, ..., (b−1) × k]}: the token of each entry of a row-major [B, k]. */
