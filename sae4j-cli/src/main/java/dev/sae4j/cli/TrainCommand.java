@@ -177,7 +177,8 @@ final class TrainCommand implements Callable<Integer> {
     ActivationStore store = ActivationStore.open(activations);
     BatchSource source = BatchSource.of(store, config.shuffleBufferRows());
     PrintStream err = System.err;
-    SaeTrainer trainer = new SaeTrainer(config, source, out).resume(resume);
+    SaeTrainer trainer = new SaeTrainer(config, source, out).resume(resume)
+        .writer(dev.sae4j.sae.format.SaeFiles.trainedWriter());
     TrainConfig c = trainer.config();
     err.printf(Locale.ROOT, "sae4j: training %s SAE d_in %d d_sae %d%s on %,d rows of %s "
             + "(%s), batch %d, lr %.3g%n", c.architecture().cliName(), source.d(), c.dSae(),

@@ -87,6 +87,13 @@ class TrainCommandTest {
     assertEquals(3, training.at("/config/k").asInt());
     assertEquals("GEOMETRIC_MEDIAN", training.at("/config/b_dec_init").asText());
     assertEquals(5, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+    // The run directory is a loadable SAELens SAE whose metadata comes from the store manifest.
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+        dev.sae4j.sae.Sae sae = dev.sae4j.sae.format.SaeFiles.load(out, m)) {
+      assertEquals(dev.sae4j.sae.SaeArchitecture.TOPK, sae.config().architecture());
+      assertEquals(3, sae.config().k());
+      assertTrue(sae.config().metadata().hookName() != null, "hook from the store manifest");
+    }
     assertEquals(2, Files.readAllLines(out.resolve("epochs.jsonl")).size());
     byte[] finished = Files.readAllBytes(out.resolve("sae_weights.safetensors"));
 

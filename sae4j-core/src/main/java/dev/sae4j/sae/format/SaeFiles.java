@@ -145,6 +145,15 @@ public final class SaeFiles {
   }
 
   /**
+   * Writes a trained SAE in SAELens v6 layout into a run directory that also holds the training
+   * files (see {@link SaeLensWriter#writeInto}): the writer the {@code train} command and the
+   * study pipeline plug into {@link dev.sae4j.sae.SaeTrainer#writer}.
+   */
+  public static dev.sae4j.sae.TrainedSaeWriter trainedWriter() {
+    return (result, dir) -> SaeLensWriter.writeInto(result.sae(), dir, result.featureDensity());
+  }
+
+  /**
    * The {@code sparsity.safetensors} vector ({@code log10(density + 1e-10)}) of a SAELens
    * directory, or null if there is none.
    *

@@ -99,6 +99,22 @@ public final class SaeLensWriter {
     }
   }
 
+  /**
+   * Writes the SAE files into an existing directory that also holds other files (a training run's
+   * metrics and checkpoints): each file atomically, the old {@code cfg.json} removed first and the
+   * new one written last, so a reader never pairs new weights with an old config. Only the SAE
+   * file names are touched.
+   */
+  public static void writeInto(Sae sae, Path dir, float[] density) throws IOException {
+    if (density != null && density.length != sae.config().dSae()) {
+      throw new IllegalArgumentException("density has " + density.length + " entries, expected"
+          + " d_sae=" + sae.config().dSae());
+    }
+    Files.createDirectories(dir);
+    Files.deleteIfExists(dir.resolve(SaeLensReader.CFG));
+    writeFiles(sae, dir, density);
+  }
+
   private static void fsyncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
