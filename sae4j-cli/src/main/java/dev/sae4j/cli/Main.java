@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       AblateCommand.class,
       ProbeCommand.class,
+      OrganismCommand.class,
       StudyCommand.class,
       BenchCommand.class,
       BenchSaeCommand.class,

@@ -45,7 +45,7 @@ public enum Activation {
     switch (this) {
       case GELU_NEW:
       case GELU_PYTORCH_TANH:
-        if (Autograd.recording()) {
+        if (Autograd.isRecording()) {
           // Under autograd tanh's output is saved for the backward pass, so it must not be
           // modified in place: the same ops out of place (same values).
           NDArray t = x.pow(3f).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI).tanh();

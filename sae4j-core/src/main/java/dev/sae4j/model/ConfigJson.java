@@ -38,6 +38,17 @@ public final class ConfigJson {
     return new ConfigJson(file, root);
   }
 
+  /**
+   * A config held in memory (e.g. one about to be written next to freshly trained weights);
+   * {@code origin} names it in error messages.
+   */
+  public static ConfigJson of(JsonNode root, Path origin) {
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException(origin + ": expected a JSON object");
+    }
+    return new ConfigJson(origin, root);
+  }
+
   /** The file this config came from. */
   public Path path() {
     return path;

@@ -106,6 +106,31 @@ public final class Models {
     }
   }
 
+  /**
+   * Builds a model over in-memory parameters instead of a checkpoint: the trainable path (organism
+   * training). {@code parameters} maps HF tensor names without the module prefix (e.g. {@code
+   * h.0.attn.c_attn.weight} for GPT-2, in the checkpoint's own layout) to arrays on {@code device};
+   * the same name table and shape checks as {@link #load(Path, Device)} apply. The arrays are used
+   * as they are (no copy) and stay owned by the caller, so a forward pass inside a DJL gradient
+   * collector yields gradients on them. Closing the model does not close them.
+   *
+   * @param config the config.json content
+   * @param parameters every tensor of the architecture by name
+   * @param device where the arrays live
+   */
+  public static TransformerModel fromParameters(ConfigJson config,
+      Map<String, ai.djl.ndarray.NDArray> parameters, Device device) throws IOException {
+    Architecture arch = architecture(config);
+    TransformerModel model = arch.factory.create(arch.parser.parse(config), device);
+    try {
+      model.load(parameters);
+      return model;
+    } catch (IOException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
   private static Architecture architecture(ConfigJson json) {
     String type = json.optString("model_type", null);
     if (type == null) {

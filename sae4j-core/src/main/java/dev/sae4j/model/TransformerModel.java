@@ -79,12 +79,37 @@ public abstract class TransformerModel implements AutoCloseable {
     weights.cap();
   }
 
+  /**
+   * Uses in-memory parameters (HF names, no module prefix) as the weights, without copying: the
+   * trainable path. The arrays stay owned by the caller, so gradients recorded through a forward
+   * pass land on them; the model never closes them.
+   */
+  final void load(java.util.Map<String, NDArray> parameters) throws IOException {
+    this.source = null;
+    WeightLoader loader = new WeightLoader(parameters, config.modelType(), device);
+    // Architectures derive views of some weights once at load time (GPT-2's transposed Conv1D
+    // weights). Recording them makes each view part of the autograd graph, so gradients reach
+    // the parameters; view backward saves no tensors, so one view serves every training step.
+    boolean previous = Autograd.setRecording(true);
+    try {
+      loadWeights(loader);
+    } finally {
+      Autograd.setRecording(previous);
+    }
+    loader.finish();
+    parameterCount = loader.parameterCount();
+    if (config.rotaryDims() > 0) {
+      invFreq = ropeInverseFrequencies();
+    }
+    weights.cap();
+  }
+
   /** The configuration read from config.json. */
   public ModelConfig config() {
     return config;
   }
 
-  /** The directory the weights came from. */
+  /** The directory the weights came from (null for in-memory parameters). */
   public Path source() {
     return source;
   }

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.sae4j.io.SafetensorsCheckpoint;
-import dev.sae4j.io.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,15 +18,33 @@ import java.util.regex.Pattern;
  *
  * <p>Names are given without the architecture's module prefix ({@code transformer.},
  * {@code model.}, {@code gpt_neox.}); checkpoints with or without the prefix both load.
+ *
+ * <p>Two sources share the name table and the checks: a safetensors checkpoint (zero-copy, into
+ * the model's weights manager) and an in-memory map of parameters (the trainable path: the very
+ * same arrays are used, so their gradients are the gradients of the model's weights, and they stay
+ * owned by the caller).
  */
 final class WeightLoader {
+  /** Where the named tensors come from. */
+  private interface Source {
+    Iterable<String> names();
+
+    long[] shape(String name);
+
+    /** The tensor; {@code manager} receives it when the source must create it. */
+    NDArray load(String name, NDManager manager) throws IOException;
+
+    /** The file (or description) a tensor came from, for error messages. */
+    String origin(String name);
+  }
+
   /** Non-parameter buffers that old checkpoints carry: causal masks and RoPE tables. */
   private static final Pattern KNOWN_BUFFERS = Pattern.compile(
       ".*\\.(attn\\.bias|attn\\.masked_bias|attention\\.bias|attention\\.masked_bias"
           + "|rotary_emb\\.inv_freq)");
 
-  private final SafetensorsCheckpoint checkpoint;
-  private final Path dir;
+  private final Source source;
+  private final String dir;
   private final String modelType;
   private final NDManager manager;
   private final Device device;
@@ -37,12 +54,65 @@ final class WeightLoader {
 
   WeightLoader(SafetensorsCheckpoint checkpoint, Path dir, String modelType, String prefix,
       NDManager manager, Device device) {
-    this.checkpoint = checkpoint;
+    this(new Source() {
+      @Override
+      public Iterable<String> names() {
+        return checkpoint.names();
+      }
+
+      @Override
+      public long[] shape(String name) {
+        return checkpoint.info(name).shape();
+      }
+
+      @Override
+      public NDArray load(String name, NDManager m) throws IOException {
+        return checkpoint.load(name, m);
+      }
+
+      @Override
+      public String origin(String name) {
+        return checkpoint.fileOf(name).toString();
+      }
+    }, dir.toString(), modelType, prefix, manager, device);
+  }
+
+  /**
+   * A loader over in-memory parameters by HF name (no module prefix): {@link #take} returns the
+   * given arrays themselves (no copy), so they must already be on {@code device}.
+   */
+  WeightLoader(Map<String, NDArray> parameters, String modelType, Device device) {
+    this(new Source() {
+      @Override
+      public Iterable<String> names() {
+        return parameters.keySet();
+      }
+
+      @Override
+      public long[] shape(String name) {
+        return parameters.get(name).getShape().getShape();
+      }
+
+      @Override
+      public NDArray load(String name, NDManager m) {
+        return parameters.get(name);
+      }
+
+      @Override
+      public String origin(String name) {
+        return "in-memory parameters";
+      }
+    }, "in-memory parameters", modelType, "", null, device);
+  }
+
+  private WeightLoader(Source source, String dir, String modelType, String prefix,
+      NDManager manager, Device device) {
+    this.source = source;
     this.dir = dir;
     this.modelType = modelType;
     this.manager = manager;
     this.device = device;
-    for (String fileName : checkpoint.names()) {
+    for (String fileName : source.names()) {
       String name = fileName.startsWith(prefix) ? fileName.substring(prefix.length()) : fileName;
       String clash = remaining.put(name, fileName);
       if (clash != null) {
@@ -64,15 +134,26 @@ final class WeightLoader {
       throw new IllegalArgumentException(dir + ": missing tensor '" + name + "' required by "
           + modelType + " (shape " + Arrays.toString(shape) + ")");
     }
-    TensorInfo info = checkpoint.info(fileName);
-    if (!Arrays.equals(info.shape(), shape)) {
-      throw new IllegalArgumentException(checkpoint.fileOf(fileName) + ": tensor '" + fileName
-          + "' has shape " + Arrays.toString(info.shape()) + ", " + modelType + " expects "
+    long[] actual = source.shape(fileName);
+    if (!Arrays.equals(actual, shape)) {
+      throw new IllegalArgumentException(source.origin(fileName) + ": tensor '" + fileName
+          + "' has shape " + Arrays.toString(actual) + ", " + modelType + " expects "
           + Arrays.toString(shape));
     }
     remaining.remove(name);
-    parameterCount += info.numel();
-    NDArray array = checkpoint.load(fileName, manager);
+    long numel = 1;
+    for (long d : actual) {
+      numel *= d;
+    }
+    parameterCount += numel;
+    NDArray array = source.load(fileName, manager);
+    if (manager == null) { // in-memory parameters: used as they are, owned by the caller
+      if (!device.equals(array.getDevice())) {
+        throw new IllegalArgumentException("parameter '" + name + "' is on " + array.getDevice()
+            + ", the model is on " + device);
+      }
+      return array;
+    }
     if (!device.equals(array.getDevice())) {
       NDArray moved = array.toDevice(device, false);
       moved.attach(manager);

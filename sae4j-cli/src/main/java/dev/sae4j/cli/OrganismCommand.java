@@ -1,0 +1,235 @@
+package dev.sae4j.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.data.synthetic.SyntheticExample;
+import dev.sae4j.model.Models;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TransformerModel;
+import dev.sae4j.organism.OrganismConfig;
+import dev.sae4j.organism.OrganismEvaluator;
+import dev.sae4j.organism.OrganismIo;
+import dev.sae4j.organism.OrganismProbes;
+import dev.sae4j.organism.OrganismRecipe;
+import dev.sae4j.organism.OrganismTrainer;
+import dev.sae4j.organism.Organisms;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sae4j organism train|eval|probe|default}: the ground-truth model organism. */
+@Command(name = "organism", mixinStandardHelpOptions = true,
+    description = "Train, evaluate and probe the ground-truth model organism.",
+    subcommands = {OrganismCommand.Train.class, OrganismCommand.Eval.class,
+        OrganismCommand.Probe.class, OrganismCommand.Default.class})
+final class OrganismCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Sets PyTorch's intra-op threads before the engine starts (the organism's ops are small). */
+  static void threads(int threads) {
+    if (threads > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    }
+  }
+
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = "Train an organism on a synthetic task and save it as a HF GPT-2 directory.")
+  static final class Train implements Callable<Integer> {
+    @Option(names = "--task", defaultValue = "mix",
+        description = "addition | stack | bfs | logic | mix (default: ${DEFAULT-VALUE})")
+    String task;
+
+    @Option(names = "--out", required = true, description = "Output model directory.")
+    Path out;
+
+    @Option(names = "--seed", description = "Seed for weights and data (default: recipe's).")
+    Long seed;
+
+    @Option(names = "--steps", description = "Optimizer steps (default: recipe's).")
+    Integer steps;
+
+    @Option(names = "--minutes", defaultValue = "0",
+        description = "Stop after this many minutes even if steps remain (0 = no limit).")
+    double minutes;
+
+    @Option(names = "--layers", description = "Decoder blocks.")
+    Integer layers;
+
+    @Option(names = "--d-model", description = "Residual width.")
+    Integer dModel;
+
+    @Option(names = "--heads", description = "Attention heads.")
+    Integer heads;
+
+    @Option(names = "--batch", description = "Examples per step.")
+    Integer batch;
+
+    @Option(names = "--lr", description = "Peak learning rate.")
+    Double lr;
+
+    @Option(names = "--eval-every", description = "Steps between held-out evaluations.")
+    Integer evalEvery;
+
+    @Option(names = "--eval-n", description = "Held-out problems per task.")
+    Integer evalN;
+
+    @Option(names = "--threads", defaultValue = "1",
+        description = "PyTorch intra-op threads (default: ${DEFAULT-VALUE}; 0 = engine default).")
+    int threads;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+      threads(threads);
+      OrganismRecipe d = OrganismRecipe.defaults(task);
+      OrganismConfig a = d.arch();
+      OrganismRecipe recipe = new OrganismRecipe(task,
+          new OrganismConfig(or(layers, a.layers()), or(dModel, a.dModel()),
+              or(heads, a.heads()), a.positions()),
+          seed == null ? d.seed() : seed, or(steps, d.steps()), minutes * 60,
+          or(batch, d.batch()), lr == null ? d.lr() : lr, d.warmupSteps(), d.weightDecay(),
+          or(evalEvery, d.evalEvery()), or(evalN, d.evalPerTask()));
+      try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
+        trainer.train(quiet ? null : System.err);
+        OrganismIo.save(trainer, out);
+        OrganismTrainer.Checkpoint last = trainer.history().get(trainer.history().size() - 1);
+        System.out.printf(Locale.ROOT, "saved %s (%d steps, %.1f s)%n", out, trainer.stepsDone(),
+            trainer.seconds());
+        printResults(last.results());
+      }
+      return 0;
+    }
+
+    private static int or(Integer v, int fallback) {
+      return v == null ? fallback : v;
+    }
+  }
+
+  @Command(name = "eval", mixinStandardHelpOptions = true,
+      description = "Held-out exact-match accuracy (greedy generation) per task.")
+  static final class Eval implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Organism directory.")
+    Path model;
+
+    @Option(names = "--task", description = "Task (default: the one it was trained on).")
+    String task;
+
+    @Option(names = "--n", defaultValue = "200", description = "Problems per task.")
+    int n;
+
+    @Option(names = "--seed",
+        description = "Seed of the held-out set (default: the training seed, whose held-out"
+            + " prompts training excluded).")
+    Long seed;
+
+    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+      threads(threads);
+      JsonNode info = info(model);
+      String t = task != null ? task : info.path("task").asText("mix");
+      long s = seed != null ? seed : info.path("seed").asLong(1);
+      List<SyntheticExample> examples = OrganismEvaluator.heldOut(t, n, s);
+      try (TransformerModel m = Models.load(model);
+          Tokenizer tok = Tokenizer.load(model, m.config())) {
+        long start = System.nanoTime();
+        Map<String, OrganismEvaluator.TaskResult> results = OrganismEvaluator.evaluate(m,
+            text -> tok.encode(text, Tokenizer.BosPolicy.PREPEND),
+            ids -> tok.decode(ids, false), examples, 64);
+        printResults(results);
+        System.out.printf(Locale.ROOT, "(%d problems, %.1f s)%n", examples.size(),
+            (System.nanoTime() - start) / 1e9);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "probe", mixinStandardHelpOptions = true,
+      description = "Per-layer linear-probe accuracy of the ground-truth labels.")
+  static final class Probe implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Organism directory.")
+    Path model;
+
+    @Option(names = "--task", description = "Task (default: the one it was trained on).")
+    String task;
+
+    @Option(names = "--n", defaultValue = "150", description = "Problems per task.")
+    int n;
+
+    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+      threads(threads);
+      JsonNode info = info(model);
+      String t = task != null ? task : info.path("task").asText("mix");
+      List<SyntheticExample> examples =
+          OrganismEvaluator.heldOut(t, n, info.path("seed").asLong(1) + 7919);
+      try (TransformerModel m = Models.load(model);
+          Tokenizer tok = Tokenizer.load(model, m.config())) {
+        List<OrganismProbes.Result> results = OrganismProbes.run(m,
+            text -> tok.encode(text, Tokenizer.BosPolicy.PREPEND), examples);
+        System.out.printf("%-9s %-15s %-26s %7s %7s %8s %8s%n", "task", "label", "hook",
+            "classes", "tokens", "probe", "majority");
+        for (OrganismProbes.Result r : results) {
+          System.out.printf(Locale.ROOT, "%-9s %-15s %-26s %7d %7d %8.3f %8.3f%n", r.task(),
+              r.label(), r.hook(), r.classes(), r.trainTokens() + r.testTokens(), r.accuracy(),
+              r.majority());
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "default", mixinStandardHelpOptions = true,
+      description = "Print the default organism's directory, training and caching it first if"
+          + " absent (never downloaded).")
+  static final class Default implements Callable<Integer> {
+    @Option(names = "--cache", description = "Cache root (default: $SAE4J_CACHE/organisms or"
+        + " ~/.cache/sae4j/organisms).")
+    Path cache;
+
+    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
+    int threads;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+      threads(threads);
+      Path dir = Organisms.defaultOrganism(cache != null ? cache : Organisms.defaultCacheRoot(),
+          quiet ? null : System.err);
+      System.out.println(dir);
+      return 0;
+    }
+  }
+
+  static JsonNode info(Path dir) throws java.io.IOException {
+    Path file = dir.resolve(OrganismIo.RECIPE_FILE);
+    return Files.isRegularFile(file) ? new ObjectMapper().readTree(file.toFile())
+        : new ObjectMapper().createObjectNode();
+  }
+
+  static void printResults(Map<String, OrganismEvaluator.TaskResult> results) {
+    System.out.printf("%-9s %-34s %s%n", "task", "answer exact match [95% Wilson]",
+        "trace exact match");
+    results.forEach((t, r) -> System.out.printf(Locale.ROOT, "%-9s %-34s %s%n", t, r.answer(),
+        r.trace()));
+  }
+}

@@ -1,0 +1,92 @@
+package dev.sae4j.organism;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sae4j.data.synthetic.SyntheticTasks;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Everything that determines a trained organism: task, shape, seed and optimisation settings.
+ * Training is budgeted by steps; {@code maxSeconds} only stops early (and then the result depends
+ * on the machine, which the training report records).
+ *
+ * @param task synthetic task name ({@code addition|stack|bfs|logic|mix})
+ * @param arch the GPT-2 shape
+ * @param seed seed for initialisation and data
+ * @param steps optimizer steps
+ * @param maxSeconds stop after this wall time even if steps remain (0 = no limit)
+ * @param batch examples per step
+ * @param lr peak learning rate
+ * @param warmupSteps linear warmup steps, then cosine decay to lr/10
+ * @param weightDecay AdamW decoupled weight decay on matrices
+ * @param evalEvery steps between held-out evaluations (0 = only at the end)
+ * @param evalPerTask held-out problems per task for evaluation
+ */
+public record OrganismRecipe(String task, OrganismConfig arch, long seed, int steps,
+    double maxSeconds, int batch, double lr, int warmupSteps, double weightDecay, int evalEvery,
+    int evalPerTask) {
+
+  /** Validates ranges and the task name. */
+  public OrganismRecipe {
+    SyntheticTasks.byName(task);
+    if (steps <= 0 || batch <= 0 || !(lr > 0) || warmupSteps < 0 || weightDecay < 0
+        || evalEvery < 0 || evalPerTask <= 0 || maxSeconds < 0) {
+      throw new IllegalArgumentException("invalid organism recipe: " + this);
+    }
+  }
+
+  /** The default recipe of a task: the one {@link Organisms#defaultOrganism} trains. */
+  public static OrganismRecipe defaults(String task) {
+    return new OrganismRecipe(task, new OrganismConfig(4, 128, 4, 96), 1, 3000, 0, 32, 2e-3,
+        100, 0.05, 500, 200);
+  }
+
+  /** With another step budget. */
+  public OrganismRecipe withSteps(int newSteps) {
+    return new OrganismRecipe(task, arch, seed, newSteps, maxSeconds, batch, lr, warmupSteps,
+        weightDecay, evalEvery, evalPerTask);
+  }
+
+  /** Learning rate at step {@code s} (0-based): linear warmup, cosine to lr/10. */
+  public double lrAt(int s) {
+    if (s < warmupSteps) {
+      return lr * (s + 1) / warmupSteps;
+    }
+    double progress = (double) (s - warmupSteps) / Math.max(1, steps - warmupSteps);
+    return lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+  }
+
+  /** The recipe as JSON (written next to the weights as {@code organism.json}). */
+  public ObjectNode toJson() {
+    ObjectNode n = new ObjectMapper().createObjectNode();
+    n.put("task", task);
+    n.put("layers", arch.layers());
+    n.put("d_model", arch.dModel());
+    n.put("heads", arch.heads());
+    n.put("positions", arch.positions());
+    n.put("seed", seed);
+    n.put("steps", steps);
+    n.put("max_seconds", maxSeconds);
+    n.put("batch", batch);
+    n.put("lr", lr);
+    n.put("warmup_steps", warmupSteps);
+    n.put("weight_decay", weightDecay);
+    n.put("eval_every", evalEvery);
+    n.put("eval_per_task", evalPerTask);
+    return n;
+  }
+
+  /** A short hash of the recipe (and the vocabulary), naming its cache directory. */
+  public String hash() {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update((toJson().toString() + "|" + CharTokenizer.VOCAB).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d.digest()).substring(0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

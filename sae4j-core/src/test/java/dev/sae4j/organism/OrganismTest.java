@@ -1,0 +1,186 @@
+package dev.sae4j.organism;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.sae4j.data.synthetic.AdditionTask;
+import dev.sae4j.data.synthetic.SyntheticExample;
+import dev.sae4j.data.synthetic.SyntheticTask;
+import dev.sae4j.data.synthetic.SyntheticTasks;
+import dev.sae4j.model.Hooks;
+import dev.sae4j.model.Models;
+import dev.sae4j.model.TokenBatch;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TransformerModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Organism training, saving and loading through the ordinary HF model path. */
+class OrganismTest {
+  private static final OrganismConfig TINY = new OrganismConfig(2, 32, 2, 96);
+
+  private static OrganismRecipe tiny(String task, long seed, int steps) {
+    return new OrganismRecipe(task, TINY, seed, steps, 0, 8, 3e-3, 2, 0.05, 0, 4);
+  }
+
+  @Test
+  void tokenizerJsonRoundTripsEveryTaskThroughDjl(@TempDir Path dir) throws Exception {
+    CharTokenizer.writeJson(dir.resolve("tokenizer.json"));
+    Files.writeString(dir.resolve("config.json"), TINY.toJson().toString());
+    try (Tokenizer tok = Tokenizer.load(dir, Models.readConfig(dir))) {
+      for (SyntheticExample e : SyntheticTask.generate(SyntheticTasks.byName("mix"), 40, 3)) {
+        int[] ids = tok.encode(e.text(), Tokenizer.BosPolicy.NONE);
+        assertArrayEquals(CharTokenizer.encode(e.text()), ids, e.text());
+        assertEquals(e.text(), tok.decode(ids, false));
+      }
+      int[] withBos = tok.encode("12+34=", Tokenizer.BosPolicy.PREPEND);
+      assertEquals(CharTokenizer.NEWLINE, withBos[0]);
+      assertEquals(7, withBos.length);
+    }
+  }
+
+  @Test
+  void saveLoadRoundTripEqualsInMemoryLogits(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("organism");
+    List<int[]> rows = new ArrayList<>();
+    for (SyntheticExample e : SyntheticTask.generate(SyntheticTasks.byName("mix"), 4, 5)) {
+      rows.add(OrganismTrainer.withBos(CharTokenizer.encode(e.text())));
+    }
+    TokenBatch batch = TokenBatch.rightPadded(rows, CharTokenizer.NEWLINE);
+    float[] expected;
+    try (OrganismTrainer trainer = new OrganismTrainer(tiny("mix", 11, 3));
+        NDManager m = NDManager.newBaseManager()) {
+      trainer.train(null); // a few steps, so the weights are not just the initialisation
+      expected = trainer.model().forward(batch, Hooks.none(), m).toFloatArray();
+      OrganismIo.save(trainer, dir);
+    }
+    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json",
+        OrganismIo.RECIPE_FILE)) {
+      assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+    }
+    try (TransformerModel loaded = Models.load(dir); NDManager m = NDManager.newBaseManager()) {
+      assertEquals("gpt2", loaded.config().modelType());
+      float[] actual = loaded.forward(batch, Hooks.none(), m).toFloatArray();
+      assertEquals(expected.length, actual.length);
+      double worst = 0;
+      for (int i = 0; i < expected.length; i++) {
+        worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+      }
+      assertTrue(worst <= 1e-5, "max |logit difference| " + worst);
+    }
+  }
+
+  @Test
+  void sameSeedSameWeightsOtherSeedOtherWeights() throws Exception {
+    float[] a = trainedWeights(21);
+    float[] b = trainedWeights(21);
+    float[] c = trainedWeights(22);
+    assertArrayEquals(a, b);
+    assertFalse(java.util.Arrays.equals(a, c));
+  }
+
+  private static float[] trainedWeights(long seed) throws Exception {
+    try (OrganismTrainer trainer = new OrganismTrainer(tiny("mix", seed, 3))) {
+      trainer.train(null);
+      Map<String, NDArray> p = trainer.parameters();
+      float[] qkv = p.get("h.1.attn.c_attn.weight").toFloatArray();
+      float[] wte = p.get("wte.weight").toFloatArray();
+      float[] out = java.util.Arrays.copyOf(qkv, qkv.length + wte.length);
+      System.arraycopy(wte, 0, out, qkv.length, wte.length);
+      return out;
+    }
+  }
+
+  /** Addition of two 2-digit numbers only: a reduced task that a tiny model learns quickly. */
+  static final class TwoDigitAddition implements SyntheticTask {
+    private final AdditionTask addition = new AdditionTask();
+
+    @Override
+    public String name() {
+      return AdditionTask.NAME;
+    }
+
+    @Override
+    public List<String> labelNames() {
+      return addition.labelNames();
+    }
+
+    @Override
+    public SyntheticExample generate(SplittableRandom rng) {
+      while (true) {
+        SyntheticExample e = addition.generate(rng);
+        if (e.promptLength() == 6) { // "ab+cd="
+          return e;
+        }
+      }
+    }
+  }
+
+  /** The reduced organism (2-digit addition, 2 layers, d 64), trained once for the class. */
+  private static OrganismTrainer reduced;
+
+  @BeforeAll
+  static void trainReduced() throws Exception {
+    // One intra-op thread: the organism's ops are small, and extra threads only spin on a
+    // shared machine (see TorchThreads).
+    int previous = TorchThreads.set(1);
+    try {
+      OrganismRecipe recipe = new OrganismRecipe("addition", new OrganismConfig(2, 64, 4, 32), 3,
+          Integer.getInteger("reducedSteps", 300), 0, 32, 3e-3, 20, 0.05, 0, 100);
+      SyntheticTask task = new TwoDigitAddition();
+      reduced = new OrganismTrainer(recipe, task,
+          OrganismEvaluator.heldOut(List.of(task), 100, recipe.seed()));
+      reduced.train(null);
+    } finally {
+      TorchThreads.set(previous);
+    }
+  }
+
+  @AfterAll
+  static void closeReduced() {
+    if (reduced != null) {
+      reduced.close();
+    }
+  }
+
+  @Test
+  void reducedOrganismLearnsHeldOutAddition() {
+    OrganismEvaluator.TaskResult r =
+        reduced.history().get(reduced.history().size() - 1).results().get("addition");
+    System.out.println("reduced organism: " + reduced.stepsDone() + " steps, "
+        + reduced.seconds() + " s, answer " + r.answer() + ", trace " + r.trace());
+    // Chance is about 1/199 for a sum of two 2-digit numbers.
+    assertTrue(r.answer().accuracy() >= 0.5, "held-out accuracy " + r.answer());
+  }
+
+  @Test
+  void carryIsLinearlyDecodableFromTheReducedOrganism() {
+    List<SyntheticExample> examples =
+        OrganismEvaluator.heldOut(List.of(new TwoDigitAddition()), 120, 99);
+    List<OrganismProbes.Result> results = OrganismProbes.run(reduced.model(),
+        t -> OrganismTrainer.withBos(CharTokenizer.encode(t)), examples);
+    OrganismProbes.Result best = null;
+    for (OrganismProbes.Result r : results) {
+      if (r.label().equals(AdditionTask.CARRY_IN) && r.hook().contains("resid_post")
+          && (best == null || r.accuracy() > best.accuracy())) {
+        best = r;
+      }
+    }
+    System.out.println("carry_in probe: " + best);
+    assertTrue(best != null && best.classes() == 2, String.valueOf(best));
+    assertTrue(best.accuracy() >= best.majority() + 0.1 && best.accuracy() >= 0.9,
+        "carry_in probe " + best.accuracy() + " vs majority " + best.majority());
+  }
+}
