@@ -104,10 +104,11 @@ final class OrganismCommand implements Runnable {
       try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
         trainer.train(quiet ? null : System.err);
         OrganismIo.save(trainer, out);
-        OrganismTrainer.Checkpoint last = trainer.history().get(trainer.history().size() - 1);
         System.out.printf(Locale.ROOT, "saved %s (%d steps, %.1f s)%n", out, trainer.stepsDone(),
             trainer.seconds());
-        printResults(last.results());
+        if (!trainer.history().isEmpty()) {
+          printResults(trainer.history().get(trainer.history().size() - 1).results());
+        }
       }
       return 0;
     }

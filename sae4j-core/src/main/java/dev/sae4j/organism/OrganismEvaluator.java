@@ -70,7 +70,7 @@ public final class OrganismEvaluator {
       Set<String> prompts = new HashSet<>();
       SplittableRandom rng = root.split();
       int attempts = 0;
-      while (prompts.size() < n) {
+      while (prompts.size() < n) { // n = 0: no held-out set
         if (++attempts > 50 * n) {
           throw new IllegalStateException("task " + t.name() + " has fewer than " + n
               + " distinct prompts");

@@ -23,7 +23,7 @@ import java.util.HexFormat;
  * @param warmupSteps linear warmup steps, then cosine decay to lr/10
  * @param weightDecay AdamW decoupled weight decay on matrices
  * @param evalEvery steps between held-out evaluations (0 = only at the end)
- * @param evalPerTask held-out problems per task for evaluation
+ * @param evalPerTask held-out problems per task for evaluation (0 = no evaluation at all)
  */
 public record OrganismRecipe(String task, OrganismConfig arch, long seed, int steps,
     double maxSeconds, int batch, double lr, int warmupSteps, double weightDecay, int evalEvery,
@@ -33,7 +33,7 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
   public OrganismRecipe {
     SyntheticTasks.byName(task);
     if (steps <= 0 || batch <= 0 || !(lr > 0) || warmupSteps < 0 || weightDecay < 0
-        || evalEvery < 0 || evalPerTask <= 0 || maxSeconds < 0) {
+        || evalEvery < 0 || evalPerTask < 0 || maxSeconds < 0) {
       throw new IllegalArgumentException("invalid organism recipe: " + this);
     }
   }

@@ -152,7 +152,8 @@ public final class OrganismTrainer implements AutoCloseable {
         progress.update(stepsDone);
         boolean out = recipe.maxSeconds() > 0 && seconds >= recipe.maxSeconds();
         boolean last = stepsDone == recipe.steps() || out;
-        if (last || (recipe.evalEvery() > 0 && stepsDone % recipe.evalEvery() == 0)) {
+        boolean due = last || (recipe.evalEvery() > 0 && stepsDone % recipe.evalEvery() == 0);
+        if (due && !heldOut.isEmpty()) {
           evaluate(lossSum / lossCount, quiet ? null : log, progress);
           lossSum = 0;
           lossCount = 0;
