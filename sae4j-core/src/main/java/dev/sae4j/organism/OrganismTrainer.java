@@ -142,6 +142,10 @@ public final class OrganismTrainer implements AutoCloseable {
             gc.backward(l);
             loss = l.toType(DataType.FLOAT64, false).getDouble();
           }
+          if (!Double.isFinite(loss)) {
+            throw new IllegalStateException("training diverged at step " + (s + 1) + " (loss "
+                + loss + ", learning rate " + recipe.lrAt(s) + "); lower --lr or raise warmup");
+          }
           opt.step(recipe.lrAt(s), step);
           lossSum += loss;
           lossCount++;
