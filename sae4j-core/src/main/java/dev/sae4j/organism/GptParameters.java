@@ -74,7 +74,12 @@ public final class GptParameters {
           values[i] = std * gaussian(rng);
         }
       }
-      NDArray a = manager.create(values, new Shape(shape)).toType(dtype, false);
+      NDArray a = manager.create(values, new Shape(shape)); // FLOAT64
+      if (dtype != DataType.FLOAT64) {
+        NDArray converted = a.toType(dtype, false);
+        a.close();
+        a = converted;
+      }
       a.setRequiresGradient(true);
       params.put(name, a);
     }

@@ -83,6 +83,22 @@ class OrganismTest {
   }
 
   @Test
+  void cachedOrganismIsTrainedOnceThenReused(@TempDir Path cache) throws Exception {
+    OrganismRecipe recipe = tiny("logic", 4, 2);
+    Path dir = Organisms.cached(recipe, cache, null);
+    assertEquals(cache.resolve("logic-" + recipe.hash()), dir);
+    Path weights = dir.resolve("model.safetensors");
+    java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(weights);
+    Thread.sleep(20);
+    assertEquals(dir, Organisms.cached(recipe, cache, null));
+    assertEquals(written, Files.getLastModifiedTime(weights), "reused, not retrained");
+    try (java.util.stream.Stream<Path> entries = Files.list(cache)) {
+      assertEquals(1, entries.count(), "no temporary directories left behind");
+    }
+    assertFalse(recipe.hash().equals(tiny("logic", 5, 2).hash()));
+  }
+
+  @Test
   void sameSeedSameWeightsOtherSeedOtherWeights() throws Exception {
     float[] a = trainedWeights(21);
     float[] b = trainedWeights(21);
