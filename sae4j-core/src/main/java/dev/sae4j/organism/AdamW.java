@@ -25,6 +25,7 @@ final class AdamW {
   private final double eps;
   private final double weightDecay;
   private final double clipNorm;
+  private final NDManager state;
   private int step;
 
   /** Optimizer state lives in {@code state} (the caller closes it). */
@@ -37,10 +38,16 @@ final class AdamW {
     this.eps = eps;
     this.weightDecay = weightDecay;
     this.clipNorm = clipNorm;
+    this.state = state;
     for (NDArray p : params) {
       m.add(state.zeros(p.getShape(), p.getDataType()));
       v.add(state.zeros(p.getShape(), p.getDataType()));
     }
+  }
+
+  /** Arrays in the state manager (2 per parameter when nothing leaks): for leak tests. */
+  int stateArrayCount() {
+    return state.getManagedArrays().size();
   }
 
   /**
@@ -51,6 +58,11 @@ final class AdamW {
   double step(double lr, NDManager scratch) {
     step++;
     try (NDManager s = scratch.newSubManager()) {
+      // Moment arrays join the step's scope while it lasts, so the temporaries computed from
+      // them (m / c1, v / c2, its sqrt) are freed with it instead of piling up in the state
+      // manager; closing the scope hands m and v back.
+      s.tempAttachAll(m.toArray(new NDArray[0]));
+      s.tempAttachAll(v.toArray(new NDArray[0]));
       List<NDArray> grads = new ArrayList<>();
       double sq = 0;
       for (NDArray p : params) {

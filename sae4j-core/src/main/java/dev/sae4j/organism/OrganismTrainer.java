@@ -57,6 +57,7 @@ public final class OrganismTrainer implements AutoCloseable {
   private final Set<String> heldOutPrompts = new HashSet<>();
   private final List<Checkpoint> history = new ArrayList<>();
   private int stepsDone;
+  private final int[] optimizerArrays = new int[2];
   private double seconds;
 
   /** Initialises the parameters of {@code recipe} on the CPU. */
@@ -147,6 +148,7 @@ public final class OrganismTrainer implements AutoCloseable {
                 + loss + ", learning rate " + recipe.lrAt(s) + "); lower --lr or raise warmup");
           }
           opt.step(recipe.lrAt(s), step);
+          optimizerArrays[s == 0 ? 0 : 1] = opt.stateArrayCount();
           lossSum += loss;
           lossCount++;
         }
@@ -240,6 +242,11 @@ public final class OrganismTrainer implements AutoCloseable {
     NDArray picked = logp.gather(target, 2).reshape(b, t); // [B, T]
     NDArray w = m.create(weights, new Shape(b, t));
     return picked.mul(w).sum().neg().div(w.sum());
+  }
+
+  /** Arrays held by the trainer's manager, and by the optimizer after the first and last step. */
+  int[] liveArrayCounts() {
+    return new int[] {manager.getManagedArrays().size(), optimizerArrays[0], optimizerArrays[1]};
   }
 
   @Override

@@ -99,6 +99,22 @@ class OrganismTest {
   }
 
   @Test
+  void trainingStepsDoNotAccumulateArrays() throws Exception {
+    int[][] live = new int[2][];
+    int[] steps = {2, 8};
+    for (int i = 0; i < 2; i++) {
+      try (OrganismTrainer trainer = new OrganismTrainer(tiny("stack", 1, steps[i]))) {
+        trainer.train(null);
+        live[i] = trainer.liveArrayCounts();
+      }
+    }
+    int params = GptParameters.shapes(TINY).size();
+    assertEquals(2 * params, live[1][1], "optimizer arrays after the first step (m and v)");
+    assertEquals(live[1][1], live[1][2], "optimizer arrays after the first and the last step");
+    assertEquals(live[0][0], live[1][0], "trainer arrays after 2 and after 8 steps");
+  }
+
+  @Test
   void sameSeedSameWeightsOtherSeedOtherWeights() throws Exception {
     float[] a = trainedWeights(21);
     float[] b = trainedWeights(21);
