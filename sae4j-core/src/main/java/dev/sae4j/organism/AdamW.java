@@ -51,9 +51,10 @@ final class AdamW {
   }
 
   /**
-   * One update from the gradients accumulated on the parameters, then zeroes them.
+   * One update from the gradients accumulated on the parameters, then zeroes them. A non-finite
+   * gradient norm skips the update.
    *
-   * @return the global gradient norm before clipping
+   * @return the global gradient norm before clipping (non-finite: the update was skipped)
    */
   double step(double lr, NDManager scratch) {
     step++;
@@ -72,6 +73,15 @@ final class AdamW {
         sq += g.pow(2).sum().toType(DataType.FLOAT64, false).getDouble();
       }
       double norm = Math.sqrt(sq);
+      if (!Double.isFinite(norm)) {
+        // An overflowing gradient would poison m and v for good: skip the update (as
+        // torch.amp's GradScaler does) and let the caller count it.
+        for (NDArray p : params) {
+          Autograd.zeroGradient(p);
+        }
+        step--;
+        return norm;
+      }
       double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
       double c1 = 1 - Math.pow(beta1, step);
       double c2 = 1 - Math.pow(beta2, step);

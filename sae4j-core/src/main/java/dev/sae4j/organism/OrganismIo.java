@@ -32,6 +32,7 @@ public final class OrganismIo {
   public static void save(OrganismTrainer trainer, Path dir) throws IOException {
     ObjectNode info = trainer.recipe().toJson();
     info.put("steps_done", trainer.stepsDone());
+    info.put("skipped_steps", trainer.skippedSteps());
     info.put("train_seconds", Math.round(trainer.seconds() * 10) / 10.0);
     info.put("threads", Runtime.getRuntime().availableProcessors());
     ArrayNode evals = info.putArray("evaluations");

@@ -11,6 +11,7 @@ import dev.sae4j.activations.Progress;
 import dev.sae4j.data.synthetic.SyntheticExample;
 import dev.sae4j.data.synthetic.SyntheticTask;
 import dev.sae4j.data.synthetic.SyntheticTasks;
+import dev.sae4j.model.Autograd;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.TokenBatch;
@@ -57,6 +58,8 @@ public final class OrganismTrainer implements AutoCloseable {
   private final Set<String> heldOutPrompts = new HashSet<>();
   private final List<Checkpoint> history = new ArrayList<>();
   private int stepsDone;
+  private int skippedSteps;
+  private int skippedInARow;
   private final int[] optimizerArrays = new int[2];
   private double seconds;
 
@@ -113,6 +116,11 @@ public final class OrganismTrainer implements AutoCloseable {
     return stepsDone;
   }
 
+  /** Steps whose update was skipped because the loss or the gradient was not finite. */
+  public int skippedSteps() {
+    return skippedSteps;
+  }
+
   /** Training wall time in seconds. */
   public double seconds() {
     return seconds;
@@ -143,18 +151,35 @@ public final class OrganismTrainer implements AutoCloseable {
             gc.backward(l);
             loss = l.toType(DataType.FLOAT64, false).getDouble();
           }
-          if (!Double.isFinite(loss)) {
-            throw new IllegalStateException("training diverged at step " + (s + 1) + " (loss "
-                + loss + ", learning rate " + recipe.lrAt(s) + "); lower --lr or raise warmup");
+          // A non-finite loss or gradient skips the step (rare overflow on one batch); many in
+          // a row mean the run diverged.
+          boolean skipped = !Double.isFinite(loss);
+          if (skipped) {
+            for (NDArray p : params.values()) {
+              Autograd.zeroGradient(p);
+            }
+          } else {
+            skipped = !Double.isFinite(opt.step(recipe.lrAt(s), step));
           }
-          opt.step(recipe.lrAt(s), step);
-          optimizerArrays[s == 0 ? 0 : 1] = opt.stateArrayCount();
-          lossSum += loss;
-          lossCount++;
+          if (skipped) {
+            skippedSteps++;
+            if (++skippedInARow >= 10) {
+              throw new IllegalStateException("training diverged at step " + (s + 1)
+                  + " (10 non-finite losses or gradients in a row, learning rate "
+                  + recipe.lrAt(s) + "); lower --lr or raise warmup");
+            }
+          } else {
+            skippedInARow = 0;
+            optimizerArrays[s == 0 ? 0 : 1] = opt.stateArrayCount();
+            lossSum += loss;
+            lossCount++;
+          }
         }
+        // A skipped step still counts against the budget (the schedule is per step).
         stepsDone = s + 1;
         seconds = (System.nanoTime() - start) / 1e9;
-        progress.setSuffix(String.format(Locale.ROOT, "loss %.4f", lossSum / lossCount));
+        progress.setSuffix(String.format(Locale.ROOT, "loss %.4f%s", lossSum / lossCount,
+            skippedSteps == 0 ? "" : "  skipped " + skippedSteps));
         progress.update(stepsDone);
         boolean out = recipe.maxSeconds() > 0 && seconds >= recipe.maxSeconds();
         boolean last = stepsDone == recipe.steps() || out;
