@@ -1,0 +1,140 @@
+package dev.sae4j.report;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * In-memory model of a study report. The pipeline fills it; {@link ReportWriter} renders it.
+ *
+ * <p>Every optional number is a boxed {@code Double} (or a nullable record): {@code null} means
+ * "not measured" and is rendered exactly so, never replaced by a default.
+ */
+public record ReportData(
+    String studyName,
+    String runDate,
+    String machine,
+    List<ModelResult> models,
+    List<SaeResult> saes,
+    List<Comparison> comparisons,
+    List<Stage> stages) {
+
+  public ReportData {
+    Objects.requireNonNull(studyName, "studyName");
+    models = List.copyOf(models);
+    saes = List.copyOf(saes);
+    comparisons = List.copyOf(comparisons);
+    stages = List.copyOf(stages);
+  }
+
+  /** A number with an optional confidence interval; {@code low}/{@code high} may be null. */
+  public record Measured(double value, Double low, Double high) {
+    public static Measured of(double v) {
+      return new Measured(v, null, null);
+    }
+
+    public static Measured of(double v, double lo, double hi) {
+      return new Measured(v, lo, hi);
+    }
+
+    boolean hasInterval() {
+      return low != null && high != null;
+    }
+  }
+
+  /** Per model: organism ground-truth recovery, one entry per planted feature (may be empty). */
+  public record ModelResult(String model, List<Recovery> recovery) {
+    public ModelResult {
+      recovery = recovery == null ? List.of() : List.copyOf(recovery);
+    }
+  }
+
+  /** Best-match cosine of the SAE that recovered a planted ground-truth feature. */
+  public record Recovery(String feature, String sae, Measured cosine) {}
+
+  /** Identity of one SAE. {@code k} and {@code l1} are null when the architecture has none. */
+  public record SaeId(
+      String model, String dataset, String hook, String architecture, Integer k, Double l1,
+      int dSae) {
+    /** Short label for tables and figures. */
+    public String label() {
+      String sparsity = k != null ? "k=" + k : l1 != null ? "l1=" + l1 : "";
+      return model + "/" + hook + "/" + architecture + (sparsity.isEmpty() ? "" : " " + sparsity)
+          + " d=" + dSae;
+    }
+  }
+
+  /** One logged training step. */
+  public record TrainPoint(long step, long tokens, double mse, double fvu, double l0, double deadPct) {}
+
+  /** Final metrics; each field null when not measured. */
+  public record FinalMetrics(
+      Measured fvu, Measured l0, Measured deadPct, Measured densePct, Measured ceLossScore,
+      Measured klDivScore) {}
+
+  /**
+   * One causal effect. {@code nullDeltas} holds the matched-random-latent null distribution when
+   * kept; otherwise {@code nullPercentile} may summarise it. {@code randomDirectionDelta} is the
+   * random-direction control, null when not run.
+   */
+  public record Effect(
+      List<Integer> latents, String metric, double meanDelta, double ciLow, double ciHigh,
+      double[] nullDeltas, Double nullPercentile, Double p, Double q, Double randomDirectionDelta) {
+    public Effect {
+      latents = List.copyOf(latents);
+    }
+  }
+
+  /** Causal results for one SAE; spearman values null when not measured. */
+  public record Causal(List<Effect> effects, Double spearmanAtp, Double spearmanIg) {
+    public Causal {
+      effects = effects == null ? List.of() : List.copyOf(effects);
+    }
+  }
+
+  /** One top-activating context: tokens as strings and the latent's activation per token. */
+  public record Context(List<String> tokens, double[] activations) {
+    public Context {
+      tokens = List.copyOf(tokens);
+      if (activations.length != tokens.size()) {
+        throw new IllegalArgumentException("context has " + tokens.size() + " tokens but "
+            + activations.length + " activations");
+      }
+    }
+  }
+
+  /** An output token and its logit effect. */
+  public record TokenValue(String token, double value) {}
+
+  /** Dashboard for one feature. */
+  public record Dashboard(
+      int latent, List<Context> topContexts, double[] histogram, double histMin, double histMax,
+      List<TokenValue> boosted, List<TokenValue> suppressed) {
+    public Dashboard {
+      topContexts = List.copyOf(topContexts);
+      boosted = List.copyOf(boosted);
+      suppressed = List.copyOf(suppressed);
+    }
+  }
+
+  /** Everything known about one SAE; any component may be null/empty when not measured. */
+  public record SaeResult(
+      SaeId id, List<TrainPoint> curve, FinalMetrics metrics, double[] log10Density, Causal causal,
+      List<Dashboard> dashboards) {
+    public SaeResult {
+      Objects.requireNonNull(id, "id");
+      curve = curve == null ? List.of() : List.copyOf(curve);
+      dashboards = dashboards == null ? List.of() : List.copyOf(dashboards);
+    }
+  }
+
+  /** Cross-SAE/model comparison of dictionaries. */
+  public record Comparison(
+      String a, String b, Measured mmcs, Double oneToOneCosine, Double randomBaseline,
+      Double shareAboveThreshold, Double threshold) {}
+
+  /** Pipeline stage state. */
+  public enum StageStatus { DONE, FAILED, NOT_RUN }
+
+  /** A pipeline stage; {@code error} is set for FAILED. */
+  public record Stage(String name, StageStatus status, String error) {}
+}

@@ -1,0 +1,113 @@
+package dev.sae4j.report;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayInputStream;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportWriterTest {
+  @TempDir static Path dir;
+  static String html;
+  static String md;
+
+  @BeforeAll
+  static void render() throws Exception {
+    ReportWriter.write(ReportFixtures.full(), dir);
+    html = Files.readString(dir.resolve("index.html"));
+    md = Files.readString(dir.resolve("REPORT.md"));
+  }
+
+  @Test
+  void htmlHasAllSections() {
+    for (String id : new String[] {"stages", "findings", "metrics", "causal", "comparisons",
+        "figures", "dashboards"}) {
+      assertTrue(html.contains("<h2 id=\"" + id + "\">"), "missing section " + id);
+    }
+  }
+
+  @Test
+  void embeddedImagesDecodeAsPngAndMatchFiles() throws Exception {
+    Matcher m = Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+    int n = 0;
+    while (m.find()) {
+      byte[] png = Base64.getDecoder().decode(m.group(1));
+      BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+      assertNotNull(img, "embedded image " + n + " is not a decodable PNG");
+      assertTrue(img.getWidth() > 0);
+      n++;
+    }
+    // training, L0/FVU, density, CE, ablation (SAE a only), heatmap, organism = 7
+    assertEquals(7, n);
+    try (var s = Files.list(dir.resolve("figures"))) {
+      assertEquals(7, s.filter(p -> p.toString().endsWith(".png")).count());
+    }
+    assertTrue(Files.exists(dir.resolve("figures/comparison_heatmap.png")));
+  }
+
+  @Test
+  void textIsEscaped() {
+    assertFalse(html.contains("<script>alert"), "unescaped context text in HTML");
+    assertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"));
+    assertTrue(html.contains("OOM &lt;heap&gt;"));
+    assertFalse(md.contains("<script>alert"), "unescaped context text in Markdown");
+    // exactly one (our own) script element
+    assertEquals(1, html.split("<script>", -1).length - 1);
+  }
+
+  @Test
+  void findingSentenceCarriesExactNumbers() {
+    String expected = "ablating latent 17 lowers the gold-answer log-prob by 0.42 [0.31, 0.55], "
+        + "larger in magnitude than 100% of 100 matched random latent sets "
+        + "(p = 0.0099, q = 0.03; random-direction control -0.02).";
+    assertTrue(html.contains(expected), "finding sentence missing from HTML");
+    assertTrue(md.contains(expected), "finding sentence missing from Markdown");
+    assertTrue(html.contains("at the 97.5 percentile of the matched random-latent null "
+        + "(p = 0.04, q = not measured; random-direction control not measured)."));
+    assertTrue(html.contains("CE loss score of 0.87 [0.85, 0.89]"));
+  }
+
+  @Test
+  void absentMetricsShownAsNotMeasured() {
+    // SAE b has no metrics at all: six "not measured" cells in its row
+    String rowB = html.substring(html.indexOf("<tr><td>gpt2-tiny/blocks.1"));
+    rowB = rowB.substring(0, rowB.indexOf("</tr>"));
+    assertEquals(6, rowB.split("not measured", -1).length - 1, rowB);
+    // KL div of SAE a absent
+    String rowA = html.substring(html.indexOf("<tr><td>gpt2-tiny/blocks.0"));
+    rowA = rowA.substring(0, rowA.indexOf("</tr>"));
+    assertTrue(rowA.endsWith("<td><span class=\"nm\">not measured</span></td>"), rowA);
+    assertTrue(md.contains("| 0.87 [0.85, 0.89] | not measured |"));
+    // no finding invented for the unmeasured recovery f1
+    assertFalse(html.contains("planted feature f1"));
+    assertTrue(html.contains("planted feature f0"));
+  }
+
+  @Test
+  void stagesNotRunAreNotComplete() {
+    assertTrue(html.contains("<li class=\"notrun\">organism: not run</li>"));
+    assertTrue(html.contains("<li class=\"failed\">causal: failed (OOM &lt;heap&gt;)</li>"));
+    assertTrue(md.contains("- organism: not run"));
+    assertFalse(html.contains("organism: done"));
+  }
+
+  @Test
+  void markdownMirrorsHtml() {
+    for (String h : new String[] {"## Stages", "## Findings", "## SAE metrics", "## Causal effects",
+        "## Cross-SAE comparisons", "## Figures", "## Feature dashboards"}) {
+      assertTrue(md.contains(h), h);
+    }
+    assertTrue(md.contains("](figures/training_curves.png)"));
+    assertEquals(Findings.sentences(ReportFixtures.full()).size(),
+        md.lines().filter(l -> l.startsWith("- ") && l.endsWith(".")).count()
+            - 0 /* stages lines do not end with '.' */);
+  }
+}
