@@ -66,10 +66,13 @@ public final class Findings {
     String latents = e.latents().size() == 1 ? "latent " + e.latents().get(0)
         : "latents " + e.latents().stream().map(String::valueOf).collect(Collectors.joining(", "));
     String dir = e.meanDelta() < 0 ? "lowers" : "raises";
+    // The sentence states a magnitude, so a negative delta's CI is mirrored into magnitudes too.
+    double lo = e.meanDelta() < 0 ? -e.ciHigh() : e.ciLow();
+    double hi = e.meanDelta() < 0 ? -e.ciLow() : e.ciHigh();
     String metric = e.metric() == null ? "the metric" : e.metric();
     StringBuilder b = new StringBuilder("On " + who + ", ablating " + latents + " " + dir + " "
-        + metric + " by " + Fmt.num(Math.abs(e.meanDelta())) + " [" + Fmt.num(e.ciLow()) + ", "
-        + Fmt.num(e.ciHigh()) + "]");
+        + metric + " by " + Fmt.num(Math.abs(e.meanDelta())) + " [" + Fmt.num(lo) + ", "
+        + Fmt.num(hi) + "]");
     if (e.nullDeltas() != null && e.nullDeltas().length > 0) {
       int n = e.nullDeltas().length;
       int beyond = 0;

@@ -23,7 +23,7 @@ final class ReportFixtures {
     for (int i = 0; i < dens.length; i++) dens[i] = -4 + 3 * r.nextDouble();
     double[] nul = new double[100];
     for (int i = 0; i < nul.length; i++) nul[i] = 0.05 * r.nextGaussian();
-    Effect e1 = new Effect(List.of(17), "the gold-answer log-prob", -0.42, 0.31, 0.55, nul, null,
+    Effect e1 = new Effect(List.of(17), "the gold-answer log-prob", -0.42, -0.55, -0.31, nul, null,
         0.0099, 0.03, -0.02);
     Effect e2 = new Effect(List.of(3, 9), "the gold-answer log-prob", 0.12, 0.01, 0.2, null, 97.5,
         0.04, null, null);

@@ -72,6 +72,7 @@ class ReportWriterTest {
     assertTrue(md.contains(expected), "finding sentence missing from Markdown");
     assertTrue(html.contains("at the 97.5 percentile of the matched random-latent null "
         + "(p = 0.04, q = not measured; random-direction control not measured)."));
+    assertTrue(html.contains("<td>-0.42</td><td>[-0.55, -0.31]</td>"), "table keeps signed CI");
     assertTrue(html.contains("CE loss score of 0.87 [0.85, 0.89]"));
   }
 
