@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 @Command(name = "organism", mixinStandardHelpOptions = true,
     description = "Train, evaluate and probe the ground-truth model organism.",
     subcommands = {OrganismCommand.Train.class, OrganismCommand.Eval.class,
-        OrganismCommand.Probe.class, OrganismCommand.Default.class})
+        OrganismCommand.Probe.class, OrganismCommand.Default.class,
+        OrganismCommand.CarryCheckCommand.class})
 final class OrganismCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -154,6 +155,65 @@ final class OrganismCommand implements Runnable {
         printResults(results);
         System.out.printf(Locale.ROOT, "(%d problems, %.1f s)%n", examples.size(),
             (System.nanoTime() - start) / 1e9);
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "carry-check", mixinStandardHelpOptions = true,
+      description = "Ground-truth check of an SAE on an addition organism: per column, the latent"
+          + " that best detects 'carry into this column' (F1) at the position that predicts the"
+          + " carry digit, and how often zeroing it (carry 1 -> 0) or setting it (0 -> 1) flips"
+          + " the digit the model writes, against frequency-matched random latents.")
+  static final class CarryCheckCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Organism directory.")
+    Path model;
+
+    @Option(names = "--sae", required = true, description = "SAE directory.")
+    Path sae;
+
+    @Option(names = "--hook", description = "Hook point (default: the SAE's metadata hook).")
+    String hook;
+
+    @Option(names = "--n", defaultValue = "400", description = "Addition problems.")
+    int n;
+
+    @Option(names = "--controls", defaultValue = "20",
+        description = "Random matched latents per column (default: ${DEFAULT-VALUE}).")
+    int controls;
+
+    @Option(names = "--seed", defaultValue = "99", description = "Seed of the problems.")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+      threads(threads);
+      try (TransformerModel m = Models.load(model);
+          Tokenizer tok = Tokenizer.load(model, m.config());
+          ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager();
+          dev.sae4j.sae.Sae s = dev.sae4j.sae.format.SaeFiles.load(sae, manager)) {
+        String hookName = hook != null ? hook : s.config().metadata().hookName();
+        if (hookName == null) {
+          throw new IllegalArgumentException("the SAE's metadata names no hook: pass --hook");
+        }
+        dev.sae4j.causal.CarryCheck check = new dev.sae4j.causal.CarryCheck(m, hookName, s,
+            text -> tok.encode(text, Tokenizer.BosPolicy.PREPEND),
+            tok.encode("0", Tokenizer.BosPolicy.NONE)[0],
+            tok.encode("1", Tokenizer.BosPolicy.NONE)[0]);
+        List<dev.sae4j.causal.CarryCheck.ColumnResult> results = check.run(
+            dev.sae4j.causal.CarryCheck.additionExamples(n, seed), controls, seed, 64);
+        System.out.printf(Locale.ROOT, "%-6s %6s %7s %5s %5s %5s   %-26s %-26s %-26s %-26s%n",
+            "column", "sites", "latent", "F1", "prec", "rec", "ablation 1->0",
+            "control (random latents)", "steering 0->1", "control (random latents)");
+        for (dev.sae4j.causal.CarryCheck.ColumnResult r : results) {
+          System.out.printf(Locale.ROOT, "%-6d %6d %7d %5.2f %5.2f %5.2f   %-26s %-26s %-26s"
+                  + " %-26s%n", r.column(), r.positions(), r.latent(), r.f1(), r.precision(),
+              r.recall(), r.ablation(), r.ablationControl(), r.steering(),
+              r.steeringControl());
+        }
       }
       return 0;
     }
