@@ -1,5 +1,13 @@
 package dev.sae4j.pipeline;
 
+import dev.sae4j.pipeline.stages.CaptureStage;
+import dev.sae4j.pipeline.stages.CausalStage;
+import dev.sae4j.pipeline.stages.CompareStage;
+import dev.sae4j.pipeline.stages.EvalStage;
+import dev.sae4j.pipeline.stages.ModelResolver;
+import dev.sae4j.pipeline.stages.OrganismModels;
+import dev.sae4j.pipeline.stages.ReportStage;
+import dev.sae4j.pipeline.stages.TrainStage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,11 +19,20 @@ public final class Stages {
   private Stages() {}
 
   /**
-   * The real stages wired in so far. None yet: capture, train, eval, causal, compare and report
-   * each need a {@link Stage} adapter over their package (see docs/design.md, "Study pipeline").
+   * The real stages, with models resolved the standard way (directories, the Hub cache, and the
+   * organism cache for {@code organism:<task>} ids).
    */
   public static Map<String, Stage> wired() {
+    return wired(ModelResolver.standard(new OrganismModels()));
+  }
+
+  /** The real stages, with models resolved by {@code models} (tests, the demo). */
+  public static Map<String, Stage> wired(ModelResolver models) {
     Map<String, Stage> m = new LinkedHashMap<>();
+    for (Stage s : new Stage[] {new CaptureStage(models), new TrainStage(),
+        new EvalStage(models), new CausalStage(models), new CompareStage(), new ReportStage()}) {
+      m.put(s.name(), s);
+    }
     return m;
   }
 }

@@ -1,0 +1,146 @@
+package dev.sae4j.pipeline.stages;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sae4j.causal.AblationExperiment;
+import dev.sae4j.causal.AblationSettings;
+import dev.sae4j.causal.AblationValue;
+import dev.sae4j.causal.AnswerMetric;
+import dev.sae4j.causal.Attribution;
+import dev.sae4j.causal.CausalProblems;
+import dev.sae4j.causal.CausalReport;
+import dev.sae4j.causal.FeatureRanking;
+import dev.sae4j.causal.SetEffect;
+import dev.sae4j.causal.TokenPositions;
+import dev.sae4j.data.LogProbScorer;
+import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.pipeline.Job;
+import dev.sae4j.pipeline.JobContext;
+import dev.sae4j.pipeline.Stage;
+import dev.sae4j.pipeline.StudyConfig;
+import dev.sae4j.sae.Sae;
+import dev.sae4j.sae.format.SaeFiles;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Causal: ranks the SAE's latents by their effect on the gold-answer log-prob (attribution
+ * patching and integrated gradients on a discovery half, exact ablations with frequency-matched
+ * null sets and a random-direction control on the held-out half) and writes
+ * {@code effects.jsonl}, {@code importance.csv} and {@code summary.json} ({@link CausalReport}).
+ *
+ * <p>{@code causal.top} lists set sizes: the largest is the number of single latents ablated
+ * exactly; every size above 1 also ablates the top-N candidates jointly (their q-values are
+ * Benjamini-Hochberg adjusted among the joint sets). A plain {@code text} dataset has no answers
+ * to score: the job writes a {@code summary.json} saying so and nothing else.
+ */
+public final class CausalStage implements Stage {
+  private static final int BOOTSTRAP = 2000;
+  private static final int IG_STEPS = 8;
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final ModelResolver models;
+
+  /** @param models resolves the job's model id */
+  public CausalStage(ModelResolver models) {
+    this.models = models;
+  }
+
+  @Override
+  public String name() {
+    return "causal";
+  }
+
+  @Override
+  public void run(JobContext ctx) throws Exception {
+    Job job = ctx.job();
+    StudyConfig.Causal c = ctx.config().causal();
+    CausalProblems problems = DatasetTexts.problems(job.dataset(), c.problems(), ctx.log());
+    if (problems == null) {
+      Map<String, Object> na = new LinkedHashMap<>();
+      na.put("status", "not_applicable");
+      na.put("reason", "dataset " + job.dataset().id() + " is plain text: no gold answers");
+      AtomicFiles.writeString(ctx.outputDir().resolve("summary.json"),
+          JSON.writeValueAsString(na));
+      return;
+    }
+    String trainId = job.dependsOn().get(0);
+    int batch = ctx.config().capture().batch();
+    try (LoadedModel m = LoadedModel.load(ctx, models);
+        NDManager manager = NDManager.newBaseManager(m.model().device());
+        Sae sae = SaeFiles.load(ctx.inputDir(trainId), manager)) {
+      LogProbScorer scorer = new LogProbScorer(m.model(), m.tokenizer(),
+          Tokenizer.BosPolicy.PREPEND, batch);
+      LogProbScorer.TokenizedPairs all = fitting(scorer.tokenize(problems.contexts(),
+          problems.answers()), m.model().config().maxPositions());
+      int n = all.contexts().size();
+      if (n < 4) {
+        throw new IllegalArgumentException("causal: need at least 4 problems that fit the model's "
+            + m.model().config().maxPositions() + " positions, got " + n);
+      }
+      int half = n / 2;
+      List<int[]> discC = all.contexts().subList(0, half);
+      List<int[]> discA = all.continuations().subList(0, half);
+      List<int[]> heldC = all.contexts().subList(half, n);
+      List<int[]> heldA = all.continuations().subList(half, n);
+      AblationValue value = AblationValue.valueOf(c.ablation().toUpperCase(Locale.ROOT));
+      AblationSettings settings = new AblationSettings(value, TokenPositions.all(), c.controls(),
+          true, BOOTSTRAP, 512, c.seed(), batch);
+      AblationExperiment experiment = new AblationExperiment(scorer, job.hook(), sae, settings);
+      float[] patch = value == AblationValue.ZERO ? null
+          : experiment.baseline(discC, discA).reference().meanActivation();
+      int top = c.top().stream().mapToInt(Integer::intValue).max().orElse(1);
+      ctx.status("ranking latents on " + half + " + " + (n - half) + " problems");
+      AnswerMetric metric = AnswerMetric.valueOf(c.metric().toUpperCase(Locale.ROOT));
+      FeatureRanking ranking = FeatureRanking.run(
+          new Attribution(m.model(), job.hook(), sae, metric, TokenPositions.all()), experiment,
+          discC, discA, heldC, heldA, patch, top, IG_STEPS, batch);
+      ranking = withJointSets(ranking, experiment, heldC, heldA, c.top());
+      CausalReport.write(ctx.outputDir(), new CausalReport.Spec(job.model().id(), job.hook(),
+          ctx.graph().job(trainId).outputDir(), job.dataset().id() + ": " + (n - half)
+              + " held-out problems after " + half + " discovery",
+          "teacher-forced gold-answer log-prob", settings), ranking);
+      ctx.log().printf("tested %d sets%n", ranking.exact().size());
+    }
+  }
+
+  /** Adds joint ablations of the top-N candidates for every N > 1 in {@code sizes}. */
+  private static FeatureRanking withJointSets(FeatureRanking r, AblationExperiment experiment,
+      List<int[]> heldC, List<int[]> heldA, List<Integer> sizes) {
+    List<int[]> sets = new ArrayList<>();
+    for (int size : sizes) {
+      if (size > 1 && size <= r.candidates().length) {
+        sets.add(Arrays.copyOf(r.candidates(), size));
+      }
+    }
+    if (sets.isEmpty()) {
+      return r;
+    }
+    List<SetEffect> joint = experiment.run(heldC, heldA, experiment.baseline(heldC, heldA), sets);
+    List<SetEffect> all = new ArrayList<>(r.exact());
+    all.addAll(joint);
+    return new FeatureRanking(r.attributionPatching(), r.integratedGradients(), r.candidates(),
+        all, r.spearmanAttribution(), r.spearmanIntegrated());
+  }
+
+  /** Drops problems longer than the model's positions (truncating would change them). */
+  private static LogProbScorer.TokenizedPairs fitting(LogProbScorer.TokenizedPairs pairs,
+      int maxPositions) {
+    List<int[]> contexts = new ArrayList<>();
+    List<int[]> answers = new ArrayList<>();
+    for (int i = 0; i < pairs.contexts().size(); i++) {
+      if (pairs.contexts().get(i).length + pairs.continuations().get(i).length <= maxPositions) {
+        contexts.add(pairs.contexts().get(i));
+        answers.add(pairs.continuations().get(i));
+      }
+    }
+    return new LogProbScorer.TokenizedPairs(contexts, answers);
+  }
+}

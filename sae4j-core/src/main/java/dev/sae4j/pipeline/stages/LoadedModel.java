@@ -1,0 +1,40 @@
+package dev.sae4j.pipeline.stages;
+
+import ai.djl.Device;
+import dev.sae4j.model.Models;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TransformerModel;
+import dev.sae4j.pipeline.JobContext;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A job's model and tokenizer, loaded from the resolved directory on the CPU and closed together.
+ *
+ * @param dir the model directory
+ * @param model the model
+ * @param tokenizer its tokenizer
+ */
+record LoadedModel(Path dir, TransformerModel model, Tokenizer tokenizer)
+    implements AutoCloseable {
+
+  /** Resolves and loads the job's model. */
+  static LoadedModel load(JobContext ctx, ModelResolver resolver) throws IOException {
+    Path dir = resolver.resolve(ctx.job().model(), ctx.log());
+    ctx.log().println("model " + ctx.job().model().id() + " from " + dir);
+    TransformerModel m = Models.load(dir, Device.cpu());
+    try {
+      return new LoadedModel(dir, m, Tokenizer.load(dir, m.config()));
+    } catch (IOException | RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    try (TransformerModel m = model) {
+      tokenizer.close();
+    }
+  }
+}

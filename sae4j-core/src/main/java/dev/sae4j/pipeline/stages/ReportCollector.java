@@ -1,0 +1,217 @@
+package dev.sae4j.pipeline.stages;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.pipeline.Job;
+import dev.sae4j.pipeline.JobContext;
+import dev.sae4j.pipeline.JobGraph;
+import dev.sae4j.pipeline.StudyConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Builds {@link ReportData} from the report job's upstream outputs only: every number is read
+ * from a file a stage wrote (store manifests, training.json, metrics.json, summary.json,
+ * matching.json), shown next to its interval or control where the stage measured one. A stage
+ * with no jobs, or whose jobs wrote a {@code not_run} / {@code not_applicable} summary, is listed
+ * as not run with the reason.
+ */
+final class ReportCollector {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final JobContext ctx;
+
+  ReportCollector(JobContext ctx) {
+    this.ctx = ctx;
+  }
+
+  ReportData collect() throws IOException {
+    List<ReportData.Section> sections = new ArrayList<>();
+    for (String stage : JobGraph.STAGES) {
+      if (stage.equals("report")) {
+        continue;
+      }
+      List<Job> jobs = ctx.job().dependsOn().stream().map(id -> ctx.graph().job(id))
+          .filter(j -> j.stage().equals(stage)).toList();
+      if (jobs.isEmpty()) {
+        sections.add(new ReportData.Section(stage, false, notRunReason(stage), List.of(),
+            List.of(), List.of()));
+        continue;
+      }
+      sections.add(switch (stage) {
+        case "capture" -> capture(jobs);
+        case "train" -> train(jobs);
+        case "eval" -> eval(jobs);
+        case "causal" -> causal(jobs);
+        default -> compare(jobs);
+      });
+    }
+    return new ReportData(ctx.config().study(), sections);
+  }
+
+  private String notRunReason(String stage) {
+    StudyConfig c = ctx.config();
+    return switch (stage) {
+      case "causal" -> c.causal().enabled() ? "no jobs" : "disabled in the config (causal.enabled)";
+      case "compare" -> !c.compare().enabled() ? "disabled in the config (compare.enabled)"
+          : "needs two or more SAEs on one model";
+      default -> "no jobs";
+    };
+  }
+
+  private ReportData.Section capture(List<Job> jobs) throws IOException {
+    List<List<String>> rows = new ArrayList<>();
+    for (Job j : jobs) {
+      for (String hook : j.model().hooks()) {
+        StoreManifest m = StoreManifest.read(dir(j).resolve(hook));
+        rows.add(List.of(j.model().id(), j.dataset().id(), hook, Long.toString(m.tokens()),
+            Integer.toString(m.d()), m.dtype()));
+      }
+    }
+    return new ReportData.Section("capture", true, jobs.size() + " capture job(s)",
+        List.of("model", "dataset", "hook", "tokens", "d", "dtype"), rows, List.of());
+  }
+
+  private ReportData.Section train(List<Job> jobs) throws IOException {
+    List<List<String>> rows = new ArrayList<>();
+    for (Job j : jobs) {
+      JsonNode t = read(dir(j).resolve("training.json"));
+      JsonNode f = t.path("final_metrics");
+      long curve;
+      try (Stream<String> lines = Files.lines(dir(j).resolve("metrics.jsonl"))) {
+        curve = lines.filter(l -> !l.isBlank()).count();
+      }
+      rows.add(List.of(j.model().id(), j.dataset().id(), j.hook(), j.sae().name(),
+          j.sae().architecture(), t.path("steps").asText(), t.path("tokens").asText(),
+          fmt(num(f, "fvu")), fmt(num(f, "l0")), fmt(num(f, "deadPct", "dead_pct")) + "%",
+          Long.toString(curve)));
+    }
+    return new ReportData.Section("train", true, jobs.size() + " SAE(s) trained",
+        List.of("model", "dataset", "hook", "sae", "arch", "steps", "tokens", "final FVU",
+            "final L0", "dead", "curve points"), rows,
+        List.of("Final FVU and L0 are the trainer's last logged window (training tokens);"
+            + " the eval section measures held-out tokens."));
+  }
+
+  private ReportData.Section eval(List<Job> jobs) throws IOException {
+    List<List<String>> rows = new ArrayList<>();
+    for (Job j : jobs) {
+      JsonNode ds = read(dir(j).resolve("metrics.json")).path("datasets");
+      ds.fields().forEachRemaining(e -> {
+        JsonNode m = e.getValue().path("metrics");
+        rows.add(List.of(j.model().id(), e.getKey(), j.hook(), j.sae().name(),
+            m.path("tokens").asText(), fmt(num(m, "ce_loss_without_sae")),
+            fmt(num(m, "ce_loss_with_sae")), fmt(num(m, "ce_loss_with_ablation")),
+            fmt(num(m, "ce_loss_score")), fmt(num(m, "kl_div_score")),
+            fmt(num(m, "explained_variance")), fmt(num(m, "l0")),
+            fmt(num(m, "frac_alive"))));
+      });
+    }
+    return new ReportData.Section("eval", true, jobs.size() + " spliced evaluation(s)",
+        List.of("model", "dataset", "hook", "sae", "tokens", "CE clean", "CE spliced",
+            "CE zero-ablated", "CE recovered", "KL score", "explained var.", "L0", "alive"),
+        rows, List.of("CE recovered = (CE_zero - CE_sae) / (CE_zero - CE_clean): the control is"
+            + " zero-ablating the hook (0) and the clean model (1)."));
+  }
+
+  private ReportData.Section causal(List<Job> jobs) throws IOException {
+    List<List<String>> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    int ran = 0;
+    for (Job j : jobs) {
+      JsonNode s = read(dir(j).resolve("summary.json"));
+      if (s.has("status")) {
+        notes.add(j.id() + ": not run (" + s.path("reason").asText() + ")");
+        continue;
+      }
+      ran++;
+      JsonNode top = s.path("top_effects");
+      for (int i = 0; i < Math.min(3, top.size()); i++) {
+        JsonNode e = top.get(i);
+        rows.add(List.of(j.model().id(), j.dataset().id(), j.sae().name(),
+            e.path("latents").toString(), fmt(num(e, "mean_delta")),
+            "[" + fmt(num(e, "ci_low")) + ", " + fmt(num(e, "ci_high")) + "]",
+            fmt(num(e, "null_mean_delta")) + " (" + e.path("null_sets").asText() + " sets)",
+            fmt(100 * num(e, "null_percentile")) + "%", fmt(num(e, "random_direction_delta")),
+            fmt(num(e, "q"))));
+      }
+      notes.add(String.format(Locale.ROOT, "%s: %d sets tested, %d significant at q <= 0.05;"
+              + " Spearman(AtP, exact) %s, Spearman(IG, exact) %s", j.id(),
+          s.path("tested_sets").asInt(), s.path("significant_at_q_0_05").asInt(),
+          fmt(num(s, "spearman_attribution_vs_exact")),
+          fmt(num(s, "spearman_integrated_gradients_vs_exact"))));
+    }
+    return new ReportData.Section("causal", ran > 0, ran > 0
+            ? ran + " causal job(s); top 3 effects each (mean change in gold-answer log-prob"
+              + " when ablated, held-out problems)"
+            : "no causal job could run", List.of("model", "dataset", "sae", "latents",
+            "mean delta", "95% CI", "null mean delta", "null percentile", "random direction",
+            "q"), rows, notes);
+  }
+
+  private ReportData.Section compare(List<Job> jobs) throws IOException {
+    List<List<String>> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    for (Job j : jobs) {
+      Path d = dir(j);
+      if (Files.isRegularFile(d.resolve("summary.json"))) {
+        notes.add(j.id() + ": not run (" + read(d.resolve("summary.json")).path("reason")
+            .asText() + ")");
+        continue;
+      }
+      List<Path> files;
+      try (Stream<Path> s = Files.walk(d)) {
+        files = s.filter(p -> p.getFileName().toString().equals("matching.json")).sorted()
+            .toList();
+      }
+      for (Path f : files) {
+        JsonNode m = read(f);
+        rows.add(List.of(m.path("model").asText(), m.path("dataset").asText(),
+            m.path("hook").asText(), m.path("sae_a").path("name").asText() + " vs "
+                + m.path("sae_b").path("name").asText(),
+            fmt(num(m, "mmcs_a_to_b")) + " / " + fmt(num(m, "mmcs_b_to_a")),
+            fmt(num(m, "random_baseline_mmcs_a_to_b")) + " / "
+                + fmt(num(m, "random_baseline_mmcs_b_to_a")),
+            fmt(num(m, "one_to_one_mean_cosine")),
+            fmt(100 * num(m, "share_a_above_threshold")) + "% / "
+                + fmt(100 * num(m, "share_b_above_threshold")) + "%"));
+      }
+    }
+    return new ReportData.Section("compare", !rows.isEmpty(), rows.isEmpty()
+            ? "no comparison ran" : rows.size() + " SAE pair(s) compared by decoder direction",
+        List.of("model", "dataset", "hook", "pair", "MMCS a->b / b->a",
+            "random baseline", "one-to-one cosine", "share above threshold"),
+        rows, notes);
+  }
+
+  private Path dir(Job j) {
+    return ctx.inputDir(j.id());
+  }
+
+  private static JsonNode read(Path file) throws IOException {
+    try {
+      return JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IOException(file + ": cannot read stage output: " + e.getMessage(), e);
+    }
+  }
+
+  private static double num(JsonNode n, String... names) {
+    for (String name : names) {
+      if (n.has(name) && n.get(name).isNumber()) {
+        return n.get(name).asDouble();
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static String fmt(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4g", v);
+  }
+}
