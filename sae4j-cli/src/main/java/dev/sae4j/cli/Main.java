@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       ProbeCommand.class,
       OrganismCommand.class,
       StudyCommand.class,
+      DemoCommand.class,
       BenchCommand.class,
       BenchSaeCommand.class,
       CommandLine.HelpCommand.class

@@ -4,6 +4,7 @@ import dev.sae4j.pipeline.DeviceGate;
 import dev.sae4j.pipeline.JobGraph;
 import dev.sae4j.pipeline.JobStatus;
 import dev.sae4j.pipeline.ProgressBoard;
+import dev.sae4j.pipeline.Stage;
 import dev.sae4j.pipeline.Stages;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
@@ -50,10 +51,19 @@ final class StudyCommand implements Callable<Integer> {
       System.out.print(g.describe());
       return 0;
     }
+    return runStudy(c, Stages.wired(), runDir, n, quiet).ok() ? 0 : 1;
+  }
+
+  /**
+   * Runs {@code c} into {@code runDir} with live progress on stderr, then prints the summary and
+   * the log of every failed job on stdout (shared with {@code demo}).
+   */
+  static StudyRunner.Result runStudy(StudyConfig c, Map<String, Stage> stages, Path runDir,
+      int workers, boolean quiet) throws Exception {
     StudyRunner.Result r;
     try (ProgressBoard board = new ProgressBoard(System.err, System.console() != null, quiet)) {
-      r = new StudyRunner(c, Stages.wired(), runDir,
-          new StudyRunner.Options(n, DeviceGate.unlimited(), board)).run();
+      r = new StudyRunner(c, stages, runDir,
+          new StudyRunner.Options(workers, DeviceGate.unlimited(), board)).run();
     }
     System.out.printf("study %s: %d done (%d up to date, %d run), %d failed, %d skipped; %s%n",
         c.study(), r.count(JobStatus.DONE), r.upToDate(), r.ran(), r.count(JobStatus.FAILED),
@@ -64,6 +74,6 @@ final class StudyCommand implements Callable<Integer> {
             runDir.resolve("logs").resolve(e.getKey() + ".log"));
       }
     }
-    return r.ok() ? 0 : 1;
+    return r;
   }
 }

@@ -1,0 +1,69 @@
+package dev.sae4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo command's front end (the full run is timed by hand: BENCHMARKS.md). */
+class DemoCommandTest {
+  @TempDir Path tmp;
+
+  private static String[] run(int expected, String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int status = Main.run(args);
+      String[] r = {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+      assertEquals(expected, status, "stdout: " + r[0] + "\nstderr: " + r[1]);
+      return r;
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void dryRunFindsTheCheckoutsDemoConfigAndShowsEveryStage() {
+    String old = System.getProperty("sae4j.home");
+    System.setProperty("sae4j.home", Path.of(System.getProperty("user.dir")).getParent()
+        .toString());
+    try {
+      Path out = tmp.resolve("runs");
+      String[] r = run(0, "demo", "--dry-run", "--out", out.toString());
+      for (String job : new String[] {"capture/organism-mix/addition",
+          "train/organism-mix/addition/blocks.1.hook_resid_post/relu-x4",
+          "train/organism-mix/addition/blocks.1.hook_resid_post/topk-x4",
+          "eval/organism-mix/logic/", "causal/organism-mix/logic/", "compare/organism-mix",
+          "report  -> report"}) {
+        assertTrue(r[0].contains(job), job + " missing:\n" + r[0]);
+      }
+      assertFalse(Files.exists(out), "--dry-run created the run directory");
+    } finally {
+      if (old == null) {
+        System.clearProperty("sae4j.home");
+      } else {
+        System.setProperty("sae4j.home", old);
+      }
+    }
+  }
+
+  @Test
+  void organismOptionMustBeAModelDirectory() {
+    String[] r = run(1, "demo", "--config", Path.of(System.getProperty("user.dir")).getParent()
+        .resolve("examples/demo.yaml").toString(), "--organism", tmp.toString(), "--out",
+        tmp.resolve("runs").toString());
+    assertTrue(r[1].contains("--organism " + tmp + ": no config.json there"), r[1]);
+  }
+}
