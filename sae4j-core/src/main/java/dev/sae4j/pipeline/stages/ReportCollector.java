@@ -147,6 +147,11 @@ final class ReportCollector {
           fmt(num(s, "spearman_attribution_vs_exact")),
           fmt(num(s, "spearman_integrated_gradients_vs_exact"))));
     }
+    int nulls = ctx.config().causal().controls();
+    notes.add(String.format(Locale.ROOT, "Controls: each tested set is compared with %d random"
+        + " latent sets of matched firing frequency (p is their rank, so p >= 1/%d) and with a"
+        + " random direction of equal norm; q is Benjamini-Hochberg adjusted (single latents"
+        + " among themselves, joint top-N sets among themselves).", nulls, nulls + 1));
     return new ReportData.Section("causal", ran > 0, ran > 0
             ? ran + " causal job(s); top 3 effects each (mean change in gold-answer log-prob"
               + " when ablated, held-out problems)"

@@ -46,12 +46,16 @@ public final class TrainStage implements Stage {
             totalSteps, m.loss(), m.l0()));
       }
     });
+    ctx.status("waiting for the gradient lock");
+    GradientLock.LOCK.lockInterruptibly();
     try (NDManager manager = NDManager.newBaseManager()) {
       TrainResult r = trainer.train(manager);
       TrainMetrics f = r.finalMetrics();
       ctx.log().printf(Locale.ROOT, "trained %d steps, %d tokens: loss %.5g fvu %.4f l0 %.2f"
           + " dead %.1f%%%n", f.step(), f.tokens(), f.loss(), f.fvu(), f.l0(), f.deadPct());
       r.sae().close();
+    } finally {
+      GradientLock.LOCK.unlock();
     }
   }
 
