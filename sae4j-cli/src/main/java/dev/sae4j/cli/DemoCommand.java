@@ -41,6 +41,12 @@ final class DemoCommand implements Callable<Integer> {
       description = "Use this model directory for organism:<task> models instead of the cache.")
   Path organism;
 
+  @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+      description = "PyTorch intra-op threads per op (default: ${DEFAULT-VALUE}: the organism's"
+          + " and the demo's ops are small, and jobs already run in parallel; 0 = engine"
+          + " default).")
+  int threads;
+
   @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
   boolean dryRun;
 
@@ -60,6 +66,7 @@ final class DemoCommand implements Callable<Integer> {
       System.out.print(g.describe());
       return 0;
     }
+    OrganismCommand.threads(threads);
     if (organism != null && !Files.isRegularFile(organism.resolve("config.json"))) {
       throw new IllegalArgumentException("--organism " + organism + ": no config.json there");
     }
