@@ -91,8 +91,9 @@ final class DemoCommand implements Callable<Integer> {
     if (Files.isRegularFile(report.resolve("index.html"))) {
       System.out.println("report: " + report.resolve("index.html").toAbsolutePath());
     }
-    if (Files.isRegularFile(report.resolve("REPORT.md"))) {
-      System.out.println("report: " + report.resolve("REPORT.md").toAbsolutePath());
+    if (Files.isRegularFile(report.resolve("index.html"))) {
+      System.out.println("report: " + report.resolve("index.html").toAbsolutePath());
+      System.out.println("tables: " + report.resolve("REPORT.md").toAbsolutePath());
     }
     return r.ok() ? 0 : 1;
   }

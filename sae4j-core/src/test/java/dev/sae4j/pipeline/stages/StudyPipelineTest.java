@@ -129,6 +129,13 @@ class StudyPipelineTest {
     assertFalse(report.contains("NOT RUN"), report);
     assertTrue(report.contains("relu vs topk"), report);
     assertTrue(report.contains(Long.toString(manifest.tokens())), report);
+    // The HTML report: self-contained, with the training-curve figure and both SAEs.
+    String html = Files.readString(run.resolve("report/index.html"));
+    assertTrue(html.contains("data:image/png;base64,"), "figures are embedded");
+    assertTrue(html.contains("relu") && html.contains("topk"), "both SAEs are in the HTML");
+    try (var figures = Files.list(run.resolve("report/figures"))) {
+      assertTrue(figures.anyMatch(p -> p.toString().endsWith(".png")), "figure files written");
+    }
 
     // Rerun: nothing is redone and every output file is byte-identical.
     Map<String, String> before = hashes(run);

@@ -1,0 +1,165 @@
+package dev.sae4j.pipeline.stages;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.pipeline.Job;
+import dev.sae4j.pipeline.JobContext;
+import dev.sae4j.report.ReportData;
+import dev.sae4j.sae.format.SaeFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Maps the report job's upstream outputs onto {@link dev.sae4j.report.ReportData} for the HTML
+ * report: training curves (metrics.jsonl), spliced metrics (eval metrics.json), feature density
+ * (sparsity.safetensors), causal effects (effects.jsonl, summary.json) and dictionary matching
+ * (matching.json). Only numbers read from those files are used; anything absent stays null and
+ * renders as "not measured". Feature dashboards are not produced yet (empty).
+ */
+final class HtmlReportData {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private HtmlReportData() {}
+
+  static ReportData collect(JobContext ctx, String machine) throws IOException {
+    List<Job> upstream = ctx.job().dependsOn().stream().map(id -> ctx.graph().job(id)).toList();
+    Map<String, ReportData.SaeResult> saes = new LinkedHashMap<>();
+    Map<String, JsonNode> evals = new LinkedHashMap<>();
+    Map<String, Path> causal = new LinkedHashMap<>();
+    List<ReportData.Comparison> comparisons = new ArrayList<>();
+    List<ReportData.Stage> stages = new ArrayList<>();
+    for (String stage : dev.sae4j.pipeline.JobGraph.STAGES) {
+      if (!stage.equals("report")) {
+        boolean any = upstream.stream().anyMatch(j -> j.stage().equals(stage));
+        stages.add(new ReportData.Stage(stage, any ? ReportData.StageStatus.DONE
+            : ReportData.StageStatus.NOT_RUN, any ? null : "no jobs in this study"));
+      }
+    }
+    for (Job j : upstream) {
+      Path dir = ctx.inputDir(j.id());
+      switch (j.stage()) {
+        case "eval" -> evals.put(key(j), read(dir.resolve("metrics.json")));
+        case "causal" -> causal.put(key(j), dir);
+        case "compare" -> comparisons.addAll(comparisons(dir));
+        default -> { }
+      }
+    }
+    for (Job j : upstream) {
+      if (j.stage().equals("train")) {
+        saes.put(key(j), sae(j, ctx.inputDir(j.id()), evals.get(key(j)), causal.get(key(j))));
+      }
+    }
+    return new ReportData(ctx.config().study(), LocalDate.now().toString(), machine, List.of(),
+        new ArrayList<>(saes.values()), comparisons, stages);
+  }
+
+  private static String key(Job j) {
+    return j.model().id() + "|" + j.dataset().id() + "|" + j.hook() + "|" + j.sae().name();
+  }
+
+  private static ReportData.SaeResult sae(Job j, Path dir, JsonNode eval, Path causalDir)
+      throws IOException {
+    var spec = j.sae();
+    boolean hasK = spec.architecture().equals("topk") || spec.architecture().equals("batchtopk");
+    float[] logDensity = SaeFiles.readLogSparsity(dir);
+    ReportData.SaeId id = new ReportData.SaeId(j.model().id(), j.dataset().id(), j.hook(),
+        spec.architecture(), hasK ? spec.k() : null,
+        spec.architecture().equals("relu") ? spec.l1() : null,
+        logDensity == null ? 0 : logDensity.length);
+    List<ReportData.TrainPoint> curve = new ArrayList<>();
+    try (Stream<String> lines = Files.lines(dir.resolve("metrics.jsonl"))) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (!line.isBlank()) {
+          JsonNode m = JSON.readTree(line);
+          curve.add(new ReportData.TrainPoint(m.path("step").asLong(), m.path("tokens").asLong(),
+              m.path("mse").asDouble(), m.path("fvu").asDouble(), m.path("l0").asDouble(),
+              m.path("dead_pct").asDouble()));
+        }
+      }
+    }
+    ReportData.FinalMetrics metrics = null;
+    if (eval != null) {
+      JsonNode first = eval.path("datasets").elements().hasNext()
+          ? eval.path("datasets").elements().next().path("metrics") : null;
+      if (first != null) {
+        metrics = new ReportData.FinalMetrics(measured(first, "explained_variance", true),
+            measured(first, "l0", false), null, null, measured(first, "ce_loss_score", false),
+            measured(first, "kl_div_score", false));
+      }
+    }
+    double[] density = null;
+    if (logDensity != null) {
+      density = new double[logDensity.length];
+      for (int i = 0; i < density.length; i++) {
+        density[i] = logDensity[i];
+      }
+    }
+    return new ReportData.SaeResult(id, curve, metrics, density, causal(causalDir), List.of());
+  }
+
+  /** A metric; {@code oneMinus} turns explained variance into FVU. */
+  private static ReportData.Measured measured(JsonNode m, String name, boolean oneMinus) {
+    JsonNode v = m.get(name);
+    if (v == null || !v.isNumber()) {
+      return null;
+    }
+    return ReportData.Measured.of(oneMinus ? 1 - v.asDouble() : v.asDouble());
+  }
+
+  private static ReportData.Causal causal(Path dir) throws IOException {
+    if (dir == null || !Files.exists(dir.resolve("effects.jsonl"))) {
+      return null;
+    }
+    List<ReportData.Effect> effects = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("effects.jsonl"))) {
+      if (line.isBlank()) {
+        continue;
+      }
+      JsonNode e = JSON.readTree(line);
+      List<Integer> latents = new ArrayList<>();
+      e.path("latents").forEach(n -> latents.add(n.asInt()));
+      effects.add(new ReportData.Effect(latents, "gold-answer log-prob",
+          e.path("mean_delta").asDouble(), e.path("ci_low").asDouble(),
+          e.path("ci_high").asDouble(), null, number(e, "null_percentile"), number(e, "p"),
+          number(e, "q"), number(e, "random_direction_delta")));
+    }
+    JsonNode summary = read(dir.resolve("summary.json"));
+    return new ReportData.Causal(effects, number(summary, "spearman_attribution_vs_exact"),
+        number(summary, "spearman_integrated_gradients_vs_exact"));
+  }
+
+  private static List<ReportData.Comparison> comparisons(Path dir) throws IOException {
+    List<ReportData.Comparison> out = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.filter(f -> f.endsWith("matching.json")).sorted()
+          ::iterator) {
+        JsonNode m = read(p);
+        Double mmcs = number(m, "mmcs_a_to_b");
+        if (mmcs == null) {
+          continue;
+        }
+        out.add(new ReportData.Comparison(m.path("sae_a").path("name").asText(),
+            m.path("sae_b").path("name").asText(), ReportData.Measured.of(mmcs),
+            number(m, "one_to_one_mean_cosine"), number(m, "random_baseline_mmcs_a_to_b"),
+            number(m, "share_a_above_threshold"), number(m, "threshold")));
+      }
+    }
+    return out;
+  }
+
+  private static Double number(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v != null && v.isNumber() ? v.asDouble() : null;
+  }
+
+  private static JsonNode read(Path file) throws IOException {
+    return JSON.readTree(file.toFile());
+  }
+}
