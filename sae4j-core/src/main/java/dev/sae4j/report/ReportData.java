@@ -58,8 +58,10 @@ public record ReportData(
     /** Short label for tables and figures. */
     public String label() {
       String sparsity = k != null ? "k=" + k : l1 != null ? "l1=" + l1 : "";
-      return model + "/" + hook + "/" + architecture + (sparsity.isEmpty() ? "" : " " + sparsity)
-          + " d=" + dSae;
+      // The dataset is part of the name: two SAEs of one model and hook trained on different
+      // datasets must not collide (figure series are keyed by this label).
+      return model + "/" + (dataset == null ? "" : dataset + "/") + hook + "/" + architecture
+          + (sparsity.isEmpty() ? "" : " " + sparsity) + " d=" + dSae;
     }
   }
 

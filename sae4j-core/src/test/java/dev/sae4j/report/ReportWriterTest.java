@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -79,11 +80,11 @@ class ReportWriterTest {
   @Test
   void absentMetricsShownAsNotMeasured() {
     // SAE b has no metrics at all: six "not measured" cells in its row
-    String rowB = html.substring(html.indexOf("<tr><td>gpt2-tiny/blocks.1"));
+    String rowB = html.substring(html.indexOf("<tr><td>gpt2-tiny/tinystories/blocks.1"));
     rowB = rowB.substring(0, rowB.indexOf("</tr>"));
     assertEquals(6, rowB.split("not measured", -1).length - 1, rowB);
     // KL div of SAE a absent
-    String rowA = html.substring(html.indexOf("<tr><td>gpt2-tiny/blocks.0"));
+    String rowA = html.substring(html.indexOf("<tr><td>gpt2-tiny/tinystories/blocks.0"));
     rowA = rowA.substring(0, rowA.indexOf("</tr>"));
     assertTrue(rowA.endsWith("<td><span class=\"nm\">not measured</span></td>"), rowA);
     assertTrue(md.contains("| 0.87 [0.85, 0.89] | not measured |"));
@@ -110,5 +111,24 @@ class ReportWriterTest {
     assertEquals(Findings.sentences(ReportFixtures.full()).size(),
         md.lines().filter(l -> l.startsWith("- ") && l.endsWith(".")).count()
             - 0 /* stages lines do not end with '.' */);
+  }
+
+  @Test
+  void saesOfOneModelAndHookOnTwoDatasetsGetDistinctFigureSeries(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    // The demo trains the same SAE config on two datasets: the labels (figure series keys)
+    // must differ, or JFreeChart refuses the duplicate series.
+    ReportData.SaeId a = new ReportData.SaeId("m", "addition", "blocks.1.hook_resid_post", "relu",
+        null, 5.0, 512);
+    ReportData.SaeId b = new ReportData.SaeId("m", "logic", "blocks.1.hook_resid_post", "relu",
+        null, 5.0, 512);
+    org.junit.jupiter.api.Assertions.assertNotEquals(a.label(), b.label());
+    List<ReportData.TrainPoint> curve = List.of(new ReportData.TrainPoint(1, 100, 1, 0.5, 10, 0),
+        new ReportData.TrainPoint(2, 200, 0.8, 0.4, 9, 0));
+    ReportData data = new ReportData("two-datasets", "2026-11-25", "test", List.of(),
+        List.of(new ReportData.SaeResult(a, curve, null, null, null, null),
+            new ReportData.SaeResult(b, curve, null, null, null, null)), List.of(), List.of());
+    ReportWriter.write(data, dir);
+    assertTrue(java.nio.file.Files.readString(dir.resolve("index.html")).contains("logic"));
   }
 }
