@@ -90,9 +90,6 @@ final class DemoCommand implements Callable<Integer> {
     Path report = runDir.resolve("report");
     if (Files.isRegularFile(report.resolve("index.html"))) {
       System.out.println("report: " + report.resolve("index.html").toAbsolutePath());
-    }
-    if (Files.isRegularFile(report.resolve("index.html"))) {
-      System.out.println("report: " + report.resolve("index.html").toAbsolutePath());
       System.out.println("tables: " + report.resolve("REPORT.md").toAbsolutePath());
     }
     return r.ok() ? 0 : 1;

@@ -127,7 +127,7 @@ final class HtmlReportData {
       e.path("latents").forEach(n -> latents.add(n.asInt()));
       effects.add(new ReportData.Effect(latents, "gold-answer log-prob",
           e.path("mean_delta").asDouble(), e.path("ci_low").asDouble(),
-          e.path("ci_high").asDouble(), null, number(e, "null_percentile"), number(e, "p"),
+          e.path("ci_high").asDouble(), null, percent(number(e, "null_percentile")), number(e, "p"),
           number(e, "q"), number(e, "random_direction_delta")));
     }
     JsonNode summary = read(dir.resolve("summary.json"));
@@ -152,6 +152,11 @@ final class HtmlReportData {
       }
     }
     return out;
+  }
+
+  /** effects.jsonl stores the null percentile as a fraction; the report prints percent. */
+  private static Double percent(Double fraction) {
+    return fraction == null ? null : 100 * fraction;
   }
 
   private static Double number(JsonNode n, String field) {
