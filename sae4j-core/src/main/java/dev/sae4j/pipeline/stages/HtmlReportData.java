@@ -127,8 +127,8 @@ final class HtmlReportData {
       e.path("latents").forEach(n -> latents.add(n.asInt()));
       effects.add(new ReportData.Effect(latents, "gold-answer log-prob",
           e.path("mean_delta").asDouble(), e.path("ci_low").asDouble(),
-          e.path("ci_high").asDouble(), null, percent(number(e, "null_percentile")), number(e, "p"),
-          number(e, "q"), number(e, "random_direction_delta")));
+          e.path("ci_high").asDouble(), null, percent(number(e, "null_percentile")),
+          number(e, "p"), number(e, "q"), number(e, "random_direction_delta")));
     }
     JsonNode summary = read(dir.resolve("summary.json"));
     return new ReportData.Causal(effects, number(summary, "spearman_attribution_vs_exact"),
