@@ -1,12 +1,10 @@
 package dev.sae4j.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.sae4j.cli.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,23 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoCommandTest {
   @TempDir Path tmp;
 
-  private static String[] run(int expected, String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int status = Main.run(args);
-      String[] r = {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-      assertEquals(expected, status, "stdout: " + r[0] + "\nstderr: " + r[1]);
-      return r;
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @Test
   void dryRunFindsTheCheckoutsDemoConfigAndShowsEveryStage() {

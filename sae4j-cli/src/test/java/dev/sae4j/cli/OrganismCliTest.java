@@ -1,11 +1,9 @@
 package dev.sae4j.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.sae4j.cli.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -13,23 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code organism train}, {@code eval} and {@code probe} end to end on a tiny budget. */
 class OrganismCliTest {
-  private static String[] run(int expectedStatus, String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int status = Main.run(args);
-      String[] result = {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-      assertEquals(expectedStatus, status, "exit status; stderr: " + result[1]);
-      return result;
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @Test
   void trainEvalProbe(@TempDir Path tmp) throws Exception {

@@ -1,5 +1,7 @@
 package dev.sae4j.cli;
 
+import static dev.sae4j.cli.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,10 +15,7 @@ import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeConfig;
 import dev.sae4j.sae.SaeMetadata;
 import dev.sae4j.sae.format.SaeFiles;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -33,23 +32,6 @@ class SaeCommandTest {
 
   @TempDir Path tmp;
 
-  private static String[] run(int expected, String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int status = Main.run(args);
-      String[] r = {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-      assertEquals(expected, status, "stderr: " + r[1]);
-      return r;
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   private static double value(String out, String key) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(key) + "\\s+([-0-9.eE]+)").matcher(out);

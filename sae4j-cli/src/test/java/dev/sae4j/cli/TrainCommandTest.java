@@ -1,5 +1,7 @@
 package dev.sae4j.cli;
 
+import static dev.sae4j.cli.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,10 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sae4j.activations.ActivationStoreWriter;
 import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.io.SafetensorsFile;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,23 +46,6 @@ class TrainCommandTest {
     w.finish();
   }
 
-  static String[] run(int expected, String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int status = Main.run(args);
-      String[] r = {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-      assertEquals(expected, status, "exit status; stderr: " + r[1]);
-      return r;
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @Test
   void trainsFromYamlAndOptionsThenResumes() throws IOException {
