@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.sae4j.data.TeacherForcedRows;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.Sae;
@@ -58,7 +59,7 @@ public final class Attribution {
     double[] total = new double[dSae];
     for (int from = 0; from < contexts.size(); from += batchSize) {
       int to = Math.min(contexts.size(), from + batchSize);
-      AnswerMetric.Rows rows = AnswerMetric.rows(contexts.subList(from, to),
+      TeacherForcedRows rows = AnswerMetric.rows(contexts.subList(from, to),
           answers.subList(from, to), model.config().paddingId());
       for (int k = 0; k < steps; k++) {
         float alpha = (float) k / steps;
@@ -72,7 +73,7 @@ public final class Attribution {
   }
 
   /** Adds {@code weight · Σ_pos ∂m/∂f · (patch − f)} for one batch at one α into {@code out}. */
-  private void accumulate(AnswerMetric.Rows rows, float[] patch, float alpha, double[] out,
+  private void accumulate(TeacherForcedRows rows, float[] patch, float alpha, double[] out,
       double weight) {
     int dSae = sae.config().dSae();
     try (NDManager m = NDManager.newBaseManager(model.device())) {
@@ -114,7 +115,7 @@ public final class Attribution {
    * against exact ablations under the same metric.
    */
   public double[] exact(List<int[]> contexts, List<int[]> answers, Hooks hooks) {
-    AnswerMetric.Rows rows = AnswerMetric.rows(contexts, answers, model.config().paddingId());
+    TeacherForcedRows rows = AnswerMetric.rows(contexts, answers, model.config().paddingId());
     try (NDManager m = NDManager.newBaseManager(model.device())) {
       return AnswerMetric.toDoubles(metric.perRow(model.forward(rows.batch(), hooks, m), rows));
     }

@@ -9,7 +9,6 @@ import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -147,28 +146,11 @@ public final class LogProbScorer {
   private List<Result> scoreBatch(List<int[]> contexts, List<int[]> continuations, Hooks hooks,
       int offset) {
     int rows = contexts.size();
-    List<int[]> seqs = new ArrayList<>(rows);
-    for (int r = 0; r < rows; r++) {
-      int[] c = contexts.get(r);
-      int[] y = continuations.get(r);
-      if (c.length == 0 || y.length == 0) {
-        throw new IllegalArgumentException("pair " + (offset + r) + ": empty "
-            + (c.length == 0 ? "context (use a BOS token)" : "continuation"));
-      }
-      int[] s = Arrays.copyOf(c, c.length + y.length);
-      System.arraycopy(y, 0, s, c.length, y.length);
-      seqs.add(s);
-    }
-    TokenBatch batch = TokenBatch.rightPadded(seqs, model.config().paddingId());
+    TeacherForcedRows layout = TeacherForcedRows.of(contexts, continuations,
+        model.config().paddingId(), offset);
+    TokenBatch batch = layout.batch();
     int t = batch.length();
-    // next[r, i] = the token that position i predicts (0 where nothing is read).
-    long[] next = new long[rows * t];
-    for (int r = 0; r < rows; r++) {
-      int[] s = seqs.get(r);
-      for (int i = 0; i + 1 < s.length; i++) {
-        next[r * t + i] = s[i + 1];
-      }
-    }
+    long[] next = layout.next();
     float[] picked;
     long[] argmax;
     try (NDManager m = NDManager.newBaseManager(model.device())) {
