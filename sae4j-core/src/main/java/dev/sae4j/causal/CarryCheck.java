@@ -229,11 +229,15 @@ public final class CarryCheck {
       }
       if (codes != null) {
         hooks.add(hookName, (x, ctx) -> {
-          float[] f = sae.encode(x).toFloatArray(); // [B, T, d_sae]
+          // Encode only each row's last position: the rest of the batch is never read.
+          long[] flat = new long[rows.size()];
           for (int r = 0; r < rows.size(); r++) {
-            int last = rows.get(r).length - 1;
-            codes[offset + r] = java.util.Arrays.copyOfRange(f, (r * t + last) * dSae,
-                (r * t + last + 1) * dSae);
+            flat[r] = (long) r * t + rows.get(r).length - 1;
+          }
+          NDArray last = x.reshape(-1, x.getShape().get(2)).get(x.getManager().create(flat));
+          float[] f = sae.encode(last).toFloatArray(); // [rows, d_sae]
+          for (int r = 0; r < rows.size(); r++) {
+            codes[offset + r] = java.util.Arrays.copyOfRange(f, r * dSae, (r + 1) * dSae);
           }
           return null;
         });
