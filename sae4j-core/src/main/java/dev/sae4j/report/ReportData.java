@@ -48,8 +48,27 @@ public record ReportData(
     }
   }
 
-  /** Best-match cosine of the SAE that recovered a planted ground-truth feature. */
-  public record Recovery(String feature, String sae, Measured cosine) {}
+  /**
+   * How an SAE recovers one known variable of the organism (e.g. the carry into a column): the
+   * latents that best detect it, their F1 as a detector, and the success rates (with Wilson
+   * intervals) of editing them against frequency-matched random latents. A null rate was not
+   * measured.
+   *
+   * @param feature the ground-truth variable, e.g. {@code carry into column 1}
+   * @param sae the SAE's label
+   * @param latents the matched latents, best first
+   * @param f1 the best latent's F1 as a detector, null if none fired
+   * @param ablation share of problems where removing the latents flips the variable's output
+   * @param ablationControl the same for matched random latents
+   * @param steering share where setting them flips it the other way
+   * @param steeringControl the same for matched random latents
+   */
+  public record Recovery(String feature, String sae, List<Integer> latents, Double f1,
+      Measured ablation, Measured ablationControl, Measured steering, Measured steeringControl) {
+    public Recovery {
+      latents = latents == null ? List.of() : List.copyOf(latents);
+    }
+  }
 
   /** Identity of one SAE. {@code k} and {@code l1} are null when the architecture has none. */
   public record SaeId(

@@ -41,8 +41,11 @@ final class ReportFixtures {
     SaeResult rb = new SaeResult(b, List.of(), null, null, null, List.of());
     return new ReportData("Study " + EVIL, "2026-11-25", "cpu, DJL 0.36 / PyTorch 2.7.1",
         List.of(new ModelResult("organism-1", List.of(
-            new Recovery("f0", a.label(), Measured.of(0.93, 0.9, 0.95)),
-            new Recovery("f1", a.label(), null)))),
+            new Recovery("carry into column 1", a.label(), List.of(17, 9), 0.93,
+                Measured.of(0.8, 0.7, 0.87), Measured.of(0.01, 0.0, 0.03),
+                Measured.of(0.6, 0.5, 0.7), Measured.of(0.0, 0.0, 0.02)),
+            new Recovery("carry into column 2", a.label(), List.of(), null, null, null, null,
+                null)))),
         List.of(ra, rb),
         List.of(new Comparison("A", "B", Measured.of(0.61, 0.58, 0.64), 0.55, 0.08, 0.4, 0.7),
             new Comparison("A", "A", Measured.of(1.0), null, null, null, null)),

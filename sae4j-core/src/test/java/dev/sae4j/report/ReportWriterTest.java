@@ -88,9 +88,11 @@ class ReportWriterTest {
     rowA = rowA.substring(0, rowA.indexOf("</tr>"));
     assertTrue(rowA.endsWith("<td><span class=\"nm\">not measured</span></td>"), rowA);
     assertTrue(md.contains("| 0.87 [0.85, 0.89] | not measured |"));
-    // no finding invented for the unmeasured recovery f1
-    assertFalse(html.contains("planted feature f1"));
-    assertTrue(html.contains("planted feature f0"));
+    // no finding invented for the unmeasured recovery of column 2
+    assertFalse(html.contains("carry into column 2 is"));
+    assertTrue(html.contains("carry into column 1 is best detected by latents [17, 9]"));
+    assertTrue(html.contains("flips the output in 0.8 [0.7, 0.87] of problems against 0.01"
+        + " [0, 0.03]"), html);
   }
 
   @Test

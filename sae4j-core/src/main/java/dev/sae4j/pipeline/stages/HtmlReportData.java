@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * Maps the report job's upstream outputs onto {@link dev.sae4j.report.ReportData} for the HTML
  * report: training curves (metrics.jsonl), spliced metrics (eval metrics.json), feature density
  * (sparsity.safetensors), causal effects (effects.jsonl, summary.json) and dictionary matching
- * (matching.json). Only numbers read from those files are used; anything absent stays null and
+ * (matching.json), the organism carry check (carry_check.json). Only numbers read from those files are used; anything absent stays null and
  * renders as "not measured". Feature dashboards are not produced yet (empty).
  */
 final class HtmlReportData {
@@ -51,12 +51,23 @@ final class HtmlReportData {
         default -> { }
       }
     }
+    Map<String, List<ReportData.Recovery>> recovery = new LinkedHashMap<>();
     for (Job j : upstream) {
       if (j.stage().equals("train")) {
-        saes.put(key(j), sae(j, ctx.inputDir(j.id()), evals.get(key(j)), causal.get(key(j))));
+        ReportData.SaeResult r = sae(j, ctx.inputDir(j.id()), evals.get(key(j)),
+            causal.get(key(j)));
+        saes.put(key(j), r);
+        Path carry = causal.get(key(j)) == null ? null
+            : causal.get(key(j)).resolve("carry_check.json");
+        if (carry != null && Files.exists(carry)) {
+          recovery.computeIfAbsent(j.model().id(), k -> new ArrayList<>())
+              .addAll(carryRecovery(read(carry), r.id().label()));
+        }
       }
     }
-    return new ReportData(ctx.config().study(), LocalDate.now().toString(), machine, List.of(),
+    List<ReportData.ModelResult> models = new ArrayList<>();
+    recovery.forEach((model, list) -> models.add(new ReportData.ModelResult(model, list)));
+    return new ReportData(ctx.config().study(), LocalDate.now().toString(), machine, models,
         new ArrayList<>(saes.values()), comparisons, stages);
   }
 
@@ -133,6 +144,28 @@ final class HtmlReportData {
     JsonNode summary = read(dir.resolve("summary.json"));
     return new ReportData.Causal(effects, number(summary, "spearman_attribution_vs_exact"),
         number(summary, "spearman_integrated_gradients_vs_exact"));
+  }
+
+  /** The carry check's columns ({@code carry_check.json} of a causal job) as recoveries. */
+  private static List<ReportData.Recovery> carryRecovery(JsonNode check, String sae) {
+    List<ReportData.Recovery> out = new ArrayList<>();
+    for (JsonNode c : check.path("columns")) {
+      List<Integer> latents = new ArrayList<>();
+      c.path("latents").forEach(n -> latents.add(n.asInt()));
+      out.add(new ReportData.Recovery("carry into column " + c.path("column").asInt(), sae,
+          latents, latents.isEmpty() ? null : number(c, "f1"), rate(c.path("ablation")),
+          rate(c.path("ablation_control")), rate(c.path("steering")),
+          rate(c.path("steering_control"))));
+    }
+    return out;
+  }
+
+  /** A success rate with its Wilson interval; null when there were no trials. */
+  private static ReportData.Measured rate(JsonNode r) {
+    Double rate = number(r, "rate");
+    return rate == null ? null
+        : ReportData.Measured.of(rate, r.path("wilson_low").asDouble(),
+            r.path("wilson_high").asDouble());
   }
 
   private static List<ReportData.Comparison> comparisons(Path dir) throws IOException {

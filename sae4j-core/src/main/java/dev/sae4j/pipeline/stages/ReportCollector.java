@@ -146,6 +146,10 @@ final class ReportCollector {
           s.path("tested_sets").asInt(), s.path("significant_at_q_0_05").asInt(),
           fmt(num(s, "spearman_attribution_vs_exact")),
           fmt(num(s, "spearman_integrated_gradients_vs_exact"))));
+      Path carry = dir(j).resolve("carry_check.json");
+      if (Files.isRegularFile(carry)) {
+        notes.addAll(carryNotes(j, read(carry)));
+      }
     }
     int nulls = ctx.config().causal().controls();
     notes.add(String.format(Locale.ROOT, "Controls: each tested set is compared with %d random"
@@ -158,6 +162,34 @@ final class ReportCollector {
             : "no causal job could run", List.of("model", "dataset", "sae", "latents",
             "mean delta", "95% CI", "null mean delta", "null percentile", "random direction",
             "q"), rows, notes);
+  }
+
+  /** One note per column of an organism carry check ({@code carry_check.json}). */
+  private static List<String> carryNotes(Job j, JsonNode check) {
+    List<String> notes = new ArrayList<>();
+    if (!check.path("status").asText().equals("done")) {
+      notes.add(j.id() + ": carry check not run (" + check.path("reason").asText() + ")");
+      return notes;
+    }
+    for (JsonNode c : check.path("columns")) {
+      notes.add(String.format(Locale.ROOT, "%s: carry into column %d (%d problems): latents %s,"
+              + " best F1 %s; zeroing them flips carry 1 to 0 in %s vs %s for matched random"
+              + " latents; setting them flips 0 to 1 in %s vs %s", j.id(),
+          c.path("column").asInt(), c.path("sites").asInt(), c.path("latents").toString(),
+          fmt(num(c, "f1")), rate(c.path("ablation")), rate(c.path("ablation_control")),
+          rate(c.path("steering")), rate(c.path("steering_control"))));
+    }
+    return notes;
+  }
+
+  /** {@code k/n = rate [low, high]} from a carry-check rate object. */
+  private static String rate(JsonNode r) {
+    if (r.path("trials").asInt() == 0) {
+      return "no trials";
+    }
+    return String.format(Locale.ROOT, "%d/%d = %s [%s, %s]", r.path("successes").asInt(),
+        r.path("trials").asInt(), fmt(num(r, "rate")), fmt(num(r, "wilson_low")),
+        fmt(num(r, "wilson_high")));
   }
 
   private ReportData.Section compare(List<Job> jobs) throws IOException {
