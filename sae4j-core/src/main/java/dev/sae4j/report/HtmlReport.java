@@ -270,7 +270,9 @@ public final class HtmlReport {
 
   private static String tokCells(List<TokenValue> l, int r) {
     if (r >= l.size()) return "<td></td><td></td>";
-    return "<td>" + html(l.get(r).token()) + "</td><td>" + Fmt.num(l.get(r).value()) + "</td>";
+    // Spaces and newlines made visible: many output tokens are " word" or whitespace.
+    return "<td><code>" + html(l.get(r).token().replace(' ', '\u2423').replace("\n", "\u23ce"))
+        + "</code></td><td>" + Fmt.num(l.get(r).value()) + "</td>";
   }
 
   private static String cell(String s) {

@@ -164,12 +164,17 @@ public final class DashboardStage implements Stage {
           throw new IOException(csv + " line " + (i + 1) + ": not a number: " + e.getMessage(), e);
         }
         latents.add(latent);
-        // The numbers as importance.csv wrote them, not re-rounded.
         chosen.add(new DashboardFile.Selection(true, tested, "causal #" + tested + ": ablating it"
-            + " changes the gold-answer log-prob by " + f[2].trim() + " [" + f[3].trim() + ", "
-            + f[4].trim() + "], q = " + f[7].trim(), delta, lo, hi, q));
+            + " changes the gold-answer log-prob by " + num(delta) + " [" + num(lo) + ", "
+            + num(hi) + "] (95% CI), q = " + num(q), delta, lo, hi, q));
       }
     }
     return "the causal stage ablated only " + tested + " single latent(s)";
+  }
+
+  /** Four significant digits without trailing zeros (the full values are in the record). */
+  private static String num(double v) {
+    return String.format(Locale.ROOT, "%.4g", v).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2")
+        .replaceAll("\\.(e|$)", "$1");
   }
 }

@@ -187,10 +187,11 @@ final class ReportCollector {
       }
     }
     notes.add("Top context: the highest-activating window, peak token in [[ ]] with its"
-        + " activation. Boosted / suppressed: " + DashboardStage.LOGIT_LENS + ".");
+        + " activation after @. Boosted / suppressed: " + DashboardStage.LOGIT_LENS + ".");
     return new ReportData.Section("dashboard", true, rows.size() + " feature dashboard(s) for "
-            + jobs.size() + " SAE(s), " + causal + " of causally tested latents; full dashboards"
-            + " in index.html",
+            + jobs.size() + " SAE(s): " + causal + " causally tested latent(s), "
+            + (rows.size() - causal) + " most frequent live latent(s); full dashboards in"
+            + " index.html",
         List.of("model", "dataset", "sae", "latent", "chosen as", "fires on", "max act.",
             "top context", "boosted", "suppressed"), rows, notes);
   }
@@ -199,7 +200,7 @@ final class ReportCollector {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < c.tokens().size(); i++) {
       String t = c.tokens().get(i).replace("\n", "\\n");
-      sb.append(i == c.peak() ? "[[" + t + "]]=" + fmt(c.activations()[i]) : t);
+      sb.append(i == c.peak() ? "[[" + t + " @" + fmt(c.activations()[i]) + "]]" : t);
     }
     return sb.toString();
   }

@@ -37,7 +37,7 @@ class DashboardStageTest {
     assertEquals(-0.5, chosen.get(0).meanDelta());
     assertEquals(0.04, chosen.get(0).q());
     assertTrue(chosen.get(0).label().startsWith("causal #1: ablating it changes the gold-answer"
-        + " log-prob by -0.5 [-0.7, -0.3]"), chosen.get(0).label());
+        + " log-prob by -0.5 [-0.7, -0.3] (95% CI), q = 0.04"), chosen.get(0).label());
     assertEquals("the causal stage ablated only 3 single latent(s)", why);
 
     chosen.clear();
