@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param window index of the source context window in the token set (batch-major order)
  * @param peak index into {@code tokens} of the token with the highest activation
- * @param tokens the tokens' text pieces (each id decoded on its own)
+ * @param tokens the tokens' text pieces, each id decoded on its own (readable, unlike byte-level
+ *     pieces such as {@code Ġthe}; a character split over two tokens shows as U+FFFD)
  * @param activations the latent's activation at each token, same length as {@code tokens}
  */
 public record ActivatingContext(int window, int peak, List<String> tokens, float[] activations) {
