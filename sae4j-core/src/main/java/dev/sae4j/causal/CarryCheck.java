@@ -55,10 +55,12 @@ public final class CarryCheck {
    *     problems
    * @param steering success rate of setting them on carry-0 problems
    * @param steeringControl the same with matched random latents
+   * @param controlProblem why no matched control could be drawn (the control results are then
+   *     empty), or null
    */
   public record ColumnResult(int column, int positions, int[] latents, double f1, double precision,
       double recall, AccuracyResult ablation, AccuracyResult ablationControl,
-      AccuracyResult steering, AccuracyResult steeringControl) {}
+      AccuracyResult steering, AccuracyResult steeringControl, String controlProblem) {}
 
   /**
    * @param encode the organism tokenizer's text encoder, BOS included
@@ -176,7 +178,8 @@ public final class CarryCheck {
     }
     if (chosen == 0) {
       AccuracyResult none = new AccuracyResult(0, 0);
-      return new ColumnResult(column, n, new int[0], 0, 0, 0, none, none, none, none);
+      return new ColumnResult(column, n, new int[0], 0, 0, 0, none, none, none, none,
+          "no latent fires on a carry");
     }
     int[] best = new int[chosen];
     float[] steerValues = new float[dSae];
@@ -194,8 +197,16 @@ public final class CarryCheck {
         (site.carry == 1 ? carryOne : carryZero).add(site);
       }
     }
-    MatchedControls matched = new MatchedControls(frequency);
-    int[][] randomSets = matched.draw(best, controls, seed);
+    int[][] randomSets;
+    String controlProblem = null;
+    try {
+      randomSets = new MatchedControls(frequency).draw(best, controls, seed);
+    } catch (IllegalArgumentException e) {
+      // Too few latents share the matched ones' firing frequencies: no control rather than an
+      // unmatched one, and the result says why.
+      randomSets = new int[0][];
+      controlProblem = e.getMessage();
+    }
     TokenPositions last = TokenPositions.lastK(1);
     float[] zeros = new float[dSae];
     AccuracyResult ablation = flips(carryOne, best, zeros, ablationPositions, zeroToken,
@@ -221,7 +232,7 @@ public final class CarryCheck {
     }
     return new ColumnResult(column, n, best, top[0], top[1], top[2], ablation,
         new AccuracyResult(ablationHits, ablationTotal), steering,
-        new AccuracyResult(steerHits, steerTotal));
+        new AccuracyResult(steerHits, steerTotal), controlProblem);
   }
 
   /**

@@ -126,14 +126,28 @@ public record ReportData(
   /** An output token and its logit effect. */
   public record TokenValue(String token, double value) {}
 
-  /** Dashboard for one feature. */
+  /**
+   * Dashboard for one feature. {@code histogram} counts nonzero activations in equal bins over
+   * {@code [histMin, histMax]}. {@code causal} says whether the causal stage ablated this latent;
+   * {@code selection} says why it was shown (null: not stated) and {@code firingFrequency} is the
+   * share of tokens it fires on (null: not measured).
+   */
   public record Dashboard(
       int latent, List<Context> topContexts, double[] histogram, double histMin, double histMax,
-      List<TokenValue> boosted, List<TokenValue> suppressed) {
+      List<TokenValue> boosted, List<TokenValue> suppressed, boolean causal, String selection,
+      Double firingFrequency) {
     public Dashboard {
       topContexts = List.copyOf(topContexts);
       boosted = List.copyOf(boosted);
       suppressed = List.copyOf(suppressed);
+    }
+
+    /** A dashboard with no selection reason or frequency (not causal). */
+    public Dashboard(
+        int latent, List<Context> topContexts, double[] histogram, double histMin, double histMax,
+        List<TokenValue> boosted, List<TokenValue> suppressed) {
+      this(latent, topContexts, histogram, histMin, histMax, boosted, suppressed, false, null,
+          null);
     }
   }
 

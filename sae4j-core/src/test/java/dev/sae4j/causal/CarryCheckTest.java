@@ -49,6 +49,7 @@ class CarryCheckTest {
         assertEquals(0, r.ablationControl().correct(), where + " ablation control");
         assertEquals(0, r.steeringControl().correct(), where + " steering control");
         assertEquals(5L * r.ablation().total(), r.ablationControl().total(), where);
+        assertEquals(null, r.controlProblem(), where);
       }
       // Editing two latents: the carry latent and the next best; the set still flips the carry.
       CarryCheck pair = new CarryCheck(model, HOOK, sae, CarryCheckTest::encode, digit('0'),

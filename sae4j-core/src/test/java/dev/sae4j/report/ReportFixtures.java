@@ -30,7 +30,8 @@ final class ReportFixtures {
     Dashboard dash17 = new Dashboard(17,
         List.of(new Context(List.of("The", " cat", EVIL), new double[] {0.0, 1.5, 3.25})),
         new double[] {10, 4, 1}, 0, 3.25,
-        List.of(new TokenValue(" dog", 2.1)), List.of(new TokenValue(" <b>", -1.3)));
+        List.of(new TokenValue(" dog", 2.1)), List.of(new TokenValue(" <b>", -1.3)), true,
+        "causal #1: ablating it changes the gold-answer log-prob by -0.42", 0.0125);
     Dashboard dash9 = new Dashboard(9,
         List.of(new Context(List.of("A", " tree"), new double[] {0.5, 0.1})),
         new double[] {3, 2}, 0, 0.5, List.of(new TokenValue(" leaf", 0.7)), List.of());

@@ -177,6 +177,9 @@ public final class CausalStage implements Stage {
       col.put("ablation_control", rate(r.ablationControl()));
       col.put("steering", rate(r.steering()));
       col.put("steering_control", rate(r.steeringControl()));
+      if (r.controlProblem() != null) {
+        col.put("control_problem", r.controlProblem());
+      }
       columns.add(col);
     }
     out.put("columns", columns);

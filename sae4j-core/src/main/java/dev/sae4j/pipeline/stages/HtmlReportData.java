@@ -20,8 +20,9 @@ import java.util.stream.Stream;
  * Maps the report job's upstream outputs onto {@link dev.sae4j.report.ReportData} for the HTML
  * report: training curves (metrics.jsonl), spliced metrics (eval metrics.json), feature density
  * (sparsity.safetensors), causal effects (effects.jsonl, summary.json) and dictionary matching
- * (matching.json), the organism carry check (carry_check.json). Only numbers read from those files are used; anything absent stays null and
- * renders as "not measured". Feature dashboards are not produced yet (empty).
+ * (matching.json), feature dashboards (dashboards.json) and the organism carry check
+ * (carry_check.json). Only numbers read from those files are used; anything absent stays null
+ * and renders as "not measured".
  */
 final class HtmlReportData {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,6 +34,7 @@ final class HtmlReportData {
     Map<String, ReportData.SaeResult> saes = new LinkedHashMap<>();
     Map<String, JsonNode> evals = new LinkedHashMap<>();
     Map<String, Path> causal = new LinkedHashMap<>();
+    Map<String, Path> dashboards = new LinkedHashMap<>();
     List<ReportData.Comparison> comparisons = new ArrayList<>();
     List<ReportData.Stage> stages = new ArrayList<>();
     for (String stage : dev.sae4j.pipeline.JobGraph.STAGES) {
@@ -47,6 +49,7 @@ final class HtmlReportData {
       switch (j.stage()) {
         case "eval" -> evals.put(key(j), read(dir.resolve("metrics.json")));
         case "causal" -> causal.put(key(j), dir);
+        case "dashboard" -> dashboards.put(key(j), dir);
         case "compare" -> comparisons.addAll(comparisons(dir));
         default -> { }
       }
@@ -55,7 +58,7 @@ final class HtmlReportData {
     for (Job j : upstream) {
       if (j.stage().equals("train")) {
         ReportData.SaeResult r = sae(j, ctx.inputDir(j.id()), evals.get(key(j)),
-            causal.get(key(j)));
+            causal.get(key(j)), dashboards.get(key(j)));
         saes.put(key(j), r);
         Path carry = causal.get(key(j)) == null ? null
             : causal.get(key(j)).resolve("carry_check.json");
@@ -75,8 +78,8 @@ final class HtmlReportData {
     return j.model().id() + "|" + j.dataset().id() + "|" + j.hook() + "|" + j.sae().name();
   }
 
-  private static ReportData.SaeResult sae(Job j, Path dir, JsonNode eval, Path causalDir)
-      throws IOException {
+  private static ReportData.SaeResult sae(Job j, Path dir, JsonNode eval, Path causalDir,
+      Path dashboardDir) throws IOException {
     var spec = j.sae();
     boolean hasK = spec.architecture().equals("topk") || spec.architecture().equals("batchtopk");
     float[] logDensity = SaeFiles.readLogSparsity(dir);
@@ -112,7 +115,36 @@ final class HtmlReportData {
         density[i] = logDensity[i];
       }
     }
-    return new ReportData.SaeResult(id, curve, metrics, density, causal(causalDir), List.of());
+    return new ReportData.SaeResult(id, curve, metrics, density, causal(causalDir),
+        dashboards(dashboardDir));
+  }
+
+  /** The dashboard job's dashboards, with why each latent was chosen; none without the job. */
+  private static List<ReportData.Dashboard> dashboards(Path dir) throws IOException {
+    if (dir == null) {
+      return List.of();
+    }
+    List<ReportData.Dashboard> out = new ArrayList<>();
+    for (DashboardFile.Entry e : DashboardFile.read(dir).dashboards()) {
+      dev.sae4j.dashboard.FeatureDashboard d = e.dashboard();
+      List<ReportData.Context> contexts = new ArrayList<>();
+      for (dev.sae4j.dashboard.ActivatingContext c : d.contexts()) {
+        double[] acts = new double[c.activations().length];
+        for (int i = 0; i < acts.length; i++) {
+          acts[i] = c.activations()[i];
+        }
+        contexts.add(new ReportData.Context(c.tokens(), acts));
+      }
+      double[] hist = java.util.Arrays.stream(d.histogram().counts()).asDoubleStream().toArray();
+      out.add(new ReportData.Dashboard(d.latent(), contexts, hist, d.histogram().low(),
+          d.histogram().high(), tokens(d.boosted()), tokens(d.suppressed()),
+          e.selection().causal(), e.selection().label(), d.frequency()));
+    }
+    return out;
+  }
+
+  private static List<ReportData.TokenValue> tokens(List<dev.sae4j.dashboard.TokenLogit> l) {
+    return l.stream().map(t -> new ReportData.TokenValue(t.token(), t.logit())).toList();
   }
 
   /** A metric; {@code oneMinus} turns explained variance into FVU. */
