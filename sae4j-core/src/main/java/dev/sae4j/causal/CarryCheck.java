@@ -2,6 +2,8 @@ package dev.sae4j.causal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.sae4j.data.AccuracyResult;
 import dev.sae4j.data.synthetic.AdditionTask;
 import dev.sae4j.data.synthetic.SyntheticExample;
@@ -29,8 +31,8 @@ import java.util.function.Function;
  *       the matched latent there succeeds if the model now writes carry 0;
  *   <li>steering: on problems whose carry is 0, setting the latent to its mean activation when
  *       carry is 1 succeeds if the model now writes carry 1;
- *   <li>control: the same edits with random latents that fire at those positions, matched on
- *       firing-frequency decile.
+ *   <li>control: the same edits with random latents that fire where the ablation edits,
+ *       matched on firing-frequency decile.
  * </ol>
  */
 public final class CarryCheck {
@@ -138,19 +140,28 @@ public final class CarryCheck {
     int n = sites.size();
     // Clean pass: latents and the predicted carry at the last position.
     float[][] codes = new float[n][];
-    int[] clean = predict(sites, null, codes, batchSize);
+    double[] firing = new double[dSae + 1]; // per latent, then the number of positions
+    int[] clean = predict(sites, null, codes, firing, batchSize);
     double[] frequency = new double[dSae];
+    // Controls are matched on how often latents fire where the ablation edits: at the
+    // prediction positions, or at every position when the whole context is edited.
+    boolean everywhere = ablationPositions.kind() == TokenPositions.Kind.ALL;
     double[] sumWhenOne = new double[dSae];
     int ones = 0;
     for (int s = 0; s < n; s++) {
       ones += sites.get(s).carry;
       for (int i = 0; i < dSae; i++) {
         if (codes[s][i] > 0) {
-          frequency[i] += 1.0 / n;
+          frequency[i] += everywhere ? 0 : 1.0 / n;
           if (sites.get(s).carry == 1) {
             sumWhenOne[i] += codes[s][i];
           }
         }
+      }
+    }
+    if (everywhere) {
+      for (int i = 0; i < dSae; i++) {
+        frequency[i] = firing[i] / firing[dSae];
       }
     }
     double[][] scores = new double[dSae][]; // per latent: {F1, precision, recall}
@@ -245,7 +256,7 @@ public final class CarryCheck {
       return new AccuracyResult(0, 0);
     }
     Hook edit = new FeatureEdit(sae, latents, AblationValue.MEAN, positions, values, null, 0);
-    int[] predicted = predict(sites, edit, null, batchSize);
+    int[] predicted = predict(sites, edit, null, null, batchSize);
     int hits = 0;
     for (int p : predicted) {
       hits += p == target ? 1 : 0;
@@ -253,8 +264,13 @@ public final class CarryCheck {
     return new AccuracyResult(hits, sites.size());
   }
 
-  /** Argmax token at each site's last position; fills {@code codes} with the latents there. */
-  private int[] predict(List<Site> sites, Hook edit, float[][] codes, int batchSize) {
+  /**
+   * Argmax token at each site's last position; fills {@code codes} with the latents there and
+   * adds to {@code firing} how many real positions each latent fires on (the last entry counts
+   * the positions).
+   */
+  private int[] predict(List<Site> sites, Hook edit, float[][] codes, double[] firing,
+      int batchSize) {
     int[] out = new int[sites.size()];
     int dSae = sae.config().dSae();
     for (int from = 0; from < sites.size(); from += batchSize) {
@@ -277,8 +293,17 @@ public final class CarryCheck {
           for (int r = 0; r < rows.size(); r++) {
             flat[r] = (long) r * t + rows.get(r).length - 1;
           }
-          NDArray last = x.reshape(-1, x.getShape().get(2)).get(x.getManager().create(flat));
+          NDArray rowsFlat = x.reshape(-1, x.getShape().get(2)); // [B * T, d]
+          NDArray last = rowsFlat.get(x.getManager().create(flat));
           float[] f = sae.encode(last).toFloatArray(); // [rows, d_sae]
+          NDArray real = x.getManager().create(TokenPositions.all().mask(ctx.batch()),
+              new Shape(rowsFlat.getShape().get(0), 1)); // [B * T, 1]
+          float[] fires = sae.encode(rowsFlat).gt(0f).toType(DataType.FLOAT32, false).mul(real)
+              .sum(new int[] {0}).toFloatArray(); // [d_sae]
+          for (int i = 0; i < dSae; i++) {
+            firing[i] += fires[i];
+          }
+          firing[dSae] += real.sum().getFloat();
           for (int r = 0; r < rows.size(); r++) {
             codes[offset + r] = java.util.Arrays.copyOfRange(f, r * dSae, (r + 1) * dSae);
           }
