@@ -91,28 +91,73 @@ public final class ActivationCorrelation implements AutoCloseable {
       }
       return defined == 0 ? Double.NaN : (double) above / defined;
     }
+
+    /** Mean best correlation over A's latents with a defined correlation (NaN if none). */
+    public double meanMax() {
+      double sum = 0;
+      int defined = 0;
+      for (double c : correlation) {
+        if (!Double.isNaN(c)) {
+          sum += c;
+          defined++;
+        }
+      }
+      return defined == 0 ? Double.NaN : sum / defined;
+    }
+
+    /** Number of A's latents with a defined correlation (those that varied, against any B). */
+    public int defined() {
+      int d = 0;
+      for (double c : correlation) {
+        d += Double.isNaN(c) ? 0 : 1;
+      }
+      return d;
+    }
   }
 
   /** Best partners in B for every latent of A. */
   public Partners partners() {
-    double[] c = cross.toDoubleArray();
-    int[] partner = new int[latentsA];
-    double[] best = new double[latentsA];
+    return best(cross.toDoubleArray(), false);
+  }
+
+  /**
+   * Best partners in A for every latent of B (the reverse direction, from the same sums; the
+   * partner indices are A's latents).
+   */
+  public Partners partnersOfB() {
+    return best(cross.toDoubleArray(), true);
+  }
+
+  /** Best partners of each row latent; {@code reverse} swaps the roles of A and B. */
+  private Partners best(double[] c, boolean reverse) {
+    int rows = reverse ? latentsB : latentsA;
+    int cols = reverse ? latentsA : latentsB;
+    double[] sumR = reverse ? sumB : sumA;
+    double[] sqR = reverse ? sqB : sqA;
+    double[] sumC = reverse ? sumA : sumB;
+    double[] sqC = reverse ? sqA : sqB;
+    int[] partner = new int[rows];
+    double[] best = new double[rows];
     double n = tokens;
-    for (int i = 0; i < latentsA; i++) {
-      double varA = sqA[i] - sumA[i] * sumA[i] / n;
+    double[] varC = new double[cols];
+    for (int j = 0; j < cols; j++) {
+      varC[j] = sqC[j] - sumC[j] * sumC[j] / n;
+    }
+    for (int i = 0; i < rows; i++) {
+      double varR = sqR[i] - sumR[i] * sumR[i] / n;
       partner[i] = -1;
       best[i] = Double.NaN;
-      if (varA <= 0) {
+      if (varR <= 0) {
         continue;
       }
-      for (int j = 0; j < latentsB; j++) {
-        double varB = sqB[j] - sumB[j] * sumB[j] / n;
-        if (varB <= 0) {
+      for (int j = 0; j < cols; j++) {
+        if (varC[j] <= 0) {
           continue;
         }
-        double cov = c[i * latentsB + j] - sumA[i] * sumB[j] / n;
-        double r = cov / Math.sqrt(varA * varB);
+        // cross is [sA, sB] row-major.
+        double sumProduct = reverse ? c[j * latentsB + i] : c[i * latentsB + j];
+        double cov = sumProduct - sumR[i] * sumC[j] / n;
+        double r = cov / Math.sqrt(varR * varC[j]);
         if (Double.isNaN(best[i]) || r > best[i]) {
           best[i] = r;
           partner[i] = j;

@@ -30,7 +30,7 @@ public final class Stages {
   public static Map<String, Stage> wired(ModelResolver models) {
     Map<String, Stage> m = new LinkedHashMap<>();
     for (Stage s : new Stage[] {new CaptureStage(models), new TrainStage(),
-        new EvalStage(models), new CausalStage(models), new CompareStage(), new ReportStage()}) {
+        new EvalStage(models), new CausalStage(models), new CompareStage(models), new ReportStage()}) {
       m.put(s.name(), s);
     }
     return m;
