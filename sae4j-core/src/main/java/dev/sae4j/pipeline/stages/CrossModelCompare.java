@@ -341,7 +341,6 @@ final class CrossModelCompare {
         rowsB[k] = rb.row(doc, u.tokenB()[q]);
       }
     }
-    long[] rowsBShuffled = permuted(rowsB, PERMUTATION_SEED);
     ctx.status("correlating " + saeName + ": " + ma.id() + " vs " + mb.id() + " (" + n
         + " units)");
     Map<String, Object> e = new LinkedHashMap<>();
@@ -361,46 +360,21 @@ final class CrossModelCompare {
       e.put("reason", n + " aligned unit(s): the tokenizations share too few boundaries");
       return e;
     }
-    ActivationCorrelation.Partners ab;
-    ActivationCorrelation.Partners ba;
-    ActivationCorrelation.Partners nullAb;
-    ActivationCorrelation.Partners nullBa;
+    PairResult r;
     try (NDManager manager = NDManager.newBaseManager(Device.cpu());
         Sae sa = SaeFiles.load(ctx.inputDir(trainA), manager);
         Sae sb = SaeFiles.load(ctx.inputDir(trainB), manager);
         FileChannel fa = FileChannel.open(ra.files().get(hookA), StandardOpenOption.READ);
         FileChannel fb = FileChannel.open(rb.files().get(hookB), StandardOpenOption.READ)) {
-      int sA = sa.config().dSae();
-      int sB = sb.config().dSae();
-      e.put("d_sae_a", sA);
-      e.put("d_sae_b", sB);
-      try (ActivationCorrelation real = new ActivationCorrelation(manager, sA, sB);
-          ActivationCorrelation shuffled = new ActivationCorrelation(manager, sA, sB)) {
-        for (int from = 0; from < n; from += CHUNK) {
-          int to = Math.min(n, from + CHUNK);
-          try (NDManager scope = manager.newSubManager()) {
-            NDArray xa = scope.create(gather(fa, rowsA, from, to, ra.d()),
-                new Shape(to - from, ra.d())); // [n, d_A]
-            NDArray xb = scope.create(gather(fb, rowsB, from, to, rb.d()),
-                new Shape(to - from, rb.d())); // [n, d_B]
-            NDArray xbNull = scope.create(gather(fb, rowsBShuffled, from, to, rb.d()),
-                new Shape(to - from, rb.d())); // [n, d_B], other text
-            NDArray la = sa.encode(xa); // [n, s_A]
-            scope.tempAttachAll(la);
-            NDArray lb = sb.encode(xb); // [n, s_B]
-            scope.tempAttachAll(lb);
-            NDArray lbNull = sb.encode(xbNull); // [n, s_B]
-            scope.tempAttachAll(lbNull);
-            real.add(la, lb);
-            shuffled.add(la, lbNull);
-          }
-        }
-        ab = real.partners();
-        ba = real.partnersOfB();
-        nullAb = shuffled.partners();
-        nullBa = shuffled.partnersOfB();
-      }
+      e.put("d_sae_a", sa.config().dSae());
+      e.put("d_sae_b", sb.config().dSae());
+      r = correlate(sa, sb, fileRows(fa, ra.d()), fileRows(fb, rb.d()), rowsA, rowsB,
+          PERMUTATION_SEED, manager);
     }
+    ActivationCorrelation.Partners ab = r.ab();
+    ActivationCorrelation.Partners ba = r.ba();
+    ActivationCorrelation.Partners nullAb = r.nullAb();
+    ActivationCorrelation.Partners nullBa = r.nullBa();
     e.put("live_a", ab.defined());
     e.put("live_b", ba.defined());
     e.put("share_a_above_threshold", num(ab.shareAbove(t)));
@@ -424,6 +398,73 @@ final class CrossModelCompare {
         d.id(), saeName, ma.id(), mb.id(), hookA + "/" + hookB, t,
         e.get("share_a_above_threshold"), base.get("share_a_above_threshold"));
     return e;
+  }
+
+  /** Activation rows by row number: {@code rows(index, from, to)} is {@code [to - from, d]}. */
+  interface RowReader {
+    /** Width d of a row. */
+    int d();
+
+    /** Rows {@code index[from..to)}, flattened row-major. */
+    float[] rows(long[] index, int from, int to) throws IOException;
+  }
+
+  /**
+   * Best partners both ways on the aligned units, and the same with B's units permuted.
+   *
+   * @param ab per latent of A, its best partner in B
+   * @param ba per latent of B, its best partner in A
+   * @param nullAb {@code ab} with B's units permuted (the baseline)
+   * @param nullBa {@code ba} with B's units permuted
+   */
+  record PairResult(ActivationCorrelation.Partners ab, ActivationCorrelation.Partners ba,
+      ActivationCorrelation.Partners nullAb, ActivationCorrelation.Partners nullBa) {}
+
+  /**
+   * Encodes unit {@code u} as A's row {@code rowsA[u]} and B's row {@code rowsB[u]} and
+   * correlates the latents; the baseline pairs A's row with B's row at a seeded permutation of
+   * the units. Arrays live in sub-managers of {@code manager}.
+   */
+  static PairResult correlate(Sae sa, Sae sb, RowReader a, RowReader b, long[] rowsA,
+      long[] rowsB, long seed, NDManager manager) throws IOException {
+    int n = rowsA.length;
+    long[] rowsBShuffled = permuted(rowsB, seed);
+    int sA = sa.config().dSae();
+    int sB = sb.config().dSae();
+    try (ActivationCorrelation real = new ActivationCorrelation(manager, sA, sB);
+        ActivationCorrelation shuffled = new ActivationCorrelation(manager, sA, sB)) {
+      for (int from = 0; from < n; from += CHUNK) {
+        int to = Math.min(n, from + CHUNK);
+        try (NDManager scope = manager.newSubManager()) {
+          NDArray xa = scope.create(a.rows(rowsA, from, to), new Shape(to - from, a.d())); // [n, d_A]
+          NDArray xb = scope.create(b.rows(rowsB, from, to), new Shape(to - from, b.d())); // [n, d_B]
+          NDArray xbNull = scope.create(b.rows(rowsBShuffled, from, to),
+              new Shape(to - from, b.d())); // [n, d_B], B on other text
+          NDArray la = sa.encode(xa); // [n, s_A]
+          NDArray lb = sb.encode(xb); // [n, s_B]
+          NDArray lbNull = sb.encode(xbNull); // [n, s_B]
+          scope.attachAll(la, lb, lbNull); // freed with the chunk whatever manager ops chose
+          real.add(la, lb);
+          shuffled.add(la, lbNull);
+        }
+      }
+      return new PairResult(real.partners(), real.partnersOfB(), shuffled.partners(),
+          shuffled.partnersOfB());
+    }
+  }
+
+  private static RowReader fileRows(FileChannel f, int d) {
+    return new RowReader() {
+      @Override
+      public int d() {
+        return d;
+      }
+
+      @Override
+      public float[] rows(long[] index, int from, int to) throws IOException {
+        return gather(f, index, from, to, d);
+      }
+    };
   }
 
   /** Rows {@code [from, to)} of {@code index} read from a float32 row file. */
