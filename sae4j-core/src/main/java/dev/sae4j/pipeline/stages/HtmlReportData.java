@@ -47,7 +47,7 @@ final class HtmlReportData {
       switch (j.stage()) {
         case "eval" -> evals.put(key(j), read(dir.resolve("metrics.json")));
         case "causal" -> causal.put(key(j), dir);
-        case "compare" -> comparisons.addAll(comparisons(dir));
+        case "compare" -> comparisons.addAll(comparisons(dir)); // compare/_all has none
         default -> { }
       }
     }
@@ -56,8 +56,9 @@ final class HtmlReportData {
         saes.put(key(j), sae(j, ctx.inputDir(j.id()), evals.get(key(j)), causal.get(key(j))));
       }
     }
+    stages.add(CrossModelReport.stage(ctx));
     return new ReportData(ctx.config().study(), LocalDate.now().toString(), machine, List.of(),
-        new ArrayList<>(saes.values()), comparisons, stages);
+        new ArrayList<>(saes.values()), comparisons, stages, CrossModelReport.universality(ctx));
   }
 
   private static String key(Job j) {
