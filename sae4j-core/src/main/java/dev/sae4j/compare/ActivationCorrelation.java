@@ -115,56 +115,100 @@ public final class ActivationCorrelation implements AutoCloseable {
     }
   }
 
+  /**
+   * Best partners in both directions from the same sums.
+   *
+   * @param aToB per latent of A, its best partner in B
+   * @param bToA per latent of B, its best partner in A (partner indices are A's latents)
+   */
+  public record Matches(Partners aToB, Partners bToA) {}
+
   /** Best partners in B for every latent of A. */
   public Partners partners() {
-    return best(cross.toDoubleArray(), false);
+    return matches().aToB();
   }
+
+  /** Best partners in A for every latent of B (the reverse direction). */
+  public Partners partnersOfB() {
+    return matches().bToA();
+  }
+
+  /** Rows of the correlation matrix materialised at once in {@link #matches()}. */
+  private static final int ROW_BLOCK = 1024;
 
   /**
-   * Best partners in A for every latent of B (the reverse direction, from the same sums; the
-   * partner indices are A's latents).
+   * Both directions in one pass over the correlation matrix, built {@link #ROW_BLOCK} rows of A at
+   * a time in native memory, so neither the full {@code [sA, sB]} correlation matrix nor a Java
+   * copy of the sums ever exists (16k x 20k latents would be 2.7 GB each). A latent that never
+   * varied gets partner -1 and correlation NaN, and is never anyone's partner. Ties go to the
+   * lowest index.
    */
-  public Partners partnersOfB() {
-    return best(cross.toDoubleArray(), true);
+  public Matches matches() {
+    double n = tokens;
+    double[] invSdA = new double[latentsA];
+    double[] maskA = new double[latentsA];
+    double[] invSdB = new double[latentsB];
+    double[] maskB = new double[latentsB];
+    inverseSd(sumA, sqA, n, invSdA, maskA);
+    inverseSd(sumB, sqB, n, invSdB, maskB);
+    int[] partnerA = new int[latentsA];
+    double[] bestA = new double[latentsA];
+    int[] partnerB = new int[latentsB];
+    double[] bestB = new double[latentsB];
+    java.util.Arrays.fill(partnerB, -1);
+    java.util.Arrays.fill(bestB, Double.NEGATIVE_INFINITY);
+    for (int from = 0; from < latentsA; from += ROW_BLOCK) {
+      int to = Math.min(latentsA, from + ROW_BLOCK);
+      int rows = to - from;
+      try (NDManager step = manager.newSubManager()) {
+        // Ops take the manager of their first operand: cross visits this step's manager so
+        // every temporary below is freed with the step, then goes back to its owner.
+        step.tempAttachAll(cross);
+        ai.djl.ndarray.types.Shape col = new ai.djl.ndarray.types.Shape(rows, 1);
+        ai.djl.ndarray.types.Shape row = new ai.djl.ndarray.types.Shape(1, latentsB);
+        NDArray sumARows = step.create(java.util.Arrays.copyOfRange(sumA, from, to), col);
+        NDArray sumBRow = step.create(sumB, row);
+        NDArray c = cross.get(from + ":" + to); // [rows, sB] Σ a b
+        NDArray cov = c.sub(sumARows.matMul(sumBRow).divi(n)); // [rows, sB]
+        NDArray r = cov.muli(step.create(java.util.Arrays.copyOfRange(invSdA, from, to), col))
+            .muli(step.create(invSdB, row)) // Pearson r, 0 where a side never varied
+            .addi(step.create(java.util.Arrays.copyOfRange(maskA, from, to), col))
+            .addi(step.create(maskB, row)); // -inf where a side never varied
+        double[] rowMax = r.max(new int[] {1}).toDoubleArray(); // [rows]
+        long[] rowArg = r.argMax(1).toLongArray();
+        double[] colMax = r.max(new int[] {0}).toDoubleArray(); // [sB]
+        long[] colArg = r.argMax(0).toLongArray();
+        for (int i = 0; i < rows; i++) {
+          boolean defined = rowMax[i] > Double.NEGATIVE_INFINITY;
+          partnerA[from + i] = defined ? (int) rowArg[i] : -1;
+          bestA[from + i] = defined ? rowMax[i] : Double.NaN;
+        }
+        for (int j = 0; j < latentsB; j++) {
+          if (colMax[j] > bestB[j]) { // strict: an earlier block keeps ties
+            bestB[j] = colMax[j];
+            partnerB[j] = from + (int) colArg[j];
+          }
+        }
+      }
+    }
+    for (int j = 0; j < latentsB; j++) {
+      if (bestB[j] == Double.NEGATIVE_INFINITY) {
+        bestB[j] = Double.NaN;
+        partnerB[j] = -1;
+      }
+    }
+    return new Matches(new Partners(partnerA, bestA), new Partners(partnerB, bestB));
   }
 
-  /** Best partners of each row latent; {@code reverse} swaps the roles of A and B. */
-  private Partners best(double[] c, boolean reverse) {
-    int rows = reverse ? latentsB : latentsA;
-    int cols = reverse ? latentsA : latentsB;
-    double[] sumR = reverse ? sumB : sumA;
-    double[] sqR = reverse ? sqB : sqA;
-    double[] sumC = reverse ? sumA : sumB;
-    double[] sqC = reverse ? sqA : sqB;
-    int[] partner = new int[rows];
-    double[] best = new double[rows];
-    double n = tokens;
-    double[] varC = new double[cols];
-    for (int j = 0; j < cols; j++) {
-      varC[j] = sqC[j] - sumC[j] * sumC[j] / n;
+  /** 1 / standard deviation (unnormalised) per latent, and 0 / -inf masks for constant ones. */
+  private static void inverseSd(double[] sum, double[] sq, double n, double[] inv,
+      double[] mask) {
+    for (int i = 0; i < sum.length; i++) {
+      double var = sq[i] - sum[i] * sum[i] / n;
+      boolean varies = var > 0; // false for NaN too (no tokens)
+      inv[i] = varies ? 1 / Math.sqrt(var) : 0;
+      mask[i] = varies ? 0 : Double.NEGATIVE_INFINITY;
     }
-    for (int i = 0; i < rows; i++) {
-      double varR = sqR[i] - sumR[i] * sumR[i] / n;
-      partner[i] = -1;
-      best[i] = Double.NaN;
-      if (varR <= 0) {
-        continue;
-      }
-      for (int j = 0; j < cols; j++) {
-        if (varC[j] <= 0) {
-          continue;
-        }
-        // cross is [sA, sB] row-major.
-        double sumProduct = reverse ? c[j * latentsB + i] : c[i * latentsB + j];
-        double cov = sumProduct - sumR[i] * sumC[j] / n;
-        double r = cov / Math.sqrt(varR * varC[j]);
-        if (Double.isNaN(best[i]) || r > best[i]) {
-          best[i] = r;
-          partner[i] = j;
-        }
-      }
-    }
-    return new Partners(partner, best);
   }
 
   @Override

@@ -448,8 +448,9 @@ final class CrossModelCompare {
           shuffled.add(la, lbNull);
         }
       }
-      return new PairResult(real.partners(), real.partnersOfB(), shuffled.partners(),
-          shuffled.partnersOfB());
+      ActivationCorrelation.Matches m = real.matches();
+      ActivationCorrelation.Matches baseline = shuffled.matches();
+      return new PairResult(m.aToB(), m.bToA(), baseline.aToB(), baseline.bToA());
     }
   }
 
