@@ -42,8 +42,9 @@ import java.util.stream.Stream;
  * The cross-model compare job ({@code compare/_all}): activation-correlation matching between the
  * SAEs of different models on the same texts.
  *
- * <p>Per dataset, the held-out texts ({@link DatasetTexts.Split#EVAL}) are tokenized by every
- * model with character spans and each document is cut to the capture context. For each pair of
+ * <p>Per dataset, the eval texts ({@link DatasetTexts.Split#EVAL}: a held-out stream for
+ * synthetic tasks, the records themselves for file datasets) are tokenized by every model with
+ * character spans and each document is cut to the capture context. For each pair of
  * models the units are the character positions where both tokenizations have a complete token
  * ({@link TokenAlignment}: both models have read the identical text prefix there), taken from
  * the documents in order until {@code capture.tokens} units. Each model then runs once over the
@@ -56,6 +57,11 @@ import java.util.stream.Stream;
  * <p>The baseline is the same statistic with B's units randomly permuted (seeded), so each A
  * unit meets B's activation on other text: it keeps both sides' firing rates and value
  * distributions and shows what the maximum over many partners reaches by chance.
+ *
+ * <p>A document longer than the context is cut, not split into windows as capture does, so every
+ * unit's prefix starts at the document start for both models. Cost: scratch disk of units x d x
+ * 4 bytes per (model, hook), deleted when the job ends; two correlation accumulators of
+ * {@code s_A x s_B} float64 per SAE pair (real and baseline) and O(units x s_A x s_B) work each.
  *
  * <p>Output: {@code universality.json} (one entry per compared SAE pair, the table of the
  * report) and per pair {@code <dataset>/<sae>/<modelA>__<modelB>/<hookA>__<hookB>/}
@@ -107,7 +113,8 @@ final class CrossModelCompare {
     u.put("threshold", config.compare().threshold());
     u.put("unit_budget", config.capture().tokens());
     u.put("context", config.capture().context());
-    u.put("texts", "held-out split of each dataset (synthetic tasks: the eval stream)");
+    u.put("texts", "the eval split of each dataset (synthetic tasks: a held-out stream; file"
+        + " datasets: their records), in order");
     u.put("alignment", ALIGNMENT_RULE);
     u.put("baseline", BASELINE);
     u.put("pairing", "SAEs with the same name on two models, every hook of one against every"
@@ -133,65 +140,25 @@ final class CrossModelCompare {
     }
   }
 
+  /**
+   * The tokenized documents and, per model pair, the units of each document.
+   *
+   * @param tok per model
+   * @param pairUnits per pair (i < j in config order), per document
+   * @param docs documents used (a prefix of the dataset's texts)
+   */
+  private record Aligned(Tokenized[] tok, List<List<TokenAlignment.Units>> pairUnits,
+      int docs) {}
+
   private List<Map<String, Object>> dataset(StudyConfig.Dataset d, Path work) throws Exception {
     StudyConfig config = ctx.config();
     List<StudyConfig.Model> models = config.models();
     int m = models.size();
     List<String> texts = DatasetTexts.texts(d, DatasetTexts.Split.EVAL, ctx.log()).documents();
-    long budget = config.capture().tokens();
-    int context = config.capture().context();
-
-    // 1. Tokenize with spans, document by document, until every pair has its units.
-    Tokenized[] tok = new Tokenized[m];
-    Tokenizer[] tokenizers = new Tokenizer[m];
-    List<List<TokenAlignment.Units>> pairUnits = new ArrayList<>(); // [pair][doc]
-    long[] pairCount = new long[m * (m - 1) / 2];
-    int docs = 0;
-    try {
-      for (int i = 0; i < m; i++) {
-        Path dir = resolver.resolve(models.get(i), ctx.log());
-        tokenizers[i] = Tokenizer.load(dir, Models.readConfig(dir));
-        tok[i] = new Tokenized(dir, tokenizers[i].bosTokenId(), new ArrayList<>(),
-            new ArrayList<>());
-      }
-      for (int p = 0; p < pairCount.length; p++) {
-        pairUnits.add(new ArrayList<>());
-      }
-      for (String text : texts) {
-        if (Arrays.stream(pairCount).allMatch(c -> c >= budget)) {
-          break;
-        }
-        int[] keep = new int[m];
-        for (int i = 0; i < m; i++) {
-          Tokenizer.Spans s = tokenizers[i].encodeWithSpans(text);
-          keep[i] = Math.min(s.size(), context - (tok[i].bos() != null ? 1 : 0));
-          tok[i].docs().add(s);
-        }
-        int p = 0;
-        for (int i = 0; i < m; i++) {
-          for (int j = i + 1; j < m; j++, p++) {
-            Tokenizer.Spans a = tok[i].docs().get(docs);
-            Tokenizer.Spans b = tok[j].docs().get(docs);
-            TokenAlignment.Units u = within(TokenAlignment.align(a.start(), a.end(), b.start(),
-                b.end()), keep[i], keep[j]).first((int) Math.max(0, budget - pairCount[p]));
-            pairUnits.get(p).add(u);
-            pairCount[p] += u.size();
-          }
-        }
-        for (int i = 0; i < m; i++) {
-          tok[i].kept().add(keep[i]);
-        }
-        docs++;
-      }
-    } finally {
-      for (Tokenizer t : tokenizers) {
-        if (t != null) {
-          t.close();
-        }
-      }
-    }
-    ctx.log().printf(Locale.ROOT, "%s: %d documents, aligned units per pair %s%n", d.id(), docs,
-        Arrays.toString(pairCount));
+    Aligned al = align(models, texts, config.capture().tokens(), config.capture().context());
+    Tokenized[] tok = al.tok();
+    List<List<TokenAlignment.Units>> pairUnits = al.pairUnits();
+    int docs = al.docs();
 
     // 2. Which tokens each model must keep: the union over its pairs.
     List<List<TreeSet<Integer>>> need = new ArrayList<>();
@@ -241,6 +208,65 @@ final class CrossModelCompare {
       }
     }
     return entries;
+  }
+
+  /**
+   * Tokenizes the texts with every model, document by document, until every model pair has
+   * {@code budget} units (or the texts run out); each document is cut to {@code context}
+   * tokens including BOS.
+   */
+  private Aligned align(List<StudyConfig.Model> models, List<String> texts, long budget,
+      int context) throws IOException {
+    int m = models.size();
+    Tokenized[] tok = new Tokenized[m];
+    Tokenizer[] tokenizers = new Tokenizer[m];
+    List<List<TokenAlignment.Units>> pairUnits = new ArrayList<>();
+    long[] pairCount = new long[m * (m - 1) / 2];
+    int docs = 0;
+    try {
+      for (int i = 0; i < m; i++) {
+        Path dir = resolver.resolve(models.get(i), ctx.log());
+        tokenizers[i] = Tokenizer.load(dir, Models.readConfig(dir));
+        tok[i] = new Tokenized(dir, tokenizers[i].bosTokenId(), new ArrayList<>(),
+            new ArrayList<>());
+      }
+      for (int p = 0; p < pairCount.length; p++) {
+        pairUnits.add(new ArrayList<>());
+      }
+      for (String text : texts) {
+        if (Arrays.stream(pairCount).allMatch(c -> c >= budget)) {
+          break;
+        }
+        int[] keep = new int[m];
+        for (int i = 0; i < m; i++) {
+          Tokenizer.Spans s = tokenizers[i].encodeWithSpans(text);
+          keep[i] = Math.max(0, Math.min(s.size(), context - (tok[i].bos() != null ? 1 : 0)));
+          tok[i].docs().add(s);
+          tok[i].kept().add(keep[i]);
+        }
+        int p = 0;
+        for (int i = 0; i < m; i++) {
+          for (int j = i + 1; j < m; j++, p++) {
+            Tokenizer.Spans a = tok[i].docs().get(docs);
+            Tokenizer.Spans b = tok[j].docs().get(docs);
+            TokenAlignment.Units u = within(TokenAlignment.align(a.start(), a.end(), b.start(),
+                b.end()), keep[i], keep[j]).first((int) Math.max(0, budget - pairCount[p]));
+            pairUnits.get(p).add(u);
+            pairCount[p] += u.size();
+          }
+        }
+        docs++;
+      }
+    } finally {
+      for (Tokenizer t : tokenizers) {
+        if (t != null) {
+          t.close();
+        }
+      }
+    }
+    ctx.log().printf(Locale.ROOT, "%d documents, aligned units per model pair %s%n", docs,
+        Arrays.toString(pairCount));
+    return new Aligned(tok, pairUnits, docs);
   }
 
   /** Units whose tokens both fall inside the kept (context-cut) part of their documents. */

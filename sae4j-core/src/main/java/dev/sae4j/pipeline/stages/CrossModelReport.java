@@ -132,7 +132,7 @@ final class CrossModelReport {
     }
     notes.add(String.format(Locale.ROOT, "Share = fraction of an SAE's live latents whose"
         + " best Pearson correlation with any latent of the other model's SAE is >= %s, over"
-        + " aligned units of held-out texts (at most %s per pair).",
+        + " aligned units of the eval texts (at most %s per pair).",
         fmt(u, "threshold"), u.path("unit_budget").asText()));
     notes.add("Alignment: " + u.path("alignment").asText() + ".");
     notes.add("Baseline (in parentheses): " + u.path("baseline").asText() + ".");
