@@ -3,6 +3,8 @@ package dev.sae4j.compare;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /**
  * Streaming Pearson correlation between the latents of two SAEs over the same tokens (possibly
@@ -26,7 +28,7 @@ public final class ActivationCorrelation implements AutoCloseable {
     this.manager = parent.newSubManager();
     this.latentsA = latentsA;
     this.latentsB = latentsB;
-    this.cross = manager.zeros(new ai.djl.ndarray.types.Shape(latentsA, latentsB),
+    this.cross = manager.zeros(new Shape(latentsA, latentsB),
         DataType.FLOAT64);
     this.sumA = new double[latentsA];
     this.sumB = new double[latentsB];
@@ -155,8 +157,8 @@ public final class ActivationCorrelation implements AutoCloseable {
     double[] bestA = new double[latentsA];
     int[] partnerB = new int[latentsB];
     double[] bestB = new double[latentsB];
-    java.util.Arrays.fill(partnerB, -1);
-    java.util.Arrays.fill(bestB, Double.NEGATIVE_INFINITY);
+    Arrays.fill(partnerB, -1);
+    Arrays.fill(bestB, Double.NEGATIVE_INFINITY);
     for (int from = 0; from < latentsA; from += ROW_BLOCK) {
       int to = Math.min(latentsA, from + ROW_BLOCK);
       int rows = to - from;
@@ -164,15 +166,15 @@ public final class ActivationCorrelation implements AutoCloseable {
         // Ops take the manager of their first operand: cross visits this step's manager so
         // every temporary below is freed with the step, then goes back to its owner.
         step.tempAttachAll(cross);
-        ai.djl.ndarray.types.Shape col = new ai.djl.ndarray.types.Shape(rows, 1);
-        ai.djl.ndarray.types.Shape row = new ai.djl.ndarray.types.Shape(1, latentsB);
-        NDArray sumARows = step.create(java.util.Arrays.copyOfRange(sumA, from, to), col);
+        Shape col = new Shape(rows, 1);
+        Shape row = new Shape(1, latentsB);
+        NDArray sumARows = step.create(Arrays.copyOfRange(sumA, from, to), col);
         NDArray sumBRow = step.create(sumB, row);
         NDArray c = cross.get(from + ":" + to); // [rows, sB] Σ a b
         NDArray cov = c.sub(sumARows.matMul(sumBRow).divi(n)); // [rows, sB]
-        NDArray r = cov.muli(step.create(java.util.Arrays.copyOfRange(invSdA, from, to), col))
+        NDArray r = cov.muli(step.create(Arrays.copyOfRange(invSdA, from, to), col))
             .muli(step.create(invSdB, row)) // Pearson r, 0 where a side never varied
-            .addi(step.create(java.util.Arrays.copyOfRange(maskA, from, to), col))
+            .addi(step.create(Arrays.copyOfRange(maskA, from, to), col))
             .addi(step.create(maskB, row)); // -inf where a side never varied
         double[] rowMax = r.max(new int[] {1}).toDoubleArray(); // [rows]
         long[] rowArg = r.argMax(1).toLongArray();

@@ -1,6 +1,8 @@
 package dev.sae4j.model;
 
+import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,9 +103,9 @@ public final class Tokenizer implements AutoCloseable {
 
   /** {@code text} tokenized without special tokens, with character spans (cross-model alignment). */
   public Spans encodeWithSpans(String text) {
-    ai.djl.huggingface.tokenizers.Encoding e = tokenizer.encode(text, false, false);
+    Encoding e = tokenizer.encode(text, false, false);
     long[] ids = e.getIds();
-    ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
+    CharSpan[] spans = e.getCharTokenSpans();
     int[] id = new int[ids.length];
     int[] start = new int[ids.length];
     int[] end = new int[ids.length];
