@@ -19,6 +19,7 @@ import dev.sae4j.pipeline.JobContext;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.format.SaeFiles;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -125,11 +126,18 @@ final class CrossModelCompare {
     ctx.log().println(entries.size() + " cross-model SAE pairs compared");
   }
 
-  /** One model's tokenized documents (cut to the context) and complete tokens. */
-  private record Tokenized(Path dir, Integer bos, List<Tokenizer.Spans> docs, List<Integer> kept) {}
+  /**
+   * One model's tokenized documents.
+   *
+   * @param dir the model directory
+   * @param bos the BOS id prepended to each document, or null (the model has none)
+   * @param docs per document, its tokens with spans (BOS not included)
+   * @param kept per document, how many of its tokens fit the context after BOS
+   */
+  record Tokenized(Path dir, Integer bos, List<Tokenizer.Spans> docs, List<Integer> kept) {}
 
   /** Where one model's hook activations for one dataset went. */
-  private record Rows(Map<String, Path> files, int d, int[][] needed, long[] rowStart) {
+  record Rows(Map<String, Path> files, int d, int[][] needed, long[] rowStart) {
     long row(int doc, int token) {
       int k = Arrays.binarySearch(needed[doc], token);
       if (k < 0) {
@@ -137,6 +145,12 @@ final class CrossModelCompare {
             + " was not captured");
       }
       return rowStart[doc] + k;
+    }
+
+    /** Rows written per hook. */
+    long total() {
+      int last = needed.length - 1;
+      return last < 0 ? 0 : rowStart[last] + needed[last].length;
     }
   }
 
@@ -189,7 +203,11 @@ final class CrossModelCompare {
       for (int doc = 0; doc < docs; doc++) {
         needed[doc] = need.get(i).get(doc).stream().mapToInt(Integer::intValue).toArray();
       }
-      rows[i] = capture(models.get(i), tok[i], needed, d.id(), work.resolve(d.id() + "-" + i));
+      ctx.status("cross-model: " + models.get(i).id() + " on " + d.id());
+      rows[i] = capture(models.get(i).hooks(), tok[i], needed, config.capture().batch(),
+          work.resolve(d.id() + "-" + i));
+      ctx.log().printf(Locale.ROOT, "%s on %s: %d rows per hook kept%n", models.get(i).id(),
+          d.id(), rows[i].total());
     }
 
     // 4. Correlate every SAE pair.
@@ -278,9 +296,14 @@ final class CrossModelCompare {
     return u.first(n);
   }
 
-  private Rows capture(StudyConfig.Model model, Tokenized tok, int[][] needed, String dataset,
+  /**
+   * Runs the model over the documents ({@code batchSize} at a time, BOS prepended when the model
+   * has one, right-padded) and writes each hook's activation at the {@code needed} tokens of each
+   * document (indices into {@link Tokenized#docs()}, sorted) as float32 rows to
+   * {@code <prefix>-<hook>.f32}, documents in order.
+   */
+  static Rows capture(List<String> hooks, Tokenized tok, int[][] needed, int batchSize,
       Path prefix) throws IOException {
-    int batchSize = ctx.config().capture().batch();
     int bosOffset = tok.bos() != null ? 1 : 0;
     int docs = needed.length;
     long[] rowStart = new long[docs];
@@ -292,13 +315,12 @@ final class CrossModelCompare {
     Map<String, Path> files = new LinkedHashMap<>();
     Map<String, OutputStream> out = new LinkedHashMap<>();
     int d = -1;
-    ctx.status("cross-model: " + model.id() + " on " + dataset);
     try (TransformerModel tm = Models.load(tok.dir(), Device.cpu())) {
       d = tm.config().hiddenSize();
-      for (String hook : model.hooks()) {
+      for (String hook : hooks) {
         Path f = Path.of(prefix + "-" + hook.replace('/', '_') + ".f32");
         files.put(hook, f);
-        out.put(hook, new java.io.BufferedOutputStream(Files.newOutputStream(f), 1 << 20));
+        out.put(hook, new BufferedOutputStream(Files.newOutputStream(f), 1 << 20));
       }
       for (int from = 0; from < docs; from += batchSize) {
         int to = Math.min(docs, from + batchSize);
@@ -323,8 +345,8 @@ final class CrossModelCompare {
         int pad = tok.bos() != null ? tok.bos() : 0; // masked out; any valid id
         TokenBatch batch = TokenBatch.rightPadded(seqs, pad);
         try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
-          ActivationCache cache = tm.runWithCache(batch, model.hooks(), scope);
-          for (String hook : model.hooks()) {
+          ActivationCache cache = tm.runWithCache(batch, hooks, scope);
+          for (String hook : hooks) {
             float[] act = cache.get(hook).toFloatArray(); // [B, T, d]
             ByteBuffer buf = ByteBuffer.allocate(4 * d).order(ByteOrder.LITTLE_ENDIAN);
             for (int b = 0; b < batchDocs.size(); b++) {
@@ -343,8 +365,6 @@ final class CrossModelCompare {
         o.close();
       }
     }
-    ctx.log().printf(Locale.ROOT, "%s on %s: %d rows per hook kept%n", model.id(), dataset,
-        total);
     return new Rows(files, d, needed, rowStart);
   }
 
@@ -480,7 +500,7 @@ final class CrossModelCompare {
     }
   }
 
-  private static RowReader fileRows(FileChannel f, int d) {
+  static RowReader fileRows(FileChannel f, int d) {
     return new RowReader() {
       @Override
       public int d() {
