@@ -212,6 +212,8 @@ final class UniversalityReport {
     String[] axisLabels = labels.toArray(new String[0]);
     SymbolAxis x = new SymbolAxis("partner searched in (column model)", axisLabels);
     SymbolAxis y = new SymbolAxis("latents of (row model)", axisLabels);
+    x.setGridBandsVisible(false); // SymbolAxis shades alternate rows grey by default
+    y.setGridBandsVisible(false);
     XYPlot plot = new XYPlot(ds, x, y, r);
     plot.setBackgroundPaint(Color.WHITE);
     for (double[] c : cells) {

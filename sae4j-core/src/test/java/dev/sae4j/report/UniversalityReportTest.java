@@ -42,6 +42,10 @@ class UniversalityReportTest {
     assertEquals(1, figs.size());
     assertEquals("universality_add_relu", figs.get(0).name());
     assertTrue(ImageIO.read(new ByteArrayInputStream(figs.get(0).png())).getWidth() > 0);
+    // Kept for a look (like ChromiumReportTest's screenshot).
+    java.nio.file.Files.createDirectories(java.nio.file.Path.of("target"));
+    java.nio.file.Files.write(java.nio.file.Path.of("target/universality_heatmap.png"),
+        figs.get(0).png());
   }
 
   @Test
