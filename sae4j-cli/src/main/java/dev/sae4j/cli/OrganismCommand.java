@@ -185,12 +185,28 @@ final class OrganismCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "99", description = "Seed of the problems.")
     long seed;
 
+    @Option(names = "--ablate-at", defaultValue = "last",
+        description = "Where ablation zeroes the latent: last (the prediction position) or all"
+            + " (every position; default: ${DEFAULT-VALUE}).")
+    String ablateAt;
+
+    @Option(names = "--set-size", defaultValue = "1",
+        description = "Latents edited together per column, best F1 first (default:"
+            + " ${DEFAULT-VALUE}).")
+    int setSize;
+
     @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
     int threads;
 
     @Override
     public Integer call() throws Exception {
       threads(threads);
+      dev.sae4j.causal.TokenPositions ablationPositions = switch (ablateAt) {
+        case "last" -> dev.sae4j.causal.TokenPositions.lastK(1);
+        case "all" -> dev.sae4j.causal.TokenPositions.all();
+        default -> throw new IllegalArgumentException(
+            "--ablate-at must be last or all, got '" + ablateAt + "'");
+      };
       try (TransformerModel m = Models.load(model);
           Tokenizer tok = Tokenizer.load(model, m.config());
           ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager();
@@ -202,15 +218,16 @@ final class OrganismCommand implements Runnable {
         dev.sae4j.causal.CarryCheck check = new dev.sae4j.causal.CarryCheck(m, hookName, s,
             text -> tok.encode(text, Tokenizer.BosPolicy.PREPEND),
             tok.encode("0", Tokenizer.BosPolicy.NONE)[0],
-            tok.encode("1", Tokenizer.BosPolicy.NONE)[0]);
+            tok.encode("1", Tokenizer.BosPolicy.NONE)[0], ablationPositions, setSize);
         List<dev.sae4j.causal.CarryCheck.ColumnResult> results = check.run(
             dev.sae4j.causal.CarryCheck.additionExamples(n, seed), controls, seed, 64);
-        System.out.printf(Locale.ROOT, "%-6s %6s %7s %5s %5s %5s   %-26s %-26s %-26s %-26s%n",
-            "column", "sites", "latent", "F1", "prec", "rec", "ablation 1->0",
+        System.out.printf(Locale.ROOT, "%-6s %6s %-12s %5s %5s %5s   %-26s %-26s %-26s %-26s%n",
+            "column", "sites", "latents", "F1", "prec", "rec", "ablation 1->0",
             "control (random latents)", "steering 0->1", "control (random latents)");
         for (dev.sae4j.causal.CarryCheck.ColumnResult r : results) {
-          System.out.printf(Locale.ROOT, "%-6d %6d %7d %5.2f %5.2f %5.2f   %-26s %-26s %-26s"
-                  + " %-26s%n", r.column(), r.positions(), r.latent(), r.f1(), r.precision(),
+          System.out.printf(Locale.ROOT, "%-6d %6d %-12s %5.2f %5.2f %5.2f   %-26s %-26s %-26s"
+                  + " %-26s%n", r.column(), r.positions(),
+              java.util.Arrays.toString(r.latents()).replace(" ", ""), r.f1(), r.precision(),
               r.recall(), r.ablation(), r.ablationControl(), r.steering(),
               r.steeringControl());
         }

@@ -40,35 +40,54 @@ public final class CarryCheck {
   private final Function<String, int[]> encode;
   private final int zeroToken;
   private final int oneToken;
+  private final TokenPositions ablationPositions;
+  private final int setSize;
 
   /**
    * One column's result.
    *
    * @param column the column (1 = tens)
    * @param positions prediction positions evaluated (problems with this column)
-   * @param latent the matched latent, -1 if none fired
-   * @param f1 its F1 as a carry detector; precision and recall likewise
-   * @param ablation success rate of zeroing it on carry-1 problems
-   * @param ablationControl success rate of zeroing matched random latents on the same problems
-   * @param steering success rate of setting it on carry-0 problems
+   * @param latents the matched latents, best F1 first (empty if none fired)
+   * @param f1 the best latent's F1 as a carry detector; precision and recall likewise
+   * @param ablation success rate of zeroing them on carry-1 problems
+   * @param ablationControl success rate of zeroing matched random latent sets on the same
+   *     problems
+   * @param steering success rate of setting them on carry-0 problems
    * @param steeringControl the same with matched random latents
+   * @param controlProblem why no matched control could be drawn (the control results are then
+   *     empty), or null
    */
-  public record ColumnResult(int column, int positions, int latent, double f1, double precision,
+  public record ColumnResult(int column, int positions, int[] latents, double f1, double precision,
       double recall, AccuracyResult ablation, AccuracyResult ablationControl,
-      AccuracyResult steering, AccuracyResult steeringControl) {}
+      AccuracyResult steering, AccuracyResult steeringControl, String controlProblem) {}
 
   /**
    * @param encode the organism tokenizer's text encoder, BOS included
    * @param zeroToken id of {@code '0'}; {@code oneToken} id of {@code '1'}
+   * @param ablationPositions where ablation zeroes the latent: the prediction position only
+   *     ({@code lastK(1)}) or every position of the context ({@code all()}), for a carry that
+   *     the model reads by attention from earlier positions; steering always edits the
+   *     prediction position
+   * @param setSize how many latents, best F1 first, are edited together: a TopK code spreads
+   *     one variable over several latents, and removing only the best one can leave the others
+   *     carrying it
    */
   public CarryCheck(TransformerModel model, String hookName, Sae sae,
-      Function<String, int[]> encode, int zeroToken, int oneToken) {
+      Function<String, int[]> encode, int zeroToken, int oneToken,
+      TokenPositions ablationPositions, int setSize) {
+    if (setSize < 1) {
+      throw new IllegalArgumentException("the latent set size must be at least 1, got "
+          + setSize);
+    }
     this.model = model;
     this.hookName = hookName;
     this.sae = sae;
     this.encode = encode;
     this.zeroToken = zeroToken;
     this.oneToken = oneToken;
+    this.ablationPositions = ablationPositions;
+    this.setSize = setSize;
   }
 
   private record Site(int[] ids, int carry) {}
@@ -134,10 +153,7 @@ public final class CarryCheck {
         }
       }
     }
-    int best = -1;
-    double bestF1 = 0;
-    double bestP = 0;
-    double bestR = 0;
+    double[][] scores = new double[dSae][]; // per latent: {F1, precision, recall}
     for (int i = 0; i < dSae; i++) {
       int tp = 0;
       int fp = 0;
@@ -148,18 +164,30 @@ public final class CarryCheck {
       }
       double p = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
       double r = ones == 0 ? 0 : (double) tp / ones;
-      double f1 = p + r == 0 ? 0 : 2 * p * r / (p + r);
-      if (f1 > bestF1) {
-        best = i;
-        bestF1 = f1;
-        bestP = p;
-        bestR = r;
-      }
+      scores[i] = new double[] {p + r == 0 ? 0 : 2 * p * r / (p + r), p, r};
     }
-    if (best < 0) {
+    Integer[] order = new Integer[dSae];
+    for (int i = 0; i < dSae; i++) {
+      order[i] = i;
+    }
+    // Best F1 first; ties by index, so the selection is deterministic.
+    java.util.Arrays.sort(order, (a, c) -> Double.compare(scores[c][0], scores[a][0]));
+    int chosen = 0;
+    while (chosen < setSize && scores[order[chosen]][0] > 0) {
+      chosen++;
+    }
+    if (chosen == 0) {
       AccuracyResult none = new AccuracyResult(0, 0);
-      return new ColumnResult(column, n, -1, 0, 0, 0, none, none, none, none);
+      return new ColumnResult(column, n, new int[0], 0, 0, 0, none, none, none, none,
+          "no latent fires on a carry");
     }
+    int[] best = new int[chosen];
+    float[] steerValues = new float[dSae];
+    for (int j = 0; j < chosen; j++) {
+      best[j] = order[j];
+      steerValues[best[j]] = ones == 0 ? 0 : (float) (sumWhenOne[best[j]] / ones);
+    }
+    double[] top = scores[best[0]];
     List<Site> carryOne = new ArrayList<>();
     List<Site> carryZero = new ArrayList<>();
     for (int s = 0; s < n; s++) {
@@ -169,39 +197,54 @@ public final class CarryCheck {
         (site.carry == 1 ? carryOne : carryZero).add(site);
       }
     }
-    float steerValue = ones == 0 ? 0 : (float) (sumWhenOne[best] / ones);
-    MatchedControls matched = new MatchedControls(frequency);
-    int[][] randomLatents = matched.draw(new int[] {best}, controls, seed);
-    AccuracyResult ablation = flips(carryOne, best, 0f, zeroToken, batchSize);
-    AccuracyResult steering = flips(carryZero, best, steerValue, oneToken, batchSize);
+    int[][] randomSets;
+    String controlProblem = null;
+    try {
+      randomSets = new MatchedControls(frequency).draw(best, controls, seed);
+    } catch (IllegalArgumentException e) {
+      // Too few latents share the matched ones' firing frequencies: no control rather than an
+      // unmatched one, and the result says why.
+      randomSets = new int[0][];
+      controlProblem = e.getMessage();
+    }
+    TokenPositions last = TokenPositions.lastK(1);
+    float[] zeros = new float[dSae];
+    AccuracyResult ablation = flips(carryOne, best, zeros, ablationPositions, zeroToken,
+        batchSize);
+    AccuracyResult steering = flips(carryZero, best, steerValues, last, oneToken, batchSize);
     int ablationHits = 0;
     int ablationTotal = 0;
     int steerHits = 0;
     int steerTotal = 0;
-    for (int[] r : randomLatents) {
-      AccuracyResult a = flips(carryOne, r[0], 0f, zeroToken, batchSize);
-      // The control steers its latent to the matched latent's value: the same edit size.
-      AccuracyResult st = flips(carryZero, r[0], steerValue, oneToken, batchSize);
+    for (int[] r : randomSets) {
+      AccuracyResult a = flips(carryOne, r, zeros, ablationPositions, zeroToken, batchSize);
+      // Each control latent is steered to the value of the matched latent in the same slot:
+      // the same edit sizes.
+      float[] controlValues = new float[dSae];
+      for (int j = 0; j < r.length; j++) {
+        controlValues[r[j]] = steerValues[best[j]];
+      }
+      AccuracyResult st = flips(carryZero, r, controlValues, last, oneToken, batchSize);
       ablationHits += a.correct();
       ablationTotal += a.total();
       steerHits += st.correct();
       steerTotal += st.total();
     }
-    return new ColumnResult(column, n, best, bestF1, bestP, bestR, ablation,
+    return new ColumnResult(column, n, best, top[0], top[1], top[2], ablation,
         new AccuracyResult(ablationHits, ablationTotal), steering,
-        new AccuracyResult(steerHits, steerTotal));
+        new AccuracyResult(steerHits, steerTotal), controlProblem);
   }
 
-  /** How many of {@code sites} predict {@code target} once {@code latent} is set to value. */
-  private AccuracyResult flips(List<Site> sites, int latent, float value, int target,
-      int batchSize) {
+  /**
+   * How many of {@code sites} predict {@code target} once each of {@code latents} is set to its
+   * entry of {@code values} (indexed by latent) at {@code positions}.
+   */
+  private AccuracyResult flips(List<Site> sites, int[] latents, float[] values,
+      TokenPositions positions, int target, int batchSize) {
     if (sites.isEmpty()) {
       return new AccuracyResult(0, 0);
     }
-    float[] values = new float[sae.config().dSae()];
-    values[latent] = value;
-    Hook edit = new FeatureEdit(sae, new int[] {latent}, AblationValue.MEAN,
-        TokenPositions.lastK(1), values, null, 0);
+    Hook edit = new FeatureEdit(sae, latents, AblationValue.MEAN, positions, values, null, 0);
     int[] predicted = predict(sites, edit, null, batchSize);
     int hits = 0;
     for (int p : predicted) {

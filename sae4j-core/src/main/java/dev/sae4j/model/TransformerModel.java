@@ -163,6 +163,30 @@ public abstract class TransformerModel implements AutoCloseable {
     return cache;
   }
 
+  /**
+   * Logit-lens readout of residual-stream directions: {@code directions @ W_U}, {@code [N, H] ->
+   * [N, V]}, attached to {@code out}. The final norm is NOT applied (a direction has no
+   * per-token scale to normalise) and a head bias, if the architecture has one, is left out, so
+   * the result is linear in the directions. For tied embeddings (GPT-2) {@code W_U = wte^T}.
+   */
+  public NDArray unembedDirections(NDArray directions, NDManager out) {
+    if (directions.getShape().dimension() != 2
+        || directions.getShape().get(1) != config.hiddenSize()) {
+      throw new IllegalArgumentException("directions must be [N, " + config.hiddenSize()
+          + "], got " + directions.getShape());
+    }
+    try (NDManager step = root.newSubManager()) {
+      NDArray x = directions.toDevice(device, true); // [N, H], a copy we own
+      x.attach(step);
+      // unembed is x W^T + b for every architecture; subtracting its value at 0 drops b exactly.
+      NDArray withBias = unembed(x); // [N, V]
+      NDArray bias = unembed(step.zeros(new Shape(1, config.hiddenSize()), x.getDataType()));
+      NDArray logits = withBias.sub(bias); // [N, V]
+      logits.attach(out);
+      return logits;
+    }
+  }
+
   /** Runs hooks only as far as the deepest hook point in {@code hooks}; computes no logits. */
   public void runHooks(TokenBatch batch, Hooks hooks) {
     run(batch, hooks, null, null, false);

@@ -7,14 +7,15 @@ import java.util.Map;
 
 /**
  * Expands a study into jobs: capture per (model, dataset) covering all the model's hooks in one
- * forward pass; train, eval and causal per (model, dataset, hook, SAE); compare per model (all its
- * SAEs) and across models; one report over everything. Jobs come out in dependency order.
+ * forward pass; train, eval, causal and dashboard per (model, dataset, hook, SAE); compare per
+ * model (all its SAEs) and across models; one report over everything. Dashboard jobs exist only
+ * when the report is enabled with {@code report.dashboards > 0}. Jobs come out in dependency order.
  * Validation is not a job: it runs before the graph is built.
  */
 public final class JobGraph {
   /** Stage names, in pipeline order. */
   public static final List<String> STAGES =
-      List.of("capture", "train", "eval", "causal", "compare", "report");
+      List.of("capture", "train", "eval", "causal", "dashboard", "compare", "report");
 
   private final List<Job> jobs;
   private final Map<String, Job> byId = new LinkedHashMap<>();
@@ -61,13 +62,18 @@ public final class JobGraph {
                 hook, sae, trainSlice));
             everything.add(trainId);
             everything.add(evalId);
+            String causalId = null;
             if (config.causal().enabled()) {
               Map<String, Object> causalSlice = new LinkedHashMap<>(trainSlice);
               causalSlice.put("causal", config.causal());
-              String causalId = "causal/" + cell;
+              causalId = "causal/" + cell;
               jobs.add(new Job(causalId, "causal", List.of(trainId), "causal/" + cell, m, d, hook,
                   sae, causalSlice));
               everything.add(causalId);
+            }
+            if (config.report().enabled() && config.report().dashboards() > 0) {
+              everything.add(dashboardJob(jobs, config, m, d, hook, sae, cell, trainId, captureId,
+                  causalId));
             }
           }
         }
@@ -91,6 +97,30 @@ public final class JobGraph {
           Map.of("study", config.study(), "report", config.report())));
     }
     return new JobGraph(jobs);
+  }
+
+  /**
+   * Adds the dashboard job of one SAE: it reads the SAE, re-tokenizes the captured texts (the
+   * capture's fingerprint changes when they do) and picks its latents from the causal output when
+   * there is one.
+   */
+  private static String dashboardJob(List<Job> jobs, StudyConfig config, StudyConfig.Model m,
+      StudyConfig.Dataset d, String hook, StudyConfig.SaeSpec sae, String cell, String trainId,
+      String captureId, String causalId) {
+    Map<String, Object> slice = new LinkedHashMap<>();
+    slice.put("model", m.id());
+    slice.put("dataset", d);
+    slice.put("hook", hook);
+    slice.put("sae", sae);
+    slice.put("capture", config.capture());
+    slice.put("dashboards", config.report().dashboards());
+    List<String> deps = new ArrayList<>(List.of(trainId, captureId));
+    if (causalId != null) {
+      deps.add(causalId);
+    }
+    String id = "dashboard/" + cell;
+    jobs.add(new Job(id, "dashboard", deps, "dashboards/" + cell, m, d, hook, sae, slice));
+    return id;
   }
 
   /** All jobs, in dependency order. */

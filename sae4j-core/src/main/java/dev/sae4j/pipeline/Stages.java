@@ -3,6 +3,7 @@ package dev.sae4j.pipeline;
 import dev.sae4j.pipeline.stages.CaptureStage;
 import dev.sae4j.pipeline.stages.CausalStage;
 import dev.sae4j.pipeline.stages.CompareStage;
+import dev.sae4j.pipeline.stages.DashboardStage;
 import dev.sae4j.pipeline.stages.EvalStage;
 import dev.sae4j.pipeline.stages.ModelResolver;
 import dev.sae4j.pipeline.stages.OrganismModels;
@@ -30,7 +31,8 @@ public final class Stages {
   public static Map<String, Stage> wired(ModelResolver models) {
     Map<String, Stage> m = new LinkedHashMap<>();
     for (Stage s : new Stage[] {new CaptureStage(models), new TrainStage(),
-        new EvalStage(models), new CausalStage(models), new CompareStage(models), new ReportStage()}) {
+        new EvalStage(models), new CausalStage(models), new DashboardStage(models),
+        new CompareStage(models), new ReportStage()}) {
       m.put(s.name(), s);
     }
     return m;

@@ -227,12 +227,25 @@ public final class Figures {
     DefaultCategoryDataset ds = new DefaultCategoryDataset();
     for (ModelResult m : d.models()) {
       for (Recovery r : m.recovery()) {
-        if (r.cosine() == null) continue;
-        ds.addValue(r.cosine().value(), m.model() + " / " + r.sae(), r.feature());
+        String column = r.feature() + " / " + r.sae();
+        addRate(ds, r.ablation(), "ablation", column);
+        addRate(ds, r.ablationControl(), "ablation, random latents", column);
+        addRate(ds, r.steering(), "steering", column);
+        addRate(ds, r.steeringControl(), "steering, random latents", column);
       }
     }
     if (ds.getColumnCount() == 0) return null;
-    return ChartFactory.createBarChart("Ground-truth recovery", "planted feature",
-        "best-match cosine", ds);
+    JFreeChart chart = ChartFactory.createBarChart("Ground-truth variables: edits that flip"
+        + " the output", "variable / SAE", "success rate", ds);
+    chart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(
+        org.jfree.chart.axis.CategoryLabelPositions.UP_45);
+    return chart;
+  }
+
+  private static void addRate(DefaultCategoryDataset ds, ReportData.Measured rate,
+      String series, String column) {
+    if (rate != null) {
+      ds.addValue(rate.value(), series, column);
+    }
   }
 }

@@ -55,9 +55,21 @@ public final class Findings {
     out.addAll(UniversalityReport.findings(d));
     for (ModelResult m : d.models()) {
       for (Recovery r : m.recovery()) {
-        if (r.cosine() == null) continue;
-        out.add("In " + m.model() + ", planted feature " + r.feature() + " is recovered by "
-            + r.sae() + " with best-match cosine " + Fmt.measured(r.cosine()) + ".");
+        if (r.f1() == null) continue;
+        StringBuilder sb = new StringBuilder("In " + m.model() + ", " + r.feature()
+            + " is best detected by latents " + r.latents() + " of " + r.sae() + " (F1 "
+            + Fmt.num(r.f1()) + ")");
+        if (r.ablation() != null && r.ablationControl() != null) {
+          sb.append("; removing them flips the output in ").append(Fmt.measured(r.ablation()))
+              .append(" of problems against ").append(Fmt.measured(r.ablationControl()))
+              .append(" for frequency-matched random latents");
+        }
+        if (r.steering() != null && r.steeringControl() != null) {
+          sb.append("; setting them flips it the other way in ")
+              .append(Fmt.measured(r.steering())).append(" against ")
+              .append(Fmt.measured(r.steeringControl()));
+        }
+        out.add(sb.append('.').toString());
       }
     }
     return out;

@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
 
 /**
  * Renders a self-contained {@code index.html}: inline CSS, figures as base64 PNG data URIs, and a
- * small inline script for the dashboard (feature selector; token hover shows its activation). All
- * text from the data is HTML-escaped.
+ * small inline script for the dashboards (feature selector; clicking a single-latent row of a
+ * causal table shows that latent's dashboard; token hover shows its activation). Dashboard
+ * histograms are inline SVG. All text from the data is HTML-escaped.
  */
 public final class HtmlReport {
   private HtmlReport() {}
@@ -29,6 +30,9 @@ public final class HtmlReport {
       .nm{color:#999;font-style:italic}.tok{padding:0 1px;border-radius:2px}
       .dash{display:none}.dash.on{display:block}.notrun{color:#a60}.failed{color:#b00}
       img{max-width:100%}#tokinfo{font-family:monospace;min-height:1.2em}
+      tr.dashlink{cursor:pointer}tr.dashlink:hover{background:#fef3e6}
+      .why.causal{color:#064}.why.frequent{color:#a60}svg.hist rect.bar{fill:#e88a2e}
+      svg.hist text{font-size:10px;fill:#555}.dash table{display:inline-table;margin-right:1em}
       """;
 
   private static final String JS = """
@@ -38,6 +42,9 @@ public final class HtmlReport {
       document.addEventListener('DOMContentLoaded',function(){
         var s=document.getElementById('featsel');
         if(s){s.addEventListener('change',function(){sae4jShow(s.value);});sae4jShow(s.value);}
+        document.querySelectorAll('[data-dash]').forEach(function(r){r.addEventListener('click',
+          function(){sae4jShow(r.dataset.dash);var h=document.getElementById('dashboards');
+            if(h&&h.scrollIntoView){h.scrollIntoView();}});});
         document.querySelectorAll('.tok').forEach(function(t){t.addEventListener('mouseover',
           function(){document.getElementById('tokinfo').textContent=
             'token '+JSON.stringify(t.textContent)+' activation '+t.dataset.act;});});});
@@ -87,7 +94,10 @@ public final class HtmlReport {
     b.append("</table>\n");
 
     b.append("<h2 id=\"causal\">Causal effects</h2>\n");
+    java.util.Map<String, String> dashIds = dashboardIds(d);
+    int saeIndex = -1;
     for (SaeResult s : d.saes()) {
+      saeIndex++;
       b.append("<h3>").append(html(s.id().label())).append("</h3>\n");
       if (s.causal() == null) {
         b.append("<p class=\"nm\">").append(Fmt.NOT_MEASURED).append("</p>\n");
@@ -102,7 +112,11 @@ public final class HtmlReport {
         String nul = e.nullDeltas() != null ? e.nullDeltas().length + " random sets"
             : e.nullPercentile() != null ? "percentile " + Fmt.num(e.nullPercentile())
             : Fmt.NOT_MEASURED;
-        b.append("<tr><td>").append(i++).append("</td><td>")
+        String dash = e.latents().size() == 1 ? dashIds.get(saeIndex + ":" + e.latents().get(0))
+            : null;
+        b.append(dash == null ? "<tr>" : "<tr class=\"dashlink\" data-dash=\"" + dash
+            + "\" title=\"show the dashboard of latent " + e.latents().get(0) + "\">")
+            .append("<td>").append(i++).append("</td><td>")
             .append(html(e.latents().toString())).append("</td><td>").append(html(e.metric()))
             .append("</td>").append(cell(Fmt.num(e.meanDelta())))
             .append(cell("[" + Fmt.num(e.ciLow()) + ", " + Fmt.num(e.ciHigh()) + "]"))
@@ -144,6 +158,19 @@ public final class HtmlReport {
     return b.toString();
   }
 
+  /** Dashboard element ids, keyed by {@code "<sae index>:<latent>"}, in rendering order. */
+  private static java.util.Map<String, String> dashboardIds(ReportData d) {
+    java.util.Map<String, String> ids = new java.util.LinkedHashMap<>();
+    int n = 0;
+    for (int i = 0; i < d.saes().size(); i++) {
+      for (Dashboard db : d.saes().get(i).dashboards()) {
+        ids.putIfAbsent(i + ":" + db.latent(), "dash" + n);
+        n++;
+      }
+    }
+    return ids;
+  }
+
   private static void renderDashboards(StringBuilder b, ReportData d) {
     b.append("<h2 id=\"dashboards\">Feature dashboards</h2>\n");
     List<String[]> opts = new java.util.ArrayList<>();
@@ -152,12 +179,24 @@ public final class HtmlReport {
     for (SaeResult s : d.saes()) {
       for (Dashboard db : s.dashboards()) {
         String id = "dash" + n++;
-        opts.add(new String[] {id, s.id().label() + " latent " + db.latent()});
+        String kind = db.selection() == null ? "" : db.causal() ? " [causal]" : " [not causal]";
+        opts.add(new String[] {id, s.id().label() + " latent " + db.latent() + kind});
         body.append("<div class=\"dash\" id=\"").append(id).append("\"><h3>")
             .append(html(s.id().label())).append(" latent ").append(db.latent()).append("</h3>\n");
-        double max = 1e-12;
+        if (db.selection() != null) {
+          body.append("<p class=\"why ").append(db.causal() ? "causal" : "frequent")
+              .append("\">").append(html(db.selection())).append("</p>\n");
+        }
+        body.append("<p>Fires on ").append(cell0(db.firingFrequency() == null ? Fmt.NOT_MEASURED
+            : Fmt.num(100 * db.firingFrequency()) + "%")).append(" of tokens; max activation ")
+            .append(Fmt.num(db.histMax())).append(".</p>\n");
+        // Highlight relative to the largest activation measured (the top context's peak).
+        double max = db.histMax() > 0 ? db.histMax() : 1e-12;
         for (Context c : db.topContexts()) {
           for (double a : c.activations()) max = Math.max(max, a);
+        }
+        if (db.topContexts().isEmpty()) {
+          body.append("<p class=\"nm\">never fires on the measured tokens</p>\n");
         }
         for (Context c : db.topContexts()) {
           body.append("<p class=\"ctx\">");
@@ -171,12 +210,15 @@ public final class HtmlReport {
           }
           body.append("</p>\n");
         }
-        body.append("<p>Activation histogram (").append(Fmt.num(db.histMin())).append(" to ")
-            .append(Fmt.num(db.histMax())).append("): ")
+        body.append(histogramSvg(db));
+        body.append("<p>Activation histogram (nonzero activations, ").append(Fmt.num(db.histMin()))
+            .append(" to ").append(Fmt.num(db.histMax())).append("): ")
             .append(html(java.util.Arrays.stream(db.histogram()).mapToObj(Fmt::num)
                 .collect(Collectors.joining(" "))))
-            .append("</p>\n<table><tr><th>boosted</th><th>logit</th><th>suppressed</th>"
-                + "<th>logit</th></tr>\n");
+            .append("</p>\n<p class=\"nm\">Output tokens: decoder row times unembedding"
+                + " (logit lens; the final layer norm is ignored, so this is a hint, not a"
+                + " measured effect).</p>\n<table><tr><th>boosted</th><th>logit</th>"
+                + "<th>suppressed</th><th>logit</th></tr>\n");
         int rows = Math.max(db.boosted().size(), db.suppressed().size());
         for (int r = 0; r < rows; r++) {
           body.append("<tr>").append(tokCells(db.boosted(), r)).append(tokCells(db.suppressed(), r))
@@ -189,7 +231,8 @@ public final class HtmlReport {
       b.append("<p class=\"nm\">").append(Fmt.NOT_MEASURED).append("</p>\n");
       return;
     }
-    b.append("<select id=\"featsel\">");
+    b.append("<p>Pick a feature here, or click a single-latent row of a causal-effects table."
+        + "</p>\n<select id=\"featsel\">");
     for (String[] o : opts) {
       b.append("<option value=\"").append(o[0]).append("\">").append(html(o[1]))
           .append("</option>");
@@ -197,9 +240,41 @@ public final class HtmlReport {
     b.append("</select>\n<div id=\"tokinfo\"></div>\n").append(body);
   }
 
+  /** The histogram as an inline SVG bar chart (bar height proportional to count). */
+  private static String histogramSvg(Dashboard db) {
+    double[] h = db.histogram();
+    int w = 320;
+    int top = 12;
+    int plot = 70;
+    StringBuilder b = new StringBuilder("<svg class=\"hist\" width=\"" + w + "\" height=\""
+        + (top + plot + 14) + "\" viewBox=\"0 0 " + w + " " + (top + plot + 14)
+        + "\" role=\"img\" aria-label=\"activation histogram\">");
+    double peak = 0;
+    for (double c : h) peak = Math.max(peak, c);
+    double bw = h.length == 0 ? 0 : (double) w / h.length;
+    double step = h.length == 0 ? 0 : (db.histMax() - db.histMin()) / h.length;
+    for (int i = 0; i < h.length; i++) {
+      double bh = peak > 0 ? plot * h[i] / peak : 0;
+      b.append(String.format(java.util.Locale.ROOT,
+          "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">",
+          i * bw, top + plot - bh, Math.max(0.5, bw - 1), bh))
+          .append("<title>").append(html(Fmt.num(db.histMin() + i * step) + " to "
+              + Fmt.num(db.histMin() + (i + 1) * step) + ": " + Fmt.num(h[i])))
+          .append("</title></rect>");
+    }
+    b.append("<text x=\"0\" y=\"10\">count max ").append(html(Fmt.num(peak)))
+        .append("</text><text x=\"0\" y=\"").append(top + plot + 12).append("\">")
+        .append(html(Fmt.num(db.histMin()))).append("</text><text x=\"").append(w)
+        .append("\" y=\"").append(top + plot + 12).append("\" text-anchor=\"end\">")
+        .append(html(Fmt.num(db.histMax()))).append("</text></svg>\n");
+    return b.toString();
+  }
+
   private static String tokCells(List<TokenValue> l, int r) {
     if (r >= l.size()) return "<td></td><td></td>";
-    return "<td>" + html(l.get(r).token()) + "</td><td>" + Fmt.num(l.get(r).value()) + "</td>";
+    // Spaces and newlines made visible: many output tokens are " word" or whitespace.
+    return "<td><code>" + html(l.get(r).token().replace(' ', '\u2423').replace("\n", "\u23ce"))
+        + "</code></td><td>" + Fmt.num(l.get(r).value()) + "</td>";
   }
 
   private static String cell(String s) {

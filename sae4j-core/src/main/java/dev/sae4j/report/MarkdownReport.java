@@ -90,6 +90,17 @@ public final class MarkdownReport {
         any = true;
         b.append("\n### ").append(md(s.id().label())).append(" latent ").append(db.latent())
             .append("\n\n");
+        if (db.selection() != null) {
+          b.append(md(db.selection())).append("\n\n");
+        }
+        b.append("Fires on ").append(db.firingFrequency() == null ? Fmt.NOT_MEASURED
+            : Fmt.num(100 * db.firingFrequency()) + "%").append(" of tokens; histogram of nonzero"
+            + " activations (").append(Fmt.num(db.histMin())).append(" to ")
+            .append(Fmt.num(db.histMax())).append("): ");
+        for (double h : db.histogram()) {
+          b.append(Fmt.num(h)).append(' ');
+        }
+        b.append("\n\n");
         for (Context c : db.topContexts()) {
           b.append("- ");
           for (int t = 0; t < c.tokens().size(); t++) {
@@ -98,7 +109,8 @@ public final class MarkdownReport {
           }
           b.append('\n');
         }
-        b.append("\nBoosted: ").append(tokens(db.boosted())).append("\n\nSuppressed: ")
+        b.append("\nBoosted (logit lens, final norm ignored): ").append(tokens(db.boosted()))
+            .append("\n\nSuppressed: ")
             .append(tokens(db.suppressed())).append('\n');
       }
     }

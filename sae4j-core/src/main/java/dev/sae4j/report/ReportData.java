@@ -56,8 +56,27 @@ public record ReportData(
     }
   }
 
-  /** Best-match cosine of the SAE that recovered a planted ground-truth feature. */
-  public record Recovery(String feature, String sae, Measured cosine) {}
+  /**
+   * How an SAE recovers one known variable of the organism (e.g. the carry into a column): the
+   * latents that best detect it, their F1 as a detector, and the success rates (with Wilson
+   * intervals) of editing them against frequency-matched random latents. A null rate was not
+   * measured.
+   *
+   * @param feature the ground-truth variable, e.g. {@code carry into column 1}
+   * @param sae the SAE's label
+   * @param latents the matched latents, best first
+   * @param f1 the best latent's F1 as a detector, null if none fired
+   * @param ablation share of problems where removing the latents flips the variable's output
+   * @param ablationControl the same for matched random latents
+   * @param steering share where setting them flips it the other way
+   * @param steeringControl the same for matched random latents
+   */
+  public record Recovery(String feature, String sae, List<Integer> latents, Double f1,
+      Measured ablation, Measured ablationControl, Measured steering, Measured steeringControl) {
+    public Recovery {
+      latents = latents == null ? List.of() : List.copyOf(latents);
+    }
+  }
 
   /** Identity of one SAE. {@code k} and {@code l1} are null when the architecture has none. */
   public record SaeId(
@@ -115,14 +134,28 @@ public record ReportData(
   /** An output token and its logit effect. */
   public record TokenValue(String token, double value) {}
 
-  /** Dashboard for one feature. */
+  /**
+   * Dashboard for one feature. {@code histogram} counts nonzero activations in equal bins over
+   * {@code [histMin, histMax]}. {@code causal} says whether the causal stage ablated this latent;
+   * {@code selection} says why it was shown (null: not stated) and {@code firingFrequency} is the
+   * share of tokens it fires on (null: not measured).
+   */
   public record Dashboard(
       int latent, List<Context> topContexts, double[] histogram, double histMin, double histMax,
-      List<TokenValue> boosted, List<TokenValue> suppressed) {
+      List<TokenValue> boosted, List<TokenValue> suppressed, boolean causal, String selection,
+      Double firingFrequency) {
     public Dashboard {
       topContexts = List.copyOf(topContexts);
       boosted = List.copyOf(boosted);
       suppressed = List.copyOf(suppressed);
+    }
+
+    /** A dashboard with no selection reason or frequency (not causal). */
+    public Dashboard(
+        int latent, List<Context> topContexts, double[] histogram, double histMin, double histMax,
+        List<TokenValue> boosted, List<TokenValue> suppressed) {
+      this(latent, topContexts, histogram, histMin, histMax, boosted, suppressed, false, null,
+          null);
     }
   }
 

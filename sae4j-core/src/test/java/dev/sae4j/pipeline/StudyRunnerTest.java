@@ -52,8 +52,8 @@ class StudyRunnerTest {
   @Test
   void expandsModelsDatasetsHooksAndSaesWithDependencies() {
     JobGraph g = JobGraph.expand(config(StudyConfigTest.MINIMAL));
-    // 1 capture + 2 hooks x 2 SAEs x (train, eval, causal) + compare + report
-    assertEquals(15, g.jobs().size(), g.describe());
+    // 1 capture + 2 hooks x 2 SAEs x (train, eval, causal, dashboard) + compare + report
+    assertEquals(19, g.jobs().size(), g.describe());
     assertEquals(List.of("capture/organism-mix/add"), g.job("train/" + CELL_A0).dependsOn());
     assertEquals("saes/" + CELL_A0, g.job("train/" + CELL_A0).outputDir());
     assertEquals("activations/organism-mix/add", g.job("capture/organism-mix/add").outputDir());
@@ -62,7 +62,10 @@ class StudyRunnerTest {
     assertEquals(4, g.job("compare/organism-mix").dependsOn().size());
     assertTrue(g.job("compare/organism-mix").dependsOn().stream().allMatch(
         d -> d.startsWith("train/")));
-    assertEquals(14, g.job("report").dependsOn().size());
+    assertEquals(List.of("train/" + CELL_A0, "capture/organism-mix/add", "causal/" + CELL_A0),
+        g.job("dashboard/" + CELL_A0).dependsOn());
+    assertEquals("dashboards/" + CELL_A0, g.job("dashboard/" + CELL_A0).outputDir());
+    assertEquals(18, g.job("report").dependsOn().size());
     // Every dependency comes earlier in the list (the runner relies on no order, but --dry-run
     // prints it).
     for (int i = 0; i < g.jobs().size(); i++) {
@@ -76,6 +79,12 @@ class StudyRunnerTest {
         datasets:""").replace("\ndatasets:", "\ndatasets:") + "causal: {enabled: false}\n";
     JobGraph g2 = JobGraph.expand(config(two));
     assertTrue(g2.jobs().stream().noneMatch(j -> j.stage().equals("causal")));
+    // Without causal jobs the dashboards read only the SAE and the capture.
+    assertEquals(List.of("train/" + CELL_A0, "capture/organism-mix/add"),
+        g2.job("dashboard/" + CELL_A0).dependsOn());
+    // No dashboards asked for (or no report): no dashboard jobs.
+    assertTrue(JobGraph.expand(config(StudyConfigTest.MINIMAL + "report: {dashboards: 0}\n"))
+        .jobs().stream().noneMatch(j -> j.stage().equals("dashboard")));
     assertEquals(6, g2.job("compare/_all").dependsOn().size(), g2.describe());
     assertEquals(2, g2.job("compare/organism-logic").dependsOn().size());
   }
@@ -94,10 +103,10 @@ class StudyRunnerTest {
     assertFalse(r.ok());
     assertEquals(JobStatus.FAILED, r.statuses().get("train/" + CELL_A0));
     for (String skipped : List.of("eval/" + CELL_A0, "causal/" + CELL_A0,
-        "compare/organism-mix", "report")) {
+        "dashboard/" + CELL_A0, "compare/organism-mix", "report")) {
       assertEquals(JobStatus.SKIPPED, r.statuses().get(skipped), skipped);
     }
-    assertEquals(10, r.count(JobStatus.DONE), r.statuses().toString());
+    assertEquals(13, r.count(JobStatus.DONE), r.statuses().toString());
     assertFalse(Files.exists(dir.resolve("saes/" + CELL_A0)), "failed job's output promoted");
     Map<?, ?> state = new ObjectMapper().readValue(dir.resolve("state.json").toFile(), Map.class);
     Map<?, ?> jobs = (Map<?, ?>) state.get("jobs");
@@ -114,13 +123,13 @@ class StudyRunnerTest {
     ((FakeStage) stages.get("train")).failOn.clear();
     StudyRunner.Result again = run(c, stages, dir, 2);
     assertTrue(again.ok(), again.statuses().toString());
-    assertEquals(10, again.upToDate());
+    assertEquals(13, again.upToDate());
     assertEquals(Map.of("train/" + CELL_A0, 1, "eval/" + CELL_A0, 1, "causal/" + CELL_A0, 1,
-        "compare/organism-mix", 1, "report", 1), counts(calls));
+        "dashboard/" + CELL_A0, 1, "compare/organism-mix", 1, "report", 1), counts(calls));
     assertEquals(outputs(reference), outputs(dir));
 
     calls.clear();
-    assertEquals(15, run(c, stages, dir, 2).upToDate());
+    assertEquals(19, run(c, stages, dir, 2).upToDate());
     assertTrue(calls.isEmpty(), "an up-to-date study reran " + calls.keySet());
   }
 
@@ -136,7 +145,7 @@ class StudyRunnerTest {
     assertTrue(r.ok());
     Map<String, Integer> expected = new TreeMap<>();
     for (String hook : List.of("blocks.0.hook_resid_post", "blocks.1.hook_resid_post")) {
-      for (String stage : List.of("train", "eval", "causal")) {
+      for (String stage : List.of("train", "eval", "causal", "dashboard")) {
         expected.put(stage + "/organism-mix/add/" + hook + "/b", 1);
       }
     }
@@ -216,7 +225,7 @@ class StudyRunnerTest {
         .map(Map.Entry::getKey).toList();
     assertTrue(done.size() >= 3 && running.size() == 1,
         "not killed mid-run: " + status + "\n" + Files.readString(tmp.resolve("child.log")));
-    assertTrue(done.size() < 15, "the child finished before it was killed; the test proves nothing");
+    assertTrue(done.size() < 19, "the child finished before it was killed; the test proves nothing");
 
     Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     StudyRunner.Result r = run(c, FakeStage.all(calls, 0), dir, 1);
@@ -225,7 +234,7 @@ class StudyRunnerTest {
       assertFalse(calls.containsKey(d), d + " was done before the kill but ran again");
     }
     assertEquals(1, calls.get(running.get(0)).get(), "the job killed while running is redone");
-    assertEquals(15 - done.size(), calls.size());
+    assertEquals(19 - done.size(), calls.size());
     assertEquals(outputs(reference), outputs(dir));
     try (Stream<Path> s = Files.walk(dir)) {
       assertTrue(s.noneMatch(p -> p.toString().endsWith(".partial")), "partial dir left behind");

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Loads the rendered page in headless Chromium: no uncaught script errors, every figure decoded
- * (naturalWidth > 0), and the dashboard selector switches the visible dashboard. Skipped (not
+ * (naturalWidth > 0), the dashboard selector switches the visible dashboard, and clicking a
+ * causal-table row shows that latent's dashboard. Skipped (not
  * passed) when /usr/bin/chromium is absent, e.g. on CI without network.
  */
 class ChromiumReportTest {
@@ -24,12 +25,26 @@ class ChromiumReportTest {
         var imgs=document.querySelectorAll('img.fig'),ok=0;
         imgs.forEach(function(i){if(i.complete&&i.naturalWidth>0)ok++;});
         sae4jShow('dash1');
+        var row=document.querySelector('tr[data-dash]');row.click();
+        var clicked=document.querySelectorAll('.dash.on');
+        var clickedText=clicked.length+':'+(clicked[0]?clicked[0].id:'')+':'
+          +document.getElementById('featsel').value+':'
+          +(clicked[0]?getComputedStyle(clicked[0]).display:'');
+        sae4jShow('dash1');
         var on=document.querySelectorAll('.dash.on');
+        var hidden=getComputedStyle(document.getElementById('dash0')).display;
         var m=document.createElement('div');m.id='probe';
         m.textContent='PROBE imgs='+imgs.length+' ok='+ok+' on='+on.length+':'+(on[0]?on[0].id:'')
-          +' sel='+document.getElementById('featsel').value;
+          +' sel='+document.getElementById('featsel').value+' click='+clickedText
+          +' dash0='+hidden+' errors='+window.sae4jErrors;
         document.body.appendChild(m);});</script>
       """;
+
+  // Counts uncaught errors and console.error calls from the page's first script on.
+  private static final String ERRORS = "<script>window.sae4jErrors=0;window.addEventListener("
+      + "'error',function(){window.sae4jErrors++;});var sae4jConsoleError=console.error;"
+      + "console.error=function(){window.sae4jErrors++;"
+      + "sae4jConsoleError.apply(console,arguments);};</script>";
 
   @Test
   void pageRendersInHeadlessChromium() throws Exception {
@@ -40,12 +55,16 @@ class ChromiumReportTest {
     ReportWriter.write(ReportFixtures.full(), out);
     String html = Files.readString(out.resolve("index.html"));
     Path probed = out.resolve("probe.html");
-    Files.writeString(probed, html.replace("</body>", PROBE + "</body>"));
+    Files.writeString(probed, html.replace("<head>", "<head>" + ERRORS)
+        .replace("</body>", PROBE + "</body>"));
 
     String dom = run(List.of("--dump-dom", probed.toUri().toString()), out.resolve("dom.log"));
     String log = Files.readString(out.resolve("dom.log"));
     assertFalse(log.contains("Uncaught"), "script error in page:\n" + log);
-    assertTrue(dom.contains("PROBE imgs=7 ok=7 on=1:dash1 sel=dash1"),
+    // Clicking latent 17's causal-table row showed (display:block) dashboard 0 and synced the
+    // selector; switching back to dashboard 1 hid it again.
+    assertTrue(dom.contains("PROBE imgs=7 ok=7 on=1:dash1 sel=dash1 click=1:dash0:dash0:block"
+        + " dash0=none errors=0"),
         "probe marker missing or wrong; DOM tail: "
             + dom.substring(Math.max(0, dom.length() - 400)));
 

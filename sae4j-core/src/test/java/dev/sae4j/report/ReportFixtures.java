@@ -30,7 +30,8 @@ final class ReportFixtures {
     Dashboard dash17 = new Dashboard(17,
         List.of(new Context(List.of("The", " cat", EVIL), new double[] {0.0, 1.5, 3.25})),
         new double[] {10, 4, 1}, 0, 3.25,
-        List.of(new TokenValue(" dog", 2.1)), List.of(new TokenValue(" <b>", -1.3)));
+        List.of(new TokenValue(" dog", 2.1)), List.of(new TokenValue(" <b>", -1.3)), true,
+        "causal #1: ablating it changes the gold-answer log-prob by -0.42", 0.0125);
     Dashboard dash9 = new Dashboard(9,
         List.of(new Context(List.of("A", " tree"), new double[] {0.5, 0.1})),
         new double[] {3, 2}, 0, 0.5, List.of(new TokenValue(" leaf", 0.7)), List.of());
@@ -41,8 +42,11 @@ final class ReportFixtures {
     SaeResult rb = new SaeResult(b, List.of(), null, null, null, List.of());
     return new ReportData("Study " + EVIL, "2026-11-25", "cpu, DJL 0.36 / PyTorch 2.7.1",
         List.of(new ModelResult("organism-1", List.of(
-            new Recovery("f0", a.label(), Measured.of(0.93, 0.9, 0.95)),
-            new Recovery("f1", a.label(), null)))),
+            new Recovery("carry into column 1", a.label(), List.of(17, 9), 0.93,
+                Measured.of(0.8, 0.7, 0.87), Measured.of(0.01, 0.0, 0.03),
+                Measured.of(0.6, 0.5, 0.7), Measured.of(0.0, 0.0, 0.02)),
+            new Recovery("carry into column 2", a.label(), List.of(), null, null, null, null,
+                null)))),
         List.of(ra, rb),
         List.of(new Comparison("A", "B", Measured.of(0.61, 0.58, 0.64), 0.55, 0.08, 0.4, 0.7),
             new Comparison("A", "A", Measured.of(1.0), null, null, null, null)),

@@ -55,6 +55,27 @@ class ReportWriterTest {
   }
 
   @Test
+  void dashboardsLinkFromTheCausalTableAndDrawHistograms() {
+    // Latent 17 of SAE a has a dashboard (the first): its single-latent causal row links to it;
+    // the joint set [3, 9] does not.
+    assertTrue(html.contains("<tr class=\"dashlink\" data-dash=\"dash0\""), "row link missing");
+    assertEquals(1, html.split("data-dash=", -1).length - 1);
+    assertTrue(html.contains("<div class=\"dash\" id=\"dash1\">"));
+    assertEquals(2, html.split("<svg class=\"hist\"", -1).length - 1);
+    // The histogram's three bins: tallest bar is the full plot height.
+    String svg = html.substring(html.indexOf("<svg class=\"hist\""));
+    svg = svg.substring(0, svg.indexOf("</svg>"));
+    assertEquals(3, svg.split("<rect class=\"bar\"", -1).length - 1, svg);
+    assertTrue(svg.contains("height=\"70.0\"><title>0 to 1.083: 10</title>"), svg);
+    // The selection reason and frequency are shown; a dashboard without them says so.
+    assertTrue(html.contains("<p class=\"why causal\">causal #1: ablating it"));
+    assertTrue(html.contains("Fires on 1.25% of tokens"));
+    assertTrue(html.contains("Fires on <span class=\"nm\">not measured</span> of tokens"));
+    assertTrue(html.contains("latent 17 [causal]</option>"));
+    assertTrue(md.contains("Fires on 1.25% of tokens"));
+  }
+
+  @Test
   void textIsEscaped() {
     assertFalse(html.contains("<script>alert"), "unescaped context text in HTML");
     assertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"));
@@ -88,9 +109,11 @@ class ReportWriterTest {
     rowA = rowA.substring(0, rowA.indexOf("</tr>"));
     assertTrue(rowA.endsWith("<td><span class=\"nm\">not measured</span></td>"), rowA);
     assertTrue(md.contains("| 0.87 [0.85, 0.89] | not measured |"));
-    // no finding invented for the unmeasured recovery f1
-    assertFalse(html.contains("planted feature f1"));
-    assertTrue(html.contains("planted feature f0"));
+    // no finding invented for the unmeasured recovery of column 2
+    assertFalse(html.contains("carry into column 2 is"));
+    assertTrue(html.contains("carry into column 1 is best detected by latents [17, 9]"));
+    assertTrue(html.contains("flips the output in 0.8 [0.7, 0.87] of problems against 0.01"
+        + " [0, 0.03]"), html);
   }
 
   @Test

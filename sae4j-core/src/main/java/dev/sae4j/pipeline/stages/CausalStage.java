@@ -8,12 +8,16 @@ import dev.sae4j.causal.AblationSettings;
 import dev.sae4j.causal.AblationValue;
 import dev.sae4j.causal.AnswerMetric;
 import dev.sae4j.causal.Attribution;
+import dev.sae4j.causal.CarryCheck;
 import dev.sae4j.causal.CausalProblems;
 import dev.sae4j.causal.CausalReport;
 import dev.sae4j.causal.FeatureRanking;
 import dev.sae4j.causal.SetEffect;
 import dev.sae4j.causal.TokenPositions;
+import dev.sae4j.data.AccuracyResult;
 import dev.sae4j.data.LogProbScorer;
+import dev.sae4j.data.synthetic.AdditionTask;
+import dev.sae4j.data.synthetic.SyntheticExample;
 import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.pipeline.Job;
@@ -38,11 +42,19 @@ import java.util.Map;
  * <p>{@code causal.top} lists set sizes: the largest is the number of single latents ablated
  * exactly; every size above 1 also ablates the top-N candidates jointly (their q-values are
  * Benjamini-Hochberg adjusted among the joint sets). A plain {@code text} dataset has no answers
- * to score: the job writes a {@code summary.json} saying so and nothing else.
+ * to score: the job writes a {@code summary.json} saying so and nothing else. On the synthetic
+ * {@code addition} task the job also runs the organism ground-truth check ({@link CarryCheck})
+ * and writes {@code carry_check.json}.
  */
 public final class CausalStage implements Stage {
   private static final int BOOTSTRAP = 2000;
   private static final int IG_STEPS = 8;
+  /** Addition problems the carry check draws (columns 1-3 each need enough of them). */
+  private static final int CARRY_PROBLEMS = 300;
+  /** Latents edited together per carry column (see docs/causal.md, organism check). */
+  private static final int CARRY_SET_SIZE = 4;
+  /** At most this many matched random latent sets per column in the carry check. */
+  private static final int CARRY_CONTROLS = 10;
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -114,7 +126,76 @@ public final class CausalStage implements Stage {
               + " held-out problems after " + half + " discovery",
           "teacher-forced gold-answer log-prob", settings), ranking);
       ctx.log().printf("tested %d sets%n", ranking.exact().size());
+      if (job.dataset().format().equals(AdditionTask.NAME)) {
+        carryCheck(ctx, m, sae, Math.min(c.controls(), CARRY_CONTROLS), c.seed(), batch);
+      }
     }
+  }
+
+  /**
+   * The organism ground-truth check on an addition dataset ({@link CarryCheck}), written to
+   * {@code carry_check.json}: per column, the latents that best detect the carry and how often
+   * editing them flips the carry the model writes, against matched random latents.
+   */
+  private static void carryCheck(JobContext ctx, LoadedModel m, Sae sae, int controls, long seed,
+      int batch) throws java.io.IOException {
+    Job job = ctx.job();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("hook", job.hook());
+    int[] zero = m.tokenizer().encode("0", Tokenizer.BosPolicy.NONE);
+    int[] one = m.tokenizer().encode("1", Tokenizer.BosPolicy.NONE);
+    if (zero.length != 1 || one.length != 1) {
+      out.put("status", "not_applicable");
+      out.put("reason", "the tokenizer does not write '0' and '1' as single tokens");
+      AtomicFiles.writeString(ctx.outputDir().resolve("carry_check.json"),
+          JSON.writeValueAsString(out));
+      return;
+    }
+    ctx.status("carry check on " + CARRY_PROBLEMS + " addition problems");
+    List<SyntheticExample> examples = DatasetTexts.synthetic(job.dataset(),
+        DatasetTexts.Split.CAUSAL, CARRY_PROBLEMS);
+    CarryCheck check = new CarryCheck(m.model(), job.hook(), sae,
+        text -> m.tokenizer().encode(text, Tokenizer.BosPolicy.PREPEND), zero[0], one[0],
+        TokenPositions.all(), CARRY_SET_SIZE);
+    List<CarryCheck.ColumnResult> results = check.run(examples, controls, seed, batch);
+    out.put("status", "done");
+    out.put("problems", CARRY_PROBLEMS);
+    out.put("set_size", CARRY_SET_SIZE);
+    out.put("ablation", "zero at every position; steering: set to the mean carry-1 value at the"
+        + " prediction position");
+    out.put("controls_per_column", controls);
+    List<Map<String, Object>> columns = new ArrayList<>();
+    for (CarryCheck.ColumnResult r : results) {
+      Map<String, Object> col = new LinkedHashMap<>();
+      col.put("column", r.column());
+      col.put("sites", r.positions());
+      col.put("latents", r.latents());
+      col.put("f1", r.f1());
+      col.put("precision", r.precision());
+      col.put("recall", r.recall());
+      col.put("ablation", rate(r.ablation()));
+      col.put("ablation_control", rate(r.ablationControl()));
+      col.put("steering", rate(r.steering()));
+      col.put("steering_control", rate(r.steeringControl()));
+      if (r.controlProblem() != null) {
+        col.put("control_problem", r.controlProblem());
+      }
+      columns.add(col);
+    }
+    out.put("columns", columns);
+    AtomicFiles.writeString(ctx.outputDir().resolve("carry_check.json"),
+        JSON.writeValueAsString(out));
+    ctx.log().printf("carry check: %d columns%n", results.size());
+  }
+
+  private static Map<String, Object> rate(AccuracyResult a) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("successes", a.correct());
+    r.put("trials", a.total());
+    r.put("rate", a.total() == 0 ? null : a.accuracy());
+    r.put("wilson_low", a.total() == 0 ? null : a.wilsonLow());
+    r.put("wilson_high", a.total() == 0 ? null : a.wilsonHigh());
+    return r;
   }
 
   /** Adds joint ablations of the top-N candidates for every N > 1 in {@code sizes}. */

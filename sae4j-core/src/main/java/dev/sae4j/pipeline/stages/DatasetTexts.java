@@ -100,7 +100,8 @@ public final class DatasetTexts {
     return d.limit();
   }
 
-  private static List<SyntheticExample> synthetic(StudyConfig.Dataset d, Split split, int n) {
+  /** {@code n} examples of a synthetic dataset's {@code split} stream, with their labels. */
+  static List<SyntheticExample> synthetic(StudyConfig.Dataset d, Split split, int n) {
     SyntheticTask task = SyntheticTasks.byName(d.format());
     SplittableRandom random = new SplittableRandom(d.seed() + split.offset);
     List<SyntheticExample> out = new ArrayList<>(n);

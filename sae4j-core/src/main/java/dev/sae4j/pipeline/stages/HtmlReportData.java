@@ -20,8 +20,9 @@ import java.util.stream.Stream;
  * Maps the report job's upstream outputs onto {@link dev.sae4j.report.ReportData} for the HTML
  * report: training curves (metrics.jsonl), spliced metrics (eval metrics.json), feature density
  * (sparsity.safetensors), causal effects (effects.jsonl, summary.json) and dictionary matching
- * (matching.json). Only numbers read from those files are used; anything absent stays null and
- * renders as "not measured". Feature dashboards are not produced yet (empty).
+ * (matching.json), feature dashboards (dashboards.json) and the organism carry check
+ * (carry_check.json). Only numbers read from those files are used; anything absent stays null
+ * and renders as "not measured".
  */
 final class HtmlReportData {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,6 +34,7 @@ final class HtmlReportData {
     Map<String, ReportData.SaeResult> saes = new LinkedHashMap<>();
     Map<String, JsonNode> evals = new LinkedHashMap<>();
     Map<String, Path> causal = new LinkedHashMap<>();
+    Map<String, Path> dashboards = new LinkedHashMap<>();
     List<ReportData.Comparison> comparisons = new ArrayList<>();
     List<ReportData.Stage> stages = new ArrayList<>();
     for (String stage : dev.sae4j.pipeline.JobGraph.STAGES) {
@@ -47,17 +49,29 @@ final class HtmlReportData {
       switch (j.stage()) {
         case "eval" -> evals.put(key(j), read(dir.resolve("metrics.json")));
         case "causal" -> causal.put(key(j), dir);
+        case "dashboard" -> dashboards.put(key(j), dir);
         case "compare" -> comparisons.addAll(comparisons(dir)); // compare/_all has none
         default -> { }
       }
     }
+    Map<String, List<ReportData.Recovery>> recovery = new LinkedHashMap<>();
     for (Job j : upstream) {
       if (j.stage().equals("train")) {
-        saes.put(key(j), sae(j, ctx.inputDir(j.id()), evals.get(key(j)), causal.get(key(j))));
+        ReportData.SaeResult r = sae(j, ctx.inputDir(j.id()), evals.get(key(j)),
+            causal.get(key(j)), dashboards.get(key(j)));
+        saes.put(key(j), r);
+        Path carry = causal.get(key(j)) == null ? null
+            : causal.get(key(j)).resolve("carry_check.json");
+        if (carry != null && Files.exists(carry)) {
+          recovery.computeIfAbsent(j.model().id(), k -> new ArrayList<>())
+              .addAll(carryRecovery(read(carry), r.id().label()));
+        }
       }
     }
+    List<ReportData.ModelResult> models = new ArrayList<>();
+    recovery.forEach((model, list) -> models.add(new ReportData.ModelResult(model, list)));
     stages.add(CrossModelReport.stage(ctx));
-    return new ReportData(ctx.config().study(), LocalDate.now().toString(), machine, List.of(),
+    return new ReportData(ctx.config().study(), LocalDate.now().toString(), machine, models,
         new ArrayList<>(saes.values()), comparisons, stages, CrossModelReport.universality(ctx));
   }
 
@@ -65,8 +79,8 @@ final class HtmlReportData {
     return j.model().id() + "|" + j.dataset().id() + "|" + j.hook() + "|" + j.sae().name();
   }
 
-  private static ReportData.SaeResult sae(Job j, Path dir, JsonNode eval, Path causalDir)
-      throws IOException {
+  private static ReportData.SaeResult sae(Job j, Path dir, JsonNode eval, Path causalDir,
+      Path dashboardDir) throws IOException {
     var spec = j.sae();
     boolean hasK = spec.architecture().equals("topk") || spec.architecture().equals("batchtopk");
     float[] logDensity = SaeFiles.readLogSparsity(dir);
@@ -102,7 +116,36 @@ final class HtmlReportData {
         density[i] = logDensity[i];
       }
     }
-    return new ReportData.SaeResult(id, curve, metrics, density, causal(causalDir), List.of());
+    return new ReportData.SaeResult(id, curve, metrics, density, causal(causalDir),
+        dashboards(dashboardDir));
+  }
+
+  /** The dashboard job's dashboards, with why each latent was chosen; none without the job. */
+  private static List<ReportData.Dashboard> dashboards(Path dir) throws IOException {
+    if (dir == null) {
+      return List.of();
+    }
+    List<ReportData.Dashboard> out = new ArrayList<>();
+    for (DashboardFile.Entry e : DashboardFile.read(dir).dashboards()) {
+      dev.sae4j.dashboard.FeatureDashboard d = e.dashboard();
+      List<ReportData.Context> contexts = new ArrayList<>();
+      for (dev.sae4j.dashboard.ActivatingContext c : d.contexts()) {
+        double[] acts = new double[c.activations().length];
+        for (int i = 0; i < acts.length; i++) {
+          acts[i] = c.activations()[i];
+        }
+        contexts.add(new ReportData.Context(c.tokens(), acts));
+      }
+      double[] hist = java.util.Arrays.stream(d.histogram().counts()).asDoubleStream().toArray();
+      out.add(new ReportData.Dashboard(d.latent(), contexts, hist, d.histogram().low(),
+          d.histogram().high(), tokens(d.boosted()), tokens(d.suppressed()),
+          e.selection().causal(), e.selection().label(), d.frequency()));
+    }
+    return out;
+  }
+
+  private static List<ReportData.TokenValue> tokens(List<dev.sae4j.dashboard.TokenLogit> l) {
+    return l.stream().map(t -> new ReportData.TokenValue(t.token(), t.logit())).toList();
   }
 
   /** A metric; {@code oneMinus} turns explained variance into FVU. */
@@ -134,6 +177,28 @@ final class HtmlReportData {
     JsonNode summary = read(dir.resolve("summary.json"));
     return new ReportData.Causal(effects, number(summary, "spearman_attribution_vs_exact"),
         number(summary, "spearman_integrated_gradients_vs_exact"));
+  }
+
+  /** The carry check's columns ({@code carry_check.json} of a causal job) as recoveries. */
+  private static List<ReportData.Recovery> carryRecovery(JsonNode check, String sae) {
+    List<ReportData.Recovery> out = new ArrayList<>();
+    for (JsonNode c : check.path("columns")) {
+      List<Integer> latents = new ArrayList<>();
+      c.path("latents").forEach(n -> latents.add(n.asInt()));
+      out.add(new ReportData.Recovery("carry into column " + c.path("column").asInt(), sae,
+          latents, latents.isEmpty() ? null : number(c, "f1"), rate(c.path("ablation")),
+          rate(c.path("ablation_control")), rate(c.path("steering")),
+          rate(c.path("steering_control"))));
+    }
+    return out;
+  }
+
+  /** A success rate with its Wilson interval; null when there were no trials. */
+  private static ReportData.Measured rate(JsonNode r) {
+    Double rate = number(r, "rate");
+    return rate == null ? null
+        : ReportData.Measured.of(rate, r.path("wilson_low").asDouble(),
+            r.path("wilson_high").asDouble());
   }
 
   private static List<ReportData.Comparison> comparisons(Path dir) throws IOException {

@@ -49,6 +49,7 @@ final class ReportCollector {
         case "train" -> train(jobs);
         case "eval" -> eval(jobs);
         case "causal" -> causal(jobs);
+        case "dashboard" -> dashboards(jobs);
         default -> compare(jobs);
       });
     }
@@ -61,6 +62,8 @@ final class ReportCollector {
     StudyConfig c = ctx.config();
     return switch (stage) {
       case "causal" -> c.causal().enabled() ? "no jobs" : "disabled in the config (causal.enabled)";
+      case "dashboard" -> c.report().dashboards() == 0
+          ? "disabled in the config (report.dashboards: 0)" : "no jobs";
       case "compare" -> !c.compare().enabled() ? "disabled in the config (compare.enabled)"
           : "needs two or more SAEs on one model, or two or more models";
       default -> "no jobs";
@@ -148,6 +151,10 @@ final class ReportCollector {
           s.path("tested_sets").asInt(), s.path("significant_at_q_0_05").asInt(),
           fmt(num(s, "spearman_attribution_vs_exact")),
           fmt(num(s, "spearman_integrated_gradients_vs_exact"))));
+      Path carry = dir(j).resolve("carry_check.json");
+      if (Files.isRegularFile(carry)) {
+        notes.addAll(carryNotes(j, read(carry)));
+      }
     }
     int nulls = ctx.config().causal().controls();
     notes.add(String.format(Locale.ROOT, "Controls: each tested set is compared with %d random"
@@ -160,6 +167,88 @@ final class ReportCollector {
             : "no causal job could run", List.of("model", "dataset", "sae", "latents",
             "mean delta", "95% CI", "null mean delta", "null percentile", "random direction",
             "q"), rows, notes);
+  }
+
+  /** One note per column of an organism carry check ({@code carry_check.json}). */
+  private static List<String> carryNotes(Job j, JsonNode check) {
+    List<String> notes = new ArrayList<>();
+    if (!check.path("status").asText().equals("done")) {
+      notes.add(j.id() + ": carry check not run (" + check.path("reason").asText() + ")");
+      return notes;
+    }
+    for (JsonNode c : check.path("columns")) {
+      notes.add(String.format(Locale.ROOT, "%s: carry into column %d (%d problems): latents %s,"
+              + " best F1 %s; zeroing them flips carry 1 to 0 in %s vs %s for matched random"
+              + " latents; setting them flips 0 to 1 in %s vs %s", j.id(),
+          c.path("column").asInt(), c.path("sites").asInt(), c.path("latents").toString(),
+          fmt(num(c, "f1")), rate(c.path("ablation")), rate(c.path("ablation_control")),
+          rate(c.path("steering")), rate(c.path("steering_control")))
+          + (c.has("control_problem") ? " (no control: " + c.path("control_problem").asText()
+              + ")" : ""));
+    }
+    return notes;
+  }
+
+  /** {@code k/n = rate [low, high]} from a carry-check rate object. */
+  private static String rate(JsonNode r) {
+    if (r.path("trials").asInt() == 0) {
+      return "no trials";
+    }
+    return String.format(Locale.ROOT, "%d/%d = %s [%s, %s]", r.path("successes").asInt(),
+        r.path("trials").asInt(), fmt(num(r, "rate")), fmt(num(r, "wilson_low")),
+        fmt(num(r, "wilson_high")));
+  }
+
+  /** One row per dashboard: the compact text version of the HTML dashboards. */
+  private ReportData.Section dashboards(List<Job> jobs) throws IOException {
+    List<List<String>> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    int causal = 0;
+    for (Job j : jobs) {
+      DashboardFile f = DashboardFile.read(dir(j));
+      for (DashboardFile.Entry e : f.dashboards()) {
+        DashboardFile.Selection sel = e.selection();
+        dev.sae4j.dashboard.FeatureDashboard d = e.dashboard();
+        causal += sel.causal() ? 1 : 0;
+        rows.add(List.of(j.model().id(), j.dataset().id(), j.sae().name(),
+            Integer.toString(d.latent()), sel.causal()
+                ? "causal #" + sel.rank() + " (delta " + fmt(sel.meanDelta()) + ")"
+                : "frequent #" + sel.rank() + " (not causally tested)",
+            fmt(100 * d.frequency()) + "%", fmt(d.maxActivation()),
+            d.contexts().isEmpty() ? "(never fires)" : context(d.contexts().get(0)),
+            quoted(d.boosted()), quoted(d.suppressed())));
+        if (!sel.causal() && sel.rank() == 1) {
+          notes.add(j.id() + ": " + sel.label());
+        }
+      }
+    }
+    notes.add("Top context: the highest-activating window, peak token in [[ ]] with its"
+        + " activation after @. Boosted / suppressed: " + DashboardStage.LOGIT_LENS + ".");
+    return new ReportData.Section("dashboard", true, rows.size() + " feature dashboard(s) for "
+            + jobs.size() + " SAE(s): " + causal + " causally tested latent(s), "
+            + (rows.size() - causal) + " most frequent live latent(s); full dashboards in"
+            + " index.html",
+        List.of("model", "dataset", "sae", "latent", "chosen as", "fires on", "max act.",
+            "top context", "boosted", "suppressed"), rows, notes);
+  }
+
+  private static String context(dev.sae4j.dashboard.ActivatingContext c) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < c.tokens().size(); i++) {
+      String t = c.tokens().get(i).replace("\n", "\\n");
+      sb.append(i == c.peak() ? "[[" + t + " @" + fmt(c.activations()[i]) + "]]" : t);
+    }
+    return sb.toString();
+  }
+
+  private static String quoted(List<dev.sae4j.dashboard.TokenLogit> tokens) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < Math.min(5, tokens.size()); i++) {
+      dev.sae4j.dashboard.TokenLogit t = tokens.get(i);
+      sb.append(i == 0 ? "" : " ").append('\'').append(t.token().replace("\n", "\\n"))
+          .append("' ").append(fmt(t.logit()));
+    }
+    return sb.toString();
   }
 
   private ReportData.Section compare(List<Job> jobs) throws IOException {

@@ -59,6 +59,7 @@ class CrossModelStudyTest {
              lr: 1.0e-3, seed: 0}
         causal: {enabled: false}
         compare: {threshold: 0.7}
+        report: {dashboards: 0}
         """, bpe, twin, chars, BUDGET);
     StudyConfig config = StudyConfigParser.parse(yaml, tmp, "xmodel.yaml");
     ModelResolver models = (model, log) -> Path.of(model.id());

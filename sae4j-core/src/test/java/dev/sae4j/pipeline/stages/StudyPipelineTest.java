@@ -61,6 +61,7 @@ class StudyPipelineTest {
            lr: 1.0e-3, seed: 0}
       causal: {ablation: zero, top: [1, 3], controls: 4, problems: 16}
       compare: {threshold: 0.7}
+      report: {dashboards: 4}
       """;
 
   @Test
@@ -77,8 +78,8 @@ class StudyPipelineTest {
 
     StudyRunner.Result first = run(config, counting(Stages.wired(models), calls), run);
     assertTrue(first.ok(), () -> first.statuses() + "\n" + logs(run));
-    // capture, 2 x (train, eval, causal), compare, report
-    assertEquals(9, first.ran());
+    // capture, 2 x (train, eval, causal, dashboard), compare, report
+    assertEquals(11, first.ran());
     assertTrue(resolved.contains("organism:mix"));
 
     StoreManifest manifest = StoreManifest.read(run.resolve("activations/organism-mix/add")
@@ -108,6 +109,17 @@ class StudyPipelineTest {
         JsonNode effect = JSON.readTree(Files.readAllLines(causal.resolve("effects.jsonl")).get(0));
         assertEquals(4, effect.path("null_sets").asInt());
         assertTrue(effect.path("ci_low").asDouble() <= effect.path("ci_high").asDouble());
+        // The addition dataset also gets the organism carry check: columns 1-3, each with
+        // its latents and success rates in [0, 1] (this tiny model cannot add, so no values).
+        JsonNode carry = JSON.readTree(causal.resolve("carry_check.json").toFile());
+        assertEquals("done", carry.path("status").asText(), carry::toString);
+        assertTrue(carry.path("columns").size() >= 2, carry::toString);
+        for (JsonNode c : carry.path("columns")) {
+          int trials = c.path("ablation").path("trials").asInt();
+          int hits = c.path("ablation").path("successes").asInt();
+          assertTrue(hits >= 0 && hits <= trials, c::toString);
+        }
+        checkDashboards(run.resolve("dashboards/" + CELL + sae), causal);
       }
     }
     JsonNode match = JSON.readTree(run.resolve("compare/organism-mix/add/" + HOOK
@@ -133,10 +145,21 @@ class StudyPipelineTest {
     assertFalse(report.replace(crossModel, "").contains("NOT RUN"), report);
     assertTrue(report.contains("relu vs topk"), report);
     assertTrue(report.contains(Long.toString(manifest.tokens())), report);
+    // Compact dashboards: 4 rows per SAE, the causal ones first, the filler labelled as such.
+    assertTrue(report.contains("## dashboard\n"), report);
+    assertTrue(report.contains("| causal #1 (delta "), report);
+    assertTrue(report.contains("| frequent #1 (not causally tested) |"), report);
+    assertTrue(report.contains("final layer norm"), report);
     // The HTML report: self-contained, with the training-curve figure and both SAEs.
     String html = Files.readString(run.resolve("report/index.html"));
     assertTrue(html.contains("data:image/png;base64,"), "figures are embedded");
     assertTrue(html.contains("relu") && html.contains("topk"), "both SAEs are in the HTML");
+    // 8 dashboards, 6 of them reachable from their single-latent causal-table rows.
+    assertEquals(8, html.split("<div class=\"dash\" id=", -1).length - 1);
+    assertEquals(6, html.split("<tr class=\"dashlink\" data-dash=", -1).length - 1);
+    assertEquals(8, html.split("<svg class=\"hist\"", -1).length - 1);
+    assertEquals(2, html.split("<p class=\"why frequent\">most frequent live latent #1", -1)
+        .length - 1);
     try (var figures = Files.list(run.resolve("report/figures"))) {
       assertTrue(figures.anyMatch(p -> p.toString().endsWith(".png")), "figure files written");
     }
@@ -147,7 +170,7 @@ class StudyPipelineTest {
     StudyRunner.Result second = run(config, counting(Stages.wired(models), calls), run);
     assertTrue(second.ok());
     assertEquals(0, second.ran());
-    assertEquals(9, second.upToDate());
+    assertEquals(11, second.upToDate());
     assertEquals(callsBefore, snapshot(calls));
     JsonNode state = JSON.readTree(run.resolve("state.json").toFile());
     assertTrue(state.toString().contains("\"done\""), state::toString);
@@ -156,6 +179,53 @@ class StudyPipelineTest {
     before.keySet().removeIf(k -> k.startsWith("logs/") || k.equals("state.json"));
     assertEquals(before, after);
     assertEquals(JobStatus.DONE, second.statuses().get("report"));
+  }
+
+  /**
+   * The dashboard job's file: the causal stage's single latents in importance order, then the
+   * most frequent live latent; each dashboard's numbers agree with each other.
+   */
+  private static void checkDashboards(Path dir, Path causal) throws IOException {
+    JsonNode f = JSON.readTree(dir.resolve("dashboards.json").toFile());
+    JsonNode list = f.path("dashboards");
+    assertEquals(4, list.size(), f::toString);
+    List<Integer> singles = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(causal.resolve("importance.csv")).subList(1, 5)) {
+      String latents = line.split(",")[1];
+      if (!latents.contains(" ")) {
+        singles.add(Integer.parseInt(latents));
+      }
+    }
+    assertEquals(3, singles.size());
+    for (int i = 0; i < 4; i++) {
+      JsonNode sel = list.get(i).path("selection");
+      JsonNode d = list.get(i).path("dashboard");
+      assertEquals(i < 3, sel.path("causal").asBoolean(), sel::toString);
+      if (i < 3) {
+        assertEquals(singles.get(i).intValue(), d.path("latent").asInt());
+        assertTrue(sel.path("label").asText().startsWith("causal #" + (i + 1)), sel::toString);
+      } else {
+        assertFalse(singles.contains(d.path("latent").asInt()), "filler repeats a causal latent");
+        assertTrue(sel.path("label").asText().contains("not causally tested"), sel::toString);
+        assertTrue(d.path("firing").asLong() > 0, "the most frequent latent fires");
+      }
+      long tokens = d.path("tokens").asLong();
+      assertTrue(tokens > 500 && tokens <= 1200, "" + tokens);
+      long binned = 0;
+      for (JsonNode c : d.path("histogram").path("counts")) {
+        binned += c.asLong();
+      }
+      assertEquals(d.path("firing").asLong(), binned);
+      assertEquals(10, d.path("boosted").size());
+      assertEquals(10, d.path("suppressed").size());
+      assertTrue(d.path("boosted").get(0).path("logit").asDouble()
+          >= d.path("suppressed").get(0).path("logit").asDouble());
+      if (d.path("firing").asLong() > 0) {
+        JsonNode top = d.path("contexts").get(0);
+        assertEquals(d.path("maxActivation").asDouble(),
+            top.path("activations").get(top.path("peak").asInt()).asDouble(), 1e-6);
+      }
+    }
   }
 
   private static StudyRunner.Result run(StudyConfig c, Map<String, Stage> stages, Path dir)
