@@ -3,6 +3,8 @@ package dev.sae4j.compare;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /**
  * Streaming Pearson correlation between the latents of two SAEs over the same tokens (possibly
@@ -26,7 +28,7 @@ public final class ActivationCorrelation implements AutoCloseable {
     this.manager = parent.newSubManager();
     this.latentsA = latentsA;
     this.latentsB = latentsB;
-    this.cross = manager.zeros(new ai.djl.ndarray.types.Shape(latentsA, latentsB),
+    this.cross = manager.zeros(new Shape(latentsA, latentsB),
         DataType.FLOAT64);
     this.sumA = new double[latentsA];
     this.sumB = new double[latentsB];
@@ -91,35 +93,124 @@ public final class ActivationCorrelation implements AutoCloseable {
       }
       return defined == 0 ? Double.NaN : (double) above / defined;
     }
+
+    /** Mean best correlation over A's latents with a defined correlation (NaN if none). */
+    public double meanMax() {
+      double sum = 0;
+      int defined = 0;
+      for (double c : correlation) {
+        if (!Double.isNaN(c)) {
+          sum += c;
+          defined++;
+        }
+      }
+      return defined == 0 ? Double.NaN : sum / defined;
+    }
+
+    /** Number of A's latents with a defined correlation (those that varied, against any B). */
+    public int defined() {
+      int d = 0;
+      for (double c : correlation) {
+        d += Double.isNaN(c) ? 0 : 1;
+      }
+      return d;
+    }
   }
+
+  /**
+   * Best partners in both directions from the same sums.
+   *
+   * @param aToB per latent of A, its best partner in B
+   * @param bToA per latent of B, its best partner in A (partner indices are A's latents)
+   */
+  public record Matches(Partners aToB, Partners bToA) {}
 
   /** Best partners in B for every latent of A. */
   public Partners partners() {
-    double[] c = cross.toDoubleArray();
-    int[] partner = new int[latentsA];
-    double[] best = new double[latentsA];
+    return matches().aToB();
+  }
+
+  /** Best partners in A for every latent of B (the reverse direction). */
+  public Partners partnersOfB() {
+    return matches().bToA();
+  }
+
+  /** Rows of the correlation matrix materialised at once in {@link #matches()}. */
+  private static final int ROW_BLOCK = 1024;
+
+  /**
+   * Both directions in one pass over the correlation matrix, built {@link #ROW_BLOCK} rows of A at
+   * a time in native memory, so neither the full {@code [sA, sB]} correlation matrix nor a Java
+   * copy of the sums ever exists (16k x 20k latents would be 2.7 GB each). A latent that never
+   * varied gets partner -1 and correlation NaN, and is never anyone's partner. Ties go to the
+   * lowest index.
+   */
+  public Matches matches() {
     double n = tokens;
-    for (int i = 0; i < latentsA; i++) {
-      double varA = sqA[i] - sumA[i] * sumA[i] / n;
-      partner[i] = -1;
-      best[i] = Double.NaN;
-      if (varA <= 0) {
-        continue;
-      }
-      for (int j = 0; j < latentsB; j++) {
-        double varB = sqB[j] - sumB[j] * sumB[j] / n;
-        if (varB <= 0) {
-          continue;
+    double[] invSdA = new double[latentsA];
+    double[] maskA = new double[latentsA];
+    double[] invSdB = new double[latentsB];
+    double[] maskB = new double[latentsB];
+    inverseSd(sumA, sqA, n, invSdA, maskA);
+    inverseSd(sumB, sqB, n, invSdB, maskB);
+    int[] partnerA = new int[latentsA];
+    double[] bestA = new double[latentsA];
+    int[] partnerB = new int[latentsB];
+    double[] bestB = new double[latentsB];
+    Arrays.fill(partnerB, -1);
+    Arrays.fill(bestB, Double.NEGATIVE_INFINITY);
+    for (int from = 0; from < latentsA; from += ROW_BLOCK) {
+      int to = Math.min(latentsA, from + ROW_BLOCK);
+      int rows = to - from;
+      try (NDManager step = manager.newSubManager()) {
+        // Ops take the manager of their first operand: cross visits this step's manager so
+        // every temporary below is freed with the step, then goes back to its owner.
+        step.tempAttachAll(cross);
+        Shape col = new Shape(rows, 1);
+        Shape row = new Shape(1, latentsB);
+        NDArray sumARows = step.create(Arrays.copyOfRange(sumA, from, to), col);
+        NDArray sumBRow = step.create(sumB, row);
+        NDArray c = cross.get(from + ":" + to); // [rows, sB] Σ a b
+        NDArray cov = c.sub(sumARows.matMul(sumBRow).divi(n)); // [rows, sB]
+        NDArray r = cov.muli(step.create(Arrays.copyOfRange(invSdA, from, to), col))
+            .muli(step.create(invSdB, row)) // Pearson r, 0 where a side never varied
+            .addi(step.create(Arrays.copyOfRange(maskA, from, to), col))
+            .addi(step.create(maskB, row)); // -inf where a side never varied
+        double[] rowMax = r.max(new int[] {1}).toDoubleArray(); // [rows]
+        long[] rowArg = r.argMax(1).toLongArray();
+        double[] colMax = r.max(new int[] {0}).toDoubleArray(); // [sB]
+        long[] colArg = r.argMax(0).toLongArray();
+        for (int i = 0; i < rows; i++) {
+          boolean defined = rowMax[i] > Double.NEGATIVE_INFINITY;
+          partnerA[from + i] = defined ? (int) rowArg[i] : -1;
+          bestA[from + i] = defined ? rowMax[i] : Double.NaN;
         }
-        double cov = c[i * latentsB + j] - sumA[i] * sumB[j] / n;
-        double r = cov / Math.sqrt(varA * varB);
-        if (Double.isNaN(best[i]) || r > best[i]) {
-          best[i] = r;
-          partner[i] = j;
+        for (int j = 0; j < latentsB; j++) {
+          if (colMax[j] > bestB[j]) { // strict: an earlier block keeps ties
+            bestB[j] = colMax[j];
+            partnerB[j] = from + (int) colArg[j];
+          }
         }
       }
     }
-    return new Partners(partner, best);
+    for (int j = 0; j < latentsB; j++) {
+      if (bestB[j] == Double.NEGATIVE_INFINITY) {
+        bestB[j] = Double.NaN;
+        partnerB[j] = -1;
+      }
+    }
+    return new Matches(new Partners(partnerA, bestA), new Partners(partnerB, bestB));
+  }
+
+  /** 1 / standard deviation (unnormalised) per latent, and 0 / -inf masks for constant ones. */
+  private static void inverseSd(double[] sum, double[] sq, double n, double[] inv,
+      double[] mask) {
+    for (int i = 0; i < sum.length; i++) {
+      double var = sq[i] - sum[i] * sum[i] / n;
+      boolean varies = var > 0; // false for NaN too (no tokens)
+      inv[i] = varies ? 1 / Math.sqrt(var) : 0;
+      mask[i] = varies ? 0 : Double.NEGATIVE_INFINITY;
+    }
   }
 
   @Override

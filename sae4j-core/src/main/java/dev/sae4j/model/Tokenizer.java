@@ -1,6 +1,8 @@
 package dev.sae4j.model;
 
+import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +82,40 @@ public final class Tokenizer implements AutoCloseable {
       out[i + offset] = Math.toIntExact(ids[i]);
     }
     return out;
+  }
+
+  /**
+   * Token ids of {@code text} (no special tokens added) with each token's character span, as the
+   * HF tokenizers library reports it: {@code [start, end)} in Unicode code points of
+   * {@code text}. Several byte-level tokens of one multi-byte character share that character's
+   * span. A token the library gives no span gets {@code [-1, -1)}.
+   *
+   * @param ids token ids
+   * @param start per token, its first character
+   * @param end per token, one past its last character
+   */
+  public record Spans(int[] ids, int[] start, int[] end) {
+    /** Number of tokens. */
+    public int size() {
+      return ids.length;
+    }
+  }
+
+  /** {@code text} tokenized without special tokens, with character spans (cross-model alignment). */
+  public Spans encodeWithSpans(String text) {
+    Encoding e = tokenizer.encode(text, false, false);
+    long[] ids = e.getIds();
+    CharSpan[] spans = e.getCharTokenSpans();
+    int[] id = new int[ids.length];
+    int[] start = new int[ids.length];
+    int[] end = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      id[i] = Math.toIntExact(ids[i]);
+      boolean has = spans != null && i < spans.length && spans[i] != null;
+      start[i] = has ? spans[i].getStart() : -1;
+      end[i] = has ? spans[i].getEnd() : -1;
+    }
+    return new Spans(id, start, end);
   }
 
   /** The string pieces of each token (for dashboards). */

@@ -32,7 +32,7 @@ public final class Stages {
     Map<String, Stage> m = new LinkedHashMap<>();
     for (Stage s : new Stage[] {new CaptureStage(models), new TrainStage(),
         new EvalStage(models), new CausalStage(models), new DashboardStage(models),
-        new CompareStage(), new ReportStage()}) {
+        new CompareStage(models), new ReportStage()}) {
       m.put(s.name(), s);
     }
     return m;

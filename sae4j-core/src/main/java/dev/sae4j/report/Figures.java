@@ -64,6 +64,7 @@ public final class Figures {
           "Ablation effects vs null: " + s.id().label(), ablation(s));
     }
     addIfPresent(out, "comparison_heatmap", "Cross-SAE MMCS heatmap", heatmap(d));
+    out.addAll(UniversalityReport.heatmaps(d));
     addIfPresent(out, "organism_recovery", "Organism ground-truth recovery", recovery(d));
     return out;
   }

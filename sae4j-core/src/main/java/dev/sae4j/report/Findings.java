@@ -52,6 +52,7 @@ public final class Findings {
       out.add("Dictionaries " + c.a() + " and " + c.b() + " have MMCS " + Fmt.measured(c.mmcs())
           + " (" + base + ").");
     }
+    out.addAll(UniversalityReport.findings(d));
     for (ModelResult m : d.models()) {
       for (Recovery r : m.recovery()) {
         if (r.f1() == null) continue;

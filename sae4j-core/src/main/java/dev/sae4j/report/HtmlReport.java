@@ -143,6 +143,8 @@ public final class HtmlReport {
       b.append("</table>\n");
     }
 
+    UniversalityReport.htmlSection(b, d);
+
     b.append("<h2 id=\"figures\">Figures</h2>\n");
     for (Figure f : figures) {
       b.append("<figure><img class=\"fig\" alt=\"").append(html(f.title()))

@@ -77,6 +77,7 @@ public final class MarkdownReport {
             .append(Fmt.opt(c.shareAboveThreshold())).append(" |\n");
       }
     }
+    UniversalityReport.markdownSection(b, d);
     b.append("\n## Figures\n\n");
     for (Figure f : figures) {
       b.append("![").append(md(f.title())).append("](figures/").append(f.name())

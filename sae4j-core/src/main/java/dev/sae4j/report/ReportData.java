@@ -16,7 +16,8 @@ public record ReportData(
     List<ModelResult> models,
     List<SaeResult> saes,
     List<Comparison> comparisons,
-    List<Stage> stages) {
+    List<Stage> stages,
+    List<Universality> universality) {
 
   public ReportData {
     Objects.requireNonNull(studyName, "studyName");
@@ -24,6 +25,13 @@ public record ReportData(
     saes = List.copyOf(saes);
     comparisons = List.copyOf(comparisons);
     stages = List.copyOf(stages);
+    universality = universality == null ? List.of() : List.copyOf(universality);
+  }
+
+  /** A report without cross-model results. */
+  public ReportData(String studyName, String runDate, String machine, List<ModelResult> models,
+      List<SaeResult> saes, List<Comparison> comparisons, List<Stage> stages) {
+    this(studyName, runDate, machine, models, saes, comparisons, stages, List.of());
   }
 
   /** A number with an optional confidence interval; {@code low}/{@code high} may be null. */
@@ -167,9 +175,38 @@ public record ReportData(
       String a, String b, Measured mmcs, Double oneToOneCosine, Double randomBaseline,
       Double shareAboveThreshold, Double threshold) {}
 
+  /**
+   * Cross-model activation-correlation matching of two SAEs (same SAE recipe on two models) over
+   * aligned units of the same texts. Shares are over latents that varied; every value is null
+   * when not measured. The {@code baseline*} values are the same statistics with B's units
+   * shuffled (chance level).
+   *
+   * @param dataset the texts
+   * @param sae the SAE name
+   * @param modelA model A
+   * @param hookA A's hook
+   * @param modelB model B
+   * @param hookB B's hook
+   * @param units aligned units correlated
+   * @param threshold correlation at or above which a latent counts as having a partner
+   * @param shareAToB share of A's latents with a partner in B at or above the threshold
+   * @param shareBToA share of B's latents with a partner in A
+   * @param meanMaxAToB mean over A's latents of the best correlation with any latent of B
+   * @param meanMaxBToA the same from B to A
+   * @param baselineShareAToB {@code shareAToB} with B's units shuffled
+   * @param baselineShareBToA {@code shareBToA} with B's units shuffled
+   * @param baselineMeanMaxAToB {@code meanMaxAToB} with B's units shuffled
+   * @param baselineMeanMaxBToA {@code meanMaxBToA} with B's units shuffled
+   */
+  public record Universality(
+      String dataset, String sae, String modelA, String hookA, String modelB, String hookB,
+      long units, double threshold, Double shareAToB, Double shareBToA, Double meanMaxAToB,
+      Double meanMaxBToA, Double baselineShareAToB, Double baselineShareBToA,
+      Double baselineMeanMaxAToB, Double baselineMeanMaxBToA) {}
+
   /** Pipeline stage state. */
   public enum StageStatus { DONE, FAILED, NOT_RUN }
 
-  /** A pipeline stage; {@code error} is set for FAILED. */
+  /** A pipeline stage; {@code error} is set for FAILED, and may give the reason for NOT_RUN. */
   public record Stage(String name, StageStatus status, String error) {}
 }

@@ -32,7 +32,7 @@ public final class ReportWriter {
   static String stageText(Stage s) {
     return switch (s.status()) {
       case DONE -> s.name() + ": done";
-      case NOT_RUN -> s.name() + ": not run";
+      case NOT_RUN -> s.name() + ": not run" + (s.error() == null ? "" : " (" + s.error() + ")");
       case FAILED -> s.name() + ": failed" + (s.error() == null ? "" : " (" + s.error() + ")");
     };
   }

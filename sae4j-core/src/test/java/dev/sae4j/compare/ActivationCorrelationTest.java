@@ -46,4 +46,78 @@ class ActivationCorrelationTest {
       }
     }
   }
+
+  @Test
+  void bothDirectionsMatchABruteForcePearsonAcrossRowBlocks() {
+    // 1100 latents of A (more than one 1024-row block), 7 of B; A's latent 5 and B's latent 2
+    // never vary and must get no partner and be nobody's partner.
+    int n = 60;
+    int sa = 1100;
+    int sb = 7;
+    java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+    float[] av = new float[n * sa];
+    float[] bv = new float[n * sb];
+    for (int t = 0; t < n; t++) {
+      for (int i = 0; i < sa; i++) {
+        av[t * sa + i] = i == 5 ? 3f : (float) Math.max(0, r.nextGaussian());
+      }
+      for (int j = 0; j < sb; j++) {
+        bv[t * sb + j] = j == 2 ? 0f : (float) Math.max(0, r.nextGaussian());
+      }
+    }
+    // B's latent 4 copies A's latent 1050 (in the second block).
+    for (int t = 0; t < n; t++) {
+      bv[t * sb + 4] = av[t * sa + 1050];
+    }
+    try (NDManager m = NDManager.newBaseManager();
+        ActivationCorrelation corr = new ActivationCorrelation(m, sa, sb)) {
+      corr.add(m.create(av, new Shape(n, sa)), m.create(bv, new Shape(n, sb)));
+      ActivationCorrelation.Matches mt = corr.matches();
+      double[][] pr = new double[sa][sb];
+      for (int i = 0; i < sa; i++) {
+        for (int j = 0; j < sb; j++) {
+          double[] x = new double[n];
+          double[] y = new double[n];
+          for (int t = 0; t < n; t++) {
+            x[t] = av[t * sa + i];
+            y[t] = bv[t * sb + j];
+          }
+          pr[i][j] = i == 5 || j == 2 ? Double.NaN : dev.sae4j.causal.Stats.pearson(x, y);
+        }
+      }
+      for (int i = 0; i < sa; i++) {
+        if (i == 5) {
+          assertEquals(-1, mt.aToB().partner()[i]);
+          assertTrue(Double.isNaN(mt.aToB().correlation()[i]));
+          continue;
+        }
+        int best = 0;
+        for (int j = 1; j < sb; j++) {
+          if (j != 2 && (best == 2 || pr[i][j] > pr[i][best])) {
+            best = j;
+          }
+        }
+        assertEquals(best, mt.aToB().partner()[i], "A latent " + i);
+        assertEquals(pr[i][best], mt.aToB().correlation()[i], 1e-9);
+      }
+      for (int j = 0; j < sb; j++) {
+        if (j == 2) {
+          assertEquals(-1, mt.bToA().partner()[j]);
+          assertTrue(Double.isNaN(mt.bToA().correlation()[j]));
+          continue;
+        }
+        int best = 0;
+        for (int i = 1; i < sa; i++) {
+          if (i != 5 && (best == 5 || pr[i][j] > pr[best][j])) {
+            best = i;
+          }
+        }
+        assertEquals(best, mt.bToA().partner()[j], "B latent " + j);
+        assertEquals(pr[best][j], mt.bToA().correlation()[j], 1e-9);
+      }
+      assertEquals(1050, mt.bToA().partner()[4]);
+      assertEquals(1.0, mt.bToA().correlation()[4], 1e-9);
+      assertEquals(sa - 1, mt.aToB().defined());
+    }
+  }
 }

@@ -23,18 +23,30 @@ import java.util.Map;
  * features with a partner above the threshold, and the same MMCS for a Gaussian random
  * dictionary of A's shape against B (the baseline every number is read against).
  *
- * <p>The cross-model job ({@code compare/_all}) needs activation-correlation matching on shared
- * texts, which is not wired into the pipeline yet: it writes a {@code summary.json} with status
- * {@code not_run} and the reason, so the report lists it as not run.
+ * <p>The cross-model job ({@code compare/_all}) matches SAEs of different models by activation
+ * correlation on shared texts aligned by character span ({@link CrossModelCompare}).
  */
 public final class CompareStage implements Stage {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final long BASELINE_SEED = 7;
 
+  private final ModelResolver models;
+
+  /** @param models resolves model ids for the cross-model job, which runs the models */
+  public CompareStage(ModelResolver models) {
+    this.models = models;
+  }
+
   @Override
   public String name() {
     return "compare";
+  }
+
+  /** 2: the cross-model job computes activation correlations (was a not-run placeholder). */
+  @Override
+  public String version() {
+    return "2";
   }
 
   @Override
@@ -47,12 +59,7 @@ public final class CompareStage implements Stage {
     Job job = ctx.job();
     double threshold = ctx.config().compare().threshold();
     if (job.model() == null) {
-      Map<String, Object> s = new LinkedHashMap<>();
-      s.put("status", "not_run");
-      s.put("reason", "cross-model activation-correlation matching is not wired into the"
-          + " pipeline yet");
-      AtomicFiles.writeString(ctx.outputDir().resolve("summary.json"),
-          JSON.writeValueAsString(s));
+      new CrossModelCompare(ctx, models).run();
       return;
     }
     // Group the model's trained SAEs by (dataset, hook): only those share a space.

@@ -50,7 +50,7 @@ final class HtmlReportData {
         case "eval" -> evals.put(key(j), read(dir.resolve("metrics.json")));
         case "causal" -> causal.put(key(j), dir);
         case "dashboard" -> dashboards.put(key(j), dir);
-        case "compare" -> comparisons.addAll(comparisons(dir));
+        case "compare" -> comparisons.addAll(comparisons(dir)); // compare/_all has none
         default -> { }
       }
     }
@@ -70,8 +70,9 @@ final class HtmlReportData {
     }
     List<ReportData.ModelResult> models = new ArrayList<>();
     recovery.forEach((model, list) -> models.add(new ReportData.ModelResult(model, list)));
+    stages.add(CrossModelReport.stage(ctx));
     return new ReportData(ctx.config().study(), LocalDate.now().toString(), machine, models,
-        new ArrayList<>(saes.values()), comparisons, stages);
+        new ArrayList<>(saes.values()), comparisons, stages, CrossModelReport.universality(ctx));
   }
 
   private static String key(Job j) {

@@ -53,6 +53,8 @@ final class ReportCollector {
         default -> compare(jobs);
       });
     }
+    // Cross-model universality (compare/_all) gets its own section, right after compare.
+    sections.add(CrossModelReport.section(ctx));
     return new ReportData(ctx.config().study(), sections);
   }
 
@@ -63,7 +65,7 @@ final class ReportCollector {
       case "dashboard" -> c.report().dashboards() == 0
           ? "disabled in the config (report.dashboards: 0)" : "no jobs";
       case "compare" -> !c.compare().enabled() ? "disabled in the config (compare.enabled)"
-          : "needs two or more SAEs on one model";
+          : "needs two or more SAEs on one model, or two or more models";
       default -> "no jobs";
     };
   }
@@ -253,6 +255,9 @@ final class ReportCollector {
     List<List<String>> rows = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     for (Job j : jobs) {
+      if (j.id().equals(CrossModelReport.JOB)) {
+        continue; // reported in its own section (universality)
+      }
       Path d = dir(j);
       if (Files.isRegularFile(d.resolve("summary.json"))) {
         notes.add(j.id() + ": not run (" + read(d.resolve("summary.json")).path("reason")
@@ -277,8 +282,11 @@ final class ReportCollector {
                 + fmt(100 * num(m, "share_b_above_threshold")) + "%"));
       }
     }
-    return new ReportData.Section("compare", !rows.isEmpty(), rows.isEmpty()
-            ? "no comparison ran" : rows.size() + " SAE pair(s) compared by decoder direction",
+    boolean crossModel = CrossModelReport.notRunReason(ctx) == null;
+    return new ReportData.Section("compare", !rows.isEmpty() || crossModel, rows.isEmpty()
+            ? (crossModel ? "no per-model decoder matching (needs two or more SAEs on one model);"
+                + " cross-model results under universality" : "no comparison ran")
+            : rows.size() + " SAE pair(s) compared by decoder direction",
         List.of("model", "dataset", "hook", "pair", "MMCS a->b / b->a",
             "random baseline", "one-to-one cosine", "share above threshold"),
         rows, notes);
