@@ -228,6 +228,104 @@ class StudyPipelineTest {
     }
   }
 
+  /**
+   * The real stages killed mid-run in a child JVM (after some jobs finished, one running), then
+   * resumed here: every result file equals that of an uninterrupted run byte for byte.
+   */
+  @Test
+  void studyKilledMidRunResumesToIdenticalResults() throws Exception {
+    Path gpt2 = TestModels.gpt2WithTokenizer(tmp.resolve("gpt2"));
+    Path yaml = tmp.resolve("tiny.yaml");
+    Files.writeString(yaml, YAML.replace("workers: 2", "workers: 1"));
+    StudyConfig config = StudyConfigParser.parse(yaml);
+    Path reference = tmp.resolve("reference");
+    StudyRunner.Result ref = new StudyRunner(config, Stages.wired((m, log) -> gpt2), reference,
+        new StudyRunner.Options(1, DeviceGate.unlimited(), ProgressBoard.silent())).run();
+    assertTrue(ref.ok(), ref.statuses()::toString);
+
+    Path dir = tmp.resolve("killed");
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+        "-Dai.djl.pytorch.num_interop_threads=1", "-cp", System.getProperty("java.class.path"),
+        RealPipelineChild.class.getName(), yaml.toString(), dir.toString(), gpt2.toString(), "1")
+        .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    Path stateFile = dir.resolve("state.json");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    Map<String, String> status = Map.of();
+    while (System.nanoTime() < deadline && child.isAlive()) {
+      status = statuses(stateFile);
+      // Kill once both SAEs are trained and a later job is running: finished work on disk
+      // from the child, a job interrupted mid-way, the rest run by this JVM.
+      if (status.entrySet().stream().filter(e -> e.getKey().startsWith("train/")
+          && e.getValue().equals("done")).count() == 2 && status.containsValue("running")) {
+        break;
+      }
+      Thread.sleep(5);
+    }
+    child.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    status = statuses(stateFile);
+    long doneBefore = status.values().stream().filter("done"::equals).count();
+    assertTrue(doneBefore >= 2 && doneBefore < ref.ran(), "not killed mid-run: " + status
+        + "\n" + Files.readString(tmp.resolve("child.log")));
+
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    StudyRunner.Result resumed = new StudyRunner(config,
+        counting(Stages.wired((m, log) -> gpt2), calls), dir,
+        new StudyRunner.Options(1, DeviceGate.unlimited(), ProgressBoard.silent())).run();
+    assertTrue(resumed.ok(), resumed.statuses()::toString);
+    assertEquals(ref.ran() - doneBefore, resumed.ran(), "finished jobs must not run again");
+    Map<String, String> expected = resultHashes(reference);
+    Map<String, String> actual = resultHashes(dir);
+    assertTrue(expected.size() > 20, expected::toString);
+    assertEquals(expected.keySet(), actual.keySet());
+    for (String file : expected.keySet()) {
+      if (!expected.get(file).equals(actual.get(file))) {
+        List<String> a = Files.readAllLines(reference.resolve(file));
+        List<String> b = Files.readAllLines(dir.resolve(file));
+        int i = 0;
+        while (i < Math.min(a.size(), b.size()) && a.get(i).equals(b.get(i))) {
+          i++;
+        }
+        throw new AssertionError(file + " differs after the resume, first at line " + (i + 1)
+            + ":\n  uninterrupted: " + (i < a.size() ? a.get(i) : "<end>")
+            + "\n  resumed:       " + (i < b.size() ? b.get(i) : "<end>"));
+      }
+    }
+  }
+
+  /**
+   * Hashes of the result files: not logs, state or the report, which hold times and dates, and
+   * training curves without their tokens/s.
+   */
+  private static Map<String, String> resultHashes(Path dir) throws IOException {
+    Map<String, String> m = new TreeMap<>();
+    for (Map.Entry<String, String> e : hashes(dir).entrySet()) {
+      String path = e.getKey();
+      if (path.startsWith("logs") || path.startsWith("report") || path.equals("state.json")
+          || path.equals("study.yaml") || path.endsWith("training.json")) {
+        continue;
+      }
+      m.put(path, path.endsWith("metrics.jsonl")
+          ? Files.readString(dir.resolve(path)).replaceAll("\"tokens_per_second\":[^,}]+", "")
+          : e.getValue());
+    }
+    return m;
+  }
+
+  private static Map<String, String> statuses(Path stateFile) {
+    try {
+      if (!Files.exists(stateFile)) {
+        return Map.of();
+      }
+      Map<String, String> out = new TreeMap<>();
+      JSON.readTree(stateFile.toFile()).path("jobs").fields().forEachRemaining(e ->
+          out.put(e.getKey(), e.getValue().path("status").asText()));
+      return out;
+    } catch (IOException e) {
+      return Map.of(); // mid-rename; poll again
+    }
+  }
+
   private static StudyRunner.Result run(StudyConfig c, Map<String, Stage> stages, Path dir)
       throws Exception {
     return new StudyRunner(c, stages, dir, new StudyRunner.Options(2, DeviceGate.unlimited(),
