@@ -228,8 +228,12 @@ final class OrganismCommand implements Runnable {
           System.out.printf(Locale.ROOT, "%-6d %6d %-12s %5.2f %5.2f %5.2f   %-26s %-26s %-26s"
                   + " %-26s%n", r.column(), r.positions(),
               java.util.Arrays.toString(r.latents()).replace(" ", ""), r.f1(), r.precision(),
-              r.recall(), r.ablation(), r.ablationControl(), r.steering(),
-              r.steeringControl());
+              r.recall(), r.ablation(), r.controlProblem() == null ? r.ablationControl() : "-",
+              r.steering(), r.controlProblem() == null ? r.steeringControl() : "-");
+          if (r.controlProblem() != null) {
+            System.out.println("       no matched control for column " + r.column() + ": "
+                + r.controlProblem());
+          }
         }
       }
       return 0;

@@ -24,8 +24,8 @@ class DemoCommandTest {
       Path out = tmp.resolve("runs");
       String[] r = run(0, "demo", "--dry-run", "--out", out.toString());
       for (String job : new String[] {"capture/organism-mix/addition",
-          "train/organism-mix/addition/blocks.1.hook_resid_post/relu-x4",
-          "train/organism-mix/addition/blocks.1.hook_resid_post/topk-x4",
+          "train/organism-mix/addition/blocks.0.hook_resid_post/relu-x4",
+          "train/organism-mix/addition/blocks.0.hook_resid_post/topk-x4",
           "eval/organism-mix/logic/", "causal/organism-mix/logic/", "compare/organism-mix",
           "report  -> report"}) {
         assertTrue(r[0].contains(job), job + " missing:\n" + r[0]);

@@ -55,8 +55,11 @@ public record AccuracyResult(int correct, int total) {
     double denominator = 1 + z2 / n;
     double center = (p + z2 / (2.0 * n)) / denominator;
     double half = z * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / denominator;
-    // Clamp rounding noise at the ends (0/n gives exactly 0 in exact arithmetic).
-    return new double[] {Math.max(0, center - half), Math.min(1, center + half)};
+    // 0/n and n/n have an exact end of 0 and 1; in floating point center - half leaves
+    // rounding noise (1e-18) that would print as a spurious positive bound.
+    double low = successes == 0 ? 0 : Math.max(0, center - half);
+    double high = successes == n ? 1 : Math.min(1, center + half);
+    return new double[] {low, high};
   }
 
   /** {@code "8/10 = 0.800 [0.490, 0.943]"}. */

@@ -34,6 +34,9 @@ class AccuracyResultTest {
     assertEquals(0, empty.wilsonLow(), 0);
     assertEquals(1, empty.wilsonHigh(), 0);
     assertEquals(0, new AccuracyResult(0, 10).wilsonLow(), 0);
+    // For n = 145 the closed form leaves 1.7e-18 at the lower end: the ends are exact.
+    assertEquals(0, new AccuracyResult(0, 145).wilsonLow(), 0);
+    assertEquals(1, new AccuracyResult(145, 145).wilsonHigh(), 0);
     assertThrows(IllegalArgumentException.class, () -> new AccuracyResult(11, 10));
   }
 }
