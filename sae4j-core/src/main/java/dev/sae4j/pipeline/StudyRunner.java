@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.io.Checksums;
+import dev.sae4j.model.TorchThreads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -217,13 +218,15 @@ public final class StudyRunner {
    * depended, in the last bits, on which jobs had run on that thread before (PyTorch keeps
    * native per-thread state, e.g. its lazily initialised OpenMP/MKL thread settings): after a
    * resume the clean CE of an eval differed by 4e-9 from the uninterrupted run. A fresh thread
-   * per job makes a resumed study reproduce an uninterrupted one bit for bit.
+   * per job, with the configured intra-op thread count applied to it, makes a resumed study
+   * reproduce an uninterrupted one bit for bit.
    */
   private static <T> T inFreshThread(String name, Callable<T> task) throws Exception {
     Object[] result = new Object[1];
     Exception[] failure = new Exception[1];
     Thread t = new Thread(() -> {
       try {
+        TorchThreads.applyConfigured();
         result[0] = task.call();
       } catch (Exception e) {
         failure[0] = e;

@@ -15,6 +15,7 @@ import dev.sae4j.model.Hooks;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TorchThreads;
 import dev.sae4j.model.TransformerModel;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.TokenBatch;
+import dev.sae4j.model.TorchThreads;
 import dev.sae4j.model.TransformerModel;
 import java.util.List;
 import java.util.Map;
