@@ -31,12 +31,21 @@ public record CausalProblems(List<String> contexts, List<String> answers, List<S
   /** Problems from benchmark examples rendered with {@code template} (zero-shot). */
   public static CausalProblems fromExamples(List<Example> examples, PromptTemplate template,
       boolean goldChainOfThought) {
+    return fromExamples(examples, template, List.of(), goldChainOfThought);
+  }
+
+  /**
+   * Problems from benchmark examples rendered with {@code template}, each prompt preceded by the
+   * same worked {@code shots} (none of which may be among {@code examples}).
+   */
+  public static CausalProblems fromExamples(List<Example> examples, PromptTemplate template,
+      List<Example> shots, boolean goldChainOfThought) {
     List<String> contexts = new ArrayList<>();
     List<String> answers = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     for (Example e : examples) {
-      String prompt = template.render(e, List.of());
+      String prompt = template.render(e, shots);
       if (!goldChainOfThought) {
         contexts.add(prompt + " ");
         answers.add(e.gold());

@@ -217,6 +217,10 @@ public final class StudyConfigParser {
           f.error("id", "duplicate dataset '" + id + "'");
         }
       }
+      if (shots > 0 && format != null && (synthetic || format.equals("text"))) {
+        f.error("shots", "few-shot exemplars need a benchmark format (gsm8k, math, prontoqa,"
+            + " folio), not " + format);
+      }
       if (synthetic && path != null) {
         f.error("path", "synthetic task '" + format + "' is generated; remove path");
       } else if (format != null && !synthetic) {

@@ -29,7 +29,7 @@ import java.util.concurrent.Executors;
  * A minimal in-memory HuggingFace Hub on 127.0.0.1 for tests: the repo info API, resolve URLs, an
  * LFS "CDN" path, request recording and failure injection.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
   /** One recorded request. */
   record Request(String method, String path, Map<String, List<String>> headers) {
@@ -48,7 +48,7 @@ final class FakeHub implements AutoCloseable {
   }
 
   /** A repository: branch/tag names to one commit, and its files. */
-  static final class Repo {
+  public static final class Repo {
     final String commit;
     final Map<String, byte[]> files = new LinkedHashMap<>();
     final Set<String> lfs = ConcurrentHashMap.newKeySet();
@@ -60,7 +60,7 @@ final class FakeHub implements AutoCloseable {
       revisions.add(commit);
     }
 
-    Repo file(String name, byte[] content) {
+    public Repo file(String name, byte[] content) {
       files.put(name, content);
       return this;
     }
@@ -103,18 +103,18 @@ final class FakeHub implements AutoCloseable {
   /** Extra siblings listed by the API but not served (for malicious names). */
   final List<String> extraSiblings = Collections.synchronizedList(new ArrayList<>());
 
-  FakeHub() throws IOException {
+  public FakeHub() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
     server.createContext("/", this::handle);
     server.setExecutor(executor);
     server.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
-  Repo add(RepoType type, String repoId, String commit) {
+  public Repo add(RepoType type, String repoId, String commit) {
     Repo repo = new Repo(commit);
     repos.put(type.pathSegment() + "/" + repoId, repo);
     return repo;

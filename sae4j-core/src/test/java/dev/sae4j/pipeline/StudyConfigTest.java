@@ -76,6 +76,12 @@ class StudyConfigTest {
   }
 
   @Test
+  void shotsOnASyntheticTaskAreRejected() {
+    StudyConfigException e = invalid(MINIMAL.replace("limit: 10", "limit: 10, shots: 3"));
+    assertMentions(e, "datasets[0].shots: few-shot exemplars need a benchmark format");
+  }
+
+  @Test
   void wrongTypeNamesPathAndExpectedType() {
     StudyConfigException e = invalid(MINIMAL + "capture: {tokens: lots, exclude_bos: maybe}\n");
     assertMentions(e, "capture.tokens: expected an integer, got 'lots'",

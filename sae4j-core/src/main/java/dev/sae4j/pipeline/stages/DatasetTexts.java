@@ -5,12 +5,15 @@ import dev.sae4j.causal.CausalProblems;
 import dev.sae4j.data.DatasetFormat;
 import dev.sae4j.data.DatasetLoader;
 import dev.sae4j.data.Example;
+import dev.sae4j.data.HubDatasets;
 import dev.sae4j.data.LoadProblem;
 import dev.sae4j.data.LoadResult;
 import dev.sae4j.data.PromptTemplate;
 import dev.sae4j.data.synthetic.SyntheticExample;
 import dev.sae4j.data.synthetic.SyntheticTask;
 import dev.sae4j.data.synthetic.SyntheticTasks;
+import dev.sae4j.hub.HubClient;
+import dev.sae4j.hub.HubSettings;
 import dev.sae4j.pipeline.StudyConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -87,9 +90,32 @@ public final class DatasetTexts {
     DatasetFormat f = DatasetFormat.parse(d.format());
     LoadResult loaded = DatasetLoader.load(file(d), f, false);
     loaded.problems().forEach(p -> log.println("skipped " + p));
-    List<Example> examples = loaded.examples().subList(0,
-        limit > 0 ? Math.min(limit, loaded.examples().size()) : loaded.examples().size());
-    return CausalProblems.fromExamples(examples, PromptTemplate.forFormat(f), true);
+    List<Example> pool = new ArrayList<>(loaded.examples());
+    List<Example> shots = drawShots(d, pool);
+    List<Example> examples = pool.subList(0,
+        limit > 0 ? Math.min(limit, pool.size()) : pool.size());
+    return CausalProblems.fromExamples(examples, PromptTemplate.forFormat(f), shots, true);
+  }
+
+  /**
+   * Removes {@code d.shots()} exemplars from {@code pool} and returns them: drawn with the
+   * dataset's seed, the same for every prompt, and never among the scored problems. (lm-eval
+   * draws GSM8K shots from the train split; a study gives one file, so they come from it.)
+   */
+  static List<Example> drawShots(StudyConfig.Dataset d, List<Example> pool) {
+    if (d.shots() == 0) {
+      return List.of();
+    }
+    if (d.shots() >= pool.size()) {
+      throw new IllegalArgumentException("dataset " + d.id() + ": shots " + d.shots()
+          + " leaves no problems (the file has " + pool.size() + " valid records)");
+    }
+    SplittableRandom random = new SplittableRandom(d.seed());
+    List<Example> shots = new ArrayList<>();
+    for (int i = 0; i < d.shots(); i++) {
+      shots.add(pool.remove(random.nextInt(pool.size())));
+    }
+    return shots;
   }
 
   private static int count(StudyConfig.Dataset d) {
@@ -111,14 +137,20 @@ public final class DatasetTexts {
     return out;
   }
 
-  private static Path file(StudyConfig.Dataset d) {
+  private static Path file(StudyConfig.Dataset d) throws IOException {
+    return file(d, HubSettings.fromEnvironment());
+  }
+
+  /** The dataset's local file; an {@code hf://datasets/} path is fetched into the HF cache. */
+  static Path file(StudyConfig.Dataset d, HubSettings hub) throws IOException {
     if (d.path() == null) {
       throw new IllegalArgumentException("dataset " + d.id() + ": format " + d.format()
           + " needs a path");
     }
-    if (d.path().startsWith("hf://")) {
-      throw new IllegalArgumentException("dataset " + d.id() + ": hf:// paths are not fetched"
-          + " by the pipeline yet; download the file and give its local path (" + d.path() + ")");
+    if (HubDatasets.isHubUri(d.path())) {
+      // The HF cache layout, offline mode and token come from the environment (HF_HOME,
+      // HF_HUB_OFFLINE, HF_TOKEN), as for models; a cached file is not fetched again.
+      return HubDatasets.resolve(new HubClient(hub), d.path());
     }
     return Path.of(d.path());
   }
