@@ -3,14 +3,18 @@ package dev.sae4j.sae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * A sparse latent code as a flat list of {@code (token, latent, value)} triples, with sparse
- * decoding and its backward. Only the decoder / encoder rows of selected latents are read or
- * written; work is {@code O(n·d)} for n triples instead of {@code O(B·s·d)}. Triples are processed
- * in chunks so temporaries stay bounded ({@link #CHUNK_ELEMENTS} elements per {@code [n, d]}
- * temporary) whatever the batch size.
+ * decoding and its backward. Decoding and the weight gradients are products of the code, as a
+ * sparse COO matrix, with dense arrays (PyTorch's sparse-dense matmul): work is {@code O(n·d)}
+ * for n triples instead of {@code O(B·s·d)}, and nothing of size {@code [n, d]} or a dense
+ * {@code [s, d]} scratch is built. The one gather left (decoder rows for the gradient of the
+ * values) runs in chunks of {@link #CHUNK_ELEMENTS} elements whatever the batch size.
  */
 final class SparseCode {
   /** Elements per {@code [chunk, d]} temporary (64 MiB in float32). */
@@ -22,6 +26,9 @@ final class SparseCode {
   private final NDArray values; // [n] in the parameters' dtype
   /** k when entry i belongs to token i / k (TopK layout), else 0. */
   private final int perTokenK;
+  /** Host copies of tokens and latents for the COO matrices, made on first use. */
+  private long[] tokenHost;
+  private long[] latentHost;
 
   SparseCode(long batch, NDArray tokens, NDArray latents, NDArray values) {
     this(batch, tokens, latents, values, 0);
@@ -64,29 +71,12 @@ final class SparseCode {
 
   /** {@code Σ_n values[n] · wDec[latents[n]]} scattered to tokens: {@code [B, d]} in m. */
   NDArray decode(NDArray wDec, NDManager m) {
-    long d = wDec.getShape().get(1);
-    NDArray out = m.zeros(new Shape(batch, d), wDec.getDataType()); // [B, d]
-    long n = size();
-    for (long a = 0; a < n; a += chunk(d)) {
-      long e = Math.min(n, a + chunk(d));
-      try (NDManager t = m.newSubManager()) {
-        NDArray lat = slice(latents, a, e, t);
-        NDArray tok = slice(tokens, a, e, t);
-        NDArray val = slice(values, a, e, t);
-        NDArray rows = SparseOps.gatherRows(wDec, lat); // [c, d]
-        rows.attach(t);
-        if (perTokenK > 0) {
-          long k = perTokenK;
-          long tc = (e - a) / k;
-          // [tc, 1, k] @ [tc, k, d] -> [tc, 1, d], added to this chunk's tokens in place
-          NDArray part = val.reshape(tc, 1, k).batchMatMul(rows.reshape(tc, k, d)).reshape(tc, d);
-          rowsOf(out, a / k, a / k + tc, t).addi(part);
-        } else {
-          out.addi(SparseOps.indexAddRows(t, batch, tok, rows.muli(val.expandDims(1))));
-        }
-      }
+    long s = wDec.getShape().get(0);
+    try (NDManager t = m.newSubManager()) {
+      NDArray out = coo(t, values, false, s).matMul(wDec); // [B, s] sparse @ [s, d] -> [B, d]
+      out.attach(m);
+      return out;
     }
-    return out;
   }
 
   /**
@@ -94,49 +84,69 @@ final class SparseCode {
    * pre-activations that produced {@code values}: given {@code gOut = d loss / d decode [B, d]}
    * adds into {@code acc} ({@code wEnc, bEnc, wDec} gradients {@code [s, ·]}) and into
    * {@code gSIn} ({@code d loss / d sae_in [B, d]}).
+   *
+   * <p>With {@code Z} the code as a sparse {@code [B, s]} matrix and {@code P} the sparse
+   * gradient of the pre-activations at the same entries ({@code gVal}):
+   * {@code dW_dec = Zᵀ gOut}, {@code dW_enc = Pᵀ sae_in}, {@code db_enc = Pᵀ 1},
+   * {@code d sae_in = P W_enc}: sparse-dense products (PyTorch's COO matmul), so no
+   * {@code [n, d]} temporaries and no dense {@code [s, d]} scratch per chunk. Only
+   * {@code gVal = W_dec[latent] · gOut[token]} gathers decoder rows, in chunks.
    */
   void backward(NDArray gOut, NDArray sIn, SaeParams p, SaeParams acc, NDArray gSIn) {
     long s = p.wDec().getShape().get(0);
     long d = p.wDec().getShape().get(1);
     long n = size();
     NDManager m = acc.wDec().getManager();
-    for (long a = 0; a < n; a += chunk(d)) {
-      long e = Math.min(n, a + chunk(d));
-      try (NDManager t = m.newSubManager()) {
-        NDArray lat = slice(latents, a, e, t);
-        NDArray tok = slice(tokens, a, e, t);
-        NDArray val = slice(values, a, e, t).expandDims(1); // [c, 1]
-        NDArray decRows = take(p.wDec(), lat, t); // [c, d]
-        NDArray positive = val.gt(0).toType(val.getDataType(), false); // ReLU' at the values
-        if (perTokenK > 0) {
-          long k = perTokenK;
-          long tc = (e - a) / k;
-          long t0 = a / k;
-          NDArray g3 = rowsOf(gOut, t0, t0 + tc, t).reshape(tc, d, 1); // [tc, d, 1]
-          // d loss / d value = W_dec[latent] · gOut[token]: [tc, k, d] @ [tc, d, 1]
-          NDArray gVal = decRows.reshape(tc, k, d).batchMatMul(g3).reshape(tc * k, 1)
-              .muli(positive); // [c, 1]
-          NDArray gT = g3.reshape(tc, 1, d);
-          NDArray sT = rowsOf(sIn, t0, t0 + tc, t).reshape(tc, 1, d);
-          acc.wDec().addi(SparseOps.indexAddRows(t, s, lat,
-              val.reshape(tc, k, 1).mul(gT).reshape(tc * k, d)));
-          acc.wEnc().addi(SparseOps.indexAddRows(t, s, lat,
-              gVal.reshape(tc, k, 1).mul(sT).reshape(tc * k, d)));
-          acc.bEnc().addi(SparseOps.indexAddRows(t, s, lat, gVal).reshape(s));
-          // d loss / d sae_in[token] = Σ_j gVal_j W_enc[latent_j]: [tc, 1, k] @ [tc, k, d]
-          NDArray encRows = take(p.wEnc(), lat, t).reshape(tc, k, d);
-          rowsOf(gSIn, t0, t0 + tc, t).addi(
-              gVal.reshape(tc, 1, k).batchMatMul(encRows).reshape(tc, d));
-          continue;
+    try (NDManager t = m.newSubManager()) {
+      NDArray gVal = t.zeros(new Shape(n), values.getDataType()); // [n]
+      for (long a = 0; a < n; a += chunk(d)) {
+        long e = Math.min(n, a + chunk(d));
+        try (NDManager c = t.newSubManager()) {
+          NDArray lat = slice(latents, a, e, c);
+          NDArray val = slice(values, a, e, c);
+          NDArray decRows = take(p.wDec(), lat, c); // [c, d]
+          NDArray part;
+          if (perTokenK > 0) {
+            long k = perTokenK;
+            long tc = (e - a) / k;
+            NDArray g3 = rowsOf(gOut, a / k, a / k + tc, c).reshape(tc, d, 1); // [tc, d, 1]
+            // W_dec[latent] · gOut[token]: [tc, k, d] @ [tc, d, 1]
+            part = decRows.reshape(tc, k, d).batchMatMul(g3).reshape(e - a);
+          } else {
+            NDArray gRows = take(gOut, slice(tokens, a, e, c), c); // [c, d]
+            part = gRows.mul(decRows).sum(new int[] {1});
+          }
+          // ReLU' at the values
+          part = part.mul(val.gt(0).toType(val.getDataType(), false));
+          slice(gVal, a, e, c).addi(part);
         }
-        NDArray gRows = take(gOut, tok, t); // [c, d]
-        NDArray gVal = gRows.mul(decRows).sum(new int[] {1}, true).muli(positive); // [c, 1]
-        acc.wDec().addi(SparseOps.indexAddRows(t, s, lat, gRows.muli(val)));
-        acc.wEnc().addi(SparseOps.indexAddRows(t, s, lat, take(sIn, tok, t).muli(gVal)));
-        acc.bEnc().addi(SparseOps.indexAddRows(t, s, lat, gVal).reshape(s));
-        gSIn.addi(SparseOps.indexAddRows(t, batch, tok, take(p.wEnc(), lat, t).muli(gVal)));
       }
+      NDArray codeT = coo(t, values, true, s); // Zᵀ [s, B]
+      acc.wDec().addi(codeT.matMul(gOut)); // [s, d]
+      NDArray gradT = coo(t, gVal, true, s); // Pᵀ [s, B]
+      acc.wEnc().addi(gradT.matMul(sIn)); // [s, d]
+      acc.bEnc().addi(gradT.matMul(t.ones(new Shape(batch, 1), gVal.getDataType()))
+          .reshape(s)); // [s]
+      gSIn.addi(coo(t, gVal, false, s).matMul(p.wEnc())); // [B, s] @ [s, d]
     }
+  }
+
+  /**
+   * The entries with {@code entryValues} as a sparse COO matrix {@code [B, s]}, or its transpose
+   * {@code [s, B]} (built from swapped indices: DJL's transpose of a sparse array is wrong).
+   */
+  private NDArray coo(NDManager m, NDArray entryValues, boolean transposed, long s) {
+    if (tokenHost == null) {
+      tokenHost = tokens.toLongArray();
+      latentHost = latents.toLongArray();
+    }
+    long[][] idx = transposed ? new long[][] {latentHost, tokenHost}
+        : new long[][] {tokenHost, latentHost};
+    Shape shape = transposed ? new Shape(s, batch) : new Shape(batch, s);
+    java.nio.Buffer data = entryValues.getDataType() == DataType.FLOAT64
+        ? DoubleBuffer.wrap(entryValues.toDoubleArray())
+        : FloatBuffer.wrap(entryValues.toType(DataType.FLOAT32, false).toFloatArray());
+    return m.createCoo(data, idx, shape);
   }
 
   /** Rows {@code [from, to)} of a 2-D array as a view (in-place ops write through), owned by t. */
@@ -146,8 +156,9 @@ final class SparseCode {
     return r;
   }
 
+  /** {@code table[idx]}: rows {@code [n, d]} for int64 idx {@code [n]}, owned by t. */
   private static NDArray take(NDArray table, NDArray idx, NDManager t) {
-    NDArray r = SparseOps.gatherRows(table, idx);
+    NDArray r = table.get(new NDIndex("{}", idx));
     r.attach(t);
     return r;
   }
