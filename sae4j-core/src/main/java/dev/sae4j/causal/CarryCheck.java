@@ -19,19 +19,19 @@ import java.util.function.Function;
 
 /**
  * The ground-truth check on the addition organism (docs/causal-methods.md §10): does the SAE have
- * a latent for "carry into column c", and does editing it change the carry the model writes?
+ * latents for "carry into column c", and does editing them change the carry the model writes?
  *
  * <p>In the organism's chain of thought {@code x+y+c=s}, the carry digit {@code c} of column
  * {@code c ≥ 1} is predicted at the {@code '+'} just before it, from the previous column's sum.
  * At that prediction position, per column:
  * <ol>
  *   <li>recovery: every latent, read as the classifier "fires ⇒ carry is 1", is scored by F1
- *       against the true carry; the best latent is the match;
+ *       against the true carry; the {@code setSize} best are the matched set;
  *   <li>ablation: on problems whose carry is 1 (and which the clean model gets right), zeroing
- *       the matched latent there succeeds if the model now writes carry 0;
- *   <li>steering: on problems whose carry is 0, setting the latent to its mean activation when
- *       carry is 1 succeeds if the model now writes carry 1;
- *   <li>control: the same edits with random latents that fire where the ablation edits,
+ *       the set (at the prediction position or everywhere) succeeds if the model now writes 0;
+ *   <li>steering: on problems whose carry is 0, setting each latent of the set to its mean
+ *       activation when carry is 1 succeeds if the model now writes 1;
+ *   <li>control: the same edits with random latent sets that fire where the ablation edits,
  *       matched on firing-frequency decile.
  * </ol>
  */
@@ -184,7 +184,7 @@ public final class CarryCheck {
     // Best F1 first; ties by index, so the selection is deterministic.
     java.util.Arrays.sort(order, (a, c) -> Double.compare(scores[c][0], scores[a][0]));
     int chosen = 0;
-    while (chosen < setSize && scores[order[chosen]][0] > 0) {
+    while (chosen < Math.min(setSize, dSae) && scores[order[chosen]][0] > 0) {
       chosen++;
     }
     if (chosen == 0) {

@@ -217,9 +217,10 @@ public final class StudyRunner {
    * Runs {@code task} in a new thread and waits for it. On a reused pool thread a job's numbers
    * depended, in the last bits, on which jobs had run on that thread before (PyTorch keeps
    * native per-thread state, e.g. its lazily initialised OpenMP/MKL thread settings): after a
-   * resume the clean CE of an eval differed by 4e-9 from the uninterrupted run. A fresh thread
-   * per job, with the configured intra-op thread count applied to it, makes a resumed study
-   * reproduce an uninterrupted one bit for bit.
+   * resume the clean CE of an eval differed by 4e-9 from the uninterrupted run. Each job gets a
+   * fresh thread with the configured intra-op thread count. A study resumed by a new process
+   * then reproduces the stores and SAEs bit for bit and the measured numbers up to float32
+   * rounding (docs/design.md; the last-bit difference between processes is not explained).
    */
   private static <T> T inFreshThread(String name, Callable<T> task) throws Exception {
     Object[] result = new Object[1];
