@@ -23,10 +23,11 @@ class DemoCommandTest {
     try {
       Path out = tmp.resolve("runs");
       String[] r = run(0, "demo", "--dry-run", "--out", out.toString());
-      for (String job : new String[] {"capture/organism-mix/addition",
-          "train/organism-mix/addition/blocks.0.hook_resid_post/relu-x4",
-          "train/organism-mix/addition/blocks.0.hook_resid_post/topk-x4",
-          "eval/organism-mix/logic/", "causal/organism-mix/logic/", "compare/organism-mix",
+      for (String job : new String[] {"capture/organism-addition/addition",
+          "train/organism-addition/addition/blocks.0.hook_resid_post/relu-x4",
+          "train/organism-addition/addition/blocks.0.hook_resid_post/topk-x4",
+          "eval/organism-addition/addition/", "causal/organism-addition/addition/",
+          "dashboard/organism-addition/addition/", "compare/organism-addition",
           "report  -> report"}) {
         assertTrue(r[0].contains(job), job + " missing:\n" + r[0]);
       }

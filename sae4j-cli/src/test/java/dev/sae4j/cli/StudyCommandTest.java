@@ -26,8 +26,8 @@ class StudyCommandTest {
         out.toString(), "--workers", "3");
     assertTrue(r[0].contains("study demo: "), r[0]);
     assertTrue(r[0].contains("3 worker(s)"), r[0]);
-    assertTrue(r[0].contains("train/organism-mix/addition/blocks.0.hook_resid_post/relu-x4"), r[0]);
-    assertTrue(r[0].contains("after: capture/organism-mix/addition"), r[0]);
+    assertTrue(r[0].contains("train/organism-addition/addition/blocks.0.hook_resid_post/relu-x4"), r[0]);
+    assertTrue(r[0].contains("after: capture/organism-addition/addition"), r[0]);
     assertTrue(r[0].contains("report  -> report"), r[0]);
     assertFalse(Files.exists(out), "--dry-run created the run directory");
   }

@@ -39,15 +39,21 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
   }
 
   /**
-   * The default recipe of a task: the one {@link Organisms#defaultOrganism} trains. 3 layers,
-   * d_model 128, 4 heads, 96 positions (the longest task text is 80 characters), batch 32, AdamW
-   * at 2e-3 with 200 warmup steps and cosine decay, 3000 steps (3e-3 diverged once at the end of
-   * warmup). BENCHMARKS.md records what it reaches and how long it takes.
+   * The default recipe of a task: the one {@link Organisms#defaultOrganism} trains for
+   * {@code mix}. 3 layers, d_model 128, 4 heads, 96 positions (the longest task text is 80
+   * characters), batch 32, AdamW at 2e-3 with 200 warmup steps and cosine decay (3e-3 diverged
+   * once at the end of warmup); 3000 steps for the mix, {@value #SINGLE_TASK_STEPS} for a single
+   * task, which sees four times as many of its own examples per step (addition alone reaches
+   * 97% in 1500 steps). BENCHMARKS.md records what they reach and how long they take.
    */
   public static OrganismRecipe defaults(String task) {
-    return new OrganismRecipe(task, new OrganismConfig(3, 128, 4, 96), 1, 3000, 0, 32, 2e-3,
-        200, 0.05, 1000, 200);
+    int steps = task.equals("mix") ? 3000 : SINGLE_TASK_STEPS;
+    return new OrganismRecipe(task, new OrganismConfig(3, 128, 4, 96), 1, steps, 0, 32, 2e-3,
+        200, 0.05, steps / 3, 200);
   }
+
+  /** Default optimizer steps of a single-task organism. */
+  public static final int SINGLE_TASK_STEPS = 1500;
 
   /** With another step budget. */
   public OrganismRecipe withSteps(int newSteps) {
