@@ -1,12 +1,13 @@
 package dev.sae4j.sae;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * A sparse latent code as a flat list of {@code (token, latent, value)} triples, with sparse
@@ -26,9 +27,6 @@ final class SparseCode {
   private final NDArray values; // [n] in the parameters' dtype
   /** k when entry i belongs to token i / k (TopK layout), else 0. */
   private final int perTokenK;
-  /** Host copies of tokens and latents for the COO matrices, made on first use. */
-  private long[] tokenHost;
-  private long[] latentHost;
 
   SparseCode(long batch, NDArray tokens, NDArray latents, NDArray values) {
     this(batch, tokens, latents, values, 0);
@@ -133,20 +131,20 @@ final class SparseCode {
 
   /**
    * The entries with {@code entryValues} as a sparse COO matrix {@code [B, s]}, or its transpose
-   * {@code [s, B]} (built from swapped indices: DJL's transpose of a sparse array is wrong).
+   * {@code [s, B]} (built from swapped indices: DJL's transpose of a sparse array is wrong). Built
+   * from the index and value tensors themselves: DJL's {@code createCoo} from Java buffers once
+   * produced garbage indices in CI ("index out of row bound: 139648244383888", not reproduced
+   * since; the cause inside DJL was not pinned down), and this also avoids copying the indices
+   * to Java and back.
    */
   private NDArray coo(NDManager m, NDArray entryValues, boolean transposed, long s) {
-    if (tokenHost == null) {
-      tokenHost = tokens.toLongArray();
-      latentHost = latents.toLongArray();
-    }
-    long[][] idx = transposed ? new long[][] {latentHost, tokenHost}
-        : new long[][] {tokenHost, latentHost};
+    NDArray idx = transposed ? NDArrays.stack(new NDList(latents, tokens), 0)
+        : NDArrays.stack(new NDList(tokens, latents), 0); // [2, n] int64
+    idx.attach(m);
     Shape shape = transposed ? new Shape(s, batch) : new Shape(batch, s);
-    java.nio.Buffer data = entryValues.getDataType() == DataType.FLOAT64
-        ? DoubleBuffer.wrap(entryValues.toDoubleArray())
-        : FloatBuffer.wrap(entryValues.toType(DataType.FLOAT32, false).toFloatArray());
-    return m.createCoo(data, idx, shape);
+    NDArray sparse = JniUtils.createSparseCoo((PtNDArray) idx, (PtNDArray) entryValues, shape);
+    sparse.attach(m);
+    return sparse;
   }
 
   /** Rows {@code [from, to)} of a 2-D array as a view (in-place ops write through), owned by t. */
