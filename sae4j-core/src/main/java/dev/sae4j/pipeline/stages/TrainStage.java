@@ -46,16 +46,14 @@ public final class TrainStage implements Stage {
             totalSteps, m.loss(), m.l0()));
       }
     });
-    ctx.status("waiting for the gradient lock");
-    GradientLock.LOCK.lockInterruptibly();
+    // SAE training computes its gradients by hand (no DJL gradient collector), so it runs
+    // beside causal attribution without the gradient lock.
     try (NDManager manager = NDManager.newBaseManager()) {
       TrainResult r = trainer.train(manager);
       TrainMetrics f = r.finalMetrics();
       ctx.log().printf(Locale.ROOT, "trained %d steps, %d tokens: loss %.5g fvu %.4f l0 %.2f"
           + " dead %.1f%%%n", f.step(), f.tokens(), f.loss(), f.fvu(), f.l0(), f.deadPct());
       r.sae().close();
-    } finally {
-      GradientLock.LOCK.unlock();
     }
   }
 
