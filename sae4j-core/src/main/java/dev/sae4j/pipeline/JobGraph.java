@@ -40,7 +40,8 @@ public final class JobGraph {
         String captureId = "capture/" + m.key() + "/" + d.id();
         Map<String, Object> captureSlice = new LinkedHashMap<>();
         captureSlice.put("model", m);
-        captureSlice.put("dataset", d);
+        // Shots only shape the causal prompts: changing them must not redo the capture.
+        captureSlice.put("dataset", d.withShots(0));
         captureSlice.put("capture", config.capture());
         jobs.add(new Job(captureId, "capture", List.of(), "activations/" + m.key() + "/" + d.id(),
             m, d, null, null, captureSlice));
@@ -65,6 +66,8 @@ public final class JobGraph {
             String causalId = null;
             if (config.causal().enabled()) {
               Map<String, Object> causalSlice = new LinkedHashMap<>(trainSlice);
+              // The whole dataset entry: its shots shape the causal prompts only.
+              causalSlice.put("dataset", d);
               causalSlice.put("causal", config.causal());
               causalId = "causal/" + cell;
               jobs.add(new Job(causalId, "causal", List.of(trainId), "causal/" + cell, m, d, hook,

@@ -74,6 +74,11 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
     public boolean isSynthetic() {
       return StudyConfigParser.SYNTHETIC_TASKS.contains(format);
     }
+
+    /** The same dataset with another shot count (job slices of stages that ignore shots). */
+    public Dataset withShots(int newShots) {
+      return new Dataset(id, path, format, limit, newShots, seed);
+    }
   }
 
   /**

@@ -161,6 +161,25 @@ class StudyRunnerTest {
   }
 
   @Test
+  void changedShotsRedoCausalJobsButNotCaptureTrainOrEval() throws Exception {
+    java.nio.file.Files.copy(Path.of("../examples/data/gsm8k-sample.jsonl"),
+        tmp.resolve("g.jsonl"));
+    String yaml = StudyConfigTest.MINIMAL.replace("{id: add, format: addition, limit: 10}",
+        "{id: g, format: gsm8k, path: g.jsonl, shots: 0}");
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    Map<String, Stage> stages = FakeStage.all(calls, 0);
+    Path dir = tmp.resolve("run");
+    assertTrue(run(config(yaml), stages, dir, 1).ok());
+    calls.clear();
+    assertTrue(run(config(yaml.replace("shots: 0", "shots: 2")), stages, dir, 1).ok());
+    Map<String, Integer> ran = counts(calls);
+    assertEquals(4, ran.keySet().stream().filter(id -> id.startsWith("causal/")).count(),
+        ran::toString);
+    assertTrue(ran.keySet().stream().noneMatch(id -> id.startsWith("capture/")
+        || id.startsWith("train/") || id.startsWith("eval/")), ran::toString);
+  }
+
+  @Test
   void independentJobsOverlapWithTwoWorkersButNotWithOne() throws Exception {
     String yaml = StudyConfigTest.MINIMAL.replace("  - {id: add, format: addition, limit: 10}",
         "  - {id: add, format: addition, limit: 10}\n  - {id: bfs, format: bfs, limit: 10}")
