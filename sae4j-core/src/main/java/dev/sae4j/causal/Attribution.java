@@ -1,11 +1,11 @@
 package dev.sae4j.causal;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.sae4j.data.TeacherForcedRows;
+import dev.sae4j.model.Autograd;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.Sae;
@@ -96,7 +96,7 @@ public final class Attribution {
         difference[0] = diff;
         return sae.decode(start).add(error);
       });
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      try (GradientCollector collector = Autograd.collector()) {
         NDArray logits = model.forward(rows.batch(), hooks, m);
         NDArray value = metric.perRow(logits, rows).sum();
         collector.backward(value);

@@ -57,6 +57,17 @@ final class AdamW {
    * @return the global gradient norm before clipping (non-finite: the update was skipped)
    */
   double step(double lr, NDManager scratch) {
+    // In-place updates of leaves that require gradients are refused while autograd records,
+    // and grad mode is on by default in any thread but the one that started the engine.
+    boolean recording = Autograd.setRecording(false);
+    try {
+      return update(lr, scratch);
+    } finally {
+      Autograd.setRecording(recording);
+    }
+  }
+
+  private double update(double lr, NDManager scratch) {
     step++;
     try (NDManager s = scratch.newSubManager()) {
       // Moment arrays join the step's scope while it lasts, so the temporaries computed from

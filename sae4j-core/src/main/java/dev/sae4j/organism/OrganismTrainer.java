@@ -1,7 +1,6 @@
 package dev.sae4j.organism;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -146,7 +145,7 @@ public final class OrganismTrainer implements AutoCloseable {
         List<SyntheticExample> batch = nextBatch(task, stream);
         try (NDManager step = manager.newSubManager()) {
           double loss;
-          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          try (GradientCollector gc = Autograd.collector()) {
             NDArray l = loss(batch, step);
             gc.backward(l);
             loss = l.toType(DataType.FLOAT64, false).getDouble();

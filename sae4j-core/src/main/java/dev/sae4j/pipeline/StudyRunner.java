@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.io.Checksums;
+import dev.sae4j.model.Autograd;
 import dev.sae4j.model.TorchThreads;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -214,22 +215,24 @@ public final class StudyRunner {
 
   /** Runs one job into its private directory and moves the output into place on success. */
   /**
-   * Runs {@code task} in a new thread and waits for it. On a reused pool thread a job's numbers
-   * depended, in the last bits, on which jobs had run on that thread before (PyTorch keeps
-   * native per-thread state, e.g. its lazily initialised OpenMP/MKL thread settings): after a
-   * resume the clean CE of an eval differed by 4e-9 from the uninterrupted run. Each job gets a
-   * fresh thread with the configured intra-op thread count. A study resumed by a new process
-   * then reproduces the stores and SAEs bit for bit and the measured numbers up to float32
-   * rounding (docs/design.md; the last-bit difference between processes is not explained).
+   * Runs {@code task} in a new thread and waits for it, with the configured intra-op thread
+   * count and grad mode off. Both are per-thread native state: on reused pool threads, or with
+   * grad mode left at a new thread's default (on), a job's numbers depended in the last bits on
+   * which jobs had run before it (the forward takes its out-of-place path while autograd
+   * records). With a defined state per job, a resumed study reproduces an uninterrupted one
+   * byte for byte.
    */
   private static <T> T inFreshThread(String name, Callable<T> task) throws Exception {
     Object[] result = new Object[1];
-    Exception[] failure = new Exception[1];
+    Throwable[] failure = new Throwable[1];
     Thread t = new Thread(() -> {
       try {
         TorchThreads.applyConfigured();
+        // PyTorch's grad mode is per thread and on by default in a new thread; only the thread
+        // that started DJL's engine has it off. Jobs start with it off (collectors turn it on).
+        Autograd.setRecording(false);
         result[0] = task.call();
-      } catch (Exception e) {
+      } catch (Throwable e) { // errors too: the caller must learn that the job died
         failure[0] = e;
       }
     }, "sae4j-job " + name);
@@ -241,8 +244,11 @@ public final class StudyRunner {
       t.interrupt();
       throw e;
     }
-    if (failure[0] != null) {
-      throw failure[0];
+    if (failure[0] instanceof Exception e) {
+      throw e;
+    }
+    if (failure[0] instanceof Error e) {
+      throw e;
     }
     @SuppressWarnings("unchecked")
     T value = (T) result[0];

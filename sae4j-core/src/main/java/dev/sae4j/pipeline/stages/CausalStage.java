@@ -111,15 +111,10 @@ public final class CausalStage implements Stage {
       int top = c.top().stream().mapToInt(Integer::intValue).max().orElse(1);
       ctx.status("ranking latents on " + half + " + " + (n - half) + " problems");
       AnswerMetric metric = AnswerMetric.valueOf(c.metric().toUpperCase(Locale.ROOT));
-      FeatureRanking ranking;
-      GradientLock.LOCK.lockInterruptibly();
-      try {
-        ranking = FeatureRanking.run(
-            new Attribution(m.model(), job.hook(), sae, metric, TokenPositions.all()),
-            experiment, discC, discA, heldC, heldA, patch, top, IG_STEPS, batch);
-      } finally {
-        GradientLock.LOCK.unlock();
-      }
+      // Attribution's gradient collectors take the process-wide lock (Autograd.collector).
+      FeatureRanking ranking = FeatureRanking.run(
+          new Attribution(m.model(), job.hook(), sae, metric, TokenPositions.all()),
+          experiment, discC, discA, heldC, heldA, patch, top, IG_STEPS, batch);
       ranking = withJointSets(ranking, experiment, heldC, heldA, c.top());
       CausalReport.write(ctx.outputDir(), new CausalReport.Spec(job.model().id(), job.hook(),
           ctx.graph().job(trainId).outputDir(), job.dataset().id() + ": " + (n - half)
