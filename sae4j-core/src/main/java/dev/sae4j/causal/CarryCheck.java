@@ -142,24 +142,25 @@ public final class CarryCheck {
     float[][] codes = new float[n][];
     double[] firing = new double[dSae + 1]; // per latent, then the number of positions
     int[] clean = predict(sites, null, codes, firing, batchSize);
-    double[] frequency = new double[dSae];
-    // Controls are matched on how often latents fire where the ablation edits: at the
-    // prediction positions, or at every position when the whole context is edited.
-    boolean everywhere = ablationPositions.kind() == TokenPositions.Kind.ALL;
+    double[] siteFrequency = new double[dSae];
     double[] sumWhenOne = new double[dSae];
     int ones = 0;
     for (int s = 0; s < n; s++) {
       ones += sites.get(s).carry;
       for (int i = 0; i < dSae; i++) {
         if (codes[s][i] > 0) {
-          frequency[i] += everywhere ? 0 : 1.0 / n;
+          siteFrequency[i] += 1.0 / n;
           if (sites.get(s).carry == 1) {
             sumWhenOne[i] += codes[s][i];
           }
         }
       }
     }
-    if (everywhere) {
+    // Controls are matched on how often latents fire where the ablation edits: at the
+    // prediction positions, or at every position when the whole context is edited.
+    double[] frequency = siteFrequency;
+    if (ablationPositions.kind() == TokenPositions.Kind.ALL) {
+      frequency = new double[dSae];
       for (int i = 0; i < dSae; i++) {
         frequency[i] = firing[i] / firing[dSae];
       }

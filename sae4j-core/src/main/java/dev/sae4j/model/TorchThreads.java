@@ -10,10 +10,9 @@ import ai.djl.pytorch.jni.JniUtils;
  *   <li>Small ops (the organism, tests) on a busy machine: several intra-op threads spin against
  *       each other (measured 10x slower per step with 2 threads than with 1 on a 2-core machine
  *       shared with other jobs).
- *   <li>Reproducibility: the setting is partly per thread (OpenMP's thread count is a per-thread
- *       value that PyTorch initialises lazily), so a thread's results could depend, in the last
- *       bits, on what ran on it before. Pipeline jobs call {@link #applyConfigured()} on their
- *       fresh thread.
+ *   <li>A defined state per thread: OpenMP's thread count is a per-thread value that PyTorch
+ *       initialises lazily, so pipeline jobs call {@link #applyConfigured()} on their fresh
+ *       thread (as they set grad mode, see {@link Autograd#setRecording}).
  * </ul>
  */
 public final class TorchThreads {

@@ -71,7 +71,8 @@ final class SparseCode {
   NDArray decode(NDArray wDec, NDManager m) {
     long s = wDec.getShape().get(0);
     try (NDManager t = m.newSubManager()) {
-      NDArray out = coo(t, values, false, s).matMul(wDec); // [B, s] sparse @ [s, d] -> [B, d]
+      // [B, s] sparse @ [s, d] -> [B, d]
+      NDArray out = coo(t, indices(t, false), values, new Shape(batch, s)).matMul(wDec);
       out.attach(m);
       return out;
     }
@@ -119,29 +120,37 @@ final class SparseCode {
           slice(gVal, a, e, c).addi(part);
         }
       }
-      NDArray codeT = coo(t, values, true, s); // Zᵀ [s, B]
+      NDArray idxT = indices(t, true); // latent, token
+      NDArray codeT = coo(t, idxT, values, new Shape(s, batch)); // Zᵀ [s, B]
       acc.wDec().addi(codeT.matMul(gOut)); // [s, d]
-      NDArray gradT = coo(t, gVal, true, s); // Pᵀ [s, B]
+      NDArray gradT = coo(t, idxT, gVal, new Shape(s, batch)); // Pᵀ [s, B]
       acc.wEnc().addi(gradT.matMul(sIn)); // [s, d]
       acc.bEnc().addi(gradT.matMul(t.ones(new Shape(batch, 1), gVal.getDataType()))
           .reshape(s)); // [s]
-      gSIn.addi(coo(t, gVal, false, s).matMul(p.wEnc())); // [B, s] @ [s, d]
+      NDArray grad = coo(t, indices(t, false), gVal, new Shape(batch, s)); // P [B, s]
+      gSIn.addi(grad.matMul(p.wEnc())); // [B, s] @ [s, d]
     }
   }
 
   /**
-   * The entries with {@code entryValues} as a sparse COO matrix {@code [B, s]}, or its transpose
-   * {@code [s, B]} (built from swapped indices: DJL's transpose of a sparse array is wrong). Built
-   * from the index and value tensors themselves: DJL's {@code createCoo} from Java buffers once
-   * produced garbage indices in CI ("index out of row bound: 139648244383888", not reproduced
-   * since; the cause inside DJL was not pinned down), and this also avoids copying the indices
-   * to Java and back.
+   * The entries' (token, latent) indices {@code [2, n]}, or (latent, token) for the transposed
+   * matrix: DJL's transpose of a sparse array is wrong, so {@code Zᵀ} is built from swapped
+   * indices.
    */
-  private NDArray coo(NDManager m, NDArray entryValues, boolean transposed, long s) {
+  private NDArray indices(NDManager m, boolean transposed) {
     NDArray idx = transposed ? NDArrays.stack(new NDList(latents, tokens), 0)
         : NDArrays.stack(new NDList(tokens, latents), 0); // [2, n] int64
     idx.attach(m);
-    Shape shape = transposed ? new Shape(s, batch) : new Shape(batch, s);
+    return idx;
+  }
+
+  /**
+   * A sparse COO matrix of {@code shape} with entries {@code entryValues} at {@code idx}, built
+   * from those tensors: DJL's {@code createCoo} from Java buffers once produced garbage indices
+   * in CI ("index out of row bound: 139648244383888", not reproduced since; the cause inside DJL
+   * was not pinned down), and this also keeps the indices out of Java.
+   */
+  private static NDArray coo(NDManager m, NDArray idx, NDArray entryValues, Shape shape) {
     NDArray sparse = JniUtils.createSparseCoo((PtNDArray) idx, (PtNDArray) entryValues, shape);
     sparse.attach(m);
     return sparse;

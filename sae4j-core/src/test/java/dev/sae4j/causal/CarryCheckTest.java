@@ -35,9 +35,8 @@ class CarryCheckTest {
     try (FunctionalModel model = toyCarryModel();
         NDManager m = NDManager.newBaseManager()) {
       Sae sae = plantedSae(m);
-      CarryCheck check = new CarryCheck(model, HOOK, sae, CarryCheckTest::encode, digit('0'),
-          digit('1'), TokenPositions.lastK(1), 1);
-      List<CarryCheck.ColumnResult> results = check.run(examples, 5, 7, 32);
+      List<CarryCheck.ColumnResult> results =
+          check(model, sae, TokenPositions.lastK(1), 1).run(examples, 5, 7, 32);
       assertEquals(3, results.size(), "columns 1-3 have enough problems");
       for (CarryCheck.ColumnResult r : results) {
         String where = "column " + r.column();
@@ -52,9 +51,8 @@ class CarryCheckTest {
         assertEquals(null, r.controlProblem(), where);
       }
       // Editing two latents: the carry latent and the next best; the set still flips the carry.
-      CarryCheck pair = new CarryCheck(model, HOOK, sae, CarryCheckTest::encode, digit('0'),
-          digit('1'), TokenPositions.all(), 2);
-      CarryCheck.ColumnResult first = pair.run(examples, 3, 7, 32).get(0);
+      CarryCheck.ColumnResult first =
+          check(model, sae, TokenPositions.all(), 2).run(examples, 3, 7, 32).get(0);
       assertEquals(2, first.latents().length);
       assertEquals(0, first.latents()[0]);
       assertEquals(first.ablation().total(), first.ablation().correct());
@@ -73,13 +71,18 @@ class CarryCheckTest {
       dec[5] = 2f;
       Sae detector = new Sae(sae.config(), m, sae.wEnc().duplicate(), sae.bEnc().duplicate(),
           m.create(dec, new Shape(LATENTS, D)), sae.bDec().duplicate(), null);
-      CarryCheck check = new CarryCheck(model, HOOK, detector, CarryCheckTest::encode,
-          digit('0'), digit('1'), TokenPositions.lastK(1), 1);
-      CarryCheck.ColumnResult r = check.run(examples, 3, 7, 32).get(0);
+      CarryCheck.ColumnResult r =
+          check(model, detector, TokenPositions.lastK(1), 1).run(examples, 3, 7, 32).get(0);
       assertEquals(1.0, r.f1(), 1e-12);
       assertEquals(0, r.ablation().correct());
       assertEquals(0, r.steering().correct());
     }
+  }
+
+  private static CarryCheck check(FunctionalModel model, Sae sae, TokenPositions positions,
+      int setSize) {
+    return new CarryCheck(model, HOOK, sae, CarryCheckTest::encode, digit('0'), digit('1'),
+        positions, setSize);
   }
 
   private static int digit(char c) {
