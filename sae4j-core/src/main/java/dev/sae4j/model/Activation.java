@@ -48,8 +48,10 @@ public enum Activation {
         if (Autograd.isRecording()) {
           // Under autograd tanh's output is saved for the backward pass, so it must not be
           // modified in place: the same ops out of place (same values).
-          NDArray t = x.pow(3f).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI).tanh();
-          return x.mul(0.5f).mul(t.add(1f));
+          // Scalars as PyTorch-owned arrays: autograd keeps them (Autograd.constant).
+          NDArray t = x.mul(x).mul(x).mul(Autograd.constant(x, 0.044715f)).add(x)
+              .mul(Autograd.constant(x, SQRT_2_OVER_PI)).tanh();
+          return x.mul(Autograd.constant(x, 0.5f)).mul(t.add(1f));
         }
         // 0.5 * x * (1 + tanh(z)) = x * sigmoid(2z) with z = sqrt(2/pi) * (x + 0.044715 x^3):
         // six passes over the [B, T, inner] activation and two allocations instead of HF's

@@ -20,6 +20,19 @@ public final class Autograd {
   private Autograd() {}
 
   /**
+   * {@code value} as a scalar array in {@code like}'s manager and type, in memory PyTorch owns.
+   * Forward code multiplies, divides and raises recorded arrays by these instead of by a Java
+   * number: DJL's {@code x.mul(number)} wraps the number in a Java buffer and closes it after the
+   * op, while autograd keeps that tensor for the backward pass ({@code d(x·c)/dx = c}); the
+   * garbage collector then frees the buffer under it and the gradients read freed memory (NaN
+   * or silently wrong values on some runs, see OrganismTest).
+   */
+  public static NDArray constant(NDArray like, double value) {
+    return like.getManager().full(new ai.djl.ndarray.types.Shape(), (float) value,
+        like.getDataType());
+  }
+
+  /**
    * A DJL gradient collector that holds a process-wide lock until it is closed. DJL's PyTorch
    * engine allows one collector at a time in the whole process ("A PtGradientCollector is already
    * collecting"), so every collector in sae4j comes from here: concurrent callers (organism

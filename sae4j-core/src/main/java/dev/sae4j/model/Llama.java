@@ -118,7 +118,8 @@ class Llama extends TransformerModel {
   protected NDArray embed(NDArray ids, Pass pass) {
     NDArray x = lookup(ids, embed); // [B, T, H]
     float scale = embedScale();
-    return pass.hook(HookPoints.EMBED, -1, scale == 1f ? x : x.mul(scale));
+    return pass.hook(HookPoints.EMBED, -1, scale == 1f ? x
+        : x.mul(Autograd.constant(x, scale)));
   }
 
   @Override

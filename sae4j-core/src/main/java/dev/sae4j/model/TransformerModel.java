@@ -199,8 +199,7 @@ public abstract class TransformerModel implements AutoCloseable {
     int lastLayer = logits ? numLayers : hooks.deepestLayer(numLayers);
     try (NDManager step = root.newSubManager()) {
       Pass pass = new Pass(batch, hooks, cache, step);
-      NDArray ids = step.create(toLongs(batch.tokenIds()), new Shape(batch.batchSize(),
-          batch.length()));
+      NDArray ids = torchOwned(step, batch.tokenIds(), batch.batchSize(), batch.length());
       NDArray h = embed(ids, pass); // [B, T, H]
       for (int layer = 0; layer < Math.min(lastLayer + 1, numLayers); layer++) {
         try (NDManager scope = step.newSubManager()) {
@@ -244,12 +243,22 @@ public abstract class TransformerModel implements AutoCloseable {
     }
   }
 
-  private static long[] toLongs(int[] a) {
-    long[] out = new long[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i];
+  /**
+   * {@code values} as an INT64 {@code [rows, cols]} array in {@code m} whose memory PyTorch owns.
+   * An array created from Java data wraps a Java direct buffer, which the garbage collector
+   * frees once the array's manager is closed; but autograd keeps what a backward pass needs
+   * beyond this pass's scratch manager (the embedding backward reads the ids and positions when
+   * the embeddings are trained), and reading freed memory there silently corrupted organism
+   * training on some runs. A copy made by PyTorch lives as long as autograd refers to it.
+   */
+  static NDArray torchOwned(NDManager m, int[] values, int rows, int cols) {
+    long[] longs = new long[values.length];
+    for (int i = 0; i < values.length; i++) {
+      longs[i] = values[i];
     }
-    return out;
+    try (NDArray javaBacked = m.create(longs, new Shape(rows, cols))) {
+      return javaBacked.duplicate();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -275,8 +284,11 @@ public abstract class TransformerModel implements AutoCloseable {
 
   /** RMSNorm: {@code x * rsqrt(mean(x^2) + eps) * scale} (Gemma passes 1 + w as the scale). */
   protected NDArray rmsNorm(NDArray x, NDArray scale) {
-    NDArray variance = x.pow(2f).mean(new int[] {-1}, true);
-    return x.mul(variance.add((float) config.normEps()).sqrt().pow(-1f)).mul(scale);
+    NDArray variance = x.mul(x).mean(new int[] {-1}, true);
+    // 1 / sqrt(...) rather than pow(-1): a Java-number exponent would be kept by autograd in
+    // memory the GC frees (Autograd.constant).
+    NDArray one = Autograd.constant(variance, 1.0);
+    return x.mul(one.div(variance.add((float) config.normEps()).sqrt())).mul(scale);
   }
 
   /**
@@ -319,10 +331,12 @@ public abstract class TransformerModel implements AutoCloseable {
     // consumed. Keeping them until the block's scope closes made every block allocate (and
     // page-fault in) fresh memory, which cost more than the arithmetic at batch 8 x 256.
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // [B, nH, T, Tk], a new array
+    // The scale as a PyTorch-owned scalar: autograd keeps it for the backward pass, and one
+    // made from a Java number would be freed by the GC under it (Autograd.constant).
     if (divideBySqrt) {
-      scores.divi((float) Math.sqrt(dH));
+      scores.divi(Autograd.constant(scores, (float) Math.sqrt(dH)));
     } else {
-      scores.muli((float) Math.pow(dH, -0.5));
+      scores.muli(Autograd.constant(scores, (float) Math.pow(dH, -0.5)));
     }
     scores.addi(pass.mask()); // + [B, 1, T, Tk]
     NDArray probs = scores.softmax(-1);
@@ -396,8 +410,7 @@ public abstract class TransformerModel implements AutoCloseable {
 
     /** Position ids {@code [B, T]} as an INT64 array in the scratch manager. */
     public NDArray positions() {
-      return step.create(toLongs(batch.positionIds()),
-          new Shape(batch.batchSize(), batch.length()));
+      return torchOwned(step, batch.positionIds(), batch.batchSize(), batch.length());
     }
 
     /**

@@ -90,11 +90,19 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
     return n;
   }
 
-  /** A short hash of the recipe (and the vocabulary), naming its cache directory. */
+  /**
+   * Version of the training code in the cache key: bumped when the same recipe trains different
+   * weights. 2: the gradients no longer read memory freed by the garbage collector (before,
+   * some runs of the same recipe diverged, see Autograd.constant).
+   */
+  static final int TRAINER_VERSION = 2;
+
+  /** A short hash of the recipe (the vocabulary, the trainer version), naming its cache dir. */
   public String hash() {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update((toJson().toString() + "|" + CharTokenizer.VOCAB).getBytes(StandardCharsets.UTF_8));
+      d.update((toJson().toString() + "|" + CharTokenizer.VOCAB + "|" + TRAINER_VERSION)
+          .getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d.digest()).substring(0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

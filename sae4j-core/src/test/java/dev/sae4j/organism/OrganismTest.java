@@ -5,22 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
 import dev.sae4j.data.synthetic.AdditionTask;
 import dev.sae4j.data.synthetic.SyntheticExample;
 import dev.sae4j.data.synthetic.SyntheticTask;
 import dev.sae4j.data.synthetic.SyntheticTasks;
+import dev.sae4j.model.Autograd;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TorchThreads;
 import dev.sae4j.model.TransformerModel;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -97,6 +103,59 @@ class OrganismTest {
       assertEquals(1, entries.count(), "no temporary directories left behind");
     }
     assertFalse(recipe.hash().equals(tiny("logic", 5, 2).hash()));
+  }
+
+  /**
+   * The embedding gradients must not depend on what the garbage collector does between the
+   * forward pass and the backward pass. The forward's scratch manager is closed before the
+   * backward runs; ids and positions that lived in Java buffers were then freed by the GC while
+   * autograd still read them, and organism training diverged on some runs. Here the freed
+   * memory is collected and overwritten with 0xFF before the backward.
+   */
+  @Test
+  void embeddingGradientsSurviveGarbageCollectionBeforeBackward() throws Exception {
+    float[][] grads = new float[2][];
+    for (int run = 0; run < 2; run++) {
+      try (NDManager m = NDManager.newBaseManager()) {
+        Map<String, NDArray> params = GptParameters.init(TINY, 5, m,
+            DataType.FLOAT32);
+        try (TransformerModel model = Models.fromParameters(
+            TINY.toConfigJson(), params, Device.cpu());
+            GradientCollector gc = Autograd.collector()) {
+          int[][] ids = new int[8][24];
+          for (int r = 0; r < ids.length; r++) {
+            for (int c = 0; c < ids[r].length; c++) {
+              ids[r][c] = 1 + (r * 7 + c * 3) % (CharTokenizer.VOCAB.length() - 1);
+            }
+          }
+          NDArray logits = model.forward(TokenBatch.of(ids),
+              Hooks.none(), m);
+          if (run == 1) {
+            overwriteFreedMemory();
+          }
+          gc.backward(logits.square().mean());
+          grads[run] = params.get("wte.weight").getGradient().toFloatArray();
+        }
+      }
+    }
+    assertArrayEquals(grads[0], grads[1]);
+  }
+
+  /** Runs the GC (so Java buffers of closed arrays are freed) and reuses that memory. */
+  private static void overwriteFreedMemory() throws InterruptedException {
+    for (int round = 0; round < 3; round++) {
+      System.gc();
+      Thread.sleep(50); // the Cleaner frees direct buffers on its own thread
+    }
+    List<ByteBuffer> fill = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      ByteBuffer b = ByteBuffer.allocateDirect(64 + 64 * (i % 64));
+      while (b.hasRemaining()) {
+        b.put((byte) 0xFF);
+      }
+      fill.add(b);
+    }
+    fill.clear();
   }
 
   @Test
