@@ -52,4 +52,51 @@ class AdamTest {
       }
     }
   }
+
+  @Test
+  void fusedUpdateIsBitIdenticalAcrossThreadCountsAndAViewTakesTheNativePath() {
+    int rows = 400;
+    int cols = 500; // 200k values: the fused loop splits them across threads
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    float[] w0 = new float[rows * cols];
+    float[] g0 = new float[rows * cols];
+    for (int i = 0; i < w0.length; i++) {
+      w0[i] = (float) r.nextGaussian();
+      g0[i] = (float) r.nextGaussian();
+    }
+    float[] oneThread = threeSteps(w0, g0, rows, cols, 1, false);
+    float[] twoThreads = threeSteps(w0, g0, rows, cols, 2, false);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(oneThread, twoThreads);
+    // The same parameter as a transposed (non-contiguous) view: a buffer over it would be a
+    // copy, so Adam must detect that and update the view natively, to the same values.
+    float[] view = threeSteps(w0, g0, rows, cols, 1, true);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(oneThread, view, 1e-6f);
+    org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(w0, oneThread));
+  }
+
+  /** w after three Adam steps with gradients g, 2g, 3g; optionally held as a transposed view. */
+  private static float[] threeSteps(float[] w0, float[] g0, int rows, int cols, int threads,
+      boolean transposedView) {
+    int previous = dev.sae4j.model.TorchThreads.set(threads);
+    try (NDManager nd = NDManager.newBaseManager()) {
+      ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(rows, cols);
+      NDArray w = transposedView
+          // [rows, cols] values stored column-major: a transposed, non-contiguous view
+          ? nd.create(w0, shape).transpose().flatten().reshape(cols, rows).transpose()
+          : nd.create(w0, shape).duplicate();
+      NDArray small = nd.zeros(new ai.djl.ndarray.types.Shape(1));
+      SaeParams params = new SaeParams(w, small, small.duplicate(), small.duplicate(), null);
+      Adam adam = new Adam(params, 0.9, 0.999, 1e-8, nd);
+      for (int t = 1; t <= 3; t++) {
+        try (NDManager step = nd.newSubManager()) {
+          NDArray g = step.create(g0, shape).mul(t);
+          NDArray gs = step.zeros(new ai.djl.ndarray.types.Shape(1));
+          adam.update(params, new SaeParams(g, gs, gs, gs, null), 1e-2, step);
+        }
+      }
+      return w.toFloatArray();
+    } finally {
+      dev.sae4j.model.TorchThreads.set(previous);
+    }
+  }
 }
