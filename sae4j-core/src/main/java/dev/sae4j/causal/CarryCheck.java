@@ -23,17 +23,25 @@ import java.util.function.Function;
  *
  * <p>In the organism's chain of thought {@code x+y+c=s}, the carry digit {@code c} of column
  * {@code c ≥ 1} is predicted at the {@code '+'} just before it, from the previous column's sum.
- * At that prediction position, per column:
+ * At that prediction position, per column, with the problems split alternately into a
+ * discovery half and a held-out half:
  * <ol>
  *   <li>recovery: every latent, read as the classifier "fires ⇒ carry is 1", is scored by F1
- *       against the true carry; the {@code setSize} best are the matched set;
+ *       against the true carry on the discovery half; the best {@code maxSetSize} are ranked;
  *   <li>ablation: on problems whose carry is 1 (and which the clean model gets right), zeroing
- *       the set (at the prediction position or everywhere) succeeds if the model now writes 0;
- *   <li>steering: on problems whose carry is 0, setting each latent of the set to its mean
- *       activation when carry is 1 succeeds if the model now writes 1;
- *   <li>control: the same edits with random latent sets that fire where the ablation edits,
- *       matched on firing-frequency decile.
+ *       the first {@code m} ranked latents (at the prediction position or everywhere) succeeds
+ *       if the model now writes 0. {@code m} is the size that succeeds most often on the
+ *       discovery half; the reported rate is measured on the held-out half;
+ *   <li>steering: on problems whose carry is 0, setting the first {@code m'} ranked latents to
+ *       their mean discovery activation when carry is 1 succeeds if the model now writes 1;
+ *       {@code m'} chosen and the rate measured the same way;
+ *   <li>control: the same edits on the held-out half with random latent sets of the same size
+ *       that fire where the ablation edits, matched on firing-frequency decile.
  * </ol>
+ * Choosing the set size matters: a TopK code spreads one variable over several latents, so the
+ * best one alone may leave the rest carrying it, while zeroing more than the variable's latents
+ * at every position can break the model so that it writes neither digit. Choosing on one half
+ * and measuring on the other keeps that choice from inflating the reported rates.
  */
 public final class CarryCheck {
   private final TransformerModel model;
@@ -43,44 +51,46 @@ public final class CarryCheck {
   private final int zeroToken;
   private final int oneToken;
   private final TokenPositions ablationPositions;
-  private final int setSize;
+  private final int maxSetSize;
 
   /**
    * One column's result.
    *
    * @param column the column (1 = tens)
-   * @param positions prediction positions evaluated (problems with this column)
-   * @param latents the matched latents, best F1 first (empty if none fired)
-   * @param f1 the best latent's F1 as a carry detector; precision and recall likewise
-   * @param ablation success rate of zeroing them on carry-1 problems
-   * @param ablationControl success rate of zeroing matched random latent sets on the same
-   *     problems
-   * @param steering success rate of setting them on carry-0 problems
+   * @param positions prediction positions evaluated (problems with this column), both halves
+   * @param latents the matched latents, best discovery F1 first (empty if none fired)
+   * @param f1 the best latent's discovery F1 as a carry detector; precision and recall likewise
+   * @param ablationSize how many of {@code latents}, from the first, ablation zeroes
+   * @param ablation held-out success rate of zeroing them on carry-1 problems
+   * @param ablationControl success rate of zeroing matched random latent sets of the same size
+   *     on the same problems
+   * @param steeringSize how many of {@code latents}, from the first, steering sets
+   * @param steering held-out success rate of setting them on carry-0 problems
    * @param steeringControl the same with matched random latents
    * @param controlProblem why no matched control could be drawn (the control results are then
    *     empty), or null
    */
   public record ColumnResult(int column, int positions, int[] latents, double f1, double precision,
-      double recall, AccuracyResult ablation, AccuracyResult ablationControl,
-      AccuracyResult steering, AccuracyResult steeringControl, String controlProblem) {}
+      double recall, int ablationSize, AccuracyResult ablation, AccuracyResult ablationControl,
+      int steeringSize, AccuracyResult steering, AccuracyResult steeringControl,
+      String controlProblem) {}
 
   /**
    * @param encode the organism tokenizer's text encoder, BOS included
    * @param zeroToken id of {@code '0'}; {@code oneToken} id of {@code '1'}
-   * @param ablationPositions where ablation zeroes the latent: the prediction position only
+   * @param ablationPositions where ablation zeroes the latents: the prediction position only
    *     ({@code lastK(1)}) or every position of the context ({@code all()}), for a carry that
    *     the model reads by attention from earlier positions; steering always edits the
    *     prediction position
-   * @param setSize how many latents, best F1 first, are edited together: a TopK code spreads
-   *     one variable over several latents, and removing only the best one can leave the others
-   *     carrying it
+   * @param maxSetSize the most latents, best F1 first, edited together per column (the size
+   *     itself is chosen on the discovery half)
    */
   public CarryCheck(TransformerModel model, String hookName, Sae sae,
       Function<String, int[]> encode, int zeroToken, int oneToken,
-      TokenPositions ablationPositions, int setSize) {
-    if (setSize < 1) {
-      throw new IllegalArgumentException("the latent set size must be at least 1, got "
-          + setSize);
+      TokenPositions ablationPositions, int maxSetSize) {
+    if (maxSetSize < 1) {
+      throw new IllegalArgumentException("the largest latent set size must be at least 1, got "
+          + maxSetSize);
     }
     this.model = model;
     this.hookName = hookName;
@@ -89,7 +99,7 @@ public final class CarryCheck {
     this.zeroToken = zeroToken;
     this.oneToken = oneToken;
     this.ablationPositions = ablationPositions;
-    this.setSize = setSize;
+    this.maxSetSize = maxSetSize;
   }
 
   private record Site(int[] ids, int carry) {}
@@ -100,7 +110,7 @@ public final class CarryCheck {
     List<ColumnResult> results = new ArrayList<>();
     for (int column = 1; column <= AdditionTask.MAX_DIGITS; column++) {
       List<Site> sites = sites(examples, column);
-      if (sites.size() < 4) {
+      if (sites.size() < 8) { // at least 4 per half
         continue;
       }
       results.add(column(column, sites, controls, seed + column, batchSize));
@@ -142,14 +152,21 @@ public final class CarryCheck {
     float[][] codes = new float[n][];
     double[] firing = new double[dSae + 1]; // per latent, then the number of positions
     int[] clean = predict(sites, null, codes, firing, batchSize);
+    // Alternate sites go to the discovery half (latent ranking, steering values, set sizes)
+    // and to the held-out half (every reported success rate and its controls).
+    List<Integer> discovery = new ArrayList<>();
+    List<Integer> heldOut = new ArrayList<>();
+    for (int s = 0; s < n; s++) {
+      (s % 2 == 0 ? discovery : heldOut).add(s);
+    }
     double[] siteFrequency = new double[dSae];
     double[] sumWhenOne = new double[dSae];
     int ones = 0;
-    for (int s = 0; s < n; s++) {
+    for (int s : discovery) {
       ones += sites.get(s).carry;
       for (int i = 0; i < dSae; i++) {
         if (codes[s][i] > 0) {
-          siteFrequency[i] += 1.0 / n;
+          siteFrequency[i] += 1.0 / discovery.size();
           if (sites.get(s).carry == 1) {
             sumWhenOne[i] += codes[s][i];
           }
@@ -169,7 +186,7 @@ public final class CarryCheck {
     for (int i = 0; i < dSae; i++) {
       int tp = 0;
       int fp = 0;
-      for (int s = 0; s < n; s++) {
+      for (int s : discovery) {
         boolean fires = codes[s][i] > 0;
         tp += fires && sites.get(s).carry == 1 ? 1 : 0;
         fp += fires && sites.get(s).carry == 0 ? 1 : 0;
@@ -185,66 +202,102 @@ public final class CarryCheck {
     // Best F1 first; ties by index, so the selection is deterministic.
     java.util.Arrays.sort(order, (a, c) -> Double.compare(scores[c][0], scores[a][0]));
     int chosen = 0;
-    while (chosen < Math.min(setSize, dSae) && scores[order[chosen]][0] > 0) {
+    while (chosen < Math.min(maxSetSize, dSae) && scores[order[chosen]][0] > 0) {
       chosen++;
     }
     if (chosen == 0) {
       AccuracyResult none = new AccuracyResult(0, 0);
-      return new ColumnResult(column, n, new int[0], 0, 0, 0, none, none, none, none,
+      return new ColumnResult(column, n, new int[0], 0, 0, 0, 0, none, none, 0, none, none,
           "no latent fires on a carry");
     }
-    int[] best = new int[chosen];
+    int[] ranked = new int[chosen];
     float[] steerValues = new float[dSae];
     for (int j = 0; j < chosen; j++) {
-      best[j] = order[j];
-      steerValues[best[j]] = ones == 0 ? 0 : (float) (sumWhenOne[best[j]] / ones);
+      ranked[j] = order[j];
+      steerValues[ranked[j]] = ones == 0 ? 0 : (float) (sumWhenOne[ranked[j]] / ones);
     }
-    double[] top = scores[best[0]];
-    List<Site> carryOne = new ArrayList<>();
-    List<Site> carryZero = new ArrayList<>();
-    for (int s = 0; s < n; s++) {
-      Site site = sites.get(s);
-      boolean right = clean[s] == (site.carry == 1 ? oneToken : zeroToken);
-      if (right) {
-        (site.carry == 1 ? carryOne : carryZero).add(site);
+    double[] top = scores[ranked[0]];
+    // Problems the clean model gets right, by true carry, in each half.
+    List<List<Site>> right = new ArrayList<>(); // discovery 1, discovery 0, held-out 1, held-out 0
+    for (List<Integer> half : List.of(discovery, heldOut)) {
+      List<Site> carryOne = new ArrayList<>();
+      List<Site> carryZero = new ArrayList<>();
+      for (int s : half) {
+        Site site = sites.get(s);
+        if (clean[s] == (site.carry == 1 ? oneToken : zeroToken)) {
+          (site.carry == 1 ? carryOne : carryZero).add(site);
+        }
       }
-    }
-    int[][] randomSets;
-    String controlProblem = null;
-    try {
-      randomSets = new MatchedControls(frequency).draw(best, controls, seed);
-    } catch (IllegalArgumentException e) {
-      // Too few latents share the matched ones' firing frequencies: no control rather than an
-      // unmatched one, and the result says why.
-      randomSets = new int[0][];
-      controlProblem = e.getMessage();
+      right.add(carryOne);
+      right.add(carryZero);
     }
     TokenPositions last = TokenPositions.lastK(1);
     float[] zeros = new float[dSae];
-    AccuracyResult ablation = flips(carryOne, best, zeros, ablationPositions, zeroToken,
+    int[] ablated = java.util.Arrays.copyOf(ranked,
+        bestSize(right.get(0), ranked, zeros, ablationPositions, zeroToken, batchSize));
+    int[] steered = java.util.Arrays.copyOf(ranked,
+        bestSize(right.get(1), ranked, steerValues, last, oneToken, batchSize));
+    AccuracyResult ablation = flips(right.get(2), ablated, zeros, ablationPositions, zeroToken,
         batchSize);
-    AccuracyResult steering = flips(carryZero, best, steerValues, last, oneToken, batchSize);
+    AccuracyResult steering = flips(right.get(3), steered, steerValues, last, oneToken,
+        batchSize);
+    int[][] ablationControls;
+    int[][] steeringControls;
+    String controlProblem = null;
+    try {
+      MatchedControls matched = new MatchedControls(frequency);
+      ablationControls = matched.draw(ablated, controls, seed);
+      steeringControls = matched.draw(steered, controls, seed + 1);
+    } catch (IllegalArgumentException e) {
+      // Too few latents share the matched ones' firing frequencies: no control rather than an
+      // unmatched one, and the result says why.
+      ablationControls = new int[0][];
+      steeringControls = new int[0][];
+      controlProblem = e.getMessage();
+    }
     int ablationHits = 0;
     int ablationTotal = 0;
+    for (int[] r : ablationControls) {
+      AccuracyResult a = flips(right.get(2), r, zeros, ablationPositions, zeroToken, batchSize);
+      ablationHits += a.correct();
+      ablationTotal += a.total();
+    }
     int steerHits = 0;
     int steerTotal = 0;
-    for (int[] r : randomSets) {
-      AccuracyResult a = flips(carryOne, r, zeros, ablationPositions, zeroToken, batchSize);
+    for (int[] r : steeringControls) {
       // Each control latent is steered to the value of the matched latent in the same slot:
       // the same edit sizes.
       float[] controlValues = new float[dSae];
       for (int j = 0; j < r.length; j++) {
-        controlValues[r[j]] = steerValues[best[j]];
+        controlValues[r[j]] = steerValues[steered[j]];
       }
-      AccuracyResult st = flips(carryZero, r, controlValues, last, oneToken, batchSize);
-      ablationHits += a.correct();
-      ablationTotal += a.total();
+      AccuracyResult st = flips(right.get(3), r, controlValues, last, oneToken, batchSize);
       steerHits += st.correct();
       steerTotal += st.total();
     }
-    return new ColumnResult(column, n, best, top[0], top[1], top[2], ablation,
-        new AccuracyResult(ablationHits, ablationTotal), steering,
+    return new ColumnResult(column, n, ranked, top[0], top[1], top[2], ablated.length, ablation,
+        new AccuracyResult(ablationHits, ablationTotal), steered.length, steering,
         new AccuracyResult(steerHits, steerTotal), controlProblem);
+  }
+
+  /**
+   * The set size {@code m} (1 to {@code ranked.length}) whose edit of the first {@code m}
+   * ranked latents flips most of the discovery {@code sites}; the smallest on ties, 1 when
+   * there are no sites.
+   */
+  private int bestSize(List<Site> sites, int[] ranked, float[] values, TokenPositions positions,
+      int target, int batchSize) {
+    int best = 1;
+    int bestHits = -1;
+    for (int m = 1; m <= ranked.length && !sites.isEmpty(); m++) {
+      int hits = flips(sites, java.util.Arrays.copyOf(ranked, m), values, positions, target,
+          batchSize).correct();
+      if (hits > bestHits) {
+        best = m;
+        bestHits = hits;
+      }
+    }
+    return best;
   }
 
   /**

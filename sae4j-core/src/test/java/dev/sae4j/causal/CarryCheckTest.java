@@ -41,6 +41,7 @@ class CarryCheckTest {
       for (CarryCheck.ColumnResult r : results) {
         String where = "column " + r.column();
         assertArrayEquals(new int[] {0}, r.latents(), where);
+        assertEquals(1, r.ablationSize(), where);
         assertEquals(1.0, r.f1(), 1e-12, where);
         assertTrue(r.ablation().total() > 5 && r.steering().total() > 5, where);
         assertEquals(r.ablation().total(), r.ablation().correct(), where + " ablation");
@@ -50,11 +51,14 @@ class CarryCheckTest {
         assertEquals(5L * r.ablation().total(), r.ablationControl().total(), where);
         assertEquals(null, r.controlProblem(), where);
       }
-      // Editing two latents: the carry latent and the next best; the set still flips the carry.
+      // Up to two latents: the carry latent and the next best are ranked, and since the carry
+      // latent alone already flips every discovery problem, the smaller set is chosen.
       CarryCheck.ColumnResult first =
           check(model, sae, TokenPositions.all(), 2).run(examples, 3, 7, 32).get(0);
       assertEquals(2, first.latents().length);
       assertEquals(0, first.latents()[0]);
+      assertEquals(1, first.ablationSize());
+      assertEquals(1, first.steeringSize());
       assertEquals(first.ablation().total(), first.ablation().correct());
     }
   }
@@ -80,9 +84,9 @@ class CarryCheckTest {
   }
 
   private static CarryCheck check(FunctionalModel model, Sae sae, TokenPositions positions,
-      int setSize) {
+      int maxSetSize) {
     return new CarryCheck(model, HOOK, sae, CarryCheckTest::encode, digit('0'), digit('1'),
-        positions, setSize);
+        positions, maxSetSize);
   }
 
   private static int digit(char c) {

@@ -178,10 +178,12 @@ final class ReportCollector {
     }
     for (JsonNode c : check.path("columns")) {
       notes.add(String.format(Locale.ROOT, "%s: carry into column %d (%d problems): latents %s,"
-              + " best F1 %s; zeroing them flips carry 1 to 0 in %s vs %s for matched random"
-              + " latents; setting them flips 0 to 1 in %s vs %s", j.id(),
+              + " best F1 %s; zeroing the first %d flips carry 1 to 0 in %s vs %s for matched"
+              + " random latents; setting the first %d flips 0 to 1 in %s vs %s (held-out"
+              + " half)", j.id(),
           c.path("column").asInt(), c.path("sites").asInt(), c.path("latents").toString(),
-          fmt(num(c, "f1")), rate(c.path("ablation")), rate(c.path("ablation_control")),
+          fmt(num(c, "f1")), c.path("ablation_set_size").asInt(), rate(c.path("ablation")),
+          rate(c.path("ablation_control")), c.path("steering_set_size").asInt(),
           rate(c.path("steering")), rate(c.path("steering_control")))
           + (c.has("control_problem") ? " (no control: " + c.path("control_problem").asText()
               + ")" : ""));

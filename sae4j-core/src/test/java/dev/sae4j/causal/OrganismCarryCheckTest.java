@@ -1,0 +1,123 @@
+package dev.sae4j.causal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.sae4j.activations.ActivationCapture;
+import dev.sae4j.activations.ActivationStore;
+import dev.sae4j.activations.CaptureOptions;
+import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.activations.TextDataset;
+import dev.sae4j.data.synthetic.SyntheticExample;
+import dev.sae4j.model.Models;
+import dev.sae4j.model.Tokenizer;
+import dev.sae4j.model.TorchThreads;
+import dev.sae4j.model.TransformerModel;
+import dev.sae4j.organism.OrganismConfig;
+import dev.sae4j.organism.OrganismEvaluator;
+import dev.sae4j.organism.OrganismIo;
+import dev.sae4j.organism.OrganismRecipe;
+import dev.sae4j.organism.OrganismTrainer;
+import dev.sae4j.sae.BatchSource;
+import dev.sae4j.sae.SaeArchitecture;
+import dev.sae4j.sae.SaeTrainer;
+import dev.sae4j.sae.TrainConfig;
+import dev.sae4j.sae.TrainResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue acceptance: the ground-truth check on a trained organism, end to end: an addition organism is trained
+ * here, saved as an HF directory and loaded back through the model runtime; residuals at
+ * {@code blocks.0} are captured into an activation store; a TopK SAE is trained on them; and
+ * {@link CarryCheck} must find, for every carry column, latents whose ablation makes the model
+ * write the wrong carry far more often than frequency-matched random latents.
+ *
+ * <p>The organism is smaller than the default (2 layers, d 64) so that the whole chain fits the
+ * test budget; the same check on the default organism is {@code examples/carry-check.yaml}.
+ */
+class OrganismCarryCheckTest {
+  private static final String HOOK = "blocks.0.hook_resid_post";
+
+  @Test
+  void carryLatentsOfEveryColumnAreFoundAndTheirAblationBeatsControls(@TempDir Path tmp)
+      throws Exception {
+    int previousThreads = TorchThreads.set(1);
+    try {
+      Path organismDir = tmp.resolve("organism");
+      // 2 layers, d 128, 64 positions; 1000 steps at batch 32 (about 100 s on one thread).
+      OrganismRecipe recipe = new OrganismRecipe("addition", new OrganismConfig(2, 128, 4, 64),
+          1, 1000, 0, 32, 3e-3, 50, 0.05, 0, 200);
+      try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
+        trainer.train(null);
+        OrganismEvaluator.TaskResult r =
+            trainer.history().get(trainer.history().size() - 1).results().get("addition");
+        System.out.printf("organism: %d steps, %.1f s, held-out answer %s%n",
+            trainer.stepsDone(), trainer.seconds(), r.answer());
+        // Chance is far below 1% for 2-4 digit sums; the carry check itself only uses the
+        // problems whose carry the clean model writes right.
+        assertTrue(r.answer().accuracy() >= 0.5, "held-out addition " + r.answer());
+        OrganismIo.save(trainer, organismDir);
+      }
+      try (TransformerModel model = Models.load(organismDir, Device.cpu());
+          Tokenizer tokenizer = Tokenizer.load(organismDir, model.config());
+          NDManager m = NDManager.newBaseManager()) {
+        List<String> texts = new ArrayList<>();
+        for (SyntheticExample e : CarryCheck.additionExamples(2000, 11)) {
+          texts.add(e.text());
+        }
+        Path stores = tmp.resolve("stores");
+        CaptureOptions options = new CaptureOptions(64, 32, Tokenizer.BosPolicy.PREPEND,
+            CaptureOptions.LongDocuments.TRUNCATE, false, true, 0, 0, false, null);
+        new ActivationCapture(model, tokenizer,
+            new StoreManifest.ModelInfo("organism", null, "gpt2"))
+            .run(TextDataset.of("addition", texts), List.of(HOOK), options, stores, false, null);
+        ActivationStore store = ActivationStore.open(ActivationCapture.storeDir(stores, HOOK));
+
+        TrainConfig.Builder b = TrainConfig.builder(SaeArchitecture.TOPK);
+        b.dSae = 512;
+        b.k = 8;
+        b.batchTokens = 1024;
+        b.epochs = 4;
+        b.lr = 1e-3;
+        b.seed = 0;
+        TrainResult sae = new SaeTrainer(b.build(), BatchSource.of(store, 65536),
+            tmp.resolve("sae")).train(m);
+        System.out.printf("SAE on %d rows: FVU %.4f, L0 %.2f%n", store.rowCount(),
+            sae.finalMetrics().fvu(), sae.finalMetrics().l0());
+
+        int zero = tokenizer.encode("0", Tokenizer.BosPolicy.NONE)[0];
+        int one = tokenizer.encode("1", Tokenizer.BosPolicy.NONE)[0];
+        CarryCheck check = new CarryCheck(model, HOOK, sae.sae(),
+            t -> tokenizer.encode(t, Tokenizer.BosPolicy.PREPEND), zero, one,
+            TokenPositions.all(), 8);
+        List<CarryCheck.ColumnResult> results =
+            check.run(CarryCheck.additionExamples(400, 23), 20, 5, 64);
+        assertEquals(List.of(1, 2, 3), results.stream().map(CarryCheck.ColumnResult::column)
+            .toList(), "every carry column of 2-4 digit addition");
+        for (CarryCheck.ColumnResult r : results) {
+          String where = String.format("column %d: latents %s (first %d zeroed, %d set), F1"
+              + " %.3f, ablation %s vs control %s, steering %s vs control %s", r.column(),
+              java.util.Arrays.toString(r.latents()), r.ablationSize(), r.steeringSize(),
+              r.f1(), r.ablation(), r.ablationControl(), r.steering(), r.steeringControl());
+          System.out.println(where);
+          assertEquals(null, r.controlProblem(), where);
+          assertTrue(r.f1() >= 0.8, "a latent detects the carry: " + where);
+          assertTrue(r.ablation().total() >= 20 && r.ablationControl().total() >= 200, where);
+          // "Well above the control": a sizeable held-out rate whose Wilson interval lies
+          // wholly above the control's.
+          assertTrue(r.ablation().accuracy() >= 0.15, where);
+          assertTrue(r.ablation().wilsonLow() > r.ablationControl().wilsonHigh(), where);
+          assertTrue(r.steering().wilsonLow() > r.steeringControl().wilsonHigh(), where);
+        }
+      }
+    } finally {
+      TorchThreads.set(previousThreads);
+    }
+  }
+}
