@@ -44,8 +44,16 @@ final class Adam {
     this.eps = eps;
   }
 
-  /** One update of {@code params} with {@code grads}; temporaries go to {@code step}. */
-  void update(SaeParams params, SaeParams grads, double lr, NDManager step) {
+  /**
+   * One update of {@code params} with {@code gradScale · grads}; temporaries go to {@code step}.
+   *
+   * @param gradScale the gradient-clipping factor (1 = none)
+   * @param unitDecoder keep decoder rows at unit norm: remove each row's gradient component
+   *     parallel to the row before the update and renormalise the row after it (sparsify's
+   *     rule); the float32 path does both inside the fused pass over the decoder
+   */
+  void update(SaeParams params, SaeParams grads, double lr, double gradScale,
+      boolean unitDecoder, NDManager step) {
     t++;
     double c1 = 1 - Math.pow(beta1, t);
     double c2 = 1 - Math.pow(beta2, t);
@@ -53,7 +61,9 @@ final class Adam {
     List<NDArray> mm = m.list();
     List<NDArray> vv = v.list();
     List<NDArray> g = grads.list();
+    int decoder = p.indexOf(params.wDec());
     for (int i = 0; i < p.size(); i++) {
+      int rowLength = unitDecoder && i == decoder ? (int) p.get(i).getShape().get(1) : 0;
       if (p.get(i) instanceof PtNDArray w && g.get(i) instanceof PtNDArray gi
           && mm.get(i) instanceof PtNDArray mi && vv.get(i) instanceof PtNDArray vi
           && w.getDataType() == DataType.FLOAT32 && gi.getDataType() == DataType.FLOAT32) {
@@ -62,22 +72,69 @@ final class Adam {
         // formula).
         float a = (float) (lr * Math.sqrt(c2) / c1);
         float e = (float) (eps * Math.sqrt(c2));
-        if (!fused(w, gi, mi, vi, a, e)) {
-          // Not writable through a shared buffer (e.g. a non-contiguous view): DJL's native
-          // update; its first argument only scales weight decay (0), clip −1 disables its clip.
-          JniUtils.adamUpdate(w, gi, mi, vi, 0f, a, 0f, 1f, -1f, (float) beta1, (float) beta2,
-              e, false);
+        if (fused(w, gi, mi, vi, a, e, (float) gradScale, rowLength)) {
+          continue;
         }
-        continue;
+        if (rowLength == 0) {
+          // Not writable through a shared buffer (e.g. a non-contiguous view): DJL's native
+          // update; its first argument only scales weight decay (0), the fourth rescales the
+          // gradient, clip −1 disables its clip.
+          JniUtils.adamUpdate(w, gi, mi, vi, 0f, a, 0f, (float) gradScale, -1f, (float) beta1,
+              (float) beta2, e, false);
+          continue;
+        }
       }
       NDArray pv = view(p.get(i), step);
       NDArray mv = view(mm.get(i), step);
       NDArray vw = view(vv.get(i), step);
-      mv.muli(beta1).addi(g.get(i).mul(1 - beta1));
-      vw.muli(beta2).addi(g.get(i).square().muli(1 - beta2));
+      NDArray gv = g.get(i).mul(gradScale);
+      if (rowLength > 0) {
+        gv.subi(pv.mul(gv.mul(pv).sum(new int[] {1}, true))); // − (g·w) w per row
+      }
+      mv.muli(beta1).addi(gv.mul(1 - beta1));
+      vw.muli(beta2).addi(gv.square().muli(1 - beta2));
       NDArray denom = vw.div(c2).sqrt().addi(eps);
       pv.subi(mv.mul(lr / c1).divi(denom));
+      if (rowLength > 0) {
+        pv.divi(pv.norm(new int[] {1}, true).addi(NORM_EPS));
+      }
     }
+  }
+
+  /** Added to a decoder row's norm before dividing by it (float32 machine epsilon). */
+  static final float NORM_EPS = 1.1920929e-7f;
+
+  /**
+   * {@code Σ ‖g_r − (g_r·w_r) w_r‖²} over the rows of {@code g} and {@code w} ({@code [s, d]}):
+   * the squared norm of the decoder gradient after the unit-norm projection, for clipping.
+   * Float32 tensors are read through buffers in one pass; others through PyTorch ops whose
+   * temporaries go to {@code scratch}.
+   */
+  static double projectedSquaredNorm(NDArray w, NDArray g, NDManager scratch) {
+    int d = (int) w.getShape().get(1);
+    if (w instanceof PtNDArray pw && g instanceof PtNDArray pg
+        && w.getDataType() == DataType.FLOAT32 && g.getDataType() == DataType.FLOAT32) {
+      FloatBuffer wb = buffer(pw);
+      FloatBuffer gb = buffer(pg);
+      int perChunk = Math.max(1, CHUNK / d) * d;
+      float[] wc = new float[perChunk];
+      float[] gc = new float[perChunk];
+      double sum = 0;
+      for (int from = 0; from < wb.capacity(); from += perChunk) {
+        int len = Math.min(perChunk, wb.capacity() - from);
+        wb.get(from, wc, 0, len);
+        gb.get(from, gc, 0, len);
+        for (int r = 0; r < len; r += d) {
+          double dot = dot(gc, wc, r, d);
+          sum += dot(gc, gc, r, d) - 2 * dot * dot + dot * dot * dot(wc, wc, r, d);
+        }
+      }
+      return Math.max(0, sum);
+    }
+    NDArray wv = view(w, scratch);
+    NDArray gv = view(g, scratch);
+    NDArray projected = gv.sub(wv.mul(gv.mul(wv).sum(new int[] {1}, true)));
+    return projected.square().sum().toType(DataType.FLOAT64, false).getDouble();
   }
 
   /**
@@ -85,8 +142,12 @@ final class Adam {
    * when one of {@code w, m, v} cannot be written that way. DJL hands out a buffer over the
    * storage of a contiguous CPU tensor and a copy otherwise, so each written tensor is first
    * probed: a value written through the buffer must be visible in the tensor.
+   *
+   * @param rowLength 0, or the decoder's row length: then each row's gradient loses its
+   *     component along the row first and the row is renormalised after its update
    */
-  private boolean fused(PtNDArray w, PtNDArray g, PtNDArray m, PtNDArray v, float a, float e) {
+  private boolean fused(PtNDArray w, PtNDArray g, PtNDArray m, PtNDArray v, float a, float e,
+      float gradScale, int rowLength) {
     FloatBuffer wb = shared(w);
     FloatBuffer mb = shared(m);
     FloatBuffer vb = shared(v);
@@ -99,34 +160,49 @@ final class Adam {
       throw new IllegalStateException("Adam: parameter of " + n + " values, gradient of "
           + gb.capacity() + ", moments of " + mb.capacity() + " and " + vb.capacity());
     }
-    float b1 = (float) beta1;
-    float b2 = (float) beta2;
-    float c1 = (float) (1 - beta1);
-    float c2 = (float) (1 - beta2);
+    // Chunks hold whole rows when rows are constrained, so a row is never split.
+    int rows = rowLength > 0 ? n / rowLength : 0;
+    int unit = rowLength > 0 ? rowLength : 1;
+    int units = rowLength > 0 ? rows : n;
+    int perChunk = Math.max(1, CHUNK / unit) * unit;
     int parts = n < PARALLEL_MIN ? 1 : Math.max(1, JniUtils.getNumThreads());
     IntStream range = IntStream.range(0, parts);
     (parts > 1 ? range.parallel() : range).forEach(part -> {
       // Bulk copies of a cache-sized chunk into heap arrays, so that the arithmetic runs as a
       // plain array loop that the JIT vectorises (element access through the buffers does not
       // vectorise: 8 vs 13 ms per 4.7M values on one core).
-      float[] wc = new float[CHUNK];
-      float[] gc = new float[CHUNK];
-      float[] mc = new float[CHUNK];
-      float[] vc = new float[CHUNK];
-      int end = (int) ((long) n * (part + 1) / parts);
-      for (int from = (int) ((long) n * part / parts); from < end; from += CHUNK) {
-        int len = Math.min(CHUNK, end - from);
+      float[] wc = new float[perChunk];
+      float[] gc = new float[perChunk];
+      float[] mc = new float[perChunk];
+      float[] vc = new float[perChunk];
+      int end = (int) ((long) units * (part + 1) / parts) * unit;
+      for (int from = (int) ((long) units * part / parts) * unit; from < end;
+          from += perChunk) {
+        int len = Math.min(perChunk, end - from);
         wb.get(from, wc, 0, len);
         gb.get(from, gc, 0, len);
         mb.get(from, mc, 0, len);
         vb.get(from, vc, 0, len);
-        for (int i = 0; i < len; i++) {
-          float gi = gc[i];
-          float mi = b1 * mc[i] + c1 * gi;
-          float vi = b2 * vc[i] + c2 * gi * gi;
-          mc[i] = mi;
-          vc[i] = vi;
-          wc[i] -= a * mi / ((float) Math.sqrt(vi) + e);
+        if (rowLength > 0) {
+          for (int r = 0; r < len; r += rowLength) {
+            float dot = dot(gc, wc, r, rowLength);
+            for (int j = r; j < r + rowLength; j++) {
+              gc[j] = (gc[j] - dot * wc[j]) * gradScale;
+            }
+          }
+        } else if (gradScale != 1f) {
+          for (int i = 0; i < len; i++) {
+            gc[i] *= gradScale;
+          }
+        }
+        step(wc, gc, mc, vc, len, a, e);
+        if (rowLength > 0) {
+          for (int r = 0; r < len; r += rowLength) {
+            float norm = (float) Math.sqrt(dot(wc, wc, r, rowLength)) + NORM_EPS;
+            for (int j = r; j < r + rowLength; j++) {
+              wc[j] /= norm;
+            }
+          }
         }
         wb.put(from, wc, 0, len);
         mb.put(from, mc, 0, len);
@@ -134,6 +210,47 @@ final class Adam {
       }
     });
     return true;
+  }
+
+  /** The Adam step on {@code len} values of chunk arrays. */
+  private void step(float[] wc, float[] gc, float[] mc, float[] vc, int len, float a, float e) {
+    float b1 = (float) beta1;
+    float b2 = (float) beta2;
+    float c1 = (float) (1 - beta1);
+    float c2 = (float) (1 - beta2);
+    for (int i = 0; i < len; i++) {
+      float gi = gc[i];
+      float mi = b1 * mc[i] + c1 * gi;
+      float vi = b2 * vc[i] + c2 * gi * gi;
+      mc[i] = mi;
+      vc[i] = vi;
+      wc[i] -= a * mi / ((float) Math.sqrt(vi) + e);
+    }
+  }
+
+  /**
+   * {@code x[from..from+len) · y[from..from+len)} with four partial sums in a fixed order: the
+   * JIT does not vectorise a float sum (it would change the order), so independent sums keep
+   * the adder busy (eight measured slower at 768/32).
+   */
+  private static float dot(float[] x, float[] y, int from, int len) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    int i = from;
+    int end = from + len;
+    for (; i + 4 <= end; i += 4) {
+      s0 += x[i] * y[i];
+      s1 += x[i + 1] * y[i + 1];
+      s2 += x[i + 2] * y[i + 2];
+      s3 += x[i + 3] * y[i + 3];
+    }
+    float sum = (s0 + s1) + (s2 + s3);
+    for (; i < end; i++) {
+      sum += x[i] * y[i];
+    }
+    return sum;
   }
 
   /** Values per chunk of the fused loop (4 arrays of 16 KB). */

@@ -290,29 +290,26 @@ public final class SaeTrainer {
           ? s.stats.dead(config.deadTokens()) : null;
       LossOutput o = loss.compute(s.params, x, new TrainingLoss.StepContext(coef, dead), sm);
       SaeParams g = o.grads();
-      SaeParams p = s.params.viewsIn(sm);
-      if (config.decoderUnitNorm()) {
-        // Remove the gradient component parallel to each (unit) decoder row (sparsify).
-        NDArray par = g.wDec().mul(p.wDec()).sum(new int[] {1}, true); // [s, 1]
-        g.wDec().subi(p.wDec().mul(par));
-      }
+      // With unit-norm decoder rows, the decoder gradient loses its component along each row
+      // before the update and the rows are renormalised after it (sparsify); Adam does both in
+      // its pass over the decoder. The clipping norm is that of the projected gradient.
+      boolean unit = config.decoderUnitNorm();
+      double gradScale = 1;
       if (config.gradClip() > 0) {
         double sq = 0;
         for (NDArray a : g.list()) {
-          sq += LossMath.scalar(a.square().sum());
+          if (unit && a == g.wDec()) {
+            sq += Adam.projectedSquaredNorm(s.params.wDec(), a, sm);
+          } else {
+            sq += LossMath.scalar(a.square().sum());
+          }
         }
         double norm = Math.sqrt(sq);
         if (norm > config.gradClip()) {
-          for (NDArray a : g.list()) {
-            a.muli(config.gradClip() / norm);
-          }
+          gradScale = config.gradClip() / norm;
         }
       }
-      s.adam.update(s.params, g, lr, sm);
-      if (config.decoderUnitNorm()) {
-        NDArray norms = p.wDec().norm(new int[] {1}, true).addi(1.1920929e-7f); // [s, 1]
-        p.wDec().divi(norms);
-      }
+      s.adam.update(s.params, g, lr, gradScale, unit, sm);
       return o;
     }
   }

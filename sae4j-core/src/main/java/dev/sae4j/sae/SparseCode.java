@@ -91,12 +91,11 @@ final class SparseCode {
    * {@code [n, d]} temporaries and no dense {@code [s, d]} scratch per chunk. Only
    * {@code gVal = W_dec[latent] · gOut[token]} gathers decoder rows, in chunks.
    */
-  void backward(NDArray gOut, NDArray sIn, SaeParams p, SaeParams acc, NDArray gSIn) {
+  void backward(NDArray gOut, NDArray sIn, SaeParams p, Grads acc, NDArray gSIn) {
     long s = p.wDec().getShape().get(0);
     long d = p.wDec().getShape().get(1);
     long n = size();
-    NDManager m = acc.wDec().getManager();
-    try (NDManager t = m.newSubManager()) {
+    try (NDManager t = acc.owner.newSubManager()) {
       NDArray gVal = t.zeros(new Shape(n), values.getDataType()); // [n]
       for (long a = 0; a < n; a += chunk(d)) {
         long e = Math.min(n, a + chunk(d));
@@ -122,13 +121,38 @@ final class SparseCode {
       }
       NDArray idxT = indices(t, true); // latent, token
       NDArray codeT = coo(t, idxT, values, new Shape(s, batch)); // Zᵀ [s, B]
-      acc.wDec().addi(codeT.matMul(gOut)); // [s, d]
+      acc.wDec = acc.add(acc.wDec, codeT.matMul(gOut)); // [s, d]
       NDArray gradT = coo(t, idxT, gVal, new Shape(s, batch)); // Pᵀ [s, B]
-      acc.wEnc().addi(gradT.matMul(sIn)); // [s, d]
-      acc.bEnc().addi(gradT.matMul(t.ones(new Shape(batch, 1), gVal.getDataType()))
-          .reshape(s)); // [s]
+      acc.wEnc = acc.add(acc.wEnc, gradT.matMul(sIn)); // [s, d]
+      acc.bEnc = acc.add(acc.bEnc, gradT.matMul(t.ones(new Shape(batch, 1),
+          gVal.getDataType())).reshape(s)); // [s]
       NDArray grad = coo(t, indices(t, false), gVal, new Shape(batch, s)); // P [B, s]
       gSIn.addi(grad.matMul(p.wEnc())); // [B, s] @ [s, d]
+    }
+  }
+
+  /**
+   * Gradient sums of {@link #backward} calls: each is the first product itself, then later
+   * products are added in place. At a small batch, zero-filling a fresh {@code [s, d]} sum and
+   * adding the product into it cost more than the product.
+   */
+  static final class Grads {
+    private final NDManager owner;
+    NDArray wEnc;
+    NDArray bEnc;
+    NDArray wDec;
+
+    /** Sums will live in {@code owner}. */
+    Grads(NDManager owner) {
+      this.owner = owner;
+    }
+
+    private NDArray add(NDArray sum, NDArray term) {
+      if (sum == null) {
+        term.attach(owner);
+        return term;
+      }
+      return sum.addi(term);
     }
   }
 

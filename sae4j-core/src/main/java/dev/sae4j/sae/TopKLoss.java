@@ -113,8 +113,7 @@ final class TopKLoss implements TrainingLoss {
       }
       NDArray gXHat = r.mul(2 * scale); // [B, d]
 
-      SaeParams acc = new SaeParams(m.zeros(new Shape(s, d), dt), m.zeros(new Shape(s), dt),
-          m.zeros(new Shape(s, d), dt), null, null);
+      SparseCode.Grads acc = new SparseCode.Grads(m);
       NDArray gSIn = t.zeros(new Shape(b, d), dt); // [B, d]
       code.backward(gXHat, sIn, p, acc, gSIn);
 
@@ -140,7 +139,7 @@ final class TopKLoss implements TrainingLoss {
       gBDec.attach(m);
       return new LossOutput(loss, sq, totalVar, active, sum, fire,
           active > 0 ? minPos : Double.NaN,
-          new SaeParams(acc.wEnc(), acc.bEnc(), acc.wDec(), gBDec, null));
+          new SaeParams(acc.wEnc, acc.bEnc, acc.wDec, gBDec, null));
     }
   }
 

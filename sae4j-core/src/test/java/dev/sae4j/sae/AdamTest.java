@@ -39,7 +39,7 @@ class AdamTest {
         for (double[] g : grads) {
           NDArray ga = nd.create(g).toType(dt, false);
           try (NDManager step = nd.newSubManager()) {
-            adam.update(params, new SaeParams(ga, ga, ga, ga, null), lr, step);
+            adam.update(params, new SaeParams(ga, ga, ga, ga, null), lr, 1, false, step);
           }
         }
         for (NDArray a : List.of(params.wEnc(), params.bDec())) {
@@ -64,19 +64,23 @@ class AdamTest {
       w0[i] = (float) r.nextGaussian();
       g0[i] = (float) r.nextGaussian();
     }
-    float[] oneThread = threeSteps(w0, g0, rows, cols, 1, false);
-    float[] twoThreads = threeSteps(w0, g0, rows, cols, 2, false);
+    float[] oneThread = threeSteps(w0, g0, rows, cols, 1, false, false);
+    float[] twoThreads = threeSteps(w0, g0, rows, cols, 2, false, false);
     org.junit.jupiter.api.Assertions.assertArrayEquals(oneThread, twoThreads);
+    // The same with the unit-norm decoder rule (rows are split between threads whole).
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        threeSteps(w0, g0, rows, cols, 1, false, true),
+        threeSteps(w0, g0, rows, cols, 2, false, true));
     // The same parameter as a transposed (non-contiguous) view: a buffer over it would be a
     // copy, so Adam must detect that and update the view natively, to the same values.
-    float[] view = threeSteps(w0, g0, rows, cols, 1, true);
+    float[] view = threeSteps(w0, g0, rows, cols, 1, true, false);
     org.junit.jupiter.api.Assertions.assertArrayEquals(oneThread, view, 1e-6f);
     org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(w0, oneThread));
   }
 
   /** w after three Adam steps with gradients g, 2g, 3g; optionally held as a transposed view. */
   private static float[] threeSteps(float[] w0, float[] g0, int rows, int cols, int threads,
-      boolean transposedView) {
+      boolean transposedView, boolean unitDecoder) {
     int previous = dev.sae4j.model.TorchThreads.set(threads);
     try (NDManager nd = NDManager.newBaseManager()) {
       ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(rows, cols);
@@ -85,18 +89,89 @@ class AdamTest {
           ? nd.create(w0, shape).transpose().flatten().reshape(cols, rows).transpose()
           : nd.create(w0, shape).duplicate();
       NDArray small = nd.zeros(new ai.djl.ndarray.types.Shape(1));
-      SaeParams params = new SaeParams(w, small, small.duplicate(), small.duplicate(), null);
+      SaeParams params = new SaeParams(small, small.duplicate(), w, small.duplicate(), null);
       Adam adam = new Adam(params, 0.9, 0.999, 1e-8, nd);
       for (int t = 1; t <= 3; t++) {
         try (NDManager step = nd.newSubManager()) {
           NDArray g = step.create(g0, shape).mul(t);
           NDArray gs = step.zeros(new ai.djl.ndarray.types.Shape(1));
-          adam.update(params, new SaeParams(g, gs, gs, gs, null), 1e-2, step);
+          adam.update(params, new SaeParams(gs, gs, g, gs, null), 1e-2, 1, unitDecoder, step);
         }
       }
       return w.toFloatArray();
     } finally {
       dev.sae4j.model.TorchThreads.set(previous);
     }
+  }
+
+  /**
+   * The unit-norm decoder rule inside the fused float32 pass (projection of each row's gradient,
+   * a clipping factor, the update, renormalisation) against the same rule as PyTorch ops in
+   * float64.
+   */
+  @Test
+  void fusedUnitDecoderUpdateMatchesTheOpsInFloat64() {
+    int rows = 40;
+    int d = 77; // not a multiple of the dot product's unrolling
+    java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+    double[] w0 = new double[rows * d];
+    double[][] grads = new double[3][rows * d];
+    for (int i = 0; i < w0.length; i++) {
+      w0[i] = r.nextGaussian();
+      for (double[] g : grads) {
+        g[i] = r.nextGaussian();
+      }
+    }
+    double[][] out = new double[2][];
+    DataType[] types = {DataType.FLOAT32, DataType.FLOAT64};
+    for (int run = 0; run < 2; run++) {
+      try (NDManager nd = NDManager.newBaseManager()) {
+        ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(rows, d);
+        NDArray w = nd.create(w0, shape).toType(types[run], false);
+        w = w.div(w.norm(new int[] {1}, true)); // unit rows, as training keeps them
+        NDArray small = nd.zeros(new ai.djl.ndarray.types.Shape(1), types[run]);
+        SaeParams params = new SaeParams(small, small.duplicate(), w, small.duplicate(), null);
+        Adam adam = new Adam(params, 0.9, 0.999, 1e-8, nd);
+        for (double[] g0 : grads) {
+          try (NDManager step = nd.newSubManager()) {
+            NDArray g = step.create(g0, shape).toType(types[run], false);
+            NDArray gs = step.zeros(new ai.djl.ndarray.types.Shape(1), types[run]);
+            double clipNorm = Adam.projectedSquaredNorm(w, g, step);
+            assertEquals(projectedNorm(w, g), clipNorm, 1e-3 * clipNorm);
+            adam.update(params, new SaeParams(gs, gs, g, gs, null), 1e-2, 0.5, true, step);
+          }
+        }
+        out[run] = w.toType(DataType.FLOAT64, false).toDoubleArray();
+      }
+    }
+    for (int i = 0; i < out[0].length; i++) {
+      assertEquals(out[1][i], out[0][i], 1e-5, "w[" + i + "]");
+    }
+    for (int row = 0; row < rows; row++) {
+      double sq = 0;
+      for (int j = 0; j < d; j++) {
+        sq += out[0][row * d + j] * out[0][row * d + j];
+      }
+      assertEquals(1.0, Math.sqrt(sq), 1e-5, "row " + row + " norm");
+    }
+  }
+
+  /** {@code Σ ‖g_r − (g_r·w_r) w_r‖²} in doubles, written out. */
+  private static double projectedNorm(NDArray w, NDArray g) {
+    double[] wd = w.toType(DataType.FLOAT64, false).toDoubleArray();
+    double[] gd = g.toType(DataType.FLOAT64, false).toDoubleArray();
+    int d = (int) w.getShape().get(1);
+    double sum = 0;
+    for (int r = 0; r < wd.length / d; r++) {
+      double dot = 0;
+      for (int j = r * d; j < (r + 1) * d; j++) {
+        dot += gd[j] * wd[j];
+      }
+      for (int j = r * d; j < (r + 1) * d; j++) {
+        double p = gd[j] - dot * wd[j];
+        sum += p * p;
+      }
+    }
+    return sum;
   }
 }

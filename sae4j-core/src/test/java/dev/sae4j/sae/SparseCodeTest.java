@@ -51,9 +51,7 @@ class SparseCodeTest {
 
       SaeParams p = new SaeParams(wEncA, m.zeros(new Shape(S), wEncA.getDataType()), wDecA,
           null, null);
-      SaeParams acc = new SaeParams(m.zeros(new Shape(S, D), wEncA.getDataType()),
-          m.zeros(new Shape(S), wEncA.getDataType()), m.zeros(new Shape(S, D),
-          wEncA.getDataType()), null, null);
+      SparseCode.Grads acc = new SparseCode.Grads(m);
       NDArray gSIn = m.zeros(new Shape(B, D), wEncA.getDataType());
       code.backward(m.create(g, new Shape(B, D)), m.create(x, new Shape(B, D)), p, acc, gSIn);
 
@@ -67,15 +65,15 @@ class SparseCodeTest {
         }
         pre[b][l] += VALUES[i] > 0 ? dot : 0;
       }
-      assertArrayEquals(matMul(transpose(z), g), acc.wDec().toDoubleArray(), 1e-12);
-      assertArrayEquals(matMul(transpose(pre), x), acc.wEnc().toDoubleArray(), 1e-12);
+      assertArrayEquals(matMul(transpose(z), g), acc.wDec.toDoubleArray(), 1e-12);
+      assertArrayEquals(matMul(transpose(pre), x), acc.wEnc.toDoubleArray(), 1e-12);
       double[] bEnc = new double[S];
       for (int b = 0; b < B; b++) {
         for (int l = 0; l < S; l++) {
           bEnc[l] += pre[b][l];
         }
       }
-      assertArrayEquals(bEnc, acc.bEnc().toDoubleArray(), 1e-12);
+      assertArrayEquals(bEnc, acc.bEnc.toDoubleArray(), 1e-12);
       assertArrayEquals(matMul(pre, wEnc), gSIn.toDoubleArray(), 1e-12);
     }
   }
