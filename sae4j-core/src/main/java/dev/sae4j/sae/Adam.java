@@ -51,9 +51,12 @@ final class Adam {
    * @param unitDecoder keep decoder rows at unit norm: remove each row's gradient component
    *     parallel to the row before the update and renormalise the row after it (sparsify's
    *     rule); the float32 path does both inside the fused pass over the decoder
+   * @param touched null, or the rows of the compact {@code wEnc} and {@code wDec} gradients in
+   *     {@code grads} (every other row's gradient is zero; its moments still decay and it still
+   *     moves, as exact Adam requires)
    */
-  void update(SaeParams params, SaeParams grads, double lr, double gradScale,
-      boolean unitDecoder, NDManager step) {
+  void update(SaeParams params, SaeParams grads, TouchedRows touched, double lr,
+      double gradScale, boolean unitDecoder, NDManager step) {
     t++;
     double c1 = 1 - Math.pow(beta1, t);
     double c2 = 1 - Math.pow(beta2, t);
@@ -61,9 +64,14 @@ final class Adam {
     List<NDArray> mm = m.list();
     List<NDArray> vv = v.list();
     List<NDArray> g = grads.list();
-    int decoder = p.indexOf(params.wDec());
+    // Positions in list() order (not List.indexOf: DJL's NDArray.equals compares contents, and
+    // a tied initialisation makes the encoder equal the decoder).
+    int encoder = SaeParams.W_ENC;
+    int decoder = SaeParams.W_DEC;
     for (int i = 0; i < p.size(); i++) {
-      int rowLength = unitDecoder && i == decoder ? (int) p.get(i).getShape().get(1) : 0;
+      boolean unitRows = unitDecoder && i == decoder;
+      int[] gradRowOf = touched != null && (i == decoder || i == encoder) ? touched.rowOf() : null;
+      int rowLength = unitRows || gradRowOf != null ? (int) p.get(i).getShape().get(1) : 0;
       if (p.get(i) instanceof PtNDArray w && g.get(i) instanceof PtNDArray gi
           && mm.get(i) instanceof PtNDArray mi && vv.get(i) instanceof PtNDArray vi
           && w.getDataType() == DataType.FLOAT32 && gi.getDataType() == DataType.FLOAT32) {
@@ -72,7 +80,7 @@ final class Adam {
         // formula).
         float a = (float) (lr * Math.sqrt(c2) / c1);
         float e = (float) (eps * Math.sqrt(c2));
-        if (fused(w, gi, mi, vi, a, e, (float) gradScale, rowLength)) {
+        if (fused(w, gi, mi, vi, a, e, (float) gradScale, rowLength, unitRows, gradRowOf)) {
           continue;
         }
         if (rowLength == 0) {
@@ -87,15 +95,15 @@ final class Adam {
       NDArray pv = view(p.get(i), step);
       NDArray mv = view(mm.get(i), step);
       NDArray vw = view(vv.get(i), step);
-      NDArray gv = g.get(i).mul(gradScale);
-      if (rowLength > 0) {
+      NDArray gv = (gradRowOf != null ? touched.dense(g.get(i), step) : g.get(i)).mul(gradScale);
+      if (unitRows) {
         gv.subi(pv.mul(gv.mul(pv).sum(new int[] {1}, true))); // − (g·w) w per row
       }
       mv.muli(beta1).addi(gv.mul(1 - beta1));
       vw.muli(beta2).addi(gv.square().muli(1 - beta2));
       NDArray denom = vw.div(c2).sqrt().addi(eps);
       pv.subi(mv.mul(lr / c1).divi(denom));
-      if (rowLength > 0) {
+      if (unitRows) {
         pv.divi(pv.norm(new int[] {1}, true).addi(NORM_EPS));
       }
     }
@@ -105,34 +113,33 @@ final class Adam {
   static final float NORM_EPS = 1.1920929e-7f;
 
   /**
-   * {@code Σ ‖g_r − (g_r·w_r) w_r‖²} over the rows of {@code g} and {@code w} ({@code [s, d]}):
-   * the squared norm of the decoder gradient after the unit-norm projection, for clipping.
-   * Float32 tensors are read through buffers in one pass; others through PyTorch ops whose
-   * temporaries go to {@code scratch}.
+   * {@code Σ ‖g_r − (g_r·w_r) w_r‖²} over the rows of the decoder {@code w [s, d]} and its
+   * gradient {@code g}: the squared norm of the gradient after the unit-norm projection, for
+   * clipping. {@code g} is compact ({@code [u, d]}, rows {@code touched}) or dense when
+   * {@code touched} is null. Float32 tensors are read through buffers in one pass; others
+   * through PyTorch ops whose temporaries go to {@code scratch}.
    */
-  static double projectedSquaredNorm(NDArray w, NDArray g, NDManager scratch) {
+  static double projectedSquaredNorm(NDArray w, NDArray g, TouchedRows touched,
+      NDManager scratch) {
     int d = (int) w.getShape().get(1);
     if (w instanceof PtNDArray pw && g instanceof PtNDArray pg
         && w.getDataType() == DataType.FLOAT32 && g.getDataType() == DataType.FLOAT32) {
       FloatBuffer wb = buffer(pw);
       FloatBuffer gb = buffer(pg);
-      int perChunk = Math.max(1, CHUNK / d) * d;
-      float[] wc = new float[perChunk];
-      float[] gc = new float[perChunk];
+      float[] wr = new float[d];
+      float[] gr = new float[d];
       double sum = 0;
-      for (int from = 0; from < wb.capacity(); from += perChunk) {
-        int len = Math.min(perChunk, wb.capacity() - from);
-        wb.get(from, wc, 0, len);
-        gb.get(from, gc, 0, len);
-        for (int r = 0; r < len; r += d) {
-          double dot = dot(gc, wc, r, d);
-          sum += dot(gc, gc, r, d) - 2 * dot * dot + dot * dot * dot(wc, wc, r, d);
-        }
+      for (int r = 0; r < gb.capacity() / d; r++) {
+        long row = touched == null ? r : touched.latents()[r];
+        wb.get((int) (row * d), wr, 0, d);
+        gb.get(r * d, gr, 0, d);
+        double dot = dot(gr, wr, 0, d);
+        sum += dot(gr, gr, 0, d) - 2 * dot * dot + dot * dot * dot(wr, wr, 0, d);
       }
       return Math.max(0, sum);
     }
     NDArray wv = view(w, scratch);
-    NDArray gv = view(g, scratch);
+    NDArray gv = touched == null ? view(g, scratch) : touched.dense(g, scratch);
     NDArray projected = gv.sub(wv.mul(gv.mul(wv).sum(new int[] {1}, true)));
     return projected.square().sum().toType(DataType.FLOAT64, false).getDouble();
   }
@@ -143,11 +150,14 @@ final class Adam {
    * storage of a contiguous CPU tensor and a copy otherwise, so each written tensor is first
    * probed: a value written through the buffer must be visible in the tensor.
    *
-   * @param rowLength 0, or the decoder's row length: then each row's gradient loses its
-   *     component along the row first and the row is renormalised after its update
+   * @param rowLength 0, or the row length when rows are constrained or the gradient is compact
+   *     (chunks then hold whole rows)
+   * @param unitRows each row's gradient loses its component along the row first and the row
+   *     is renormalised after its update
+   * @param gradRowOf null, or each row's row in the compact gradient {@code g} (-1: zero)
    */
   private boolean fused(PtNDArray w, PtNDArray g, PtNDArray m, PtNDArray v, float a, float e,
-      float gradScale, int rowLength) {
+      float gradScale, int rowLength, boolean unitRows, int[] gradRowOf) {
     FloatBuffer wb = shared(w);
     FloatBuffer mb = shared(m);
     FloatBuffer vb = shared(v);
@@ -156,7 +166,10 @@ final class Adam {
     }
     FloatBuffer gb = buffer(g); // read only: a copy would do
     int n = wb.capacity();
-    if (gb.capacity() != n || mb.capacity() != n || vb.capacity() != n) {
+    int gradRows = gradRowOf == null ? 0 : (int) java.util.Arrays.stream(gradRowOf)
+        .filter(r -> r >= 0).count();
+    if ((gradRowOf == null ? gb.capacity() != n : gb.capacity() != gradRows * rowLength)
+        || mb.capacity() != n || vb.capacity() != n) {
       throw new IllegalStateException("Adam: parameter of " + n + " values, gradient of "
           + gb.capacity() + ", moments of " + mb.capacity() + " and " + vb.capacity());
     }
@@ -180,10 +193,21 @@ final class Adam {
           from += perChunk) {
         int len = Math.min(perChunk, end - from);
         wb.get(from, wc, 0, len);
-        gb.get(from, gc, 0, len);
         mb.get(from, mc, 0, len);
         vb.get(from, vc, 0, len);
-        if (rowLength > 0) {
+        if (gradRowOf == null) {
+          gb.get(from, gc, 0, len);
+        } else {
+          for (int r = 0; r < len; r += rowLength) {
+            int row = gradRowOf[(from + r) / rowLength];
+            if (row >= 0) {
+              gb.get(row * rowLength, gc, r, rowLength);
+            } else {
+              java.util.Arrays.fill(gc, r, r + rowLength, 0f);
+            }
+          }
+        }
+        if (unitRows) {
           for (int r = 0; r < len; r += rowLength) {
             float dot = dot(gc, wc, r, rowLength);
             for (int j = r; j < r + rowLength; j++) {
@@ -196,7 +220,7 @@ final class Adam {
           }
         }
         step(wc, gc, mc, vc, len, a, e);
-        if (rowLength > 0) {
+        if (unitRows) {
           for (int r = 0; r < len; r += rowLength) {
             float norm = (float) Math.sqrt(dot(wc, wc, r, rowLength)) + NORM_EPS;
             for (int j = r; j < r + rowLength; j++) {

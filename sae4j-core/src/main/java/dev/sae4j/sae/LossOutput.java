@@ -1,5 +1,7 @@
 package dev.sae4j.sae;
 
+import ai.djl.ndarray.NDManager;
+
 /**
  * The value, gradients and statistics of one training loss evaluation on a batch.
  *
@@ -10,7 +12,28 @@ package dev.sae4j.sae;
  * @param sumActivations {@code Σ f} (not decoder-weighted)
  * @param fireCounts tokens in the batch on which each latent fired ({@code [d_sae]})
  * @param minPositive smallest positive selected activation (BatchTopK), NaN otherwise
- * @param grads gradient of {@code loss} for every parameter, in the caller's manager
+ * @param grads gradient of {@code loss} for every parameter, in the caller's manager; when
+ *     {@code touched} is set, those of {@code wEnc} and {@code wDec} are compact: one row per
+ *     touched latent (zero elsewhere)
+ * @param touched the latents the compact gradients cover, or null when all are dense
  */
 record LossOutput(double loss, double sqError, double totalVariance, long activeCount,
-    double sumActivations, long[] fireCounts, double minPositive, SaeParams grads) {}
+    double sumActivations, long[] fireCounts, double minPositive, SaeParams grads,
+    TouchedRows touched) {
+
+  /** With dense gradients. */
+  LossOutput(double loss, double sqError, double totalVariance, long activeCount,
+      double sumActivations, long[] fireCounts, double minPositive, SaeParams grads) {
+    this(loss, sqError, totalVariance, activeCount, sumActivations, fireCounts, minPositive,
+        grads, null);
+  }
+
+  /** The gradients with every parameter dense ({@code [d_sae, ·]} rows), new arrays in m. */
+  SaeParams denseGrads(NDManager m) {
+    if (touched == null) {
+      return grads;
+    }
+    return new SaeParams(touched.dense(grads.wEnc(), m), grads.bEnc(),
+        touched.dense(grads.wDec(), m), grads.bDec(), grads.logThreshold());
+  }
+}

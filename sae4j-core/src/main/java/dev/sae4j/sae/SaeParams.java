@@ -18,6 +18,11 @@ import java.util.List;
  * @param logThreshold JumpReLU {@code log θ [d_sae]}, null for other architectures
  */
 record SaeParams(NDArray wEnc, NDArray bEnc, NDArray wDec, NDArray bDec, NDArray logThreshold) {
+  /** Position of {@code wEnc} in {@link #list()}. */
+  static final int W_ENC = 0;
+  /** Position of {@code wDec} in {@link #list()}. */
+  static final int W_DEC = 2;
+
   /** Tensor names in checkpoints, in {@link #list()} order. */
   static final List<String> NAMES = List.of("w_enc", "b_enc", "w_dec", "b_dec", "log_threshold");
 

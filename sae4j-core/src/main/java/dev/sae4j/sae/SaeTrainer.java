@@ -299,7 +299,7 @@ public final class SaeTrainer {
         double sq = 0;
         for (NDArray a : g.list()) {
           if (unit && a == g.wDec()) {
-            sq += Adam.projectedSquaredNorm(s.params.wDec(), a, sm);
+            sq += Adam.projectedSquaredNorm(s.params.wDec(), a, o.touched(), sm);
           } else {
             sq += LossMath.scalar(a.square().sum());
           }
@@ -309,7 +309,7 @@ public final class SaeTrainer {
           gradScale = config.gradClip() / norm;
         }
       }
-      s.adam.update(s.params, g, lr, gradScale, unit, sm);
+      s.adam.update(s.params, g, o.touched(), lr, gradScale, unit, sm);
       return o;
     }
   }

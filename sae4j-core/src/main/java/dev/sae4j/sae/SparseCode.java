@@ -72,7 +72,7 @@ final class SparseCode {
     long s = wDec.getShape().get(0);
     try (NDManager t = m.newSubManager()) {
       // [B, s] sparse @ [s, d] -> [B, d]
-      NDArray out = coo(t, indices(t, false), values, new Shape(batch, s)).matMul(wDec);
+      NDArray out = coo(t, indices(t), values, new Shape(batch, s)).matMul(wDec);
       out.attach(m);
       return out;
     }
@@ -81,8 +81,10 @@ final class SparseCode {
   /**
    * Accumulates the gradient of a loss through {@code decode(wDec)} and the ReLU encoder
    * pre-activations that produced {@code values}: given {@code gOut = d loss / d decode [B, d]}
-   * adds into {@code acc} ({@code wEnc, bEnc, wDec} gradients {@code [s, ·]}) and into
-   * {@code gSIn} ({@code d loss / d sae_in [B, d]}).
+   * adds into {@code acc} ({@code wEnc, bEnc, wDec} gradients) and into {@code gSIn}
+   * ({@code d loss / d sae_in [B, d]}). The gradients have one row per latent of {@code rows}
+   * ({@code [u, ·]}, compact; {@code rows} must contain this code's latents), or one per latent
+   * of the SAE ({@code [s, ·]}) when {@code rows} is null.
    *
    * <p>With {@code Z} the code as a sparse {@code [B, s]} matrix and {@code P} the sparse
    * gradient of the pre-activations at the same entries ({@code gVal}):
@@ -91,7 +93,8 @@ final class SparseCode {
    * {@code [n, d]} temporaries and no dense {@code [s, d]} scratch per chunk. Only
    * {@code gVal = W_dec[latent] · gOut[token]} gathers decoder rows, in chunks.
    */
-  void backward(NDArray gOut, NDArray sIn, SaeParams p, Grads acc, NDArray gSIn) {
+  void backward(NDArray gOut, NDArray sIn, SaeParams p, Grads acc, NDArray gSIn,
+      TouchedRows rows) {
     long s = p.wDec().getShape().get(0);
     long d = p.wDec().getShape().get(1);
     long n = size();
@@ -119,14 +122,19 @@ final class SparseCode {
           slice(gVal, a, e, c).addi(part);
         }
       }
-      NDArray idxT = indices(t, true); // latent, token
-      NDArray codeT = coo(t, idxT, values, new Shape(s, batch)); // Zᵀ [s, B]
-      acc.wDec = acc.add(acc.wDec, codeT.matMul(gOut)); // [s, d]
-      NDArray gradT = coo(t, idxT, gVal, new Shape(s, batch)); // Pᵀ [s, B]
-      acc.wEnc = acc.add(acc.wEnc, gradT.matMul(sIn)); // [s, d]
+      // Zᵀ and Pᵀ with a row per latent of the gradients (compact rows or all of them), built
+      // from swapped indices: DJL's transpose of a sparse array is wrong.
+      long u = rows == null ? s : rows.size();
+      NDArray rowIdx = rows == null ? latents : rows.compact(latents.toLongArray(), t);
+      NDArray idxT = NDArrays.stack(new NDList(rowIdx, tokens), 0); // [2, n] row, token
+      idxT.attach(t);
+      NDArray codeT = coo(t, idxT, values, new Shape(u, batch)); // Zᵀ [u, B]
+      acc.wDec = acc.add(acc.wDec, codeT.matMul(gOut)); // [u, d]
+      NDArray gradT = coo(t, idxT, gVal, new Shape(u, batch)); // Pᵀ [u, B]
+      acc.wEnc = acc.add(acc.wEnc, gradT.matMul(sIn)); // [u, d]
       acc.bEnc = acc.add(acc.bEnc, gradT.matMul(t.ones(new Shape(batch, 1),
-          gVal.getDataType())).reshape(s)); // [s]
-      NDArray grad = coo(t, indices(t, false), gVal, new Shape(batch, s)); // P [B, s]
+          gVal.getDataType())).reshape(u)); // [u]
+      NDArray grad = coo(t, indices(t), gVal, new Shape(batch, s)); // P [B, s]
       gSIn.addi(grad.matMul(p.wEnc())); // [B, s] @ [s, d]
     }
   }
@@ -156,14 +164,9 @@ final class SparseCode {
     }
   }
 
-  /**
-   * The entries' (token, latent) indices {@code [2, n]}, or (latent, token) for the transposed
-   * matrix: DJL's transpose of a sparse array is wrong, so {@code Zᵀ} is built from swapped
-   * indices.
-   */
-  private NDArray indices(NDManager m, boolean transposed) {
-    NDArray idx = transposed ? NDArrays.stack(new NDList(latents, tokens), 0)
-        : NDArrays.stack(new NDList(tokens, latents), 0); // [2, n] int64
+  /** The entries' (token, latent) indices {@code [2, n]}, owned by m. */
+  private NDArray indices(NDManager m) {
+    NDArray idx = NDArrays.stack(new NDList(tokens, latents), 0); // [2, n] int64
     idx.attach(m);
     return idx;
   }
@@ -171,8 +174,10 @@ final class SparseCode {
   /**
    * A sparse COO matrix of {@code shape} with entries {@code entryValues} at {@code idx}, built
    * from those tensors: DJL's {@code createCoo} from Java buffers once produced garbage indices
-   * in CI ("index out of row bound: 139648244383888", not reproduced since; the cause inside DJL
-   * was not pinned down), and this also keeps the indices out of Java.
+   * in CI ("index out of row bound: 139648244383888"): most likely the Java buffer under the
+   * indices was freed by the garbage collector while the sparse tensor still used it (the same
+   * fault as in docs/design.md, "Ground-truth organism"). Tensors stacked inside PyTorch own
+   * their memory.
    */
   private static NDArray coo(NDManager m, NDArray idx, NDArray entryValues, Shape shape) {
     NDArray sparse = JniUtils.createSparseCoo((PtNDArray) idx, (PtNDArray) entryValues, shape);

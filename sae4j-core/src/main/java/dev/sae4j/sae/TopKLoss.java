@@ -21,7 +21,8 @@ import ai.djl.ndarray.types.Shape;
  *         L_aux = α · min(1, n_dead / k_aux) · Σ ‖ê − e‖² / Σ ‖x − mean_batch x‖²
  * </pre>
  *
- * The gradient touches only the selected rows of W_enc, b_enc and W_dec ({@link SparseCode}).
+ * The gradient touches only the selected rows of W_enc, b_enc and W_dec ({@link SparseCode});
+ * those of W_enc and W_dec are returned compact ({@link TouchedRows}).
  */
 final class TopKLoss implements TrainingLoss {
   private final boolean batchLevel;
@@ -115,8 +116,8 @@ final class TopKLoss implements TrainingLoss {
 
       SparseCode.Grads acc = new SparseCode.Grads(m);
       NDArray gSIn = t.zeros(new Shape(b, d), dt); // [B, d]
-      code.backward(gXHat, sIn, p, acc, gSIn);
-
+      SparseCode aux = null;
+      NDArray gAux = null;
       int nDead = countDead(ctx.dead());
       if (auxCoef > 0 && nDead > 0) {
         int ka = Math.min(kAux, nDead);
@@ -125,7 +126,7 @@ final class TopKLoss implements TrainingLoss {
           mask[i] = ctx.dead()[i] ? 0f : Float.NEGATIVE_INFINITY;
         }
         NDArray masked = pre.add(t.create(mask).toType(dt, false)); // [B, s]
-        SparseCode aux = perToken(masked, ka, t);
+        aux = perToken(masked, ka, t);
         aux = aux.withValues(aux.values().maximum(0));
         NDArray eHat = aux.decode(p.wDec(), t); // [B, d]
         NDArray ra = frozenResidual == null ? eHat.addi(r) // ê − e = ê + (x̂ − x)   [B, d]
@@ -133,13 +134,20 @@ final class TopKLoss implements TrainingLoss {
         double auxScale = auxCoef * Math.min(1.0, (double) nDead / kAux)
             / Math.max(totalVar, 1e-30);
         loss += auxScale * LossMath.scalar(ra.square().sum());
-        aux.backward(ra.muli(2 * auxScale), sIn, p, acc, gSIn);
+        gAux = ra.muli(2 * auxScale);
+      }
+      // The weight gradients have rows only for the latents the codes touch.
+      TouchedRows touched = aux == null ? TouchedRows.of((int) s, latents)
+          : TouchedRows.of((int) s, latents, aux.latents().toLongArray());
+      code.backward(gXHat, sIn, p, acc, gSIn, touched);
+      if (aux != null) {
+        aux.backward(gAux, sIn, p, acc, gSIn, touched);
       }
       NDArray gBDec = gXHat.sum(new int[] {0}).subi(gSIn.sum(new int[] {0})); // [d]
       gBDec.attach(m);
       return new LossOutput(loss, sq, totalVar, active, sum, fire,
           active > 0 ? minPos : Double.NaN,
-          new SaeParams(acc.wEnc, acc.bEnc, acc.wDec, gBDec, null));
+          new SaeParams(acc.wEnc, touched.dense(acc.bEnc, m), acc.wDec, gBDec, null), touched);
     }
   }
 

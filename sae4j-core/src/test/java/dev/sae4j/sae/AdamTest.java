@@ -39,7 +39,7 @@ class AdamTest {
         for (double[] g : grads) {
           NDArray ga = nd.create(g).toType(dt, false);
           try (NDManager step = nd.newSubManager()) {
-            adam.update(params, new SaeParams(ga, ga, ga, ga, null), lr, 1, false, step);
+            adam.update(params, new SaeParams(ga, ga, ga, ga, null), null, lr, 1, false, step);
           }
         }
         for (NDArray a : List.of(params.wEnc(), params.bDec())) {
@@ -95,7 +95,7 @@ class AdamTest {
         try (NDManager step = nd.newSubManager()) {
           NDArray g = step.create(g0, shape).mul(t);
           NDArray gs = step.zeros(new ai.djl.ndarray.types.Shape(1));
-          adam.update(params, new SaeParams(gs, gs, g, gs, null), 1e-2, 1, unitDecoder, step);
+          adam.update(params, new SaeParams(gs, gs, g, gs, null), null, 1e-2, 1, unitDecoder, step);
         }
       }
       return w.toFloatArray();
@@ -136,9 +136,9 @@ class AdamTest {
           try (NDManager step = nd.newSubManager()) {
             NDArray g = step.create(g0, shape).toType(types[run], false);
             NDArray gs = step.zeros(new ai.djl.ndarray.types.Shape(1), types[run]);
-            double clipNorm = Adam.projectedSquaredNorm(w, g, step);
+            double clipNorm = Adam.projectedSquaredNorm(w, g, null, step);
             assertEquals(projectedNorm(w, g), clipNorm, 1e-3 * clipNorm);
-            adam.update(params, new SaeParams(gs, gs, g, gs, null), 1e-2, 0.5, true, step);
+            adam.update(params, new SaeParams(gs, gs, g, gs, null), null, 1e-2, 0.5, true, step);
           }
         }
         out[run] = w.toType(DataType.FLOAT64, false).toDoubleArray();

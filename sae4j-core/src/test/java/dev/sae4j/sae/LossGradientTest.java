@@ -80,7 +80,7 @@ class LossGradientTest {
       TrainingLoss.StepContext ctx, int... which) {
     double[][] analytic = new double[p.length][];
     try (NDManager m = manager.newSubManager()) {
-      List<NDArray> g = f.compute(build(p, m), batch(7, m), ctx, m).grads().list();
+      List<NDArray> g = f.compute(build(p, m), batch(7, m), ctx, m).denseGrads(m).list();
       for (int i : which) {
         analytic[i] = g.get(i).toDoubleArray();
       }
@@ -207,9 +207,9 @@ class LossGradientTest {
     checkAgainstFiniteDifferences(f, p, ctx, 0, 1, 2, 3);
     TopKLoss noAux = new TopKLoss(fIsBatch(f), fK(f), fRecon(f), 0, 1);
     try (NDManager m = manager.newSubManager()) {
-      double[] with = f.compute(build(p, m), batch(7, m), ctx, m).grads().wEnc().toDoubleArray();
+      double[] with = f.compute(build(p, m), batch(7, m), ctx, m).denseGrads(m).wEnc().toDoubleArray();
       double[] without =
-          noAux.compute(build(p, m), batch(7, m), ctx, m).grads().wEnc().toDoubleArray();
+          noAux.compute(build(p, m), batch(7, m), ctx, m).denseGrads(m).wEnc().toDoubleArray();
       double diff = 0;
       for (int i = 0; i < with.length; i++) {
         diff = Math.max(diff, Math.abs(with[i] - without[i]));

@@ -1,6 +1,7 @@
 package dev.sae4j.sae;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -53,7 +54,20 @@ class SparseCodeTest {
           null, null);
       SparseCode.Grads acc = new SparseCode.Grads(m);
       NDArray gSIn = m.zeros(new Shape(B, D), wEncA.getDataType());
-      code.backward(m.create(g, new Shape(B, D)), m.create(x, new Shape(B, D)), p, acc, gSIn);
+      code.backward(m.create(g, new Shape(B, D)), m.create(x, new Shape(B, D)), p, acc, gSIn,
+          null);
+      // The same with compact rows (one per touched latent), scattered back for comparison.
+      TouchedRows touched = TouchedRows.of(S, LATENTS);
+      SparseCode.Grads compact = new SparseCode.Grads(m);
+      code.backward(m.create(g, new Shape(B, D)), m.create(x, new Shape(B, D)), p, compact,
+          m.zeros(new Shape(B, D), wEncA.getDataType()), touched);
+      assertEquals(touched.size(), compact.wDec.getShape().get(0));
+      assertArrayEquals(acc.wDec.toDoubleArray(), touched.dense(compact.wDec, m).toDoubleArray(),
+          1e-12);
+      assertArrayEquals(acc.wEnc.toDoubleArray(), touched.dense(compact.wEnc, m).toDoubleArray(),
+          1e-12);
+      assertArrayEquals(acc.bEnc.toDoubleArray(), touched.dense(compact.bEnc, m).toDoubleArray(),
+          1e-12);
 
       double[][] pre = new double[B][S]; // P = relu'(value) * (g W_decᵀ) at the entries
       for (int i = 0; i < TOKENS.length; i++) {
