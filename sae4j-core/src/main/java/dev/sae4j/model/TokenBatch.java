@@ -16,9 +16,17 @@ import java.util.List;
  * @param tokenIds token ids, B*T
  * @param attentionMask 1 for real tokens, 0 for padding, B*T
  * @param positionIds position of each token, B*T
+ * @param segmentIds null, or for packed rows (several sequences per row) the sequence of each
+ *     token, B*T: a token attends only to earlier tokens of its own segment
  */
-public record TokenBatch(
-    int batchSize, int length, int[] tokenIds, int[] attentionMask, int[] positionIds) {
+public record TokenBatch(int batchSize, int length, int[] tokenIds, int[] attentionMask,
+    int[] positionIds, int[] segmentIds) {
+
+  /** A batch with one sequence per row. */
+  public TokenBatch(int batchSize, int length, int[] tokenIds, int[] attentionMask,
+      int[] positionIds) {
+    this(batchSize, length, tokenIds, attentionMask, positionIds, null);
+  }
 
   /** Validates array sizes and mask values. */
   public TokenBatch {
@@ -30,6 +38,9 @@ public record TokenBatch(
     check(tokenIds, n, "token ids");
     check(attentionMask, n, "attention mask");
     check(positionIds, n, "position ids");
+    if (segmentIds != null) {
+      check(segmentIds, n, "segment ids");
+    }
     for (int i = 0; i < n; i++) {
       if (attentionMask[i] != 0 && attentionMask[i] != 1) {
         throw new IllegalArgumentException(
@@ -86,6 +97,22 @@ public record TokenBatch(
       flatPos = flatten(positions, t, "position ids");
     }
     return new TokenBatch(b, t, flatIds, flatMask, flatPos);
+  }
+
+  /**
+   * Rows that each hold several sequences one after another ({@code segments}: the sequence
+   * index of each token within its row), with explicit mask and positions; a token attends
+   * only to earlier tokens of the same segment, so each sequence is computed as if alone.
+   */
+  public static TokenBatch packed(int[][] ids, int[][] mask, int[][] positions,
+      int[][] segments) {
+    TokenBatch b = of(ids, mask, positions);
+    if (segments.length != ids.length) {
+      throw new IllegalArgumentException(
+          "segment ids have " + segments.length + " rows, token ids have " + ids.length);
+    }
+    return new TokenBatch(b.batchSize, b.length, b.tokenIds, b.attentionMask, b.positionIds,
+        flatten(segments, b.length, "segment ids"));
   }
 
   /** Sequences of different lengths, padded on the left with {@code padId} (for generation). */

@@ -433,6 +433,14 @@ public abstract class TransformerModel implements AutoCloseable {
         }
         NDArray keys = step.create(keyMask, new Shape(b, 1, 1, tk)).eq(1); // [B, 1, 1, Tk]
         visible = keys.logicalAnd(visible.reshape(1, 1, t, tk)); // [B, 1, T, Tk]
+        if (batch.segmentIds() != null) {
+          if (cache != null) {
+            throw new IllegalArgumentException("packed batches cannot use a KV cache");
+          }
+          NDArray segments = step.create(batch.segmentIds(), new Shape(b, 1, t, 1));
+          NDArray same = segments.eq(segments.reshape(b, 1, 1, t)); // [B, 1, T, T]
+          visible = visible.logicalAnd(same);
+        }
         mask = visible.toType(DataType.FLOAT32, false).sub(1f).mul(Float.MAX_VALUE);
       }
       return mask;

@@ -94,9 +94,10 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
   /**
    * Version of the training code in the cache key: bumped when the same recipe trains different
    * weights. 2: the gradients no longer read memory freed by the garbage collector (before,
-   * some runs of the same recipe diverged, see Autograd.constant).
+   * some runs of the same recipe diverged, see Autograd.constant). 3: examples packed into rows
+   * (the same loss, other float rounding).
    */
-  static final int TRAINER_VERSION = 2;
+  static final int TRAINER_VERSION = 3;
 
   /** A short hash of the recipe (the vocabulary, the trainer version), naming its cache dir. */
   public String hash() {

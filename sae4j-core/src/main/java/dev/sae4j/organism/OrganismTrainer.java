@@ -235,32 +235,66 @@ public final class OrganismTrainer implements AutoCloseable {
     return batch;
   }
 
-  /** Mean cross-entropy over the completion tokens of the batch, a scalar in {@code m}. */
+  /**
+   * Mean cross-entropy over the completion tokens of the batch, a scalar in {@code m}.
+   *
+   * <p>Examples are packed one after another into rows of the organism's context length (first
+   * fit, in batch order), each with its own positions from 0 and a segment id so that it
+   * attends only to itself: the same loss as one padded row per example, without computing the
+   * padding (about half of a mixed-task batch).
+   */
   NDArray loss(List<SyntheticExample> batch, NDManager m) {
-    List<int[]> rows = new ArrayList<>();
-    for (SyntheticExample e : batch) {
-      rows.add(withBos(CharTokenizer.encode(e.text())));
+    int capacity = recipe.arch().positions();
+    List<List<int[]>> rows = new ArrayList<>(); // per row: the examples' token sequences
+    List<List<Integer>> rowExamples = new ArrayList<>();
+    int[] used = new int[batch.size()];
+    for (int e = 0; e < batch.size(); e++) {
+      int[] seq = withBos(CharTokenizer.encode(batch.get(e).text()));
+      int inputs = seq.length - 1; // the last token is only a target
+      int r = 0;
+      while (r < rows.size() && used[r] + inputs > capacity) {
+        r++;
+      }
+      if (r == rows.size()) {
+        rows.add(new ArrayList<>());
+        rowExamples.add(new ArrayList<>());
+      }
+      rows.get(r).add(seq);
+      rowExamples.get(r).add(e);
+      used[r] += inputs;
     }
-    TokenBatch tokens = TokenBatch.rightPadded(rows, CharTokenizer.NEWLINE);
-    int b = tokens.batchSize();
-    int t = tokens.length() - 1;
-    // Inputs are all but the last column; the target of column i is the token in column i + 1,
-    // weighted 1 where that token is a completion character (text index i >= promptLength).
+    int b = rows.size();
+    int t = 0;
+    for (int r = 0; r < b; r++) {
+      t = Math.max(t, used[r]);
+    }
     int[][] inputs = new int[b][t];
     int[][] mask = new int[b][t];
+    int[][] positions = new int[b][t];
+    int[][] segments = new int[b][t];
     long[] targets = new long[b * t];
     float[] weights = new float[b * t];
     for (int r = 0; r < b; r++) {
-      int length = rows.get(r).length;
-      int promptLength = batch.get(r).promptLength();
-      for (int i = 0; i < t; i++) {
-        inputs[r][i] = tokens.tokenId(r, i);
-        mask[r][i] = tokens.mask(r, i);
-        targets[r * t + i] = tokens.tokenId(r, i + 1);
-        weights[r * t + i] = i + 1 < length && i >= promptLength ? 1f : 0f;
+      java.util.Arrays.fill(inputs[r], CharTokenizer.NEWLINE);
+      java.util.Arrays.fill(positions[r], 1);
+      int col = 0;
+      for (int k = 0; k < rows.get(r).size(); k++) {
+        int[] seq = rows.get(r).get(k);
+        int promptLength = batch.get(rowExamples.get(r).get(k)).promptLength();
+        // Input i (token i of BOS + text) predicts text character i, weighted 1 on completion
+        // characters.
+        for (int i = 0; i < seq.length - 1; i++, col++) {
+          inputs[r][col] = seq[i];
+          mask[r][col] = 1;
+          positions[r][col] = i;
+          segments[r][col] = k + 1;
+          targets[r * t + col] = seq[i + 1];
+          weights[r * t + col] = i >= promptLength ? 1f : 0f;
+        }
       }
     }
-    NDArray logits = model.forward(TokenBatch.of(inputs, mask, null), Hooks.none(), m); // [B, T, V]
+    NDArray logits = model.forward(TokenBatch.packed(inputs, mask, positions, segments),
+        Hooks.none(), m); // [B, T, V]
     NDArray logp = logits.logSoftmax(2); // [B, T, V]
     NDArray target = m.create(targets, new Shape(b, t, 1));
     NDArray picked = logp.gather(target, 2).reshape(b, t); // [B, T]

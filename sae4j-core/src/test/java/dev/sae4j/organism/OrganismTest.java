@@ -141,6 +141,40 @@ class OrganismTest {
     assertArrayEquals(grads[0], grads[1]);
   }
 
+  /** A packed row (two sequences, positions restarting) gives each the logits it has alone. */
+  @Test
+  void packedRowComputesEachSequenceAsIfAlone() throws Exception {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> params = GptParameters.init(TINY, 6, m, DataType.FLOAT32);
+      try (TransformerModel model = Models.fromParameters(TINY.toConfigJson(), params,
+          Device.cpu())) {
+        int[] a = {0, 5, 9, 3, 7, 2};
+        int[] b = {0, 4, 4, 8};
+        int[][] ids = {{0, 5, 9, 3, 7, 2, 0, 4, 4, 8, 0, 0}};
+        int[][] mask = {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}};
+        int[][] positions = {{0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 1, 1}};
+        int[][] segments = {{1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0}};
+        float[] packed = model.forward(TokenBatch.packed(ids, mask, positions, segments),
+            Hooks.none(), m).toFloatArray(); // [1, 12, V]
+        float[] alone = model.forward(TokenBatch.of(new int[][] {a}), Hooks.none(), m)
+            .toFloatArray();
+        float[] second = model.forward(TokenBatch.of(new int[][] {b}), Hooks.none(), m)
+            .toFloatArray();
+        int v = alone.length / a.length;
+        for (int i = 0; i < alone.length; i++) {
+          assertEquals(alone[i], packed[i], 1e-5, "first sequence, value " + i);
+        }
+        for (int i = 0; i < second.length; i++) {
+          assertEquals(second[i], packed[a.length * v + i], 1e-5, "second sequence, value " + i);
+        }
+        // Without segments the second sequence would see the first: its logits differ.
+        float[] unsegmented = model.forward(TokenBatch.of(ids, mask, positions), Hooks.none(),
+            m).toFloatArray();
+        assertFalse(Math.abs(unsegmented[a.length * v] - second[0]) < 1e-6);
+      }
+    }
+  }
+
   /** Runs the GC (so Java buffers of closed arrays are freed) and reuses that memory. */
   private static void overwriteFreedMemory() throws InterruptedException {
     for (int round = 0; round < 3; round++) {
