@@ -18,6 +18,7 @@ import dev.sae4j.model.TransformerModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -241,7 +242,7 @@ public final class OrganismTrainer implements AutoCloseable {
    * <p>Examples are packed one after another into rows of the organism's context length (first
    * fit, in batch order), each with its own positions from 0 and a segment id so that it
    * attends only to itself: the same loss as one padded row per example, without computing the
-   * padding (about half of a mixed-task batch).
+   * padding (the four-task mix trains 1.39x faster, BENCHMARKS.md).
    */
   NDArray loss(List<SyntheticExample> batch, NDManager m) {
     int capacity = recipe.arch().positions();
@@ -275,8 +276,8 @@ public final class OrganismTrainer implements AutoCloseable {
     long[] targets = new long[b * t];
     float[] weights = new float[b * t];
     for (int r = 0; r < b; r++) {
-      java.util.Arrays.fill(inputs[r], CharTokenizer.NEWLINE);
-      java.util.Arrays.fill(positions[r], 1);
+      Arrays.fill(inputs[r], CharTokenizer.NEWLINE);
+      Arrays.fill(positions[r], 1);
       int col = 0;
       for (int k = 0; k < rows.get(r).size(); k++) {
         int[] seq = rows.get(r).get(k);
