@@ -70,8 +70,8 @@ final class Adam {
     int decoder = SaeParams.W_DEC;
     for (int i = 0; i < p.size(); i++) {
       boolean unitRows = unitDecoder && i == decoder;
-      int[] gradRowOf = touched != null && (i == decoder || i == encoder) ? touched.rowOf() : null;
-      int rowLength = unitRows || gradRowOf != null ? (int) p.get(i).getShape().get(1) : 0;
+      TouchedRows gradRows = i == decoder || i == encoder ? touched : null;
+      int rowLength = unitRows || gradRows != null ? (int) p.get(i).getShape().get(1) : 0;
       if (p.get(i) instanceof PtNDArray w && g.get(i) instanceof PtNDArray gi
           && mm.get(i) instanceof PtNDArray mi && vv.get(i) instanceof PtNDArray vi
           && w.getDataType() == DataType.FLOAT32 && gi.getDataType() == DataType.FLOAT32) {
@@ -80,7 +80,7 @@ final class Adam {
         // formula).
         float a = (float) (lr * Math.sqrt(c2) / c1);
         float e = (float) (eps * Math.sqrt(c2));
-        if (fused(w, gi, mi, vi, a, e, (float) gradScale, rowLength, unitRows, gradRowOf)) {
+        if (fused(w, gi, mi, vi, a, e, (float) gradScale, rowLength, unitRows, gradRows)) {
           continue;
         }
         if (rowLength == 0) {
@@ -95,7 +95,7 @@ final class Adam {
       NDArray pv = view(p.get(i), step);
       NDArray mv = view(mm.get(i), step);
       NDArray vw = view(vv.get(i), step);
-      NDArray gv = (gradRowOf != null ? touched.dense(g.get(i), step) : g.get(i)).mul(gradScale);
+      NDArray gv = (gradRows != null ? gradRows.dense(g.get(i), step) : g.get(i)).mul(gradScale);
       if (unitRows) {
         gv.subi(pv.mul(gv.mul(pv).sum(new int[] {1}, true))); // − (g·w) w per row
       }
@@ -154,10 +154,10 @@ final class Adam {
    *     (chunks then hold whole rows)
    * @param unitRows each row's gradient loses its component along the row first and the row
    *     is renormalised after its update
-   * @param gradRowOf null, or each row's row in the compact gradient {@code g} (-1: zero)
+   * @param gradRows null, or the rows of the compact gradient {@code g} (other rows: zero)
    */
   private boolean fused(PtNDArray w, PtNDArray g, PtNDArray m, PtNDArray v, float a, float e,
-      float gradScale, int rowLength, boolean unitRows, int[] gradRowOf) {
+      float gradScale, int rowLength, boolean unitRows, TouchedRows gradRows) {
     FloatBuffer wb = shared(w);
     FloatBuffer mb = shared(m);
     FloatBuffer vb = shared(v);
@@ -166,9 +166,8 @@ final class Adam {
     }
     FloatBuffer gb = buffer(g); // read only: a copy would do
     int n = wb.capacity();
-    int gradRows = gradRowOf == null ? 0 : (int) java.util.Arrays.stream(gradRowOf)
-        .filter(r -> r >= 0).count();
-    if ((gradRowOf == null ? gb.capacity() != n : gb.capacity() != gradRows * rowLength)
+    int[] gradRowOf = gradRows == null ? null : gradRows.rowOf();
+    if ((gradRows == null ? gb.capacity() != n : gb.capacity() != gradRows.size() * rowLength)
         || mb.capacity() != n || vb.capacity() != n) {
       throw new IllegalStateException("Adam: parameter of " + n + " values, gradient of "
           + gb.capacity() + ", moments of " + mb.capacity() + " and " + vb.capacity());

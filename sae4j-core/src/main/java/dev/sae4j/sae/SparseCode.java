@@ -82,9 +82,10 @@ final class SparseCode {
    * Accumulates the gradient of a loss through {@code decode(wDec)} and the ReLU encoder
    * pre-activations that produced {@code values}: given {@code gOut = d loss / d decode [B, d]}
    * adds into {@code acc} ({@code wEnc, bEnc, wDec} gradients) and into {@code gSIn}
-   * ({@code d loss / d sae_in [B, d]}). The gradients have one row per latent of {@code rows}
-   * ({@code [u, ·]}, compact; {@code rows} must contain this code's latents), or one per latent
-   * of the SAE ({@code [s, ·]}) when {@code rows} is null.
+   * ({@code d loss / d sae_in [B, d]}). The {@code wEnc} and {@code wDec} gradients have one
+   * row per latent of {@code rows} ({@code [u, d]}, compact; {@code rows} must contain this
+   * code's latents), or one per latent of the SAE ({@code [s, d]}) when {@code rows} is null;
+   * {@code bEnc}'s is always dense ({@code [s]}).
    *
    * <p>With {@code Z} the code as a sparse {@code [B, s]} matrix and {@code P} the sparse
    * gradient of the pre-activations at the same entries ({@code gVal}):
@@ -126,14 +127,16 @@ final class SparseCode {
       // from swapped indices: DJL's transpose of a sparse array is wrong.
       long u = rows == null ? s : rows.size();
       NDArray rowIdx = rows == null ? latents : rows.compact(latents.toLongArray(), t);
-      NDArray idxT = NDArrays.stack(new NDList(rowIdx, tokens), 0); // [2, n] row, token
-      idxT.attach(t);
+      NDArray idxT = stacked(t, rowIdx, tokens); // [2, n] row, token
       NDArray codeT = coo(t, idxT, values, new Shape(u, batch)); // Zᵀ [u, B]
       acc.wDec = acc.add(acc.wDec, codeT.matMul(gOut)); // [u, d]
       NDArray gradT = coo(t, idxT, gVal, new Shape(u, batch)); // Pᵀ [u, B]
       acc.wEnc = acc.add(acc.wEnc, gradT.matMul(sIn)); // [u, d]
-      acc.bEnc = acc.add(acc.bEnc, gradT.matMul(t.ones(new Shape(batch, 1),
-          gVal.getDataType())).reshape(u)); // [u]
+      // b_enc is small: its gradient stays dense ([s]), from Pᵀ over all latents.
+      NDArray gradAllT = rows == null ? gradT : coo(t, stacked(t, latents, tokens), gVal,
+          new Shape(s, batch)); // Pᵀ [s, B]
+      acc.bEnc = acc.add(acc.bEnc, gradAllT.matMul(t.ones(new Shape(batch, 1),
+          gVal.getDataType())).reshape(s)); // [s]
       NDArray grad = coo(t, indices(t), gVal, new Shape(batch, s)); // P [B, s]
       gSIn.addi(grad.matMul(p.wEnc())); // [B, s] @ [s, d]
     }
@@ -166,7 +169,12 @@ final class SparseCode {
 
   /** The entries' (token, latent) indices {@code [2, n]}, owned by m. */
   private NDArray indices(NDManager m) {
-    NDArray idx = NDArrays.stack(new NDList(tokens, latents), 0); // [2, n] int64
+    return stacked(m, tokens, latents);
+  }
+
+  /** {@code [2, n]} int64 of two index rows, stacked inside PyTorch, owned by m. */
+  private static NDArray stacked(NDManager m, NDArray first, NDArray second) {
+    NDArray idx = NDArrays.stack(new NDList(first, second), 0);
     idx.attach(m);
     return idx;
   }

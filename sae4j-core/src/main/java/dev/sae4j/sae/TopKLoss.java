@@ -147,7 +147,7 @@ final class TopKLoss implements TrainingLoss {
       gBDec.attach(m);
       return new LossOutput(loss, sq, totalVar, active, sum, fire,
           active > 0 ? minPos : Double.NaN,
-          new SaeParams(acc.wEnc, touched.dense(acc.bEnc, m), acc.wDec, gBDec, null), touched);
+          new SaeParams(acc.wEnc, acc.bEnc, acc.wDec, gBDec, null), touched);
     }
   }
 

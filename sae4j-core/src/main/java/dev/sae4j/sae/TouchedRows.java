@@ -2,6 +2,7 @@ package dev.sae4j.sae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
@@ -66,20 +67,16 @@ final class TouchedRows {
   }
 
   /**
-   * A compact gradient {@code [u, d]} (or {@code [u]}) scattered into zeros of {@code d_sae}
-   * rows, in {@code m} and the same dtype: for code paths and tests that need dense gradients.
+   * A compact gradient {@code [u, d]} scattered into zeros of {@code d_sae} rows, in {@code m}
+   * and the same dtype: for code paths and tests that need dense gradients.
    */
   NDArray dense(NDArray compact, NDManager m) {
-    Shape shape = compact.getShape();
-    long width = shape.dimension() == 2 ? shape.get(1) : 1;
-    double[] values = compact.toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
-        .toDoubleArray();
-    double[] out = new double[(int) (rowOf.length * width)];
+    int width = (int) compact.getShape().get(1);
+    double[] values = compact.toType(DataType.FLOAT64, false).toDoubleArray();
+    double[] out = new double[rowOf.length * width];
     for (int r = 0; r < latents.length; r++) {
-      System.arraycopy(values, (int) (r * width), out, (int) (latents[r] * width), (int) width);
+      System.arraycopy(values, r * width, out, (int) latents[r] * width, width);
     }
-    Shape denseShape = shape.dimension() == 2 ? new Shape(rowOf.length, width)
-        : new Shape(rowOf.length);
-    return m.create(out, denseShape).toType(compact.getDataType(), false);
+    return m.create(out, new Shape(rowOf.length, width)).toType(compact.getDataType(), false);
   }
 }
