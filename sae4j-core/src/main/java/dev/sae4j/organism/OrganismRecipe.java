@@ -42,16 +42,23 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
    * The default recipe of a task: the one {@link Organisms#defaultOrganism} trains for
    * {@code mix}. 3 layers, d_model 128, 4 heads, 96 positions (the longest task text is 80
    * characters), batch 32, AdamW at 2e-3 with 200 warmup steps and cosine decay (3e-3 diverged
-   * once at the end of warmup, before the fix of the autograd memory fault in TRAINER_VERSION 2;
-   * not retried); 3000 steps for the mix, {@value #SINGLE_TASK_STEPS} for a single task, which
-   * sees four times as many of its own examples per step (addition alone reaches 100% of 200
-   * held-out problems in 1500 steps). BENCHMARKS.md records what they reach and how long they take.
+   * once at the end of warmup before the fix of the autograd memory fault in TRAINER_VERSION 2;
+   * after it, 3e-3 for 2500 steps trains but ends below 2e-3 for 3000 on addition and bfs);
+   * {@value #MIX_STEPS} steps for the mix (with 3000, addition ended at 90.5% for one of two
+   * seeds), {@value #SINGLE_TASK_STEPS} for a single task, which sees three to
+   * five times as many of its own examples per step (addition alone reaches 100% of 200 held-out
+   * problems in 1500 steps). BENCHMARKS.md records what they reach and how long they take.
    */
   public static OrganismRecipe defaults(String task) {
-    int steps = task.equals("mix") ? 3000 : SINGLE_TASK_STEPS;
+    boolean mix = task.equals("mix");
+    int steps = mix ? MIX_STEPS : SINGLE_TASK_STEPS;
+    int evalEvery = mix ? steps / 5 : steps / 3; // divides steps: no evaluation just before the end
     return new OrganismRecipe(task, new OrganismConfig(3, 128, 4, 96), 1, steps, 0, 32, 2e-3,
-        200, 0.05, steps / 3, 200);
+        200, 0.05, evalEvery, 200);
   }
+
+  /** Default optimizer steps of the four-task mix organism. */
+  public static final int MIX_STEPS = 3500;
 
   /** Default optimizer steps of a single-task organism. */
   public static final int SINGLE_TASK_STEPS = 1500;
@@ -99,12 +106,15 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
    */
   static final int TRAINER_VERSION = 3;
 
-  /** A short hash of the recipe (the vocabulary, the trainer version), naming its cache dir. */
+  /**
+   * A short hash of the recipe, the vocabulary, the trainer version and the task format version,
+   * naming its cache dir.
+   */
   public String hash() {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update((toJson().toString() + "|" + CharTokenizer.VOCAB + "|" + TRAINER_VERSION)
-          .getBytes(StandardCharsets.UTF_8));
+      d.update((toJson().toString() + "|" + CharTokenizer.VOCAB + "|" + TRAINER_VERSION + "|"
+          + SyntheticTasks.FORMAT_VERSION).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d.digest()).substring(0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

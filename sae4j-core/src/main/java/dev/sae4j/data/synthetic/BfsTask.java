@@ -7,21 +7,32 @@ import java.util.SplittableRandom;
 /**
  * Reachability on a small undirected graph, with a breadth-first-search trace.
  *
- * <p>Format: {@code "a-b,b-c,d-e a?c=a,b,c;yes\n"}. The prompt lists the edges (nodes are the
- * first 4-6 letters of {@code abcdef}; each edge written with its smaller letter first, edges in
- * random order), a space, then the query {@code source?target}. The trace is the BFS frontier of
- * each level (level 0 = the source), letters sorted, separated by {@code ','}; it stops at the
- * level that contains the target, or at the last non-empty level when the target is unreachable.
- * The answer is {@code yes} or {@code no}; the generator draws each answer with probability 1/2.
+ * <p>Format: {@code "a?d a:b b:ac c:bd d:c=a:b>b|b:ac>c|c:bd;yes\n"}. The prompt is the query
+ * {@code source?target}, then the graph as adjacency lists, one per node in letter order ({@code
+ * u:} followed by u's neighbours, ascending; nodes are the first 4-6 letters of {@code abcdef}).
+ * The trace runs level-synchronous BFS from the source. Each level (levels separated by {@code
+ * '|'}) expands every node of the current frontier in letter order: {@code u:} and a copy of u's
+ * adjacency list, expansions separated by {@code ','}. Then come {@code '>'} and the next
+ * frontier: the neighbours not yet visited, ascending. The search ends as soon as a copied list
+ * reaches the target (the copy stops at the target, answer {@code yes}), or after an empty
+ * frontier (answer {@code no}). The generator draws each answer with probability 1/2.
  *
- * <p>Labels (-1 elsewhere):
+ * <p>Why this shape: each trace character is one lookup a 3-layer model learns within the mix
+ * budget. The query sits at fixed positions. An expansion copies the list that its {@code u:}
+ * finds in the prompt. The next frontier is drawn from the letters just copied. The stop is a
+ * comparison of the letter just written with the target. An earlier trace (an edge list and
+ * bare frontiers) asked the model to find a node's edges anywhere in the prompt while writing
+ * the next frontier. The mix organism reached 78-86% held-out with it (BENCHMARKS.md).
+ *
+ * <p>Labels (-1 elsewhere), on the letters of each frontier written (the source, which starts
+ * the trace, is frontier 0; an empty frontier has no letters; the search stops before the
+ * target's frontier):
  *
  * <ul>
- *   <li>{@code visited_count}: number of visited nodes (all levels up to and including this one)
- *       on the characters of each frontier in the trace.
- *   <li>{@code frontier_size}: number of nodes in the frontier, on the same characters.
+ *   <li>{@code visited_count}: number of visited nodes (all levels up to and including this one).
+ *   <li>{@code frontier_size}: number of nodes in the frontier.
  *   <li>{@code in_frontier_a} ... {@code in_frontier_f}: 1 if that node is in the frontier, else 0
- *       (also 0 for letters beyond the graph's nodes), on the same characters.
+ *       (also 0 for letters beyond the graph's nodes).
  *   <li>{@code reachable}: 1 (yes) or 0 (no) on the answer characters.
  * </ul>
  */
@@ -78,13 +89,13 @@ public final class BfsTask implements SyntheticTask {
       }
       shuffle(pairs, rng);
       int nEdges = n - 2 + rng.nextInt(4); // n-2 .. n+1
-      List<int[]> edges = pairs.subList(0, nEdges);
+      boolean[][] adjacent = adjacency(n, pairs.subList(0, nEdges));
       int source = rng.nextInt(n);
       int target = (source + 1 + rng.nextInt(n - 1)) % n;
       List<List<Integer>> levels = new ArrayList<>();
-      boolean reachable = bfs(n, edges, source, target, levels);
+      boolean reachable = bfs(adjacent, source, target, levels);
       if (reachable == wantReachable) {
-        return render(edges, source, target, levels, reachable);
+        return render(adjacent, source, target, levels, reachable);
       }
     }
   }
@@ -94,12 +105,8 @@ public final class BfsTask implements SyntheticTask {
    * up to the one holding {@code target}, or up to the last non-empty one.
    */
   private static boolean bfs(
-      int n, List<int[]> edges, int source, int target, List<List<Integer>> levels) {
-    boolean[][] adjacent = new boolean[n][n];
-    for (int[] e : edges) {
-      adjacent[e[0]][e[1]] = true;
-      adjacent[e[1]][e[0]] = true;
-    }
+      boolean[][] adjacent, int source, int target, List<List<Integer>> levels) {
+    int n = adjacent.length;
     boolean[] visited = new boolean[n];
     visited[source] = true;
     List<Integer> frontier = List.of(source);
@@ -128,36 +135,47 @@ public final class BfsTask implements SyntheticTask {
     }
   }
 
-  private static SyntheticExample render(
-      List<int[]> edges, int source, int target, List<List<Integer>> levels, boolean reachable) {
+  private static SyntheticExample render(boolean[][] adjacent, int source, int target,
+      List<List<Integer>> levels, boolean reachable) {
     ExampleBuilder out = new ExampleBuilder(NAME, LABELS);
-    for (int i = 0; i < edges.size(); i++) {
-      if (i > 0) {
-        out.append(',');
-      }
-      out.append(NODES.charAt(edges.get(i)[0]) + "-" + NODES.charAt(edges.get(i)[1]));
-    }
-    out.append(' ');
     out.append(NODES.charAt(source) + "?" + NODES.charAt(target));
+    for (int u = 0; u < adjacent.length; u++) {
+      out.append(' ');
+      out.append(NODES.charAt(u) + ":" + neighbours(adjacent, u));
+    }
     out.endPrompt();
 
-    int visitedCount = 0;
-    for (int level = 0; level < levels.size(); level++) {
+    int visitedCount = 1;
+    labelFrontier(out, out.append(NODES.charAt(source)), levels.get(0), visitedCount);
+    levels:
+    for (int level = 0; ; level++) {
       if (level > 0) {
-        out.append(',');
+        out.append('|');
+        out.append(NODES.charAt(levels.get(level).get(0)));
       }
       List<Integer> frontier = levels.get(level);
-      StringBuilder letters = new StringBuilder();
-      for (int v : frontier) {
-        letters.append(NODES.charAt(v));
+      for (int i = 0; i < frontier.size(); i++) {
+        if (i > 0) {
+          out.append(',');
+          out.append(NODES.charAt(frontier.get(i)));
+        }
+        out.append(':');
+        for (int v = 0; v < adjacent.length; v++) {
+          if (adjacent[frontier.get(i)][v]) {
+            out.append(NODES.charAt(v));
+            if (v == target) {
+              break levels; // the copy that reaches the target ends the search
+            }
+          }
+        }
       }
-      int start = out.append(letters.toString());
-      int end = out.length();
-      visitedCount += frontier.size();
-      out.label(VISITED_COUNT, start, end, visitedCount);
-      out.label(FRONTIER_SIZE, start, end, frontier.size());
-      for (int v = 0; v < NODES.length(); v++) {
-        out.label(IN_FRONTIER_PREFIX + NODES.charAt(v), start, end, frontier.contains(v) ? 1 : 0);
+      out.append('>');
+      // The last level of an unreachable target expands to the empty frontier.
+      List<Integer> next = level + 1 < levels.size() ? levels.get(level + 1) : List.of();
+      visitedCount += next.size();
+      labelFrontier(out, out.append(letters(next)), next, visitedCount);
+      if (next.isEmpty()) {
+        break;
       }
     }
 
@@ -165,6 +183,45 @@ public final class BfsTask implements SyntheticTask {
     int answerStart = out.appendAnswer(answer);
     out.label(REACHABLE, answerStart, answerStart + answer.length(), reachable ? 1 : 0);
     return out.build(answer);
+  }
+
+  /** Labels the characters {@code [start, start + frontier.size())} that spell a frontier. */
+  private static void labelFrontier(
+      ExampleBuilder out, int start, List<Integer> frontier, int visitedCount) {
+    int end = start + frontier.size();
+    out.label(VISITED_COUNT, start, end, visitedCount);
+    out.label(FRONTIER_SIZE, start, end, frontier.size());
+    for (int v = 0; v < NODES.length(); v++) {
+      out.label(IN_FRONTIER_PREFIX + NODES.charAt(v), start, end, frontier.contains(v) ? 1 : 0);
+    }
+  }
+
+  private static boolean[][] adjacency(int n, List<int[]> edges) {
+    boolean[][] adjacent = new boolean[n][n];
+    for (int[] e : edges) {
+      adjacent[e[0]][e[1]] = true;
+      adjacent[e[1]][e[0]] = true;
+    }
+    return adjacent;
+  }
+
+  /** The neighbours of {@code u} as letters, ascending. */
+  private static String neighbours(boolean[][] adjacent, int u) {
+    StringBuilder s = new StringBuilder();
+    for (int v = 0; v < adjacent.length; v++) {
+      if (adjacent[u][v]) {
+        s.append(NODES.charAt(v));
+      }
+    }
+    return s.toString();
+  }
+
+  private static String letters(List<Integer> nodes) {
+    StringBuilder s = new StringBuilder();
+    for (int v : nodes) {
+      s.append(NODES.charAt(v));
+    }
+    return s.toString();
   }
 
   /** Fisher-Yates shuffle driven by {@code rng}. */

@@ -10,7 +10,14 @@ public final class SyntheticTasks {
    * vocabulary is built from it. The space is emitted by the bfs task only (and is free for use as
    * a separator, e.g. when packing examples).
    */
-  public static final String ALPHABET = "\n !&()+,-0123456789;=?FOPT_abcdefnosy|";
+  public static final String ALPHABET = "\n !&()+,0123456789:;=>?FOPT_abcdefnosy|";
+
+  /**
+   * Version of the task formats, part of an organism's cache key: bumped when a generator's text
+   * changes, so cached organisms trained on the old text are retrained. 2: bfs writes the graph
+   * as adjacency lists and expands one node at a time.
+   */
+  public static final int FORMAT_VERSION = 2;
 
   /** Task names accepted by {@link #byName(String)}. */
   public static final List<String> NAMES =
@@ -20,7 +27,7 @@ public final class SyntheticTasks {
 
   /**
    * The task with this name: {@code addition}, {@code stack}, {@code bfs}, {@code logic}, or
-   * {@code mix} (each example drawn uniformly from the four others).
+   * {@code mix} (each example drawn from the four others with {@link MixTask#WEIGHTS}).
    *
    * @throws IllegalArgumentException for any other name
    */

@@ -97,14 +97,18 @@ class SyntheticTasksTest {
   }
 
   @Test
-  void mixDrawsAllFourTasksUniformly() {
+  void mixDrawsTheFourTasksWithItsWeights() {
     Map<String, Integer> counts = new HashMap<>();
-    for (SyntheticExample e : SyntheticTask.generate(SyntheticTasks.byName("mix"), 2000, 3)) {
+    int n = 4000;
+    for (SyntheticExample e : SyntheticTask.generate(SyntheticTasks.byName("mix"), n, 3)) {
       counts.merge(e.task(), 1, Integer::sum);
     }
     assertEquals(new TreeSet<>(BASE_TASKS), new TreeSet<>(counts.keySet()));
-    for (int c : counts.values()) {
-      assertTrue(c > 400 && c < 600, counts.toString());
+    for (int i = 0; i < BASE_TASKS.size(); i++) {
+      double p = MixTask.WEIGHTS.get(i);
+      double sd = Math.sqrt(n * p * (1 - p));
+      int c = counts.get(BASE_TASKS.get(i));
+      assertTrue(Math.abs(c - n * p) < 4 * sd, BASE_TASKS.get(i) + " " + counts);
     }
   }
 
