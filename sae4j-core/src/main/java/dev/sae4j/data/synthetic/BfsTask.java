@@ -159,15 +159,13 @@ public final class BfsTask implements SyntheticTask {
           out.append(',');
           out.append(NODES.charAt(frontier.get(i)));
         }
-        out.append(':');
-        for (int v = 0; v < adjacent.length; v++) {
-          if (adjacent[frontier.get(i)][v]) {
-            out.append(NODES.charAt(v));
-            if (v == target) {
-              break levels; // the copy that reaches the target ends the search
-            }
-          }
+        String list = neighbours(adjacent, frontier.get(i));
+        int hit = list.indexOf(NODES.charAt(target));
+        if (hit >= 0) { // the copy that reaches the target ends the search
+          out.append(':' + list.substring(0, hit + 1));
+          break levels;
         }
+        out.append(':' + list);
       }
       out.append('>');
       // The last level of an unreachable target expands to the empty frontier.
