@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Small model directories for tests, built from the shared HF reference fixtures. */
+/** Small model directories for tests, built from the repository's HF reference fixtures. */
 public final class TestModels {
   private TestModels() {}
 
@@ -17,7 +17,7 @@ public final class TestModels {
    * 255 two-letter merges, so every id below 511 decodes and text prompts work.
    */
   public static Path gpt2WithTokenizer(Path dir) throws IOException {
-    Path fixture = TestPaths.shared().resolve("fixtures/hf-reference/gpt2");
+    Path fixture = TestPaths.hfReference("gpt2");
     Files.createDirectories(dir);
     Files.copy(fixture.resolve("config.json"), dir.resolve("config.json"));
     Files.copy(fixture.resolve("model.safetensors"), dir.resolve("model.safetensors"));

@@ -3,17 +3,24 @@ package dev.sae4j;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** Locations of shared test fixtures. */
+/** Locations of the repository's test fixtures. */
 public final class TestPaths {
   private TestPaths() {}
 
   /**
-   * The shared directory ({@code fixtures/}, {@code docs/}): system property {@code sae4j.shared}
-   * (set by surefire), else {@code ../../shared} relative to the module directory.
+   * The repository's {@code fixtures/} folder ({@code hf-reference/}, {@code tokenizers/}):
+   * system property {@code sae4j.fixtures} (set by the build), else {@code ../fixtures} relative
+   * to the module directory.
    *
-   * @return the shared directory
+   * @return the fixtures directory
    */
-  public static Path shared() {
-    return Paths.get(System.getProperty("sae4j.shared", "../../shared")).toAbsolutePath().normalize();
+  public static Path fixtures() {
+    return Paths.get(System.getProperty("sae4j.fixtures", "../fixtures")).toAbsolutePath()
+        .normalize();
+  }
+
+  /** One HF reference model folder, e.g. {@code hfReference("gpt2")}. */
+  public static Path hfReference(String architecture) {
+    return fixtures().resolve("hf-reference").resolve(architecture);
   }
 }

@@ -2,6 +2,7 @@ package dev.sae4j.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.sae4j.model.CpuKernels;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -34,10 +35,11 @@ final class EngineInfo {
       throw new IllegalArgumentException(
           "--device must be cpu, gpu, gpu:N or auto, got '" + requested + "'");
     }
-    err.printf("sae4j: engine %s %s (DJL %s), device %s, %d CPU threads%s%n",
+    err.printf("sae4j: engine %s %s (DJL %s), device %s, %d CPU threads%s, %s%n",
         engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(),
         device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu", Runtime.getRuntime()
-            .availableProcessors(), gpus == 0 ? ", no CUDA GPU visible" : ", " + gpus + " GPU(s)");
+            .availableProcessors(), gpus == 0 ? ", no CUDA GPU visible" : ", " + gpus + " GPU(s)",
+        CpuKernels.describe());
     return device;
   }
 }

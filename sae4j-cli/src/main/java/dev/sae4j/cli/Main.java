@@ -1,5 +1,12 @@
 package dev.sae4j.cli;
 
+import dev.sae4j.model.CpuKernels;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,7 +39,54 @@ public final class Main implements Runnable {
 
   /** Entry point: exits with the command's status. */
   public static void main(String[] args) {
+    Map<String, String> env = System.getenv();
+    boolean nativeKernels;
+    try {
+      nativeKernels = CpuKernels.nativeRequested(env);
+    } catch (IllegalArgumentException e) {
+      System.err.println("sae4j: error: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    if (!nativeKernels && !CpuKernels.isPinned(env) && env.get(REEXEC_ENV) == null) {
+      System.exit(runPinned(args));
+    }
     System.exit(run(args));
+  }
+
+  /** Set in the environment of a re-executed JVM, so it never re-executes again. */
+  static final String REEXEC_ENV = "SAE4J_REEXEC";
+
+  /**
+   * Runs the same command in a new JVM whose environment pins the CPU kernels (the launcher sets
+   * them; this covers {@code java -jar}): PyTorch reads them once at first use, and a JVM cannot
+   * change its own environment. The child shares this process's standard streams; stopping this
+   * process (not with SIGKILL) stops it.
+   */
+  private static int runPinned(String[] args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+    pb.environment().putAll(CpuKernels.PINNED_ENV);
+    pb.environment().put(REEXEC_ENV, "1");
+    try {
+      Process child = pb.start();
+      Thread stopChild = new Thread(child::destroy);
+      Runtime.getRuntime().addShutdownHook(stopChild);
+      int status = child.waitFor();
+      Runtime.getRuntime().removeShutdownHook(stopChild);
+      return status;
+    } catch (IOException | InterruptedException e) {
+      System.err.println("sae4j: error: could not start a JVM with pinned CPU kernels ("
+          + e.getMessage() + "); run through the sae4j launcher or set " + CpuKernels.PINNED_ENV
+          + ", or " + CpuKernels.MODE_ENV + "=native");
+      return 1;
+    }
   }
 
   /** Runs the CLI and returns the exit status (used by tests). */

@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sae4j.io.SafetensorsFile;
-import dev.sae4j.model.ByteLevelTokenizerJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,20 +22,7 @@ class CliTest {
 
   @BeforeAll
   static void model() throws IOException {
-    Path fixture = Paths.get(System.getProperty("sae4j.shared", "../../shared"))
-        .resolve("fixtures/hf-reference/gpt2");
-    modelDir = Files.createDirectories(tmp.resolve("gpt2"));
-    Files.copy(fixture.resolve("config.json"), modelDir.resolve("config.json"));
-    Files.copy(fixture.resolve("model.safetensors"), modelDir.resolve("model.safetensors"));
-    // 256 bytes + 255 two-letter merges + EOS at 511: every id of the 512-token model decodes.
-    List<String> merges = new java.util.ArrayList<>();
-    for (char a = 'a'; a <= 'z' && merges.size() < 255; a++) {
-      for (char b = 'a'; b <= 'z' && merges.size() < 255; b++) {
-        merges.add(a + " " + b);
-      }
-    }
-    ByteLevelTokenizerJson.write(modelDir.resolve("tokenizer.json"), merges,
-        Map.of("<|endoftext|>", 511));
+    modelDir = CliFixtures.gpt2WithTokenizer(tmp.resolve("gpt2"));
   }
 
 

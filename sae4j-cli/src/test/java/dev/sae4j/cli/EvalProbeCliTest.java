@@ -8,14 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sae4j.io.SafetensorsWriter;
-import dev.sae4j.model.ByteLevelTokenizerJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,19 +27,7 @@ class EvalProbeCliTest {
 
   @BeforeAll
   static void setUp() throws IOException {
-    Path fixture = Paths.get(System.getProperty("sae4j.shared", "../../shared"))
-        .resolve("fixtures/hf-reference/gpt2");
-    modelDir = Files.createDirectories(tmp.resolve("gpt2"));
-    Files.copy(fixture.resolve("config.json"), modelDir.resolve("config.json"));
-    Files.copy(fixture.resolve("model.safetensors"), modelDir.resolve("model.safetensors"));
-    List<String> merges = new ArrayList<>();
-    for (char a = 'a'; a <= 'z' && merges.size() < 255; a++) {
-      for (char b = 'a'; b <= 'z' && merges.size() < 255; b++) {
-        merges.add(a + " " + b);
-      }
-    }
-    ByteLevelTokenizerJson.write(modelDir.resolve("tokenizer.json"), merges,
-        Map.of("<|endoftext|>", 511));
+    modelDir = CliFixtures.gpt2WithTokenizer(tmp.resolve("gpt2"));
     // A random ReLU SAE, d_in 64, d_sae 32, in SAELens layout.
     saeDir = Files.createDirectories(tmp.resolve("sae"));
     Random r = new Random(1);

@@ -21,6 +21,12 @@ public final class TorchThreads {
 
   private TorchThreads() {}
 
+  /** The intra-op thread count of the calling thread. */
+  public static int current() {
+    Engine.getInstance(); // loads the native library
+    return JniUtils.getNumThreads();
+  }
+
   /** Sets the thread count if {@code threads > 0}; returns the previous count. */
   public static int set(int threads) {
     Engine.getInstance(); // loads the native library

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.model.CpuKernels;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -34,7 +35,8 @@ public final class OrganismIo {
     info.put("steps_done", trainer.stepsDone());
     info.put("skipped_steps", trainer.skippedSteps());
     info.put("train_seconds", Math.round(trainer.seconds() * 10) / 10.0);
-    info.put("threads", Runtime.getRuntime().availableProcessors());
+    info.put("threads", trainer.threads());
+    info.put("code_path", CpuKernels.codePath());
     ArrayNode evals = info.putArray("evaluations");
     for (OrganismTrainer.Checkpoint c : trainer.history()) {
       ObjectNode e = evals.addObject();

@@ -14,6 +14,7 @@ import dev.sae4j.model.Autograd;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.TokenBatch;
+import dev.sae4j.model.TorchThreads;
 import dev.sae4j.model.TransformerModel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -62,6 +63,7 @@ public final class OrganismTrainer implements AutoCloseable {
   private int skippedInARow;
   private final int[] optimizerArrays = new int[2];
   private double seconds;
+  private int threads;
 
   /** Initialises the parameters of {@code recipe} on the CPU. */
   public OrganismTrainer(OrganismRecipe recipe) throws IOException {
@@ -126,6 +128,11 @@ public final class OrganismTrainer implements AutoCloseable {
     return seconds;
   }
 
+  /** PyTorch intra-op threads the last {@link #train} ran with (0 before training). */
+  public int threads() {
+    return threads;
+  }
+
   /**
    * Runs the recipe's steps (or until {@code maxSeconds}), evaluating every {@code evalEvery}
    * steps and at the end.
@@ -133,6 +140,7 @@ public final class OrganismTrainer implements AutoCloseable {
    * @param log where the progress bar and evaluations go (stderr), or null for silence
    */
   public void train(PrintStream log) {
+    threads = TorchThreads.current();
     SplittableRandom stream = new SplittableRandom(recipe.seed());
     long start = System.nanoTime();
     boolean quiet = log == null;

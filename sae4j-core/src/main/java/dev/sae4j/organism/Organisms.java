@@ -1,5 +1,7 @@
 package dev.sae4j.organism;
 
+import dev.sae4j.model.CpuKernels;
+import dev.sae4j.model.TorchThreads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -35,23 +37,37 @@ public final class Organisms {
     return cached(OrganismRecipe.defaults(DEFAULT_TASK), cacheRoot, log);
   }
 
-  /** The organism of {@code recipe} under {@code cacheRoot}, trained if absent. */
+  /**
+   * The organism of {@code recipe} under {@code cacheRoot}, trained if absent. The directory name
+   * holds the recipe hash, the CPU code path and the thread count ({@link #cacheKey}): training
+   * is reproducible for a given code path and thread count, so an organism trained with other
+   * kernels is a different organism and never stands in for this one.
+   */
   public static Path cached(OrganismRecipe recipe, Path cacheRoot, PrintStream log)
       throws IOException {
-    Path dir = cacheRoot.resolve(recipe.task() + "-" + recipe.hash());
+    Path dir = cacheRoot.resolve(cacheKey(recipe));
     // organism.json is written into the directory before it is renamed into place, so its
     // presence means the directory is complete.
     if (Files.isRegularFile(dir.resolve(OrganismIo.RECIPE_FILE))) {
       return dir;
     }
     if (log != null) {
-      log.println("training organism " + recipe.task() + " (recipe " + recipe.hash() + ") into "
-          + dir);
+      log.println("training organism " + recipe.task() + " (recipe " + recipe.hash() + ", "
+          + CpuKernels.codePath() + ", " + TorchThreads.current() + " threads) into " + dir);
     }
     try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
       trainer.train(log);
       OrganismIo.save(trainer, dir);
     }
     return dir;
+  }
+
+  /**
+   * The cache directory name of {@code recipe} trained in this process now: task, recipe hash,
+   * CPU code path ({@link CpuKernels#codePath}) and PyTorch intra-op threads of the calling thread.
+   */
+  public static String cacheKey(OrganismRecipe recipe) {
+    return recipe.task() + "-" + recipe.hash() + "-" + CpuKernels.codePath() + "-t"
+        + TorchThreads.current();
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import dev.sae4j.ChildJvm;
 import dev.sae4j.TestModels;
 import dev.sae4j.model.ActivationCache;
 import dev.sae4j.model.HookPoints;
@@ -242,9 +243,8 @@ class CaptureTest {
     capture(dataset, HOOKS, options(), reference);
 
     Path killed = tmp.resolve("killed");
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
-        CaptureChild.class.getName(), modelDir.toString(), data.toString(), killed.toString())
+    Process child = ChildJvm.of(CaptureChild.class, modelDir.toString(), data.toString(),
+        killed.toString())
         .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
     Path manifest = ActivationCapture.storeDir(killed, HOOKS.get(0)).resolve("manifest.json");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -56,8 +56,7 @@ class AttributionTest {
     // At ln_final.hook_normalized the logits are linear in the spliced activation, and a
     // zero-ablation edit is linear in f, so the first-order estimate has no error.
     String hook = "ln_final.hook_normalized";
-    try (TransformerModel model = Models.load(TestPaths.shared().resolve(
-        "fixtures/hf-reference/gpt2"));
+    try (TransformerModel model = Models.load(TestPaths.hfReference("gpt2"));
         NDManager m = NDManager.newBaseManager()) {
       Sae sae = sae(m, model.config().hiddenSize(), 0.3f);
       List<int[]> contexts = randomIds(6, 5, 1);
@@ -79,8 +78,7 @@ class AttributionTest {
   @Test
   void integratedGradientsApproachTheExactNonlinearEffect() throws Exception {
     String hook = "blocks.0.hook_resid_post";
-    try (TransformerModel model = Models.load(TestPaths.shared().resolve(
-        "fixtures/hf-reference/gpt2"));
+    try (TransformerModel model = Models.load(TestPaths.hfReference("gpt2"));
         NDManager m = NDManager.newBaseManager()) {
       Sae sae = sae(m, model.config().hiddenSize(), 0.3f);
       List<int[]> contexts = randomIds(4, 5, 3);

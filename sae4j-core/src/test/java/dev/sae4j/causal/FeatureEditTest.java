@@ -126,8 +126,7 @@ class FeatureEditTest {
 
   @Test
   void ablatingInsideTheModelOnlyChangesLaterPositions() throws Exception {
-    try (TransformerModel model = Models.load(TestPaths.shared().resolve(
-        "fixtures/hf-reference/gpt2"));
+    try (TransformerModel model = Models.load(TestPaths.hfReference("gpt2"));
         NDManager m = NDManager.newBaseManager()) {
       Sae sae = randomSae(m, SaeArchitecture.RELU, model.config().hiddenSize(), 96);
       TokenBatch batch = TokenBatch.of(new int[][] {{5, 6, 7, 8, 9, 10}});

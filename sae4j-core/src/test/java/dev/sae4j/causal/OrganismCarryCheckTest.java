@@ -28,6 +28,7 @@ import dev.sae4j.sae.TrainResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The organism is smaller than the default (2 layers, d 64) so that the whole chain fits the
  * test budget; the same check on the default organism is {@code examples/carry-check.yaml}.
  */
+@Tag("slow")
 class OrganismCarryCheckTest {
   private static final String HOOK = "blocks.0.hook_resid_post";
 

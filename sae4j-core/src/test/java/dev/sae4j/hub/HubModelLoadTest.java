@@ -24,7 +24,7 @@ class HubModelLoadTest {
 
   @Test
   void hubModelLoadsAndMatchesTheLocalDirectory() throws IOException {
-    Path fixture = TestPaths.shared().resolve("fixtures/hf-reference/llama");
+    Path fixture = TestPaths.hfReference("llama");
     try (FakeHub hub = new FakeHub()) {
       hub.redirectLfs = true;
       hub.add(RepoType.MODEL, "org/tiny-llama", COMMIT)

@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Parity with HuggingFace transformers 4.46.3 on the shared reference fixtures: logits and every
- * hidden state within 1e-4 for each architecture and case. The hooked cases go through the real
+ * Parity with HuggingFace transformers on the reference fixtures ({@code fixtures/hf-reference}):
+ * logits and every hidden state within 1e-4 for each architecture and case. The hooked cases go through the real
  * hook mechanism (a replacing hook on {@code blocks.1.hook_resid_post}).
  */
 class HfReferenceFixtureTest {
@@ -41,7 +41,7 @@ class HfReferenceFixtureTest {
   }
 
   static Path fixture(String arch) {
-    return TestPaths.shared().resolve("fixtures/hf-reference").resolve(arch);
+    return TestPaths.hfReference(arch);
   }
 
   @ParameterizedTest(name = "{0} {1}")

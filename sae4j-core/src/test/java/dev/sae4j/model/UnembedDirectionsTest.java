@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class UnembedDirectionsTest {
   @Test
   void isTheHeadWeightWithoutBiasOrFinalNorm() throws Exception {
-    Path dir = TestPaths.shared().resolve("fixtures/hf-reference/phi");
+    Path dir = TestPaths.hfReference("phi");
     float[] w;
     float[] bias;
     try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {

@@ -93,7 +93,14 @@ class OrganismTest {
   void cachedOrganismIsTrainedOnceThenReused(@TempDir Path cache) throws Exception {
     OrganismRecipe recipe = tiny("logic", 4, 2);
     Path dir = Organisms.cached(recipe, cache, null);
-    assertEquals(cache.resolve("logic-" + recipe.hash()), dir);
+    // Keyed by recipe, CPU code path and thread count: an organism trained with other kernels or
+    // threads has other weights.
+    assertEquals(cache.resolve("logic-" + recipe.hash() + "-avx2-pinned-t"
+        + dev.sae4j.model.TorchThreads.current()), dir);
+    com.fasterxml.jackson.databind.JsonNode info = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(dir.resolve(OrganismIo.RECIPE_FILE).toFile());
+    assertEquals("avx2-pinned", info.path("code_path").asText(), info.toString());
+    assertEquals(dev.sae4j.model.TorchThreads.current(), info.path("threads").asInt());
     Path weights = dir.resolve("model.safetensors");
     java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(weights);
     Thread.sleep(20);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -221,9 +222,7 @@ class StudyRunnerTest {
     run(c, FakeStage.all(new ConcurrentHashMap<>(), 0), reference, 1);
 
     Path dir = tmp.resolve("killed");
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", System.getProperty("java.class.path"), PipelineChild.class.getName(),
-        yaml.toString(), dir.toString(), "250")
+    Process child = ChildJvm.of(PipelineChild.class, yaml.toString(), dir.toString(), "250")
         .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
     Path stateFile = dir.resolve("state.json");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.ChildJvm;
 import dev.sae4j.TestModels;
 import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.io.Checksums;
@@ -298,10 +299,8 @@ class StudyPipelineTest {
 
   /** Starts {@link RealPipelineChild} on the study, output to {@code <tmp>/<name>.log}. */
   private Process child(Path yaml, Path dir, Path model, String name) throws IOException {
-    return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-        "-Dai.djl.pytorch.num_interop_threads=1", "-cp", System.getProperty("java.class.path"),
-        RealPipelineChild.class.getName(), yaml.toString(), dir.toString(), model.toString(), "1")
+    return ChildJvm.of(RealPipelineChild.class, yaml.toString(), dir.toString(),
+        model.toString(), "1")
         .redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile()).start();
   }
 
