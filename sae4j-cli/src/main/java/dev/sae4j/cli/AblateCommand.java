@@ -89,13 +89,30 @@ final class AblateCommand implements Callable<Integer> {
       description = "all, last-K or after:TEXT (from the last occurrence of the one-token TEXT).")
   String positions;
 
-  @Option(names = "--top", defaultValue = "20",
-      description = "Candidates ablated exactly (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--top", defaultValue = "10",
+      description = "Candidates tested with controls (default: ${DEFAULT-VALUE}).")
   int top;
 
-  @Option(names = "--nulls", defaultValue = "100",
-      description = "Random matched latent sets per candidate (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--nulls", defaultValue = "199",
+      description = "Distinct random matched latent sets per candidate; a single latent's are"
+          + " at most its firing-frequency decile's other latents (default: ${DEFAULT-VALUE}:"
+          + " with 10 candidates the empirical q can reach 0.05).")
   int nulls;
+
+  @Option(names = "--random-directions", defaultValue = "20",
+      description = "Random-direction controls per candidate (default: ${DEFAULT-VALUE}).")
+  int randomDirections;
+
+  @Option(names = "--estimate-metric", defaultValue = "log_odds",
+      description = "Metric whose gradient ranks the latents: log_odds (default: no saturation"
+          + " when the model is sure of the answer), log_prob or logit. Exact effects are"
+          + " always in log-prob.")
+  String estimateMetric;
+
+  @Option(names = "--rank-check", defaultValue = "24",
+      description = "Latents whose exact effect is compared with the estimates: the candidates"
+          + " plus random live latents (default: ${DEFAULT-VALUE}).")
+  int rankCheck;
 
   @Option(names = "--ig-steps", defaultValue = "10", description = "Integrated-gradient steps.")
   int igSteps;
@@ -150,8 +167,12 @@ final class AblateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("the SAE's metadata names no hook: pass --hook");
       }
       TokenPositions where = parsePositions(positions, tokenizer);
-      AblationSettings settings = new AblationSettings(parseValue(value), where, nulls, true,
-          bootstrap, 512, seed, batch);
+      AblationSettings settings = new AblationSettings(parseValue(value), where, nulls,
+          randomDirections, bootstrap, 512, seed, batch);
+      String power = AblationSettings.powerWarning(top, nulls);
+      if (power != null) {
+        System.err.println("sae4j: warning: " + power);
+      }
       AblationExperiment experiment = new AblationExperiment(scorer, hookName, sae, settings);
       float[] patch = null;
       if (settings.value() != AblationValue.ZERO) {
@@ -163,14 +184,15 @@ final class AblateCommand implements Callable<Integer> {
       System.err.printf("sae4j: %d discovery and %d held-out problems, hook %s%n",
           disc.contexts().size(), held.contexts().size(), hookName);
       FeatureRanking ranking = FeatureRanking.run(
-          new Attribution(m, hookName, sae, AnswerMetric.LOG_PROB, where), experiment,
+          new Attribution(m, hookName, sae, parseMetric(estimateMetric), where), experiment,
           disc.contexts(), disc.continuations(), held.contexts(), held.continuations(), patch,
-          top, igSteps, batch);
+          top, igSteps, batch, rankCheck, seed);
       String source = dataset != null ? dataset + " (" + format + ")" : "synthetic " + task;
       CausalReport.write(out, new CausalReport.Spec(model, hookName, saePath.toString(),
           source + ", " + held.contexts().size() + " held-out problems after "
               + disc.contexts().size() + " discovery", "teacher-forced gold-answer log-prob"
-              + (noGoldCot ? "" : " after the gold chain of thought"), settings), ranking);
+              + (noGoldCot ? "" : " after the gold chain of thought"),
+          parseMetric(estimateMetric), settings), ranking);
       printTop(ranking);
       System.out.println("wrote " + out.resolve("importance.csv"));
     }
@@ -217,17 +239,30 @@ final class AblateCommand implements Callable<Integer> {
   }
 
   private static void printTop(FeatureRanking ranking) {
-    System.out.printf(Locale.ROOT, "%-8s %12s %24s %8s %8s %8s%n", "latent", "mean dlogp",
-        "95% CI", "null %", "p", "q");
+    System.out.printf(Locale.ROOT, "%-8s %12s %24s %8s %9s %9s %9s%n", "latent", "mean dlogp",
+        "95% CI", "null %", "q (emp.)", "p (par.)", "q (par.)");
     List<SetEffect> sorted = new ArrayList<>(ranking.exact());
     sorted.sort(java.util.Comparator.comparingDouble(SetEffect::drop).reversed());
     for (SetEffect e : sorted.subList(0, Math.min(10, sorted.size()))) {
-      System.out.printf(Locale.ROOT, "%-8d %12.4f   [%9.4f, %9.4f] %8.2f %8.4f %8.4f%n",
+      System.out.printf(Locale.ROOT, "%-8d %12.4f   [%9.4f, %9.4f] %8.2f %9.3g %9.3g %9.3g%n",
           e.latents()[0], e.meanDelta(), e.interval().low(), e.interval().high(),
-          100 * e.nullPercentile(), e.p(), e.q());
+          100 * e.nullPercentile(), e.qEmpirical(), e.pParametric(), e.qParametric());
     }
-    System.out.printf(Locale.ROOT, "Spearman(AtP, exact) %.3f   Spearman(IG, exact) %.3f%n",
-        ranking.spearmanAttribution(), ranking.spearmanIntegrated());
+    FeatureRanking.RankCheck rc = ranking.rankCheck();
+    System.out.printf(Locale.ROOT, "Spearman with exact effects over %d latents: AtP %.3f [%.3f,"
+        + " %.3f], IG %.3f [%.3f, %.3f]%n", rc.latents().length, rc.spearmanAttribution().mean(),
+        rc.spearmanAttribution().low(), rc.spearmanAttribution().high(),
+        rc.spearmanIntegrated().mean(), rc.spearmanIntegrated().low(),
+        rc.spearmanIntegrated().high());
+  }
+
+  static AnswerMetric parseMetric(String s) {
+    try {
+      return AnswerMetric.valueOf(s.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--estimate-metric must be log_odds, log_prob or logit,"
+          + " got '" + s + "'");
+    }
   }
 
   static AblationValue parseValue(String s) {

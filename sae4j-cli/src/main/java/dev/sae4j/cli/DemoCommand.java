@@ -1,6 +1,5 @@
 package dev.sae4j.cli;
 
-import dev.sae4j.model.TorchThreads;
 import dev.sae4j.pipeline.JobGraph;
 import dev.sae4j.pipeline.Stages;
 import dev.sae4j.pipeline.StudyConfig;
@@ -48,11 +47,6 @@ final class DemoCommand implements Callable<Integer> {
           + " default).")
   int threads;
 
-  @Option(names = "--organism-threads", defaultValue = "2", paramLabel = "N",
-      description = "PyTorch intra-op threads while the organism trains, before any job runs"
-          + " (default: ${DEFAULT-VALUE}: 1.5x faster than 1 on an idle 2-core machine).")
-  int organismThreads;
-
   @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
   boolean dryRun;
 
@@ -79,21 +73,16 @@ final class DemoCommand implements Callable<Integer> {
     ModelResolver.OrganismSource organisms = organism != null ? (task, log) -> organism
         : new OrganismModels();
     // Resolve (and if needed train) every organism before the study starts, so the one-time
-    // training is reported on its own and is not repeated by concurrent capture jobs.
-    // Nothing else runs while it trains, so it may use every core it is given.
-    int previousThreads = TorchThreads.set(organismThreads);
-    try {
-      for (StudyConfig.Model m : c.models()) {
-        if (m.isOrganism()) {
-          long t0 = System.nanoTime();
-          Path dir = organisms.directory(
-              m.id().substring(StudyConfig.ORGANISM_PREFIX.length()), System.err);
-          System.err.printf(Locale.ROOT, "sae4j: organism %s ready in %.1f s: %s%n", m.id(),
-              (System.nanoTime() - t0) / 1e9, dir);
-        }
+    // training is reported on its own and is not repeated by concurrent capture jobs. The
+    // recipe fixes the training threads (OrganismRecipe.threads).
+    for (StudyConfig.Model m : c.models()) {
+      if (m.isOrganism()) {
+        long t0 = System.nanoTime();
+        Path dir = organisms.directory(
+            m.id().substring(StudyConfig.ORGANISM_PREFIX.length()), System.err);
+        System.err.printf(Locale.ROOT, "sae4j: organism %s ready in %.1f s: %s%n", m.id(),
+            (System.nanoTime() - t0) / 1e9, dir);
       }
-    } finally {
-      TorchThreads.set(previousThreads);
     }
     long start = System.nanoTime();
     StudyRunner.Result r = StudyCommand.runStudy(c,

@@ -84,16 +84,17 @@ final class OrganismCommand implements Runnable {
     @Option(names = "--eval-n", description = "Held-out problems per task.")
     Integer evalN;
 
-    @Option(names = "--threads", defaultValue = "1",
-        description = "PyTorch intra-op threads (default: ${DEFAULT-VALUE}; 0 = engine default).")
-    int threads;
+    @Option(names = "--threads",
+        description = "PyTorch intra-op threads while training (default: the recipe's, "
+            + OrganismRecipe.DEFAULT_THREADS + "): part of the recipe, since the weights depend"
+            + " on it.")
+    Integer threads;
 
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
     @Override
     public Integer call() throws Exception {
-      threads(threads);
       OrganismRecipe d = OrganismRecipe.defaults(task);
       OrganismConfig a = d.arch();
       OrganismRecipe recipe = new OrganismRecipe(task,
@@ -101,7 +102,7 @@ final class OrganismCommand implements Runnable {
               or(heads, a.heads()), a.positions()),
           seed == null ? d.seed() : seed, or(steps, d.steps()), minutes * 60,
           or(batch, d.batch()), lr == null ? d.lr() : lr, d.warmupSteps(), d.weightDecay(),
-          or(evalEvery, d.evalEvery()), or(evalN, d.evalPerTask()));
+          or(evalEvery, d.evalEvery()), or(evalN, d.evalPerTask()), or(threads, d.threads()));
       try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
         trainer.train(quiet ? null : System.err);
         OrganismIo.save(trainer, out);
@@ -289,15 +290,11 @@ final class OrganismCommand implements Runnable {
         + " ~/.cache/sae4j/organisms).")
     Path cache;
 
-    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
-    int threads;
-
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
     @Override
     public Integer call() throws Exception {
-      threads(threads);
       Path dir = Organisms.defaultOrganism(cache != null ? cache : Organisms.defaultCacheRoot(),
           quiet ? null : System.err);
       System.out.println(dir);

@@ -60,6 +60,9 @@ final class StudyCommand implements Callable<Integer> {
    */
   static StudyRunner.Result runStudy(StudyConfig c, Map<String, Stage> stages, Path runDir,
       int workers, boolean quiet) throws Exception {
+    for (String w : c.warnings()) {
+      System.err.println("sae4j: warning: " + w);
+    }
     StudyRunner.Result r;
     try (ProgressBoard board = new ProgressBoard(System.err, System.console() != null, quiet)) {
       r = new StudyRunner(c, stages, runDir,

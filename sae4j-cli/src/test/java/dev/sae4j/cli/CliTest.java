@@ -146,14 +146,20 @@ class CliTest {
     }
     Path out = tmp.resolve("ablate-out");
     String[] r = run(0, "ablate", "--model", modelDir.toString(), "--sae", saeDir.toString(),
-        "--task", "addition", "--limit", "12", "--bos", "none", "--top", "3", "--nulls", "4", "--ig-steps", "2", "--bootstrap", "200", "--batch", "4",
-        "--out", out.toString());
-    assertTrue(r[0].contains("Spearman(AtP, exact)"), r[0]);
+        "--task", "addition", "--limit", "12", "--bos", "none", "--top", "3", "--nulls", "4",
+        "--random-directions", "2", "--rank-check", "8", "--ig-steps", "2", "--bootstrap",
+        "200", "--batch", "4", "--out", out.toString());
+    assertTrue(r[0].contains("Spearman with exact effects over 8 latents: AtP"), r[0]);
     assertTrue(r[1].contains("6 discovery and 6 held-out problems"), r[1]);
+    // 3 candidates with 4 controls each: an empirical q of 0.05 is out of reach, and it says so.
+    assertTrue(r[1].contains("warning: with 4 null sets per tested set and 3 tested sets"), r[1]);
     List<String> csv = Files.readAllLines(out.resolve("importance.csv"));
     assertEquals(4, csv.size(), String.join("\n", csv));
     assertEquals(3, Files.readAllLines(out.resolve("effects.jsonl")).size());
-    assertTrue(Files.readString(out.resolve("summary.json")).contains("\"ablation\" : \"zero\""));
+    assertEquals(9, Files.readAllLines(out.resolve("rank_check.csv")).size());
+    String summary = Files.readString(out.resolve("summary.json"));
+    assertTrue(summary.contains("\"ablation\" : \"zero\"")
+        && summary.contains("\"estimate_metric\" : \"log_odds\""), summary);
     String[] bad = run(1, "ablate", "--model", modelDir.toString(), "--sae", saeDir.toString(),
         "--task", "addition", "--dataset", "x.jsonl", "--out", out.toString());
     assertTrue(bad[1].contains("exactly one of --dataset or --task"), bad[1]);

@@ -8,7 +8,10 @@ import dev.sae4j.model.Hook;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.sae.Sae;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -86,11 +89,11 @@ public final class AblationExperiment {
           }
           // Reservoir sampling keeps a uniform sample of the selected tokens' codes.
           if (reservoir.size() < keep) {
-            reservoir.add(java.util.Arrays.copyOfRange(code, p * dSae, (p + 1) * dSae));
+            reservoir.add(Arrays.copyOfRange(code, p * dSae, (p + 1) * dSae));
           } else {
             long r = random.nextLong(seen + 1);
             if (r < keep) {
-              reservoir.set((int) r, java.util.Arrays.copyOfRange(code, p * dSae,
+              reservoir.set((int) r, Arrays.copyOfRange(code, p * dSae,
                   (p + 1) * dSae));
             }
           }
@@ -113,39 +116,84 @@ public final class AblationExperiment {
 
   /**
    * Measures every tested set against the baseline, with nulls and controls, and fills in
-   * Benjamini-Hochberg q-values across the sets.
+   * Benjamini-Hochberg q-values (empirical and parametric) across the sets. A null set's effect
+   * is measured once per run and shared by every tested set it is drawn for: single latents of
+   * one firing-frequency decile share their matched population.
    */
   public List<SetEffect> run(List<int[]> contexts, List<int[]> answers, Baseline baseline,
       List<int[]> testedSets) {
     MatchedControls controls = new MatchedControls(baseline.reference().firingFrequency());
+    Map<String, Double> nullEffects = new HashMap<>();
     List<SetEffect> effects = new ArrayList<>();
     for (int s = 0; s < testedSets.size(); s++) {
       int[] set = testedSets.get(s);
-      Outcome tested = score(contexts, answers, edit(set, baseline.reference(), settings.seed() + s));
+      Outcome tested = score(contexts, answers, edit(set, baseline.reference(),
+          settings.seed() + s));
       double[] nulls = new double[0];
       if (settings.nullSets() > 0) {
-        int[][] nullSets = controls.draw(set, settings.nullSets(), settings.seed() * 31 + s);
+        int[][] nullSets = controls.draw(set, settings.nullSets(),
+            settings.seed() * 31 + set.length);
         nulls = new double[nullSets.length];
         for (int n = 0; n < nullSets.length; n++) {
-          nulls[n] = meanDelta(score(contexts, answers, edit(nullSets[n], baseline.reference(), n)).logProbs,
-              baseline.logProbs());
+          int[] nullSet = nullSets[n];
+          nulls[n] = nullEffects.computeIfAbsent(key(nullSet), k -> meanDelta(score(contexts,
+              answers, edit(nullSet, baseline.reference(), settings.seed() + 104729L
+                  + Arrays.hashCode(nullSet))).logProbs, baseline.logProbs()));
         }
       }
-      double direction = Double.NaN;
-      if (settings.randomDirectionControl()) {
-        direction = meanDelta(score(contexts, answers, FeatureEdit.randomDirections(sae, set,
-            settings.positions(), settings.seed() + 7919L * s)).logProbs, baseline.logProbs());
+      double[] directions = new double[settings.randomDirections()];
+      for (int r = 0; r < directions.length; r++) {
+        directions[r] = meanDelta(score(contexts, answers, FeatureEdit.randomDirections(sae, set,
+            settings.positions(), settings.seed() + 7919L * s + 15485863L * r)).logProbs,
+            baseline.logProbs());
       }
-      effects.add(effect(set, baseline, tested, nulls, direction));
+      effects.add(effect(set, baseline, tested, nulls, directions));
     }
     if (settings.nullSets() > 0) {
-      double[] p = effects.stream().mapToDouble(SetEffect::p).toArray();
-      double[] q = Stats.benjaminiHochberg(p);
+      double[] q = Stats.benjaminiHochberg(
+          effects.stream().mapToDouble(SetEffect::pEmpirical).toArray());
+      double[] pParametric = effects.stream().mapToDouble(SetEffect::pParametric).toArray();
+      double[] qParametric = Arrays.stream(pParametric).allMatch(v -> !Double.isNaN(v))
+          ? Stats.benjaminiHochberg(pParametric) : nanArray(pParametric.length);
       for (int i = 0; i < effects.size(); i++) {
-        effects.set(i, effects.get(i).withQ(q[i]));
+        effects.set(i, effects.get(i).withQ(q[i], qParametric[i]));
       }
     }
     return effects;
+  }
+
+  /**
+   * The mean per-problem log-prob change of ablating {@code set}, without controls (for checking
+   * effect estimates against exact effects on many latents).
+   */
+  public double exactMeanDelta(List<int[]> contexts, List<int[]> answers, Baseline baseline,
+      int[] set) {
+    return meanDelta(score(contexts, answers, edit(set, baseline.reference(), settings.seed()))
+        .logProbs, baseline.logProbs());
+  }
+
+  /** The mean per-problem log-prob change under an arbitrary hook at the experiment's hook. */
+  public double meanDelta(List<int[]> contexts, List<int[]> answers, Baseline baseline,
+      Hook edit) {
+    return meanDelta(score(contexts, answers, edit).logProbs, baseline.logProbs());
+  }
+
+  /** The clean model's log-prob of every gold answer token, all problems concatenated. */
+  public double[] answerTokenLogProbs(List<int[]> contexts, List<int[]> answers) {
+    return scorer.scoreTokens(contexts, answers, Hooks.none()).stream()
+        .flatMapToDouble(r -> Arrays.stream(r.tokenLogProbs())).toArray();
+  }
+
+  private static String key(int[] set) {
+    int[] sorted = set.clone();
+    Arrays.sort(sorted);
+    return Arrays.toString(sorted);
+  }
+
+  private static double[] nanArray(int n) {
+    double[] a = new double[n];
+    Arrays.fill(a, Double.NaN);
+    return a;
   }
 
   /** The hook that ablates {@code latents} per the settings, with values from {@code ref}. */
@@ -163,7 +211,7 @@ public final class AblationExperiment {
   }
 
   private SetEffect effect(int[] set, Baseline baseline, Outcome tested, double[] nulls,
-      double direction) {
+      double[] directions) {
     int n = baseline.logProbs().length;
     double[] d = new double[n];
     int cleanCorrect = 0;
@@ -181,17 +229,20 @@ public final class AblationExperiment {
     }
     Stats.BootstrapInterval interval = Stats.pairedBootstrap(d, settings.bootstrapResamples(),
         0.95, settings.seed());
-    double p = Double.NaN;
+    double pEmpirical = Double.NaN;
+    double pParametric = Double.NaN;
     if (nulls.length > 0) {
       double[] nullDrops = new double[nulls.length];
       for (int i = 0; i < nulls.length; i++) {
         nullDrops[i] = -nulls[i];
       }
-      p = Stats.empiricalP(-interval.mean(), nullDrops);
+      pEmpirical = Stats.empiricalP(-interval.mean(), nullDrops);
+      pParametric = Stats.parametricP(-interval.mean(), nullDrops);
     }
     return new SetEffect(set.clone(), interval.mean(), interval,
         new AccuracyResult(cleanCorrect, n), new AccuracyResult(ablatedCorrect, n), b, c,
-        Stats.mcnemarExact(b, c), nulls, p, Double.NaN, direction);
+        Stats.mcnemarExact(b, c), nulls, pEmpirical, Double.NaN, pParametric, Double.NaN,
+        directions);
   }
 
   private static double meanDelta(double[] after, double[] before) {

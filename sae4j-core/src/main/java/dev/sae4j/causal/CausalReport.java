@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -31,14 +32,23 @@ public final class CausalReport {
    * @param hook hook point of the SAE
    * @param sae SAE directory or id
    * @param split evaluation split description (file, count)
-   * @param metric the metric (e.g. teacher-forced gold-answer log-prob)
+   * @param metric the metric of the exact effects (e.g. teacher-forced gold-answer log-prob)
+   * @param estimateMetric the metric whose gradients ranked the latents
    */
   public record Spec(String model, String hook, String sae, String split, String metric,
-      AblationSettings settings) {}
+      AnswerMetric estimateMetric, AblationSettings settings) {}
+
+  /** The header of {@code importance.csv}. */
+  public static final String IMPORTANCE_HEADER = "rank,latents,mean_delta,ci_low,ci_high,"
+      + "null_percentile,p_empirical,q_empirical,p_parametric,q_parametric,"
+      + "random_direction_percentile,clean_acc,ablated_acc,mcnemar_p";
 
   private CausalReport() {}
 
-  /** Writes the three files into {@code dir} (created if needed). */
+  /**
+   * Writes {@code effects.jsonl}, {@code importance.csv}, {@code rank_check.csv} and
+   * {@code summary.json} into {@code dir} (created if needed).
+   */
   public static void write(Path dir, Spec spec, FeatureRanking ranking) throws IOException {
     Files.createDirectories(dir);
     List<SetEffect> effects = ranking.exact();
@@ -57,27 +67,81 @@ public final class CausalReport {
     AtomicFiles.writeString(dir.resolve("effects.jsonl"), jsonl.toString());
     List<SetEffect> sorted = new ArrayList<>(effects);
     sorted.sort(Comparator.comparingDouble(SetEffect::drop).reversed());
-    StringBuilder csv = new StringBuilder("rank,latents,mean_delta,ci_low,ci_high,"
-        + "null_percentile,p,q,random_direction_delta,clean_acc,ablated_acc,mcnemar_p\n");
+    StringBuilder csv = new StringBuilder(IMPORTANCE_HEADER).append('\n');
     for (int r = 0; r < sorted.size(); r++) {
       SetEffect e = sorted.get(r);
-      csv.append(String.format(Locale.ROOT, "%d,%s,%.6g,%.6g,%.6g,%.4f,%.6g,%.6g,%.6g,%.4f,%.4f,"
-          + "%.6g%n", r + 1, join(e.latents()), e.meanDelta(), e.interval().low(),
-          e.interval().high(), e.nullPercentile(), e.p(), e.q(), e.randomDirectionMeanDelta(),
-          e.clean().accuracy(), e.ablated().accuracy(), e.mcnemarP()));
+      csv.append(String.format(Locale.ROOT, "%d,%s,%.6g,%.6g,%.6g,%.4f,%.6g,%.6g,%.6g,%.6g,%.4f,"
+          + "%.4f,%.4f,%.6g%n", r + 1, join(e.latents()), e.meanDelta(), e.interval().low(),
+          e.interval().high(), e.nullPercentile(), e.pEmpirical(), e.qEmpirical(),
+          e.pParametric(), e.qParametric(), e.randomDirectionPercentile(), e.clean().accuracy(),
+          e.ablated().accuracy(), e.mcnemarP()));
     }
     AtomicFiles.writeString(dir.resolve("importance.csv"), csv.toString());
+    FeatureRanking.RankCheck rc = ranking.rankCheck();
+    StringBuilder rank = new StringBuilder("latent,candidate,estimate_attribution_patching,"
+        + "estimate_integrated_gradients,exact_mean_delta\n");
+    for (int j = 0; j < rc.latents().length; j++) {
+      int latent = rc.latents()[j];
+      rank.append(String.format(Locale.ROOT, "%d,%b,%.6g,%.6g,%.6g%n", latent,
+          j < rc.candidates(), ranking.attributionPatching()[latent],
+          ranking.integratedGradients()[latent], rc.exactMeanDelta()[j]));
+    }
+    AtomicFiles.writeString(dir.resolve("rank_check.csv"), rank.toString());
+    AtomicFiles.writeString(dir.resolve("summary.json"),
+        JSON.writeValueAsString(summary(spec, ranking, sorted)));
+  }
+
+  private static ObjectNode summary(Spec spec, FeatureRanking ranking, List<SetEffect> sorted) {
+    List<SetEffect> effects = ranking.exact();
     ObjectNode summary = JSON.createObjectNode();
     summary.set("spec", specJson(spec));
     summary.put("tested_sets", effects.size());
-    summary.put("significant_at_q_0_05", effects.stream().filter(e -> e.q() <= 0.05).count());
-    number(summary, "spearman_attribution_vs_exact", ranking.spearmanAttribution());
-    number(summary, "spearman_integrated_gradients_vs_exact", ranking.spearmanIntegrated());
+    ObjectNode significant = summary.putObject("significant_at_q_0_05");
+    significant.put("empirical", effects.stream().filter(e -> e.qEmpirical() <= 0.05).count());
+    significant.put("parametric", effects.stream().filter(e -> e.qParametric() <= 0.05).count());
+    long singles = effects.stream().filter(e -> e.latents().length == 1).count();
+    int fewestNulls = effects.stream().filter(e -> e.latents().length == 1)
+        .mapToInt(e -> e.nullMeanDeltas().length).min().orElse(0);
+    number(summary, "smallest_empirical_q_single_latent", singles == 0 ? Double.NaN
+        : AblationSettings.smallestEmpiricalQ((int) singles, fewestNulls));
+    FeatureRanking.RankCheck rc = ranking.rankCheck();
+    ObjectNode rank = summary.putObject("rank_check");
+    rank.put("latents", rc.latents().length);
+    rank.put("candidates", rc.candidates());
+    rank.put("selection", "the tested candidates (most harmful attribution-patching estimates"
+        + " on the discovery split), then live latents drawn at random; exact effects on the"
+        + " held-out split; 95% bootstrap intervals over latents");
+    interval(rank.putObject("spearman_attribution_patching"), rc.spearmanAttribution());
+    interval(rank.putObject("spearman_integrated_gradients"), rc.spearmanIntegrated());
+    FeatureRanking.PathProfile pp = ranking.pathProfile();
+    if (pp != null) {
+      ObjectNode path = summary.putObject("path_profile");
+      path.put("latent", pp.latent());
+      path.put("split", "discovery");
+      number(path, "estimate_attribution_patching", pp.attributionPatching());
+      number(path, "estimate_integrated_gradients", pp.integratedGradients());
+      number(path, "initial_slope", pp.initialSlope());
+      ArrayNode points = path.putArray("points");
+      for (int a = 0; a < pp.alphas().length; a++) {
+        ObjectNode point = points.addObject();
+        point.put("alpha", pp.alphas()[a]);
+        number(point, "mean_delta", pp.meanDeltas()[a]);
+      }
+      number(path, "mean_answer_token_probability", pp.meanAnswerTokenProbability());
+      number(path, "answer_tokens_above_0_99", pp.answerTokensAbove099());
+    }
     ArrayNode top = summary.putArray("top_effects");
     for (int r = 0; r < Math.min(10, sorted.size()); r++) {
       top.add(effectJson(spec, sorted.get(r)).without("spec"));
     }
-    AtomicFiles.writeString(dir.resolve("summary.json"), JSON.writeValueAsString(summary));
+    return summary;
+  }
+
+  private static void interval(ObjectNode node, Stats.BootstrapInterval i) {
+    number(node, "rho", i.mean());
+    number(node, "ci_low", i.low());
+    number(node, "ci_high", i.high());
+    node.put("resamples", i.resamples());
   }
 
   /** JSON has no NaN: a measurement that was not made is written as null. */
@@ -113,14 +177,16 @@ public final class CausalReport {
     s.put("sae", spec.sae());
     s.put("split", spec.split());
     s.put("metric", spec.metric());
+    s.put("estimate_metric", spec.estimateMetric().name().toLowerCase(Locale.ROOT));
     AblationSettings a = spec.settings();
     s.put("ablation", a.value().name().toLowerCase(Locale.ROOT));
     s.put("positions", a.positions().describe());
     s.put("error_term", "kept, frozen at its clean value");
     s.put("null_sets", a.nullSets());
-    s.put("null_matching", "random latents active on the same prompts, same firing-frequency"
-        + " deciles");
-    s.put("random_direction_control", a.randomDirectionControl());
+    s.put("null_matching", "distinct random latent sets active on the same prompts, same"
+        + " firing-frequency deciles; a single latent's controls are its decile's other latents");
+    s.put("p_parametric", "one-sided prediction test against a normal fitted to the null drops");
+    s.put("random_directions", a.randomDirections());
     s.put("bootstrap_resamples", a.bootstrapResamples());
     s.put("seed", a.seed());
     return s;
@@ -139,9 +205,15 @@ public final class CausalReport {
     r.put("null_sets", e.nullMeanDeltas().length);
     number(r, "null_percentile", e.nullPercentile());
     number(r, "null_mean_delta", Stats.mean(e.nullMeanDeltas()));
-    number(r, "p", e.p());
-    number(r, "q", e.q());
-    number(r, "random_direction_delta", e.randomDirectionMeanDelta());
+    number(r, "p_empirical", e.pEmpirical());
+    number(r, "q_empirical", e.qEmpirical());
+    number(r, "p_parametric", e.pParametric());
+    number(r, "q_parametric", e.qParametric());
+    double[] nullDrops = Arrays.stream(e.nullMeanDeltas()).map(v -> -v).toArray();
+    number(r, "parametric_null_calibration_0_01", Stats.leaveOneOutCalibration(nullDrops, 0.01));
+    r.put("random_directions", e.randomDirectionMeanDeltas().length);
+    number(r, "random_direction_mean_delta", Stats.mean(e.randomDirectionMeanDeltas()));
+    number(r, "random_direction_percentile", e.randomDirectionPercentile());
     r.put("clean_correct", e.clean().correct());
     r.put("ablated_correct", e.ablated().correct());
     r.put("n", e.clean().total());

@@ -2,7 +2,10 @@ package dev.sae4j.causal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -51,15 +54,19 @@ public final class MatchedControls {
   }
 
   /**
-   * Draws {@code count} random sets, each with one latent from the decile of each latent of
-   * {@code target}, distinct within a set and disjoint from {@code target}.
+   * Draws up to {@code count} distinct random sets, each with one latent from the decile of each
+   * latent of {@code target}, distinct within a set and disjoint from {@code target}. A repeated
+   * set would count one control twice, so sets are distinct: for a single latent, all of its
+   * decile's other latents when they number {@code count} or fewer, else a random
+   * {@code count} of them; for larger sets, random draws without repeats (fewer than
+   * {@code count} only when the matched population is nearly exhausted).
    *
    * @throws IllegalArgumentException if a target latent never fired or a decile has too few
    *     other latents to draw from
    */
   public int[][] draw(int[] target, int count, long seed) {
     int[] need = new int[10];
-    java.util.Set<Integer> excluded = new java.util.HashSet<>();
+    Set<Integer> excluded = new HashSet<>();
     for (int latent : target) {
       int q = decileOf[latent];
       if (q < 0) {
@@ -78,10 +85,23 @@ public final class MatchedControls {
       }
     }
     SplittableRandom random = new SplittableRandom(seed);
-    int[][] sets = new int[count][];
-    for (int c = 0; c < count; c++) {
+    if (target.length == 1) {
+      List<Integer> pool = new ArrayList<>(byDecile.get(decileOf[target[0]]));
+      pool.remove(Integer.valueOf(target[0]));
+      // Partial Fisher-Yates: the first min(count, pool) entries are a uniform random subset.
+      int k = Math.min(count, pool.size());
+      int[][] sets = new int[k][];
+      for (int i = 0; i < k; i++) {
+        Collections.swap(pool, i, i + random.nextInt(pool.size() - i));
+        sets[i] = new int[] {pool.get(i)};
+      }
+      return sets;
+    }
+    Set<List<Integer>> seen = new HashSet<>();
+    List<int[]> sets = new ArrayList<>();
+    for (int attempt = 0; attempt < 50L * count && sets.size() < count; attempt++) {
       int[] set = new int[target.length];
-      java.util.Set<Integer> used = new java.util.HashSet<>(excluded);
+      Set<Integer> used = new HashSet<>(excluded);
       for (int j = 0; j < target.length; j++) {
         List<Integer> pool = byDecile.get(decileOf[target[j]]);
         int pick;
@@ -91,8 +111,15 @@ public final class MatchedControls {
         used.add(pick);
         set[j] = pick;
       }
-      sets[c] = set;
+      List<Integer> key = new ArrayList<>();
+      for (int v : set) {
+        key.add(v);
+      }
+      Collections.sort(key);
+      if (seen.add(key)) {
+        sets.add(set);
+      }
     }
-    return sets;
+    return sets.toArray(new int[0][]);
   }
 }

@@ -15,38 +15,53 @@ import dev.sae4j.data.AccuracyResult;
  * @param correctToWrong problems that flipped from correct to wrong
  * @param wrongToCorrect problems that flipped from wrong to correct
  * @param mcnemarP exact McNemar p-value of the accuracy change
- * @param nullMeanDeltas meanDelta of each matched random latent set
- * @param p one-sided empirical p of the log-prob drop against the nulls (NaN without nulls)
- * @param q Benjamini-Hochberg q-value across the tested sets (NaN without nulls)
- * @param randomDirectionMeanDelta meanDelta of the random-direction control (NaN if not run)
+ * @param nullMeanDeltas meanDelta of each distinct matched random latent set
+ * @param pEmpirical one-sided empirical p of the drop against the nulls (floor 1 / (nulls + 1);
+ *     NaN without nulls)
+ * @param qEmpirical Benjamini-Hochberg q of pEmpirical across the tested sets
+ * @param pParametric one-sided prediction-test p against a normal fitted to the nulls
+ *     ({@link Stats#parametricP}; no floor; NaN with fewer than 3 nulls)
+ * @param qParametric Benjamini-Hochberg q of pParametric across the tested sets
+ * @param randomDirectionMeanDeltas meanDelta of each random-direction control (the same latent
+ *     activations removed along random directions of the decoder rows' norms; empty if not run)
  */
 public record SetEffect(int[] latents, double meanDelta, Stats.BootstrapInterval interval,
     AccuracyResult clean, AccuracyResult ablated, int correctToWrong, int wrongToCorrect,
-    double mcnemarP, double[] nullMeanDeltas, double p, double q,
-    double randomDirectionMeanDelta) {
+    double mcnemarP, double[] nullMeanDeltas, double pEmpirical, double qEmpirical,
+    double pParametric, double qParametric, double[] randomDirectionMeanDeltas) {
 
   /** The drop in log-prob (positive when the ablation hurts). */
   public double drop() {
     return -meanDelta;
   }
 
-  /** Fraction of null sets whose drop is below this set's drop. */
+  /** Fraction of matched random latent sets whose drop is below this set's drop (NaN: none). */
   public double nullPercentile() {
-    if (nullMeanDeltas.length == 0) {
+    return percentileAmong(nullMeanDeltas);
+  }
+
+  /** Fraction of random-direction controls whose drop is below this set's drop (NaN: none). */
+  public double randomDirectionPercentile() {
+    return percentileAmong(randomDirectionMeanDeltas);
+  }
+
+  private double percentileAmong(double[] deltas) {
+    if (deltas.length == 0) {
       return Double.NaN;
     }
     int below = 0;
-    for (double d : nullMeanDeltas) {
+    for (double d : deltas) {
       if (-d < drop()) {
         below++;
       }
     }
-    return (double) below / nullMeanDeltas.length;
+    return (double) below / deltas.length;
   }
 
-  /** A copy with the q-value filled in. */
-  SetEffect withQ(double newQ) {
+  /** A copy with both q-values filled in. */
+  SetEffect withQ(double newQEmpirical, double newQParametric) {
     return new SetEffect(latents, meanDelta, interval, clean, ablated, correctToWrong,
-        wrongToCorrect, mcnemarP, nullMeanDeltas, p, newQ, randomDirectionMeanDelta);
+        wrongToCorrect, mcnemarP, nullMeanDeltas, pEmpirical, newQEmpirical, pParametric,
+        newQParametric, randomDirectionMeanDeltas);
   }
 }

@@ -132,6 +132,139 @@ public final class Stats {
   }
 
   /**
+   * One-sided parametric p-value of an observed effect against null effects, by the prediction
+   * test for one new draw from a normal population whose mean and standard deviation are
+   * estimated from the nulls: {@code P(T_{N-1} >= (observed - mean) / (sd sqrt(1 + 1/N)))}.
+   * Unlike {@link #empiricalP} it has no floor, but it assumes the null effects are roughly
+   * normal; {@link #leaveOneOutCalibration} measures how well that holds. NaN with fewer than 3
+   * nulls or nulls without spread.
+   */
+  public static double parametricP(double observed, double[] nullEffects) {
+    int n = nullEffects.length;
+    if (n < 3) {
+      return Double.NaN;
+    }
+    double mean = mean(nullEffects);
+    double ss = 0;
+    for (double v : nullEffects) {
+      ss += (v - mean) * (v - mean);
+    }
+    double sd = Math.sqrt(ss / (n - 1));
+    if (!(sd > 0)) {
+      return Double.NaN;
+    }
+    double t = (observed - mean) / (sd * Math.sqrt(1 + 1.0 / n));
+    return studentTUpperTail(t, n - 1);
+  }
+
+  /**
+   * How well {@link #parametricP} is calibrated on these nulls: each null in turn is tested
+   * against the others, and the share with p below {@code alpha} is returned (about alpha when
+   * the normal model fits; larger when the nulls' tail is heavier than it assumes). NaN with
+   * fewer than 4 nulls.
+   */
+  public static double leaveOneOutCalibration(double[] nullEffects, double alpha) {
+    int n = nullEffects.length;
+    if (n < 4) {
+      return Double.NaN;
+    }
+    int below = 0;
+    int tested = 0;
+    double[] others = new double[n - 1];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0, k = 0; j < n; j++) {
+        if (j != i) {
+          others[k++] = nullEffects[j];
+        }
+      }
+      double p = parametricP(nullEffects[i], others);
+      if (!Double.isNaN(p)) {
+        tested++;
+        below += p < alpha ? 1 : 0;
+      }
+    }
+    return tested == 0 ? Double.NaN : (double) below / tested;
+  }
+
+  /** {@code P(T >= t)} for Student's t with {@code df} degrees of freedom. */
+  public static double studentTUpperTail(double t, double df) {
+    if (!(df > 0)) {
+      throw new IllegalArgumentException("degrees of freedom must be > 0, got " + df);
+    }
+    if (Double.isNaN(t)) {
+      return Double.NaN;
+    }
+    // P(|T| >= |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2), split by the sign of t.
+    double twoSided = regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
+    return t >= 0 ? twoSided / 2 : 1 - twoSided / 2;
+  }
+
+  /** The regularized incomplete beta function I_x(a, b) (continued fraction, Lentz's method). */
+  static double regularizedIncompleteBeta(double x, double a, double b) {
+    if (x <= 0) {
+      return 0;
+    }
+    if (x >= 1) {
+      return 1;
+    }
+    double logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x)
+        + b * Math.log1p(-x);
+    // The continued fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry
+    // I_x(a, b) = 1 - I_{1-x}(b, a) otherwise.
+    if (x < (a + 1) / (a + b + 2)) {
+      return Math.exp(logFront) * betaContinuedFraction(x, a, b) / a;
+    }
+    return 1 - Math.exp(logFront) * betaContinuedFraction(1 - x, b, a) / b;
+  }
+
+  private static double betaContinuedFraction(double x, double a, double b) {
+    final double tiny = 1e-300;
+    double c = 1;
+    double d = 1 - (a + b) * x / (a + 1);
+    d = 1 / (Math.abs(d) < tiny ? tiny : d);
+    double h = d;
+    for (int m = 1; m <= 10_000; m++) {
+      int m2 = 2 * m;
+      double aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+      d = 1 + aa * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + aa / c;
+      c = Math.abs(c) < tiny ? tiny : c;
+      h *= d * c;
+      aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+      d = 1 + aa * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + aa / c;
+      c = Math.abs(c) < tiny ? tiny : c;
+      double step = d * c;
+      h *= step;
+      if (Math.abs(step - 1) < 1e-15) {
+        return h;
+      }
+    }
+    throw new IllegalStateException("incomplete beta did not converge for x=" + x + ", a=" + a
+        + ", b=" + b);
+  }
+
+  /** log Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; relative error below 1e-14). */
+  static double logGamma(double x) {
+    if (x < 0.5) {
+      // Reflection: Γ(x) Γ(1 - x) = π / sin(π x).
+      return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+    }
+    double[] c = {0.99999999999980993, 676.5203681218851, -1259.1392167224028,
+        771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+        9.9843695780195716e-6, 1.5056327351493116e-7};
+    double z = x - 1;
+    double sum = c[0];
+    for (int i = 1; i < c.length; i++) {
+      sum += c[i] / (z + i);
+    }
+    double t = z + 7.5;
+    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+  }
+
+  /**
    * Benjamini-Hochberg q-values: {@code q_(i) = min_{j >= i} min(1, m p_(j) / j)} in the input
    * order. Rejecting every hypothesis with {@code q <= alpha} controls the FDR at alpha.
    */
@@ -163,6 +296,41 @@ public final class Stats {
           + b.length);
     }
     return pearson(ranks(a), ranks(b));
+  }
+
+  /**
+   * Spearman correlation with a percentile bootstrap interval over the pairs (resampled with
+   * replacement; resamples whose ranks are constant are skipped).
+   */
+  public static BootstrapInterval spearmanInterval(double[] a, double[] b, int resamples,
+      double level, long seed) {
+    int n = a.length;
+    if (n != b.length || n < 3) {
+      throw new IllegalArgumentException("spearman interval needs two equal-length samples of at"
+          + " least 3, got " + n + " and " + b.length);
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] values = new double[resamples];
+    int kept = 0;
+    double[] ra = new double[n];
+    double[] rb = new double[n];
+    for (int r = 0; r < resamples; r++) {
+      for (int i = 0; i < n; i++) {
+        int j = random.nextInt(n);
+        ra[i] = a[j];
+        rb[i] = b[j];
+      }
+      double rho = spearman(ra, rb);
+      if (!Double.isNaN(rho)) {
+        values[kept++] = rho;
+      }
+    }
+    double[] sorted = Arrays.copyOf(values, kept);
+    Arrays.sort(sorted);
+    double alpha = (1 - level) / 2;
+    return kept == 0 ? new BootstrapInterval(spearman(a, b), Double.NaN, Double.NaN, 0, seed)
+        : new BootstrapInterval(spearman(a, b), percentile(sorted, alpha),
+            percentile(sorted, 1 - alpha), kept, seed);
   }
 
   /** Pearson correlation; NaN when either input is constant. */

@@ -35,7 +35,6 @@ public final class OrganismIo {
     info.put("steps_done", trainer.stepsDone());
     info.put("skipped_steps", trainer.skippedSteps());
     info.put("train_seconds", Math.round(trainer.seconds() * 10) / 10.0);
-    info.put("threads", trainer.threads());
     info.put("code_path", CpuKernels.codePath());
     ArrayNode evals = info.putArray("evaluations");
     for (OrganismTrainer.Checkpoint c : trainer.history()) {

@@ -63,7 +63,6 @@ public final class OrganismTrainer implements AutoCloseable {
   private int skippedInARow;
   private final int[] optimizerArrays = new int[2];
   private double seconds;
-  private int threads;
 
   /** Initialises the parameters of {@code recipe} on the CPU. */
   public OrganismTrainer(OrganismRecipe recipe) throws IOException {
@@ -128,10 +127,6 @@ public final class OrganismTrainer implements AutoCloseable {
     return seconds;
   }
 
-  /** PyTorch intra-op threads the last {@link #train} ran with (0 before training). */
-  public int threads() {
-    return threads;
-  }
 
   /**
    * Runs the recipe's steps (or until {@code maxSeconds}), evaluating every {@code evalEvery}
@@ -140,7 +135,15 @@ public final class OrganismTrainer implements AutoCloseable {
    * @param log where the progress bar and evaluations go (stderr), or null for silence
    */
   public void train(PrintStream log) {
-    threads = TorchThreads.current();
+    int previousThreads = TorchThreads.set(recipe.threads());
+    try {
+      trainSteps(log);
+    } finally {
+      TorchThreads.set(previousThreads);
+    }
+  }
+
+  private void trainSteps(PrintStream log) {
     SplittableRandom stream = new SplittableRandom(recipe.seed());
     long start = System.nanoTime();
     boolean quiet = log == null;

@@ -1,7 +1,6 @@
 package dev.sae4j.organism;
 
 import dev.sae4j.model.CpuKernels;
-import dev.sae4j.model.TorchThreads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -39,8 +38,8 @@ public final class Organisms {
 
   /**
    * The organism of {@code recipe} under {@code cacheRoot}, trained if absent. The directory name
-   * holds the recipe hash, the CPU code path and the thread count ({@link #cacheKey}): training
-   * is reproducible for a given code path and thread count, so an organism trained with other
+   * holds the recipe hash (thread count included) and the CPU code path ({@link #cacheKey}):
+   * training is reproducible for a given recipe and code path, so an organism trained with other
    * kernels is a different organism and never stands in for this one.
    */
   public static Path cached(OrganismRecipe recipe, Path cacheRoot, PrintStream log)
@@ -53,7 +52,7 @@ public final class Organisms {
     }
     if (log != null) {
       log.println("training organism " + recipe.task() + " (recipe " + recipe.hash() + ", "
-          + CpuKernels.codePath() + ", " + TorchThreads.current() + " threads) into " + dir);
+          + CpuKernels.codePath() + ", " + recipe.threads() + " threads) into " + dir);
     }
     try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
       trainer.train(log);
@@ -63,11 +62,10 @@ public final class Organisms {
   }
 
   /**
-   * The cache directory name of {@code recipe} trained in this process now: task, recipe hash,
-   * CPU code path ({@link CpuKernels#codePath}) and PyTorch intra-op threads of the calling thread.
+   * The cache directory name of {@code recipe} trained in this process: task, recipe hash and CPU
+   * code path ({@link CpuKernels#codePath}).
    */
   public static String cacheKey(OrganismRecipe recipe) {
-    return recipe.task() + "-" + recipe.hash() + "-" + CpuKernels.codePath() + "-t"
-        + TorchThreads.current();
+    return recipe.task() + "-" + recipe.hash() + "-" + CpuKernels.codePath();
   }
 }

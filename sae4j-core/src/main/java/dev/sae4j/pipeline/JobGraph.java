@@ -47,7 +47,8 @@ public final class JobGraph {
             m, d, null, null, captureSlice));
         everything.add(captureId);
         for (String hook : m.hooks()) {
-          for (StudyConfig.SaeSpec sae : config.saes()) {
+          for (StudyConfig.SaeSpec sae : config.saes().stream()
+              .flatMap(c -> c.replicates().stream()).toList()) {
             String cell = m.key() + "/" + d.id() + "/" + hook + "/" + sae.name();
             Map<String, Object> trainSlice = new LinkedHashMap<>();
             trainSlice.put("model", m.id());

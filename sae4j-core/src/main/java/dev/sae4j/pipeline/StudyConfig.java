@@ -27,6 +27,22 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
   public static final String ORGANISM_PREFIX = "organism:";
 
   /**
+   * Settings that are valid but weaken the study's results, one sentence each (printed before
+   * a run starts): for now, null counts too small for an empirical q of 0.05.
+   */
+  public List<String> warnings() {
+    List<String> out = new java.util.ArrayList<>();
+    if (causal.enabled() && causal.controls() > 0) {
+      int singles = causal.top().stream().mapToInt(Integer::intValue).max().orElse(0);
+      String power = dev.sae4j.causal.AblationSettings.powerWarning(singles, causal.controls());
+      if (power != null) {
+        out.add("causal: " + power + " (causal.controls)");
+      }
+    }
+    return out;
+  }
+
+  /**
    * A model and the hook points captured from it.
    *
    * @param id hub id, local directory, or {@code organism:<task>}
@@ -106,10 +122,45 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
    * @param epochs passes over the captured tokens
    * @param tokens training tokens (0 = epochs x captured tokens)
    * @param lr Adam learning rate
-   * @param seed initialisation and shuffling seed
+   * @param seed base seed: each SAE's initialisation and shuffling seed is derived from it and
+   *     the SAE's job id ({@link #trainingSeed}), so two SAEs never share a seed by accident
+   * @param seeds replicates trained with different seeds (each its own SAE, named
+   *     {@code <group>-s<i>} when there is more than one)
+   * @param group the configuration's name, shared by its replicates
    */
   public record SaeSpec(String name, String architecture, int expansion, int k, double l1,
-      double decorrelation, int batch, int epochs, long tokens, double lr, long seed) {}
+      double decorrelation, int batch, int epochs, long tokens, double lr, long seed, int seeds,
+      @JsonIgnore String group) {
+
+    /** The replicates of this configuration: itself when {@code seeds} is 1. */
+    public List<SaeSpec> replicates() {
+      if (seeds == 1) {
+        return List.of(this);
+      }
+      List<SaeSpec> out = new java.util.ArrayList<>();
+      for (int r = 0; r < seeds; r++) {
+        out.add(new SaeSpec(group + "-s" + r, architecture, expansion, k, l1, decorrelation,
+            batch, epochs, tokens, lr, seed, seeds, group));
+      }
+      return out;
+    }
+
+    /**
+     * The seed an SAE trains with: the first 8 bytes of SHA-256 over its train job id and the
+     * base seed (non-negative), so configurations and replicates get different initialisations
+     * and the same study always gets the same ones.
+     */
+    public long trainingSeed(String trainJobId) {
+      try {
+        byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(
+            ("sae4j-sae-seed|" + trainJobId + "|" + seed)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.nio.ByteBuffer.wrap(h).getLong() & Long.MAX_VALUE;
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
 
   /**
    * Causal test settings.
@@ -117,13 +168,19 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
    * @param enabled run the causal stage
    * @param ablation zero, mean or resample
    * @param top sizes of the top-feature sets ablated
-   * @param controls random frequency-matched control sets per tested set
-   * @param metric log_prob or logit of the gold answer
-   * @param problems problems used (0 = all)
+   * @param controls distinct random frequency-matched control sets per tested set
+   * @param randomDirections random-direction controls per tested set
+   * @param rankCheck latents whose exact effect is compared with the estimates (Spearman)
+   * @param estimateMetric the metric whose gradient ranks latents before the exact ablations
+   *     (log_odds, log_prob or logit of the gold answer; the exact effects are always in
+   *     log-prob)
+   * @param problems problems used, half for discovery and half held out (0 = all)
    * @param seed seed for controls and bootstrap
    */
   public record Causal(boolean enabled, String ablation, List<Integer> top, int controls,
-      String metric, int problems, long seed) {}
+      @JsonProperty("random_directions") int randomDirections,
+      @JsonProperty("rank_check") int rankCheck,
+      @JsonProperty("estimate_metric") String estimateMetric, int problems, long seed) {}
 
   /**
    * Comparison settings.

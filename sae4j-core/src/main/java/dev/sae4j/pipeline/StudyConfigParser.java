@@ -284,16 +284,23 @@ public final class StudyConfigParser {
       long tokens = f.integer("tokens", 0, 0);
       double lr = f.number("lr", kArch ? 5e-4 : 1e-4, Double.MIN_VALUE);
       long seed = f.integer("seed", 0, 0);
+      int seeds = f.int32("seeds", 1, 1);
       String defName = (arch == null ? "sae" : arch) + "-x" + expansion + (kArch ? "-k" + k : "");
       String name = f.string("name", defName, false);
       f.finish();
+      StudyConfig.SaeSpec spec = new StudyConfig.SaeSpec(name, arch, expansion, k, l1,
+          decorrelation, batch, epochs, tokens, lr, seed, seeds, name);
       if (!NAME.matcher(name).matches()) {
         f.error("name", "'" + name + "' must be a directory-safe name (letters, digits, . _ -)");
-      } else if (!names.add(name)) {
-        f.error("name", "duplicate SAE name '" + name + "' (give each SAE a distinct name)");
+      } else {
+        for (StudyConfig.SaeSpec r : spec.replicates()) {
+          if (!names.add(r.name())) {
+            f.error("name", "duplicate SAE name '" + r.name() + "' (give each SAE a distinct"
+                + " name; seed replicates are named <name>-s<i>)");
+          }
+        }
       }
-      out.add(new StudyConfig.SaeSpec(name, arch, expansion, k, l1, decorrelation, batch, epochs,
-          tokens, lr, seed));
+      out.add(spec);
     }
     return out;
   }
@@ -301,14 +308,17 @@ public final class StudyConfigParser {
   private static StudyConfig.Causal causal(Fields f) {
     boolean enabled = f.bool("enabled", true);
     String ablation = f.choice("ablation", "zero", List.of("zero", "mean", "resample"));
-    List<Integer> top = f.ints("top", List.of(1, 5, 20), 1);
-    int controls = f.int32("controls", 100, 0);
-    String metric = f.choice("metric", "log_prob", List.of("log_prob", "logit"));
+    List<Integer> top = f.ints("top", List.of(1, 5, 10), 1);
+    int controls = f.int32("controls", 199, 0);
+    int randomDirections = f.int32("random_directions", 20, 0);
+    int rankCheck = f.int32("rank_check", 24, 0);
+    String estimateMetric = f.choice("estimate_metric", "log_odds",
+        List.of("log_odds", "log_prob", "logit"));
     int problems = f.int32("problems", 0, 0);
     long seed = f.integer("seed", 1234, 0);
     f.finish();
-    return new StudyConfig.Causal(enabled, ablation, List.copyOf(top), controls, metric, problems,
-        seed);
+    return new StudyConfig.Causal(enabled, ablation, List.copyOf(top), controls, randomDirections,
+        rankCheck, estimateMetric, problems, seed);
   }
 
   private static StudyConfig.Compare compare(Fields f) {

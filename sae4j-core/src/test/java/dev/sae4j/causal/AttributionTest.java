@@ -101,4 +101,42 @@ class AttributionTest {
           + Stats.spearman(ig, exact));
     }
   }
+
+  @Test
+  void attributionPatchingIsTheSlopeAtTheStartOfTheAblationPath() throws Exception {
+    // On a nonlinear metric AtP is not the full effect, but it must be the exact derivative of
+    // the metric along the path from the clean latents to the ablated ones at the clean point:
+    // (m(alpha) - m(0)) / alpha -> AtP as alpha -> 0. A wrong sign or scale here would be a bug
+    // in the gradient machinery; agreement means a poor AtP estimate comes from the curvature
+    // of the model (e.g. a saturated softmax), not from the code.
+    String hook = "blocks.0.hook_resid_post";
+    try (TransformerModel model = Models.load(TestPaths.hfReference("gpt2"));
+        NDManager m = NDManager.newBaseManager()) {
+      Sae sae = sae(m, model.config().hiddenSize(), 0.3f);
+      List<int[]> contexts = randomIds(4, 5, 3);
+      List<int[]> answers = randomIds(4, 1, 4);
+      Attribution attribution = new Attribution(model, hook, sae, AnswerMetric.LOG_PROB,
+          TokenPositions.all());
+      double[] atp = attribution.attributionPatching(contexts, answers, null, 4);
+      double[] clean = attribution.exact(contexts, answers, Hooks.none());
+      float alpha = 1e-2f;
+      int checked = 0;
+      for (int i = 0; i < LATENTS; i++) {
+        if (Math.abs(atp[i]) < 1e-3) {
+          continue; // too small for a float32 finite difference
+        }
+        FeatureEdit full = new FeatureEdit(sae, new int[] {i}, AblationValue.ZERO,
+            TokenPositions.all(), null, null, 0);
+        double[] moved = attribution.exact(contexts, answers, Hooks.none().add(hook,
+            (x, ctx) -> x.add(full.apply(x, ctx).sub(x).mul(alpha))));
+        double slope = 0;
+        for (int j = 0; j < clean.length; j++) {
+          slope += (moved[j] - clean[j]) / alpha / clean.length;
+        }
+        assertEquals(atp[i], slope, 0.05 * Math.abs(atp[i]) + 1e-4, "latent " + i);
+        checked++;
+      }
+      assertTrue(checked > 5, "too few latents with a measurable slope: " + checked);
+    }
+  }
 }

@@ -48,7 +48,11 @@ class CarryCheckTest {
         assertEquals(r.steering().total(), r.steering().correct(), where + " steering");
         assertEquals(0, r.ablationControl().correct(), where + " ablation control");
         assertEquals(0, r.steeringControl().correct(), where + " steering control");
-        assertEquals(5L * r.ablation().total(), r.ablationControl().total(), where);
+        // Up to 5 distinct control sets, each applied to every ablation problem (fewer when the
+        // carry latent's decile has fewer other latents: a repeated set would count twice).
+        int sets = r.ablationControl().total() / r.ablation().total();
+        assertEquals(sets * r.ablation().total(), r.ablationControl().total(), where);
+        assertTrue(sets >= 3 && sets <= 5, where + ": " + sets + " control sets");
         assertEquals(null, r.controlProblem(), where);
       }
       // Up to two latents: the carry latent and the next best are ranked, and since the carry

@@ -35,7 +35,7 @@ class MatchedControlsTest {
       }
       distinct.add(java.util.Arrays.toString(set));
     }
-    assertTrue(distinct.size() > 40, "draws are not random: " + distinct.size());
+    assertEquals(50, distinct.size(), "every control set is distinct");
     assertArrayEquals(sets[7], controls.draw(target, 50, 1)[7]);
     assertNotEquals(java.util.Arrays.toString(sets[7]),
         java.util.Arrays.toString(controls.draw(target, 50, 2)[7]));
@@ -52,5 +52,26 @@ class MatchedControlsTest {
         () -> controls.draw(new int[] {25}, 5, 0));
     assertTrue(e.getMessage().contains("never fired"));
     assertThrows(IllegalArgumentException.class, () -> controls.draw(new int[] {0, 1}, 5, 0));
+  }
+
+  @Test
+  void aSingleLatentsControlsAreItsWholeDecileWhenFewerThanAsked() {
+    double[] freq = new double[100];
+    for (int i = 0; i < 100; i++) {
+      freq[i] = (i + 1) / 1000.0; // ten latents per decile
+    }
+    MatchedControls controls = new MatchedControls(freq);
+    // Asking for 50 controls of latent 95 gives the 9 other latents of its decile, each once:
+    // repeating them would count the same control several times.
+    int[][] all = controls.draw(new int[] {95}, 50, 3);
+    Set<Integer> drawn = new HashSet<>();
+    for (int[] set : all) {
+      drawn.add(set[0]);
+    }
+    assertEquals(Set.of(90, 91, 92, 93, 94, 96, 97, 98, 99), drawn);
+    assertEquals(9, all.length);
+    int[][] some = controls.draw(new int[] {95}, 4, 3);
+    assertEquals(4, some.length);
+    assertEquals(4, java.util.Arrays.stream(some).map(x -> x[0]).distinct().count());
   }
 }

@@ -45,6 +45,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class OrganismCarryCheckTest {
   private static final String HOOK = "blocks.0.hook_resid_post";
+  /**
+   * The organism's seed: 1 in CI; {@code bench/organism-seeds.sh} runs the same chain for other
+   * seeds ({@code -Dsae4j.organismSeed=N}) to check the acceptance holds for any reasonably
+   * trained organism.
+   */
+  private static final long ORGANISM_SEED = Long.getLong("sae4j.organismSeed", 1);
 
   @Test
   void carryLatentsOfEveryColumnAreFoundAndTheirAblationBeatsControls(@TempDir Path tmp)
@@ -56,7 +62,7 @@ class OrganismCarryCheckTest {
       // With 1000 steps (80% held-out) one organism instance had a column whose best latent
       // reached only F1 0.77 and steering that flipped 1-5% (docs/causal.md).
       OrganismRecipe recipe = new OrganismRecipe("addition", new OrganismConfig(2, 128, 4, 64),
-          1, 1300, 0, 32, 3e-3, 50, 0.05, 0, 200);
+          ORGANISM_SEED, 1300, 0, 32, 3e-3, 50, 0.05, 0, 200, 1);
       try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
         trainer.train(null);
         OrganismEvaluator.TaskResult r =
@@ -104,12 +110,13 @@ class OrganismCarryCheckTest {
             check.run(CarryCheck.additionExamples(400, 23), 20, 5, 64);
         assertEquals(List.of(1, 2, 3), results.stream().map(CarryCheck.ColumnResult::column)
             .toList(), "every carry column of 2-4 digit addition");
+        // Every column's numbers first (bench/organism-seeds.sh reads these lines), then the
+        // assertions.
         for (CarryCheck.ColumnResult r : results) {
-          String where = String.format("column %d: latents %s (first %d zeroed, %d set), F1"
-              + " %.3f, ablation %s vs control %s, steering %s vs control %s", r.column(),
-              java.util.Arrays.toString(r.latents()), r.ablationSize(), r.steeringSize(),
-              r.f1(), r.ablation(), r.ablationControl(), r.steering(), r.steeringControl());
-          System.out.println(where);
+          System.out.println("seed " + ORGANISM_SEED + " " + describe(r) + acceptance(r));
+        }
+        for (CarryCheck.ColumnResult r : results) {
+          String where = describe(r);
           assertEquals(null, r.controlProblem(), where);
           assertTrue(r.f1() >= 0.8, "a latent detects the carry: " + where);
           assertTrue(r.ablation().total() >= 20 && r.ablationControl().total() >= 200, where);
@@ -123,5 +130,25 @@ class OrganismCarryCheckTest {
     } finally {
       TorchThreads.set(previousThreads);
     }
+  }
+
+  private static String describe(CarryCheck.ColumnResult r) {
+    return String.format(java.util.Locale.ROOT, "column %d: latents %s (first %d zeroed, %d set),"
+        + " F1 %.3f, ablation %s vs control %s, steering %s vs control %s", r.column(),
+        java.util.Arrays.toString(r.latents()), r.ablationSize(), r.steeringSize(), r.f1(),
+        r.ablation(), r.ablationControl(), r.steering(), r.steeringControl());
+  }
+
+  /**
+   * The issue's acceptance per column: a detector with F1 >= 0.8, and ablation and steering
+   * rates whose Wilson intervals lie wholly above their controls' (ablation also >= 15%).
+   */
+  private static String acceptance(CarryCheck.ColumnResult r) {
+    boolean f1 = r.f1() >= 0.8;
+    boolean ablation = r.ablation().accuracy() >= 0.15
+        && r.ablation().wilsonLow() > r.ablationControl().wilsonHigh();
+    boolean steering = r.steering().wilsonLow() > r.steeringControl().wilsonHigh();
+    return " | acceptance: F1 " + (f1 ? "held" : "FAILED") + ", ablation "
+        + (ablation ? "held" : "FAILED") + ", steering " + (steering ? "held" : "FAILED");
   }
 }

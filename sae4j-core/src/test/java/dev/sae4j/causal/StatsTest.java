@@ -83,4 +83,60 @@ class StatsTest {
     assertEquals(1.075, Stats.percentile(v, 0.025), 1e-12);
     assertEquals(4, Stats.percentile(v, 1), 0);
   }
+
+  @Test
+  void studentTailsMatchNumericalIntegration() {
+    // Reference values: Simpson integration of the t density (200,000 intervals).
+    assertEquals(0.03669401739171662, Stats.studentTUpperTail(2.0, 10), 1e-10);
+    assertEquals(0.015049623951118874, Stats.studentTUpperTail(3.0, 5), 1e-10);
+    assertEquals(0.5, Stats.studentTUpperTail(0, 7), 1e-15);
+    assertEquals(0.75, Stats.studentTUpperTail(-1, 1), 1e-12); // Cauchy: P(T >= -1)
+    assertEquals(Math.log(Math.sqrt(Math.PI)), Stats.logGamma(0.5), 1e-13);
+    assertEquals(Math.log(362880), Stats.logGamma(10), 1e-12);
+  }
+
+  @Test
+  void parametricPIsThePredictionTestAgainstTheNulls() {
+    // Nulls 0..4: mean 2, sd sqrt(2.5); observed 8: t = 6 / (sd sqrt(1 + 1/5)), 4 df.
+    double[] nulls = {0, 1, 2, 3, 4};
+    assertEquals(0.012860710372214488, Stats.parametricP(8, nulls), 1e-10);
+    // The empirical p of the same observation is stuck at its floor 1/6.
+    assertEquals(1.0 / 6, Stats.empiricalP(8, nulls), 1e-15);
+    assertTrue(Double.isNaN(Stats.parametricP(8, new double[] {1, 2})), "too few nulls");
+    assertTrue(Double.isNaN(Stats.parametricP(8, new double[] {1, 1, 1})), "no spread");
+  }
+
+  @Test
+  void leaveOneOutCalibrationDetectsAHeavyTail() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    double[] normal = new double[2000];
+    double[] spiked = new double[2000];
+    for (int i = 0; i < normal.length; i++) {
+      normal[i] = r.nextGaussian();
+      // 5% of the nulls far out: a normal fit puts almost no mass there.
+      spiked[i] = i % 20 == 0 ? 20 + r.nextGaussian() : r.nextGaussian();
+    }
+    double fit = Stats.leaveOneOutCalibration(normal, 0.01);
+    assertTrue(Math.abs(fit - 0.01) < 0.006, "normal nulls: " + fit);
+    double heavy = Stats.leaveOneOutCalibration(spiked, 0.01);
+    assertTrue(heavy > 0.04, "spiked nulls: " + heavy);
+  }
+
+  @Test
+  void spearmanIntervalCoversTheEstimateAndNarrowsWithMorePairs() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+    double[] x = new double[200];
+    double[] y = new double[200];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextGaussian();
+      y[i] = x[i] + r.nextGaussian();
+    }
+    Stats.BootstrapInterval all = Stats.spearmanInterval(x, y, 2000, 0.95, 3);
+    assertEquals(Stats.spearman(x, y), all.mean(), 0);
+    assertTrue(all.low() < all.mean() && all.mean() < all.high(), all.toString());
+    assertTrue(all.low() > 0.5, "clearly positive: " + all);
+    Stats.BootstrapInterval few = Stats.spearmanInterval(java.util.Arrays.copyOf(x, 20),
+        java.util.Arrays.copyOf(y, 20), 2000, 0.95, 3);
+    assertTrue(few.high() - few.low() > all.high() - all.low(), few + " vs " + all);
+  }
 }

@@ -39,7 +39,7 @@ class OrganismTest {
   private static final OrganismConfig TINY = new OrganismConfig(2, 32, 2, 96);
 
   private static OrganismRecipe tiny(String task, long seed, int steps) {
-    return new OrganismRecipe(task, TINY, seed, steps, 0, 8, 3e-3, 2, 0.05, 0, 0);
+    return new OrganismRecipe(task, TINY, seed, steps, 0, 8, 3e-3, 2, 0.05, 0, 0, 1);
   }
 
   @Test
@@ -93,14 +93,15 @@ class OrganismTest {
   void cachedOrganismIsTrainedOnceThenReused(@TempDir Path cache) throws Exception {
     OrganismRecipe recipe = tiny("logic", 4, 2);
     Path dir = Organisms.cached(recipe, cache, null);
-    // Keyed by recipe, CPU code path and thread count: an organism trained with other kernels or
-    // threads has other weights.
-    assertEquals(cache.resolve("logic-" + recipe.hash() + "-avx2-pinned-t"
-        + dev.sae4j.model.TorchThreads.current()), dir);
+    // Keyed by recipe (training threads included) and CPU code path: an organism trained with
+    // other kernels or threads has other weights.
+    assertEquals(cache.resolve("logic-" + recipe.hash() + "-avx2-pinned"), dir);
+    assertFalse(recipe.hash().equals(new OrganismRecipe("logic", TINY, 4, 2, 0, 8, 3e-3, 2, 0.05,
+        0, 0, 2).hash()), "the thread count is part of the recipe");
     com.fasterxml.jackson.databind.JsonNode info = new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(dir.resolve(OrganismIo.RECIPE_FILE).toFile());
     assertEquals("avx2-pinned", info.path("code_path").asText(), info.toString());
-    assertEquals(dev.sae4j.model.TorchThreads.current(), info.path("threads").asInt());
+    assertEquals(1, info.path("threads").asInt());
     Path weights = dir.resolve("model.safetensors");
     java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(weights);
     Thread.sleep(20);
@@ -271,7 +272,7 @@ class OrganismTest {
     // only spin on a shared machine (see TorchThreads).
     previousThreads = TorchThreads.set(1);
     OrganismRecipe recipe = new OrganismRecipe("addition", new OrganismConfig(2, 64, 4, 32), 3,
-        Integer.getInteger("reducedSteps", 300), 0, 32, 3e-3, 20, 0.05, 0, 100);
+        Integer.getInteger("reducedSteps", 300), 0, 32, 3e-3, 20, 0.05, 0, 100, 1);
     SyntheticTask task = new TwoDigitAddition();
     reduced = new OrganismTrainer(recipe, task,
         OrganismEvaluator.heldOut(List.of(task), 100, recipe.seed()));

@@ -52,12 +52,18 @@ class StudyConfigTest {
     StudyConfig.Dataset d = c.datasets().get(0);
     assertNull(d.path());
     assertEquals(10, d.limit());
-    assertEquals(List.of(1, 5, 20), c.causal().top());
+    assertEquals(List.of(1, 5, 10), c.causal().top());
+    assertEquals(199, c.causal().controls());
+    assertEquals(20, c.causal().randomDirections());
+    assertEquals(24, c.causal().rankCheck());
+    assertEquals(1, relu.seeds());
+    assertEquals(List.of(), c.warnings(), "the defaults can reach an empirical q of 0.05");
     assertEquals("organism-mix", c.models().get(0).key());
 
     String yaml = StudyConfigParser.toYaml(c);
     for (String key : List.of("exclude_bos: true", "expansion: 8", "decorrelation: 0.0",
-        "lr: 1.0E-4", "controls: 100", "cross_model: true", "dashboards: 10", "workers: 1")) {
+        "lr: 1.0E-4", "controls: 199", "random_directions: 20", "rank_check: 24", "seeds: 1",
+        "cross_model: true", "dashboards: 10", "workers: 1")) {
       assertTrue(yaml.contains(key), key + " not written:\n" + yaml);
     }
     assertEquals(c, StudyConfigParser.parse(yaml, tmp, "study.yaml"), "resolved config round-trips");
@@ -67,6 +73,43 @@ class StudyConfigTest {
         ProgressBoard.silent()));
     r.run();
     assertEquals(yaml, Files.readString(tmp.resolve("run/study.yaml")));
+  }
+
+  @Test
+  void seedReplicatesAreSeparateSaesWithSeedsDerivedFromTheirIds() throws Exception {
+    StudyConfig c = StudyConfigParser.parse(MINIMAL.replace("{name: a, arch: relu}",
+        "{name: a, arch: relu, seeds: 3}"), tmp, "test.yaml");
+    assertEquals(3, c.saes().get(0).seeds());
+    JobGraph g = JobGraph.expand(c);
+    List<String> trains = g.jobs().stream().filter(j -> j.stage().equals("train"))
+        .map(Job::id).toList();
+    // 2 hooks x (3 replicates of a + b).
+    assertEquals(8, trains.size(), trains.toString());
+    assertTrue(trains.contains("train/organism-mix/add/blocks.0.hook_resid_post/a-s2"), trains
+        .toString());
+    java.util.Set<Long> seeds = new java.util.HashSet<>();
+    for (String id : trains) {
+      Job j = g.job(id);
+      assertEquals(j.sae().name().startsWith("a") ? "a" : "b", j.sae().group());
+      seeds.add(j.sae().trainingSeed(id));
+    }
+    assertEquals(8, seeds.size(), "every SAE its own seed: " + seeds);
+    // Derived, not random: the same study gives the same seeds.
+    Job first = g.job(trains.get(0));
+    assertEquals(first.sae().trainingSeed(first.id()), JobGraph.expand(StudyConfigParser.parse(
+        StudyConfigParser.toYaml(c), tmp, "study.yaml")).job(first.id()).sae()
+        .trainingSeed(first.id()));
+    assertMentions(invalid(MINIMAL.replace("{name: a, arch: relu}",
+        "{name: b-s1, arch: relu}").replace("k: 4}", "k: 4, seeds: 2}")), "b-s1", "distinct");
+  }
+
+  @Test
+  void nullCountsThatCannotReachQ005AreWarnedAbout() throws Exception {
+    StudyConfig c = StudyConfigParser.parse(MINIMAL + "causal: {top: [1, 5], controls: 30}\n",
+        tmp, "test.yaml");
+    assertEquals(1, c.warnings().size(), c.warnings().toString());
+    assertTrue(c.warnings().get(0).contains("cannot go below 0.161")
+        && c.warnings().get(0).contains("at least 99"), c.warnings().get(0));
   }
 
   @Test

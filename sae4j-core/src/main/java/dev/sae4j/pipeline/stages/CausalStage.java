@@ -107,23 +107,31 @@ public final class CausalStage implements Stage {
       List<int[]> heldA = all.continuations().subList(half, n);
       AblationValue value = AblationValue.valueOf(c.ablation().toUpperCase(Locale.ROOT));
       AblationSettings settings = new AblationSettings(value, TokenPositions.all(), c.controls(),
-          true, BOOTSTRAP, 512, c.seed(), batch);
+          c.randomDirections(), BOOTSTRAP, 512, c.seed(), batch);
       AblationExperiment experiment = new AblationExperiment(scorer, job.hook(), sae, settings);
       float[] patch = value == AblationValue.ZERO ? null
           : experiment.baseline(discC, discA).reference().meanActivation();
       int top = c.top().stream().mapToInt(Integer::intValue).max().orElse(1);
       ctx.status("ranking latents on " + half + " + " + (n - half) + " problems");
-      AnswerMetric metric = AnswerMetric.valueOf(c.metric().toUpperCase(Locale.ROOT));
+      AnswerMetric metric = AnswerMetric.valueOf(c.estimateMetric().toUpperCase(Locale.ROOT));
       // Attribution's gradient collectors take the process-wide lock (Autograd.collector).
       FeatureRanking ranking = FeatureRanking.run(
           new Attribution(m.model(), job.hook(), sae, metric, TokenPositions.all()),
-          experiment, discC, discA, heldC, heldA, patch, top, IG_STEPS, batch);
+          experiment, discC, discA, heldC, heldA, patch, top, IG_STEPS, batch, c.rankCheck(),
+          c.seed());
       ranking = withJointSets(ranking, experiment, heldC, heldA, c.top());
       CausalReport.write(ctx.outputDir(), new CausalReport.Spec(job.model().id(), job.hook(),
           ctx.graph().job(trainId).outputDir(), job.dataset().id() + ": " + (n - half)
               + " held-out problems after " + half + " discovery",
-          "teacher-forced gold-answer log-prob", settings), ranking);
+          "teacher-forced gold-answer log-prob", metric, settings), ranking);
       ctx.log().printf("tested %d sets%n", ranking.exact().size());
+      int fewestNulls = ranking.exact().stream().filter(e -> e.latents().length == 1)
+          .mapToInt(e -> e.nullMeanDeltas().length).min().orElse(Integer.MAX_VALUE);
+      String power = fewestNulls == Integer.MAX_VALUE ? null
+          : AblationSettings.powerWarning(ranking.candidates().length, fewestNulls);
+      if (power != null) {
+        ctx.log().println("warning: single latents: " + power);
+      }
       if (job.dataset().format().equals(AdditionTask.NAME)) {
         carryCheck(ctx, m, sae, Math.min(c.controls(), CARRY_CONTROLS), c.seed(), batch);
       }
@@ -215,7 +223,7 @@ public final class CausalStage implements Stage {
     List<SetEffect> all = new ArrayList<>(r.exact());
     all.addAll(joint);
     return new FeatureRanking(r.attributionPatching(), r.integratedGradients(), r.candidates(),
-        all, r.spearmanAttribution(), r.spearmanIntegrated());
+        all, r.rankCheck(), r.pathProfile());
   }
 
   /** Drops problems longer than the model's positions (truncating would change them). */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sae4j.activations.TextDataset;
+import dev.sae4j.causal.CausalReport;
 import dev.sae4j.dashboard.FeatureDashboard;
 import dev.sae4j.dashboard.FeatureDashboards;
 import dev.sae4j.eval.TokenSet;
@@ -36,8 +37,7 @@ import java.util.Set;
  */
 public final class DashboardStage implements Stage {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String IMPORTANCE_HEADER = "rank,latents,mean_delta,ci_low,ci_high,"
-      + "null_percentile,p,q";
+  private static final String IMPORTANCE_HEADER = CausalReport.IMPORTANCE_HEADER;
   static final String LOGIT_LENS = "W_dec[latent] @ W_U (the decoder direction read through the"
       + " unembedding); the final layer norm and all later layers are ignored, so this is the"
       + " direct-path hint of a direction, not a measured effect";
@@ -166,7 +166,7 @@ public final class DashboardStage implements Stage {
         latents.add(latent);
         chosen.add(new DashboardFile.Selection(true, tested, "causal #" + tested + ": ablating it"
             + " changes the gold-answer log-prob by " + num(delta) + " [" + num(lo) + ", "
-            + num(hi) + "] (95% CI), q = " + num(q), delta, lo, hi, q));
+            + num(hi) + "] (95% CI), empirical q = " + num(q), delta, lo, hi, q));
       }
     }
     return "the causal stage ablated only " + tested + " single latent(s)";

@@ -172,11 +172,13 @@ final class HtmlReportData {
       effects.add(new ReportData.Effect(latents, "gold-answer log-prob",
           e.path("mean_delta").asDouble(), e.path("ci_low").asDouble(),
           e.path("ci_high").asDouble(), null, percent(number(e, "null_percentile")),
-          number(e, "p"), number(e, "q"), number(e, "random_direction_delta")));
+          number(e, "p_empirical"), number(e, "q_empirical"),
+          number(e, "random_direction_mean_delta")));
     }
-    JsonNode summary = read(dir.resolve("summary.json"));
-    return new ReportData.Causal(effects, number(summary, "spearman_attribution_vs_exact"),
-        number(summary, "spearman_integrated_gradients_vs_exact"));
+    JsonNode rank = read(dir.resolve("summary.json")).path("rank_check");
+    return new ReportData.Causal(effects,
+        number(rank.path("spearman_attribution_patching"), "rho"),
+        number(rank.path("spearman_integrated_gradients"), "rho"));
   }
 
   /** The carry check's columns ({@code carry_check.json} of a causal job) as recoveries. */

@@ -143,30 +143,38 @@ final class ReportCollector {
             e.path("latents").toString(), fmt(num(e, "mean_delta")),
             "[" + fmt(num(e, "ci_low")) + ", " + fmt(num(e, "ci_high")) + "]",
             fmt(num(e, "null_mean_delta")) + " (" + e.path("null_sets").asText() + " sets)",
-            fmt(100 * num(e, "null_percentile")) + "%", fmt(num(e, "random_direction_delta")),
-            fmt(num(e, "q"))));
+            fmt(100 * num(e, "null_percentile")) + "%",
+            fmt(num(e, "random_direction_mean_delta")) + " (" + fmt(100
+                * num(e, "random_direction_percentile")) + "%)",
+            fmt(num(e, "q_empirical")) + " / " + fmt(num(e, "q_parametric"))));
       }
-      notes.add(String.format(Locale.ROOT, "%s: %d sets tested, %d significant at q <= 0.05;"
-              + " Spearman(AtP, exact) %s, Spearman(IG, exact) %s", j.id(),
-          s.path("tested_sets").asInt(), s.path("significant_at_q_0_05").asInt(),
-          fmt(num(s, "spearman_attribution_vs_exact")),
-          fmt(num(s, "spearman_integrated_gradients_vs_exact"))));
+      JsonNode rank = s.path("rank_check");
+      notes.add(String.format(Locale.ROOT, "%s: %d sets tested, %d significant at empirical q <="
+              + " 0.05 (%d at parametric q <= 0.05); Spearman with exact effects over %d latents:"
+              + " AtP %s, IG %s", j.id(), s.path("tested_sets").asInt(),
+          s.path("significant_at_q_0_05").path("empirical").asInt(),
+          s.path("significant_at_q_0_05").path("parametric").asInt(),
+          rank.path("latents").asInt(), fmt(num(rank.path("spearman_attribution_patching"),
+              "rho")), fmt(num(rank.path("spearman_integrated_gradients"), "rho"))));
       Path carry = dir(j).resolve("carry_check.json");
       if (Files.isRegularFile(carry)) {
         notes.addAll(carryNotes(j, read(carry)));
       }
     }
     int nulls = ctx.config().causal().controls();
-    notes.add(String.format(Locale.ROOT, "Controls: each tested set is compared with %d random"
-        + " latent sets of matched firing frequency (p is their rank, so p >= 1/%d) and with a"
-        + " random direction of equal norm; q is Benjamini-Hochberg adjusted (single latents"
-        + " among themselves, joint top-N sets among themselves).", nulls, nulls + 1));
+    notes.add(String.format(Locale.ROOT, "Controls: each tested set is compared with up to %d"
+        + " distinct random latent sets of matched firing frequency (a single latent with its"
+        + " decile's other latents; the empirical p is its rank among them, so p >= 1/(nulls +"
+        + " 1); the parametric p fits a normal to the nulls and has no floor) and with %d random"
+        + " directions of equal norm (percentile shown); q is Benjamini-Hochberg adjusted (single"
+        + " latents among themselves, joint top-N sets among themselves).", nulls,
+        ctx.config().causal().randomDirections()));
     return new ReportData.Section("causal", ran > 0, ran > 0
             ? ran + " causal job(s); top 3 effects each (mean change in gold-answer log-prob"
               + " when ablated, held-out problems)"
             : "no causal job could run", List.of("model", "dataset", "sae", "latents",
             "mean delta", "95% CI", "null mean delta", "null percentile", "random direction",
-            "q"), rows, notes);
+            "q empirical / parametric"), rows, notes);
   }
 
   /** One note per column of an organism carry check ({@code carry_check.json}). */

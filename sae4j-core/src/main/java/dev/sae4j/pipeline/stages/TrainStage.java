@@ -36,7 +36,7 @@ public final class TrainStage implements Stage {
     String captureId = job.dependsOn().get(0);
     ActivationStore store = ActivationStore.open(
         ActivationCapture.storeDir(ctx.inputDir(captureId), job.hook()));
-    TrainConfig config = config(job.sae(), store.rowCount());
+    TrainConfig config = config(job.sae(), job.id(), store.rowCount());
     BatchSource source = BatchSource.of(store, config.shuffleBufferRows());
     SaeTrainer trainer = new SaeTrainer(config, source, ctx.outputDir())
         .writer(SaeFiles.trainedWriter());
@@ -57,8 +57,11 @@ public final class TrainStage implements Stage {
     }
   }
 
-  /** The trainer settings of one study SAE entry, for a store of {@code rows} tokens. */
-  static TrainConfig config(StudyConfig.SaeSpec s, long rows) {
+  /**
+   * The trainer settings of one study SAE (train job {@code jobId}), for a store of {@code rows}
+   * tokens.
+   */
+  static TrainConfig config(StudyConfig.SaeSpec s, String jobId, long rows) {
     SaeArchitecture arch = SaeArchitecture.byName(s.architecture());
     TrainConfig.Builder b = TrainConfig.builder(arch);
     b.expansion = s.expansion();
@@ -75,7 +78,7 @@ public final class TrainStage implements Stage {
     b.epochs = s.epochs();
     b.tokens = s.tokens();
     b.lr = s.lr();
-    b.seed = s.seed();
+    b.seed = s.trainingSeed(jobId);
     long total = s.tokens() > 0 ? s.tokens() : rows * Math.max(1, s.epochs());
     long steps = Math.max(1, total / Math.max(1, s.batch()));
     b.logEvery = (int) Math.max(1, Math.min(100, steps / CURVE_POINTS));

@@ -17,17 +17,16 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardStageTest {
   @TempDir Path dir;
 
-  private static final String HEADER = "rank,latents,mean_delta,ci_low,ci_high,null_percentile,p,"
-      + "q,random_direction_delta,clean_acc,ablated_acc,mcnemar_p\n";
+  private static final String HEADER = dev.sae4j.causal.CausalReport.IMPORTANCE_HEADER + "\n";
 
   @Test
   void singleLatentsComeInImportanceOrderAndJointSetsAreSkipped() throws IOException {
     Files.writeString(dir.resolve("summary.json"), "{\"tested_sets\": 4}");
     Files.writeString(dir.resolve("importance.csv"), HEADER
-        + "1,7,-0.5,-0.7,-0.3,1.0,0.02,0.04,-0.01,0.9,0.5,0.01\n"
-        + "2,7 3 11,-0.4,-0.6,-0.2,1.0,0.02,0.04,-0.01,0.9,0.5,0.01\n"
-        + "3,11,-0.1,-0.2,0.0,0.8,0.2,0.3,0.0,0.9,0.8,0.5\n"
-        + "4,3,0.05,-0.1,0.2,0.4,0.6,0.6,0.0,0.9,0.9,1\n");
+        + "1,7,-0.5,-0.7,-0.3,1.0,0.02,0.04,0.001,0.003,0.9,0.9,0.5,0.01\n"
+        + "2,7 3 11,-0.4,-0.6,-0.2,1.0,0.02,0.04,0.001,0.003,0.9,0.9,0.5,0.01\n"
+        + "3,11,-0.1,-0.2,0.0,0.8,0.2,0.3,0.2,0.3,0.5,0.9,0.8,0.5\n"
+        + "4,3,0.05,-0.1,0.2,0.4,0.6,0.6,0.6,0.6,0.1,0.9,0.9,1\n");
     List<DashboardFile.Selection> chosen = new ArrayList<>();
     List<Integer> latents = new ArrayList<>();
     String why = DashboardStage.causalChoices(dir, 5, chosen, latents);
@@ -37,7 +36,7 @@ class DashboardStageTest {
     assertEquals(-0.5, chosen.get(0).meanDelta());
     assertEquals(0.04, chosen.get(0).q());
     assertTrue(chosen.get(0).label().startsWith("causal #1: ablating it changes the gold-answer"
-        + " log-prob by -0.5 [-0.7, -0.3] (95% CI), q = 0.04"), chosen.get(0).label());
+        + " log-prob by -0.5 [-0.7, -0.3] (95% CI), empirical q = 0.04"), chosen.get(0).label());
     assertEquals("the causal stage ablated only 3 single latent(s)", why);
 
     chosen.clear();
