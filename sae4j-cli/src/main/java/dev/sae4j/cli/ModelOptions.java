@@ -36,7 +36,7 @@ final class ModelOptions {
   }
 
   /** One updating stderr line per file while the Hub client downloads. */
-  private static final class DownloadProgress implements ProgressListener {
+  static final class DownloadProgress implements ProgressListener {
     private String current;
     private long lastPrint;
 

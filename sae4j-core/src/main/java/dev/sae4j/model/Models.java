@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** Loads HF model directories: the {@code model_type -> factory} map. */
 public final class Models {
@@ -87,6 +88,15 @@ public final class Models {
   /** As {@link #resolve(String, String)} with explicit Hub settings and download progress. */
   public static Path resolve(String idOrDir, String revision, HubSettings hub,
       ProgressListener progress) throws IOException {
+    return resolve(idOrDir, revision, hub, progress, HubClient.modelFiles());
+  }
+
+  /**
+   * As {@link #resolve(String, String, HubSettings, ProgressListener)}, downloading only the
+   * files {@code files} accepts (e.g. {@link HubClient#tokenizerFiles()}).
+   */
+  public static Path resolve(String idOrDir, String revision, HubSettings hub,
+      ProgressListener progress, Predicate<String> files) throws IOException {
     Path local = Path.of(idOrDir);
     if (Files.isDirectory(local)) {
       return local;
@@ -98,7 +108,7 @@ public final class Models {
     }
     HubClient client = new HubClient(hub);
     client.setProgressListener(progress);
-    return client.snapshot(RepoType.MODEL, idOrDir, revision, HubClient.modelFiles());
+    return client.snapshot(RepoType.MODEL, idOrDir, revision, files);
   }
 
   /** Reads {@code dir/config.json} into a {@link ModelConfig} without loading weights. */
