@@ -74,7 +74,7 @@ final class ModelOptions {
   /** Help text of the {@code --sae} options. */
   static final String SAE_HELP = "SAE directory (SAELens, sparsify hookpoint), Gemma Scope"
       + " params.npz, or a Hub folder hf://OWNER/REPO/PATH[@REVISION] (e.g. hf://google/"
-      + "gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82), downloaded into the HF cache.";
+      + "gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71), downloaded into the HF cache.";
 
   /** One updating stderr line per file while the Hub client downloads. */
   static final class DownloadProgress implements ProgressListener {

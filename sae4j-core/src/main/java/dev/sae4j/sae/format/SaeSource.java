@@ -15,7 +15,7 @@ import java.util.function.Predicate;
 /**
  * Where an SAE comes from: a local path (an SAE directory or a {@code params.npz}), or a folder
  * or file of a HuggingFace Hub repository written {@code hf://OWNER/REPO/PATH[@REVISION]}, e.g.
- * {@code hf://google/gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82}. A Hub SAE is
+ * {@code hf://google/gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71}. A Hub SAE is
  * downloaded through {@link HubClient} into the standard HF cache (sizes and LFS sha256 checked,
  * HF_TOKEN / HF_HUB_OFFLINE honoured) and then read from there like a local one.
  *
@@ -61,7 +61,7 @@ public final class SaeSource {
       if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
         throw new IllegalArgumentException(spec + ": expected " + SCHEME
             + "OWNER/REPO/PATH[@REVISION], e.g. "
-            + "hf://google/gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82");
+            + "hf://google/gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71");
       }
       String path = parts.length == 3 ? trimSlashes(parts[2]) : "";
       for (String segment : path.split("/")) {
