@@ -151,6 +151,14 @@ public final class ConfigJson {
     return has(key) ? asInt(key, root.get(key)) : whenNull;
   }
 
+  /** An optional number field whose JSON null differs from its absence (Gemma 2's softcaps). */
+  public double optDouble(String key, double whenAbsent, double whenNull) {
+    if (!root.has(key)) {
+      return whenAbsent;
+    }
+    return has(key) ? optDouble(key, whenNull) : whenNull;
+  }
+
   /** An optional integer field, null when absent or null. */
   public Integer optInteger(String key) {
     if (!has(key)) {

@@ -40,13 +40,14 @@ final class Gemma2 extends Gemma {
     Activation activation = Gemma.activation(c);
     Llama.refuseTrue(c, "use_bidirectional_attention",
         c.optBool("use_bidirectional_attention", false));
-    double attnSoftcap = c.optDouble("attn_logit_softcapping", gemma3 ? 0 : 50.0);
+    // Absent: the class default; null: no soft-capping.
+    double attnSoftcap = c.optDouble("attn_logit_softcapping", gemma3 ? 0 : 50.0, 0);
     if (gemma3 && attnSoftcap != 0) {
       // transformers' Gemma 3 attention never applies it: refuse rather than guess.
       throw c.error("attn_logit_softcapping", "is not supported for gemma3_text (expected null;"
           + " transformers ignores it for Gemma 3)");
     }
-    double finalSoftcap = c.optDouble("final_logit_softcapping", gemma3 ? 0 : 30.0);
+    double finalSoftcap = c.optDouble("final_logit_softcapping", gemma3 ? 0 : 30.0, 0);
     int window = c.optInt("sliding_window", 4096, 0);
     List<ModelConfig.LayerType> types = layerTypes(c, layers, gemma3);
     ModelConfig.Rope fullRope;
@@ -58,7 +59,7 @@ final class Gemma2 extends Gemma {
           new RopeParameters.Sources(10_000, List.of("rope_local_base_freq"), 1.0, List.of()));
       fullRope = ropes[0].rope();
       slidingRope = ropes[1].rope();
-      rotaryDims = headDim;
+      rotaryDims = ropes[0].rotaryDims(headDim); // whole heads: no partial rotary source
     } else {
       RopeParameters.Resolved rope =
           RopeParameters.read(c, RopeParameters.Sources.fullHead(10000));

@@ -76,7 +76,7 @@ public final class Tokenizer implements AutoCloseable {
 
   /** Loads {@code dir/tokenizer.json}; BOS comes from the model config's {@code bos_token_id}. */
   public static Tokenizer load(Path dir, ModelConfig config) throws IOException {
-    return load(dir, config.bosTokenId());
+    return load(dir, config.bosTokenId(), false);
   }
 
   /**
@@ -90,16 +90,11 @@ public final class Tokenizer implements AutoCloseable {
     if (Files.isRegularFile(dir.resolve("config.json"))) {
       configBos = ConfigJson.read(dir.resolve("config.json")).optInteger("bos_token_id");
     }
-    Tokenizer tok = load(dir, configBos);
-    if (configBos != null) {
-      return tok;
-    }
-    String bos = TokenizerFiles.specialToken(dir.resolve("tokenizer_config.json"), "bos_token");
-    Integer id = bos == null ? null : tok.specialTokenId(bos);
-    return id == null ? tok : new Tokenizer(tok.tokenizer, id, tok.file, tok.unknown);
+    return load(dir, configBos, configBos == null);
   }
 
-  private static Tokenizer load(Path dir, Integer bosTokenId) throws IOException {
+  private static Tokenizer load(Path dir, Integer bosTokenId, boolean bosFromTokenizerConfig)
+      throws IOException {
     Path file = dir.resolve("tokenizer.json");
     if (!Files.isRegularFile(file)) {
       throw new IOException(file + ": not found (sae4j reads the checkpoint's tokenizer.json)");
@@ -112,8 +107,13 @@ public final class Tokenizer implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new IOException(file + ": cannot be read as a HF tokenizer.json: " + e.getMessage(), e);
     }
+    Path tokenizerConfig = dir.resolve("tokenizer_config.json");
+    if (bosFromTokenizerConfig) {
+      String bos = TokenizerFiles.specialToken(tokenizerConfig, "bos_token");
+      bosTokenId = bos == null ? null : specialTokenId(tok, bos);
+    }
     Tokenizer result = new Tokenizer(tok, bosTokenId, file, TokenizerFiles.unknownToken(file));
-    result.checkAddBosToken(dir.resolve("tokenizer_config.json"));
+    result.checkAddBosToken(tokenizerConfig);
     return result;
   }
 
@@ -128,7 +128,7 @@ public final class Tokenizer implements AutoCloseable {
         {"add_eos_token", "eos_token"}}) {
       Boolean wanted = TokenizerFiles.flag(config, flag[0]);
       String token = TokenizerFiles.specialToken(config, flag[1]);
-      Integer id = token == null ? null : specialTokenId(token);
+      Integer id = token == null ? null : specialTokenId(tokenizer, token);
       if (wanted == null || id == null) {
         continue;
       }
@@ -144,13 +144,16 @@ public final class Tokenizer implements AutoCloseable {
   }
 
   /** The id of a special token given by its text, or null if it is not one token. */
-  private Integer specialTokenId(String content) {
+  private static Integer specialTokenId(HuggingFaceTokenizer tokenizer, String content) {
     Encoding e = tokenizer.encode(content, false, false);
     return e.getIds().length == 1 && content.equals(e.getTokens()[0])
         ? Math.toIntExact(e.getIds()[0]) : null;
   }
 
-  /** The BOS token id from config.json, or null if the model has none. */
+  /**
+   * The BOS token id: config.json's {@code bos_token_id}, or for a tokenizer folder without a
+   * model, tokenizer_config.json's {@code bos_token}; null if there is none.
+   */
   public Integer bosTokenId() {
     return bosTokenId;
   }

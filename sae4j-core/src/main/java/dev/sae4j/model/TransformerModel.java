@@ -216,7 +216,9 @@ public abstract class TransformerModel implements AutoCloseable {
         if (logits) {
           result = unembed(h); // [B, T, V]
           if (config.finalLogitSoftcap() > 0) {
-            result = softcap(result, config.finalLogitSoftcap());
+            NDArray capped = softcap(result, config.finalLogitSoftcap());
+            result.close();
+            result = capped;
           }
           result.attach(out);
         }
@@ -344,7 +346,6 @@ public abstract class TransformerModel implements AutoCloseable {
     }
     double cap = config.attention().logitSoftcap();
     if (cap > 0) {
-      // Out of place: autograd keeps tanh's output for the backward pass.
       NDArray capped = softcap(scores, cap);
       scores.close();
       scores = capped;
@@ -359,10 +360,21 @@ public abstract class TransformerModel implements AutoCloseable {
     return merged;
   }
 
-  /** {@code cap * tanh(x / cap)}, out of place, as HF soft-caps scores and logits. */
+  /**
+   * {@code cap * tanh(x / cap)} as a new array, as HF soft-caps scores and logits. Scores and
+   * logits are the largest arrays of a pass (Gemma 2's vocabulary is 256k), so the temporary is
+   * freed at once and the product taken in place, except under autograd, which keeps tanh's
+   * output for the backward pass.
+   */
   private static NDArray softcap(NDArray x, double cap) {
     NDArray c = Autograd.constant(x, cap);
-    return x.div(c).tanh().mul(c);
+    NDArray scaled = x.div(c);
+    NDArray t = scaled.tanh();
+    if (Autograd.isRecording()) {
+      return t.mul(c);
+    }
+    scaled.close();
+    return t.muli(c);
   }
 
   private void computeRopeTables() {

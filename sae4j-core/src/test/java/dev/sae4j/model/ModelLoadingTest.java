@@ -202,6 +202,25 @@ class ModelLoadingTest {
         logits(withConfig("llama3", "attn_logit_softcapping", "null")), 0f);
   }
 
+  /** Gemma 2's soft-caps: absent takes the class default (50, 30), null switches them off. */
+  @Test
+  void gemma2SoftcapsNullIsOffAndAbsentIsTheDefault() throws IOException {
+    Path off = withConfig("gemma2", "final_logit_softcapping", "null");
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(off.resolve("config.json").toFile());
+    config.putNull("attn_logit_softcapping");
+    Files.writeString(off.resolve("config.json"), json.writeValueAsString(config));
+    ModelConfig none = Models.readConfig(off);
+    assertEquals(0, none.finalLogitSoftcap());
+    assertEquals(0, none.attention().logitSoftcap());
+    config.remove("attn_logit_softcapping");
+    config.remove("final_logit_softcapping");
+    Files.writeString(off.resolve("config.json"), json.writeValueAsString(config));
+    ModelConfig defaults = Models.readConfig(off);
+    assertEquals(30.0, defaults.finalLogitSoftcap());
+    assertEquals(50.0, defaults.attention().logitSoftcap());
+  }
+
   @Test
   void serialNeoxComputesSequentialBlocks() throws IOException {
     Path serial = HfReferenceFixtureTest.fixture("gpt_neox_serial");
