@@ -14,6 +14,7 @@ import dev.sae4j.probe.ProbeSuite;
 import dev.sae4j.probe.Split;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.format.SaeFiles;
+import dev.sae4j.sae.format.SaeModelCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -92,6 +93,12 @@ final class ProbeCommand implements Callable<Integer> {
     ai.djl.Device d = EngineInfo.select(device, System.err);
     try (NDManager manager = NDManager.newBaseManager(d);
         Sae s = sae == null ? null : SaeFiles.load(ModelOptions.resolveSae(sae), manager)) {
+      if (s != null && store.manifest().model() != null
+          && store.manifest().model().architecture() != null) {
+        SaeModelCheck.checkArchitecture(s.config(), sae,
+            store.manifest().model().architecture(), store.manifest().model().id() + " (the"
+                + " model of " + activations + ")");
+      }
       if (s != null && s.config().metadata().hookName() != null
           && !s.config().metadata().hookName().equals(hook)) {
         throw new IllegalArgumentException("SAE " + sae + " reads "

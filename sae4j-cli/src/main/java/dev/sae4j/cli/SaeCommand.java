@@ -81,7 +81,7 @@ final class SaeCommand implements Runnable {
           System.out.printf("W_dec norms   %s%n", stats(norms.toFloatArray()));
         }
         SaeMetadata m = c.metadata();
-        String modelType = SaeModelCheck.modelType(m.modelName());
+        String modelType = SaeModelCheck.trainedOnType(m.modelName());
         System.out.printf("model         %s%s%n", orUnknown(m.modelName()),
             modelType == null ? "" : " (model_type " + modelType + ")");
         System.out.printf("hook          %s%n", orUnknown(m.hookName()));

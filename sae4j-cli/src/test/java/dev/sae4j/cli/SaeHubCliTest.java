@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --sae hf://OWNER/REPO/PATH} against the fake Hub, in a child JVM whose environment
  * points the Hub client at it (HF_ENDPOINT, HF_HOME): {@code sae info} for the three layouts,
- * and {@code eval} refusing a Gemma Scope SAE for a GPT-2 model, naming both.
+ * and {@code eval} and {@code probe} refusing a Gemma Scope SAE for a GPT-2 model (for probe, the
+ * model of its activation store), naming both.
  */
 class SaeHubCliTest {
   @TempDir Path tmp;
@@ -30,13 +31,20 @@ class SaeHubCliTest {
       HubSaeFixtures.publish(hub, tmp.resolve("repos"));
       Path gpt2 = CliFixtures.gpt2WithTokenizer(tmp.resolve("gpt2"));
       Path texts = Files.writeString(tmp.resolve("texts.txt"), "hello world\n");
+      Path labels = Files.writeString(tmp.resolve("labels.txt"), "a\nb\n");
+      Path store = tmp.resolve("store");
       String scope = "hf://" + HubSaeFixtures.GEMMA_SCOPE + "/layer_1/width_16k/average_l0_5";
       List<Run> runs = runInChild(hub, List.of(
           List.of("sae", "info", "hf://" + HubSaeFixtures.SAELENS + "/blocks.1.hook_resid_post"),
           List.of("sae", "info", "hf://" + HubSaeFixtures.SPARSIFY + "/layers.1@main"),
           List.of("sae", "info", scope),
           List.of("eval", "--model", gpt2.toString(), "--sae", scope, "--dataset",
-              texts.toString(), "--out", tmp.resolve("eval").toString())));
+              texts.toString(), "--out", tmp.resolve("eval").toString()),
+          List.of("capture", "--model", gpt2.toString(), "--dataset", texts.toString(),
+              "--hooks", "blocks.1.hook_resid_post", "--out", store.toString(), "--quiet"),
+          List.of("probe", "--activations", store.resolve("blocks.1.hook_resid_post").toString(),
+              "--labels", labels.toString(), "--sae", scope, "--out",
+              tmp.resolve("probe").toString())));
 
       Run saeLens = runs.get(0);
       assertEquals(0, saeLens.status(), saeLens.output());
@@ -65,6 +73,11 @@ class SaeHubCliTest {
       assertTrue(eval.output().contains("SAE " + scope + " was trained on google/gemma-2-2b"
           + " (model_type gemma2) but the model in use, " + gpt2 + ", is model_type gpt2"),
           eval.output());
+      assertEquals(0, runs.get(4).status(), runs.get(4).output());
+      Run probe = runs.get(5); // the store records the model it was captured from
+      assertEquals(1, probe.status(), probe.output());
+      assertTrue(probe.output().contains("was trained on google/gemma-2-2b (model_type gemma2)"
+          + " but the model in use, " + gpt2 + " (the model of "), probe.output());
     }
   }
 

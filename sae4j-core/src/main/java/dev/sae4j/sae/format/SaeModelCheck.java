@@ -61,7 +61,7 @@ public final class SaeModelCheck {
    * for SAEs it trains) its config.json's, when it is still there; for a name, {@link
    * #modelType}; null when unknown.
    */
-  static String trainedOnType(String modelName) {
+  public static String trainedOnType(String modelName) {
     if (modelName == null) {
       return null;
     }
@@ -81,6 +81,26 @@ public final class SaeModelCheck {
   }
 
   /**
+   * Fails if the SAE was trained on another architecture than {@code modelType} (nothing is
+   * checked when its provenance is unknown).
+   *
+   * @param sae the SAE's config
+   * @param saeLabel how the user named the SAE
+   * @param modelType the model_type in use (a model's, or the one an activation store records)
+   * @param modelLabel how the user named the model or store
+   */
+  public static void checkArchitecture(SaeConfig sae, String saeLabel, String modelType,
+      String modelLabel) {
+    String trainedOn = sae.metadata().modelName();
+    String expected = trainedOnType(trainedOn);
+    if (expected != null && !expected.equals(modelType)) {
+      throw new IllegalArgumentException("SAE " + saeLabel + " was trained on " + trainedOn
+          + " (model_type " + expected + ") but the model in use, " + modelLabel
+          + ", is model_type " + modelType + "; use a " + expected + " model");
+    }
+  }
+
+  /**
    * Fails if the SAE cannot be spliced at {@code hook} of the model.
    *
    * @param sae the SAE's config (metadata, d_in)
@@ -91,13 +111,7 @@ public final class SaeModelCheck {
    */
   public static void check(SaeConfig sae, String saeLabel, ModelConfig model, String modelLabel,
       String hook) {
-    String trainedOn = sae.metadata().modelName();
-    String expected = trainedOnType(trainedOn);
-    if (expected != null && !expected.equals(model.modelType())) {
-      throw new IllegalArgumentException("SAE " + saeLabel + " was trained on " + trainedOn
-          + " (model_type " + expected + ") but the model in use, " + modelLabel
-          + ", is model_type " + model.modelType() + "; use a " + expected + " model");
-    }
+    checkArchitecture(sae, saeLabel, model.modelType(), modelLabel);
     // Learned positions (hook_pos_embed) exactly when the model has no RoPE: GPT-2.
     if (!HookPoints.all(model, model.rope() == null).contains(hook)) {
       throw new IllegalArgumentException("SAE " + saeLabel + " reads " + hook + ", which "
