@@ -24,12 +24,15 @@ public final class ConfigJson {
 
   /**
    * Keys of HF's generic {@code PretrainedConfig} and of the common config classes that never
-   * change a float32 forward pass: bookkeeping, training-only dropouts and initialisation, the
-   * storage dtype (sae4j computes in float32), generation defaults, fine-tuning heads.
+   * change a float32 forward pass: bookkeeping, training-only settings (dropouts,
+   * initialisation, gradient checkpointing), the storage dtype (sae4j computes in float32), the
+   * attention kernel choice, generation defaults, fine-tuning heads.
    */
   private static final Set<String> INERT = Set.of(
       "_name_or_path", "architectures", "auto_map", "model_type", "transformers_version",
-      "torch_dtype", "dtype", "use_cache", "cache_implementation", "initializer_range",
+      "torch_dtype", "dtype", "use_cache", "output_past", "cache_implementation",
+      "_attn_implementation", "_attn_implementation_autoset", "attn_implementation",
+      "gradient_checkpointing", "_num_labels", "num_labels", "initializer_range",
       "attention_dropout", "attn_pdrop", "embd_pdrop", "resid_pdrop", "hidden_dropout",
       "classifier_dropout", "id2label", "label2id", "problem_type", "finetuning_task",
       "task_specific_params", "tokenizer_class", "prefix", "return_dict", "output_hidden_states",
@@ -123,7 +126,7 @@ public final class ConfigJson {
       throw error(unknown.get(0), "is not implemented by sae4j for " + modelType
           + (unknown.size() > 1 ? " (nor are " + unknown.subList(1, unknown.size()) + ")" : "")
           + ": it may change the model's outputs, so the model is refused rather than computed"
-          + " without it");
+          + " without it (if you know it does not, remove it from config.json)");
     }
   }
 

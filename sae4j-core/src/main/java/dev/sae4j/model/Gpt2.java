@@ -34,6 +34,7 @@ final class Gpt2 extends TransformerModel {
   /** Config keys that do not change a float32 forward pass. */
   static final Set<String> INERT = Set.of(
       "n_ctx", // a legacy duplicate of n_positions
+      "n_special", "predict_special_tokens", // OpenAI GPT leftovers (gpt2-medium), unused
       // Sequence-classification and double-heads model heads.
       "summary_activation", "summary_first_dropout", "summary_proj_to_labels", "summary_type",
       "summary_use_proj",

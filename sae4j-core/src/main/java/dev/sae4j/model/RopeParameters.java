@@ -61,6 +61,9 @@ final class RopeParameters {
    * transformers 4 layout, which takes precedence in HF), else {@code rope_parameters}.
    */
   static Resolved read(ConfigJson c, Sources sources) {
+    if (c.has("rope_scaling") && c.has("rope_parameters")) {
+      throw c.error("rope_scaling", "is given together with rope_parameters; keep one");
+    }
     String key = c.has("rope_scaling") ? "rope_scaling" : "rope_parameters";
     JsonNode dict = c.node(key);
     return resolve(c, dict, key, sources);
@@ -122,8 +125,8 @@ final class RopeParameters {
       type = ropeType != null ? ropeType : legacyType != null ? legacyType : "default";
       Set<String> typeKeys = TYPE_KEYS.get(type);
       if (typeKeys == null) {
-        throw c.error(where, "rope_type '" + type + "' is not supported (supported: "
-            + String.join(", ", TYPE_KEYS.keySet()) + ")");
+        throw c.error(where, "rope_type '" + type + "' is not supported (supported: default,"
+            + " linear, llama3)");
       }
       for (Iterator<String> it = dict.fieldNames(); it.hasNext(); ) {
         String name = it.next();
