@@ -22,7 +22,6 @@ import dev.sae4j.data.synthetic.SyntheticTasks;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.Sae;
-import dev.sae4j.sae.format.SaeFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,9 +51,8 @@ final class AblateCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
   String device;
 
-  @Option(names = "--sae", required = true,
-      description = "SAE directory (SAELens, sparsify hookpoint) or Gemma Scope params.npz.")
-  Path saePath;
+  @Option(names = "--sae", required = true, description = ModelOptions.SAE_HELP)
+  String saePath;
 
   @Option(names = "--hook", description = "Hook point (default: the SAE's metadata hook).")
   String hook;
@@ -143,10 +141,10 @@ final class AblateCommand implements Callable<Integer> {
       System.err.println("sae4j: skipped " + s);
     }
     Path dir = ModelOptions.resolve(model, revision);
-    try (TransformerModel m = ModelOptions.load(dir, device);
-        Tokenizer tokenizer = Tokenizer.load(dir, m.config());
-        NDManager manager = NDManager.newBaseManager();
-        Sae sae = SaeFiles.load(saePath, manager)) {
+    try (NDManager manager = NDManager.newBaseManager();
+        Sae sae = ModelOptions.loadSae(saePath, manager, dir, model, hook);
+        TransformerModel m = ModelOptions.load(dir, device);
+        Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       LogProbScorer scorer = new LogProbScorer(m, tokenizer, Tokenizer.BosPolicy.parse(bos),
           batch);
       LogProbScorer.TokenizedPairs all = fitting(scorer.tokenize(problems.contexts(),
@@ -163,9 +161,6 @@ final class AblateCommand implements Callable<Integer> {
           all.contexts().subList(discoveryCount, n), all.continuations().subList(discoveryCount,
               n));
       String hookName = hook != null ? hook : sae.config().metadata().hookName();
-      if (hookName == null) {
-        throw new IllegalArgumentException("the SAE's metadata names no hook: pass --hook");
-      }
       TokenPositions where = parsePositions(positions, tokenizer);
       AblationSettings settings = new AblationSettings(parseValue(value), where, nulls,
           randomDirections, bootstrap, 512, seed, batch);
@@ -188,7 +183,7 @@ final class AblateCommand implements Callable<Integer> {
           disc.contexts(), disc.continuations(), held.contexts(), held.continuations(), patch,
           top, igSteps, batch, rankCheck, seed);
       String source = dataset != null ? dataset + " (" + format + ")" : "synthetic " + task;
-      CausalReport.write(out, new CausalReport.Spec(model, hookName, saePath.toString(),
+      CausalReport.write(out, new CausalReport.Spec(model, hookName, saePath,
           source + ", " + held.contexts().size() + " held-out problems after "
               + disc.contexts().size() + " discovery", "teacher-forced gold-answer log-prob"
               + (noGoldCot ? "" : " after the gold chain of thought"),

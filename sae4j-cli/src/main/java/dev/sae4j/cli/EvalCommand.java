@@ -1,5 +1,6 @@
 package dev.sae4j.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.sae4j.activations.TextDataset;
 import dev.sae4j.data.AnswerExtractor;
@@ -16,6 +17,7 @@ import dev.sae4j.eval.SpliceMetrics;
 import dev.sae4j.eval.TaskComparison;
 import dev.sae4j.eval.TaskEvaluator;
 import dev.sae4j.eval.TokenSet;
+import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.Sae;
@@ -45,9 +47,8 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
   String device;
 
-  @Option(names = "--sae", required = true,
-      description = "SAE directory (SAELens layout: cfg.json + sae_weights.safetensors).")
-  Path sae;
+  @Option(names = "--sae", required = true, description = ModelOptions.SAE_HELP)
+  String sae;
 
   @Option(names = "--hook", description = "Hook point to splice at (default: the SAE's "
       + "cfg.json metadata.hook_name).")
@@ -133,15 +134,12 @@ final class EvalCommand implements Callable<Integer> {
       }
     }
     Path dir = ModelOptions.resolve(model, revision);
-    try (TransformerModel m = ModelOptions.load(dir, device);
-        Tokenizer tokenizer = Tokenizer.load(dir, m.config());
-        NDManager saeManager = NDManager.newBaseManager(m.device());
-        Sae s = dev.sae4j.sae.format.SaeFiles.load(sae, saeManager)) {
+    Device d = EngineInfo.select(device, System.err);
+    try (NDManager saeManager = NDManager.newBaseManager(d);
+        Sae s = ModelOptions.loadSae(sae, saeManager, dir, model, hook);
+        TransformerModel m = Models.load(dir, d);
+        Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       String hookName = hook != null ? hook : s.config().metadata().hookName();
-      if (hookName == null) {
-        throw new IllegalArgumentException(sae.resolve("cfg.json")
-            + ": no metadata.hook_name; pass --hook");
-      }
       SpliceEvaluator evaluator = new SpliceEvaluator(m, s, hookName,
           new SpliceEvaluator.Settings(denseThreshold, deadThreshold, 20));
       int window = context != null ? context

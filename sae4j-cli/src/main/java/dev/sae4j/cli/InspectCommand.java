@@ -28,8 +28,20 @@ final class InspectCommand implements Callable<Integer> {
           c.activation().name().toLowerCase(java.util.Locale.ROOT));
       System.out.printf("vocabulary     %d%n", c.vocabSize());
       System.out.printf("positions      %s%n", c.rotaryDims() > 0
-          ? "RoPE on " + c.rotaryDims() + " of " + c.headDim() + " dims, theta " + c.ropeTheta()
+          ? "RoPE on " + c.rotaryDims() + " of " + c.headDim() + " dims, " + rope(c.rope())
           : "learned, " + c.maxPositions());
+      ModelConfig.Attention a = c.attention();
+      if (a.slidingWindow() > 0) {
+        long sliding = a.layerTypes().stream()
+            .filter(t -> t == ModelConfig.LayerType.SLIDING_ATTENTION).count();
+        System.out.printf("sliding window %d tokens in %d of %d layers%s%n", a.slidingWindow(),
+            sliding, c.numLayers(), a.slidingRope() == null ? ""
+                : " (their RoPE: " + rope(a.slidingRope()) + ")");
+      }
+      if (a.logitSoftcap() > 0 || c.finalLogitSoftcap() > 0) {
+        System.out.printf("softcaps       attention %s, logits %s%n", a.logitSoftcap(),
+            c.finalLogitSoftcap());
+      }
       System.out.printf("residual       %s%n", c.parallelResidual() ? "parallel" : "sequential");
       System.out.printf("tied embedding %s%n", c.tieWordEmbeddings());
       System.out.printf("bos / eos      %s / %s%n", c.bosTokenId(), c.eosTokenId());
@@ -40,5 +52,9 @@ final class InspectCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private static String rope(ModelConfig.Rope rope) {
+    return "theta " + rope.theta() + (rope.scaling() == null ? "" : ", " + rope.scaling());
   }
 }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     description = "Sparse autoencoders and causal tests for language-model reasoning, on the JVM.",
     subcommands = {
       InspectCommand.class,
+      TokenizeCommand.class,
       GenerateCommand.class,
       ForwardCommand.class,
       CaptureCommand.class,

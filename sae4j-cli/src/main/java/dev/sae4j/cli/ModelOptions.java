@@ -1,10 +1,15 @@
 package dev.sae4j.cli;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import dev.sae4j.hub.HubSettings;
 import dev.sae4j.hub.ProgressListener;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.Sae;
+import dev.sae4j.sae.format.SaeFiles;
+import dev.sae4j.sae.format.SaeModelCheck;
+import dev.sae4j.sae.format.SaeSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -35,8 +40,44 @@ final class ModelOptions {
     return Models.resolve(model, revision, HubSettings.fromEnvironment(), new DownloadProgress());
   }
 
+  /**
+   * A local path for an SAE given as a path or {@code hf://OWNER/REPO/PATH[@REVISION]}
+   * (downloaded into the HF cache, with a progress line).
+   */
+  static Path resolveSae(String spec) throws IOException {
+    return SaeSource.resolve(spec, HubSettings.fromEnvironment(), new DownloadProgress());
+  }
+
+  /**
+   * Loads the SAE {@code spec} (a path or hf:// location) and checks it against the config of the
+   * model in {@code modelDir} before the model's weights are loaded (a wrong SAE fails in
+   * seconds, not after minutes of loading): architecture, hook ({@code hook}, else the SAE's
+   * metadata) and width.
+   */
+  static Sae loadSae(String spec, NDManager manager, Path modelDir, String modelLabel,
+      String hook) throws IOException {
+    Sae sae = SaeFiles.load(resolveSae(spec), manager);
+    try {
+      String hookName = hook != null ? hook : sae.config().metadata().hookName();
+      if (hookName == null) {
+        throw new IllegalArgumentException("SAE " + spec + " names no hook in its metadata;"
+            + " pass --hook");
+      }
+      SaeModelCheck.check(sae.config(), spec, Models.readConfig(modelDir), modelLabel, hookName);
+      return sae;
+    } catch (RuntimeException e) {
+      sae.close();
+      throw e;
+    }
+  }
+
+  /** Help text of the {@code --sae} options. */
+  static final String SAE_HELP = "SAE directory (SAELens, sparsify hookpoint), Gemma Scope"
+      + " params.npz, or a Hub folder hf://OWNER/REPO/PATH[@REVISION] (e.g. hf://google/"
+      + "gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71), downloaded into the HF cache.";
+
   /** One updating stderr line per file while the Hub client downloads. */
-  private static final class DownloadProgress implements ProgressListener {
+  static final class DownloadProgress implements ProgressListener {
     private String current;
     private long lastPrint;
 

@@ -13,6 +13,8 @@ import dev.sae4j.probe.ProbeLabels;
 import dev.sae4j.probe.ProbeSuite;
 import dev.sae4j.probe.Split;
 import dev.sae4j.sae.Sae;
+import dev.sae4j.sae.format.SaeFiles;
+import dev.sae4j.sae.format.SaeModelCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,8 +41,9 @@ final class ProbeCommand implements Callable<Integer> {
           + "per document (mean-pooled), or .txt with one label per store row ('-' = none).")
   Path labels;
 
-  @Option(names = "--sae", description = "SAE directory: also probe its latents.")
-  Path sae;
+  @Option(names = "--sae", description = "Also probe the latents of this SAE: "
+      + ModelOptions.SAE_HELP)
+  String sae;
 
   @Option(names = "--device", defaultValue = "cpu", description = "Device for SAE encoding.")
   String device;
@@ -89,7 +92,13 @@ final class ProbeCommand implements Callable<Integer> {
     String hook = store.manifest().hook();
     ai.djl.Device d = EngineInfo.select(device, System.err);
     try (NDManager manager = NDManager.newBaseManager(d);
-        Sae s = sae == null ? null : dev.sae4j.sae.format.SaeFiles.load(sae, manager)) {
+        Sae s = sae == null ? null : SaeFiles.load(ModelOptions.resolveSae(sae), manager)) {
+      if (s != null && store.manifest().model() != null
+          && store.manifest().model().architecture() != null) {
+        SaeModelCheck.checkArchitecture(s.config(), sae,
+            store.manifest().model().architecture(), store.manifest().model().id() + " (the"
+                + " model of " + activations + ")");
+      }
       if (s != null && s.config().metadata().hookName() != null
           && !s.config().metadata().hookName().equals(hook)) {
         throw new IllegalArgumentException("SAE " + sae + " reads "

@@ -11,6 +11,8 @@ import dev.sae4j.sae.SaeConfig;
 import dev.sae4j.sae.SaeMetadata;
 import dev.sae4j.sae.format.SaeFiles;
 import dev.sae4j.sae.format.SaeFormat;
+import dev.sae4j.sae.format.SaeModelCheck;
+import dev.sae4j.sae.format.SaeSource;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -35,9 +37,8 @@ final class SaeCommand implements Runnable {
       description = "Print an SAE's format, architecture, shapes, weight statistics and metadata;"
           + " with --activations, its reconstruction metrics on a store.")
   static final class Info implements Callable<Integer> {
-    @Parameters(paramLabel = "DIR",
-        description = "SAE directory (SAELens, sparsify hookpoint) or params.npz.")
-    Path dir;
+    @Parameters(paramLabel = "SAE", description = ModelOptions.SAE_HELP)
+    String sae;
 
     @Option(names = "--activations", paramLabel = "STORE",
         description = "Activation store to evaluate on (sequential order).")
@@ -52,10 +53,14 @@ final class SaeCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      Path dir = ModelOptions.resolveSae(sae);
       SaeFormat format = SaeFiles.detect(dir);
       try (NDManager manager = NDManager.newBaseManager();
-          Sae sae = SaeFiles.load(dir, manager)) {
-        SaeConfig c = sae.config();
+          Sae loaded = SaeFiles.load(dir, manager)) {
+        SaeConfig c = loaded.config();
+        if (SaeSource.isHub(sae)) {
+          System.out.printf("source        %s (%s)%n", sae, dir);
+        }
         System.out.printf("format        %s%n", format.description());
         String arch = c.architecture().cliName();
         if (c.architecture().hasK()) {
@@ -69,14 +74,16 @@ final class SaeCommand implements Runnable {
         System.out.printf("d_sae         %d (%.1fx)%n", c.dSae(), (double) c.dSae() / c.dIn());
         System.out.printf("b_dec input   %s%n", c.applyBDecToInput()
             ? "subtracted before encoding" : "not subtracted (apply_b_dec_to_input false)");
-        if (sae.threshold() != null) {
-          System.out.printf("threshold     %s%n", stats(sae.threshold().toFloatArray()));
+        if (loaded.threshold() != null) {
+          System.out.printf("threshold     %s%n", stats(loaded.threshold().toFloatArray()));
         }
-        try (NDArray norms = sae.wDec().norm(new int[] {1})) {
+        try (NDArray norms = loaded.wDec().norm(new int[] {1})) {
           System.out.printf("W_dec norms   %s%n", stats(norms.toFloatArray()));
         }
         SaeMetadata m = c.metadata();
-        System.out.printf("model         %s%n", orUnknown(m.modelName()));
+        String modelType = SaeModelCheck.trainedOnType(m.modelName());
+        System.out.printf("model         %s%s%n", orUnknown(m.modelName()),
+            modelType == null ? "" : " (model_type " + modelType + ")");
         System.out.printf("hook          %s%n", orUnknown(m.hookName()));
         System.out.printf("context size  %s%n", m.contextSize() > 0 ? m.contextSize() : "unknown");
         System.out.printf("prepend BOS   %s%n", m.prependBos());
@@ -92,7 +99,7 @@ final class SaeCommand implements Runnable {
               + " (sparsity.safetensors)%n", 100.0 * rare / logSparsity.length);
         }
         if (activations != null) {
-          evaluate(sae, manager);
+          evaluate(loaded, manager);
         }
       }
       return 0;

@@ -66,6 +66,8 @@ public final class HubClient {
           "tokenizer_config.json",
           "special_tokens_map.json",
           "model.safetensors.index.json");
+  private static final Set<String> TOKENIZER_FILE_NAMES =
+      Set.of("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
   private static final List<String> UNWANTED_EXTENSIONS =
       List.of(".bin", ".pt", ".pth", ".pkl", ".h5", ".msgpack", ".ckpt", ".onnx");
 
@@ -112,6 +114,17 @@ public final class HubClient {
       }
       return MODEL_FILE_NAMES.contains(name) || name.endsWith(".safetensors");
     };
+  }
+
+  /**
+   * Returns the filter for a model's tokenizer without its weights: {@code config.json},
+   * {@code tokenizer.json}, {@code tokenizer_config.json} and {@code special_tokens_map.json} at
+   * the top level of the repository.
+   *
+   * @return the filter on repo-relative file names
+   */
+  public static Predicate<String> tokenizerFiles() {
+    return name -> TOKENIZER_FILE_NAMES.contains(name);
   }
 
   /**

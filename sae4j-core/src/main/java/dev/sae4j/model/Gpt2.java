@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.io.IOException;
+import java.util.Set;
 
 /**
  * GPT-2 ({@code model_type: gpt2}, {@code GPT2LMHeadModel}): learned positions, pre-LayerNorm
@@ -30,24 +31,34 @@ final class Gpt2 extends TransformerModel {
     this.inner = config.intermediateSize();
   }
 
+  /** Config keys that do not change a float32 forward pass. */
+  static final Set<String> INERT = Set.of(
+      "n_ctx", // a legacy duplicate of n_positions
+      "n_special", "predict_special_tokens", // OpenAI GPT leftovers (gpt2-medium), unused
+      // Sequence-classification and double-heads model heads.
+      "summary_activation", "summary_first_dropout", "summary_proj_to_labels", "summary_type",
+      "summary_use_proj",
+      // Upcasts half-precision scores to float32 and scales q first: the same in float32.
+      "reorder_and_upcast_attn");
+
   /** Maps GPT2Config keys (and their class defaults) onto a {@link ModelConfig}. */
   static ModelConfig config(ConfigJson c) {
     int hidden = c.optInt("n_embd", 768);
     int heads = c.optInt("n_head", 12);
+    int layers = c.optInt("n_layer", 12);
     int headDim = c.headDim("n_embd", hidden, "n_head", heads);
-    if (c.optBool("scale_attn_by_inverse_layer_idx", false)) {
-      throw c.error("scale_attn_by_inverse_layer_idx", "true is not supported");
-    }
+    Llama.refuseTrue(c, "scale_attn_by_inverse_layer_idx",
+        c.optBool("scale_attn_by_inverse_layer_idx", false));
     if (!c.optBool("scale_attn_weights", true)) {
       throw c.error("scale_attn_weights", "false is not supported");
     }
-    return new ModelConfig("gpt2", c.optInt("vocab_size", 50257), hidden,
-        c.optInt("n_layer", 12), heads, heads, headDim,
-        c.optInt("n_inner", 4 * hidden), c.optInt("n_positions", 1024),
+    return new ModelConfig("gpt2", c.optInt("vocab_size", 50257), hidden, layers, heads, heads,
+        headDim, c.optInt("n_inner", 4 * hidden), c.optInt("n_positions", 1024),
         c.optDouble("layer_norm_epsilon", 1e-5),
-        Activation.fromHf(c.optString("activation_function", "gelu_new")), 0, 0, null,
-        c.optBool("tie_word_embeddings", true), false, 0, c.optInteger("bos_token_id"),
-        c.optInteger("eos_token_id"), c.optInteger("pad_token_id"));
+        Activation.fromHf(c.optString("activation_function", "gelu_new")), true, true, 0, null,
+        c.optBool("tie_word_embeddings", true), false, ModelConfig.Attention.causal(layers), 0,
+        c.optInteger("bos_token_id"), c.optInteger("eos_token_id"),
+        c.optInteger("pad_token_id"));
   }
 
   @Override

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * GPT-NeoX / Pythia ({@code model_type: gpt_neox}): partial rotary embeddings, per-head
@@ -29,27 +30,29 @@ final class GptNeox extends TransformerModel {
     this.inner = config.intermediateSize();
   }
 
-  /** Maps GPTNeoXConfig keys (legacy and newer aliases) onto a {@link ModelConfig}. */
+  /**
+   * Maps GPTNeoXConfig keys onto a {@link ModelConfig}: the RoPE base and fraction from
+   * {@code rope_parameters} (transformers 5) or {@code rotary_emb_base} / {@code rotary_pct} and
+   * their newer aliases {@code rope_theta} / {@code partial_rotary_factor}; sequential blocks
+   * when {@code use_parallel_residual} is false.
+   */
   static ModelConfig config(ConfigJson c) {
     int hidden = c.requireInt("hidden_size");
     int heads = c.requireInt("num_attention_heads");
+    int layers = c.requireInt("num_hidden_layers");
     int headDim = c.headDim("hidden_size", hidden, "num_attention_heads", heads);
-    double pct = c.has("rotary_pct") ? c.optDouble("rotary_pct", 0.25)
-        : c.optDouble("partial_rotary_factor", 0.25);
-    double base = c.has("rotary_emb_base") ? c.optDouble("rotary_emb_base", 10000)
-        : c.optDouble("rope_theta", 10000);
-    if (c.has("rope_scaling")) {
-      throw c.error("rope_scaling", "is not supported for gpt_neox (expected null)");
-    }
+    RopeParameters.Resolved rope = RopeParameters.read(c, new RopeParameters.Sources(10000,
+        List.of("rotary_emb_base", "rope_theta"), 0.25,
+        List.of("rotary_pct", "partial_rotary_factor")));
     if (!c.optBool("attention_bias", true)) {
       throw c.error("attention_bias", "false is not supported for gpt_neox");
     }
-    return new ModelConfig("gpt_neox", c.requireInt("vocab_size"), hidden,
-        c.requireInt("num_hidden_layers"), heads, heads, headDim,
-        c.requireInt("intermediate_size"), c.optInt("max_position_embeddings", 2048),
+    return new ModelConfig("gpt_neox", c.requireInt("vocab_size"), hidden, layers, heads, heads,
+        headDim, c.requireInt("intermediate_size"), c.optInt("max_position_embeddings", 2048),
         c.optDouble("layer_norm_eps", 1e-5), Activation.fromHf(c.optString("hidden_act", "gelu")),
-        (int) (headDim * pct), base, null, c.optBool("tie_word_embeddings", false),
-        c.optBool("use_parallel_residual", true), 0, c.optInteger("bos_token_id"),
+        true, true, rope.rotaryDims(headDim), rope.rope(),
+        c.optBool("tie_word_embeddings", false), c.optBool("use_parallel_residual", true),
+        ModelConfig.Attention.causal(layers), 0, c.optInteger("bos_token_id"),
         c.optInteger("eos_token_id"), c.optInteger("pad_token_id"));
   }
 

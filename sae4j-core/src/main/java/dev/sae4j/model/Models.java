@@ -12,11 +12,22 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /** Loads HF model directories: the {@code model_type -> factory} map. */
 public final class Models {
-  /** How one architecture reads its config and builds an empty model. */
-  private record Architecture(String modulePrefix, ConfigParser parser, Factory factory) {}
+  /**
+   * How one architecture reads its config and builds an empty model.
+   *
+   * @param modulePrefix the module prefix of its tensor names in HF checkpoints
+   * @param parser reads config.json
+   * @param factory builds the model
+   * @param inert config keys of this architecture that never change its outputs (besides those
+   *     the parser reads and the generic ones in {@link ConfigJson#refuseUnread})
+   */
+  private record Architecture(String modulePrefix, ConfigParser parser, Factory factory,
+      Set<String> inert) {}
 
   @FunctionalInterface
   private interface ConfigParser {
@@ -31,14 +42,25 @@ public final class Models {
   private static final Map<String, Architecture> ARCHITECTURES = new LinkedHashMap<>();
 
   static {
-    ARCHITECTURES.put("gpt2", new Architecture("transformer.", Gpt2::config, Gpt2::new));
-    ARCHITECTURES.put("gpt_neox", new Architecture("gpt_neox.", GptNeox::config, GptNeox::new));
-    ARCHITECTURES.put("gemma", new Architecture("model.", Gemma::config, Gemma::new));
-    ARCHITECTURES.put("phi", new Architecture("model.", Phi::config, Phi::new));
-    ARCHITECTURES.put("llama",
-        new Architecture("model.", c -> Llama.config(c, "llama"), Llama::new));
-    ARCHITECTURES.put("mistral",
-        new Architecture("model.", c -> Llama.config(c, "mistral"), Llama::new));
+    ARCHITECTURES.put("gpt2",
+        new Architecture("transformer.", Gpt2::config, Gpt2::new, Gpt2.INERT));
+    ARCHITECTURES.put("gpt_neox",
+        new Architecture("gpt_neox.", GptNeox::config, GptNeox::new, Set.of()));
+    ARCHITECTURES.put("gemma", new Architecture("model.", Gemma::config, Gemma::new, Set.of()));
+    ARCHITECTURES.put("gemma2", new Architecture("model.", c -> Gemma2.config(c, "gemma2"),
+        Gemma2::new, Gemma2.INERT));
+    ARCHITECTURES.put("gemma3_text", new Architecture("model.",
+        c -> Gemma2.config(c, "gemma3_text"), Gemma2::new, Gemma2.INERT));
+    ARCHITECTURES.put("phi", new Architecture("model.", Phi::config, Phi::new, Set.of()));
+    ARCHITECTURES.put("phi3", new Architecture("model.", Phi3::config, Phi3::new, Phi3.INERT));
+    ARCHITECTURES.put("llama", new Architecture("model.", c -> Llama.config(c, "llama"),
+        Llama::new, Llama.INERT));
+    ARCHITECTURES.put("mistral", new Architecture("model.", c -> Llama.config(c, "mistral"),
+        Llama::new, Llama.INERT));
+    ARCHITECTURES.put("qwen2", new Architecture("model.", c -> Qwen.config(c, "qwen2"),
+        Qwen::new, Set.of()));
+    ARCHITECTURES.put("qwen3", new Architecture("model.", c -> Qwen.config(c, "qwen3"),
+        Qwen::new, Set.of()));
   }
 
   private Models() {}
@@ -66,6 +88,15 @@ public final class Models {
   /** As {@link #resolve(String, String)} with explicit Hub settings and download progress. */
   public static Path resolve(String idOrDir, String revision, HubSettings hub,
       ProgressListener progress) throws IOException {
+    return resolve(idOrDir, revision, hub, progress, HubClient.modelFiles());
+  }
+
+  /**
+   * As {@link #resolve(String, String, HubSettings, ProgressListener)}, downloading only the
+   * files {@code files} accepts (e.g. {@link HubClient#tokenizerFiles()}).
+   */
+  public static Path resolve(String idOrDir, String revision, HubSettings hub,
+      ProgressListener progress, Predicate<String> files) throws IOException {
     Path local = Path.of(idOrDir);
     if (Files.isDirectory(local)) {
       return local;
@@ -77,13 +108,30 @@ public final class Models {
     }
     HubClient client = new HubClient(hub);
     client.setProgressListener(progress);
-    return client.snapshot(RepoType.MODEL, idOrDir, revision, HubClient.modelFiles());
+    return client.snapshot(RepoType.MODEL, idOrDir, revision, files);
   }
 
   /** Reads {@code dir/config.json} into a {@link ModelConfig} without loading weights. */
   public static ModelConfig readConfig(Path dir) throws IOException {
     ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
-    return architecture(json).parser.parse(json);
+    return parse(json, architecture(json));
+  }
+
+  /**
+   * The architecture's view of {@code json}; every key with a value must be one the
+   * architecture implements or one that never changes the outputs.
+   */
+  private static ModelConfig parse(ConfigJson json, Architecture arch) {
+    ModelConfig config;
+    try {
+      config = arch.parser.parse(json);
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      throw m != null && m.startsWith(json.path().toString()) ? e
+          : new IllegalArgumentException(json.path() + ": " + m, e);
+    }
+    json.refuseUnread(config.modelType(), arch.inert);
+    return config;
   }
 
   /** Loads a HF model directory onto the CPU. */
@@ -95,7 +143,7 @@ public final class Models {
   public static TransformerModel load(Path dir, Device device) throws IOException {
     ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
     Architecture arch = architecture(json);
-    ModelConfig config = arch.parser.parse(json);
+    ModelConfig config = parse(json, arch);
     TransformerModel model = arch.factory.create(config, device);
     try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
       model.load(dir, checkpoint, arch.modulePrefix);
@@ -121,7 +169,7 @@ public final class Models {
   public static TransformerModel fromParameters(ConfigJson config,
       Map<String, ai.djl.ndarray.NDArray> parameters, Device device) throws IOException {
     Architecture arch = architecture(config);
-    TransformerModel model = arch.factory.create(arch.parser.parse(config), device);
+    TransformerModel model = arch.factory.create(parse(config, arch), device);
     try {
       model.load(parameters);
       return model;

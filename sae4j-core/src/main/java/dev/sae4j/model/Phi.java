@@ -3,6 +3,7 @@ package dev.sae4j.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Phi-1 / 1.5 / 2 ({@code model_type: phi}): one LayerNorm per block feeding attention and MLP in
@@ -36,22 +37,18 @@ final class Phi extends TransformerModel {
   static ModelConfig config(ConfigJson c) {
     int hidden = c.requireInt("hidden_size");
     int heads = c.requireInt("num_attention_heads");
+    int layers = c.requireInt("num_hidden_layers");
     int headDim = c.headDim("hidden_size", hidden, "num_attention_heads", heads);
-    if (c.optBool("qk_layernorm", false)) {
-      throw c.error("qk_layernorm", "true is not supported");
-    }
-    if (c.has("rope_scaling")) {
-      throw c.error("rope_scaling", "is not supported for phi (expected null)");
-    }
-    return new ModelConfig("phi", c.optInt("vocab_size", 51200), hidden,
-        c.requireInt("num_hidden_layers"), heads, c.optInt("num_key_value_heads", heads), headDim,
-        c.requireInt("intermediate_size"), c.optInt("max_position_embeddings", 2048),
-        c.optDouble("layer_norm_eps", 1e-5),
-        Activation.fromHf(c.optString("hidden_act", "gelu_new")),
-        (int) (headDim * c.optDouble("partial_rotary_factor", 0.5)),
-        c.optDouble("rope_theta", 10000), null, c.optBool("tie_word_embeddings", false), true, 0,
-        c.optInteger("bos_token_id"), c.optInteger("eos_token_id"),
-        c.optInteger("pad_token_id"));
+    Llama.refuseTrue(c, "qk_layernorm", c.optBool("qk_layernorm", false));
+    RopeParameters.Resolved rope = RopeParameters.read(c, new RopeParameters.Sources(10000,
+        List.of("rope_theta"), 0.5, List.of("partial_rotary_factor")));
+    return new ModelConfig("phi", c.optInt("vocab_size", 51200), hidden, layers, heads,
+        c.optInt("num_key_value_heads", heads), headDim, c.requireInt("intermediate_size"),
+        c.optInt("max_position_embeddings", 2048), c.optDouble("layer_norm_eps", 1e-5),
+        Activation.fromHf(c.optString("hidden_act", "gelu_new")), true, true,
+        rope.rotaryDims(headDim), rope.rope(), c.optBool("tie_word_embeddings", false), true,
+        ModelConfig.Attention.causal(layers), 0, c.optInteger("bos_token_id"),
+        c.optInteger("eos_token_id"), c.optInteger("pad_token_id"));
   }
 
   @Override

@@ -15,8 +15,10 @@ import dev.sae4j.io.SafetensorsCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -37,7 +39,8 @@ public abstract class TransformerModel implements AutoCloseable {
   protected final NDManager weights;
   private final List<String> hookPoints;
   private final Set<String> hookPointSet;
-  private NDArray invFreq; // [rotaryDims / 2]
+  /** Inverse RoPE frequencies {@code [rotaryDims / 2]} of each RoPE the layers use. */
+  private final Map<ModelConfig.Rope, NDArray> invFreq = new HashMap<>();
   private long parameterCount;
   private Path source;
 
@@ -73,9 +76,7 @@ public abstract class TransformerModel implements AutoCloseable {
     loadWeights(loader);
     loader.finish();
     parameterCount = loader.parameterCount();
-    if (config.rotaryDims() > 0) {
-      invFreq = ropeInverseFrequencies();
-    }
+    computeRopeTables();
     weights.cap();
   }
 
@@ -98,9 +99,7 @@ public abstract class TransformerModel implements AutoCloseable {
     }
     loader.finish();
     parameterCount = loader.parameterCount();
-    if (config.rotaryDims() > 0) {
-      invFreq = ropeInverseFrequencies();
-    }
+    computeRopeTables();
     weights.cap();
   }
 
@@ -216,6 +215,11 @@ public abstract class TransformerModel implements AutoCloseable {
         h = pass.hook(HookPoints.LN_FINAL, numLayers, finalNorm(h));
         if (logits) {
           result = unembed(h); // [B, T, V]
+          if (config.finalLogitSoftcap() > 0) {
+            NDArray capped = softcap(result, config.finalLogitSoftcap());
+            result.close();
+            result = capped;
+          }
           result.attach(out);
         }
       }
@@ -292,12 +296,14 @@ public abstract class TransformerModel implements AutoCloseable {
   }
 
   /**
-   * Causal self-attention core shared by all architectures.
+   * Causal self-attention core shared by all architectures: RoPE, the layer's mask (causal,
+   * padding and sliding window), the score scale and soft-capping, and the KV cache.
    *
    * @param q queries {@code [B, T, nH, dH]} before RoPE
    * @param k keys {@code [B, T, nKV, dH]} before RoPE
    * @param v values {@code [B, T, nKV, dH]}
-   * @param divideBySqrt GPT-2 and Phi divide scores by sqrt(dH); the others multiply by dH^-0.5
+   * @param divideBySqrt GPT-2 and Phi divide scores by sqrt(dH); the others multiply by
+   *     {@link ModelConfig#attentionScale()}
    * @return the per-head weighted values, merged: {@code [B, T, nH * dH]}
    */
   protected NDArray attention(int layer, NDArray q, NDArray k, NDArray v, Pass pass,
@@ -308,8 +314,8 @@ public abstract class TransformerModel implements AutoCloseable {
     int nKv = config.numKvHeads();
     int dH = config.headDim();
     if (config.rotaryDims() > 0) {
-      q = pass.rotary(q);
-      k = pass.rotary(k);
+      q = pass.rotary(q, layer);
+      k = pass.rotary(k, layer);
     }
     q = q.transpose(0, 2, 1, 3); // [B, nH, T, dH]
     k = k.transpose(0, 2, 1, 3); // [B, nKV, T, dH]
@@ -336,9 +342,15 @@ public abstract class TransformerModel implements AutoCloseable {
     if (divideBySqrt) {
       scores.divi(Autograd.constant(scores, (float) Math.sqrt(dH)));
     } else {
-      scores.muli(Autograd.constant(scores, (float) Math.pow(dH, -0.5)));
+      scores.muli(Autograd.constant(scores, (float) config.attentionScale()));
     }
-    scores.addi(pass.mask()); // + [B, 1, T, Tk]
+    double cap = config.attention().logitSoftcap();
+    if (cap > 0) {
+      NDArray capped = softcap(scores, cap);
+      scores.close();
+      scores = capped;
+    }
+    scores.addi(pass.mask(config.slidingWindow(layer))); // + [B, 1, T, Tk]
     NDArray probs = scores.softmax(-1);
     scores.close();
     NDArray z = probs.matMul(v); // [B, nH, T, dH]
@@ -348,31 +360,47 @@ public abstract class TransformerModel implements AutoCloseable {
     return merged;
   }
 
-  /** HF default RoPE inverse frequencies (+ llama3 scaling), computed in float32 as HF does. */
-  private NDArray ropeInverseFrequencies() {
+  /**
+   * {@code cap * tanh(x / cap)} as a new array, as HF soft-caps scores and logits. Scores and
+   * logits are the largest arrays of a pass (Gemma 2's vocabulary is 256k), so the temporary is
+   * freed at once and the product taken in place, except under autograd, which keeps tanh's
+   * output for the backward pass.
+   */
+  private static NDArray softcap(NDArray x, double cap) {
+    NDArray c = Autograd.constant(x, cap);
+    NDArray scaled = x.div(c);
+    NDArray t = scaled.tanh();
+    if (Autograd.isRecording()) {
+      return t.mul(c);
+    }
+    scaled.close();
+    return t.muli(c);
+  }
+
+  private void computeRopeTables() {
+    if (config.rotaryDims() == 0) {
+      return;
+    }
+    for (int layer = 0; layer < config.numLayers(); layer++) {
+      ModelConfig.Rope rope = config.rope(layer);
+      if (!invFreq.containsKey(rope)) {
+        invFreq.put(rope, ropeInverseFrequencies(rope));
+      }
+    }
+  }
+
+  /** HF RoPE inverse frequencies (default, then the rope type's scaling), in float32 as HF. */
+  private NDArray ropeInverseFrequencies(ModelConfig.Rope rope) {
     int dim = config.rotaryDims();
     try (NDManager tmp = root.newSubManager()) {
       NDArray exponents = tmp.arange(0, dim, 2, DataType.INT64).toType(DataType.FLOAT32, false)
           .div((float) dim);
-      NDArray base = tmp.create((float) config.ropeTheta());
+      NDArray base = tmp.create((float) rope.theta());
       float[] inv = base.pow(exponents).pow(-1f).toFloatArray();
-      ModelConfig.RopeScaling s = config.ropeScaling();
-      if (s != null) {
-        double lowWavelen = s.originalMaxPositions() / s.lowFreqFactor();
-        double highWavelen = s.originalMaxPositions() / s.highFreqFactor();
-        for (int i = 0; i < inv.length; i++) {
-          double wavelen = 2 * Math.PI / inv[i];
-          if (wavelen > lowWavelen) {
-            inv[i] = (float) (inv[i] / s.factor());
-          } else if (wavelen >= highWavelen) {
-            double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor())
-                / (s.highFreqFactor() - s.lowFreqFactor());
-            inv[i] = (float) ((1 - smooth) * inv[i] / s.factor() + smooth * inv[i]);
-          }
-        }
+      if (rope.scaling() != null) {
+        rope.scaling().apply(inv);
       }
-      NDArray result = weights.create(inv);
-      return result;
+      return weights.create(inv);
     }
   }
 
@@ -391,9 +419,10 @@ public abstract class TransformerModel implements AutoCloseable {
     final KvCache cache;
     final NDManager step;
     final int pastLength;
-    private NDArray mask; // [B, 1, T, Tk] additive
-    private NDArray cos; // [B, T, 1, rotaryDims]
-    private NDArray sin;
+    /** Additive masks {@code [B, 1, T, Tk]} by sliding window (0: full causal attention). */
+    private final Map<Integer, NDArray> masks = new HashMap<>();
+    /** cos and sin {@code [B, T, 1, rotaryDims]} by RoPE. */
+    private final Map<ModelConfig.Rope, NDArray[]> rotaryTables = new HashMap<>();
 
     Pass(TokenBatch batch, Hooks hooks, KvCache cache, NDManager step) {
       this.batch = batch;
@@ -415,10 +444,13 @@ public abstract class TransformerModel implements AutoCloseable {
 
     /**
      * Additive causal + padding (+ sliding window) mask {@code [B, 1, T, Tk]}: 0 where visible,
-     * float32's most negative value where masked. Built with tensor ops from the {@code [B, Tk]}
-     * key mask, so no {@code B x T x Tk} Java buffer is allocated per call.
+     * float32's most negative value where masked. Query i sees key j iff j <= i, key j is not
+     * padding and, with a window, i - j < window, where i and j are indices in the row (cached
+     * tokens first), as HF's eager masks. Built with tensor ops from the {@code [B, Tk]} key
+     * mask, so no {@code B x T x Tk} Java buffer is allocated per call.
      */
-    NDArray mask() {
+    NDArray mask(int window) {
+      NDArray mask = masks.get(window);
       if (mask == null) {
         int b = batch.batchSize();
         int t = batch.length();
@@ -427,7 +459,6 @@ public abstract class TransformerModel implements AutoCloseable {
         NDArray query = step.arange(pastLength, tk, 1, DataType.INT32).reshape(t, 1); // [T, 1]
         NDArray key = step.arange(0, tk, 1, DataType.INT32).reshape(1, tk); // [1, Tk]
         NDArray visible = key.lte(query); // [T, Tk] causal
-        int window = config.slidingWindow();
         if (window > 0) {
           visible = visible.logicalAnd(query.sub(key).lt(window));
         }
@@ -442,19 +473,24 @@ public abstract class TransformerModel implements AutoCloseable {
           visible = visible.logicalAnd(same);
         }
         mask = visible.toType(DataType.FLOAT32, false).sub(1f).mul(Float.MAX_VALUE);
+        masks.put(window, mask);
       }
       return mask;
     }
 
-    /** Applies half-split (rotate_half) RoPE to the first rotaryDims dims of each head. */
-    NDArray rotary(NDArray x) { // [B, T, n, dH]
-      if (cos == null) {
+    /** Applies {@code layer}'s half-split (rotate_half) RoPE to the first rotaryDims dims. */
+    NDArray rotary(NDArray x, int layer) { // [B, T, n, dH]
+      ModelConfig.Rope rope = config.rope(layer);
+      NDArray[] table = rotaryTables.get(rope);
+      if (table == null) {
         NDArray freqs = positions().toType(DataType.FLOAT32, false).expandDims(-1)
-            .mul(invFreq); // [B, T, rd/2]
+            .mul(invFreq.get(rope)); // [B, T, rd/2]
         NDArray emb = NDArrays.concat(new NDList(freqs, freqs), 2); // [B, T, rd]
-        cos = emb.cos().expandDims(2); // [B, T, 1, rd]
-        sin = emb.sin().expandDims(2);
+        table = new NDArray[] {emb.cos().expandDims(2), emb.sin().expandDims(2)}; // [B, T, 1, rd]
+        rotaryTables.put(rope, table);
       }
+      NDArray cos = table[0];
+      NDArray sin = table[1];
       int rd = config.rotaryDims();
       boolean partial = rd < config.headDim();
       NDArray rot = x;

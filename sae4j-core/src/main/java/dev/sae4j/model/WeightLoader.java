@@ -164,6 +164,14 @@ final class WeightLoader {
     return array;
   }
 
+  /**
+   * Loads a tensor the config says is there, or returns null when it says it is not (a stored
+   * one is then reported by {@link #finish} as unused).
+   */
+  NDArray takeIf(boolean present, String name, long... shape) throws IOException {
+    return present ? take(name, shape) : null;
+  }
+
   /** Loads a tensor if present, else returns null. */
   NDArray takeOptional(String name, long... shape) throws IOException {
     return has(name) ? take(name, shape) : null;

@@ -65,13 +65,13 @@ public final class FakeHub implements AutoCloseable {
       return this;
     }
 
-    Repo lfsFile(String name, byte[] content) {
+    public Repo lfsFile(String name, byte[] content) {
       files.put(name, content);
       lfs.add(name);
       return this;
     }
 
-    Repo revision(String name) {
+    public Repo revision(String name) {
       revisions.add(name);
       return this;
     }
@@ -118,6 +118,16 @@ public final class FakeHub implements AutoCloseable {
     Repo repo = new Repo(commit);
     repos.put(type.pathSegment() + "/" + repoId, repo);
     return repo;
+  }
+
+  /** Number of requests served so far. */
+  public int requestCount() {
+    return requests.size();
+  }
+
+  /** Serves {@code wrong} instead of the listed content of {@code file} from now on. */
+  public void corrupt(String file, byte[] wrong) {
+    corrupt.put(file, wrong);
   }
 
   List<Request> fileRequests() {

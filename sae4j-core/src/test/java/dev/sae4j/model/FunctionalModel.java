@@ -36,8 +36,8 @@ public final class FunctionalModel extends TransformerModel {
   public FunctionalModel(int vocab, int width, int layers, Embedder embedder, float[] readout,
       float[] bias) {
     super(new ModelConfig("gpt2", vocab, width, layers, 1, 1, width, 4 * width, 1024, 1e-5,
-        Activation.GELU_NEW, 0, 10000, null, true, false, 0, null, null, 0), Device.cpu(),
-        true);
+        Activation.GELU_NEW, true, true, 0, null, true, false,
+        ModelConfig.Attention.causal(layers), 0, null, null, 0), Device.cpu(), true);
     this.width = width;
     this.embedder = embedder;
     this.readout = readout.clone();

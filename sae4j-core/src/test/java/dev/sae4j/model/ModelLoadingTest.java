@@ -2,6 +2,7 @@ package dev.sae4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Weight tables: prefixes, buffers, tied heads, and clear errors for bad checkpoints. */
 class ModelLoadingTest {
@@ -121,7 +124,8 @@ class ModelLoadingTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
     assertTrue(e.getMessage().contains(
-        "unsupported model_type bert (supported: gpt2, gpt_neox, gemma, phi, llama, mistral)"),
+        "unsupported model_type bert (supported: gpt2, gpt_neox, gemma, gemma2, gemma3_text, phi,"
+            + " phi3, llama, mistral, qwen2, qwen3)"),
         e.getMessage());
   }
 
@@ -135,6 +139,131 @@ class ModelLoadingTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
     assertTrue(e.getMessage().contains("field 'hidden_size' expected an integer"), e.getMessage());
+  }
+
+  /** A copy of a fixture whose config.json has {@code path} (dots for nesting) set to a value. */
+  private Path withConfig(String arch, String path, String jsonValue) throws IOException {
+    Path dir = rewrite(arch, n -> n, n -> true, null);
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+    String[] parts = path.split("\\.");
+    ObjectNode parent = config;
+    for (int i = 0; i < parts.length - 1; i++) {
+      parent = (ObjectNode) parent.get(parts[i]);
+    }
+    parent.set(parts[parts.length - 1], json.readTree(jsonValue));
+    Files.writeString(dir.resolve("config.json"), json.writeValueAsString(config));
+    return dir;
+  }
+
+  /**
+   * Real HF config keys that change the outputs but that sae4j does not implement for the model
+   * type at hand are refused, naming the key, never ignored.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(delimiter = '|', value = {
+      // Gemma 2's attention soft-capping on an architecture without it.
+      "llama3 | attn_logit_softcapping | 50.0 | field 'attn_logit_softcapping' is not implemented"
+          + " by sae4j for llama",
+      "qwen2 | final_logit_softcapping | 30.0 | field 'final_logit_softcapping' is not"
+          + " implemented by sae4j for qwen2",
+      // transformers ignores it for Gemma 3: refused rather than guessed.
+      "gemma3 | attn_logit_softcapping | 50.0 | field 'attn_logit_softcapping' is not supported"
+          + " for gemma3_text",
+      "gemma3 | use_bidirectional_attention | true | field 'use_bidirectional_attention' true is"
+          + " not supported",
+      "llama3 | rope_parameters.rope_type | \"yarn\" | rope_type 'yarn' is not supported",
+      "llama3 | rope_parameters.attention_factor | 1.5 | key 'attention_factor' is not supported"
+          + " for rope_type 'llama3'",
+      "phi3 | rope_parameters.rope_type | \"longrope\" | rope_type 'longrope' is not supported",
+      "qwen3 | rope_parameters.partial_rotary_factor | 0.5 | partial_rotary_factor 0.5 is not"
+          + " supported for qwen3",
+      "gpt_neox_serial | rotary_pct | 0.25 | field 'rotary_pct' 0.25 contradicts"
+          + " rope_parameters.partial_rotary_factor 0.5",
+      "mistral_sliding | quantization_config | {\"quant_method\": \"bitsandbytes\"} | field"
+          + " 'quantization_config' is not implemented by sae4j for mistral",
+      "qwen2 | use_mrope | true | field 'use_mrope' true is not supported",
+      "gemma2 | layer_types | [\"full_attention\"] | field 'layer_types' expected a list of 3"
+          + " layer types",
+  })
+  void unimplementedConfigKeysAreRefusedByName(String arch, String path, String value,
+      String message) throws IOException {
+    Path dir = withConfig(arch, path, value);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
+    assertTrue(e.getMessage().contains(message), e.getMessage());
+    assertTrue(e.getMessage().contains(dir.resolve("config.json").toString()), e.getMessage());
+  }
+
+  @Test
+  void keysSetToNullAreAbsent() throws IOException {
+    float[] reference = logits(HfReferenceFixtureTest.fixture("llama3"));
+    assertArrayEquals(reference,
+        logits(withConfig("llama3", "attn_logit_softcapping", "null")), 0f);
+  }
+
+  /** Gemma 2's soft-caps: absent takes the class default (50, 30), null switches them off. */
+  @Test
+  void gemma2SoftcapsNullIsOffAndAbsentIsTheDefault() throws IOException {
+    Path off = withConfig("gemma2", "final_logit_softcapping", "null");
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(off.resolve("config.json").toFile());
+    config.putNull("attn_logit_softcapping");
+    Files.writeString(off.resolve("config.json"), json.writeValueAsString(config));
+    ModelConfig none = Models.readConfig(off);
+    assertEquals(0, none.finalLogitSoftcap());
+    assertEquals(0, none.attention().logitSoftcap());
+    config.remove("attn_logit_softcapping");
+    config.remove("final_logit_softcapping");
+    Files.writeString(off.resolve("config.json"), json.writeValueAsString(config));
+    ModelConfig defaults = Models.readConfig(off);
+    assertEquals(30.0, defaults.finalLogitSoftcap());
+    assertEquals(50.0, defaults.attention().logitSoftcap());
+  }
+
+  @Test
+  void serialNeoxComputesSequentialBlocks() throws IOException {
+    Path serial = HfReferenceFixtureTest.fixture("gpt_neox_serial");
+    try (TransformerModel model = Models.load(serial)) {
+      assertFalse(model.config().parallelResidual());
+      assertTrue(model.hookPoints().contains(HookPoints.residMid(1)));
+    }
+    float[] asParallel = logits(withConfig("gpt_neox_serial", "use_parallel_residual", "true"));
+    double diff = maxDiff(logits(serial), asParallel);
+    assertTrue(diff > 0.1, "use_parallel_residual had no effect: " + diff);
+  }
+
+  private static double maxDiff(float[] a, float[] b) {
+    double diff = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    }
+    return diff;
+  }
+
+  /**
+   * {@code rope_type: linear} with factor 2 divides every frequency by 2: positions 0, 2, 4, ...
+   * then rotate exactly as positions 0, 1, 2, ... without scaling.
+   */
+  @Test
+  void linearRopeScalingInterpolatesPositions() throws IOException {
+    Path scaled = withConfig("qwen2", "rope_parameters",
+        "{\"rope_type\": \"linear\", \"factor\": 2.0, \"rope_theta\": 1000000.0}");
+    int[][] ids = {{3, 14, 15, 92, 65, 35}};
+    int[][] positions = {{0, 1, 2, 3, 4, 5}};
+    int[][] doubled = {{0, 2, 4, 6, 8, 10}};
+    try (TransformerModel plain = Models.load(HfReferenceFixtureTest.fixture("qwen2"));
+        TransformerModel linear = Models.load(scaled);
+        NDManager m = NDManager.newBaseManager()) {
+      float[] expected = plain.forward(TokenBatch.of(ids, null, positions), Hooks.none(), m)
+          .toFloatArray();
+      float[] actual = linear.forward(TokenBatch.of(ids, null, doubled), Hooks.none(), m)
+          .toFloatArray();
+      assertArrayEquals(expected, actual, 1e-5f);
+      float[] samePositions = linear.forward(TokenBatch.of(ids, null, positions), Hooks.none(),
+          m).toFloatArray();
+      assertTrue(maxDiff(expected, samePositions) > 1e-3, "the scaling had no effect");
+    }
   }
 
   @Test

@@ -62,4 +62,32 @@ class UnembedDirectionsTest {
           () -> model.unembedDirections(nd.zeros(new Shape(2, h + 1)), nd));
     }
   }
+
+  /**
+   * Gemma 2's final-logit soft-cap belongs to the model's logits, not to the linear readout:
+   * directions far beyond the cap (4 in the fixture) come back uncapped.
+   */
+  @Test
+  void leavesOutTheFinalLogitSoftcap() throws Exception {
+    Path dir = TestPaths.hfReference("gemma2");
+    float[] embed;
+    try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
+      embed = f.readFloats("model.embed_tokens.weight"); // [V, H], tied head
+    }
+    try (TransformerModel model = Models.load(dir, Device.cpu());
+        NDManager nd = NDManager.newBaseManager()) {
+      int h = model.config().hiddenSize();
+      int v = model.config().vocabSize();
+      assertTrue(model.config().finalLogitSoftcap() > 0);
+      float[] dir5 = new float[h];
+      dir5[5] = 100f;
+      float[] got = model.unembedDirections(nd.create(dir5, new Shape(1, h)), nd).toFloatArray();
+      double largest = 0;
+      for (int t = 0; t < v; t++) {
+        assertEquals(100.0 * embed[t * h + 5], got[t], 1e-3, "token " + t);
+        largest = Math.max(largest, Math.abs(got[t]));
+      }
+      assertTrue(largest > 2 * model.config().finalLogitSoftcap(), "readout within the cap");
+    }
+  }
 }

@@ -52,11 +52,12 @@ class ImportersTest {
         + "\"expansion_factor\": 1, \"normalize_decoder\": true, \"num_latents\": 0, \"k\": " + k
         + ", \"multi_topk\": false, \"skip_connection\": false, \"transcode\": false, "
         + "\"signed\": false, \"d_in\": " + w.d() + cfgExtra + "}");
+    int d = w.d();
     new SafetensorsWriter()
-        .addFloats("encoder.weight", SaeFixtures.transpose(w.wEnc(), D, D), D, D)
-        .addFloats("encoder.bias", w.bEnc(), D)
-        .addFloats("W_dec", w.wDec(), D, D)
-        .addFloats("b_dec", w.bDec(), D)
+        .addFloats("encoder.weight", SaeFixtures.transpose(w.wEnc(), d, d), d, d)
+        .addFloats("encoder.bias", w.bEnc(), d)
+        .addFloats("W_dec", w.wDec(), d, d)
+        .addFloats("b_dec", w.bDec(), d)
         .write(hookDir.resolve("sae.safetensors"));
     return hookDir;
   }
@@ -122,12 +123,13 @@ class ImportersTest {
 
   /** Gemma Scope params: W_enc stored, w_dec (lower case) deflated, threshold with a v2 header. */
   static Map<String, byte[]> gemmaEntries(SaeFixtures.Known w) {
+    int d = w.d();
     Map<String, byte[]> e = new LinkedHashMap<>();
-    e.put("W_enc.npy", NpyWriter.npy(w.wEnc(), D, D));
-    e.put("w_dec.npy", NpyWriter.npy(w.wDec(), D, D));
-    e.put("b_enc.npy", NpyWriter.npy(w.bEnc(), D));
-    e.put("b_dec.npy", NpyWriter.npy(w.bDec(), D));
-    e.put("threshold.npy", NpyWriter.npy(2, "<f4", false, new long[] {D},
+    e.put("W_enc.npy", NpyWriter.npy(w.wEnc(), d, d));
+    e.put("w_dec.npy", NpyWriter.npy(w.wDec(), d, d));
+    e.put("b_enc.npy", NpyWriter.npy(w.bEnc(), d));
+    e.put("b_dec.npy", NpyWriter.npy(w.bDec(), d));
+    e.put("threshold.npy", NpyWriter.npy(2, "<f4", false, new long[] {d},
         NpyWriter.f32(w.threshold())));
     return e;
   }
