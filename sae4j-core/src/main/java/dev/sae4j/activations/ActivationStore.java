@@ -35,9 +35,10 @@ public final class ActivationStore {
   /** Opens a store directory; fails naming any shard file that is missing. */
   public static ActivationStore open(Path dir) throws IOException {
     StoreManifest m = StoreManifest.read(dir);
-    for (StoreManifest.Shard s : m.shards()) {
-      if (!Files.isRegularFile(dir.resolve(s.file()))) {
-        throw new IOException(dir + ": shard " + s.file() + " listed in the manifest is missing");
+    for (int i = 0; i < m.shards().size(); i++) {
+      if (!Files.isRegularFile(m.shardPath(dir, i))) {
+        throw new IOException(dir + ": shard " + m.shards().get(i).file()
+            + " listed in the manifest is missing");
       }
     }
     return new ActivationStore(dir, m);
@@ -70,7 +71,7 @@ public final class ActivationStore {
       return;
     }
     StoreManifest.Shard s = manifest.shards().get(shard);
-    Path file = dir.resolve(s.file());
+    Path file = manifest.shardPath(dir, shard);
     if (!Files.isRegularFile(file)) {
       throw new IOException(dir + ": shard " + s.file() + " listed in the manifest is missing");
     }
@@ -113,7 +114,7 @@ public final class ActivationStore {
   /** Reads shard {@code i} completely (for tests, dashboards and small stores). */
   public ShardData readShard(int i) throws IOException {
     check(i);
-    try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(manifest.shards().get(i).file()))) {
+    try (SafetensorsFile f = SafetensorsFile.open(manifest.shardPath(dir, i))) {
       return new ShardData(f.readFloats("activations"), f.readInts("token_ids"),
           f.readInts("doc_ids"), f.readInts("positions"));
     }
@@ -266,7 +267,7 @@ public final class ActivationStore {
         StoreManifest.Shard s = manifest.shards().get(shard);
         if (open == null) {
           check(shard);
-          open = SafetensorsFile.open(dir.resolve(s.file()));
+          open = SafetensorsFile.open(manifest.shardPath(dir, shard));
           rowInShard = 0;
         }
         if (rowInShard < s.rows()) {

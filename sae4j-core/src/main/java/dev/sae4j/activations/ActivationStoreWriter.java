@@ -176,8 +176,9 @@ public final class ActivationStoreWriter {
       throw new IOException(dir + ": cannot resume: the existing store was made with different "
           + "settings (" + difference(existing.identity(), identity) + ")");
     }
-    for (StoreManifest.Shard shard : existing.shards()) {
-      Path file = dir.resolve(shard.file());
+    for (int i = 0; i < existing.shards().size(); i++) {
+      StoreManifest.Shard shard = existing.shards().get(i);
+      Path file = existing.shardPath(dir, i);
       if (!Files.isRegularFile(file)) {
         throw new IOException(dir + ": cannot resume: shard " + shard.file()
             + " listed in the manifest is missing");

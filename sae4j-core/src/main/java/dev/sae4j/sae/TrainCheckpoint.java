@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.io.Checksums;
+import dev.sae4j.io.SafePaths;
 import dev.sae4j.io.SafetensorsFile;
 import dev.sae4j.io.SafetensorsWriter;
 import java.io.IOException;
@@ -117,7 +118,8 @@ final class TrainCheckpoint {
 
   /** Restores the state; tensors go to {@code m}. */
   static TrainState load(Path out, Info info, TrainConfig config, NDManager m) throws IOException {
-    Path file = out.resolve(DIR).resolve(info.tensors());
+    Path file = SafePaths.resolveInside(out.resolve(DIR), info.tensors(),
+        out.resolve(DIR).resolve(STATE), "tensors");
     String sha = Checksums.sha256(file);
     if (!sha.equals(info.sha256())) {
       throw new IOException(file + ": sha256 " + sha + " does not match state.json ("

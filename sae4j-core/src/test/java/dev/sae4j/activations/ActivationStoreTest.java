@@ -135,4 +135,35 @@ class ActivationStoreTest {
     }
     assertTrue(Arrays.equals(m.stats().mean(), StoreManifest.read(dir).stats().mean()));
   }
+
+  @Test
+  void manifestShardPathsStayInsideTheStore() throws IOException {
+    Path dir = store("escape", 10);
+    Path manifest = dir.resolve("manifest.json");
+    String original = Files.readString(manifest);
+    Path outside = tmp.resolve("outside.safetensors");
+    Files.copy(dir.resolve("shard-00000.safetensors"), outside);
+    for (String bad : List.of("../outside.safetensors", outside.toString(), "/etc/passwd",
+        "a/../../outside.safetensors")) {
+      Files.writeString(manifest, original.replace("\"shard-00000.safetensors\"",
+          "\"" + bad + "\""));
+      IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir), bad);
+      assertTrue(e.getMessage().contains(manifest.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("field 'shards[0].file' is '" + bad + "'"),
+          e.getMessage());
+    }
+    // A symlink inside the store that leads out of it is refused too, even with the right hash.
+    Files.writeString(manifest, original);
+    Path shard = dir.resolve("shard-00000.safetensors");
+    Files.delete(shard);
+    Files.createSymbolicLink(shard, outside);
+    IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir));
+    assertTrue(e.getMessage().contains("is a symlink to " + outside.toRealPath()),
+        e.getMessage());
+    // A symlink that stays inside the store is fine.
+    Files.delete(shard);
+    Files.move(outside, dir.resolve("real-shard.bin"));
+    Files.createSymbolicLink(shard, dir.resolve("real-shard.bin"));
+    ActivationStore.open(dir).verify();
+  }
 }
