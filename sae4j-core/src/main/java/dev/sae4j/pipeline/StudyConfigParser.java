@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.sae4j.io.TextFiles;
 import dev.sae4j.model.ModelConfig;
 import dev.sae4j.model.Models;
 import java.io.IOException;
@@ -60,7 +61,7 @@ public final class StudyConfigParser {
    * @throws IOException if the file cannot be read
    */
   public static StudyConfig parse(Path file) throws IOException {
-    String yaml = Files.readString(file);
+    String yaml = TextFiles.readString(file);
     Path base = file.toAbsolutePath().getParent();
     return parse(yaml, base, file.toString());
   }
