@@ -93,7 +93,7 @@ public final class ActivationCapture {
         row += rowsInBatch; // every store already holds these rows: skip the forward pass
         continue;
       }
-      row = captureBatch(batch, excluded, writers, row, budget);
+      row = captureBatch(batch, excluded, writers, row, budget, dataset.id());
       bar.update(Math.min(row, budget > 0 ? budget : row));
       budgetReached = budget > 0 && row >= budget;
     }
@@ -107,7 +107,8 @@ public final class ActivationCapture {
   }
 
   private long captureBatch(List<ContextWindows.Window> batch, Set<Integer> excluded,
-      Map<String, ActivationStoreWriter> writers, long row, long budget) throws IOException {
+      Map<String, ActivationStoreWriter> writers, long row, long budget, String datasetId)
+      throws IOException {
     List<int[]> seqs = new ArrayList<>();
     for (ContextWindows.Window w : batch) {
       seqs.add(w.tokens());
@@ -132,7 +133,9 @@ public final class ActivationCapture {
           int offset = (b * tokens.length() + t) * d;
           for (Map.Entry<String, ActivationStoreWriter> e : writers.entrySet()) {
             if (row >= e.getValue().rowCount()) {
-              e.getValue().append(values.get(e.getKey()), offset, w.tokens()[t], w.docIds()[t], t);
+              float[] v = values.get(e.getKey());
+              requireFinite(v, offset, d, e.getKey(), datasetId, w.docIds()[t], t);
+              e.getValue().append(v, offset, w.tokens()[t], w.docIds()[t], t);
             }
           }
           row++;
@@ -140,6 +143,20 @@ public final class ActivationCapture {
       }
     }
     return row;
+  }
+
+  /** Refuses to store a NaN or infinite activation, which would poison every later statistic. */
+  private void requireFinite(float[] v, int offset, int d, String hook, String datasetId, int doc,
+      int position) throws IOException {
+    for (int j = 0; j < d; j++) {
+      if (!Float.isFinite(v[offset + j])) {
+        throw new IOException("model " + modelInfo.id() + " gives a non-finite activation ("
+            + v[offset + j] + ") at hook " + hook + ", dataset " + datasetId + " document "
+            + doc + ", position " + position + ", dimension " + j + "; it is not stored (the"
+            + " store keeps the shards written before it). Check the model's weights and"
+            + " config.json");
+      }
+    }
   }
 
   private static int countRows(List<ContextWindows.Window> batch, Set<Integer> excluded) {
