@@ -2,6 +2,7 @@ package dev.sae4j.activations;
 
 import ai.djl.ndarray.NDManager;
 import dev.sae4j.model.ActivationCache;
+import dev.sae4j.model.ConfigChecks;
 import dev.sae4j.model.ModelConfig;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
@@ -65,12 +66,26 @@ public final class ActivationCapture {
       }
     }
     ModelConfig config = model.config();
+    ConfigChecks.requireContextFits(config, options.contextSize(), "context size");
     Set<Integer> excluded = excludedTokens(config, options.excludeSpecial());
     Map<String, ActivationStoreWriter> writers = new LinkedHashMap<>();
-    for (String hook : new LinkedHashSet<>(hooks)) {
-      writers.put(hook, ActivationStoreWriter.open(storeDir(out, hook),
-          identity(hook, dataset, options, excluded), resume));
+    try {
+      for (String hook : new LinkedHashSet<>(hooks)) {
+        writers.put(hook, ActivationStoreWriter.open(storeDir(out, hook),
+            identity(hook, dataset, options, excluded), resume));
+      }
+      return capture(dataset, options, excluded, writers, progress);
+    } finally {
+      for (ActivationStoreWriter w : writers.values()) {
+        w.close();
+      }
     }
+  }
+
+  private Map<String, Long> capture(TextDataset dataset, CaptureOptions options,
+      Set<Integer> excluded, Map<String, ActivationStoreWriter> writers, PrintStream progress)
+      throws IOException {
+    ModelConfig config = model.config();
     long budget = options.tokenBudget();
     long resumeFrom = Long.MAX_VALUE;
     for (ActivationStoreWriter w : writers.values()) {

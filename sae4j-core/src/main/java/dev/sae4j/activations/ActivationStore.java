@@ -1,6 +1,7 @@
 package dev.sae4j.activations;
 
 import dev.sae4j.io.Checksums;
+import dev.sae4j.io.DType;
 import dev.sae4j.io.SafetensorsFile;
 import dev.sae4j.io.TensorInfo;
 import java.io.IOException;
@@ -82,6 +83,13 @@ public final class ActivationStore {
     }
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       expectShape(f, s, "activations", s.rows(), manifest.d());
+      DType stored = f.info("activations").dtype();
+      DType declared = "float16".equals(manifest.dtype()) ? DType.F16 : DType.F32;
+      if (stored != declared) {
+        throw new IOException(dir + ": shard " + s.file() + ": tensor 'activations' is "
+            + stored + ", but manifest.json says dtype '" + manifest.dtype() + "' (" + declared
+            + ")");
+      }
       for (String name : new String[] {"token_ids", "doc_ids", "positions"}) {
         expectShape(f, s, name, s.rows());
       }
@@ -167,7 +175,14 @@ public final class ActivationStore {
       this.shuffle = shuffle;
       this.random = new SplittableRandom(seed);
       this.capacity = shuffle ? bufferRows : 1;
-      this.buffer = new float[Math.multiplyExact(capacity, d)];
+      long bytes = 4L * capacity * d;
+      if (capacity * (long) d > Integer.MAX_VALUE - 8
+          || bytes > Runtime.getRuntime().maxMemory()) {
+        throw new IllegalArgumentException("a shuffle buffer of " + capacity + " rows x d " + d
+            + " needs " + bytes / (1 << 20) + " MiB, more than this JVM can hold (" + Runtime
+            .getRuntime().maxMemory() / (1 << 20) + " MiB heap); use a smaller shuffle buffer");
+      }
+      this.buffer = new float[capacity * d];
       startEpoch();
     }
 

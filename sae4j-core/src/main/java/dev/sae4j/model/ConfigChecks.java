@@ -11,7 +11,7 @@ import java.util.Map;
  * the hook list is built). The checks are by HF key, for every architecture; a key that is absent
  * takes the architecture's default, which is sane. Errors name the file and the field.
  */
-final class ConfigChecks {
+public final class ConfigChecks {
   /** Norm epsilons: positive and finite. */
   private static final String[] EPSILONS = {"layer_norm_epsilon", "layer_norm_eps",
       "rms_norm_eps", "norm_eps", "norm_epsilon"};
@@ -79,6 +79,34 @@ final class ConfigChecks {
         throw c.error(e.getKey(), "must be an integer from 1 to " + e.getValue()
             + " (larger cannot fit in memory), got " + n);
       }
+    }
+  }
+
+  /**
+   * The longest input the model takes: {@code n_positions} for learned positions (GPT-2), no
+   * limit for rotary ones (HF runs them past {@code max_position_embeddings} too).
+   *
+   * @param config the model's config
+   * @return the largest context size, or {@link Integer#MAX_VALUE}
+   */
+  public static int maxContext(ModelConfig config) {
+    return config.rotaryDims() == 0 ? config.maxPositions() : Integer.MAX_VALUE;
+  }
+
+  /**
+   * Refuses a context size the model cannot take, before any work is done.
+   *
+   * @param config the model's config
+   * @param context tokens per model input, BOS included
+   * @param what how the caller names the setting, e.g. {@code --context}
+   * @throws IllegalArgumentException naming the setting and the model's limit
+   */
+  public static void requireContextFits(ModelConfig config, int context, String what) {
+    if (context > maxContext(config)) {
+      throw new IllegalArgumentException(what + " " + context + " is more than the "
+          + config.maxPositions() + " positions of this " + config.modelType() + " model "
+          + "(learned positions, n_positions in config.json); use " + config.maxPositions()
+          + " or less");
     }
   }
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A HF fast tokenizer read from the checkpoint's own {@code tokenizer.json} (Rust
@@ -37,6 +38,9 @@ public final class Tokenizer implements AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
   private final Integer bosTokenId;
   private final Path file;
+  private final AtomicLong droppedCharacters = new AtomicLong();
+  private final AtomicLong textsWithDrops = new AtomicLong();
+  private volatile String firstDropped;
 
   private Tokenizer(HuggingFaceTokenizer tokenizer, Integer bosTokenId, Path file) {
     this.tokenizer = tokenizer;
@@ -68,6 +72,7 @@ public final class Tokenizer implements AutoCloseable {
   /** Token ids of {@code text} under the given BOS policy. */
   public int[] encode(String text, BosPolicy policy) {
     long[] ids = tokenizer.encode(text, policy == BosPolicy.TOKENIZER, false).getIds();
+    countDropped(text, ids, policy == BosPolicy.TOKENIZER);
     boolean prepend = policy == BosPolicy.PREPEND;
     if (prepend && bosTokenId == null) {
       throw new IllegalStateException(
@@ -82,6 +87,61 @@ public final class Tokenizer implements AutoCloseable {
       out[i + offset] = Math.toIntExact(ids[i]);
     }
     return out;
+  }
+
+  /**
+   * Counts the characters of {@code text} its token ids leave out: a tokenizer without byte
+   * fallback or an unknown token (the organism's, for one) drops characters outside its
+   * vocabulary. They are the characters missing from the decoded ids when those read as the text
+   * with some characters removed (whitespace aside); a tokenizer that normalizes the text decodes
+   * to something else and is not judged. (DJL's character spans are unreliable once a character
+   * is dropped, so they are not used.)
+   */
+  private void countDropped(String text, long[] ids, boolean skipSpecial) {
+    String decoded = tokenizer.decode(ids, skipSpecial);
+    if (decoded.equals(text)) {
+      return;
+    }
+    int[] want = text.codePoints().filter(cp -> !Character.isWhitespace(cp)).toArray();
+    int[] got = decoded.codePoints().filter(cp -> !Character.isWhitespace(cp)).toArray();
+    int matched = 0;
+    int dropped = 0;
+    int first = -1;
+    for (int cp : want) {
+      if (matched < got.length && got[matched] == cp) {
+        matched++;
+      } else {
+        dropped++;
+        first = first < 0 ? cp : first;
+      }
+    }
+    if (dropped == 0 || matched < got.length) {
+      return;
+    }
+    droppedCharacters.addAndGet(dropped);
+    textsWithDrops.incrementAndGet();
+    if (firstDropped == null) {
+      firstDropped = String.format(java.util.Locale.ROOT, "'%s' (U+%04X)",
+          new String(Character.toChars(first)), first);
+    }
+  }
+
+  /** Characters {@link #encode} has dropped so far because no token could encode them. */
+  public long droppedCharacters() {
+    return droppedCharacters.get();
+  }
+
+  /**
+   * A warning about the characters {@link #encode} dropped so far (count, texts, the first one),
+   * or null when it dropped none.
+   */
+  public String droppedCharactersWarning() {
+    long n = droppedCharacters.get();
+    if (n == 0) {
+      return null;
+    }
+    return n + " character(s) in " + textsWithDrops.get() + " text(s) are not in the vocabulary"
+        + " of " + file + " and were left out of the token ids (first: " + firstDropped + ")";
   }
 
   /**

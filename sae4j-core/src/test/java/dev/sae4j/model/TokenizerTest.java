@@ -64,4 +64,34 @@ class TokenizerTest {
     assertTrue(broken.getMessage().contains("cannot be read as a HF tokenizer.json"),
         broken.getMessage());
   }
+
+  @Test
+  void charactersOutsideTheVocabularyAreCountedNotSilentlyDropped() throws Exception {
+    ModelConfig config = Models.readConfig(HfReferenceFixtureTest.fixture("gpt2"));
+    // The organism's tokenizer: characters only, no byte fallback, no unknown token.
+    dev.sae4j.organism.CharTokenizer.writeJson(dir.resolve("tokenizer.json"));
+    try (Tokenizer tok = Tokenizer.load(dir, config)) {
+      assertEquals(null, tok.droppedCharactersWarning());
+      int[] ids = tok.encode("12+3=€5é", Tokenizer.BosPolicy.NONE);
+      assertEquals(6, ids.length);
+      assertEquals(2, tok.droppedCharacters());
+      assertTrue(tok.droppedCharactersWarning().startsWith("2 character(s) in 1 text(s) are not "
+          + "in the vocabulary of " + dir.resolve("tokenizer.json")), tok.droppedCharactersWarning());
+      assertTrue(tok.droppedCharactersWarning().contains("(first: '€' (U+20AC))"),
+          tok.droppedCharactersWarning());
+    }
+    // Real tokenizers (byte-level, byte fallback) drop nothing on their reference cases.
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    try (var families = Files.list(dev.sae4j.TestPaths.fixtures().resolve("tokenizers"))) {
+      for (Path family : families.filter(Files::isDirectory).toList()) {
+        try (Tokenizer tok = Tokenizer.load(family, config)) {
+          for (var c : json.readTree(family.resolve("expected.json").toFile()).path("cases")) {
+            tok.encode(c.path("text").asText(), Tokenizer.BosPolicy.NONE);
+          }
+          assertEquals(null, tok.droppedCharactersWarning(), family.toString());
+        }
+      }
+    }
+  }
 }
