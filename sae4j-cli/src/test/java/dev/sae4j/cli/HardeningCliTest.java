@@ -192,7 +192,11 @@ class HardeningCliTest {
   void storeInfoIsNoHashOracleForFilesOutsideTheStore() throws IOException {
     Path dir = tmp.resolve("oracle");
     Files.createDirectories(dir);
-    Files.copy(store().resolve("manifest.json"), dir.resolve("manifest.json"));
+    try (var files = Files.list(store())) {
+      for (Path f : files.toList()) {
+        Files.copy(f, dir.resolve(f.getFileName()));
+      }
+    }
     Path secret = Files.writeString(tmp.resolve("secret.txt"), "private");
     String manifest = Files.readString(dir.resolve("manifest.json"));
     Files.writeString(dir.resolve("manifest.json"), manifest.replace(
