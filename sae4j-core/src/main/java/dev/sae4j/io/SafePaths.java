@@ -46,7 +46,8 @@ public final class SafePaths {
       }
     }
     if (problem == null && (!resolved.startsWith(base) || resolved.equals(base))) {
-      problem = "leaves the folder";
+      problem = resolved.equals(base) ? "names the folder itself, not a file in it"
+          : "leaves the folder";
     }
     if (problem != null) {
       throw refused(root, relative, file, field, problem);

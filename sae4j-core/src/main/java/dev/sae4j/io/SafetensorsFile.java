@@ -36,11 +36,11 @@ import java.util.Set;
  *
  * <p>{@link #open} validates the whole header up front, so later reads cannot hit a malformed
  * entry, and like the reference implementation requires the tensors to cover the data region
- * exactly (no overlaps, gaps or trailing bytes). The data region is mapped lazily in windows of at most 2 GiB (one {@link ByteBuffer} holds
- * at most 2^31 - 1 bytes). {@link #load} hands float32 / int32 / int64 data to the engine without
- * copying when it is suitably aligned, so the returned arrays share memory with the mapping: never
- * run in-place ops on them. Mappings stay valid after {@link #close}, so loaded arrays outlive the
- * file object.
+ * exactly (no overlaps, gaps or trailing bytes). The data region is mapped lazily in windows of
+ * at most 2 GiB (one {@link ByteBuffer} holds at most 2^31 - 1 bytes). {@link #load} hands
+ * float32 / int32 / int64 data to the engine without copying when it is suitably aligned, so the
+ * returned arrays share memory with the mapping: never run in-place ops on them. Mappings stay
+ * valid after {@link #close}, so loaded arrays outlive the file object.
  *
  * <p>Example:
  *

@@ -195,7 +195,7 @@ public final class StudyRunner {
                 untrusted = job.dependsOn().stream().filter(redone::containsKey).findFirst()
                     .map(dep -> "upstream " + dep + " was redone").orElse(null);
                 if (untrusted == null) {
-                  untrusted = outputsChanged(job, prior);
+                  untrusted = outputsChanged(job, prior, state);
                 }
                 if (untrusted != null) {
                   redone.put(job.id(), untrusted);
@@ -247,13 +247,21 @@ public final class StudyRunner {
    * file is still there and unchanged. A file with its recorded size and modification time is
    * trusted as is; any other is rehashed, so the check costs little unless something changed.
    */
-  private String outputsChanged(Job job, RunState.Entry prior) throws IOException {
+  private String outputsChanged(Job job, RunState.Entry prior, RunState state)
+      throws IOException {
     Path dir = runDir.resolve(job.outputDir());
     if (!Files.isDirectory(dir)) {
       return "its output directory " + job.outputDir() + " is missing";
     }
     if (prior.outputs() == null) {
-      return "state.json records no output files for it (written by an older sae4j)";
+      // An entry written before outputs were recorded: its fingerprint is checked once instead.
+      if (!stages.get(job.stage()).fingerprint(dir).equals(prior.outputHash())) {
+        return "its output no longer matches the fingerprint in state.json";
+      }
+      state.put(job.id(), new RunState.Entry(prior.status(), prior.inputHash(),
+          prior.outputHash(), prior.started(), prior.ended(), prior.durationMs(), prior.error(),
+          recordOutputs(dir)));
+      return null;
     }
     for (Map.Entry<String, RunState.OutputFile> e : prior.outputs().entrySet()) {
       Path f = SafePaths.resolveInside(dir, e.getKey(), runDir.resolve("state.json"),

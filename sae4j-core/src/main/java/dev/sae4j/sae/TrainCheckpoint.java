@@ -57,9 +57,9 @@ final class TrainCheckpoint {
    * @param source the training data's {@link BatchSource#identity()}
    */
   record Info(String format, int version, String tensors, String sha256, int dIn,
-      Map<String, String> source, TrainConfig config, long step, long tokens, long batches, long adamStep,
-      Double thresholdEma, Accumulator window, Accumulator epoch, long windowTokens,
-      int windowSteps, long previousTokens, long logTokens) {}
+      Map<String, String> source, TrainConfig config, long step, long tokens, long batches,
+      long adamStep, Double thresholdEma, Accumulator window, Accumulator epoch,
+      long windowTokens, int windowSteps, long previousTokens, long logTokens) {}
 
   private TrainCheckpoint() {}
 

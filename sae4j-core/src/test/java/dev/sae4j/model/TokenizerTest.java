@@ -76,7 +76,8 @@ class TokenizerTest {
       assertEquals(6, ids.length);
       assertEquals(2, tok.droppedCharacters());
       assertTrue(tok.droppedCharactersWarning().startsWith("2 character(s) in 1 text(s) are not "
-          + "in the vocabulary of " + dir.resolve("tokenizer.json")), tok.droppedCharactersWarning());
+          + "in the vocabulary of " + dir.resolve("tokenizer.json")),
+          tok.droppedCharactersWarning());
       assertTrue(tok.droppedCharactersWarning().contains("(first: '€' (U+20AC))"),
           tok.droppedCharactersWarning());
     }

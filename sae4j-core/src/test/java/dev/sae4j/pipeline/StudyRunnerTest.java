@@ -183,6 +183,30 @@ class StudyRunnerTest {
     r = run(c, stages, dir, 1);
     assertEquals(19, r.upToDate());
     assertTrue(calls.isEmpty() && r.redone().isEmpty(), calls.keySet().toString());
+
+    // A state.json written before outputs were recorded: each job's fingerprint is checked once
+    // (and the outputs recorded), so an unchanged study is not redone and a changed job is.
+    stripOutputs(dir);
+    r = run(c, stages, dir, 1);
+    assertEquals(19, r.upToDate());
+    assertTrue(Files.readString(dir.resolve("state.json")).contains("\"outputs\""));
+    stripOutputs(dir);
+    Files.writeString(report, "tampered");
+    r = run(c, stages, dir, 1);
+    assertEquals("its output no longer matches the fingerprint in state.json",
+        r.redone().get("report"));
+    assertEquals(18, r.upToDate());
+    assertEquals(reference, outputs(dir));
+  }
+
+  private static void stripOutputs(Path dir) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode state =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+            dir.resolve("state.json").toFile());
+    state.path("jobs").forEach(j -> ((com.fasterxml.jackson.databind.node.ObjectNode) j)
+        .remove("outputs"));
+    Files.writeString(dir.resolve("state.json"), json.writeValueAsString(state));
   }
 
   @Test
