@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sae4j.activations.ActivationStoreWriter;
 import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.io.Checksums;
 import dev.sae4j.io.SafetensorsFile;
@@ -100,25 +99,8 @@ class HardeningCliTest {
   /** A 600-row store of width 8. */
   private static Path store() throws IOException {
     Path dir = tmp.resolve("store");
-    if (Files.exists(dir.resolve("manifest.json"))) {
-      return dir;
-    }
-    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
-        new StoreManifest.ModelInfo("tiny", null, "gpt2"), "blocks.0.hook_resid_post", 8,
-        "float32", new StoreManifest.CaptureInfo(16, "prepend", "split", false, false, List.of(),
-            null, 0), new StoreManifest.DatasetInfo("synthetic", "-", 1), 256, 0, false,
-        List.of(), null);
-    ActivationStoreWriter w = ActivationStoreWriter.open(dir, identity, false);
-    java.util.SplittableRandom r = new java.util.SplittableRandom(1);
-    float[] row = new float[8];
-    for (int i = 0; i < 600; i++) {
-      for (int j = 0; j < 8; j++) {
-        row[j] = (float) r.nextDouble();
-      }
-      w.append(row, 0, 0, i / 16, i % 16);
-    }
-    w.finish();
-    return dir;
+    return Files.exists(dir.resolve("manifest.json")) ? dir
+        : CliFixtures.store(dir, "blocks.0.hook_resid_post", true);
   }
 
   @Test

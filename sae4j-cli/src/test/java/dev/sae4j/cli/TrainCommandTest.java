@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sae4j.activations.ActivationStoreWriter;
-import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.io.SafetensorsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,27 +29,8 @@ class TrainCommandTest {
   }
 
   static Path store(String name, String hook, boolean finish) throws IOException {
-    Path dir = tmp.resolve(name);
-    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
-        new StoreManifest.ModelInfo("tiny", null, "gpt2"), hook, D,
-        "float32", new StoreManifest.CaptureInfo(16, "prepend", "split", false, false, List.of(),
-            null, 0), new StoreManifest.DatasetInfo("synthetic", "-", 1), 256, 0, false,
-        List.of(), null);
-    ActivationStoreWriter w = ActivationStoreWriter.open(dir, identity, false);
-    SplittableRandom r = new SplittableRandom(1);
-    float[] row = new float[D];
-    for (int i = 0; i < 600; i++) {
-      for (int j = 0; j < D; j++) {
-        row[j] = r.nextDouble() < 0.3 ? (float) r.nextDouble() : 0f;
-      }
-      w.append(row, 0, 0, i / 16, i % 16);
-    }
-    if (finish) {
-      w.finish();
-    }
-    return dir;
+    return CliFixtures.store(tmp.resolve(name), hook, finish);
   }
-
 
   @Test
   void trainsFromYamlAndOptionsThenResumes() throws IOException {

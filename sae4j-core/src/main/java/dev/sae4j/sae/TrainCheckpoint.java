@@ -51,7 +51,7 @@ final class TrainCheckpoint {
    * The JSON half of a checkpoint.
    *
    * @param format always {@value #FORMAT}
-   * @param version 1
+   * @param version {@value #VERSION}
    * @param tensors tensors file name in the checkpoint directory
    * @param sha256 its hash
    * @param source the training data's {@link BatchSource#identity()}
@@ -113,9 +113,8 @@ final class TrainCheckpoint {
     Path file = dir.resolve(name);
     w.write(file);
     Info info = new Info(FORMAT, VERSION, name, Checksums.sha256(file), dIn, source, config,
-        s.step, s.tokens,
-        s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch, st.windowTokens, st.windowSteps,
-        st.previousTokens, st.logTokens);
+        s.step, s.tokens, s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch,
+        st.windowTokens, st.windowSteps, st.previousTokens, st.logTokens);
     AtomicFiles.writeString(dir.resolve(STATE), JSON.writeValueAsString(info));
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "tensors-*.safetensors")) {
       for (Path f : old) {

@@ -271,7 +271,7 @@ class SafetensorsValidationTest {
   }
 
   @Test
-  void everyFixtureAndWriterOutputTilesItsDataRegion() throws IOException {
+  void everyFixtureTilesItsDataRegion() throws IOException {
     try (var files = Files.walk(dev.sae4j.TestPaths.fixtures())) {
       for (Path p : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
         SafetensorsFile.open(p).close();
