@@ -6,6 +6,9 @@ import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.activations.TextDataset;
 import dev.sae4j.data.DatasetFormat;
 import dev.sae4j.data.LoadProblem;
+import dev.sae4j.model.ConfigChecks;
+import dev.sae4j.model.ModelConfig;
+import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import java.nio.file.Files;
@@ -61,9 +64,10 @@ final class CaptureCommand implements Callable<Integer> {
       description = "Stop after this many stored tokens (0 = whole dataset).")
   long tokens;
 
-  @Option(names = "--context", defaultValue = "128",
-      description = "Tokens per model input, BOS included (default: ${DEFAULT-VALUE}).")
-  int context;
+  @Option(names = "--context",
+      description = "Tokens per model input, BOS included (default: 128, or the model's "
+          + "positions if fewer).")
+  Integer context;
 
   @Option(names = "--batch", defaultValue = "8", description = "Inputs per forward pass.")
   int batch;
@@ -105,9 +109,18 @@ final class CaptureCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CaptureOptions options = new CaptureOptions(context, batch, Tokenizer.BosPolicy.parse(bos),
-        parseLongDocs(longDocs), pack, !keepSpecial, tokens, rowsPerShard, parseDtype(dtype),
-        promptTemplate);
+    Tokenizer.BosPolicy bosPolicy = Tokenizer.BosPolicy.parse(bos);
+    CaptureOptions.LongDocuments longDocuments = parseLongDocs(longDocs);
+    boolean float16 = parseDtype(dtype);
+    Path dir = ModelOptions.resolve(model, revision);
+    // Every setting is checked before the dataset is read or the weights are loaded.
+    ModelConfig modelConfig = Models.readConfig(dir);
+    if (context != null) {
+      ConfigChecks.requireContextFits(modelConfig, context, "--context");
+    }
+    CaptureOptions options = new CaptureOptions(context != null ? context
+        : Math.min(128, ConfigChecks.maxContext(modelConfig)), batch, bosPolicy, longDocuments,
+        pack, !keepSpecial, tokens, rowsPerShard, float16, promptTemplate);
     TextDataset data;
     if (format.equals("text")) {
       data = TextDataset.read(dataset, textField);
@@ -119,16 +132,17 @@ final class CaptureCommand implements Callable<Integer> {
         System.err.println("sae4j: skipped " + p);
       }
     }
-    Path dir = ModelOptions.resolve(model, revision);
     boolean local = Files.isDirectory(Path.of(model));
     try (TransformerModel m = ModelOptions.load(dir, device);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       StoreManifest.ModelInfo info = new StoreManifest.ModelInfo(model,
           local ? null : revision, m.config().modelType());
       Map<String, Long> counts = new ActivationCapture(m, tokenizer, info)
-          .run(data, hooks, options, out, resume, quiet ? null : System.err);
+          .run(data, ModelOptions.hookNames(hooks), options, out, resume,
+              quiet ? null : System.err);
       counts.forEach((hook, n) -> System.out.printf("%s  %,d tokens  %s%n", hook, n,
           ActivationCapture.storeDir(out, hook)));
+      ModelOptions.warnUnencodable(tokenizer);
     }
     return 0;
   }

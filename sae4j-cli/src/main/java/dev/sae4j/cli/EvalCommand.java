@@ -17,6 +17,7 @@ import dev.sae4j.eval.SpliceMetrics;
 import dev.sae4j.eval.TaskComparison;
 import dev.sae4j.eval.TaskEvaluator;
 import dev.sae4j.eval.TokenSet;
+import dev.sae4j.model.ConfigChecks;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
@@ -142,8 +143,12 @@ final class EvalCommand implements Callable<Integer> {
       String hookName = hook != null ? hook : s.config().metadata().hookName();
       SpliceEvaluator evaluator = new SpliceEvaluator(m, s, hookName,
           new SpliceEvaluator.Settings(denseThreshold, deadThreshold, 20));
+      if (context != null) {
+        ConfigChecks.requireContextFits(m.config(), context, "--context");
+      }
       int window = context != null ? context
-          : s.config().metadata().contextSize() > 0 ? s.config().metadata().contextSize() : 128;
+          : s.config().metadata().contextSize() > 0 ? s.config().metadata().contextSize()
+              : Math.min(128, ConfigChecks.maxContext(m.config()));
       TokenSet.Options options = new TokenSet.Options(window, batch, bosPolicy, !keepSpecial,
           maxTokens);
       Map<String, EvalReport.DatasetResult> results = new LinkedHashMap<>();
@@ -163,6 +168,7 @@ final class EvalCommand implements Callable<Integer> {
         results.put(name, new EvalReport.DatasetResult(e.getValue().toString(), fmt, metrics,
             task));
       }
+      ModelOptions.warnUnencodable(tokenizer);
       EvalReport report = new EvalReport(model, sae.toString(), hookName, results, null);
       report.writeTo(out);
       print(report);

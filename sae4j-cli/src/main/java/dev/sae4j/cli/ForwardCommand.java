@@ -60,12 +60,15 @@ final class ForwardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Tokenizer.BosPolicy bosPolicy = Tokenizer.BosPolicy.parse(bos);
+    List<String> hookNames = ModelOptions.hookNames(hooks);
     Path dir = options.directory();
+    ModelOptions.requireNotAModelFile(out, dir, "--out");
     try (TransformerModel model = options.load(dir);
         NDManager manager = NDManager.newBaseManager()) {
-      TokenBatch batch = batch(dir, model);
+      TokenBatch batch = batch(dir, model, bosPolicy);
       ActivationCache cache = new ActivationCache(manager);
-      NDArray logits = model.forward(batch, Hooks.none().cacheInto(cache, hooks), manager);
+      NDArray logits = model.forward(batch, Hooks.none().cacheInto(cache, hookNames), manager);
       SafetensorsWriter writer = new SafetensorsWriter()
           .metadata("model", dir.toString())
           .metadata("model_type", model.config().modelType())
@@ -73,17 +76,18 @@ final class ForwardCommand implements Callable<Integer> {
           .addInts("input_ids", batch.tokenIds(), batch.batchSize(), batch.length())
           .addInts("attention_mask", batch.attentionMask(), batch.batchSize(), batch.length())
           .addInts("position_ids", batch.positionIds(), batch.batchSize(), batch.length());
-      for (String hook : hooks) {
+      for (String hook : hookNames) {
         writer.add(hook, cache.get(hook));
       }
       writer.write(out);
       System.err.printf("sae4j: wrote %s (logits %s, %d hook(s))%n", out, logits.getShape(),
-          hooks.size());
+          hookNames.size());
     }
     return 0;
   }
 
-  private TokenBatch batch(Path dir, TransformerModel model) throws Exception {
+  private TokenBatch batch(Path dir, TransformerModel model, Tokenizer.BosPolicy bosPolicy)
+      throws Exception {
     if (input.prompts != null) {
       if (attentionMask != null || positionIds != null) {
         throw new IllegalArgumentException(
@@ -92,8 +96,9 @@ final class ForwardCommand implements Callable<Integer> {
       try (Tokenizer tokenizer = Tokenizer.load(dir, model.config())) {
         List<int[]> rows = new ArrayList<>();
         for (String p : input.prompts) {
-          rows.add(tokenizer.encode(p, Tokenizer.BosPolicy.parse(bos)));
+          rows.add(tokenizer.encode(p, bosPolicy));
         }
+        ModelOptions.warnUnencodable(tokenizer);
         return TokenBatch.rightPadded(rows, model.config().paddingId());
       }
     }

@@ -53,6 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
     try (TransformerModel model = options.load(dir);
         Tokenizer tokenizer = Tokenizer.load(dir, model.config())) {
       int[] ids = tokenizer.encode(prompt, Tokenizer.BosPolicy.parse(bos));
+      ModelOptions.warnUnencodable(tokenizer);
       if (ids.length == 0) {
         throw new IllegalArgumentException("the prompt encodes to no tokens; use --bos prepend");
       }

@@ -5,13 +5,18 @@ import ai.djl.ndarray.NDManager;
 import dev.sae4j.hub.HubSettings;
 import dev.sae4j.hub.ProgressListener;
 import dev.sae4j.model.Models;
+import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.format.SaeFiles;
 import dev.sae4j.sae.format.SaeModelCheck;
 import dev.sae4j.sae.format.SaeSource;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,6 +34,45 @@ final class ModelOptions {
   @Option(names = "--device", defaultValue = "cpu",
       description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
   String device;
+
+  /** Hook names as given after {@code --hooks a,b}: trimmed, empty entries dropped. */
+  static List<String> hookNames(List<String> raw) {
+    List<String> hooks = new ArrayList<>();
+    for (String h : raw) {
+      if (!h.isBlank()) {
+        hooks.add(h.strip());
+      }
+    }
+    return hooks;
+  }
+
+  /**
+   * Refuses an output file that is one of the model directory's own files (its weights, config or
+   * tokenizer), which writing would destroy.
+   */
+  static void requireNotAModelFile(Path out, Path modelDir, String option) throws IOException {
+    if (!Files.exists(out)) {
+      return;
+    }
+    Path target = out.toRealPath();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(modelDir)) {
+      for (Path f : files) {
+        if (Files.isRegularFile(f) && f.toRealPath().equals(target)) {
+          throw new IllegalArgumentException(option + " " + out + " is " + f.getFileName()
+              + " of the model directory " + modelDir + "; writing it would destroy the model;"
+              + " choose another file");
+        }
+      }
+    }
+  }
+
+  /** Prints the tokenizer's warning about characters it could not encode, if any. */
+  static void warnUnencodable(Tokenizer tokenizer) {
+    String warning = tokenizer.unencodableWarning();
+    if (warning != null) {
+      System.err.println("sae4j: warning: " + warning);
+    }
+  }
 
   /** The local directory of the model, downloading from the Hub if needed. */
   Path directory() throws IOException {

@@ -48,7 +48,7 @@ final class ProbeCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "cpu", description = "Device for SAE encoding.")
   String device;
 
-  @Option(names = "--k", split = ",", defaultValue = "1,2,5",
+  @Option(names = "--k", split = "\\s*,\\s*", defaultValue = "1,2,5",
       description = "k values for k-sparse probes (default: ${DEFAULT-VALUE}).")
   int[] ks;
 

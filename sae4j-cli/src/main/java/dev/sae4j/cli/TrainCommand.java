@@ -48,8 +48,13 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config", description = "YAML file of hyperparameters (snake_case keys).")
   Path configFile;
 
-  @Option(names = "--resume", description = "Continue from --out/checkpoint if present.")
+  @Option(names = "--resume", description = "Continue from --out/checkpoint if present (refused "
+      + "when the data or a setting differs from the checkpoint's).")
   boolean resume;
+
+  @Option(names = "--overwrite", description = "Start over in an --out that holds an earlier "
+      + "run (its checkpoint and training.json are removed).")
+  boolean overwrite;
 
   @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
   boolean quiet;
@@ -174,10 +179,18 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     TrainConfig config = config();
+    if (resume && overwrite) {
+      throw new IllegalArgumentException("--resume and --overwrite exclude each other");
+    }
     ActivationStore store = ActivationStore.open(activations);
     BatchSource source = BatchSource.of(store, config.shuffleBufferRows());
     PrintStream err = System.err;
-    SaeTrainer trainer = new SaeTrainer(config, source, out).resume(resume)
+    if (!store.manifest().complete()) {
+      err.printf(Locale.ROOT, "sae4j: warning: %s is an incomplete store (complete: false in "
+          + "manifest.json): training on the %,d rows captured so far; finish it with "
+          + "'sae4j capture ... --resume'%n", activations, store.rowCount());
+    }
+    SaeTrainer trainer = new SaeTrainer(config, source, out).resume(resume).overwrite(overwrite)
         .writer(dev.sae4j.sae.format.SaeFiles.trainedWriter());
     TrainConfig c = trainer.config();
     err.printf(Locale.ROOT, "sae4j: training %s SAE d_in %d d_sae %d%s on %,d rows of %s "

@@ -1,5 +1,7 @@
 package dev.sae4j.cli;
 
+import dev.sae4j.activations.ActivationStoreWriter;
+import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.model.ByteLevelTokenizerJson;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,6 +10,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /** The repository's test fixtures, as seen from the CLI module's tests. */
 final class CliFixtures {
@@ -20,6 +23,35 @@ final class CliFixtures {
   static Path fixtures() {
     return Paths.get(System.getProperty("sae4j.fixtures", "../fixtures")).toAbsolutePath()
         .normalize();
+  }
+
+  /**
+   * Writes a store of 600 rows of width 8 (random values, about 30% nonzero), 256 rows per
+   * shard, captured at {@code hook}; unfinished ({@code complete: false}, the last 88 rows not
+   * written) unless {@code finish}.
+   *
+   * @return {@code dir}
+   */
+  static Path store(Path dir, String hook, boolean finish) throws IOException {
+    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
+        new StoreManifest.ModelInfo("tiny", null, "gpt2"), hook, 8, "float32",
+        new StoreManifest.CaptureInfo(16, "prepend", "split", false, false, List.of(), null, 0),
+        new StoreManifest.DatasetInfo("synthetic", "-", 1), 256, 0, false, List.of(), null);
+    ActivationStoreWriter w = ActivationStoreWriter.open(dir, identity, false);
+    SplittableRandom r = new SplittableRandom(1);
+    float[] row = new float[8];
+    for (int i = 0; i < 600; i++) {
+      for (int j = 0; j < 8; j++) {
+        row[j] = r.nextDouble() < 0.3 ? (float) r.nextDouble() : 0f;
+      }
+      w.append(row, 0, 0, i / 16, i % 16);
+    }
+    if (finish) {
+      w.finish();
+    } else {
+      w.close();
+    }
+    return dir;
   }
 
   /**

@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sae4j.activations.ActivationStoreWriter;
-import dev.sae4j.activations.StoreManifest;
 import dev.sae4j.io.SafetensorsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,24 +25,12 @@ class TrainCommandTest {
   /** A 600-row store of sparse synthetic activations. */
   @BeforeAll
   static void store() throws IOException {
-    store = tmp.resolve("store");
-    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
-        new StoreManifest.ModelInfo("tiny", null, "gpt2"), "blocks.0.hook_resid_post", D,
-        "float32", new StoreManifest.CaptureInfo(16, "prepend", "split", false, false, List.of(),
-            null, 0), new StoreManifest.DatasetInfo("synthetic", "-", 1), 256, 0, false,
-        List.of(), null);
-    ActivationStoreWriter w = ActivationStoreWriter.open(store, identity, false);
-    SplittableRandom r = new SplittableRandom(1);
-    float[] row = new float[D];
-    for (int i = 0; i < 600; i++) {
-      for (int j = 0; j < D; j++) {
-        row[j] = r.nextDouble() < 0.3 ? (float) r.nextDouble() : 0f;
-      }
-      w.append(row, 0, 0, i / 16, i % 16);
-    }
-    w.finish();
+    store = store("store", "blocks.0.hook_resid_post", true);
   }
 
+  static Path store(String name, String hook, boolean finish) throws IOException {
+    return CliFixtures.store(tmp.resolve(name), hook, finish);
+  }
 
   @Test
   void trainsFromYamlAndOptionsThenResumes() throws IOException {
@@ -86,6 +71,43 @@ class TrainCommandTest {
         "--resume", "-q");
     assertTrue(java.util.Arrays.equals(finished,
         Files.readAllBytes(out.resolve("sae_weights.safetensors"))));
+  }
+
+  @Test
+  void resumeChecksTheDataAndAFreshRunNeedsOverwrite() throws IOException {
+    Path out = tmp.resolve("resume-check");
+    String[] common = {"train", "--out", out.toString(), "--k", "3", "--expansion", "2",
+        "--batch-tokens", "64", "--checkpoint-every", "4", "-q"};
+    run(0, concat(common, "--activations", store.toString()));
+    // Same rows, same width, but captured at another hook: the checkpoint names the difference.
+    Path other = store("store-block2", "blocks.2.hook_resid_post", true);
+    String[] r = run(1, concat(common, "--activations", other.toString(), "--resume"));
+    assertTrue(r[1].contains("cannot resume: the checkpoint was trained on other data: "
+        + "hook blocks.0.hook_resid_post (checkpoint) vs blocks.2.hook_resid_post (now)"), r[1]);
+    r = run(1, concat(common, "--activations", store.toString(), "--resume", "--lr", "0.01"));
+    assertTrue(r[1].contains("different configuration: lr "), r[1]);
+    // Without --resume the earlier run is not silently replaced.
+    r = run(1, concat(common, "--activations", other.toString()));
+    assertTrue(r[1].contains("already holds a training run") && r[1].contains("--overwrite"),
+        r[1]);
+    run(0, concat(common, "--activations", other.toString(), "--overwrite"));
+    JsonNode cfg = new ObjectMapper().readTree(out.resolve("cfg.json").toFile());
+    assertEquals("blocks.2.hook_resid_post", cfg.at("/metadata/hook_name").asText());
+  }
+
+  @Test
+  void incompleteStoreIsTrainedWithAWarning() throws IOException {
+    Path partial = store("partial", "blocks.0.hook_resid_post", false);
+    String[] r = run(0, "train", "--activations", partial.toString(), "--out",
+        tmp.resolve("partial-sae").toString(), "--k", "3", "--batch-tokens", "64", "-q");
+    assertTrue(r[1].contains("warning: " + partial + " is an incomplete store (complete: "
+        + "false in manifest.json): training on the 512 rows captured so far"), r[1]);
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test

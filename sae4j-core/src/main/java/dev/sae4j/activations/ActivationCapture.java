@@ -2,6 +2,7 @@ package dev.sae4j.activations;
 
 import ai.djl.ndarray.NDManager;
 import dev.sae4j.model.ActivationCache;
+import dev.sae4j.model.ConfigChecks;
 import dev.sae4j.model.ModelConfig;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
@@ -65,12 +66,26 @@ public final class ActivationCapture {
       }
     }
     ModelConfig config = model.config();
+    ConfigChecks.requireContextFits(config, options.contextSize(), "context size");
     Set<Integer> excluded = excludedTokens(config, options.excludeSpecial());
     Map<String, ActivationStoreWriter> writers = new LinkedHashMap<>();
-    for (String hook : new LinkedHashSet<>(hooks)) {
-      writers.put(hook, ActivationStoreWriter.open(storeDir(out, hook),
-          identity(hook, dataset, options, excluded), resume));
+    try {
+      for (String hook : new LinkedHashSet<>(hooks)) {
+        writers.put(hook, ActivationStoreWriter.open(storeDir(out, hook),
+            identity(hook, dataset, options, excluded), resume));
+      }
+      return capture(dataset, options, excluded, writers, progress);
+    } finally {
+      for (ActivationStoreWriter w : writers.values()) {
+        w.close();
+      }
     }
+  }
+
+  private Map<String, Long> capture(TextDataset dataset, CaptureOptions options,
+      Set<Integer> excluded, Map<String, ActivationStoreWriter> writers, PrintStream progress)
+      throws IOException {
+    ModelConfig config = model.config();
     long budget = options.tokenBudget();
     long resumeFrom = Long.MAX_VALUE;
     for (ActivationStoreWriter w : writers.values()) {
@@ -93,7 +108,7 @@ public final class ActivationCapture {
         row += rowsInBatch; // every store already holds these rows: skip the forward pass
         continue;
       }
-      row = captureBatch(batch, excluded, writers, row, budget);
+      row = captureBatch(batch, excluded, writers, row, budget, dataset.id());
       bar.update(Math.min(row, budget > 0 ? budget : row));
       budgetReached = budget > 0 && row >= budget;
     }
@@ -107,7 +122,8 @@ public final class ActivationCapture {
   }
 
   private long captureBatch(List<ContextWindows.Window> batch, Set<Integer> excluded,
-      Map<String, ActivationStoreWriter> writers, long row, long budget) throws IOException {
+      Map<String, ActivationStoreWriter> writers, long row, long budget, String datasetId)
+      throws IOException {
     List<int[]> seqs = new ArrayList<>();
     for (ContextWindows.Window w : batch) {
       seqs.add(w.tokens());
@@ -132,7 +148,9 @@ public final class ActivationCapture {
           int offset = (b * tokens.length() + t) * d;
           for (Map.Entry<String, ActivationStoreWriter> e : writers.entrySet()) {
             if (row >= e.getValue().rowCount()) {
-              e.getValue().append(values.get(e.getKey()), offset, w.tokens()[t], w.docIds()[t], t);
+              float[] v = values.get(e.getKey());
+              requireFinite(v, offset, d, e.getKey(), datasetId, w.docIds()[t], t);
+              e.getValue().append(v, offset, w.tokens()[t], w.docIds()[t], t);
             }
           }
           row++;
@@ -140,6 +158,20 @@ public final class ActivationCapture {
       }
     }
     return row;
+  }
+
+  /** Refuses to store a NaN or infinite activation, which would poison every later statistic. */
+  private void requireFinite(float[] v, int offset, int d, String hook, String datasetId, int doc,
+      int position) throws IOException {
+    for (int j = 0; j < d; j++) {
+      if (!Float.isFinite(v[offset + j])) {
+        throw new IOException("model " + modelInfo.id() + " gives a non-finite activation ("
+            + v[offset + j] + ") at hook " + hook + ", dataset " + datasetId + " document "
+            + doc + ", position " + position + ", dimension " + j + "; it is not stored (the"
+            + " store keeps the shards written before it). Check the model's weights and"
+            + " config.json");
+      }
+    }
   }
 
   private static int countRows(List<ContextWindows.Window> batch, Set<Integer> excluded) {

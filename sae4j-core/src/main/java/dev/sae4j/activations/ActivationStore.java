@@ -1,6 +1,7 @@
 package dev.sae4j.activations;
 
 import dev.sae4j.io.Checksums;
+import dev.sae4j.io.DType;
 import dev.sae4j.io.SafetensorsFile;
 import dev.sae4j.io.TensorInfo;
 import java.io.IOException;
@@ -35,9 +36,10 @@ public final class ActivationStore {
   /** Opens a store directory; fails naming any shard file that is missing. */
   public static ActivationStore open(Path dir) throws IOException {
     StoreManifest m = StoreManifest.read(dir);
-    for (StoreManifest.Shard s : m.shards()) {
-      if (!Files.isRegularFile(dir.resolve(s.file()))) {
-        throw new IOException(dir + ": shard " + s.file() + " listed in the manifest is missing");
+    for (int i = 0; i < m.shards().size(); i++) {
+      if (!Files.isRegularFile(m.shardPath(dir, i))) {
+        throw new IOException(dir + ": shard " + m.shards().get(i).file()
+            + " listed in the manifest is missing");
       }
     }
     return new ActivationStore(dir, m);
@@ -70,7 +72,7 @@ public final class ActivationStore {
       return;
     }
     StoreManifest.Shard s = manifest.shards().get(shard);
-    Path file = dir.resolve(s.file());
+    Path file = manifest.shardPath(dir, shard);
     if (!Files.isRegularFile(file)) {
       throw new IOException(dir + ": shard " + s.file() + " listed in the manifest is missing");
     }
@@ -81,6 +83,13 @@ public final class ActivationStore {
     }
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       expectShape(f, s, "activations", s.rows(), manifest.d());
+      DType stored = f.info("activations").dtype();
+      DType declared = "float16".equals(manifest.dtype()) ? DType.F16 : DType.F32;
+      if (stored != declared) {
+        throw new IOException(dir + ": shard " + s.file() + ": tensor 'activations' is "
+            + stored + ", but manifest.json says dtype '" + manifest.dtype() + "' (" + declared
+            + ")");
+      }
       for (String name : new String[] {"token_ids", "doc_ids", "positions"}) {
         expectShape(f, s, name, s.rows());
       }
@@ -113,7 +122,7 @@ public final class ActivationStore {
   /** Reads shard {@code i} completely (for tests, dashboards and small stores). */
   public ShardData readShard(int i) throws IOException {
     check(i);
-    try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(manifest.shards().get(i).file()))) {
+    try (SafetensorsFile f = SafetensorsFile.open(manifest.shardPath(dir, i))) {
       return new ShardData(f.readFloats("activations"), f.readInts("token_ids"),
           f.readInts("doc_ids"), f.readInts("positions"));
     }
@@ -166,7 +175,14 @@ public final class ActivationStore {
       this.shuffle = shuffle;
       this.random = new SplittableRandom(seed);
       this.capacity = shuffle ? bufferRows : 1;
-      this.buffer = new float[Math.multiplyExact(capacity, d)];
+      long bytes = 4L * capacity * d;
+      if (capacity * (long) d > Integer.MAX_VALUE - 8
+          || bytes > Runtime.getRuntime().maxMemory()) {
+        throw new IllegalArgumentException("a shuffle buffer of " + capacity + " rows x d " + d
+            + " needs " + bytes / (1 << 20) + " MiB, more than this JVM can hold (" + Runtime
+            .getRuntime().maxMemory() / (1 << 20) + " MiB heap); use a smaller shuffle buffer");
+      }
+      this.buffer = new float[capacity * d];
       startEpoch();
     }
 
@@ -266,7 +282,7 @@ public final class ActivationStore {
         StoreManifest.Shard s = manifest.shards().get(shard);
         if (open == null) {
           check(shard);
-          open = SafetensorsFile.open(dir.resolve(s.file()));
+          open = SafetensorsFile.open(manifest.shardPath(dir, shard));
           rowInShard = 0;
         }
         if (rowInShard < s.rows()) {

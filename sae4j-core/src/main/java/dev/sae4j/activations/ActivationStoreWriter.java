@@ -22,11 +22,14 @@ import java.util.regex.Pattern;
  * rewritten after it, so a killed capture leaves a consistent store of whole shards; resuming
  * discards anything not listed in the manifest and continues from the stored row count.
  *
+ * <p>One writer at a time: a second writer of the same store (another process, or this one) is
+ * refused, naming the holder (see {@link StoreLock}).
+ *
  * <p>Shards hold a fixed number of rows regardless of batching, and the statistics are summed
  * shard by shard from the stored values, so a resumed store is byte-identical to an uninterrupted
  * one.
  */
-public final class ActivationStoreWriter {
+public final class ActivationStoreWriter implements AutoCloseable {
   private static final Pattern SHARD = Pattern.compile("shard-(\\d{5})\\.safetensors");
 
   private final Path dir;
@@ -44,6 +47,7 @@ public final class ActivationStoreWriter {
   private final int[] docIds;
   private final int[] positions;
   private int filled;
+  private StoreLock lock;
 
   private ActivationStoreWriter(Path dir, StoreManifest identity) {
     this.dir = dir;
@@ -67,18 +71,36 @@ public final class ActivationStoreWriter {
       throws IOException {
     Files.createDirectories(dir);
     ActivationStoreWriter w = new ActivationStoreWriter(dir, identity.identity());
-    Path manifest = dir.resolve(StoreManifest.FILE);
-    if (Files.exists(manifest)) {
-      if (!resume) {
-        throw new IOException(dir + ": already holds an activation store; use --resume to "
-            + "continue it or choose another output directory");
+    w.lock = StoreLock.acquire(dir);
+    try {
+      Path manifest = dir.resolve(StoreManifest.FILE);
+      if (Files.exists(manifest)) {
+        if (!resume) {
+          throw new IOException(dir + ": already holds an activation store; use --resume to "
+              + "continue it or choose another output directory");
+        }
+        w.restore(StoreManifest.read(dir));
+      } else {
+        w.cleanUp(0);
+        w.writeManifest(false);
       }
-      w.restore(StoreManifest.read(dir));
-    } else {
-      w.cleanUp(0);
-      w.writeManifest(false);
+      return w;
+    } catch (IOException | RuntimeException e) {
+      w.close();
+      throw e;
     }
-    return w;
+  }
+
+  /**
+   * Releases the store's writer lock ({@link #finish} does too); rows buffered for an unwritten
+   * shard are dropped, as a kill would drop them.
+   */
+  @Override
+  public void close() throws IOException {
+    if (lock != null) {
+      lock.close();
+      lock = null;
+    }
   }
 
   /** Rows stored in complete shards plus rows buffered for the next one. */
@@ -104,12 +126,13 @@ public final class ActivationStoreWriter {
     }
   }
 
-  /** Writes the last partial shard and marks the store complete. */
+  /** Writes the last partial shard, marks the store complete and releases the lock. */
   public void finish() throws IOException {
     if (filled > 0) {
       flushShard();
     }
     writeManifest(true);
+    close();
   }
 
   private void flushShard() throws IOException {
@@ -176,8 +199,9 @@ public final class ActivationStoreWriter {
       throw new IOException(dir + ": cannot resume: the existing store was made with different "
           + "settings (" + difference(existing.identity(), identity) + ")");
     }
-    for (StoreManifest.Shard shard : existing.shards()) {
-      Path file = dir.resolve(shard.file());
+    for (int i = 0; i < existing.shards().size(); i++) {
+      StoreManifest.Shard shard = existing.shards().get(i);
+      Path file = existing.shardPath(dir, i);
       if (!Files.isRegularFile(file)) {
         throw new IOException(dir + ": cannot resume: shard " + shard.file()
             + " listed in the manifest is missing");

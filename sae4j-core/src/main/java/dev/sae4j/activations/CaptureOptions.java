@@ -50,8 +50,19 @@ public record CaptureOptions(int contextSize, int batchSize, Tokenizer.BosPolicy
     }
   }
 
-  /** Rows per shard for activations of width {@code d}: the explicit value, else ~64 MB. */
+  /**
+   * Rows per shard for activations of width {@code d}: the explicit value, else ~64 MB.
+   *
+   * @throws IllegalArgumentException if an explicit value times {@code d} does not fit the
+   *     one array a shard is filled in
+   */
   public int rowsPerShard(int d) {
+    long maxRows = (Integer.MAX_VALUE - 8) / d;
+    if (rowsPerShard > maxRows) {
+      throw new IllegalArgumentException("rows per shard (--rows-per-shard) is " + rowsPerShard
+          + ": " + rowsPerShard + " rows x d " + d + " values do not fit in memory as one array"
+          + " (at most " + maxRows + " rows at d " + d + ")");
+    }
     return rowsPerShard > 0 ? rowsPerShard : Math.max(1, (1 << 24) / d);
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.io.SafePaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,28 @@ public record StoreManifest(String format, int version, ModelInfo model, String 
     if (m.shards() == null || m.d() <= 0 || m.hook() == null) {
       throw new IOException(file + ": missing 'shards', 'd' or 'hook'");
     }
+    if (!"float32".equals(m.dtype()) && !"float16".equals(m.dtype())) {
+      throw new IOException(file + ": field 'dtype' is '" + m.dtype()
+          + "', expected 'float32' or 'float16'");
+    }
+    for (int i = 0; i < m.shards().size(); i++) {
+      Shard s = m.shards().get(i);
+      if (s == null || s.rows() < 0 || s.sha256() == null) {
+        throw new IOException(file + ": field 'shards[" + i + "]' needs a file, rows >= 0 and a"
+            + " sha256, got " + s);
+      }
+      m.shardPath(dir, i);
+    }
     return m;
+  }
+
+  /**
+   * The file of shard {@code i}, confined to the store directory: a manifest naming a file
+   * outside it (absolute, {@code ..}, or a symlink leaving it) is refused, naming the field.
+   */
+  public Path shardPath(Path dir, int i) throws IOException {
+    return SafePaths.resolveInside(dir, shards.get(i).file(), dir.resolve(FILE),
+        "shards[" + i + "].file");
   }
 
   /** Writes {@code dir/manifest.json} atomically. */

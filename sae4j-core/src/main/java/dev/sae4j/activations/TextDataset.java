@@ -10,6 +10,7 @@ import dev.sae4j.data.LoadProblem;
 import dev.sae4j.data.LoadResult;
 import dev.sae4j.data.PromptTemplate;
 import dev.sae4j.io.Checksums;
+import dev.sae4j.io.TextFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ public record TextDataset(String id, String sha256, List<String> documents) {
       throw new IOException(file + ": dataset file not found");
     }
     String name = file.getFileName().toString();
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    List<String> lines = TextFiles.readLines(file);
     List<String> docs = new ArrayList<>();
     if (name.endsWith(".jsonl")) {
       for (int i = 0; i < lines.size(); i++) {

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.io.TextFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -148,7 +148,7 @@ public final class DatasetLoader {
     List<Object> out = new ArrayList<>();
     String name = file.getFileName().toString();
     if (name.endsWith(".jsonl")) {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      List<String> lines = TextFiles.readLines(file);
       for (int i = 0; i < lines.size(); i++) {
         String line = lines.get(i);
         if (line.isBlank()) {
@@ -164,7 +164,7 @@ public final class DatasetLoader {
       return out;
     }
     try {
-      readJsonFile(file, name, out);
+      readJsonFile(file, TextFiles.readString(file), name, out);
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? 1 : Math.max(1, e.getLocation().getLineNr());
       throw new MalformedRecordException(
@@ -173,8 +173,9 @@ public final class DatasetLoader {
     return out;
   }
 
-  private static void readJsonFile(Path file, String name, List<Object> out) throws IOException {
-    try (JsonParser p = JSON.createParser(file.toFile())) {
+  private static void readJsonFile(Path file, String text, String name, List<Object> out)
+      throws IOException {
+    try (JsonParser p = JSON.createParser(text)) {
       JsonToken t = p.nextToken();
       if (t == JsonToken.START_ARRAY) {
         int index = 0;
@@ -186,7 +187,7 @@ public final class DatasetLoader {
       } else if (t == JsonToken.START_OBJECT) {
         JsonNode node = p.readValueAsTree();
         if (isExampleMap(node)) {
-          readExampleMap(file, out);
+          readExampleMap(file, text, out);
         } else {
           out.add(new RawRecord(node, new SourceRef(file, 1), name));
         }
@@ -210,8 +211,9 @@ public final class DatasetLoader {
   }
 
   /** Reads the example map again, streaming, to learn the line of each entry. */
-  private static void readExampleMap(Path file, List<Object> out) throws IOException {
-    try (JsonParser p = JSON.createParser(file.toFile())) {
+  private static void readExampleMap(Path file, String text, List<Object> out)
+      throws IOException {
+    try (JsonParser p = JSON.createParser(text)) {
       p.nextToken(); // START_OBJECT
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();

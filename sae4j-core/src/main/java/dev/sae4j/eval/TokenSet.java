@@ -1,5 +1,6 @@
 package dev.sae4j.eval;
 
+import dev.sae4j.model.ConfigChecks;
 import dev.sae4j.model.ModelConfig;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
@@ -74,6 +75,7 @@ public record TokenSet(List<TokenBatch> batches, Set<Integer> excluded, long met
         }
       }
     }
+    ConfigChecks.requireContextFits(config, options.contextSize(), "context size");
     boolean prepend = options.bos() == Tokenizer.BosPolicy.PREPEND;
     if (prepend && config.bosTokenId() == null) {
       throw new IllegalArgumentException(

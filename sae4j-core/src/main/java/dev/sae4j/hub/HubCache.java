@@ -1,5 +1,6 @@
 package dev.sae4j.hub;
 
+import dev.sae4j.io.SafePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -53,6 +55,34 @@ final class HubCache {
     throw new HubException(
         "refusing file name '" + filename + "' of repository '" + repoId
             + "': it would escape the snapshot folder " + snapshotDir);
+  }
+
+  /**
+   * Refuses a snapshot whose entries (normally symlinks into {@code blobs}) lead outside the
+   * repository's cache folder once symlinks are followed, so a tampered cache cannot make a model
+   * load read arbitrary files.
+   *
+   * @return {@code snapshot}
+   * @throws IOException naming the entry and its target
+   */
+  Path checkEntries(RepoType type, String repoId, Path snapshot) throws IOException {
+    Path repo = repoDir(type, repoId);
+    List<Path> entries;
+    try (Stream<Path> s = Files.walk(snapshot)) {
+      entries = s.filter(p -> !p.equals(snapshot)).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    for (Path entry : entries) {
+      String target = Files.isSymbolicLink(entry) ? Files.readSymbolicLink(entry).toString()
+          : entry.toString();
+      try {
+        SafePaths.requireRealInside(repo, entry, entry, "symlink target", target);
+      } catch (IOException e) {
+        throw new HubException("refusing the cache entry " + e.getMessage(), e);
+      }
+    }
+    return snapshot;
   }
 
   /**

@@ -198,7 +198,7 @@ public final class HubClient {
                 + " and HF_HUB_OFFLINE is set, so it cannot be downloaded;"
                 + " run once with network access or unset HF_HUB_OFFLINE");
       }
-      return snapshotOf(cached, filename);
+      return cache.checkEntries(type, repoId, snapshotOf(cached, filename));
     }
 
     URI infoUri = infoUri(type, repoId, revision);
@@ -233,7 +233,7 @@ public final class HubClient {
               + describe(type, repoId, revision, filename)
               + " at "
               + cached);
-      return snapshotOf(cached, filename);
+      return cache.checkEntries(type, repoId, snapshotOf(cached, filename));
     }
 
     cache.writeRef(type, repoId, revision, info.commit());
@@ -262,7 +262,7 @@ public final class HubClient {
               + infoUri
               + ")");
     }
-    return snapshot;
+    return cache.checkEntries(type, repoId, snapshot);
   }
 
   /** For download() the cache lookup returns the file; the snapshot is its enclosing folder. */

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -52,14 +53,25 @@ public final class AtomicFiles {
   public static void write(Path target, IOConsumer<OutputStream> body) throws IOException {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
+    if (!Files.isDirectory(dir)) {
+      throw new NoSuchFileException(target.toString(), null, "cannot be written: "
+          + (Files.exists(dir) ? dir + " is not a directory" : "directory " + dir
+              + " does not exist"));
+    }
     String tmpName =
         "." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
             + ".tmp";
     Path tmp = dir.resolve(tmpName);
     boolean done = false;
     try {
-      try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      FileChannel opened;
+      try {
+        opened = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new IOException("cannot write " + target + " (temporary file " + tmp + "): " + e,
+            e);
+      }
+      try (FileChannel ch = opened) {
         OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
         body.accept(new NonClosingOutputStream(out));
         out.flush();

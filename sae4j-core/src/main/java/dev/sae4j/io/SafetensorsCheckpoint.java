@@ -117,7 +117,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         String shard = e.getValue().textValue();
         SafetensorsFile f = shards.get(shard);
         if (f == null) {
-          Path p = dir.resolve(shard);
+          Path p = SafePaths.resolveInside(dir, shard, index, "weight_map['" + name + "']");
           if (!Files.isRegularFile(p)) {
             throw new SafetensorsFormatException(
                 index, "shard '" + shard + "' of tensor '" + name + "' does not exist");

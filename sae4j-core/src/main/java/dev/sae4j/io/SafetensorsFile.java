@@ -35,11 +35,12 @@ import java.util.Set;
  * map. Data is little-endian and in C order.
  *
  * <p>{@link #open} validates the whole header up front, so later reads cannot hit a malformed
- * entry. The data region is mapped lazily in windows of at most 2 GiB (one {@link ByteBuffer} holds
- * at most 2^31 - 1 bytes). {@link #load} hands float32 / int32 / int64 data to the engine without
- * copying when it is suitably aligned, so the returned arrays share memory with the mapping: never
- * run in-place ops on them. Mappings stay valid after {@link #close}, so loaded arrays outlive the
- * file object.
+ * entry, and like the reference implementation requires the tensors to cover the data region
+ * exactly (no overlaps, gaps or trailing bytes). The data region is mapped lazily in windows of
+ * at most 2 GiB (one {@link ByteBuffer} holds at most 2^31 - 1 bytes). {@link #load} hands
+ * float32 / int32 / int64 data to the engine without copying when it is suitably aligned, so the
+ * returned arrays share memory with the mapping: never run in-place ops on them. Mappings stay
+ * valid after {@link #close}, so loaded arrays outlive the file object.
  *
  * <p>Example:
  *
@@ -138,7 +139,7 @@ public final class SafetensorsFile implements AutoCloseable {
       Map<String, TensorInfo> tensors = new LinkedHashMap<>();
       Map<String, String> metadata = new LinkedHashMap<>();
       parseHeader(file, header.array(), dataSize, tensors, metadata);
-      checkOverlaps(file, tensors);
+      checkLayout(file, tensors, dataSize);
       return new SafetensorsFile(file, ch, 8 + n, dataSize, tensors, metadata, chunkBytes);
     } catch (IOException | RuntimeException e) {
       ch.close();
@@ -300,27 +301,40 @@ public final class SafetensorsFile implements AutoCloseable {
     return x.longValue();
   }
 
-  private static void checkOverlaps(Path file, Map<String, TensorInfo> tensors)
+  /**
+   * The tensors must tile the data region exactly, as the reference implementation requires: in
+   * offset order each starts where the previous one ended, the first at 0, and the last ends at
+   * the end of the file. Overlaps, gaps and trailing bytes are refused (bytes no tensor owns are
+   * where a crafted file hides data).
+   */
+  private static void checkLayout(Path file, Map<String, TensorInfo> tensors, long dataSize)
       throws SafetensorsFormatException {
-    List<TensorInfo> sorted = new ArrayList<>();
-    for (TensorInfo t : tensors.values()) {
-      if (t.byteCount() > 0) { // an empty tensor overlaps nothing
-        sorted.add(t);
-      }
-    }
-    sorted.sort(Comparator.comparingLong(TensorInfo::begin));
-    for (int i = 1; i < sorted.size(); i++) {
-      TensorInfo a = sorted.get(i - 1);
-      TensorInfo b = sorted.get(i);
-      if (b.begin() < a.end()) {
+    List<TensorInfo> sorted = new ArrayList<>(tensors.values());
+    sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+    long cursor = 0;
+    TensorInfo previous = null;
+    for (TensorInfo t : sorted) {
+      if (t.begin() < cursor) {
         throw new SafetensorsFormatException(
             file,
             "tensors '"
-                + a.name()
-                + "' [" + a.begin() + ", " + a.end() + ") and '"
-                + b.name()
-                + "' [" + b.begin() + ", " + b.end() + ") overlap");
+                + previous.name()
+                + "' [" + previous.begin() + ", " + previous.end() + ") and '"
+                + t.name()
+                + "' [" + t.begin() + ", " + t.end() + ") overlap");
       }
+      if (t.begin() > cursor) {
+        throw new SafetensorsFormatException(file, "gap of " + (t.begin() - cursor)
+            + " bytes before tensor '" + t.name() + "' [" + t.begin() + ", " + t.end()
+            + "): data bytes [" + cursor + ", " + t.begin() + ") belong to no tensor");
+      }
+      cursor = t.end();
+      previous = t;
+    }
+    if (cursor != dataSize) {
+      throw new SafetensorsFormatException(file, (dataSize - cursor) + " trailing bytes after"
+          + " the last tensor: the data region is " + dataSize + " bytes, the tensors cover "
+          + cursor);
     }
   }
 

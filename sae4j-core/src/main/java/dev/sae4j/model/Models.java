@@ -180,6 +180,7 @@ public final class Models {
   }
 
   private static Architecture architecture(ConfigJson json) {
+    ConfigChecks.check(json);
     String type = json.optString("model_type", null);
     if (type == null) {
       throw json.error("model_type", "missing (supported: " + String.join(", ",

@@ -166,8 +166,10 @@ public record TokenBatch(int batchSize, int length, int[] tokenIds, int[] attent
     int[] out = new int[rows.length * t];
     for (int r = 0; r < rows.length; r++) {
       if (rows[r].length != t) {
-        throw new IllegalArgumentException(
-            what + ": row " + r + " has " + rows[r].length + " values, row 0 has " + t);
+        throw new IllegalArgumentException(what + ": row " + r + " has " + rows[r].length
+            + " values, expected " + t + (what.equals("token ids")
+                ? " like row 0 (rows must have equal length; pad them and pass a mask)"
+                : ", one per token of the token ids' row " + r));
       }
       System.arraycopy(rows[r], 0, out, r * t, t);
     }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -54,9 +53,6 @@ public final class Tokenizer implements AutoCloseable {
    */
   public record Encoded(int[] ids, String[] tokens, int unencodable) {}
 
-  /** Unencodable-character warnings printed per tokenizer before they are only counted. */
-  private static final int MAX_WARNINGS = 5;
-
   private final HuggingFaceTokenizer tokenizer;
   private final Integer bosTokenId;
   private final Path file;
@@ -64,7 +60,8 @@ public final class Tokenizer implements AutoCloseable {
   /** Per code point: whether the tokenizer can encode it (checked once, alone). */
   private final Map<Integer, Boolean> encodable = new ConcurrentHashMap<>();
   private final AtomicLong unencodableTotal = new AtomicLong();
-  private final AtomicInteger warnings = new AtomicInteger();
+  private final AtomicLong textsWithUnencodable = new AtomicLong();
+  private volatile String firstUnencodable;
 
   private Tokenizer(HuggingFaceTokenizer tokenizer, Integer bosTokenId, Path file,
       TokenizerFiles.UnknownToken unknown) {
@@ -165,7 +162,7 @@ public final class Tokenizer implements AutoCloseable {
 
   /**
    * Ids, token strings and the count of unencodable characters of {@code text} under the given
-   * BOS policy. Unencodable characters are also reported on stderr (the first few texts).
+   * BOS policy. Unencodable characters are also counted for {@link #unencodableWarning}.
    */
   public Encoded encodeDetailed(String text, BosPolicy policy) {
     Encoding e = tokenizer.encode(text, policy == BosPolicy.TOKENIZER, false);
@@ -191,16 +188,16 @@ public final class Tokenizer implements AutoCloseable {
     return new Encoded(out, tokens, reportUnencodable(text));
   }
 
-  /** Counts {@code text}'s unencodable characters and reports them (the first few texts). */
+  /** Counts {@code text}'s unencodable characters for {@link #unencodableWarning}. */
   private int reportUnencodable(String text) {
     int lost = unencodable(text);
     if (lost > 0) {
       unencodableTotal.addAndGet(lost);
-      int n = warnings.incrementAndGet();
-      if (n <= MAX_WARNINGS) {
-        System.err.printf("warning: %d character(s) of a text cannot be encoded by %s (no byte"
-            + " fallback: dropped or mapped to the unknown token)%s%n", lost, file,
-            n == MAX_WARNINGS ? "; further texts are counted, not reported" : "");
+      textsWithUnencodable.incrementAndGet();
+      if (firstUnencodable == null) {
+        text.codePoints().filter(cp -> !Character.isWhitespace(cp) && !encodable.get(cp))
+            .findFirst().ifPresent(cp -> firstUnencodable = String.format(
+                java.util.Locale.ROOT, "'%s' (U+%04X)", new String(Character.toChars(cp)), cp));
       }
     }
     return lost;
@@ -209,6 +206,21 @@ public final class Tokenizer implements AutoCloseable {
   /** Characters of all texts encoded so far that the tokenizer could not encode. */
   public long unencodableCharacters() {
     return unencodableTotal.get();
+  }
+
+  /**
+   * A warning about the characters encoded so far that the tokenizer could not encode (dropped,
+   * or mapped to the unknown token): count, texts and the first one; null when there were none.
+   * Commands print it once at the end instead of once per text.
+   */
+  public String unencodableWarning() {
+    long n = unencodableTotal.get();
+    if (n == 0) {
+      return null;
+    }
+    return n + " character(s) in " + textsWithUnencodable.get() + " text(s) cannot be encoded by "
+        + file + " (no byte fallback: dropped or mapped to the unknown token; first: "
+        + firstUnencodable + ")";
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.sae4j.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.sae4j.io.DType;
 import dev.sae4j.io.SafetensorsCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,6 +32,9 @@ final class WeightLoader {
     Iterable<String> names();
 
     long[] shape(String name);
+
+    /** The tensor's type as named in errors, or null when it is a float type. */
+    String nonFloatType(String name);
 
     /** The tensor; {@code manager} receives it when the source must create it. */
     NDArray load(String name, NDManager manager) throws IOException;
@@ -66,6 +71,12 @@ final class WeightLoader {
       }
 
       @Override
+      public String nonFloatType(String name) {
+        DType t = checkpoint.info(name).dtype();
+        return t.isFloat() ? null : t.name();
+      }
+
+      @Override
       public NDArray load(String name, NDManager m) throws IOException {
         return checkpoint.load(name, m);
       }
@@ -91,6 +102,12 @@ final class WeightLoader {
       @Override
       public long[] shape(String name) {
         return parameters.get(name).getShape().getShape();
+      }
+
+      @Override
+      public String nonFloatType(String name) {
+        DataType t = parameters.get(name).getDataType();
+        return t.isFloating() ? null : t.toString();
       }
 
       @Override
@@ -139,6 +156,12 @@ final class WeightLoader {
       throw new IllegalArgumentException(source.origin(fileName) + ": tensor '" + fileName
           + "' has shape " + Arrays.toString(actual) + ", " + modelType + " expects "
           + Arrays.toString(shape));
+    }
+    String type = source.nonFloatType(fileName);
+    if (type != null) {
+      throw new IllegalArgumentException(source.origin(fileName) + ": tensor '" + fileName
+          + "' is " + type + "; " + modelType + " weights must be a float type (F32, F16, BF16 or"
+          + " F64)");
     }
     remaining.remove(name);
     long numel = 1;

@@ -84,6 +84,13 @@ public final class ProgressBoard implements AutoCloseable {
     }
   }
 
+  /** Prints an informational event line, unless quiet. */
+  public synchronized void note(String message) {
+    if (!quiet) {
+      event(message);
+    }
+  }
+
   /** Prints one event line above the live lines. */
   public synchronized void event(String message) {
     clear();

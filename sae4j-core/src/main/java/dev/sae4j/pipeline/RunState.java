@@ -25,10 +25,28 @@ public final class RunState {
    * @param ended end time, or null
    * @param durationMs run time in milliseconds, or null
    * @param error the failure message (failed and skipped jobs), or null
+   * @param outputs every file of the finished output by path relative to the job's output
+   *     directory (done jobs only), checked before the job is trusted on a rerun
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Entry(JobStatus status, String inputHash, String outputHash, String started,
-      String ended, Long durationMs, String error) {}
+      String ended, Long durationMs, String error, Map<String, OutputFile> outputs) {
+    /** An entry without recorded outputs (jobs that are not done). */
+    public Entry(JobStatus status, String inputHash, String outputHash, String started,
+        String ended, Long durationMs, String error) {
+      this(status, inputHash, outputHash, started, ended, durationMs, error, null);
+    }
+  }
+
+  /**
+   * One output file as it was when its job finished.
+   *
+   * @param size bytes
+   * @param modifiedNanos modification time (nanoseconds since the epoch, as the file system
+   *     keeps it); a file with the same size and time is trusted without rehashing
+   * @param sha256 content hash
+   */
+  public record OutputFile(long size, long modifiedNanos, String sha256) {}
 
   /**
    * The file's content.

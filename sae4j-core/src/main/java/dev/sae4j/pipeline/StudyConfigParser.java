@@ -5,14 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.sae4j.io.TextFiles;
+import dev.sae4j.model.ConfigChecks;
 import dev.sae4j.model.ModelConfig;
 import dev.sae4j.model.Models;
+import dev.sae4j.organism.OrganismConfig;
+import dev.sae4j.organism.OrganismRecipe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,7 +31,10 @@ import java.util.regex.Pattern;
  * <p>Checks that need no network: hook names against the TransformerLens grammar, and for a model
  * given as a local directory the block index against {@code config.json}'s layer count. Hub ids
  * are checked for syntax only (their config.json may not be available offline); the organism's
- * layer count is checked when its stage resolves it, not here.
+ * layer count is checked when its stage resolves it, not here. Settings that only fail against a
+ * model are checked against every model whose shape is known (local directories, and organisms
+ * by their default recipe): an SAE's k above its d_sae, a capture context beyond learned
+ * positions. The default capture context is 256, or less when a model has fewer positions.
  */
 public final class StudyConfigParser {
   /** SAE architectures. */
@@ -60,7 +69,7 @@ public final class StudyConfigParser {
    * @throws IOException if the file cannot be read
    */
   public static StudyConfig parse(Path file) throws IOException {
-    String yaml = Files.readString(file);
+    String yaml = TextFiles.readString(file);
     Path base = file.toAbsolutePath().getParent();
     return parse(yaml, base, file.toString());
   }
@@ -89,14 +98,22 @@ public final class StudyConfigParser {
       top.error("study", "'" + study + "' must be a directory-safe name (letters, digits, . _ -)");
     }
     int workers = top.int32("workers", 1, 1);
-    List<StudyConfig.Model> models = models(top, base, errors);
+    Map<String, ModelShape> shapes = new LinkedHashMap<>();
+    List<StudyConfig.Model> models = models(top, base, errors, shapes);
     List<StudyConfig.Dataset> datasets = datasets(top, base, errors);
-    StudyConfig.Capture capture = capture(Fields.of(top.raw("capture"), "capture", errors));
+    // The default context fits every model with learned positions (the organism has 96).
+    int defaultContext = 256;
+    for (ModelShape m : shapes.values()) {
+      defaultContext = Math.min(defaultContext, m.maxContext());
+    }
+    StudyConfig.Capture capture = capture(Fields.of(top.raw("capture"), "capture", errors),
+        defaultContext);
     List<StudyConfig.SaeSpec> saes = saes(top, errors);
     StudyConfig.Causal causal = causal(Fields.of(top.raw("causal"), "causal", errors));
     StudyConfig.Compare compare = compare(Fields.of(top.raw("compare"), "compare", errors));
     StudyConfig.Report report = report(Fields.of(top.raw("report"), "report", errors));
     top.finish();
+    checkAgainstModels(shapes, capture, saes, errors);
     if (!errors.isEmpty()) {
       throw new StudyConfigException(source, errors);
     }
@@ -117,7 +134,40 @@ public final class StudyConfigParser {
     }
   }
 
-  private static List<StudyConfig.Model> models(Fields top, Path base, List<String> errors) {
+  /**
+   * What validation knows of a model without loading it: its width and longest input.
+   *
+   * @param what how errors name it
+   * @param dModel residual width (the SAEs' d_in)
+   * @param maxContext longest input ({@link Integer#MAX_VALUE} for rotary positions)
+   */
+  private record ModelShape(String what, int dModel, int maxContext) {}
+
+  /**
+   * Settings that only fail against a model, checked here so {@code --dry-run} finds them: an
+   * SAE's k above its d_sae (expansion x d_model) and a capture context beyond learned positions.
+   */
+  private static void checkAgainstModels(Map<String, ModelShape> shapes,
+      StudyConfig.Capture capture, List<StudyConfig.SaeSpec> saes, List<String> errors) {
+    for (ModelShape m : shapes.values()) {
+      if (capture != null && capture.context() > m.maxContext()) {
+        errors.add("capture.context: " + capture.context() + " is more than the "
+            + m.maxContext() + " positions of " + m.what() + " (learned positions); use "
+            + m.maxContext() + " or less");
+      }
+      for (int i = 0; i < saes.size(); i++) {
+        StudyConfig.SaeSpec sae = saes.get(i);
+        long dSae = (long) sae.expansion() * m.dModel();
+        if (sae.k() > dSae) {
+          errors.add("saes[" + i + "].k: " + sae.k() + " is more than d_sae = expansion "
+              + sae.expansion() + " x d_model " + m.dModel() + " = " + dSae + " of " + m.what());
+        }
+      }
+    }
+  }
+
+  private static List<StudyConfig.Model> models(Fields top, Path base, List<String> errors,
+      Map<String, ModelShape> shapes) {
     List<StudyConfig.Model> out = new ArrayList<>();
     JsonNode list = top.list("models", true);
     Set<String> keys = new HashSet<>();
@@ -135,6 +185,10 @@ public final class StudyConfigParser {
         if (!SYNTHETIC_TASKS.contains(task)) {
           f.error("id", "unknown organism task '" + task + "' (allowed: organism:"
               + String.join(", organism:", SYNTHETIC_TASKS) + ")");
+        } else {
+          OrganismConfig arch = OrganismRecipe.defaults(task).arch();
+          shapes.put(id, new ModelShape(id + " (the default recipe)", arch.dModel(),
+              arch.positions()));
         }
       } else {
         Path dir = base.resolve(id);
@@ -146,6 +200,7 @@ public final class StudyConfigParser {
             try {
               ModelConfig cfg = Models.readConfig(dir);
               layers = cfg.numLayers();
+              shapes.put(id, new ModelShape(id, cfg.hiddenSize(), ConfigChecks.maxContext(cfg)));
             } catch (IOException | RuntimeException e) {
               f.error("id", "cannot read " + dir.resolve("config.json") + ": " + e.getMessage());
             }
@@ -244,9 +299,9 @@ public final class StudyConfigParser {
     return out;
   }
 
-  private static StudyConfig.Capture capture(Fields f) {
+  private static StudyConfig.Capture capture(Fields f, int defaultContext) {
     long tokens = f.integer("tokens", 50_000, 1);
-    int context = f.int32("context", 256, 2);
+    int context = f.int32("context", defaultContext, 2);
     String dtype = f.choice("dtype", "float32", List.of("float32", "float16"));
     boolean excludeBos = f.bool("exclude_bos", true);
     int batch = f.int32("batch", 8, 1);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.io.Checksums;
+import dev.sae4j.io.SafePaths;
 import dev.sae4j.model.Autograd;
 import dev.sae4j.model.TorchThreads;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -42,6 +44,11 @@ import java.util.stream.Stream;
  * sha256 of its dataset file for capture jobs, and the output fingerprint of every upstream job).
  * So changing an SAE's settings redoes that SAE's train job, and its eval/causal/compare/report
  * jobs only if the new training output differs; other SAEs and the captures are kept.
+ *
+ * <p>state.json is not trusted blindly: a done job also records each output file's size,
+ * modification time and sha256, and a rerun checks them (rehashing only files whose size or time
+ * changed). A job whose outputs are missing or changed is redone, with everything downstream of
+ * it, and the reason is printed and logged.
  */
 public final class StudyRunner {
   /**
@@ -66,8 +73,11 @@ public final class StudyRunner {
    * @param statuses final status of every job
    * @param ran jobs run (done or failed) in this invocation
    * @param upToDate jobs skipped because they were done with the same input hash
+   * @param redone jobs that state.json called done and up to date but were run again because
+   *     their recorded outputs were missing or changed (or an upstream job's were), with why
    */
-  public record Result(Map<String, JobStatus> statuses, int ran, int upToDate) {
+  public record Result(Map<String, JobStatus> statuses, int ran, int upToDate,
+      Map<String, String> redone) {
     /** Number of jobs with the given status. */
     public long count(JobStatus s) {
       return statuses.values().stream().filter(s::equals).count();
@@ -124,6 +134,11 @@ public final class StudyRunner {
       throw new IllegalStateException("no implementation for stage(s) " + missing
           + ": nothing was run (real stages are registered in dev.sae4j.pipeline.Stages)");
     }
+    for (Job job : graph.jobs()) {
+      // Ids become directory names; none may lead out of the run directory.
+      SafePaths.resolveInside(runDir, job.outputDir(), runDir.resolve("study.yaml"),
+          "output directory of job " + job.id());
+    }
     Files.createDirectories(runDir.resolve("logs"));
     AtomicFiles.writeString(runDir.resolve("study.yaml"), StudyConfigParser.toYaml(config));
     RunState state = RunState.load(runDir, config.study());
@@ -131,6 +146,7 @@ public final class StudyRunner {
 
     Map<String, JobStatus> decided = new LinkedHashMap<>();
     Map<String, String> reason = new HashMap<>();
+    Map<String, String> redone = new LinkedHashMap<>();
     int ran = 0;
     int upToDate = 0;
     int inFlight = 0;
@@ -172,16 +188,29 @@ public final class StudyRunner {
             } else if (ready) {
               String hash = inputHash(job, state);
               RunState.Entry prior = state.get(job.id());
-              if (prior != null && prior.status() == JobStatus.DONE
-                  && hash.equals(prior.inputHash()) && prior.outputHash() != null
-                  && Files.isDirectory(runDir.resolve(job.outputDir()))) {
+              boolean wasDone = prior != null && prior.status() == JobStatus.DONE
+                  && hash.equals(prior.inputHash()) && prior.outputHash() != null;
+              String untrusted = null;
+              if (wasDone) {
+                untrusted = job.dependsOn().stream().filter(redone::containsKey).findFirst()
+                    .map(dep -> "upstream " + dep + " was redone").orElse(null);
+                if (untrusted == null) {
+                  untrusted = outputsChanged(job, prior, state);
+                }
+                if (untrusted != null) {
+                  redone.put(job.id(), untrusted);
+                  options.progress().note("redo   " + job.id() + ": " + untrusted);
+                }
+              }
+              if (wasDone && untrusted == null) {
                 decided.put(job.id(), JobStatus.DONE);
                 upToDate++;
               } else {
                 submitted.add(job.id());
                 inFlight++;
+                String why = redone.get(job.id());
                 done.submit(() -> inFreshThread(job.id(),
-                    () -> Map.entry(job.id(), execute(job, hash, prior, state))));
+                    () -> Map.entry(job.id(), execute(job, hash, prior, state, why))));
               }
               changed = true;
             }
@@ -210,7 +239,67 @@ public final class StudyRunner {
     for (Job j : graph.jobs()) {
       ordered.put(j.id(), decided.get(j.id()));
     }
-    return new Result(ordered, ran, upToDate);
+    return new Result(ordered, ran, upToDate, redone);
+  }
+
+  /**
+   * Why a job that state.json calls done cannot be trusted, or null when every recorded output
+   * file is still there and unchanged. A file with its recorded size and modification time is
+   * trusted as is; any other is rehashed, so the check costs little unless something changed.
+   */
+  private String outputsChanged(Job job, RunState.Entry prior, RunState state)
+      throws IOException {
+    Path dir = runDir.resolve(job.outputDir());
+    if (!Files.isDirectory(dir)) {
+      return "its output directory " + job.outputDir() + " is missing";
+    }
+    if (prior.outputs() == null) {
+      // An entry written before outputs were recorded: its fingerprint is checked once instead.
+      if (!stages.get(job.stage()).fingerprint(dir).equals(prior.outputHash())) {
+        return "its output no longer matches the fingerprint in state.json";
+      }
+      state.put(job.id(), new RunState.Entry(prior.status(), prior.inputHash(),
+          prior.outputHash(), prior.started(), prior.ended(), prior.durationMs(), prior.error(),
+          recordOutputs(dir)));
+      return null;
+    }
+    for (Map.Entry<String, RunState.OutputFile> e : prior.outputs().entrySet()) {
+      Path f = SafePaths.resolveInside(dir, e.getKey(), runDir.resolve("state.json"),
+          "jobs['" + job.id() + "'].outputs");
+      RunState.OutputFile was = e.getValue();
+      if (!Files.isRegularFile(f)) {
+        return "its output " + e.getKey() + " is missing";
+      }
+      RunState.OutputFile now = outputFile(f, false);
+      if (now.size() != was.size()) {
+        return "its output " + e.getKey() + " changed size (" + was.size() + " -> " + now.size()
+            + " bytes)";
+      }
+      if (now.modifiedNanos() != was.modifiedNanos()
+          && !Checksums.sha256(f).equals(was.sha256())) {
+        return "its output " + e.getKey() + " changed (sha256 differs from state.json)";
+      }
+    }
+    return null;
+  }
+
+  /** Size, modification time and sha256 of every file under a finished output directory. */
+  private static Map<String, RunState.OutputFile> recordOutputs(Path dir) throws IOException {
+    Map<String, RunState.OutputFile> out = new TreeMap<>();
+    List<Path> files;
+    try (Stream<Path> s = Files.walk(dir)) {
+      files = s.filter(Files::isRegularFile).sorted().toList();
+    }
+    for (Path f : files) {
+      out.put(dir.relativize(f).toString().replace('\\', '/'), outputFile(f, true));
+    }
+    return out;
+  }
+
+  private static RunState.OutputFile outputFile(Path f, boolean hash) throws IOException {
+    return new RunState.OutputFile(Files.size(f),
+        Files.getLastModifiedTime(f).to(TimeUnit.NANOSECONDS),
+        hash ? Checksums.sha256(f) : null);
   }
 
   /** Runs one job into its private directory and moves the output into place on success. */
@@ -255,8 +344,8 @@ public final class StudyRunner {
     return value;
   }
 
-  private JobStatus execute(Job job, String hash, RunState.Entry prior, RunState state)
-      throws IOException {
+  private JobStatus execute(Job job, String hash, RunState.Entry prior, RunState state,
+      String redoReason) throws IOException {
     Stage stage = stages.get(job.stage());
     Path finalDir = runDir.resolve(job.outputDir());
     Path partial = finalDir.resolveSibling(finalDir.getFileName() + ".partial");
@@ -277,6 +366,9 @@ public final class StudyRunner {
         StandardCharsets.UTF_8)) {
       log.println("# " + job.id() + " started " + start + (resuming ? " (resuming)" : ""));
       log.println("# input hash " + hash);
+      if (redoReason != null) {
+        log.println("# redone although state.json said done: " + redoReason);
+      }
       try (DeviceGate.Slot slot = stage.usesDevice() ? options.gate().acquire(job) : () -> {}) {
         stage.run(new JobContext(job, config, graph, runDir, partial, resuming, log, line));
         replace(partial, finalDir);
@@ -293,9 +385,11 @@ public final class StudyRunner {
       Instant end = Instant.now();
       long ms = end.toEpochMilli() - start.toEpochMilli();
       String outputHash = null;
+      Map<String, RunState.OutputFile> outputs = null;
       if (error == null) {
         try {
           outputHash = stage.fingerprint(finalDir);
+          outputs = recordOutputs(finalDir);
         } catch (IOException e) {
           error = "cannot fingerprint output: " + e.getMessage();
         }
@@ -303,7 +397,7 @@ public final class StudyRunner {
       JobStatus status = error == null ? JobStatus.DONE : JobStatus.FAILED;
       log.println("# " + status.text() + " after " + ms + " ms");
       state.put(job.id(), new RunState.Entry(status, hash, outputHash, start.toString(),
-          end.toString(), ms, error));
+          end.toString(), ms, error, status == JobStatus.DONE ? outputs : null));
       options.progress().finish(line, status, ms, error);
       return status;
     }

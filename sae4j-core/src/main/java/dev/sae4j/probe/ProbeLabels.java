@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sae4j.data.synthetic.SyntheticExample;
 import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.io.TextFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ public record ProbeLabels(int[] docIds, int[] positions, List<String> labels, bo
     if (!Files.isRegularFile(file)) {
       throw new IOException(file + ": labels file not found");
     }
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    List<String> lines = TextFiles.readLines(file);
     String name = file.getFileName().toString();
     if (name.endsWith(".txt")) {
       List<String> labels = new ArrayList<>();

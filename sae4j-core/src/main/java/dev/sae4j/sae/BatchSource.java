@@ -2,7 +2,13 @@ package dev.sae4j.sae;
 
 import dev.sae4j.activations.ActivationStore;
 import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.io.Checksums;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -21,6 +27,13 @@ public interface BatchSource {
   SaeMetadata metadata();
 
   /**
+   * What the rows are, as named strings (model, hook, dataset hash, row count, shard checksums
+   * for a store). Training checkpoints record it and a resume on data with another identity is
+   * refused, naming the entries that differ.
+   */
+  Map<String, String> identity();
+
+  /**
    * Batches of {@code batchRows} rows ({@code float[rows * d]}, row-major), each epoch a seeded
    * permutation of all rows; the last batch of an epoch may be shorter.
    */
@@ -34,10 +47,30 @@ public interface BatchSource {
         m.capture() != null && "prepend".equals(m.capture().bosPolicy()),
         m.dataset() == null ? null : m.dataset().id(),
         m.capture() != null && m.capture().excludeSpecial());
+    Map<String, String> identity = new LinkedHashMap<>();
+    identity.put("model", m.model() == null ? null : m.model().id()
+        + (m.model().revision() == null ? "" : "@" + m.model().revision()));
+    identity.put("hook", m.hook());
+    identity.put("dataset", m.dataset() == null ? null : m.dataset().id());
+    identity.put("dataset_sha256", m.dataset() == null ? null : m.dataset().sha256());
+    identity.put("d", Integer.toString(m.d()));
+    identity.put("dtype", m.dtype());
+    identity.put("rows", Long.toString(store.rowCount()));
+    StringBuilder shards = new StringBuilder();
+    for (StoreManifest.Shard s : m.shards()) {
+      shards.append(s.file()).append(' ').append(s.sha256()).append('\n');
+    }
+    identity.put("shards_sha256", Checksums.sha256(shards.toString()
+        .getBytes(StandardCharsets.UTF_8)));
     return new BatchSource() {
       @Override
       public int d() {
         return m.d();
+      }
+
+      @Override
+      public Map<String, String> identity() {
+        return identity;
       }
 
       @Override
@@ -65,9 +98,24 @@ public interface BatchSource {
     }
     int rows = data.length / d;
     return new BatchSource() {
+      private Map<String, String> identity; // hashed on first use: benchmarks never need it
+
       @Override
       public int d() {
         return d;
+      }
+
+      @Override
+      public synchronized Map<String, String> identity() {
+        if (identity == null) {
+          ByteBuffer bytes = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+          bytes.asFloatBuffer().put(data);
+          identity = new LinkedHashMap<>();
+          identity.put("in_memory_sha256", Checksums.sha256(bytes.array()));
+          identity.put("d", Integer.toString(d));
+          identity.put("rows", Integer.toString(rows));
+        }
+        return identity;
       }
 
       @Override

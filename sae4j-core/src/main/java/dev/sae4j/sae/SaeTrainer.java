@@ -47,6 +47,7 @@ public final class SaeTrainer {
   private Listener listener = (m, s, t) -> { };
   private TrainedSaeWriter writer = TrainedSaeWriter.tensorsOnly();
   private boolean resume;
+  private boolean overwrite;
   private long stopAfterSteps = Long.MAX_VALUE;
 
   /**
@@ -75,6 +76,15 @@ public final class SaeTrainer {
   /** Continue from {@code out/checkpoint} if there is one. */
   public SaeTrainer resume(boolean r) {
     this.resume = r;
+    return this;
+  }
+
+  /**
+   * Start over in an output directory that holds an earlier run (its checkpoint and
+   * training.json are removed); without it such a directory is refused unless resuming.
+   */
+  public SaeTrainer overwrite(boolean o) {
+    this.overwrite = o;
     return this;
   }
 
@@ -157,13 +167,14 @@ public final class SaeTrainer {
           Math.toIntExact(epochsNeeded), dataSeed);
       TrainState s;
       if (resume && TrainCheckpoint.exists(out)) {
-        TrainCheckpoint.Info info = TrainCheckpoint.info(out, config, d);
+        TrainCheckpoint.Info info = TrainCheckpoint.info(out, config, d, source.identity());
         s = TrainCheckpoint.load(out, info, config, m);
         for (long i = 0; i < s.batches; i++) {
           data.next(); // replay the data stream up to the checkpoint
         }
         truncateMetrics(s.step);
       } else {
+        startOver();
         if (!data.hasNext()) {
           throw new IllegalArgumentException("the activation source is empty");
         }
@@ -184,6 +195,9 @@ public final class SaeTrainer {
         long b = batch.length / d;
         double lr = learningRate(config, s.step, totalSteps);
         LossOutput o = step(loss, s, batch, b, d, lr);
+        if (!Double.isFinite(o.loss())) {
+          throw nonFinite("at step " + (s.step + 1) + " the loss is " + o.loss());
+        }
         s.stats.update(o.fireCounts(), b, config.densityWindowSteps());
         if (!Double.isNaN(o.minPositive())) {
           s.thresholdEma = s.thresholdEma == null ? o.minPositive()
@@ -220,12 +234,14 @@ public final class SaeTrainer {
         boolean stopping = s.step >= stopAfterSteps && s.step < totalSteps;
         if ((config.checkpointEvery() > 0 && s.step % config.checkpointEvery() == 0
             && s.step < totalSteps) || stopping) {
-          TrainCheckpoint.save(out, config, d, s);
+          requireFiniteParams(s);
+          TrainCheckpoint.save(out, config, d, source.identity(), s);
         }
       }
       if (last == null) {
         last = metrics(s, learningRate(config, Math.max(0, s.step - 1), totalSteps), 0);
       }
+      requireFiniteParams(s);
       Sae sae = export(s, d, parent);
       TrainResult result = new TrainResult(sae, s.stats.density(), last, config);
       writeTrainingJson(result, s);
@@ -234,6 +250,43 @@ public final class SaeTrainer {
       }
       return result;
     }
+  }
+
+  /**
+   * A fresh run into {@code out}: refused when it holds an earlier run (a checkpoint or
+   * training.json) unless overwriting, so a forgotten --resume never silently discards work.
+   */
+  private void startOver() throws IOException {
+    Path training = out.resolve("training.json");
+    if (!TrainCheckpoint.exists(out) && !Files.exists(training)) {
+      return;
+    }
+    if (!overwrite) {
+      throw new IOException(out + ": already holds a training run ("
+          + (TrainCheckpoint.exists(out) ? "checkpoint/ at step " + TrainCheckpoint.savedStep(out)
+              : "training.json") + "); continue it with --resume or start over with"
+          + " --overwrite");
+    }
+    TrainCheckpoint.delete(out);
+    Files.deleteIfExists(training);
+  }
+
+  /** Fails unless every parameter is finite (checked before anything is saved). */
+  private void requireFiniteParams(TrainState s) throws IOException {
+    for (NDArray a : s.params.list()) {
+      if (a.isNaN().logicalOr(a.isInfinite()).any().getBoolean()) {
+        throw nonFinite("by step " + s.step + " the SAE parameters are no longer finite");
+      }
+    }
+  }
+
+  /** Training stopped: says when, why it may be, and which checkpoint is still good. */
+  private IOException nonFinite(String what) {
+    long saved = TrainCheckpoint.savedStep(out);
+    return new IOException("training stopped: " + what + " (non-finite activations in the"
+        + " data, or a learning rate too high); no SAE was written; "
+        + (saved >= 0 ? "the last good checkpoint is step " + saved + " in "
+            + out.resolve(TrainCheckpoint.DIR) : "there is no checkpoint"));
   }
 
   /**

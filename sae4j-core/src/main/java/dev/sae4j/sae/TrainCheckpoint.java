@@ -9,14 +9,20 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.io.Checksums;
+import dev.sae4j.io.SafePaths;
 import dev.sae4j.io.SafetensorsFile;
 import dev.sae4j.io.SafetensorsWriter;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Mid-training checkpoints in {@code <out>/checkpoint/}: {@code tensors-<step>.safetensors}
@@ -30,6 +36,8 @@ final class TrainCheckpoint {
   static final String DIR = "checkpoint";
   static final String STATE = "state.json";
   static final String FORMAT = "sae4j-train-checkpoint";
+  /** 2: state.json records the training data's identity. */
+  static final int VERSION = 2;
 
   static final ObjectMapper JSON = JsonMapper.builder()
       .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -43,14 +51,15 @@ final class TrainCheckpoint {
    * The JSON half of a checkpoint.
    *
    * @param format always {@value #FORMAT}
-   * @param version 1
+   * @param version {@value #VERSION}
    * @param tensors tensors file name in the checkpoint directory
    * @param sha256 its hash
+   * @param source the training data's {@link BatchSource#identity()}
    */
   record Info(String format, int version, String tensors, String sha256, int dIn,
-      TrainConfig config, long step, long tokens, long batches, long adamStep,
-      Double thresholdEma, Accumulator window, Accumulator epoch, long windowTokens,
-      int windowSteps, long previousTokens, long logTokens) {}
+      Map<String, String> source, TrainConfig config, long step, long tokens, long batches,
+      long adamStep, Double thresholdEma, Accumulator window, Accumulator epoch,
+      long windowTokens, int windowSteps, long previousTokens, long logTokens) {}
 
   private TrainCheckpoint() {}
 
@@ -58,7 +67,32 @@ final class TrainCheckpoint {
     return Files.isRegularFile(out.resolve(DIR).resolve(STATE));
   }
 
-  static void save(Path out, TrainConfig config, int dIn, TrainState s) throws IOException {
+  /** The step of the checkpoint in {@code out}, or -1 when there is none or it is unreadable. */
+  static long savedStep(Path out) {
+    try {
+      return exists(out) ? JSON.readTree(out.resolve(DIR).resolve(STATE).toFile()).path("step")
+          .asLong(-1) : -1;
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** Removes the checkpoint directory of {@code out} (a run started over). */
+  static void delete(Path out) throws IOException {
+    Path dir = out.resolve(DIR);
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        Files.delete(f);
+      }
+    }
+    Files.delete(dir);
+  }
+
+  static void save(Path out, TrainConfig config, int dIn, Map<String, String> source,
+      TrainState s) throws IOException {
     Path dir = out.resolve(DIR);
     Files.createDirectories(dir);
     String name = String.format("tensors-%010d.safetensors", s.step);
@@ -78,9 +112,9 @@ final class TrainCheckpoint {
         .addLongs("log_counts", st.logCounts, ds);
     Path file = dir.resolve(name);
     w.write(file);
-    Info info = new Info(FORMAT, 1, name, Checksums.sha256(file), dIn, config, s.step, s.tokens,
-        s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch, st.windowTokens, st.windowSteps,
-        st.previousTokens, st.logTokens);
+    Info info = new Info(FORMAT, VERSION, name, Checksums.sha256(file), dIn, source, config,
+        s.step, s.tokens, s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch,
+        st.windowTokens, st.windowSteps, st.previousTokens, st.logTokens);
     AtomicFiles.writeString(dir.resolve(STATE), JSON.writeValueAsString(info));
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "tensors-*.safetensors")) {
       for (Path f : old) {
@@ -91,8 +125,13 @@ final class TrainCheckpoint {
     }
   }
 
-  /** Reads state.json (checked against the run's config and width). */
-  static Info info(Path out, TrainConfig config, int dIn) throws IOException {
+  /**
+   * Reads state.json, refusing a checkpoint of another run: one made from other data (any entry
+   * of the source identity differs), with another width or another configuration. The message
+   * names every difference.
+   */
+  static Info info(Path out, TrainConfig config, int dIn, Map<String, String> source)
+      throws IOException {
     Path file = out.resolve(DIR).resolve(STATE);
     Info info;
     try {
@@ -100,24 +139,59 @@ final class TrainCheckpoint {
     } catch (IOException e) {
       throw new IOException(file + ": not a readable training checkpoint: " + e.getMessage(), e);
     }
-    if (!FORMAT.equals(info.format()) || info.version() != 1) {
+    if (!FORMAT.equals(info.format()) || info.version() != VERSION) {
       throw new IOException(file + ": format " + info.format() + " v" + info.version()
-          + ", expected " + FORMAT + " v1");
+          + ", expected " + FORMAT + " v" + VERSION + " (a checkpoint without a record of its"
+          + " training data cannot be checked; start over with --overwrite)");
     }
     if (info.dIn() != dIn) {
-      throw new IOException(file + ": checkpoint has d_in " + info.dIn() + ", the data has "
-          + dIn);
+      throw new IOException(file + ": cannot resume: the checkpoint has d_in " + info.dIn()
+          + ", the data has " + dIn);
+    }
+    List<String> dataDiffs = new ArrayList<>();
+    Set<String> keys = new TreeSet<>(source.keySet());
+    if (info.source() != null) {
+      keys.addAll(info.source().keySet());
+    }
+    for (String key : keys) {
+      String was = info.source() == null ? null : info.source().get(key);
+      if (!Objects.equals(was, source.get(key))) {
+        dataDiffs.add(key + " " + was + " (checkpoint) vs " + source.get(key) + " (now)");
+      }
+    }
+    if (!dataDiffs.isEmpty()) {
+      throw new IOException(file + ": cannot resume: the checkpoint was trained on other data: "
+          + String.join("; ", dataDiffs) + " (use the same --activations, or start over with"
+          + " --overwrite)");
     }
     if (!info.config().equals(config)) {
-      throw new IOException(file + ": checkpoint was trained with a different configuration:\n"
-          + "  checkpoint: " + info.config() + "\n  now:        " + config);
+      throw new IOException(file + ": cannot resume: the checkpoint was trained with a different"
+          + " configuration: " + String.join("; ", configDifferences(info.config(), config)));
     }
     return info;
   }
 
+  /** {@code field a (checkpoint) vs b (now)} for every record component that differs. */
+  private static List<String> configDifferences(TrainConfig was, TrainConfig now) {
+    List<String> diffs = new ArrayList<>();
+    for (RecordComponent c : TrainConfig.class.getRecordComponents()) {
+      try {
+        Object a = c.getAccessor().invoke(was);
+        Object b = c.getAccessor().invoke(now);
+        if (!Objects.equals(a, b)) {
+          diffs.add(c.getName() + " " + a + " (checkpoint) vs " + b + " (now)");
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return diffs;
+  }
+
   /** Restores the state; tensors go to {@code m}. */
   static TrainState load(Path out, Info info, TrainConfig config, NDManager m) throws IOException {
-    Path file = out.resolve(DIR).resolve(info.tensors());
+    Path file = SafePaths.resolveInside(out.resolve(DIR), info.tensors(),
+        out.resolve(DIR).resolve(STATE), "tensors");
     String sha = Checksums.sha256(file);
     if (!sha.equals(info.sha256())) {
       throw new IOException(file + ": sha256 " + sha + " does not match state.json ("

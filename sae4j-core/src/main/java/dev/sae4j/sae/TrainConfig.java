@@ -96,6 +96,18 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     }
   }
 
+  /** Largest Java array, in elements (a batch, a buffer and a weight matrix are one each). */
+  private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+  /** Refuses a count whose {@code count x d_in} values cannot be held in one array. */
+  private static void fitsArray(String field, long count, int dIn, String unit) {
+    if (count * dIn > MAX_ARRAY) {
+      throw new IllegalArgumentException(field + " is " + count + ": " + count + " " + unit
+          + " x d_in " + dIn + " values do not fit in memory as one array (at most "
+          + MAX_ARRAY / dIn + " " + unit + " at d_in " + dIn + ")");
+    }
+  }
+
   /** A builder with every default set for {@code architecture}. */
   public static Builder builder(SaeArchitecture architecture) {
     Builder b = new Builder();
@@ -105,7 +117,11 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
 
   /** The configuration with every "default" (0 / null) field filled in for input width dIn. */
   public TrainConfig resolve(int dIn) {
-    int s = dSae > 0 ? dSae : Math.multiplyExact(expansion, dIn);
+    long sae = dSae > 0 ? dSae : (long) expansion * dIn;
+    fitsArray("d_sae (--d-sae, or --expansion x d_in)", sae, dIn, "latents");
+    fitsArray("batch_tokens (--batch-tokens)", batchTokens, dIn, "tokens");
+    fitsArray("shuffle_buffer_rows (--shuffle-buffer)", shuffleBufferRows, dIn, "rows");
+    int s = (int) sae;
     boolean sparseArch = architecture == SaeArchitecture.TOPK
         || architecture == SaeArchitecture.BATCHTOPK;
     if (architecture.hasK() && k > s) {

@@ -128,11 +128,90 @@ class ActivationStoreTest {
     StoreManifest m = StoreManifest.read(dir);
     ActivationStoreWriter w = ActivationStoreWriter.open(dir, m, true);
     assertEquals(30, w.rowCount());
+    w.close();
     try (var files = Files.list(dir)) {
       List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
-      assertEquals(List.of("manifest.json", "shard-00000.safetensors", "shard-00001.safetensors",
-          "shard-00002.safetensors"), names);
+      assertEquals(List.of(".sae4j-writer.lock", "manifest.json", "shard-00000.safetensors",
+          "shard-00001.safetensors", "shard-00002.safetensors"), names);
     }
     assertTrue(Arrays.equals(m.stats().mean(), StoreManifest.read(dir).stats().mean()));
+  }
+
+  @Test
+  void manifestShardPathsStayInsideTheStore() throws IOException {
+    Path dir = store("escape", 10);
+    Path manifest = dir.resolve("manifest.json");
+    String original = Files.readString(manifest);
+    Path outside = tmp.resolve("outside.safetensors");
+    Files.copy(dir.resolve("shard-00000.safetensors"), outside);
+    for (String bad : List.of("../outside.safetensors", outside.toString(), "/etc/passwd",
+        "a/../../outside.safetensors")) {
+      Files.writeString(manifest, original.replace("\"shard-00000.safetensors\"",
+          "\"" + bad + "\""));
+      IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir), bad);
+      assertTrue(e.getMessage().contains(manifest.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("field 'shards[0].file' is '" + bad + "'"),
+          e.getMessage());
+    }
+    // A symlink inside the store that leads out of it is refused too, even with the right hash.
+    Files.writeString(manifest, original);
+    Path shard = dir.resolve("shard-00000.safetensors");
+    Files.delete(shard);
+    Files.createSymbolicLink(shard, outside);
+    IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir));
+    assertTrue(e.getMessage().contains("is a symlink to " + outside.toRealPath()),
+        e.getMessage());
+    // A symlink that stays inside the store is fine.
+    Files.delete(shard);
+    Files.move(outside, dir.resolve("real-shard.bin"));
+    Files.createSymbolicLink(shard, dir.resolve("real-shard.bin"));
+    ActivationStore.open(dir).verify();
+  }
+
+  @Test
+  void manifestDtypeMustMatchTheShards() throws IOException {
+    Path dir = store("dtype", 10);
+    Path manifest = dir.resolve("manifest.json");
+    Files.writeString(manifest, Files.readString(manifest).replace("\"float32\"",
+        "\"float16\""));
+    IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir).verify());
+    assertTrue(e.getMessage().contains("shard-00000.safetensors: tensor 'activations' is F32, "
+        + "but manifest.json says dtype 'float16' (F16)"), e.getMessage());
+  }
+
+  @Test
+  void oneWriterAtATimeAndTheSecondIsToldWhoHoldsTheStore() throws Exception {
+    Path dir = store("locked", 10);
+    StoreManifest m = StoreManifest.read(dir);
+    try (ActivationStoreWriter first = ActivationStoreWriter.open(dir, m, true)) {
+      IOException e = assertThrows(IOException.class,
+          () -> ActivationStoreWriter.open(dir, m, true));
+      assertTrue(e.getMessage().contains("another process is writing this store (pid "
+          + ProcessHandle.current().pid() + " on host "), e.getMessage());
+    }
+    // Another process holds it: its pid is named; killed with -9, it no longer blocks a resume.
+    Process child = dev.sae4j.ChildJvm.of(StoreWriterChild.class, dir.toString()).start();
+    try {
+      String line = new java.io.BufferedReader(new java.io.InputStreamReader(
+          child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      assertEquals("locked", line, () -> "child failed: " + readAll(child.getErrorStream()));
+      IOException e = assertThrows(IOException.class,
+          () -> ActivationStoreWriter.open(dir, m, true));
+      assertTrue(e.getMessage().contains("(pid " + child.pid() + " on host "), e.getMessage());
+    } finally {
+      child.destroyForcibly().waitFor();
+    }
+    try (ActivationStoreWriter again = ActivationStoreWriter.open(dir, m, true)) {
+      assertEquals(10, again.rowCount());
+    }
+    assertEquals("", Files.readString(dir.resolve(".sae4j-writer.lock")));
+  }
+
+  private static String readAll(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return e.toString();
+    }
   }
 }

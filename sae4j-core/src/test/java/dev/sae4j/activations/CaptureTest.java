@@ -214,6 +214,36 @@ class CaptureTest {
   }
 
   @Test
+  void nonFiniteActivationsAreNeverStored() throws IOException {
+    // The fixture with 10 NaN weights in block 0's first layer norm.
+    Path dir = TestModels.gpt2WithTokenizer(tmp.resolve("nan-model"));
+    Path weights = dir.resolve("model.safetensors");
+    dev.sae4j.io.SafetensorsWriter w = new dev.sae4j.io.SafetensorsWriter();
+    try (dev.sae4j.io.SafetensorsFile f = dev.sae4j.io.SafetensorsFile.open(weights)) {
+      for (String name : f.names()) {
+        float[] v = f.readFloats(name);
+        if (name.endsWith("h.0.ln_1.weight")) {
+          Arrays.fill(v, 0, 10, Float.NaN);
+        }
+        w.addFloats(name, v, f.info(name).shape());
+      }
+    }
+    w.write(weights);
+    Path out = tmp.resolve("nan-store");
+    try (TransformerModel nan = Models.load(dir)) {
+      IOException e = assertThrows(IOException.class, () -> new ActivationCapture(nan, tokenizer,
+          new StoreManifest.ModelInfo("nan-gpt2", null, null)).run(
+              TextDataset.of("docs", TestModels.documents(4)), List.of(HOOKS.get(0)), options(),
+              out, false, null));
+      assertTrue(e.getMessage().contains("model nan-gpt2 gives a non-finite activation (NaN) at"
+          + " hook " + HOOKS.get(0) + ", dataset docs document 0, position 1"), e.getMessage());
+    }
+    StoreManifest m = StoreManifest.read(out.resolve(HOOKS.get(0)));
+    assertEquals(0, m.tokens());
+    assertFalse(m.complete());
+  }
+
+  @Test
   void existingStoreNeedsResumeAndResumeChecksSettings() throws IOException {
     TextDataset data = TextDataset.of("docs", TestModels.documents(4));
     Path out = tmp.resolve("exists");

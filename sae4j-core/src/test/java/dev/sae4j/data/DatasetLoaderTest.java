@@ -214,4 +214,20 @@ class DatasetLoaderTest {
         () -> DatasetLoader.load(empty, DatasetFormat.GSM8K, false));
     assertEquals(empty + ": no records", e.getMessage());
   }
+
+  @Test
+  void benchmarkFilesMustBeUtf8AndMayStartWithAByteOrderMark() throws IOException {
+    String record = "{\"question\": \"1+1?\", \"answer\": \"2\\n#### 2\"}\n";
+    Path bom = tmp.resolve("bom.jsonl");
+    Files.write(bom, (new String(new char[] {'\uFEFF'}) + record).getBytes(
+        java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("2", DatasetLoader.load(bom, DatasetFormat.GSM8K, true).examples().get(0)
+        .gold());
+    Path latin1 = tmp.resolve("latin1.json");
+    Files.write(latin1, ("[" + record.strip() + ",\n{\"question\": \"caf\u00e9\"}]")
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    IOException e = assertThrows(IOException.class,
+        () -> DatasetLoader.load(latin1, DatasetFormat.GSM8K, false));
+    assertTrue(e.getMessage().startsWith(latin1 + ":2: the file is not UTF-8"), e.getMessage());
+  }
 }

@@ -474,6 +474,22 @@ class HubClientTest {
   }
 
   @Test
+  void cachedEntryLinkingOutOfTheRepositoryIsRefused() throws IOException {
+    Path snapshot = client().snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles());
+    Path secret = cacheDir.resolve("secret.txt");
+    Files.writeString(secret, "not a model");
+    Path config = snapshot.resolve("config.json");
+    Files.delete(config);
+    Files.createSymbolicLink(config, secret);
+
+    HubException e = assertThrows(HubException.class, () -> client(null, true)
+        .snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
+    assertTrue(e.getMessage().contains(config.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("symlink target"), e.getMessage());
+    assertTrue(e.getMessage().contains(secret.toString()), e.getMessage());
+  }
+
+  @Test
   void modelFilesFilter() {
     Predicate<String> f = HubClient.modelFiles();
     for (String yes : List.of("config.json", "generation_config.json", "tokenizer.json",

@@ -93,4 +93,45 @@ class SafetensorsCheckpointTest {
     assertTrue(two.getMessage().contains("2 *.safetensors files"), two.getMessage());
     assertThrows(IOException.class, () -> SafetensorsCheckpoint.open(dir.resolve("nope")));
   }
+
+  @Test
+  void weightMapEntriesMustStayInsideTheModelDirectory() throws IOException {
+    Path model = dir.resolve("model");
+    Files.createDirectories(model);
+    Path outside = dir.resolve("outside");
+    Files.createDirectories(outside);
+    new SafetensorsWriter().addFloats("a", new float[] {1}, 1)
+        .write(outside.resolve("x.safetensors"));
+    Path index = model.resolve("model.safetensors.index.json");
+    for (String bad : List.of("../outside/x.safetensors", outside.resolve("x.safetensors")
+        .toString(), "/etc/passwd", "sub\\x.safetensors")) {
+      Files.writeString(index, "{\"weight_map\": {\"a\": \"" + bad.replace("\\", "\\\\")
+          + "\"}}");
+      IOException e = assertThrows(IOException.class, () -> SafetensorsCheckpoint.open(model));
+      assertTrue(e.getMessage().startsWith(index.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("field 'weight_map['a']' is '" + bad + "'"),
+          e.getMessage());
+    }
+    Files.createSymbolicLink(model.resolve("x.safetensors"), outside.resolve("x.safetensors"));
+    Files.writeString(index, "{\"weight_map\": {\"a\": \"x.safetensors\"}}");
+    IOException e = assertThrows(IOException.class, () -> SafetensorsCheckpoint.open(model));
+    assertTrue(e.getMessage().contains("is a symlink to"), e.getMessage());
+  }
+
+  @Test
+  void hubSnapshotShardsMayLinkIntoTheRepositoryBlobs() throws IOException {
+    // huggingface_hub's cache: snapshots/<commit>/<file> -> ../../blobs/<hash>
+    Path repo = dir.resolve("models--org--name");
+    Path snapshot = repo.resolve("snapshots").resolve("0123456789abcdef0123456789abcdef01234567");
+    Files.createDirectories(snapshot);
+    Files.createDirectories(repo.resolve("blobs"));
+    new SafetensorsWriter().addFloats("a", new float[] {1}, 1)
+        .write(repo.resolve("blobs").resolve("abc"));
+    Files.createSymbolicLink(snapshot.resolve("x.safetensors"), Path.of("../../blobs/abc"));
+    Files.writeString(snapshot.resolve("model.safetensors.index.json"),
+        "{\"weight_map\": {\"a\": \"x.safetensors\"}}");
+    try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(snapshot)) {
+      assertEquals(List.of("a"), List.copyOf(ck.names()));
+    }
+  }
 }

@@ -238,14 +238,44 @@ class SafetensorsValidationTest {
   }
 
   @Test
-  void gapsAndEmptyTensorsInsideOthersAreAccepted() throws IOException {
+  void gapsTrailingBytesAndEmptyTensorsInsideOthersAreRejected() throws IOException {
+    // The reference implementation (safetensors' Rust crate) refuses all three.
+    assertRejected(
+        withHeader(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}"),
+        "gap of 8 bytes before tensor 'b' [16, 24): data bytes [8, 16) belong to no tensor");
+    assertRejected(
+        withHeader("{\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}"),
+        "gap of 16 bytes before tensor 'b'");
+    assertRejected(
+        withHeader("{\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}"),
+        "8 trailing bytes after the last tensor: the data region is 24 bytes, the tensors cover"
+            + " 16");
+    assertRejected(
+        withHeader(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]},"
+                + "\"e\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]}}"),
+        "tensors 'a' [0, 16) and 'e' [4, 4) overlap");
+    // Empty tensors where the previous one ends, and an empty file region, are fine.
     Path f =
         withHeader(
-            "{\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]},"
-                + "\"e\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]}}");
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+                + "\"e\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[16,16]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}");
     try (SafetensorsFile st = SafetensorsFile.open(f)) {
-      assertEquals(2, st.names().size());
+      assertEquals(3, st.names().size());
       assertEquals(0, st.readFloats("e").length);
+    }
+  }
+
+  @Test
+  void everyFixtureTilesItsDataRegion() throws IOException {
+    try (var files = Files.walk(dev.sae4j.TestPaths.fixtures())) {
+      for (Path p : files.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+        SafetensorsFile.open(p).close();
+      }
     }
   }
 }

@@ -129,6 +129,55 @@ class ModelLoadingTest {
         e.getMessage());
   }
 
+  /** A fixture directory whose config.json has {@code key} set to the JSON {@code value}. */
+  @Test
+  void impossibleConfigValuesAreRefusedAtLoadNamingTheField() throws IOException {
+    String[][] cases = {
+        {"gpt2", "layer_norm_epsilon", "-1", "is a norm epsilon and must be a positive finite"},
+        {"gpt2", "layer_norm_epsilon", "0", "must be a positive finite number, got 0"},
+        {"llama", "rms_norm_eps", "-1e-6", "must be a positive finite number"},
+        {"llama", "rope_theta", "0", "is the RoPE base and must be a positive finite number"},
+        {"llama3", "rope_parameters", "{\"rope_type\": \"default\", \"rope_theta\": -5}",
+            "field 'rope_parameters.rope_theta' is the RoPE base"},
+        {"gpt_neox", "rotary_emb_base", "0", "is the RoPE base"},
+        {"phi", "partial_rotary_factor", "1.5", "must be a number in (0, 1]"},
+        // 2^31 - 1 layers: refused before the model (and its hook list) is built.
+        {"gpt2", "n_layer", "2147483647", "must be an integer from 1 to 10000 (larger cannot fit "
+            + "in memory), got 2147483647"},
+        {"llama", "vocab_size", "0", "must be an integer from 1"},
+        {"llama", "intermediate_size", "1000000000", "must be an integer from 1 to"},
+        // A string is not a scaling spec: it is refused, not ignored.
+        {"llama", "rope_scaling", "\"linear\"", "must be an object such as"}};
+    for (String[] c : cases) {
+      Path dir = withConfig(c[0], c[1], c[2]);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> Models.load(dir), c[1] + "=" + c[2]);
+      String field = c[3].startsWith("field '") ? "" : "field '" + c[1] + "' ";
+      assertTrue(e.getMessage().startsWith(dir.resolve("config.json") + ": " + field),
+          e.getMessage());
+      assertTrue(e.getMessage().contains(c[3]), e.getMessage());
+    }
+  }
+
+  @Test
+  void integerWeightIsNamedInsteadOfAnEngineError() throws IOException {
+    Path dir = rewrite("gpt2", n -> n, n -> !n.equals("transformer.h.0.ln_1.bias"), null);
+    // Add transformer.h.0.ln_1.bias back as int32 of the right shape.
+    Path file = dir.resolve("model.safetensors");
+    SafetensorsWriter w = new SafetensorsWriter()
+        .addInts("transformer.h.0.ln_1.bias", new int[64], 64);
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      for (String name : f.names()) {
+        w.addFloats(name, f.readFloats(name), f.info(name).shape());
+      }
+    }
+    w.write(file);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
+    assertTrue(e.getMessage().contains(file + ": tensor 'transformer.h.0.ln_1.bias' is I32; gpt2 "
+        + "weights must be a float type (F32, F16, BF16 or F64)"), e.getMessage());
+  }
+
   @Test
   void badConfigFieldIsNamed() throws IOException {
     Path dir = rewrite("phi", n -> n, n -> true, null);

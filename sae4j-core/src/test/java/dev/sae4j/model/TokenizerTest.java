@@ -136,4 +136,34 @@ class TokenizerTest {
     String warning = captured.toString(StandardCharsets.UTF_8);
     assertTrue(warning.contains("sets add_bos_token false but the post-processor"), warning);
   }
+
+  @Test
+  void charactersOutsideTheVocabularyAreCountedNotSilentlyDropped() throws Exception {
+    ModelConfig config = Models.readConfig(HfReferenceFixtureTest.fixture("gpt2"));
+    // The organism's tokenizer: characters only, no byte fallback, no unknown token.
+    dev.sae4j.organism.CharTokenizer.writeJson(dir.resolve("tokenizer.json"));
+    try (Tokenizer tok = Tokenizer.load(dir, config)) {
+      assertEquals(null, tok.unencodableWarning());
+      int[] ids = tok.encode("12+3=€5é", Tokenizer.BosPolicy.NONE);
+      assertEquals(6, ids.length);
+      assertEquals(2, tok.unencodableCharacters());
+      assertTrue(tok.unencodableWarning().startsWith("2 character(s) in 1 text(s) cannot be "
+          + "encoded by " + dir.resolve("tokenizer.json")), tok.unencodableWarning());
+      assertTrue(tok.unencodableWarning().contains("first: '€' (U+20AC))"),
+          tok.unencodableWarning());
+    }
+    // Real tokenizers (byte-level, byte fallback) drop nothing on their reference cases.
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    try (var families = Files.list(dev.sae4j.TestPaths.fixtures().resolve("tokenizers"))) {
+      for (Path family : families.filter(Files::isDirectory).toList()) {
+        try (Tokenizer tok = Tokenizer.load(family, config)) {
+          for (var c : json.readTree(family.resolve("expected.json").toFile()).path("cases")) {
+            tok.encode(c.path("text").asText(), Tokenizer.BosPolicy.NONE);
+          }
+          assertEquals(null, tok.unencodableWarning(), family.toString());
+        }
+      }
+    }
+  }
 }

@@ -222,4 +222,22 @@ class StudyConfigTest {
         seed.expansion(), seed.l1(), seed.decorrelation(), seed.batch(), seed.epochs(),
         seed.lr()));
   }
+
+  @Test
+  void settingsThatOnlyFailAgainstTheModelFailValidation() throws Exception {
+    // The organism (default recipe): d_model 128, 96 learned positions.
+    String yaml = MINIMAL.replace("{name: b, architecture: topk, k: 4}",
+        "{name: b, architecture: topk, expansion: 2, k: 300}") + "capture: {context: 128}\n";
+    StudyConfigException e = invalid(yaml);
+    assertMentions(e, "saes[1].k: 300 is more than d_sae = expansion 2 x d_model 128 = 256 of "
+        + "organism:mix", "capture.context: 128 is more than the 96 positions of organism:mix");
+    // Without a context, the default fits the model.
+    assertEquals(96, StudyConfigParser.parse(MINIMAL, tmp, "test.yaml").capture().context());
+    // A local model directory is checked against its config.json.
+    Path gpt2 = dev.sae4j.TestModels.gpt2WithTokenizer(tmp.resolve("gpt2"));
+    String local = MINIMAL.replace("organism:mix", gpt2.toString())
+        .replace("{name: b, architecture: topk, k: 4}", "{name: b, arch: topk, k: 513}");
+    assertMentions(invalid(local), "saes[1].k: 513 is more than d_sae = expansion 8 x d_model 64"
+        + " = 512 of " + gpt2);
+  }
 }

@@ -135,6 +135,81 @@ class StudyRunnerTest {
   }
 
   @Test
+  void rerunChecksRecordedOutputsAndRedoesMissingOrChangedOnesWithDownstream() throws Exception {
+    StudyConfig c = config(StudyConfigTest.MINIMAL);
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    Map<String, Stage> stages = FakeStage.all(calls, 0);
+    Path dir = tmp.resolve("run");
+    assertTrue(run(c, stages, dir, 1).ok());
+    Map<String, String> reference = outputs(dir);
+    Map<?, ?> state = new ObjectMapper().readValue(dir.resolve("state.json").toFile(), Map.class);
+    Map<?, ?> train = (Map<?, ?>) ((Map<?, ?>) state.get("jobs")).get("train/" + CELL_A0);
+    Map<?, ?> recorded = (Map<?, ?>) ((Map<?, ?>) train.get("outputs")).get("out.txt");
+    assertEquals(Files.size(dir.resolve("saes/" + CELL_A0 + "/out.txt")),
+        ((Number) recorded.get("size")).longValue());
+    assertEquals(64, recorded.get("sha256").toString().length());
+
+    // A deleted output: the job and everything downstream of it are redone, saying why.
+    Files.delete(dir.resolve("saes/" + CELL_A0 + "/out.txt"));
+    calls.clear();
+    StudyRunner.Result r = run(c, stages, dir, 1);
+    assertTrue(r.ok());
+    assertEquals("its output out.txt is missing", r.redone().get("train/" + CELL_A0));
+    assertEquals("upstream train/" + CELL_A0 + " was redone", r.redone().get("eval/" + CELL_A0));
+    assertEquals(Map.of("train/" + CELL_A0, 1, "eval/" + CELL_A0, 1, "causal/" + CELL_A0, 1,
+        "dashboard/" + CELL_A0, 1, "compare/organism-mix", 1, "report", 1), counts(calls));
+    assertEquals(reference, outputs(dir));
+    String log = Files.readString(dir.resolve("logs/train/" + CELL_A0 + ".log"));
+    assertTrue(log.contains("redone although state.json said done: its output out.txt is "
+        + "missing"), log);
+
+    // One flipped byte in the capture (same size): the capture and all 18 jobs after it.
+    Path capture = dir.resolve("activations/organism-mix/add/out.txt");
+    byte[] bytes = Files.readAllBytes(capture);
+    bytes[0] ^= 1;
+    Files.write(capture, bytes);
+    calls.clear();
+    r = run(c, stages, dir, 1);
+    assertEquals("its output out.txt changed (sha256 differs from state.json)",
+        r.redone().get("capture/organism-mix/add"));
+    assertEquals(19, calls.size(), calls.keySet().toString());
+    assertEquals(0, r.upToDate());
+    assertEquals(reference, outputs(dir));
+
+    // A file rewritten with the same content (new time, same hash) is still up to date.
+    Path report = dir.resolve("report/out.txt");
+    Files.writeString(report, Files.readString(report));
+    calls.clear();
+    r = run(c, stages, dir, 1);
+    assertEquals(19, r.upToDate());
+    assertTrue(calls.isEmpty() && r.redone().isEmpty(), calls.keySet().toString());
+
+    // A state.json written before outputs were recorded: each job's fingerprint is checked once
+    // (and the outputs recorded), so an unchanged study is not redone and a changed job is.
+    stripOutputs(dir);
+    r = run(c, stages, dir, 1);
+    assertEquals(19, r.upToDate());
+    assertTrue(Files.readString(dir.resolve("state.json")).contains("\"outputs\""));
+    stripOutputs(dir);
+    Files.writeString(report, "tampered");
+    r = run(c, stages, dir, 1);
+    assertEquals("its output no longer matches the fingerprint in state.json",
+        r.redone().get("report"));
+    assertEquals(18, r.upToDate());
+    assertEquals(reference, outputs(dir));
+  }
+
+  private static void stripOutputs(Path dir) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode state =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+            dir.resolve("state.json").toFile());
+    state.path("jobs").forEach(j -> ((com.fasterxml.jackson.databind.node.ObjectNode) j)
+        .remove("outputs"));
+    Files.writeString(dir.resolve("state.json"), json.writeValueAsString(state));
+  }
+
+  @Test
   void changedConfigSliceRedoesOnlyAffectedJobs() throws Exception {
     Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     Map<String, Stage> stages = FakeStage.all(calls, 0);

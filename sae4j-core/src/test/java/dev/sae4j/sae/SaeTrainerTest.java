@@ -138,18 +138,73 @@ class SaeTrainerTest {
       changed.k = 5;
       IOException e = assertThrows(IOException.class, () ->
           new SaeTrainer(changed.build(), BatchSource.of(DATA, D), dir).resume(true).train(m));
-      assertTrue(e.getMessage().contains("different configuration"), e.getMessage());
+      assertTrue(e.getMessage().contains("different configuration: k 4 (checkpoint) vs 5 (now)"),
+          e.getMessage());
+      // Other data with the same width and row count: refused, naming what differs.
+      float[] other = DATA.clone();
+      other[5] += 1;
+      e = assertThrows(IOException.class, () ->
+          new SaeTrainer(c, BatchSource.of(other, D), dir).resume(true).train(m));
+      assertTrue(e.getMessage().contains("trained on other data: in_memory_sha256"),
+          e.getMessage());
+      // Without resume, the run is not silently started over.
+      e = assertThrows(IOException.class, () ->
+          new SaeTrainer(c, BatchSource.of(DATA, D), dir).train(m));
+      assertTrue(e.getMessage().contains("already holds a training run (checkpoint/ at step 7)"),
+          e.getMessage());
       Path tensors;
       try (var files = Files.list(dir.resolve("checkpoint"))) {
         tensors = files.filter(f -> f.toString().endsWith(".safetensors")).findFirst()
             .orElseThrow();
       }
+      // state.json names its tensors file; a name leading out of checkpoint/ is refused.
+      Path state = dir.resolve("checkpoint/state.json");
+      String json = Files.readString(state);
+      Files.writeString(state, json.replace("\"" + tensors.getFileName() + "\"",
+          "\"../../x.safetensors\""));
+      e = assertThrows(IOException.class, () ->
+          new SaeTrainer(c, BatchSource.of(DATA, D), dir).resume(true).train(m));
+      assertTrue(e.getMessage().contains("field 'tensors' is '../../x.safetensors'"),
+          e.getMessage());
+      Files.writeString(state, json);
       byte[] bytes = Files.readAllBytes(tensors);
       bytes[bytes.length - 1] ^= 1;
       Files.write(tensors, bytes);
       e = assertThrows(IOException.class, () ->
           new SaeTrainer(c, BatchSource.of(DATA, D), dir).resume(true).train(m));
       assertTrue(e.getMessage().contains("corrupted"), e.getMessage());
+    }
+  }
+
+  @Test
+  void nonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint(@TempDir Path dir)
+      throws IOException {
+    float[] data = DATA.clone();
+    data[D * 500] = Float.NaN; // one value of row 500
+    TrainConfig.Builder b = small(SaeArchitecture.RELU);
+    b.checkpointEvery = 1;
+    try (NDManager m = NDManager.newBaseManager()) {
+      IOException e = assertThrows(IOException.class, () ->
+          new SaeTrainer(b.build(), BatchSource.of(data, D), dir).train(m));
+      java.util.regex.Matcher step = java.util.regex.Pattern
+          .compile("at step (\\d+) the loss is NaN").matcher(e.getMessage());
+      assertTrue(step.find(), e.getMessage());
+      long bad = Long.parseLong(step.group(1));
+      assertTrue(bad > 1 && bad <= 16, e.getMessage()); // row 500 is in the first epoch
+      assertTrue(e.getMessage().contains("last good checkpoint is step " + (bad - 1)),
+          e.getMessage());
+      assertFalse(Files.exists(dir.resolve("sae_weights.safetensors")));
+      JsonNode state = new ObjectMapper().readTree(dir.resolve("checkpoint/state.json").toFile());
+      assertEquals(bad - 1, state.get("step").asLong());
+      try (var files = Files.list(dir.resolve("checkpoint"))) {
+        Path tensors = files.filter(f -> f.toString().endsWith(".safetensors")).findFirst()
+            .orElseThrow();
+        try (SafetensorsFile f = SafetensorsFile.open(tensors)) {
+          for (float v : f.readFloats("w_dec")) {
+            assertTrue(Float.isFinite(v));
+          }
+        }
+      }
     }
   }
 

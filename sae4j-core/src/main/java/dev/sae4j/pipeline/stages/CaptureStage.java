@@ -48,6 +48,10 @@ public final class CaptureStage implements Stage {
       Map<String, Long> counts = new ActivationCapture(m.model(), m.tokenizer(), info)
           .run(data, model.hooks(), options, ctx.outputDir(), ctx.resuming(), null);
       counts.forEach((hook, n) -> ctx.log().printf("%s: %d tokens%n", hook, n));
+      String dropped = m.tokenizer().unencodableWarning();
+      if (dropped != null) {
+        ctx.log().println("warning: " + dropped);
+      }
     }
   }
 

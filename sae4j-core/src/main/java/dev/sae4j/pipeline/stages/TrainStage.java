@@ -38,7 +38,8 @@ public final class TrainStage implements Stage {
         ActivationCapture.storeDir(ctx.inputDir(captureId), job.hook()));
     TrainConfig config = config(job.sae(), job.id(), store.rowCount());
     BatchSource source = BatchSource.of(store, config.shuffleBufferRows());
-    SaeTrainer trainer = new SaeTrainer(config, source, ctx.outputDir())
+    // The output directory is the job's own: what an interrupted attempt left there is redone.
+    SaeTrainer trainer = new SaeTrainer(config, source, ctx.outputDir()).overwrite(true)
         .writer(SaeFiles.trainedWriter());
     trainer.listener((m, totalSteps, totalTokens) -> {
       if (m.step() % 10 == 0 || m.step() == totalSteps) {

@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  * gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82/params.npz}): res maps to {@code
  * blocks.L.hook_resid_post}, mlp to {@code blocks.L.hook_mlp_out}, att to {@code
  * blocks.L.attn.hook_z}; context size 1024 as in SAELens's Gemma Scope config.
+ *
+ * <p>The shapes are checked against each other from the arrays' headers before any data is
+ * inflated (see {@link NpzFile}), so a small archive declaring huge arrays costs no memory.
  */
 final class GemmaScopeReader {
   static final String FILE = "params.npz";
@@ -43,44 +46,64 @@ final class GemmaScopeReader {
   static Sae read(Path npz, NDManager manager, long chunkBytes) throws IOException {
     try (NDManager tmp = manager.newSubManager()) {
       Map<String, NDArray> arrays = new LinkedHashMap<>();
-      for (Map.Entry<String, NDArray> e : NpzFile.read(npz, tmp, chunkBytes).entrySet()) {
-        String key = e.getKey().startsWith("w_") ? "W_" + e.getKey().substring(2) : e.getKey();
-        arrays.put(key, e.getValue());
+      long[][] dims = new long[1][];
+      Map<String, NDArray> read = NpzFile.read(npz, tmp, chunkBytes,
+          shapes -> dims[0] = checkShapes(npz, shapes));
+      for (Map.Entry<String, NDArray> e : read.entrySet()) {
+        arrays.put(canonical(e.getKey()), e.getValue());
       }
-      Set<String> expected = Set.of("W_enc", "W_dec", "b_enc", "b_dec", "threshold");
-      for (String key : new TreeSet<>(expected)) {
-        if (!arrays.containsKey(key)) {
-          throw new SaeFormatException(npz, "missing array '" + key + "' (arrays present: "
-              + new TreeSet<>(arrays.keySet()) + ")");
-        }
-      }
-      Set<String> extra = new TreeSet<>(arrays.keySet());
-      extra.removeAll(expected);
-      if (!extra.isEmpty()) {
-        throw new SaeFormatException(npz, "unexpected array(s) " + extra + " (expected only "
-            + new TreeSet<>(expected) + ")");
-      }
-      long[] enc = arrays.get("W_enc").getShape().getShape();
-      if (enc.length != 2) {
-        throw new SaeFormatException(npz, "array 'W_enc' has shape " + Arrays.toString(enc)
-            + ", expected [d_model, d_sae]");
-      }
-      long d = enc[0];
-      long s = enc[1];
-      check(npz, arrays, "W_dec", "[d_sae, d_model]", s, d);
-      check(npz, arrays, "b_enc", "[d_sae]", s);
-      check(npz, arrays, "b_dec", "[d_model]", d);
-      check(npz, arrays, "threshold", "[d_sae]", s);
-      SaeConfig config = new SaeConfig(SaeArchitecture.JUMPRELU, Math.toIntExact(d),
-          Math.toIntExact(s), 0, false, metadata(npz));
+      SaeConfig config = new SaeConfig(SaeArchitecture.JUMPRELU, Math.toIntExact(dims[0][0]),
+          Math.toIntExact(dims[0][1]), 0, false, metadata(npz));
       return new Sae(config, manager, arrays.get("W_enc"), arrays.get("b_enc"),
           arrays.get("W_dec"), arrays.get("b_dec"), arrays.get("threshold"));
     }
   }
 
-  private static void check(Path npz, Map<String, NDArray> arrays, String key, String what,
+  /** {@code w_enc} reads as {@code W_enc}, as SAELens does. */
+  private static String canonical(String key) {
+    return key.startsWith("w_") ? "W_" + key.substring(2) : key;
+  }
+
+  /**
+   * Checks the declared shapes, before any data is read, against the config they imply: exactly
+   * the five arrays, {@code W_enc [d_model, d_sae]} and the others agreeing with it.
+   *
+   * @return {d_model, d_sae}
+   */
+  private static long[] checkShapes(Path npz, Map<String, long[]> declared)
+      throws SaeFormatException {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    declared.forEach((k, v) -> shapes.put(canonical(k), v));
+    Set<String> expected = Set.of("W_enc", "W_dec", "b_enc", "b_dec", "threshold");
+    for (String key : new TreeSet<>(expected)) {
+      if (!shapes.containsKey(key)) {
+        throw new SaeFormatException(npz, "missing array '" + key + "' (arrays present: "
+            + new TreeSet<>(shapes.keySet()) + ")");
+      }
+    }
+    Set<String> extra = new TreeSet<>(shapes.keySet());
+    extra.removeAll(expected);
+    if (!extra.isEmpty()) {
+      throw new SaeFormatException(npz, "unexpected array(s) " + extra + " (expected only "
+          + new TreeSet<>(expected) + ")");
+    }
+    long[] enc = shapes.get("W_enc");
+    if (enc.length != 2 || enc[0] > Integer.MAX_VALUE || enc[1] > Integer.MAX_VALUE) {
+      throw new SaeFormatException(npz, "array 'W_enc' has shape " + Arrays.toString(enc)
+          + ", expected [d_model, d_sae]");
+    }
+    long d = enc[0];
+    long s = enc[1];
+    check(npz, shapes, "W_dec", "[d_sae, d_model]", s, d);
+    check(npz, shapes, "b_enc", "[d_sae]", s);
+    check(npz, shapes, "b_dec", "[d_model]", d);
+    check(npz, shapes, "threshold", "[d_sae]", s);
+    return new long[] {d, s};
+  }
+
+  private static void check(Path npz, Map<String, long[]> shapes, String key, String what,
       long... shape) throws SaeFormatException {
-    long[] actual = arrays.get(key).getShape().getShape();
+    long[] actual = shapes.get(key);
     if (!Arrays.equals(actual, shape)) {
       throw new SaeFormatException(npz, "array '" + key + "' has shape " + Arrays.toString(actual)
           + ", expected " + what + " = " + Arrays.toString(shape) + " (from W_enc "

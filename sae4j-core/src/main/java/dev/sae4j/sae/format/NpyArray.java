@@ -47,14 +47,25 @@ final class NpyArray {
    * @param descr NumPy dtype string, e.g. {@code <f4}
    * @param fortranOrder whether data is column-major
    * @param shape dimensions (empty for a scalar)
+   * @param headerBytes bytes before the data (magic, version, length and the dict)
    */
-  record Header(String descr, boolean fortranOrder, long[] shape) {
+  record Header(String descr, boolean fortranOrder, long[] shape, long headerBytes) {
     long numel() {
       long n = 1;
       for (long d : shape) {
         n = Math.multiplyExact(n, d);
       }
       return n;
+    }
+
+    /** Bytes of float32 data the shape declares; fails naming the array when it overflows. */
+    long dataBytes(Path file, String where) throws SaeFormatException {
+      try {
+        return Math.multiplyExact(numel(), 4L);
+      } catch (ArithmeticException e) {
+        throw new SaeFormatException(file, where + ": shape " + java.util.Arrays.toString(shape)
+            + " has too many elements");
+      }
     }
   }
 
@@ -70,6 +81,12 @@ final class NpyArray {
   static NDArray read(InputStream in, Path file, String where, NDManager manager, long chunkBytes)
       throws IOException {
     Header h = readHeader(in, file, where);
+    checkType(h, file, where);
+    return readData(in, h, file, where, manager, chunkBytes);
+  }
+
+  /** Refuses anything but little-endian float32 in C order (object arrays above all). */
+  static void checkType(Header h, Path file, String where) throws SaeFormatException {
     if ("|O".equals(h.descr()) || h.descr().contains("O")) {
       throw new SaeFormatException(file, where + ": dtype '" + h.descr() + "' is an object array,"
           + " which needs pickle to read; sae4j never unpickles. Re-save it as float32 with"
@@ -83,9 +100,13 @@ final class NpyArray {
       throw new SaeFormatException(file, where + ": fortran_order is True (expected False, C order);"
           + " re-save with numpy.ascontiguousarray");
     }
-    long numel = h.numel();
+  }
+
+  /** Reads the data that follows a checked header, to the end of {@code in}. */
+  static NDArray readData(InputStream in, Header h, Path file, String where, NDManager manager,
+      long chunkBytes) throws IOException {
     long[] shape = h.shape();
-    long bytes = numel * 4;
+    long bytes = h.dataBytes(file, where);
     NDArray out;
     if (bytes <= chunkBytes || shape.length == 0) {
       out = manager.create(readBytes(in, bytes, file, where), new Shape(shape), DataType.FLOAT32);
@@ -157,7 +178,8 @@ final class NpyArray {
     String dict = new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     return new Header(group(DESCR, dict, "descr", file, where),
         "True".equals(group(FORTRAN, dict, "fortran_order", file, where)),
-        parseShape(group(SHAPE, dict, "shape", file, where), file, where));
+        parseShape(group(SHAPE, dict, "shape", file, where), file, where),
+        8 + (major == 1 ? 2 : 4) + headerLen);
   }
 
   private static String group(Pattern p, String dict, String key, Path file, String where)

@@ -175,6 +175,10 @@ class StudyPipelineTest {
     assertEquals(callsBefore, snapshot(calls));
     JsonNode state = JSON.readTree(run.resolve("state.json").toFile());
     assertTrue(state.toString().contains("\"done\""), state::toString);
+    // Each done job records its output files; the capture's shards with the manifest's sha256.
+    JsonNode captured = state.path("jobs").path("capture/organism-mix/add").path("outputs");
+    assertEquals(manifest.shards().get(0).sha256(), captured.path(HOOK + "/"
+        + manifest.shards().get(0).file()).path("sha256").asText(), captured::toString);
     Map<String, String> after = hashes(run);
     after.keySet().removeIf(k -> k.startsWith("logs/") || k.equals("state.json"));
     before.keySet().removeIf(k -> k.startsWith("logs/") || k.equals("state.json"));

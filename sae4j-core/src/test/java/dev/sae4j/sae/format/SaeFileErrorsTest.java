@@ -206,4 +206,51 @@ class SaeFileErrorsTest {
     Files.writeString(notZip, "hello");
     fails(notZip, "params.npz", "ZIP");
   }
+
+  @Test
+  void npzDeclaringHugeArraysIsRefusedBeforeInflating() throws IOException {
+    SaeFixtures.Known w = SaeFixtures.known(D, false, 4);
+    // A tiny entry whose header declares a 32768 x 32768 W_enc (4 GiB).
+    Map<String, byte[]> bomb = new java.util.LinkedHashMap<>(ImportersTest.gemmaEntries(w));
+    bomb.put("W_enc.npy", NpyWriter.npy(1, "<f4", false, new long[] {32768, 32768},
+        new byte[16]));
+    Path b = tmp.resolve("bomb/params.npz");
+    NpyWriter.npz(b, bomb, Set.of("W_enc.npy"));
+    // A 1 KiB chunk limit: reading any W_enc row would fail, so only a check made before
+    // reading data can produce the expected message.
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      SaeFormatException e = assertThrows(SaeFormatException.class,
+          () -> GemmaScopeReader.read(b, m, 1024));
+      assertTrue(e.getMessage().contains("entry 'W_enc.npy': declares shape [32768, 32768] "
+          + "(4294967296 bytes of float32 after a 128-byte header), but its uncompressed size in"
+          + " the archive is 144 bytes (truncated); refused before inflating"), e.getMessage());
+
+      // Sizes that agree (64 MiB of deflated zeros) but a W_dec that disagrees with W_enc:
+      // refused from the headers, before W_enc is inflated.
+      Path z = tmp.resolve("zeros/params.npz");
+      Files.createDirectories(z.getParent());
+      try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(
+          Files.newOutputStream(z))) {
+        zip.putNextEntry(new java.util.zip.ZipEntry("W_enc.npy"));
+        zip.write(NpyWriter.npy(1, "<f4", false, new long[] {4096, 4096}, new byte[0]));
+        byte[] zeros = new byte[1 << 20];
+        for (int i = 0; i < 64; i++) {
+          zip.write(zeros);
+        }
+        zip.closeEntry();
+        for (String[] a : new String[][] {{"W_dec.npy", "10,10"}, {"b_enc.npy", "4096"},
+            {"b_dec.npy", "4096"}, {"threshold.npy", "4096"}}) {
+          long[] shape = java.util.Arrays.stream(a[1].split(",")).mapToLong(Long::parseLong)
+              .toArray();
+          zip.putNextEntry(new java.util.zip.ZipEntry(a[0]));
+          zip.write(NpyWriter.npy(1, "<f4", false, shape,
+              new byte[(int) (4 * java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y))]));
+          zip.closeEntry();
+        }
+      }
+      e = assertThrows(SaeFormatException.class, () -> GemmaScopeReader.read(z, m, 1024));
+      assertTrue(e.getMessage().contains("array 'W_dec' has shape [10, 10], expected "
+          + "[d_sae, d_model] = [4096, 4096]"), e.getMessage());
+    }
+  }
 }
