@@ -123,23 +123,25 @@ final class SaeCommand implements Runnable {
         try (NDManager step = manager.newSubManager()) {
           NDArray x = step.create(n * d == rows.length ? rows : Arrays.copyOf(rows, n * d),
               new Shape(n, d)); // [N, d_in]
-          NDArray f = sae.encode(x); // [N, d_sae]
-          NDArray xHat = sae.decode(f); // [N, d_in]
-          metrics.accumulate(x, xHat, f);
+          metrics.add(sae, x, null);
         }
       }
       ReconstructionMetrics.Result r = metrics.result();
+      long dead = Arrays.stream(metrics.fired()).filter(c -> c == 0).count();
       System.out.printf("evaluated     %,d tokens of %s (%s)%n", r.tokens(), activations,
           sm.hook());
       System.out.printf("fvu           %.6f (sum ||x - x_hat||^2 / sum ||x - mean x||^2, pooled)%n",
           r.fvu());
       System.out.printf("explained var %.6f (1 - fvu)%n", r.explainedVariance());
-      System.out.printf("mse           %.6g (sum over dims, mean over tokens)%n", r.mse());
+      System.out.printf("mse           %.6g (mean over tokens and dims of (x - x_hat)^2)%n",
+          r.mse());
+      System.out.printf("sse_per_token %.6g (mean over tokens of sum over dims)%n",
+          r.ssePerToken());
       System.out.printf("l0            %.3f%n", r.l0());
       System.out.printf("l1            %.4f%n", r.l1());
       System.out.printf("dead          %.2f%% of latents never fired on these tokens%n",
-          100 * r.deadFraction());
-      System.out.printf("cosine        %.6f%n", r.cosine());
+          100.0 * dead / sae.config().dSae());
+      System.out.printf("cossim        %.6f%n", r.cossim());
       System.out.printf("l2 ratio      %.6f (mean ||x_hat|| / ||x||)%n", r.l2Ratio());
     }
 

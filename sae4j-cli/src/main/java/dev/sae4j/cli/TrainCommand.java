@@ -63,8 +63,9 @@ final class TrainCommand implements Callable<Integer> {
   Integer dSae;
   @Option(names = "--k", description = "Active latents per token, topk / batchtopk (default 32).")
   Integer k;
-  @Option(names = "--reconstruction", description = "mse or fvu (default: mse for relu and "
-      + "jumprelu, fvu for topk and batchtopk).")
+  @Option(names = "--reconstruction", description = "Loss term: sse_per_token (SAELens) or fvu "
+      + "(sparsify, per batch) (default: sse_per_token for relu and jumprelu, fvu for topk and "
+      + "batchtopk).")
   String reconstruction;
   @Option(names = "--l1", description = "relu L1 coefficient (default 1.0).")
   Double l1;
@@ -200,9 +201,9 @@ final class TrainCommand implements Callable<Integer> {
         err.println();
       }
       TrainMetrics f = r.finalMetrics();
-      System.out.printf(Locale.ROOT, "trained %d steps, %,d tokens: loss %.5g mse %.5g fvu %.4f "
-              + "l0 %.2f dead %.1f%% dense %.1f%%; wrote %s%n", f.step(), f.tokens(), f.loss(),
-          f.mse(), f.fvu(), f.l0(), f.deadPct(), f.densePct(), out);
+      System.out.printf(Locale.ROOT, "trained %d steps, %,d tokens: loss %.5g sse_per_token %.5g "
+              + "fvu %.4f l0 %.2f dead %.1f%% dense %.1f%%; wrote %s%n", f.step(), f.tokens(),
+          f.loss(), f.ssePerToken(), f.fvu(), f.l0(), f.deadPct(), f.densePct(), out);
       r.sae().close();
     }
     return 0;

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param l0 mean number of active latents per token
  * @param l1 mean sum of latent activations per token (not decoder-weighted)
  * @param mse mean squared error per element, {@code mean_tok mean_d (x - x̂)^2}
+ * @param ssePerToken squared error per token, {@code mean_tok sum_d (x - x̂)^2} (= mse · d)
  * @param fvu fraction of variance unexplained, {@code Σ||x - x̂||² / Σ||x - mean x||²}
  * @param explainedVariance {@code 1 - fvu}
  * @param cossim mean {@code cos(x, x̂)}
@@ -37,9 +38,9 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 public record SpliceMetrics(long tokens, long ceTokens, double ceLossWithoutSae,
     double ceLossWithSae, double ceLossWithAblation, double ceLossScore, double deltaLmLoss,
     double klDivWithSae, double klDivWithAblation, double klDivScore, double l0, double l1,
-    double mse, double fvu, double explainedVariance, double cossim, double l2Ratio,
-    double relativeReconstructionBias, double fracAlive, double fracDead, double fracDense,
-    double denseThreshold, DensityHistogram densityHistogram,
+    double mse, double ssePerToken, double fvu, double explainedVariance, double cossim,
+    double l2Ratio, double relativeReconstructionBias, double fracAlive, double fracDead,
+    double fracDense, double denseThreshold, DensityHistogram densityHistogram,
     @JsonIgnore double[] latentDensity) {
 
   /** Metric name to formula, as written into metrics.json. */
@@ -56,7 +57,8 @@ public record SpliceMetrics(long tokens, long ceTokens, double ceLossWithoutSae,
     d.put("kl_div_score", "(KL_zero - KL_sae) / KL_zero");
     d.put("l0", "mean_tok #{i : f_i > 0}");
     d.put("l1", "mean_tok sum_i f_i");
-    d.put("mse", "mean_tok mean_d (x - x_hat)^2");
+    d.put("mse", "mean_tok mean_d (x - x_hat)^2 (per element)");
+    d.put("sse_per_token", "mean_tok sum_d (x - x_hat)^2 (= mse * d; the training logs' measure)");
     d.put("fvu", "sum_tok ||x - x_hat||^2 / sum_tok ||x - mean_tok x||^2 (pooled, about the mean)");
     d.put("explained_variance", "1 - fvu");
     d.put("cossim", "mean_tok cos(x, x_hat) (tokens with x != 0)");

@@ -92,8 +92,9 @@ public record ReportData(
     }
   }
 
-  /** One logged training step. */
-  public record TrainPoint(long step, long tokens, double mse, double fvu, double l0, double deadPct) {}
+  /** One logged training step ({@code ssePerToken}: mean over tokens of the squared error). */
+  public record TrainPoint(long step, long tokens, double ssePerToken, double fvu, double l0,
+      double deadPct) {}
 
   /** Final metrics; each field null when not measured. */
   public record FinalMetrics(

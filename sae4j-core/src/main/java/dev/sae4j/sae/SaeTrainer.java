@@ -190,8 +190,9 @@ public final class SaeTrainer {
               : (1 - config.thresholdLr()) * s.thresholdEma
                   + config.thresholdLr() * o.minPositive();
         }
-        s.window.add(o, b);
-        s.epoch.add(o, b);
+        PooledFvu recon = PooledFvu.of(batch, null, d, o.sqError());
+        s.window.add(o, recon);
+        s.epoch.add(o, recon);
         s.step++;
         s.tokens += b;
         double seconds = Math.max(1e-9, (System.nanoTime() - windowStart) / 1e9);
@@ -211,7 +212,7 @@ public final class SaeTrainer {
           e.put("step", s.step);
           e.put("tokens", s.tokens);
           e.put("loss", s.epoch.meanLoss());
-          e.put("mse", s.epoch.mse());
+          e.put("sse_per_token", s.epoch.ssePerToken());
           e.put("fvu", s.epoch.fvu());
           e.put("l0", s.epoch.l0());
           appendLine("epochs.jsonl", e);
@@ -270,7 +271,8 @@ public final class SaeTrainer {
 
   private TrainMetrics metrics(TrainState s, double lr, double tokensPerSecond) {
     Accumulator w = s.window;
-    return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.mse(), w.fvu(), w.l0(), w.l1(),
+    return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.ssePerToken(), w.fvu(), w.l0(),
+        w.l1(),
         100 * s.stats.deadFraction(config.deadTokens()),
         100 * s.stats.denseFraction(config.denseThreshold()), lr, tokensPerSecond);
   }

@@ -30,6 +30,8 @@ final class TrainCheckpoint {
   static final String DIR = "checkpoint";
   static final String STATE = "state.json";
   static final String FORMAT = "sae4j-train-checkpoint";
+  /** 2: window and epoch sums hold a {@link PooledFvu}. */
+  static final int VERSION = 2;
 
   static final ObjectMapper JSON = JsonMapper.builder()
       .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -43,7 +45,7 @@ final class TrainCheckpoint {
    * The JSON half of a checkpoint.
    *
    * @param format always {@value #FORMAT}
-   * @param version 1
+   * @param version {@value #VERSION}
    * @param tensors tensors file name in the checkpoint directory
    * @param sha256 its hash
    */
@@ -78,9 +80,9 @@ final class TrainCheckpoint {
         .addLongs("log_counts", st.logCounts, ds);
     Path file = dir.resolve(name);
     w.write(file);
-    Info info = new Info(FORMAT, 1, name, Checksums.sha256(file), dIn, config, s.step, s.tokens,
-        s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch, st.windowTokens, st.windowSteps,
-        st.previousTokens, st.logTokens);
+    Info info = new Info(FORMAT, VERSION, name, Checksums.sha256(file), dIn, config, s.step,
+        s.tokens, s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch, st.windowTokens,
+        st.windowSteps, st.previousTokens, st.logTokens);
     AtomicFiles.writeString(dir.resolve(STATE), JSON.writeValueAsString(info));
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "tensors-*.safetensors")) {
       for (Path f : old) {
@@ -100,9 +102,9 @@ final class TrainCheckpoint {
     } catch (IOException e) {
       throw new IOException(file + ": not a readable training checkpoint: " + e.getMessage(), e);
     }
-    if (!FORMAT.equals(info.format()) || info.version() != 1) {
+    if (!FORMAT.equals(info.format()) || info.version() != VERSION) {
       throw new IOException(file + ": format " + info.format() + " v" + info.version()
-          + ", expected " + FORMAT + " v1");
+          + ", expected " + FORMAT + " v" + VERSION);
     }
     if (info.dIn() != dIn) {
       throw new IOException(file + ": checkpoint has d_in " + info.dIn() + ", the data has "
@@ -177,8 +179,7 @@ final class TrainCheckpoint {
 
   private static void copyInto(Accumulator a, Accumulator b) {
     b.loss = a.loss;
-    b.sqError = a.sqError;
-    b.totalVariance = a.totalVariance;
+    b.recon = a.recon;
     b.active = a.active;
     b.sumActivations = a.sumActivations;
     b.steps = a.steps;

@@ -10,7 +10,8 @@ package dev.sae4j.sae;
  * @param expansion d_sae / d_in when {@code dSae} is 0
  * @param dSae number of latents (0: expansion · d_in)
  * @param k active latents per token (topk), mean per token (batchtopk)
- * @param reconstruction MSE (default for relu / jumprelu) or FVU (default for topk / batchtopk)
+ * @param reconstruction SSE_PER_TOKEN (default for relu / jumprelu) or FVU (default for topk /
+ *     batchtopk)
  * @param l1Coef relu: L1 coefficient on decoder-norm-weighted activations
  * @param l0Coef jumprelu: coefficient of the L0 (step) penalty
  * @param sparsityWarmupSteps L1 / L0 coefficient ramps linearly from 0 over this many steps
@@ -114,7 +115,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     boolean unit = decoderUnitNorm != null ? decoderUnitNorm : sparseArch;
     return new TrainConfig(architecture, expansion, s, architecture.hasK() ? k : 0,
         reconstruction != null ? reconstruction
-            : sparseArch ? Reconstruction.FVU : Reconstruction.MSE,
+            : sparseArch ? Reconstruction.FVU : Reconstruction.SSE_PER_TOKEN,
         l1Coef, l0Coef, sparsityWarmupSteps, decorrelationCoef, decorrelationEps, auxKCoef,
         Math.min(s, kAux > 0 ? kAux : Math.max(1, dIn / 2)), jumpReluBandwidth,
         jumpReluInitThreshold, thresholdLr,

@@ -89,13 +89,14 @@ final class HtmlReportData {
         spec.architecture().equals("relu") ? spec.l1() : null,
         logDensity == null ? 0 : logDensity.length);
     List<ReportData.TrainPoint> curve = new ArrayList<>();
-    try (Stream<String> lines = Files.lines(dir.resolve("metrics.jsonl"))) {
+    Path metricsFile = dir.resolve("metrics.jsonl");
+    try (Stream<String> lines = Files.lines(metricsFile)) {
       for (String line : (Iterable<String>) lines::iterator) {
         if (!line.isBlank()) {
           JsonNode m = JSON.readTree(line);
           curve.add(new ReportData.TrainPoint(m.path("step").asLong(), m.path("tokens").asLong(),
-              m.path("mse").asDouble(), m.path("fvu").asDouble(), m.path("l0").asDouble(),
-              m.path("dead_pct").asDouble()));
+              required(m, "sse_per_token", metricsFile), required(m, "fvu", metricsFile),
+              required(m, "l0", metricsFile), required(m, "dead_pct", metricsFile)));
         }
       }
     }
@@ -223,6 +224,16 @@ final class HtmlReportData {
   /** effects.jsonl stores the null percentile as a fraction; the report prints percent. */
   private static Double percent(Double fraction) {
     return fraction == null ? null : 100 * fraction;
+  }
+
+  /** A number a stage must have written; an older file without it is an error, not a zero. */
+  private static double required(JsonNode n, String field, Path file) throws IOException {
+    Double v = number(n, field);
+    if (v == null) {
+      throw new IOException(file + ": no numeric field '" + field + "' in " + n
+          + " (written by an older sae4j? rerun the stage)");
+    }
+    return v;
   }
 
   private static Double number(JsonNode n, String field) {
