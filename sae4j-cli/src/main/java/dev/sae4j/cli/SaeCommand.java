@@ -5,12 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.sae4j.activations.ActivationStore;
 import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.sae.DictionaryHealth;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.ReconstructionMetrics;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeConfig;
 import dev.sae4j.sae.SaeMetadata;
 import dev.sae4j.sae.format.SaeFiles;
 import dev.sae4j.sae.format.SaeFormat;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -32,8 +35,10 @@ final class SaeCommand implements Runnable {
   }
 
   @Command(name = "info", mixinStandardHelpOptions = true,
-      description = "Print an SAE's format, architecture, shapes, weight statistics and metadata;"
-          + " with --activations, its reconstruction metrics on a store.")
+      description = "Print an SAE's format, architecture, shapes, weight statistics, metadata and"
+          + " dictionary health (dead and dense latents from sparsity.safetensors, duplicate"
+          + " decoder rows); with --activations, its reconstruction metrics and health on a"
+          + " store.")
   static final class Info implements Callable<Integer> {
     @Parameters(paramLabel = "DIR",
         description = "SAE directory (SAELens, sparsify hookpoint) or params.npz.")
@@ -81,24 +86,42 @@ final class SaeCommand implements Runnable {
         System.out.printf("context size  %s%n", m.contextSize() > 0 ? m.contextSize() : "unknown");
         System.out.printf("prepend BOS   %s%n", m.prependBos());
         System.out.printf("dataset       %s%n", orUnknown(m.datasetPath()));
-        float[] logSparsity = format == SaeFormat.SAELENS || format == SaeFormat.SAELENS_LEGACY
-            ? SaeFiles.readLogSparsity(dir) : null;
-        if (logSparsity != null) {
-          int rare = 0;
-          for (float v : logSparsity) {
-            rare += v < -6 ? 1 : 0;
-          }
-          System.out.printf("sparsity      %.1f%% of latents fired on < 1e-6 of training tokens"
-              + " (sparsity.safetensors)%n", 100.0 * rare / logSparsity.length);
-        }
+        int duplicates = DictionaryHealth.duplicateLatents(sae.wDec());
+        DictionaryHealth health = DictionaryHealth.of(storedFiring(format, c), duplicates, c,
+            null);
+        System.out.printf("health        %s%s%n", health.summary(),
+            health.deadShare() == null ? "" : " (sparsity.safetensors)");
         if (activations != null) {
-          evaluate(sae, manager);
+          health = DictionaryHealth.of(evaluate(sae, manager), duplicates, c, null);
+          System.out.printf("health        %s%n", health.summary());
+        }
+        for (String w : health.warnings()) {
+          System.out.println("warning       " + w);
         }
       }
       return 0;
     }
 
-    private void evaluate(Sae sae, NDManager manager) throws Exception {
+    /** The firing recorded in the SAE's sparsity.safetensors, null (said why) if none. */
+    private FiringCounts storedFiring(SaeFormat format, SaeConfig c) throws Exception {
+      Path file = dir.resolve("sparsity.safetensors");
+      if ((format != SaeFormat.SAELENS && format != SaeFormat.SAELENS_LEGACY)
+          || !Files.isRegularFile(file)) {
+        return null;
+      }
+      FiringCounts f = SaeFiles.readFiring(dir);
+      if (f == null) {
+        System.out.println("sparsity      sparsity.safetensors records no token count (not"
+            + " written by sae4j): dead and dense not computed from it");
+      } else if (f.latents() != c.dSae()) {
+        throw new IllegalArgumentException(file + ": 'sparsity' has " + f.latents()
+            + " entries, expected d_sae=" + c.dSae());
+      }
+      return f;
+    }
+
+    /** Prints the reconstruction metrics on the store; returns the latents' firing there. */
+    private FiringCounts evaluate(Sae sae, NDManager manager) throws Exception {
       if (batch < 1 || maxTokens < 0) {
         throw new IllegalArgumentException("--batch must be positive and --max-tokens >= 0");
       }
@@ -127,7 +150,6 @@ final class SaeCommand implements Runnable {
         }
       }
       ReconstructionMetrics.Result r = metrics.result();
-      long dead = Arrays.stream(metrics.fired()).filter(c -> c == 0).count();
       System.out.printf("evaluated     %,d tokens of %s (%s)%n", r.tokens(), activations,
           sm.hook());
       System.out.printf("fvu           %.6f (sum ||x - x_hat||^2 / sum ||x - mean x||^2, pooled)%n",
@@ -139,10 +161,10 @@ final class SaeCommand implements Runnable {
           r.ssePerToken());
       System.out.printf("l0            %.3f%n", r.l0());
       System.out.printf("l1            %.4f%n", r.l1());
-      System.out.printf("dead          %.2f%% of latents never fired on these tokens%n",
-          100.0 * dead / sae.config().dSae());
       System.out.printf("cossim        %.6f%n", r.cossim());
       System.out.printf("l2 ratio      %.6f (mean ||x_hat|| / ||x||)%n", r.l2Ratio());
+      return new FiringCounts(r.tokens(), "first rows of " + activations + " (" + sm.hook()
+          + ")", metrics.fired());
     }
 
     private static String orUnknown(String s) {

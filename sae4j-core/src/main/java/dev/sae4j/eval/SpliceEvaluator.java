@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.DictionaryHealth;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.ReconstructionMetrics;
 import dev.sae4j.sae.Sae;
 
@@ -18,25 +20,23 @@ import dev.sae4j.sae.Sae;
  */
 public final class SpliceEvaluator {
   /**
-   * Evaluation settings.
+   * Evaluation settings (dead and dense latents are {@link DictionaryHealth}'s, not settings).
    *
-   * @param denseThreshold density above which a latent counts as dense (SAEBench: 0.1)
-   * @param deadThreshold density at or below which a latent counts as dead (0: never fired)
    * @param histogramBins bins of the log10 density histogram over [-10, 0]
+   * @param sparsityCoef the L1 (relu) or L0 (jumprelu) coefficient the SAE was trained with, for
+   *     the health advice, or null when unknown
    */
-  public record Settings(double denseThreshold, double deadThreshold, int histogramBins) {
+  public record Settings(int histogramBins, Double sparsityCoef) {
     /** Validates ranges. */
     public Settings {
-      if (!(denseThreshold > 0 && denseThreshold <= 1) || !(deadThreshold >= 0
-          && deadThreshold < denseThreshold) || histogramBins < 1) {
-        throw new IllegalArgumentException("need 0 <= dead threshold < dense threshold <= 1 and "
-            + "bins >= 1, got " + deadThreshold + ", " + denseThreshold + ", " + histogramBins);
+      if (histogramBins < 1) {
+        throw new IllegalArgumentException("need histogram bins >= 1, got " + histogramBins);
       }
     }
 
-    /** Dense above 10% of tokens, dead if never fired, 20 bins (0.5 decades each). */
+    /** 20 bins (0.5 decades each), coefficient unknown. */
     public static Settings defaults() {
-      return new Settings(0.1, 0, 20);
+      return new Settings(20, null);
     }
   }
 
@@ -44,6 +44,7 @@ public final class SpliceEvaluator {
   private final Sae sae;
   private final String hook;
   private final Settings settings;
+  private Integer duplicateLatents; // the decoder's, computed on first use
 
   /**
    * @param model the model
@@ -173,22 +174,17 @@ public final class SpliceEvaluator {
     double ceZero = s.ceZero / s.ceTokens;
     double klSae = s.klSae / n;
     double klZero = s.klZero / n;
-    long[] fired = s.recon.fired();
-    int dSae = fired.length;
-    double[] density = new double[dSae];
-    int alive = 0;
-    int dense = 0;
-    for (int i = 0; i < dSae; i++) {
-      density[i] = fired[i] / n;
-      alive += density[i] > settings.deadThreshold() ? 1 : 0;
-      dense += density[i] > settings.denseThreshold() ? 1 : 0;
+    FiringCounts firing = new FiringCounts(r.tokens(), "eval metric tokens", s.recon.fired());
+    if (duplicateLatents == null) {
+      duplicateLatents = DictionaryHealth.duplicateLatents(sae.wDec());
     }
+    DictionaryHealth health = DictionaryHealth.of(firing, duplicateLatents, sae.config(),
+        settings.sparsityCoef());
     return new SpliceMetrics(r.tokens(), s.ceTokens, ceOrig, ceSae, ceZero,
         (ceZero - ceSae) / (ceZero - ceOrig), ceSae - ceOrig, klSae, klZero,
         (klZero - klSae) / klZero, r.l0(), r.l1(), r.mse(), r.ssePerToken(), r.fvu(),
         r.explainedVariance(), r.cossim(), r.l2Ratio(), r.relativeReconstructionBias(),
-        (double) alive / dSae, 1 - (double) alive / dSae, (double) dense / dSae,
-        settings.denseThreshold(), DensityHistogram.of(density, settings.histogramBins()),
-        density);
+        1 - health.deadShare(), health,
+        DensityHistogram.of(firing.frequencies(), settings.histogramBins()), firing);
   }
 }

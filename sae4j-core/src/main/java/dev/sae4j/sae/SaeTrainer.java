@@ -41,6 +41,9 @@ public final class SaeTrainer {
     void onStep(TrainMetrics running, long totalSteps, long totalTokens);
   }
 
+  /** The end-of-training firing measurement reads at most this many rows. */
+  public static final long MEASURE_TOKENS = 1 << 20;
+
   private final TrainConfig config;
   private final BatchSource source;
   private final Path out;
@@ -184,7 +187,7 @@ public final class SaeTrainer {
         long b = batch.length / d;
         double lr = learningRate(config, s.step, totalSteps);
         LossOutput o = step(loss, s, batch, b, d, lr);
-        s.stats.update(o.fireCounts(), b, config.densityWindowSteps());
+        s.stats.update(o.fireCounts(), b);
         if (!Double.isNaN(o.minPositive())) {
           s.thresholdEma = s.thresholdEma == null ? o.minPositive()
               : (1 - config.thresholdLr()) * s.thresholdEma
@@ -228,13 +231,52 @@ public final class SaeTrainer {
         last = metrics(s, learningRate(config, Math.max(0, s.step - 1), totalSteps), 0);
       }
       Sae sae = export(s, d, parent);
-      TrainResult result = new TrainResult(sae, s.stats.density(), last, config);
+      boolean complete = s.step >= totalSteps;
+      FiringCounts firing = complete ? measureFiring(sae, dataSeed) : null;
+      DictionaryHealth health = complete
+          ? DictionaryHealth.of(firing, DictionaryHealth.duplicateLatents(sae.wDec()),
+              sae.config(), sparsityCoef())
+          : null;
+      TrainResult result = new TrainResult(sae, firing, health, last, config);
       writeTrainingJson(result, s);
-      if (s.step >= totalSteps) {
+      if (complete) {
         writer.write(result, out);
       }
       return result;
     }
+  }
+
+  /**
+   * Firing of the final SAE (as exported, so BatchTopK uses its threshold) on the training data:
+   * every row, or the first {@value #MEASURE_TOKENS} rows of the seeded shuffled stream.
+   */
+  private FiringCounts measureFiring(Sae sae, long dataSeed) {
+    int d = source.d();
+    long limit = Math.min(source.rows(), MEASURE_TOKENS);
+    ReconstructionMetrics metrics = new ReconstructionMetrics(config.dSae());
+    Iterator<float[]> it = source.batches(config.batchTokens(), 1, dataSeed);
+    while (it.hasNext() && metrics.tokens() < limit) {
+      float[] rows = it.next();
+      int n = (int) Math.min(rows.length / d, limit - metrics.tokens());
+      try (NDManager step = sae.manager().newSubManager()) {
+        NDArray x = step.create(n * d == rows.length ? rows : java.util.Arrays.copyOf(rows, n * d),
+            new Shape(n, d)); // [n, d_in]
+        metrics.add(sae, x, null);
+      }
+    }
+    String set = limit == source.rows() ? "training data, every row, final weights"
+        : "training data, first " + limit + " of " + source.rows()
+            + " rows of the shuffled stream, final weights";
+    return new FiringCounts(metrics.tokens(), set, metrics.fired());
+  }
+
+  /** The L1 (relu) or L0 (jumprelu) coefficient, for the health advice; null otherwise. */
+  private Double sparsityCoef() {
+    return switch (config.architecture()) {
+      case RELU -> config.l1Coef();
+      case JUMPRELU -> config.l0Coef();
+      default -> null;
+    };
   }
 
   /**
@@ -263,7 +305,7 @@ public final class SaeTrainer {
     public double step(float[] batch) {
       long b = batch.length / d;
       LossOutput o = SaeTrainer.this.step(loss, state, batch, b, d, config.lr());
-      state.stats.update(o.fireCounts(), b, config.densityWindowSteps());
+      state.stats.update(o.fireCounts(), b);
       state.step++;
       return o.loss();
     }
@@ -273,8 +315,7 @@ public final class SaeTrainer {
     Accumulator w = s.window;
     return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.ssePerToken(), w.fvu(), w.l0(),
         w.l1(),
-        100 * s.stats.deadFraction(config.deadTokens()),
-        100 * s.stats.denseFraction(config.denseThreshold()), lr, tokensPerSecond);
+        100 * s.stats.windowDeadShare(), 100 * s.stats.windowDenseShare(), lr, tokensPerSecond);
   }
 
   /** One optimiser step; all temporaries live in a per-step manager. */
@@ -379,6 +420,7 @@ public final class SaeTrainer {
     j.put("batchtopk_threshold", s.thresholdEma);
     j.put("config", config);
     j.put("final_metrics", r.finalMetrics());
+    j.put("health", r.health());
     AtomicFiles.writeString(out.resolve("training.json"),
         TrainCheckpoint.JSON.writeValueAsString(j));
   }

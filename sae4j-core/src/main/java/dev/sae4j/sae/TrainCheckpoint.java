@@ -30,7 +30,7 @@ final class TrainCheckpoint {
   static final String DIR = "checkpoint";
   static final String STATE = "state.json";
   static final String FORMAT = "sae4j-train-checkpoint";
-  /** 2: window and epoch sums hold a {@link PooledFvu}. */
+  /** 2: window and epoch sums hold a {@link PooledFvu}; no density windows. */
   static final int VERSION = 2;
 
   static final ObjectMapper JSON = JsonMapper.builder()
@@ -51,8 +51,7 @@ final class TrainCheckpoint {
    */
   record Info(String format, int version, String tensors, String sha256, int dIn,
       TrainConfig config, long step, long tokens, long batches, long adamStep,
-      Double thresholdEma, Accumulator window, Accumulator epoch, long windowTokens,
-      int windowSteps, long previousTokens, long logTokens) {}
+      Double thresholdEma, Accumulator window, Accumulator epoch, long logTokens) {}
 
   private TrainCheckpoint() {}
 
@@ -74,15 +73,11 @@ final class TrainCheckpoint {
     }
     LatentStats st = s.stats;
     int ds = st.sinceFired.length;
-    w.addLongs("since_fired", st.sinceFired, ds)
-        .addLongs("window_counts", st.windowCounts, ds)
-        .addLongs("previous_counts", st.previousCounts, ds)
-        .addLongs("log_counts", st.logCounts, ds);
+    w.addLongs("since_fired", st.sinceFired, ds).addLongs("log_counts", st.logCounts, ds);
     Path file = dir.resolve(name);
     w.write(file);
     Info info = new Info(FORMAT, VERSION, name, Checksums.sha256(file), dIn, config, s.step,
-        s.tokens, s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch, st.windowTokens,
-        st.windowSteps, st.previousTokens, st.logTokens);
+        s.tokens, s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch, st.logTokens);
     AtomicFiles.writeString(dir.resolve(STATE), JSON.writeValueAsString(info));
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "tensors-*.safetensors")) {
       for (Path f : old) {
@@ -142,12 +137,7 @@ final class TrainCheckpoint {
           config.beta2(), config.eps());
       LatentStats st = new LatentStats(config.dSae());
       copy(f.readLongs("since_fired"), st.sinceFired);
-      copy(f.readLongs("window_counts"), st.windowCounts);
-      copy(f.readLongs("previous_counts"), st.previousCounts);
       copy(f.readLongs("log_counts"), st.logCounts);
-      st.windowTokens = info.windowTokens();
-      st.windowSteps = info.windowSteps();
-      st.previousTokens = info.previousTokens();
       st.logTokens = info.logTokens();
       s.stats = st;
     }

@@ -40,9 +40,8 @@ package dev.sae4j.sae;
  * @param epochs passes over the store when {@code tokens} is 0
  * @param shuffleBufferRows rows in the store reader's shuffle buffer
  * @param seed seeds initialisation and data order
- * @param deadTokens a latent is dead after this many tokens without firing
- * @param denseThreshold a latent is dense when it fires on more than this fraction of tokens
- * @param densityWindowSteps feature density is counted over the last one to two such windows
+ * @param deadTokens AuxK (topk / batchtopk) treats a latent as dead after this many tokens without
+ *     firing (the reported dead and dense shares are {@link DictionaryHealth}'s)
  * @param logEvery steps between metrics.jsonl lines
  * @param checkpointEvery steps between checkpoints (0: none)
  */
@@ -53,8 +52,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     double beta1, double beta2, double eps, int warmupSteps, int decaySteps,
     LrSchedule lrSchedule, double lrEndFactor, double gradClip, Boolean decoderUnitNorm,
     double decoderInitNorm, BDecInit bDecInit, int batchTokens, long tokens, int epochs,
-    int shuffleBufferRows, long seed, long deadTokens, double denseThreshold,
-    int densityWindowSteps, int logEvery, int checkpointEvery) {
+    int shuffleBufferRows, long seed, long deadTokens, int logEvery, int checkpointEvery) {
 
   /** Learning-rate decay shapes. */
   public enum LrSchedule { CONSTANT, LINEAR, COSINE }
@@ -85,9 +83,8 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
         "jumprelu bandwidth and init threshold must be positive");
     require(thresholdLr > 0 && thresholdLr <= 1, "threshold_lr must be in (0, 1]");
     require(shuffleBufferRows > 0, "shuffle_buffer_rows must be positive");
-    require(deadTokens > 0 && densityWindowSteps > 0 && logEvery > 0 && checkpointEvery >= 0,
-        "dead_tokens, density_window_steps and log_every must be positive");
-    require(denseThreshold > 0 && denseThreshold <= 1, "dense_threshold must be in (0, 1]");
+    require(deadTokens > 0 && logEvery > 0 && checkpointEvery >= 0,
+        "dead_tokens and log_every must be positive, checkpoint_every >= 0");
     require(lrEndFactor >= 0, "lr_end_factor must be >= 0");
   }
 
@@ -122,8 +119,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
         lr > 0 ? lr : sparseArch ? 2e-4 / Math.sqrt(s / 16384.0) : 3e-4,
         beta1, beta2, eps, warmupSteps, decaySteps, lrSchedule, lrEndFactor, gradClip, unit,
         decoderInitNorm > 0 ? decoderInitNorm : unit ? 1.0 : 0.1, bDecInit, batchTokens, tokens,
-        epochs, shuffleBufferRows, seed, deadTokens, denseThreshold, densityWindowSteps,
-        logEvery, checkpointEvery);
+        epochs, shuffleBufferRows, seed, deadTokens, logEvery, checkpointEvery);
   }
 
   /** Mutable defaults for {@link TrainConfig}; field names match the record's. */
@@ -161,8 +157,6 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     public int shuffleBufferRows = 65536;
     public long seed = 42;
     public long deadTokens = 10_000_000;
-    public double denseThreshold = 0.1;
-    public int densityWindowSteps = 2000;
     public int logEvery = 100;
     public int checkpointEvery;
 
@@ -173,7 +167,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
           jumpReluBandwidth, jumpReluInitThreshold, thresholdLr, lr, beta1, beta2, eps,
           warmupSteps, decaySteps, lrSchedule, lrEndFactor, gradClip, decoderUnitNorm,
           decoderInitNorm, bDecInit, batchTokens, tokens, epochs, shuffleBufferRows, seed,
-          deadTokens, denseThreshold, densityWindowSteps, logEvery, checkpointEvery);
+          deadTokens, logEvery, checkpointEvery);
     }
   }
 }

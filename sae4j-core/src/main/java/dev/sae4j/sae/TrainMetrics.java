@@ -11,8 +11,8 @@ package dev.sae4j.sae;
  *     ({@link PooledFvu})
  * @param l0 mean active latents per token
  * @param l1 mean {@code Σ_i f_i} per token (not decoder-weighted)
- * @param deadPct percent of latents that have not fired for {@code dead_tokens} tokens
- * @param densePct percent of latents firing on more than {@code dense_threshold} of the window
+ * @param deadPct percent of latents dead on the window's tokens ({@link DictionaryHealth})
+ * @param densePct percent of latents dense on the window's tokens ({@link DictionaryHealth})
  * @param lr learning rate of the last step
  * @param tokensPerSecond throughput over the window (wall clock; not deterministic)
  */

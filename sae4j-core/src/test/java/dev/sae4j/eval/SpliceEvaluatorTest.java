@@ -11,6 +11,8 @@ import dev.sae4j.model.Models;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.DictionaryHealth;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.Sae;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -203,7 +205,7 @@ class SpliceEvaluatorTest {
   }
 
   @Test
-  void deadAndDenseLatentsFollowTheirThresholds() {
+  void deadAndDenseLatentsAreMeasuredOnTheEvalTokens() {
     // Latent 0 always fires (bias 100), latent 1 never (bias -100), latents 2..5 fire on the
     // sign of one coordinate each (about half the tokens).
     int d = 64;
@@ -219,20 +221,22 @@ class SpliceEvaluatorTest {
     try (Sae sae = TestSaes.of(manager, d, s, wEnc, bEnc, TestSaes.gaussian(r, s * d, 0.1f),
         new float[d])) {
       SpliceMetrics m = new SpliceEvaluator(model, sae, HOOK,
-          new SpliceEvaluator.Settings(0.99, 0, 10)).evaluate(small);
-      assertEquals(1.0, m.latentDensity()[0]);
-      assertEquals(0.0, m.latentDensity()[1]);
+          new SpliceEvaluator.Settings(10, null)).evaluate(small);
+      FiringCounts firing = m.firing();
+      assertEquals(m.tokens(), firing.tokens());
+      assertEquals(1.0, firing.frequency(0));
+      assertEquals(0.0, firing.frequency(1));
       assertEquals(5 / 6.0, m.fracAlive(), 1e-12);
-      // A dead threshold above the half-firing latents leaves only latent 0 alive.
-      SpliceMetrics strict = new SpliceEvaluator(model, sae, HOOK,
-          new SpliceEvaluator.Settings(0.995, 0.9, 10)).evaluate(small);
-      assertEquals(1 / 6.0, strict.fracAlive(), 1e-12);
-      assertEquals(1 / 6.0, m.fracDead(), 1e-12);
-      assertEquals(1 / 6.0, m.fracDense(), 1e-12); // only latent 0 is above 99%
-      assertEquals(1, m.densityHistogram().counts()[0]); // the dead latent at log10(1e-10)
+      DictionaryHealth h = m.health();
+      assertEquals(m.tokens(), h.tokens());
+      assertEquals(1, h.deadLatents()); // latent 1
       for (int i = 2; i < s; i++) {
-        assertTrue(m.latentDensity()[i] > 0.1 && m.latentDensity()[i] < 0.99, "latent " + i);
+        assertTrue(firing.frequency(i) > 0.1 && firing.frequency(i) < 0.99, "latent " + i);
       }
+      assertEquals(5, h.denseLatents()); // latents 0 and 2..5 fire on more than 10%
+      assertEquals(5 / 6.0, h.denseShare(), 1e-12);
+      assertEquals(2, h.warnings().size(), h.warnings().toString()); // dead and dense, 6 latents
+      assertEquals(1, m.densityHistogram().counts()[0]); // the dead latent at log10(1e-10)
       // Decade bins: the always-on latent (log10 1 = 0) and latents 2..5 (densities in
       // (0.1, 1)) share the top bin.
       assertEquals(5, m.densityHistogram().counts()[9]);

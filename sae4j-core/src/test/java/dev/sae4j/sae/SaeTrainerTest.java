@@ -280,12 +280,25 @@ class SaeTrainerTest {
           assertArrayEquals(sae.wDec().toFloatArray(), f.readFloats("W_dec"));
           assertEquals(arch.hasThreshold(), f.names().contains("threshold"));
         }
-        try (SafetensorsFile f = SafetensorsFile.open(out.resolve("sparsity.safetensors"))) {
-          float[] log = f.readFloats("sparsity");
-          for (int i = 0; i < log.length; i++) {
-            assertEquals(Math.log10(r.featureDensity()[i] + 1e-10), log[i], 1e-5);
-          }
+        // sparsity.safetensors: the final SAE's firing on every training row, counted here.
+        NDArray all = m.create(DATA, new Shape(DATA.length / D, D));
+        float[] acts = sae.encode(all).toFloatArray();
+        long[] counts = new long[48];
+        for (int i = 0; i < acts.length; i++) {
+          counts[i % 48] += acts[i] > 0 ? 1 : 0;
         }
+        FiringCounts stored = FiringCounts.readSparsity(out.resolve("sparsity.safetensors"));
+        assertEquals(1000, stored.tokens());
+        assertArrayEquals(counts, stored.counts(), arch.cliName());
+        try (SafetensorsFile file = SafetensorsFile.open(out.resolve("sparsity.safetensors"))) {
+          float[] log = file.readFloats("sparsity"); // SAELens's log10(frequency + 1e-10)
+          assertEquals(Math.log10(counts[0] / 1000.0 + 1e-10), log[0], 1e-6);
+        }
+        JsonNode health = new ObjectMapper().readTree(out.resolve("training.json").toFile())
+            .get("health");
+        assertEquals(1000, health.get("tokens").asLong());
+        assertEquals(DictionaryHealth.deadLatents(counts), health.get("dead_latents").asInt());
+        assertEquals(r.health().duplicateLatents(), health.get("duplicate_latents").asInt());
         if (arch == SaeArchitecture.TOPK) {
           // the exported SAE's inference gives exactly k active latents per token
           NDArray f = sae.encode(m.create(DATA, new Shape(DATA.length / D, D)));

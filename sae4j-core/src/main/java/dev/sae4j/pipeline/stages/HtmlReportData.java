@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * Maps the report job's upstream outputs onto {@link dev.sae4j.report.ReportData} for the HTML
- * report: training curves (metrics.jsonl), spliced metrics (eval metrics.json), feature density
+ * report: training curves (metrics.jsonl), spliced metrics and dictionary health (eval
+ * metrics.json: dead and dense on the eval tokens, duplicates of the decoder), feature density
  * (sparsity.safetensors), causal effects (effects.jsonl, summary.json) and dictionary matching
  * (matching.json), feature dashboards (dashboards.json) and the organism carry check
  * (carry_check.json). Only numbers read from those files are used; anything absent stays null
@@ -105,9 +106,11 @@ final class HtmlReportData {
       JsonNode first = eval.path("datasets").elements().hasNext()
           ? eval.path("datasets").elements().next().path("metrics") : null;
       if (first != null) {
+        JsonNode health = first.path("health");
         metrics = new ReportData.FinalMetrics(measured(first, "explained_variance", true),
-            measured(first, "l0", false), null, null, measured(first, "ce_loss_score", false),
-            measured(first, "kl_div_score", false));
+            measured(first, "l0", false), sharePercent(health, "dead_share"),
+            sharePercent(health, "dense_share"), sharePercent(health, "duplicate_share"),
+            measured(first, "ce_loss_score", false), measured(first, "kl_div_score", false));
       }
     }
     double[] density = null;
@@ -156,6 +159,12 @@ final class HtmlReportData {
       return null;
     }
     return ReportData.Measured.of(oneMinus ? 1 - v.asDouble() : v.asDouble());
+  }
+
+  /** A share as a percentage; null when absent (not measured). */
+  private static ReportData.Measured sharePercent(JsonNode m, String name) {
+    Double v = number(m, name);
+    return v == null ? null : ReportData.Measured.of(100 * v);
   }
 
   private static ReportData.Causal causal(Path dir) throws IOException {
