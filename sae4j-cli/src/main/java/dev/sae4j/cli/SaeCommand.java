@@ -89,8 +89,8 @@ final class SaeCommand implements Runnable {
         int duplicates = DictionaryHealth.duplicateLatents(sae.wDec());
         DictionaryHealth health = DictionaryHealth.of(storedFiring(format, c), duplicates, c,
             null);
-        System.out.printf("health        %s%s%n", health.summary(),
-            health.deadShare() == null ? "" : " (sparsity.safetensors)");
+        System.out.printf("health        %s%s%n",
+            health.deadShare() == null ? "" : "from sparsity.safetensors: ", health.summary());
         if (activations != null) {
           health = DictionaryHealth.of(evaluate(sae, manager), duplicates, c, null);
           System.out.printf("health        %s%n", health.summary());

@@ -112,9 +112,8 @@ class SaeCommandTest {
     assertTrue(out.contains("hook          blocks.0.hook_resid_post"), out);
     assertTrue(out.contains("W_dec norms   min"), out);
     assertTrue(!out.contains("fvu"), out);
-    assertTrue(out.contains("health        dead 12.5%, dense 18.8% (on 100 tokens: test tokens),"
-        + " duplicates "), out);
-    assertTrue(out.contains("(sparsity.safetensors)"), out);
+    assertTrue(out.contains("health        from sparsity.safetensors: dead 12.5%, dense 18.8% (on"
+        + " 100 tokens: test tokens), duplicates "), out);
     assertTrue(out.contains("warning       dead latents: 12.5% (2 of 16)"), out);
 
     out = run(0, "sae", "info", saeDir.toString(), "--activations", store.toString(),

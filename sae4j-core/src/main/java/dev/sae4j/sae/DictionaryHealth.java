@@ -212,8 +212,9 @@ public record DictionaryHealth(long tokens, String tokenSet, int latents, Double
   private static String deadAdvice(SaeConfig sae, Double coef) {
     String common = "few tokens also make rare latents look dead; measure on more tokens.";
     return switch (sae.architecture()) {
-      case TOPK, BATCHTOPK -> "Train longer with AuxK on (aux_k_coef > 0) or use fewer latents"
-          + " (lower expansion); " + common;
+      case TOPK, BATCHTOPK -> "AuxK (aux_k_coef > 0) only trains latents silent for dead_tokens"
+          + " tokens (default 10,000,000): set dead_tokens well below the run's training tokens,"
+          + " train longer, or use fewer latents (lower expansion); " + common;
       case RELU -> "Lower " + coef("the L1 coefficient", coef) + ", warm it up"
           + " (sparsity_warmup_steps) or use fewer latents (lower expansion); " + common;
       case JUMPRELU -> "Lower " + coef("the L0 coefficient", coef) + " or the initial threshold,"
@@ -237,9 +238,9 @@ public record DictionaryHealth(long tokens, String tokenSet, int latents, Double
   private static String duplicateAdvice(SaeConfig sae, Double coef) {
     return switch (sae.architecture()) {
       case TOPK, BATCHTOPK -> "Use fewer latents (lower expansion) or a smaller k.";
-      case RELU -> "Use fewer latents (lower expansion) or a sparser code (raise "
-          + coef("the L1 coefficient", coef) + ", or topk with k = " + suggestedK(sae.dSae())
-          + ").";
+      case RELU -> "Use fewer latents (lower expansion) or a sparser code: raise "
+          + coef("the L1 coefficient", coef) + " or use topk with k = " + suggestedK(sae.dSae())
+          + ".";
       case JUMPRELU -> "Use fewer latents (lower expansion) or raise "
           + coef("the L0 coefficient", coef) + ".";
     };

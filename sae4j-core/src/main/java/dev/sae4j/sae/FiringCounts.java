@@ -36,6 +36,11 @@ public record FiringCounts(long tokens, String tokenSet, long[] counts) {
     }
   }
 
+  /** SAELens's {@code log10(frequency + 1e-10)}: -10 for a latent that never fired. */
+  public static double logFrequency(double frequency) {
+    return Math.log10(frequency + LOG_EPS);
+  }
+
   /** Number of latents. */
   public int latents() {
     return counts.length;
@@ -59,7 +64,7 @@ public record FiringCounts(long tokens, String tokenSet, long[] counts) {
   public void writeSparsity(Path file) throws IOException {
     float[] log = new float[counts.length];
     for (int i = 0; i < log.length; i++) {
-      log[i] = (float) Math.log10(frequency(i) + LOG_EPS);
+      log[i] = (float) logFrequency(frequency(i));
     }
     new SafetensorsWriter().metadata("format", "pt").metadata("tokens", Long.toString(tokens))
         .metadata("token_set", tokenSet).addFloats("sparsity", log, log.length).write(file);

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -259,7 +260,7 @@ public final class SaeTrainer {
       float[] rows = it.next();
       int n = (int) Math.min(rows.length / d, limit - metrics.tokens());
       try (NDManager step = sae.manager().newSubManager()) {
-        NDArray x = step.create(n * d == rows.length ? rows : java.util.Arrays.copyOf(rows, n * d),
+        NDArray x = step.create(n * d == rows.length ? rows : Arrays.copyOf(rows, n * d),
             new Shape(n, d)); // [n, d_in]
         metrics.add(sae, x, null);
       }
@@ -314,8 +315,8 @@ public final class SaeTrainer {
   private TrainMetrics metrics(TrainState s, double lr, double tokensPerSecond) {
     Accumulator w = s.window;
     return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.ssePerToken(), w.fvu(), w.l0(),
-        w.l1(),
-        100 * s.stats.windowDeadShare(), 100 * s.stats.windowDenseShare(), lr, tokensPerSecond);
+        w.l1(), 100 * s.stats.windowDeadShare(), 100 * s.stats.windowDenseShare(), lr,
+        tokensPerSecond);
   }
 
   /** One optimiser step; all temporaries live in a per-step manager. */

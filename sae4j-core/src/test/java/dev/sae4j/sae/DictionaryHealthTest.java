@@ -113,6 +113,13 @@ class DictionaryHealthTest {
     String topkDense = DictionaryHealth.of(new FiringCounts(1000, "demo store", counts), 0, topk,
         null).warnings().get(0);
     assertTrue(topkDense.contains("Lower k (now 600; k = 32"), topkDense);
+    // TopK with silent latents: AuxK's dead_tokens is what to look at.
+    long[] quiet = new long[1024];
+    Arrays.fill(quiet, 512, 1024, 5);
+    String topkDead = DictionaryHealth.of(new FiringCounts(1000, "demo store", quiet), 0,
+        new SaeConfig(SaeArchitecture.TOPK, 128, 1024, 8, true, null), null).warnings().get(0);
+    assertTrue(topkDead.startsWith("dead latents: 50.0% (512 of 1024)")
+        && topkDead.contains("set dead_tokens well below"), topkDead);
   }
 
   @Test

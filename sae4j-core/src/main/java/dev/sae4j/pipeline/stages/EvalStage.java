@@ -19,9 +19,9 @@ import java.util.Map;
 /**
  * Eval: splices the trained SAE into the model at its hook and writes {@code metrics.json} (CE
  * loss recovered, KL score, FVU, L0, dictionary health: dead, dense and duplicate latents with
- * warnings) with the density histogram. Synthetic
- * datasets are evaluated on a held-out stream ({@link DatasetTexts.Split#EVAL}); the token count
- * is capped at the capture budget so eval costs no more than capture.
+ * warnings) with the density histogram. Synthetic datasets are evaluated on a held-out stream
+ * ({@link DatasetTexts.Split#EVAL}); the token count is capped at the capture budget so eval
+ * costs no more than capture.
  */
 public final class EvalStage implements Stage {
   private final ModelResolver models;
