@@ -109,7 +109,7 @@ final class BenchSaeCommand implements Callable<Integer> {
       b.gradClip = gradClip;
       b.batchTokens = batch;
       b.bDecInit = TrainConfig.BDecInit.ZERO; // the script starts from b_dec = 0
-      b.reconstruction = variant.equals("relu") ? Reconstruction.MSE : Reconstruction.FVU;
+      b.reconstruction = variant.equals("relu") ? Reconstruction.SSE_PER_TOKEN : Reconstruction.FVU;
       b.seed = 1;
       SaeTrainer trainer = new SaeTrainer(b.build(), BatchSource.of(pool, d),
           Files.createTempDirectory("sae4j-bench-sae-"));

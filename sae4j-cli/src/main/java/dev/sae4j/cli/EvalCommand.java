@@ -21,6 +21,7 @@ import dev.sae4j.model.ConfigChecks;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.DictionaryHealth;
 import dev.sae4j.sae.Sae;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,8 +37,8 @@ import picocli.CommandLine.Option;
 /** {@code sae4j eval}: spliced evaluation of an SAE (and domain transfer to a second dataset). */
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = "Splice an SAE into a model and measure CE loss recovered, KL score, FVU, L0, "
-        + "dead/dense latents and (optionally) task accuracy with and without the SAE; writes "
-        + "OUT/metrics.json.")
+        + "dictionary health (dead, dense and duplicate latents) and (optionally) task accuracy "
+        + "with and without the SAE; writes OUT/metrics.json.")
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "HF model directory or Hub repo id.")
   String model;
@@ -96,15 +97,6 @@ final class EvalCommand implements Callable<Integer> {
       + "(by default they keep their clean activation and are left out, as in the store).")
   boolean keepSpecial;
 
-  @Option(names = "--dense-threshold", defaultValue = "0.1",
-      description = "Density above which a latent is dense (default: ${DEFAULT-VALUE}).")
-  double denseThreshold;
-
-  @Option(names = "--dead-threshold", defaultValue = "0",
-      description = "Density at or below which a latent is dead (default: ${DEFAULT-VALUE}: "
-          + "never fired).")
-  double deadThreshold;
-
   @Option(names = "--task-examples", defaultValue = "0",
       description = "Benchmark formats: also score this many examples (greedy exact match and "
           + "teacher-forced log-prob) clean vs spliced (0 = no task metrics).")
@@ -142,7 +134,7 @@ final class EvalCommand implements Callable<Integer> {
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       String hookName = hook != null ? hook : s.config().metadata().hookName();
       SpliceEvaluator evaluator = new SpliceEvaluator(m, s, hookName,
-          new SpliceEvaluator.Settings(denseThreshold, deadThreshold, 20));
+          SpliceEvaluator.Settings.defaults());
       if (context != null) {
         ConfigChecks.requireContextFits(m.config(), context, "--context");
       }
@@ -218,13 +210,18 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   private static void print(EvalReport report) {
-    System.out.printf("%-9s %9s %8s %8s %8s %8s %8s %7s %8s %6s%n", "dataset", "tokens", "CE",
-        "CE_sae", "CE_zero", "CE_rec", "KL_score", "EV", "L0", "alive");
+    System.out.printf("%-9s %9s %8s %8s %8s %8s %8s %7s %8s %6s %6s %6s%n", "dataset", "tokens",
+        "CE", "CE_sae", "CE_zero", "CE_rec", "KL_score", "EV", "L0", "dead%", "dense%", "dup%");
     for (Map.Entry<String, EvalReport.DatasetResult> e : report.datasets().entrySet()) {
       SpliceMetrics m = e.getValue().metrics();
-      System.out.printf(Locale.ROOT, "%-9s %9d %8.4f %8.4f %8.4f %8.4f %8.4f %7.4f %8.2f %6.3f%n",
-          e.getKey(), m.tokens(), m.ceLossWithoutSae(), m.ceLossWithSae(), m.ceLossWithAblation(),
-          m.ceLossScore(), m.klDivScore(), m.explainedVariance(), m.l0(), m.fracAlive());
+      DictionaryHealth h = m.health();
+      System.out.printf(Locale.ROOT, "%-9s %9d %8.4f %8.4f %8.4f %8.4f %8.4f %7.4f %8.2f %6.1f"
+              + " %6.1f %6.1f%n", e.getKey(), m.tokens(), m.ceLossWithoutSae(), m.ceLossWithSae(),
+          m.ceLossWithAblation(), m.ceLossScore(), m.klDivScore(), m.explainedVariance(), m.l0(),
+          100 * h.deadShare(), 100 * h.denseShare(), 100 * h.duplicateShare());
+      for (String w : h.warnings()) {
+        System.err.println("sae4j: warning: " + e.getKey() + ": " + w);
+      }
       TaskComparison t = e.getValue().task();
       if (t != null) {
         System.out.printf(Locale.ROOT, "  task: accuracy clean %d/%d [%.3f, %.3f], spliced %d/%d "

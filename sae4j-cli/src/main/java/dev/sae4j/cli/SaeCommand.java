@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.sae4j.activations.ActivationStore;
 import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.sae.DictionaryHealth;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.ReconstructionMetrics;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeConfig;
@@ -13,6 +15,7 @@ import dev.sae4j.sae.format.SaeFiles;
 import dev.sae4j.sae.format.SaeFormat;
 import dev.sae4j.sae.format.SaeModelCheck;
 import dev.sae4j.sae.format.SaeSource;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -34,8 +37,10 @@ final class SaeCommand implements Runnable {
   }
 
   @Command(name = "info", mixinStandardHelpOptions = true,
-      description = "Print an SAE's format, architecture, shapes, weight statistics and metadata;"
-          + " with --activations, its reconstruction metrics on a store.")
+      description = "Print an SAE's format, architecture, shapes, weight statistics, metadata and"
+          + " dictionary health (dead and dense latents from sparsity.safetensors, duplicate"
+          + " decoder rows); with --activations, its reconstruction metrics and health on a"
+          + " store.")
   static final class Info implements Callable<Integer> {
     @Parameters(paramLabel = "SAE", description = ModelOptions.SAE_HELP)
     String sae;
@@ -88,24 +93,43 @@ final class SaeCommand implements Runnable {
         System.out.printf("context size  %s%n", m.contextSize() > 0 ? m.contextSize() : "unknown");
         System.out.printf("prepend BOS   %s%n", m.prependBos());
         System.out.printf("dataset       %s%n", orUnknown(m.datasetPath()));
-        float[] logSparsity = format == SaeFormat.SAELENS || format == SaeFormat.SAELENS_LEGACY
-            ? SaeFiles.readLogSparsity(dir) : null;
-        if (logSparsity != null) {
-          int rare = 0;
-          for (float v : logSparsity) {
-            rare += v < -6 ? 1 : 0;
-          }
-          System.out.printf("sparsity      %.1f%% of latents fired on < 1e-6 of training tokens"
-              + " (sparsity.safetensors)%n", 100.0 * rare / logSparsity.length);
-        }
+        int duplicates = DictionaryHealth.duplicateLatents(loaded.wDec());
+        DictionaryHealth health = DictionaryHealth.of(storedFiring(dir, format, c), duplicates,
+            c, null);
+        System.out.printf("health        %s%s%n",
+            health.deadShare() == null ? "" : "from sparsity.safetensors: ", health.summary());
         if (activations != null) {
-          evaluate(loaded, manager);
+          health = DictionaryHealth.of(evaluate(loaded, manager), duplicates, c, null);
+          System.out.printf("health        %s%n", health.summary());
+        }
+        for (String w : health.warnings()) {
+          System.out.println("warning       " + w);
         }
       }
       return 0;
     }
 
-    private void evaluate(Sae sae, NDManager manager) throws Exception {
+    /** The firing recorded in the SAE's sparsity.safetensors, null (said why) if none. */
+    private static FiringCounts storedFiring(Path dir, SaeFormat format, SaeConfig c)
+        throws Exception {
+      Path file = dir.resolve("sparsity.safetensors");
+      if ((format != SaeFormat.SAELENS && format != SaeFormat.SAELENS_LEGACY)
+          || !Files.isRegularFile(file)) {
+        return null;
+      }
+      FiringCounts f = SaeFiles.readFiring(dir);
+      if (f == null) {
+        System.out.println("sparsity      sparsity.safetensors records no token count (not"
+            + " written by sae4j): dead and dense not computed from it");
+      } else if (f.latents() != c.dSae()) {
+        throw new IllegalArgumentException(file + ": 'sparsity' has " + f.latents()
+            + " entries, expected d_sae=" + c.dSae());
+      }
+      return f;
+    }
+
+    /** Prints the reconstruction metrics on the store; returns the latents' firing there. */
+    private FiringCounts evaluate(Sae sae, NDManager manager) throws Exception {
       if (batch < 1 || maxTokens < 0) {
         throw new IllegalArgumentException("--batch must be positive and --max-tokens >= 0");
       }
@@ -130,9 +154,7 @@ final class SaeCommand implements Runnable {
         try (NDManager step = manager.newSubManager()) {
           NDArray x = step.create(n * d == rows.length ? rows : Arrays.copyOf(rows, n * d),
               new Shape(n, d)); // [N, d_in]
-          NDArray f = sae.encode(x); // [N, d_sae]
-          NDArray xHat = sae.decode(f); // [N, d_in]
-          metrics.accumulate(x, xHat, f);
+          metrics.add(sae, x, null);
         }
       }
       ReconstructionMetrics.Result r = metrics.result();
@@ -141,13 +163,16 @@ final class SaeCommand implements Runnable {
       System.out.printf("fvu           %.6f (sum ||x - x_hat||^2 / sum ||x - mean x||^2, pooled)%n",
           r.fvu());
       System.out.printf("explained var %.6f (1 - fvu)%n", r.explainedVariance());
-      System.out.printf("mse           %.6g (sum over dims, mean over tokens)%n", r.mse());
+      System.out.printf("mse           %.6g (mean over tokens and dims of (x - x_hat)^2)%n",
+          r.mse());
+      System.out.printf("sse_per_token %.6g (mean over tokens of sum over dims)%n",
+          r.ssePerToken());
       System.out.printf("l0            %.3f%n", r.l0());
       System.out.printf("l1            %.4f%n", r.l1());
-      System.out.printf("dead          %.2f%% of latents never fired on these tokens%n",
-          100 * r.deadFraction());
-      System.out.printf("cosine        %.6f%n", r.cosine());
+      System.out.printf("cossim        %.6f%n", r.cossim());
       System.out.printf("l2 ratio      %.6f (mean ||x_hat|| / ||x||)%n", r.l2Ratio());
+      return new FiringCounts(r.tokens(), "first rows of " + activations + " (" + sm.hook()
+          + ")", metrics.fired());
     }
 
     private static String orUnknown(String s) {

@@ -68,8 +68,9 @@ final class TrainCommand implements Callable<Integer> {
   Integer dSae;
   @Option(names = "--k", description = "Active latents per token, topk / batchtopk (default 32).")
   Integer k;
-  @Option(names = "--reconstruction", description = "mse or fvu (default: mse for relu and "
-      + "jumprelu, fvu for topk and batchtopk).")
+  @Option(names = "--reconstruction", description = "Loss term: sse_per_token (SAELens) or fvu "
+      + "(sparsify, per batch) (default: sse_per_token for relu and jumprelu, fvu for topk and "
+      + "batchtopk).")
   String reconstruction;
   @Option(names = "--l1", description = "relu L1 coefficient (default 1.0).")
   Double l1;
@@ -128,15 +129,9 @@ final class TrainCommand implements Callable<Integer> {
   Integer shuffleBuffer;
   @Option(names = "--seed", description = "Seed (default 42).")
   Long seed;
-  @Option(names = "--dead-tokens", description = "Tokens without firing before a latent is dead "
-      + "(default 10,000,000).")
+  @Option(names = "--dead-tokens", description = "Tokens without firing before AuxK treats a "
+      + "latent as dead (default 10,000,000).")
   Long deadTokens;
-  @Option(names = "--dense-threshold", description = "Firing rate above which a latent is dense "
-      + "(default 0.1).")
-  Double denseThreshold;
-  @Option(names = "--density-window-steps", description = "Feature-density window (default "
-      + "2000 steps).")
-  Integer densityWindowSteps;
   @Option(names = "--log-every", description = "Steps per metrics.jsonl line (default 100).")
   Integer logEvery;
   @Option(names = "--checkpoint-every", description = "Steps between checkpoints (default 0: "
@@ -161,8 +156,7 @@ final class TrainCommand implements Callable<Integer> {
         {"--decoder-init-norm", "decoder_init_norm"}, {"--b-dec-init", "b_dec_init"},
         {"--batch-tokens", "batch_tokens"}, {"--tokens", "tokens"}, {"--epochs", "epochs"},
         {"--shuffle-buffer", "shuffle_buffer_rows"}, {"--seed", "seed"},
-        {"--dead-tokens", "dead_tokens"}, {"--dense-threshold", "dense_threshold"},
-        {"--density-window-steps", "density_window_steps"}, {"--log-every", "log_every"},
+        {"--dead-tokens", "dead_tokens"}, {"--log-every", "log_every"},
         {"--checkpoint-every", "checkpoint_every"}};
     for (String[] p : pairs) {
       FIELDS.put(p[0], p[1]);
@@ -213,9 +207,15 @@ final class TrainCommand implements Callable<Integer> {
         err.println();
       }
       TrainMetrics f = r.finalMetrics();
-      System.out.printf(Locale.ROOT, "trained %d steps, %,d tokens: loss %.5g mse %.5g fvu %.4f "
-              + "l0 %.2f dead %.1f%% dense %.1f%%; wrote %s%n", f.step(), f.tokens(), f.loss(),
-          f.mse(), f.fvu(), f.l0(), f.deadPct(), f.densePct(), out);
+      System.out.printf(Locale.ROOT, "trained %d steps, %,d tokens: loss %.5g sse_per_token %.5g "
+              + "fvu %.4f l0 %.2f (last logged window); wrote %s%n", f.step(), f.tokens(),
+          f.loss(), f.ssePerToken(), f.fvu(), f.l0(), out);
+      if (r.health() != null) {
+        System.out.println("health: " + r.health().summary());
+        for (String w : r.health().warnings()) {
+          err.println("sae4j: warning: " + w);
+        }
+      }
       r.sae().close();
     }
     return 0;

@@ -76,10 +76,21 @@ class EvalProbeCliTest {
     JsonNode primary = json.get("datasets").get("primary").get("metrics");
     JsonNode transfer = json.get("datasets").get("transfer").get("metrics");
     assertEquals(200, primary.get("tokens").asLong());
-    for (String key : new String[] {"l0", "l1", "mse", "cossim", "explained_variance",
-        "ce_loss_score", "kl_div_score", "frac_alive", "fvu", "relative_reconstruction_bias"}) {
+    for (String key : new String[] {"l0", "l1", "mse", "sse_per_token", "cossim",
+        "explained_variance", "ce_loss_score", "kl_div_score", "frac_alive", "fvu",
+        "relative_reconstruction_bias"}) {
       assertTrue(primary.get(key).isNumber(), key);
       assertTrue(transfer.get(key).isNumber(), key);
+    }
+    assertEquals(primary.get("mse").asDouble() * 64, // d_in
+        primary.get("sse_per_token").asDouble(), 1e-9 * primary.get("sse_per_token").asDouble());
+    JsonNode health = primary.get("health");
+    assertEquals(200, health.get("tokens").asLong());
+    assertEquals(1 - health.get("dead_share").asDouble(), primary.get("frac_alive").asDouble(),
+        1e-12);
+    for (String key : new String[] {"dense_share", "duplicate_share", "dense_above",
+        "duplicate_cosine_above", "warn_above"}) {
+      assertTrue(health.get(key).isNumber(), key);
     }
     // KL of the exact clean model against itself would be 0; the random SAE is far from that.
     assertTrue(primary.get("kl_div_with_sae").asDouble() > 0);

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.sae4j.activations.ActivationStoreWriter;
 import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeConfig;
@@ -61,7 +62,7 @@ class SaeCommandTest {
     double sse = 0;
     double var = 0;
     double l0 = 0;
-    boolean[] fired = new boolean[S];
+    long[] fired = new long[S];
     Path saeDir = tmp.resolve("sae");
     try (NDManager m = NDManager.newBaseManager()) {
       SaeConfig c = new SaeConfig(SaeArchitecture.TOPK, D, S, 3, true, new SaeMetadata("tiny",
@@ -69,7 +70,9 @@ class SaeCommandTest {
       Sae sae = new Sae(c, m, m.create(gauss(r, D * S), new Shape(D, S)),
           m.create(gauss(r, S)), m.create(gauss(r, S * D), new Shape(S, D)),
           m.create(gauss(r, D)), null);
-      SaeFiles.save(sae, saeDir, null);
+      // Firing recorded at training time: 2 of 16 latents never fired, 3 fired on > 10%.
+      long[] recorded = {0, 0, 11, 50, 100, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9};
+      SaeFiles.save(sae, saeDir, new FiringCounts(100, "test tokens", recorded));
       // Expected metrics over the first 37 rows, summed here in double.
       NDArray x = m.create(java.util.Arrays.copyOf(rows, tokens * D), new Shape(tokens, D));
       float[] f = sae.encode(x).toFloatArray();
@@ -89,14 +92,16 @@ class SaeCommandTest {
         for (int i = 0; i < S; i++) {
           if (f[t * S + i] > 0) {
             l0++;
-            fired[i] = true;
+            fired[i]++;
           }
         }
       }
     }
     int dead = 0;
-    for (boolean b : fired) {
-      dead += b ? 0 : 1;
+    int dense = 0;
+    for (long c : fired) {
+      dead += c == 0 ? 1 : 0;
+      dense += c > 0.1 * tokens ? 1 : 0;
     }
 
     String out = run(0, "sae", "info", saeDir.toString())[0];
@@ -107,14 +112,23 @@ class SaeCommandTest {
     assertTrue(out.contains("hook          blocks.0.hook_resid_post"), out);
     assertTrue(out.contains("W_dec norms   min"), out);
     assertTrue(!out.contains("fvu"), out);
+    assertTrue(out.contains("health        from sparsity.safetensors: dead 12.5%, dense 18.8% (on"
+        + " 100 tokens: test tokens), duplicates "), out);
+    assertTrue(out.contains("warning       dead latents: 12.5% (2 of 16)"), out);
 
     out = run(0, "sae", "info", saeDir.toString(), "--activations", store.toString(),
         "--max-tokens", String.valueOf(tokens), "--batch", "16")[0];
     assertTrue(out.contains("evaluated     37 tokens"), out);
     assertEquals(sse / var, value(out, "fvu"), 2e-6);
+    assertEquals(sse / tokens, value(out, "sse_per_token"), 1e-5 * sse / tokens);
+    assertEquals(sse / tokens / D, value(out, "mse"), 1e-5 * sse / tokens / D);
     assertEquals(l0 / tokens, value(out, "l0"), 1e-3);
-    assertEquals(100.0 * dead / S, value(out, "dead"), 0.01);
-    assertTrue(value(out, "cosine") > -1 && value(out, "cosine") <= 1);
+    Matcher h = Pattern.compile("health +dead ([0-9.]+)%, dense ([0-9.]+)% \\(on 37 tokens: first"
+        + " rows of ").matcher(out);
+    assertTrue(h.find(), out);
+    assertEquals(100.0 * dead / S, Double.parseDouble(h.group(1)), 0.05);
+    assertEquals(100.0 * dense / S, Double.parseDouble(h.group(2)), 0.05);
+    assertTrue(value(out, "cossim") > -1 && value(out, "cossim") <= 1);
 
     String[] bad = run(1, "sae", "info", tmp.resolve("nothing").toString());
     assertTrue(bad[1].contains("nothing") && bad[1].contains("not found"), bad[1]);

@@ -43,6 +43,8 @@ class TrainCommandTest {
         "--config", config.toString(), "--arch", "topk", "--expansion", "2",
         "--checkpoint-every", "5");
     assertTrue(r[0].contains("trained 20 steps, 1,200 tokens"), r[0]);
+    assertTrue(r[0].contains("health: dead ") && r[0].contains("(on 600 tokens: training data,"
+        + " every row, final weights), duplicates "), r[0]);
     assertTrue(r[1].contains("train [") && r[1].contains("L0") && r[1].contains("dead"), r[1]);
     try (SafetensorsFile f = SafetensorsFile.open(out.resolve("sae_weights.safetensors"))) {
       assertEquals(List.of(D, 2 * D), java.util.Arrays.stream(f.info("W_enc").shape())
@@ -54,6 +56,11 @@ class TrainCommandTest {
     assertEquals(3, training.at("/config/k").asInt());
     assertEquals("GEOMETRIC_MEDIAN", training.at("/config/b_dec_init").asText());
     assertEquals(5, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+    assertEquals(600, training.at("/health/tokens").asLong());
+    assertTrue(training.at("/health/dead_share").isNumber());
+    try (SafetensorsFile f = SafetensorsFile.open(out.resolve("sparsity.safetensors"))) {
+      assertEquals("600", f.metadata().get("tokens"));
+    }
     // The run directory is a loadable SAELens SAE whose metadata comes from the store manifest.
     try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
         dev.sae4j.sae.Sae sae = dev.sae4j.sae.format.SaeFiles.load(out, m)) {

@@ -1,17 +1,17 @@
 package dev.sae4j.eval;
 
+import dev.sae4j.sae.FiringCounts;
+
 /**
  * Histogram of per-latent firing densities on a {@code log10(density + 1e-10)} scale (the
- * SAELens {@code sparsity.safetensors} convention), so dead latents sit at -10.
+ * SAELens {@code sparsity.safetensors} convention, {@link FiringCounts#logFrequency}), so dead
+ * latents sit at -10.
  *
  * @param edges bin edges, ascending; bin i is {@code [edges[i], edges[i+1])}, the last bin also
  *     includes its upper edge
  * @param counts latents per bin ({@code edges.length - 1} entries)
  */
 public record DensityHistogram(double[] edges, long[] counts) {
-  /** Offset that keeps log10 finite for dead latents. */
-  public static final double EPS = 1e-10;
-
   /** Copies the arrays and checks their lengths. */
   public DensityHistogram {
     edges = edges.clone();
@@ -22,11 +22,6 @@ public record DensityHistogram(double[] edges, long[] counts) {
     }
   }
 
-  /** {@code log10(density + 1e-10)} of one latent. */
-  public static double logDensity(double density) {
-    return Math.log10(density + EPS);
-  }
-
   /**
    * Bins {@code densities} into {@code bins} equal-width bins over {@code [-10, 0]}.
    *
@@ -35,7 +30,7 @@ public record DensityHistogram(double[] edges, long[] counts) {
    * @return the histogram
    */
   public static DensityHistogram of(double[] densities, int bins) {
-    double lo = Math.log10(EPS);
+    double lo = Math.log10(FiringCounts.LOG_EPS);
     double hi = 0;
     double[] edges = new double[bins + 1];
     for (int i = 0; i <= bins; i++) {
@@ -43,7 +38,7 @@ public record DensityHistogram(double[] edges, long[] counts) {
     }
     long[] counts = new long[bins];
     for (double d : densities) {
-      double v = logDensity(d);
+      double v = FiringCounts.logFrequency(d);
       int bin = (int) Math.floor((v - lo) / (hi - lo) * bins);
       counts[Math.max(0, Math.min(bins - 1, bin))]++;
     }

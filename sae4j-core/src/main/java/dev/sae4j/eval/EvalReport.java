@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.io.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +15,9 @@ import java.util.Map;
  * = domain transfer, reported side by side under their names).
  *
  * <p>{@link #writeTo} writes, atomically, {@code metrics.json} (this record, snake_case keys,
- * plus the metric definitions), and per dataset {@code NAME.feature_density.safetensors} (tensor
- * {@code sparsity [d_sae]} = {@code log10(density + 1e-10)}, the SAELens layout) and, when task
+ * plus the metric definitions), and per dataset {@code NAME.feature_density.safetensors} (the
+ * SAELens sparsity layout with the token count: {@link
+ * dev.sae4j.sae.FiringCounts#writeSparsity}) and, when task
  * metrics were computed, {@code NAME.task_examples.jsonl} (one paired outcome per example).
  *
  * @param model model id or directory
@@ -62,14 +62,8 @@ public record EvalReport(String model, String sae, String hook,
     Files.createDirectories(dir);
     for (Map.Entry<String, DatasetResult> e : datasets.entrySet()) {
       SpliceMetrics m = e.getValue().metrics();
-      if (m != null && m.latentDensity() != null) {
-        float[] log = new float[m.latentDensity().length];
-        for (int i = 0; i < log.length; i++) {
-          log[i] = (float) DensityHistogram.logDensity(m.latentDensity()[i]);
-        }
-        new SafetensorsWriter().metadata("tokens", Long.toString(m.tokens()))
-            .addFloats("sparsity", log, log.length)
-            .write(dir.resolve(e.getKey() + ".feature_density.safetensors"));
+      if (m != null && m.firing() != null) {
+        m.firing().writeSparsity(dir.resolve(e.getKey() + ".feature_density.safetensors"));
       }
       TaskComparison task = e.getValue().task();
       if (task != null) {

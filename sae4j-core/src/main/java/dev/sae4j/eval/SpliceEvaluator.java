@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.DictionaryHealth;
+import dev.sae4j.sae.FiringCounts;
+import dev.sae4j.sae.ReconstructionMetrics;
 import dev.sae4j.sae.Sae;
 
 /**
@@ -17,25 +20,23 @@ import dev.sae4j.sae.Sae;
  */
 public final class SpliceEvaluator {
   /**
-   * Evaluation settings.
+   * Evaluation settings (dead and dense latents are {@link DictionaryHealth}'s, not settings).
    *
-   * @param denseThreshold density above which a latent counts as dense (SAEBench: 0.1)
-   * @param deadThreshold density at or below which a latent counts as dead (0: never fired)
    * @param histogramBins bins of the log10 density histogram over [-10, 0]
+   * @param sparsityCoef the L1 (relu) or L0 (jumprelu) coefficient the SAE was trained with, for
+   *     the health advice, or null when unknown
    */
-  public record Settings(double denseThreshold, double deadThreshold, int histogramBins) {
+  public record Settings(int histogramBins, Double sparsityCoef) {
     /** Validates ranges. */
     public Settings {
-      if (!(denseThreshold > 0 && denseThreshold <= 1) || !(deadThreshold >= 0
-          && deadThreshold < denseThreshold) || histogramBins < 1) {
-        throw new IllegalArgumentException("need 0 <= dead threshold < dense threshold <= 1 and "
-            + "bins >= 1, got " + deadThreshold + ", " + denseThreshold + ", " + histogramBins);
+      if (histogramBins < 1) {
+        throw new IllegalArgumentException("need histogram bins >= 1, got " + histogramBins);
       }
     }
 
-    /** Dense above 10% of tokens, dead if never fired, 20 bins (0.5 decades each). */
+    /** 20 bins (0.5 decades each), coefficient unknown. */
     public static Settings defaults() {
-      return new Settings(0.1, 0, 20);
+      return new Settings(20, null);
     }
   }
 
@@ -43,6 +44,7 @@ public final class SpliceEvaluator {
   private final Sae sae;
   private final String hook;
   private final Settings settings;
+  private Integer duplicateLatents; // the decoder's, computed on first use
 
   /**
    * @param model the model
@@ -63,11 +65,7 @@ public final class SpliceEvaluator {
 
   /** Running sums over batches. */
   private final class Totals {
-    final ReconstructionStats recon = new ReconstructionStats(sae.config().dIn());
-    final long[] fired = new long[sae.config().dSae()];
-    double l0;
-    double l1;
-    long tokens;
+    final ReconstructionMetrics recon = new ReconstructionMetrics(sae.config().dSae());
     double ceOrig;
     double ceSae;
     double ceZero;
@@ -102,12 +100,10 @@ public final class SpliceEvaluator {
     boolean[] use = new boolean[rows * t]; // metric positions (reconstruction, KL)
     boolean[] ce = new boolean[rows * t]; // metric positions with a real next token
     long[] next = new long[rows * t];
-    float[] maskValues = new float[rows * t];
     for (int b = 0; b < rows; b++) {
       for (int i = 0; i < t; i++) {
         int k = b * t + i;
         use[k] = tokens.isMetricPosition(batch, b, i);
-        maskValues[k] = use[k] ? 1f : 0f;
         if (use[k] && i + 1 < t && batch.mask(b, i + 1) == 1) {
           ce[k] = true;
           next[k] = batch.tokenId(b, i + 1);
@@ -115,11 +111,10 @@ public final class SpliceEvaluator {
       }
     }
     try (NDManager m = NDManager.newBaseManager(model.device())) {
-      NDArray mask = m.create(maskValues, new Shape(rows, t, 1)); // [B, T, 1]
       NDArray targets = m.create(next, new Shape(rows, t, 1)); // [B, T, 1]
       // Clean pass: observe the hook and measure the SAE on the clean activation.
       Hooks observe = Hooks.none().add(hook, (x, ctx) -> {
-        measure(x, mask, use, totals);
+        measure(x, use, totals);
         return null;
       });
       NDArray clean = model.forward(batch, observe, m).toType(DataType.FLOAT32, false)
@@ -160,61 +155,36 @@ public final class SpliceEvaluator {
   }
 
   /** Reconstruction and latent statistics of the clean activation {@code x [B, T, d]}. */
-  private void measure(NDArray x, NDArray mask, boolean[] use, Totals totals) {
+  private void measure(NDArray x, boolean[] use, Totals totals) {
     try (NDManager scope = x.getManager().newSubManager()) {
       NDArray in = x.toType(DataType.FLOAT32, true);
       in.attach(scope);
-      NDArray f = sae.encode(in); // [B, T, d_sae]
-      NDArray xHat = sae.decode(f); // [B, T, d]
-      NDArray active = f.gt(0f).toType(DataType.FLOAT32, false); // [B, T, d_sae]
-      float[] l0 = active.sum(new int[] {2}).toFloatArray(); // [B, T]
-      float[] l1 = f.sum(new int[] {2}).toFloatArray(); // [B, T]
-      NDArray maskOnScope = mask.duplicate();
-      maskOnScope.attach(scope);
-      float[] fired = active.mul(maskOnScope).sum(new int[] {0, 1}).toFloatArray(); // [d_sae]
-      totals.recon.add(in.toFloatArray(), xHat.toFloatArray(), use);
-      for (int k = 0; k < use.length; k++) {
-        if (use[k]) {
-          totals.tokens++;
-          totals.l0 += l0[k];
-          totals.l1 += l1[k];
-        }
-      }
-      for (int i = 0; i < fired.length; i++) {
-        totals.fired[i] += Math.round(fired[i]);
-      }
-      for (NDArray a : new NDArray[] {f, xHat, active}) {
-        a.attach(scope);
-      }
+      totals.recon.add(sae, in, use);
     }
   }
 
   private SpliceMetrics finish(Totals s) {
-    if (s.tokens == 0) {
+    ReconstructionMetrics.Result r = s.recon.result();
+    if (r.tokens() == 0) {
       throw new IllegalArgumentException("no metric tokens: every position is padding or special");
     }
-    double n = s.tokens;
+    double n = r.tokens();
     double ceOrig = s.ceOrig / s.ceTokens;
     double ceSae = s.ceSae / s.ceTokens;
     double ceZero = s.ceZero / s.ceTokens;
     double klSae = s.klSae / n;
     double klZero = s.klZero / n;
-    int dSae = s.fired.length;
-    double[] density = new double[dSae];
-    int alive = 0;
-    int dense = 0;
-    for (int i = 0; i < dSae; i++) {
-      density[i] = s.fired[i] / n;
-      alive += density[i] > settings.deadThreshold() ? 1 : 0;
-      dense += density[i] > settings.denseThreshold() ? 1 : 0;
+    FiringCounts firing = new FiringCounts(r.tokens(), "eval metric tokens", s.recon.fired());
+    if (duplicateLatents == null) {
+      duplicateLatents = DictionaryHealth.duplicateLatents(sae.wDec());
     }
-    double fvu = s.recon.fvu();
-    return new SpliceMetrics(s.tokens, s.ceTokens, ceOrig, ceSae, ceZero,
+    DictionaryHealth health = DictionaryHealth.of(firing, duplicateLatents, sae.config(),
+        settings.sparsityCoef());
+    return new SpliceMetrics(r.tokens(), s.ceTokens, ceOrig, ceSae, ceZero,
         (ceZero - ceSae) / (ceZero - ceOrig), ceSae - ceOrig, klSae, klZero,
-        (klZero - klSae) / klZero, s.l0 / n, s.l1 / n, s.recon.mse(), fvu, 1 - fvu,
-        s.recon.cossim(), s.recon.l2Ratio(), s.recon.relativeReconstructionBias(),
-        (double) alive / dSae, 1 - (double) alive / dSae, (double) dense / dSae,
-        settings.denseThreshold(), DensityHistogram.of(density, settings.histogramBins()),
-        density);
+        (klZero - klSae) / klZero, r.l0(), r.l1(), r.mse(), r.ssePerToken(), r.fvu(),
+        r.explainedVariance(), r.cossim(), r.l2Ratio(), r.relativeReconstructionBias(),
+        1 - health.deadShare(), health,
+        DensityHistogram.of(firing.frequencies(), settings.histogramBins()), firing);
   }
 }

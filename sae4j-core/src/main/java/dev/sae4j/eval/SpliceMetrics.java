@@ -1,6 +1,8 @@
 package dev.sae4j.eval;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.sae4j.sae.DictionaryHealth;
+import dev.sae4j.sae.FiringCounts;
 
 /**
  * Spliced-evaluation metrics of one SAE on one token set, under the SAEBench core names where
@@ -20,27 +22,24 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param l0 mean number of active latents per token
  * @param l1 mean sum of latent activations per token (not decoder-weighted)
  * @param mse mean squared error per element, {@code mean_tok mean_d (x - x̂)^2}
+ * @param ssePerToken squared error per token, {@code mean_tok sum_d (x - x̂)^2} (= mse · d)
  * @param fvu fraction of variance unexplained, {@code Σ||x - x̂||² / Σ||x - mean x||²}
  * @param explainedVariance {@code 1 - fvu}
  * @param cossim mean {@code cos(x, x̂)}
  * @param l2Ratio mean {@code ||x̂|| / ||x||}
  * @param relativeReconstructionBias {@code E||x̂||² / E[x·x̂]}
- * @param fracAlive fraction of latents with density above the dead threshold (default 0: that
- *     fire at least once)
- * @param fracDead {@code 1 - fracAlive}
- * @param fracDense fraction of latents firing on more than {@code denseThreshold} of tokens
- * @param denseThreshold the density above which a latent counts as dense
+ * @param fracAlive fraction of latents that fire on at least one metric token (SAEBench's name;
+ *     {@code 1 - health.deadShare})
+ * @param health dead, dense and duplicate latents on these tokens, with warnings
  * @param densityHistogram latents per {@code log10(density + 1e-10)} bin
- * @param latentDensity firing density of every latent (not in metrics.json; written as a
- *     separate file)
+ * @param firing per-latent firing counts (not in metrics.json; written as a separate file)
  */
 public record SpliceMetrics(long tokens, long ceTokens, double ceLossWithoutSae,
     double ceLossWithSae, double ceLossWithAblation, double ceLossScore, double deltaLmLoss,
     double klDivWithSae, double klDivWithAblation, double klDivScore, double l0, double l1,
-    double mse, double fvu, double explainedVariance, double cossim, double l2Ratio,
-    double relativeReconstructionBias, double fracAlive, double fracDead, double fracDense,
-    double denseThreshold, DensityHistogram densityHistogram,
-    @JsonIgnore double[] latentDensity) {
+    double mse, double ssePerToken, double fvu, double explainedVariance, double cossim,
+    double l2Ratio, double relativeReconstructionBias, double fracAlive, DictionaryHealth health,
+    DensityHistogram densityHistogram, @JsonIgnore FiringCounts firing) {
 
   /** Metric name to formula, as written into metrics.json. */
   public static final java.util.Map<String, String> DEFINITIONS = definitions();
@@ -56,15 +55,16 @@ public record SpliceMetrics(long tokens, long ceTokens, double ceLossWithoutSae,
     d.put("kl_div_score", "(KL_zero - KL_sae) / KL_zero");
     d.put("l0", "mean_tok #{i : f_i > 0}");
     d.put("l1", "mean_tok sum_i f_i");
-    d.put("mse", "mean_tok mean_d (x - x_hat)^2");
+    d.put("mse", "mean_tok mean_d (x - x_hat)^2 (per element)");
+    d.put("sse_per_token", "mean_tok sum_d (x - x_hat)^2 (= mse * d; the training logs' measure)");
     d.put("fvu", "sum_tok ||x - x_hat||^2 / sum_tok ||x - mean_tok x||^2 (pooled, about the mean)");
     d.put("explained_variance", "1 - fvu");
     d.put("cossim", "mean_tok cos(x, x_hat) (tokens with x != 0)");
     d.put("l2_ratio", "mean_tok ||x_hat|| / ||x|| (tokens with x != 0)");
     d.put("relative_reconstruction_bias", "sum_tok ||x_hat||^2 / sum_tok x.x_hat");
-    d.put("frac_alive", "fraction of latents with density > dead threshold (default 0: f_i > 0 "
-        + "on at least one token)");
-    d.put("frac_dense", "fraction of latents with density > dense_threshold");
+    d.put("frac_alive", "fraction of latents with f_i > 0 on at least one token (1 - "
+        + "health.dead_share)");
+    d.put("health", DictionaryHealth.DEFINITION);
     d.put("density_histogram", "latent counts per bin of log10(density + 1e-10)");
     return java.util.Collections.unmodifiableMap(d);
   }

@@ -79,14 +79,16 @@ public final class HtmlReport {
     b.append("</ul>\n");
 
     b.append("<h2 id=\"metrics\">SAE metrics</h2>\n<table><tr><th>SAE</th><th>dataset</th>"
-        + "<th>FVU</th><th>L0</th><th>dead %</th><th>dense %</th><th>CE loss score</th>"
+        + "<th>FVU</th><th>L0</th><th>dead %</th><th>dense %</th><th>duplicates %</th>"
+        + "<th>CE loss score</th>"
         + "<th>KL div score</th></tr>\n");
     for (SaeResult s : d.saes()) {
       FinalMetrics m = s.metrics();
       b.append("<tr><td>").append(html(s.id().label())).append("</td><td>")
           .append(html(s.id().dataset())).append("</td>");
-      for (ReportData.Measured v : m == null ? new ReportData.Measured[6] : new ReportData.Measured[] {
-          m.fvu(), m.l0(), m.deadPct(), m.densePct(), m.ceLossScore(), m.klDivScore()}) {
+      for (ReportData.Measured v : m == null ? new ReportData.Measured[7]
+          : new ReportData.Measured[] {m.fvu(), m.l0(), m.deadPct(), m.densePct(),
+              m.duplicatePct(), m.ceLossScore(), m.klDivScore()}) {
         b.append(cell(Fmt.measured(v)));
       }
       b.append("</tr>\n");

@@ -29,14 +29,14 @@ public final class MarkdownReport {
     for (String f : Findings.sentences(d)) {
       b.append("- ").append(md(f)).append('\n');
     }
-    b.append("\n## SAE metrics\n\n| SAE | dataset | FVU | L0 | dead % | dense % | CE loss score "
-        + "| KL div score |\n|---|---|---|---|---|---|---|---|\n");
+    b.append("\n## SAE metrics\n\n| SAE | dataset | FVU | L0 | dead % | dense % | duplicates % "
+        + "| CE loss score | KL div score |\n|---|---|---|---|---|---|---|---|---|\n");
     for (SaeResult s : d.saes()) {
       FinalMetrics m = s.metrics();
       b.append("| ").append(md(s.id().label())).append(" | ").append(md(s.id().dataset()));
-      for (ReportData.Measured v : m == null ? new ReportData.Measured[6]
-          : new ReportData.Measured[] {
-              m.fvu(), m.l0(), m.deadPct(), m.densePct(), m.ceLossScore(), m.klDivScore()}) {
+      for (ReportData.Measured v : m == null ? new ReportData.Measured[7]
+          : new ReportData.Measured[] {m.fvu(), m.l0(), m.deadPct(), m.densePct(),
+              m.duplicatePct(), m.ceLossScore(), m.klDivScore()}) {
         b.append(" | ").append(md(Fmt.measured(v)));
       }
       b.append(" |\n");

@@ -92,13 +92,17 @@ public record ReportData(
     }
   }
 
-  /** One logged training step. */
-  public record TrainPoint(long step, long tokens, double mse, double fvu, double l0, double deadPct) {}
+  /** One logged training step ({@code ssePerToken}: mean over tokens of the squared error). */
+  public record TrainPoint(long step, long tokens, double ssePerToken, double fvu, double l0,
+      double deadPct) {}
 
-  /** Final metrics; each field null when not measured. */
+  /**
+   * Final metrics; each field null when not measured. Dead, dense and duplicate percentages are
+   * {@link dev.sae4j.sae.DictionaryHealth}'s, measured on the eval tokens.
+   */
   public record FinalMetrics(
-      Measured fvu, Measured l0, Measured deadPct, Measured densePct, Measured ceLossScore,
-      Measured klDivScore) {}
+      Measured fvu, Measured l0, Measured deadPct, Measured densePct, Measured duplicatePct,
+      Measured ceLossScore, Measured klDivScore) {}
 
   /**
    * One causal effect. {@code nullDeltas} holds the matched-random-latent null distribution when

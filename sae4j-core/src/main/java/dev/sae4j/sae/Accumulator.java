@@ -1,35 +1,38 @@
 package dev.sae4j.sae;
 
-/** Sums of per-batch statistics over a window of steps (a metrics line or an epoch). */
+/**
+ * Sums over a window of training steps (a metrics.jsonl line or an epoch). The reconstruction
+ * error is pooled over the window's tokens ({@link PooledFvu}): weights change from step to step,
+ * so it measures the training run, not one set of weights.
+ */
 final class Accumulator {
   public double loss;
-  public double sqError;
-  public double totalVariance;
+  public PooledFvu recon = PooledFvu.EMPTY;
   public long active;
   public double sumActivations;
   public long steps;
   public long tokens;
 
-  void add(LossOutput o, long batchTokens) {
+  /** Adds one step: its loss output and its batch's reconstruction sums. */
+  void add(LossOutput o, PooledFvu batch) {
     loss += o.loss();
-    sqError += o.sqError();
-    totalVariance += o.totalVariance();
+    recon = recon.plus(batch);
     active += o.activeCount();
     sumActivations += o.sumActivations();
     steps++;
-    tokens += batchTokens;
+    tokens += batch.tokens();
   }
 
   double meanLoss() {
     return loss / Math.max(1, steps);
   }
 
-  double mse() {
-    return sqError / Math.max(1, tokens);
+  double ssePerToken() {
+    return recon.ssePerToken();
   }
 
   double fvu() {
-    return sqError / Math.max(totalVariance, 1e-30);
+    return recon.fvu();
   }
 
   double l0() {
@@ -41,7 +44,8 @@ final class Accumulator {
   }
 
   void reset() {
-    loss = sqError = totalVariance = sumActivations = 0;
+    loss = sumActivations = 0;
+    recon = PooledFvu.EMPTY;
     active = steps = tokens = 0;
   }
 }

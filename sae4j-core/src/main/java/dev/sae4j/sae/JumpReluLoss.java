@@ -60,7 +60,7 @@ final class JumpReluLoss implements TrainingLoss {
       gLogTheta.attach(m);
       NDArray gPre = gF.muli(gate); // [B, s]
       SaeParams g = ReluLoss.encoderBackward(p, sIn, gPre, gXHat, gWDec, m);
-      return new LossOutput(scale * sq + lam * l0 / b, sq, totalVar, Math.round(l0),
+      return new LossOutput(scale * sq + lam * l0 / b, sq, Math.round(l0),
           LossMath.scalar(f.sum()), LossMath.columnCounts(gate), Double.NaN,
           new SaeParams(g.wEnc(), g.bEnc(), g.wDec(), g.bDec(), gLogTheta));
     }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
  *
  * @param loss total loss (reconstruction + penalties)
  * @param sqError {@code Σ_tokens Σ_dims (x̂ − x)²}
- * @param totalVariance {@code Σ_tokens Σ_dims (x − mean_batch(x))²}
  * @param activeCount number of (token, latent) pairs with {@code f > 0}
  * @param sumActivations {@code Σ f} (not decoder-weighted)
  * @param fireCounts tokens in the batch on which each latent fired ({@code [d_sae]})
@@ -17,15 +16,13 @@ import ai.djl.ndarray.NDManager;
  *     touched latent (zero elsewhere)
  * @param touched the latents the compact gradients cover, or null when all are dense
  */
-record LossOutput(double loss, double sqError, double totalVariance, long activeCount,
-    double sumActivations, long[] fireCounts, double minPositive, SaeParams grads,
-    TouchedRows touched) {
+record LossOutput(double loss, double sqError, long activeCount, double sumActivations,
+    long[] fireCounts, double minPositive, SaeParams grads, TouchedRows touched) {
 
   /** With dense gradients. */
-  LossOutput(double loss, double sqError, double totalVariance, long activeCount,
-      double sumActivations, long[] fireCounts, double minPositive, SaeParams grads) {
-    this(loss, sqError, totalVariance, activeCount, sumActivations, fireCounts, minPositive,
-        grads, null);
+  LossOutput(double loss, double sqError, long activeCount, double sumActivations,
+      long[] fireCounts, double minPositive, SaeParams grads) {
+    this(loss, sqError, activeCount, sumActivations, fireCounts, minPositive, grads, null);
   }
 
   /** The gradients with every parameter dense ({@code [d_sae, ·]} rows), new arrays in m. */

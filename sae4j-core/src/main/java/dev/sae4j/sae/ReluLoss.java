@@ -59,7 +59,7 @@ final class ReluLoss implements TrainingLoss {
       }
       NDArray gPre = gF.mul(active); // [B, s]
       SaeParams g = encoderBackward(p, sIn, gPre, gXHat, gWDec, m);
-      return new LossOutput(scale * sq + lam * l1 + penalty, sq, totalVar,
+      return new LossOutput(scale * sq + lam * l1 + penalty, sq,
           Math.round(LossMath.scalar(active.sum())), sumF, LossMath.columnCounts(active),
           Double.NaN, g);
     }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,9 @@ public final class SaeTrainer {
      */
     void onStep(TrainMetrics running, long totalSteps, long totalTokens);
   }
+
+  /** The end-of-training firing measurement reads at most this many rows. */
+  public static final long MEASURE_TOKENS = 1 << 20;
 
   private final TrainConfig config;
   private final BatchSource source;
@@ -198,14 +202,15 @@ public final class SaeTrainer {
         if (!Double.isFinite(o.loss())) {
           throw nonFinite("at step " + (s.step + 1) + " the loss is " + o.loss());
         }
-        s.stats.update(o.fireCounts(), b, config.densityWindowSteps());
+        s.stats.update(o.fireCounts(), b);
         if (!Double.isNaN(o.minPositive())) {
           s.thresholdEma = s.thresholdEma == null ? o.minPositive()
               : (1 - config.thresholdLr()) * s.thresholdEma
                   + config.thresholdLr() * o.minPositive();
         }
-        s.window.add(o, b);
-        s.epoch.add(o, b);
+        PooledFvu recon = PooledFvu.of(batch, null, d, o.sqError());
+        s.window.add(o, recon);
+        s.epoch.add(o, recon);
         s.step++;
         s.tokens += b;
         double seconds = Math.max(1e-9, (System.nanoTime() - windowStart) / 1e9);
@@ -225,7 +230,7 @@ public final class SaeTrainer {
           e.put("step", s.step);
           e.put("tokens", s.tokens);
           e.put("loss", s.epoch.meanLoss());
-          e.put("mse", s.epoch.mse());
+          e.put("sse_per_token", s.epoch.ssePerToken());
           e.put("fvu", s.epoch.fvu());
           e.put("l0", s.epoch.l0());
           appendLine("epochs.jsonl", e);
@@ -243,9 +248,15 @@ public final class SaeTrainer {
       }
       requireFiniteParams(s);
       Sae sae = export(s, d, parent);
-      TrainResult result = new TrainResult(sae, s.stats.density(), last, config);
+      boolean complete = s.step >= totalSteps;
+      FiringCounts firing = complete ? measureFiring(sae, dataSeed) : null;
+      DictionaryHealth health = complete
+          ? DictionaryHealth.of(firing, DictionaryHealth.duplicateLatents(sae.wDec()),
+              sae.config(), sparsityCoef())
+          : null;
+      TrainResult result = new TrainResult(sae, firing, health, last, config);
       writeTrainingJson(result, s);
-      if (s.step >= totalSteps) {
+      if (complete) {
         writer.write(result, out);
       }
       return result;
@@ -290,6 +301,39 @@ public final class SaeTrainer {
   }
 
   /**
+   * Firing of the final SAE (as exported, so BatchTopK uses its threshold) on the training data:
+   * every row, or the first {@value #MEASURE_TOKENS} rows of the seeded shuffled stream.
+   */
+  private FiringCounts measureFiring(Sae sae, long dataSeed) {
+    int d = source.d();
+    long limit = Math.min(source.rows(), MEASURE_TOKENS);
+    ReconstructionMetrics metrics = new ReconstructionMetrics(config.dSae());
+    Iterator<float[]> it = source.batches(config.batchTokens(), 1, dataSeed);
+    while (it.hasNext() && metrics.tokens() < limit) {
+      float[] rows = it.next();
+      int n = (int) Math.min(rows.length / d, limit - metrics.tokens());
+      try (NDManager step = sae.manager().newSubManager()) {
+        NDArray x = step.create(n * d == rows.length ? rows : Arrays.copyOf(rows, n * d),
+            new Shape(n, d)); // [n, d_in]
+        metrics.add(sae, x, null);
+      }
+    }
+    String set = limit == source.rows() ? "training data, every row, final weights"
+        : "training data, first " + limit + " of " + source.rows()
+            + " rows of the shuffled stream, final weights";
+    return new FiringCounts(metrics.tokens(), set, metrics.fired());
+  }
+
+  /** The L1 (relu) or L0 (jumprelu) coefficient, for the health advice; null otherwise. */
+  private Double sparsityCoef() {
+    return switch (config.architecture()) {
+      case RELU -> config.l1Coef();
+      case JUMPRELU -> config.l0Coef();
+      default -> null;
+    };
+  }
+
+  /**
    * Single steps of exactly the training loop's update, without data loading, metrics files or
    * checkpoints: for benchmarks. Parameters are initialised as {@link #train} does, from the
    * source's first batch; the stepper's tensors live in {@code manager}.
@@ -315,7 +359,7 @@ public final class SaeTrainer {
     public double step(float[] batch) {
       long b = batch.length / d;
       LossOutput o = SaeTrainer.this.step(loss, state, batch, b, d, config.lr());
-      state.stats.update(o.fireCounts(), b, config.densityWindowSteps());
+      state.stats.update(o.fireCounts(), b);
       state.step++;
       return o.loss();
     }
@@ -323,9 +367,9 @@ public final class SaeTrainer {
 
   private TrainMetrics metrics(TrainState s, double lr, double tokensPerSecond) {
     Accumulator w = s.window;
-    return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.mse(), w.fvu(), w.l0(), w.l1(),
-        100 * s.stats.deadFraction(config.deadTokens()),
-        100 * s.stats.denseFraction(config.denseThreshold()), lr, tokensPerSecond);
+    return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.ssePerToken(), w.fvu(), w.l0(),
+        w.l1(), 100 * s.stats.windowDeadShare(), 100 * s.stats.windowDenseShare(), lr,
+        tokensPerSecond);
   }
 
   /** One optimiser step; all temporaries live in a per-step manager. */
@@ -430,6 +474,7 @@ public final class SaeTrainer {
     j.put("batchtopk_threshold", s.thresholdEma);
     j.put("config", config);
     j.put("final_metrics", r.finalMetrics());
+    j.put("health", r.health());
     AtomicFiles.writeString(out.resolve("training.json"),
         TrainCheckpoint.JSON.writeValueAsString(j));
   }

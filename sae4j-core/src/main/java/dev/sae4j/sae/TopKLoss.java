@@ -145,7 +145,7 @@ final class TopKLoss implements TrainingLoss {
       }
       NDArray gBDec = gXHat.sum(new int[] {0}).subi(gSIn.sum(new int[] {0})); // [d]
       gBDec.attach(m);
-      return new LossOutput(loss, sq, totalVar, active, sum, fire,
+      return new LossOutput(loss, sq, active, sum, fire,
           active > 0 ? minPos : Double.NaN,
           new SaeParams(acc.wEnc, acc.bEnc, acc.wDec, gBDec, null), touched);
     }

@@ -36,8 +36,11 @@ final class TrainCheckpoint {
   static final String DIR = "checkpoint";
   static final String STATE = "state.json";
   static final String FORMAT = "sae4j-train-checkpoint";
-  /** 2: state.json records the training data's identity. */
-  static final int VERSION = 2;
+  /**
+   * 3: state.json records the training data's identity; window and epoch sums hold a
+   * {@link PooledFvu}; no density windows.
+   */
+  static final int VERSION = 3;
 
   static final ObjectMapper JSON = JsonMapper.builder()
       .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -59,7 +62,7 @@ final class TrainCheckpoint {
   record Info(String format, int version, String tensors, String sha256, int dIn,
       Map<String, String> source, TrainConfig config, long step, long tokens, long batches,
       long adamStep, Double thresholdEma, Accumulator window, Accumulator epoch,
-      long windowTokens, int windowSteps, long previousTokens, long logTokens) {}
+      long logTokens) {}
 
   private TrainCheckpoint() {}
 
@@ -106,15 +109,11 @@ final class TrainCheckpoint {
     }
     LatentStats st = s.stats;
     int ds = st.sinceFired.length;
-    w.addLongs("since_fired", st.sinceFired, ds)
-        .addLongs("window_counts", st.windowCounts, ds)
-        .addLongs("previous_counts", st.previousCounts, ds)
-        .addLongs("log_counts", st.logCounts, ds);
+    w.addLongs("since_fired", st.sinceFired, ds).addLongs("log_counts", st.logCounts, ds);
     Path file = dir.resolve(name);
     w.write(file);
     Info info = new Info(FORMAT, VERSION, name, Checksums.sha256(file), dIn, source, config,
-        s.step, s.tokens, s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch,
-        st.windowTokens, st.windowSteps, st.previousTokens, st.logTokens);
+        s.step, s.tokens, s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch, st.logTokens);
     AtomicFiles.writeString(dir.resolve(STATE), JSON.writeValueAsString(info));
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "tensors-*.safetensors")) {
       for (Path f : old) {
@@ -141,8 +140,8 @@ final class TrainCheckpoint {
     }
     if (!FORMAT.equals(info.format()) || info.version() != VERSION) {
       throw new IOException(file + ": format " + info.format() + " v" + info.version()
-          + ", expected " + FORMAT + " v" + VERSION + " (a checkpoint without a record of its"
-          + " training data cannot be checked; start over with --overwrite)");
+          + ", expected " + FORMAT + " v" + VERSION + " (an older checkpoint cannot be checked"
+          + " or resumed; start over with --overwrite)");
     }
     if (info.dIn() != dIn) {
       throw new IOException(file + ": cannot resume: the checkpoint has d_in " + info.dIn()
@@ -214,12 +213,7 @@ final class TrainCheckpoint {
           config.beta2(), config.eps());
       LatentStats st = new LatentStats(config.dSae());
       copy(f.readLongs("since_fired"), st.sinceFired);
-      copy(f.readLongs("window_counts"), st.windowCounts);
-      copy(f.readLongs("previous_counts"), st.previousCounts);
       copy(f.readLongs("log_counts"), st.logCounts);
-      st.windowTokens = info.windowTokens();
-      st.windowSteps = info.windowSteps();
-      st.previousTokens = info.previousTokens();
       st.logTokens = info.logTokens();
       s.stats = st;
     }
@@ -251,8 +245,7 @@ final class TrainCheckpoint {
 
   private static void copyInto(Accumulator a, Accumulator b) {
     b.loss = a.loss;
-    b.sqError = a.sqError;
-    b.totalVariance = a.totalVariance;
+    b.recon = a.recon;
     b.active = a.active;
     b.sumActivations = a.sumActivations;
     b.steps = a.steps;

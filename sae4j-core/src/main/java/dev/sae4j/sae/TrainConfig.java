@@ -10,7 +10,8 @@ package dev.sae4j.sae;
  * @param expansion d_sae / d_in when {@code dSae} is 0
  * @param dSae number of latents (0: expansion · d_in)
  * @param k active latents per token (topk), mean per token (batchtopk)
- * @param reconstruction MSE (default for relu / jumprelu) or FVU (default for topk / batchtopk)
+ * @param reconstruction SSE_PER_TOKEN (default for relu / jumprelu) or FVU (default for topk /
+ *     batchtopk)
  * @param l1Coef relu: L1 coefficient on decoder-norm-weighted activations
  * @param l0Coef jumprelu: coefficient of the L0 (step) penalty
  * @param sparsityWarmupSteps L1 / L0 coefficient ramps linearly from 0 over this many steps
@@ -39,9 +40,8 @@ package dev.sae4j.sae;
  * @param epochs passes over the store when {@code tokens} is 0
  * @param shuffleBufferRows rows in the store reader's shuffle buffer
  * @param seed seeds initialisation and data order
- * @param deadTokens a latent is dead after this many tokens without firing
- * @param denseThreshold a latent is dense when it fires on more than this fraction of tokens
- * @param densityWindowSteps feature density is counted over the last one to two such windows
+ * @param deadTokens AuxK (topk / batchtopk) treats a latent as dead after this many tokens without
+ *     firing (the reported dead and dense shares are {@link DictionaryHealth}'s)
  * @param logEvery steps between metrics.jsonl lines
  * @param checkpointEvery steps between checkpoints (0: none)
  */
@@ -52,8 +52,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     double beta1, double beta2, double eps, int warmupSteps, int decaySteps,
     LrSchedule lrSchedule, double lrEndFactor, double gradClip, Boolean decoderUnitNorm,
     double decoderInitNorm, BDecInit bDecInit, int batchTokens, long tokens, int epochs,
-    int shuffleBufferRows, long seed, long deadTokens, double denseThreshold,
-    int densityWindowSteps, int logEvery, int checkpointEvery) {
+    int shuffleBufferRows, long seed, long deadTokens, int logEvery, int checkpointEvery) {
 
   /** Learning-rate decay shapes. */
   public enum LrSchedule { CONSTANT, LINEAR, COSINE }
@@ -84,9 +83,8 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
         "jumprelu bandwidth and init threshold must be positive");
     require(thresholdLr > 0 && thresholdLr <= 1, "threshold_lr must be in (0, 1]");
     require(shuffleBufferRows > 0, "shuffle_buffer_rows must be positive");
-    require(deadTokens > 0 && densityWindowSteps > 0 && logEvery > 0 && checkpointEvery >= 0,
-        "dead_tokens, density_window_steps and log_every must be positive");
-    require(denseThreshold > 0 && denseThreshold <= 1, "dense_threshold must be in (0, 1]");
+    require(deadTokens > 0 && logEvery > 0 && checkpointEvery >= 0,
+        "dead_tokens and log_every must be positive, checkpoint_every >= 0");
     require(lrEndFactor >= 0, "lr_end_factor must be >= 0");
   }
 
@@ -130,15 +128,14 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     boolean unit = decoderUnitNorm != null ? decoderUnitNorm : sparseArch;
     return new TrainConfig(architecture, expansion, s, architecture.hasK() ? k : 0,
         reconstruction != null ? reconstruction
-            : sparseArch ? Reconstruction.FVU : Reconstruction.MSE,
+            : sparseArch ? Reconstruction.FVU : Reconstruction.SSE_PER_TOKEN,
         l1Coef, l0Coef, sparsityWarmupSteps, decorrelationCoef, decorrelationEps, auxKCoef,
         Math.min(s, kAux > 0 ? kAux : Math.max(1, dIn / 2)), jumpReluBandwidth,
         jumpReluInitThreshold, thresholdLr,
         lr > 0 ? lr : sparseArch ? 2e-4 / Math.sqrt(s / 16384.0) : 3e-4,
         beta1, beta2, eps, warmupSteps, decaySteps, lrSchedule, lrEndFactor, gradClip, unit,
         decoderInitNorm > 0 ? decoderInitNorm : unit ? 1.0 : 0.1, bDecInit, batchTokens, tokens,
-        epochs, shuffleBufferRows, seed, deadTokens, denseThreshold, densityWindowSteps,
-        logEvery, checkpointEvery);
+        epochs, shuffleBufferRows, seed, deadTokens, logEvery, checkpointEvery);
   }
 
   /** Mutable defaults for {@link TrainConfig}; field names match the record's. */
@@ -176,8 +173,6 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     public int shuffleBufferRows = 65536;
     public long seed = 42;
     public long deadTokens = 10_000_000;
-    public double denseThreshold = 0.1;
-    public int densityWindowSteps = 2000;
     public int logEvery = 100;
     public int checkpointEvery;
 
@@ -188,7 +183,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
           jumpReluBandwidth, jumpReluInitThreshold, thresholdLr, lr, beta1, beta2, eps,
           warmupSteps, decaySteps, lrSchedule, lrEndFactor, gradClip, decoderUnitNorm,
           decoderInitNorm, bDecInit, batchTokens, tokens, epochs, shuffleBufferRows, seed,
-          deadTokens, denseThreshold, densityWindowSteps, logEvery, checkpointEvery);
+          deadTokens, logEvery, checkpointEvery);
     }
   }
 }

@@ -15,8 +15,8 @@ public interface TrainedSaeWriter {
 
   /**
    * The tensors only: {@code sae_weights.safetensors} (W_enc, b_enc, W_dec, b_dec[, threshold],
-   * float32) and {@code sparsity.safetensors} ({@code sparsity = log10(density + 1e-10)}), both in
-   * SAELens's names and layout; no cfg.json.
+   * float32) and {@code sparsity.safetensors} (the measured firing: {@link
+   * FiringCounts#writeSparsity}), both in SAELens's names and layout; no cfg.json.
    */
   static TrainedSaeWriter tensorsOnly() {
     return (result, dir) -> {
@@ -30,13 +30,7 @@ public interface TrainedSaeWriter {
         w.add("threshold", sae.threshold());
       }
       w.write(dir.resolve("sae_weights.safetensors"));
-      float[] density = result.featureDensity();
-      float[] log = new float[density.length];
-      for (int i = 0; i < log.length; i++) {
-        log[i] = (float) Math.log10(density[i] + 1e-10);
-      }
-      new SafetensorsWriter().addFloats("sparsity", log, log.length)
-          .write(dir.resolve("sparsity.safetensors"));
+      result.firing().writeSparsity(dir.resolve("sparsity.safetensors"));
     };
   }
 }

@@ -11,6 +11,8 @@ import dev.sae4j.model.Models;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
+import dev.sae4j.sae.DictionaryHealth;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.Sae;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -203,7 +205,7 @@ class SpliceEvaluatorTest {
   }
 
   @Test
-  void deadAndDenseLatentsFollowTheirThresholds() {
+  void deadAndDenseLatentsAreMeasuredOnTheEvalTokens() {
     // Latent 0 always fires (bias 100), latent 1 never (bias -100), latents 2..5 fire on the
     // sign of one coordinate each (about half the tokens).
     int d = 64;
@@ -219,69 +221,25 @@ class SpliceEvaluatorTest {
     try (Sae sae = TestSaes.of(manager, d, s, wEnc, bEnc, TestSaes.gaussian(r, s * d, 0.1f),
         new float[d])) {
       SpliceMetrics m = new SpliceEvaluator(model, sae, HOOK,
-          new SpliceEvaluator.Settings(0.99, 0, 10)).evaluate(small);
-      assertEquals(1.0, m.latentDensity()[0]);
-      assertEquals(0.0, m.latentDensity()[1]);
+          new SpliceEvaluator.Settings(10, null)).evaluate(small);
+      FiringCounts firing = m.firing();
+      assertEquals(m.tokens(), firing.tokens());
+      assertEquals(1.0, firing.frequency(0));
+      assertEquals(0.0, firing.frequency(1));
       assertEquals(5 / 6.0, m.fracAlive(), 1e-12);
-      // A dead threshold above the half-firing latents leaves only latent 0 alive.
-      SpliceMetrics strict = new SpliceEvaluator(model, sae, HOOK,
-          new SpliceEvaluator.Settings(0.995, 0.9, 10)).evaluate(small);
-      assertEquals(1 / 6.0, strict.fracAlive(), 1e-12);
-      assertEquals(1 / 6.0, m.fracDead(), 1e-12);
-      assertEquals(1 / 6.0, m.fracDense(), 1e-12); // only latent 0 is above 99%
-      assertEquals(1, m.densityHistogram().counts()[0]); // the dead latent at log10(1e-10)
+      DictionaryHealth h = m.health();
+      assertEquals(m.tokens(), h.tokens());
+      assertEquals(1, h.deadLatents()); // latent 1
       for (int i = 2; i < s; i++) {
-        assertTrue(m.latentDensity()[i] > 0.1 && m.latentDensity()[i] < 0.99, "latent " + i);
+        assertTrue(firing.frequency(i) > 0.1 && firing.frequency(i) < 0.99, "latent " + i);
       }
+      assertEquals(5, h.denseLatents()); // latents 0 and 2..5 fire on more than 10%
+      assertEquals(5 / 6.0, h.denseShare(), 1e-12);
+      assertEquals(2, h.warnings().size(), h.warnings().toString()); // dead and dense, 6 latents
+      assertEquals(1, m.densityHistogram().counts()[0]); // the dead latent at log10(1e-10)
       // Decade bins: the always-on latent (log10 1 = 0) and latents 2..5 (densities in
       // (0.1, 1)) share the top bin.
       assertEquals(5, m.densityHistogram().counts()[9]);
     }
-  }
-
-  @Test
-  void reconstructionStatsPoolTheVarianceAboutTheMean() {
-    // Large common offset: variance about zero would be ~1e6 times the variance about the mean.
-    Random r = new Random(5);
-    int d = 4;
-    ReconstructionStats stats = new ReconstructionStats(d);
-    List<double[]> all = new java.util.ArrayList<>();
-    double sse = 0;
-    for (int batch = 0; batch < 3; batch++) {
-      int rows = 5 + batch;
-      float[] x = new float[rows * d];
-      float[] h = new float[rows * d];
-      boolean[] use = new boolean[rows];
-      for (int i = 0; i < rows; i++) {
-        use[i] = i != 1; // one masked row per batch
-        double[] row = new double[d];
-        for (int j = 0; j < d; j++) {
-          x[i * d + j] = (float) (1000 + j + r.nextGaussian());
-          h[i * d + j] = x[i * d + j] + (float) (0.1 * r.nextGaussian());
-          row[j] = x[i * d + j];
-          if (use[i]) {
-            sse += (double) (x[i * d + j] - h[i * d + j]) * (x[i * d + j] - h[i * d + j]);
-          }
-        }
-        if (use[i]) {
-          all.add(row);
-        }
-      }
-      stats.add(x, h, use);
-    }
-    double[] mean = new double[d];
-    for (double[] row : all) {
-      for (int j = 0; j < d; j++) {
-        mean[j] += row[j] / all.size();
-      }
-    }
-    double var = 0;
-    for (double[] row : all) {
-      for (int j = 0; j < d; j++) {
-        var += (row[j] - mean[j]) * (row[j] - mean[j]);
-      }
-    }
-    assertEquals(all.size(), stats.count());
-    assertEquals(sse / var, stats.fvu(), 1e-9);
   }
 }

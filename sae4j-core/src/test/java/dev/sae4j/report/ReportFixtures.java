@@ -37,7 +37,7 @@ final class ReportFixtures {
         new double[] {3, 2}, 0, 0.5, List.of(new TokenValue(" leaf", 0.7)), List.of());
     SaeResult ra = new SaeResult(a, curve,
         new FinalMetrics(Measured.of(0.123, 0.11, 0.14), Measured.of(31.5), Measured.of(2.0),
-            Measured.of(0.5), Measured.of(0.87, 0.85, 0.89), null),
+            Measured.of(0.5), Measured.of(12.5), Measured.of(0.87, 0.85, 0.89), null),
         dens, new Causal(List.of(e1, e2), 0.81, null), List.of(dash17, dash9));
     SaeResult rb = new SaeResult(b, List.of(), null, null, null, List.of());
     return new ReportData("Study " + EVIL, "2026-11-25", "cpu, DJL 0.36 / PyTorch 2.7.1",

@@ -100,10 +100,10 @@ class ReportWriterTest {
 
   @Test
   void absentMetricsShownAsNotMeasured() {
-    // SAE b has no metrics at all: six "not measured" cells in its row
+    // SAE b has no metrics at all: seven "not measured" cells in its row
     String rowB = html.substring(html.indexOf("<tr><td>gpt2-tiny/tinystories/blocks.1"));
     rowB = rowB.substring(0, rowB.indexOf("</tr>"));
-    assertEquals(6, rowB.split("not measured", -1).length - 1, rowB);
+    assertEquals(7, rowB.split("not measured", -1).length - 1, rowB);
     // KL div of SAE a absent
     String rowA = html.substring(html.indexOf("<tr><td>gpt2-tiny/tinystories/blocks.0"));
     rowA = rowA.substring(0, rowA.indexOf("</tr>"));

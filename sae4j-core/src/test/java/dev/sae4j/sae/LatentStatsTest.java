@@ -2,27 +2,28 @@ package dev.sae4j.sae;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** Dead (tokens since fired), dense (rate since the last log) and density windows. */
+/** AuxK's dead latents (tokens since fired) and the metrics window's dead and dense shares. */
 class LatentStatsTest {
   @Test
-  void tracksDeadDenseAndDensity() {
+  void tracksTokensSinceFiredAndTheWindowsSharesByTheOneDefinition() {
     LatentStats s = new LatentStats(3);
-    // window of 2 steps; batches of 10 tokens
-    s.update(new long[] {10, 1, 0}, 10, 2);
-    s.update(new long[] {10, 0, 0}, 10, 2); // window rotates: previous = {20, 1, 0} over 20
+    s.update(new long[] {10, 1, 0}, 10);
+    s.update(new long[] {10, 0, 0}, 10);
     assertArrayEquals(new boolean[] {false, false, true}, s.dead(20));
     assertArrayEquals(new boolean[] {false, false, false}, s.dead(21));
-    assertEquals(1.0 / 3, s.deadFraction(20), 1e-12);
-    assertEquals(1.0 / 3, s.denseFraction(0.5), 1e-12); // latent 0 fires on every token
-    assertEquals(2.0 / 3, s.denseFraction(0.04), 1e-12); // latent 1: 1 / 20 tokens
+    // Window of 20 tokens: latent 2 never fired; latent 0 fires on all, latent 1 on 1/20.
+    assertEquals(1.0 / 3, s.windowDeadShare(), 1e-12);
+    assertEquals(1.0 / 3, s.windowDenseShare(), 1e-12);
     s.resetLog();
-    assertEquals(0, s.denseFraction(0.04), 1e-12);
-    s.update(new long[] {0, 4, 1}, 10, 2); // current window {0, 4, 1} over 10
+    assertTrue(Double.isNaN(s.windowDeadShare()));
+    s.update(new long[] {0, 4, 1}, 10);
     assertEquals(10, s.sinceFired[0]);
     assertEquals(0, s.sinceFired[2]);
-    assertArrayEquals(new float[] {20f / 30, 5f / 30, 1f / 30}, s.density(), 1e-7f);
+    assertEquals(1.0 / 3, s.windowDeadShare(), 1e-12); // latent 0, this window
+    assertEquals(1.0 / 3, s.windowDenseShare(), 1e-12); // latent 1: 4 of 10 tokens
   }
 }

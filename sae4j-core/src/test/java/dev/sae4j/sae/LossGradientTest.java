@@ -115,7 +115,7 @@ class LossGradientTest {
   void reluWithL1AndDecorrelation() {
     double[][] p = randomParams(1, false);
     // decorrelation through both Gram forms: B < s here, and s < B with a wide batch below
-    TrainingLoss f = new ReluLoss(Reconstruction.MSE, 0.7, 1e-3);
+    TrainingLoss f = new ReluLoss(Reconstruction.SSE_PER_TOKEN, 0.7, 1e-3);
     checkAgainstFiniteDifferences(f, p, new TrainingLoss.StepContext(0.3, null), 0, 1, 2, 3);
     TrainingLoss fvu = new ReluLoss(Reconstruction.FVU, 0, 1e-6);
     checkAgainstFiniteDifferences(fvu, p, new TrainingLoss.StepContext(0.05, null), 0, 1, 2, 3);
@@ -190,7 +190,7 @@ class LossGradientTest {
         new TrainingLoss.StepContext(0, dead), 0, 1, 2, 3);
     checkAuxK(new TopKLoss(false, 3, Reconstruction.FVU, 0.5, 3), p, dead);
     // k_aux > n_dead: scale n_dead / k_aux
-    checkAuxK(new TopKLoss(false, 2, Reconstruction.MSE, 0.5, 8), p, dead);
+    checkAuxK(new TopKLoss(false, 2, Reconstruction.SSE_PER_TOKEN, 0.5, 8), p, dead);
   }
 
   /**
@@ -245,7 +245,7 @@ class LossGradientTest {
     double[][] p = randomParams(5, true);
     double eps = 0.4;
     double lam = 0.2;
-    TrainingLoss f = new JumpReluLoss(Reconstruction.MSE, eps);
+    TrainingLoss f = new JumpReluLoss(Reconstruction.SSE_PER_TOKEN, eps);
     TrainingLoss.StepContext ctx = new TrainingLoss.StepContext(lam, null);
     checkAgainstFiniteDifferences(f, p, ctx, 0, 1, 2, 3);
 

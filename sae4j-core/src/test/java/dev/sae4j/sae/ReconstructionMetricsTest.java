@@ -1,5 +1,6 @@
 package dev.sae4j.sae;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
@@ -39,7 +40,7 @@ class ReconstructionMetricsTest {
         NDArray xa = manager.create(slice(x, at * d, b * d), new Shape(b, d));
         NDArray ha = manager.create(slice(xh, at * d, b * d), new Shape(b, d));
         NDArray fa = manager.create(slice(f, at * s, b * s), new Shape(b, s));
-        m.accumulate(xa, ha, fa);
+        m.accumulate(xa, ha, fa, null);
         at += b;
       }
     }
@@ -79,14 +80,61 @@ class ReconstructionMetricsTest {
     assertEquals(n, res.tokens());
     assertEquals(sse / var, res.fvu(), 1e-4 * sse / var);
     assertEquals(1 - sse / var, res.explainedVariance(), 1e-4);
-    assertEquals(sse / n, res.mse(), 1e-4 * sse / n);
+    assertEquals(sse / n, res.ssePerToken(), 1e-9 * sse / n);
+    assertEquals(sse / n / d, res.mse(), 1e-9 * sse / n / d);
     assertEquals(l0 / n, res.l0(), 1e-9);
     assertEquals(l1 / n, res.l1(), 1e-5);
-    assertEquals(3.0 / s, res.deadFraction(), 1e-12);
-    assertEquals(cos / n, res.cosine(), 1e-5);
+    long[] fired = m.fired();
+    for (int j = 0; j < s; j++) {
+      long expected = 0;
+      for (int t = 0; t < n; t++) {
+        expected += f[t * s + j] > 0 ? 1 : 0;
+      }
+      assertEquals(expected, fired[j], "latent " + j);
+    }
+    assertEquals(0, fired[s - 1]);
+    assertEquals(cos / n, res.cossim(), 1e-5);
     assertEquals(ratio / n, res.l2Ratio(), 1e-5);
     // About the mean, not about zero: variance about zero would make FVU ~2500x smaller.
     assertEquals(0.09, res.fvu(), 0.03);
+  }
+
+  @Test
+  void maskedTokensOfAnyShapeCountAsIfAbsent() {
+    int d = 3;
+    int s = 5;
+    Random r = new Random(4);
+    float[] x = new float[2 * 4 * d];
+    float[] f = new float[2 * 4 * s];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < f.length; i++) {
+      f[i] = r.nextBoolean() ? (float) r.nextDouble() : 0f;
+    }
+    boolean[] use = {true, false, true, true, false, true, true, false};
+    ReconstructionMetrics masked = new ReconstructionMetrics(s);
+    ReconstructionMetrics kept = new ReconstructionMetrics(s);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray xa = manager.create(x, new Shape(2, 4, d)); // [B, T, d]
+      NDArray ha = xa.mul(0.9f);
+      masked.accumulate(xa, ha, manager.create(f, new Shape(2, 4, s)), use);
+      for (int t = 0; t < use.length; t++) {
+        if (use[t]) {
+          NDArray row = manager.create(slice(x, t * d, d), new Shape(1, d));
+          kept.accumulate(row, row.mul(0.9f), manager.create(slice(f, t * s, s),
+              new Shape(1, s)), null);
+        }
+      }
+    }
+    assertEquals(5, masked.tokens());
+    assertArrayEquals(kept.fired(), masked.fired());
+    ReconstructionMetrics.Result a = masked.result();
+    ReconstructionMetrics.Result b = kept.result();
+    assertEquals(b.fvu(), a.fvu(), 1e-12);
+    assertEquals(b.l0(), a.l0(), 1e-12);
+    assertEquals(b.l1(), a.l1(), 1e-6);
+    assertEquals(b.cossim(), a.cossim(), 1e-12);
   }
 
   private static float[] slice(float[] a, int from, int len) {

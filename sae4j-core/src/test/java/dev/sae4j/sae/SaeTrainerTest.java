@@ -209,7 +209,7 @@ class SaeTrainerTest {
   }
 
   /**
-   * metrics.jsonl: one line per logEvery steps; FVU, MSE and L0 recomputed directly from the
+   * metrics.jsonl: one line per logEvery steps; FVU, sse_per_token and L0 recomputed from the
    * batches a replayed run sees, with the weights it had at each step.
    */
   @Test
@@ -229,8 +229,8 @@ class SaeTrainerTest {
       JsonNode last = json.readTree(lines.get(3));
       assertEquals(16, last.get("step").asLong());
       assertEquals(1000, last.get("tokens").asLong());
-      for (String key : new String[] {"loss", "mse", "fvu", "l0", "l1", "dead_pct", "dense_pct",
-          "lr", "tokens_per_second"}) {
+      for (String key : new String[] {"loss", "sse_per_token", "fvu", "l0", "l1", "dead_pct",
+          "dense_pct", "lr", "tokens_per_second"}) {
         assertTrue(last.has(key), key);
       }
       assertEquals(c.resolve(D).lr() * c.lrEndFactor(), last.get("lr").asDouble(), 1e-12);
@@ -281,20 +281,38 @@ class SaeTrainerTest {
           .get(12));
       assertEquals(13, line13.get("step").asLong());
       assertEquals(sq / var, line13.get("fvu").asDouble(), 1e-4 * sq / var, "fvu");
-      assertEquals(sq / rows, line13.get("mse").asDouble(), 1e-4 * sq / rows, "mse");
+      assertEquals(sq / rows, line13.get("sse_per_token").asDouble(), 1e-4 * sq / rows,
+          "sse_per_token");
       assertEquals(c.k(), line13.get("l0").asDouble(), 1e-9, "topk l0");
-      // Pooled window FVU: Σ sq / Σ var over the window's steps, not the mean of ratios.
+      // Pooled window FVU: the squared error summed over the window's steps over the variance
+      // of the window's tokens about their own mean (batches 12..15 of the stream), not
+      // per-batch variances and not a mean of per-step ratios.
       double sumSq = 0;
-      double sumVar = 0;
       List<String> every = Files.readAllLines(dir.resolve("every/metrics.jsonl"));
       for (int s = 12; s < 16; s++) {
         JsonNode l = json.readTree(every.get(s));
-        double tokens = l.get("tokens").asDouble() - (s == 0 ? 0
-            : json.readTree(every.get(s - 1)).get("tokens").asDouble());
-        sumSq += l.get("mse").asDouble() * tokens;
-        sumVar += l.get("mse").asDouble() * tokens / l.get("fvu").asDouble();
+        double tokens = l.get("tokens").asDouble()
+            - json.readTree(every.get(s - 1)).get("tokens").asDouble();
+        sumSq += l.get("sse_per_token").asDouble() * tokens;
       }
-      assertEquals(sumSq / sumVar, last.get("fvu").asDouble(), 1e-9, "pooled fvu");
+      List<float[]> window = new ArrayList<>(List.of(x13, it.next(), it.next(), it.next()));
+      double[] windowMean = new double[D];
+      int windowRows = 0;
+      for (float[] batch : window) {
+        windowRows += batch.length / D;
+        for (int i = 0; i < batch.length; i++) {
+          windowMean[i % D] += batch[i];
+        }
+      }
+      double windowVar = 0;
+      for (float[] batch : window) {
+        for (int i = 0; i < batch.length; i++) {
+          windowVar += Math.pow(batch[i] - windowMean[i % D] / windowRows, 2);
+        }
+      }
+      assertEquals(1000 - 12 * 64, windowRows);
+      assertEquals(sumSq / windowVar, last.get("fvu").asDouble(), 1e-6 * sumSq / windowVar,
+          "pooled fvu");
       r.sae().close();
       at12.sae().close();
     }
@@ -317,12 +335,25 @@ class SaeTrainerTest {
           assertArrayEquals(sae.wDec().toFloatArray(), f.readFloats("W_dec"));
           assertEquals(arch.hasThreshold(), f.names().contains("threshold"));
         }
-        try (SafetensorsFile f = SafetensorsFile.open(out.resolve("sparsity.safetensors"))) {
-          float[] log = f.readFloats("sparsity");
-          for (int i = 0; i < log.length; i++) {
-            assertEquals(Math.log10(r.featureDensity()[i] + 1e-10), log[i], 1e-5);
-          }
+        // sparsity.safetensors: the final SAE's firing on every training row, counted here.
+        NDArray all = m.create(DATA, new Shape(DATA.length / D, D));
+        float[] acts = sae.encode(all).toFloatArray();
+        long[] counts = new long[48];
+        for (int i = 0; i < acts.length; i++) {
+          counts[i % 48] += acts[i] > 0 ? 1 : 0;
         }
+        FiringCounts stored = FiringCounts.readSparsity(out.resolve("sparsity.safetensors"));
+        assertEquals(1000, stored.tokens());
+        assertArrayEquals(counts, stored.counts(), arch.cliName());
+        try (SafetensorsFile file = SafetensorsFile.open(out.resolve("sparsity.safetensors"))) {
+          float[] log = file.readFloats("sparsity"); // SAELens's log10(frequency + 1e-10)
+          assertEquals(Math.log10(counts[0] / 1000.0 + 1e-10), log[0], 1e-6);
+        }
+        JsonNode health = new ObjectMapper().readTree(out.resolve("training.json").toFile())
+            .get("health");
+        assertEquals(1000, health.get("tokens").asLong());
+        assertEquals(DictionaryHealth.deadLatents(counts), health.get("dead_latents").asInt());
+        assertEquals(r.health().duplicateLatents(), health.get("duplicate_latents").asInt());
         if (arch == SaeArchitecture.TOPK) {
           // the exported SAE's inference gives exactly k active latents per token
           NDArray f = sae.encode(m.create(DATA, new Shape(DATA.length / D, D)));

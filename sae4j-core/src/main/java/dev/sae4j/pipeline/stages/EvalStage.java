@@ -18,9 +18,10 @@ import java.util.Map;
 
 /**
  * Eval: splices the trained SAE into the model at its hook and writes {@code metrics.json} (CE
- * loss recovered, KL score, FVU, L0, dead/dense latents) with the density histogram. Synthetic
- * datasets are evaluated on a held-out stream ({@link DatasetTexts.Split#EVAL}); the token count
- * is capped at the capture budget so eval costs no more than capture.
+ * loss recovered, KL score, FVU, L0, dictionary health: dead, dense and duplicate latents with
+ * warnings) with the density histogram. Synthetic datasets are evaluated on a held-out stream
+ * ({@link DatasetTexts.Split#EVAL}); the token count is capped at the capture budget so eval
+ * costs no more than capture.
  */
 public final class EvalStage implements Stage {
   private final ModelResolver models;
@@ -44,8 +45,10 @@ public final class EvalStage implements Stage {
     try (LoadedModel m = LoadedModel.load(ctx, models);
         NDManager saeManager = NDManager.newBaseManager(m.model().device());
         Sae sae = SaeFiles.load(ctx.inputDir(trainId), saeManager)) {
+      String arch = job.sae().architecture();
+      Double coef = arch.equals("relu") || arch.equals("jumprelu") ? job.sae().l1() : null;
       SpliceEvaluator evaluator = new SpliceEvaluator(m.model(), sae, job.hook(),
-          new SpliceEvaluator.Settings(0.1, 0, 20));
+          new SpliceEvaluator.Settings(20, coef));
       TokenSet tokens = TokenSet.fromTexts(data.documents(), m.tokenizer(), m.model().config(),
           new TokenSet.Options(c.context(), c.batch(), Tokenizer.BosPolicy.PREPEND,
               c.excludeBos(), c.tokens()));
@@ -58,6 +61,10 @@ public final class EvalStage implements Stage {
           .writeTo(ctx.outputDir());
       ctx.log().printf(Locale.ROOT, "CE recovered %.4f, KL score %.4f, EV %.4f, L0 %.2f%n",
           metrics.ceLossScore(), metrics.klDivScore(), metrics.explainedVariance(), metrics.l0());
+      ctx.log().println("health: " + metrics.health().summary());
+      for (String w : metrics.health().warnings()) {
+        ctx.log().println("warning: " + w);
+      }
     }
   }
 }

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * Maps the report job's upstream outputs onto {@link dev.sae4j.report.ReportData} for the HTML
- * report: training curves (metrics.jsonl), spliced metrics (eval metrics.json), feature density
+ * report: training curves (metrics.jsonl), spliced metrics and dictionary health (eval
+ * metrics.json: dead and dense on the eval tokens, duplicates of the decoder), feature density
  * (sparsity.safetensors), causal effects (effects.jsonl, summary.json) and dictionary matching
  * (matching.json), feature dashboards (dashboards.json) and the organism carry check
  * (carry_check.json). Only numbers read from those files are used; anything absent stays null
@@ -89,13 +90,14 @@ final class HtmlReportData {
         spec.architecture().equals("relu") ? spec.l1() : null,
         logDensity == null ? 0 : logDensity.length);
     List<ReportData.TrainPoint> curve = new ArrayList<>();
-    try (Stream<String> lines = Files.lines(dir.resolve("metrics.jsonl"))) {
+    Path metricsFile = dir.resolve("metrics.jsonl");
+    try (Stream<String> lines = Files.lines(metricsFile)) {
       for (String line : (Iterable<String>) lines::iterator) {
         if (!line.isBlank()) {
           JsonNode m = JSON.readTree(line);
           curve.add(new ReportData.TrainPoint(m.path("step").asLong(), m.path("tokens").asLong(),
-              m.path("mse").asDouble(), m.path("fvu").asDouble(), m.path("l0").asDouble(),
-              m.path("dead_pct").asDouble()));
+              required(m, "sse_per_token", metricsFile), required(m, "fvu", metricsFile),
+              required(m, "l0", metricsFile), required(m, "dead_pct", metricsFile)));
         }
       }
     }
@@ -104,9 +106,11 @@ final class HtmlReportData {
       JsonNode first = eval.path("datasets").elements().hasNext()
           ? eval.path("datasets").elements().next().path("metrics") : null;
       if (first != null) {
+        JsonNode health = first.path("health");
         metrics = new ReportData.FinalMetrics(measured(first, "explained_variance", true),
-            measured(first, "l0", false), null, null, measured(first, "ce_loss_score", false),
-            measured(first, "kl_div_score", false));
+            measured(first, "l0", false), sharePercent(health, "dead_share"),
+            sharePercent(health, "dense_share"), sharePercent(health, "duplicate_share"),
+            measured(first, "ce_loss_score", false), measured(first, "kl_div_score", false));
       }
     }
     double[] density = null;
@@ -155,6 +159,12 @@ final class HtmlReportData {
       return null;
     }
     return ReportData.Measured.of(oneMinus ? 1 - v.asDouble() : v.asDouble());
+  }
+
+  /** A share as a percentage; null when absent (not measured). */
+  private static ReportData.Measured sharePercent(JsonNode m, String name) {
+    Double v = number(m, name);
+    return v == null ? null : ReportData.Measured.of(100 * v);
   }
 
   private static ReportData.Causal causal(Path dir) throws IOException {
@@ -225,6 +235,16 @@ final class HtmlReportData {
   /** effects.jsonl stores the null percentile as a fraction; the report prints percent. */
   private static Double percent(Double fraction) {
     return fraction == null ? null : 100 * fraction;
+  }
+
+  /** A number a stage must have written; an older file without it is an error, not a zero. */
+  private static double required(JsonNode n, String field, Path file) throws IOException {
+    Double v = number(n, field);
+    if (v == null) {
+      throw new IOException(file + ": no numeric field '" + field + "' in " + n
+          + " (written by an older sae4j? rerun the stage)");
+    }
+    return v;
   }
 
   private static Double number(JsonNode n, String field) {

@@ -85,27 +85,32 @@ final class ReportCollector {
 
   private ReportData.Section train(List<Job> jobs) throws IOException {
     List<List<String>> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
     for (Job j : jobs) {
       JsonNode t = read(dir(j).resolve("training.json"));
       JsonNode f = t.path("final_metrics");
+      JsonNode h = t.path("health");
       long curve;
       try (Stream<String> lines = Files.lines(dir(j).resolve("metrics.jsonl"))) {
         curve = lines.filter(l -> !l.isBlank()).count();
       }
       rows.add(List.of(j.model().id(), j.dataset().id(), j.hook(), j.sae().name(),
           j.sae().architecture(), t.path("steps").asText(), t.path("tokens").asText(),
-          fmt(num(f, "fvu")), fmt(num(f, "l0")), fmt(num(f, "deadPct", "dead_pct")) + "%",
-          Long.toString(curve)));
+          fmt(num(f, "fvu")), fmt(num(f, "l0")), pct(h, "dead_share"), pct(h, "dense_share"),
+          pct(h, "duplicate_share"), Long.toString(curve)));
+      h.path("warnings").forEach(w -> notes.add(j.id() + ": warning: " + w.asText()));
     }
+    notes.add(0, "Final FVU and L0 are the trainer's last logged window (training tokens)."
+        + " Dead, dense and duplicates: the final SAE on the training data (training.json"
+        + " health); the eval section measures held-out tokens.");
     return new ReportData.Section("train", true, jobs.size() + " SAE(s) trained",
         List.of("model", "dataset", "hook", "sae", "arch", "steps", "tokens", "final FVU",
-            "final L0", "dead", "curve points"), rows,
-        List.of("Final FVU and L0 are the trainer's last logged window (training tokens);"
-            + " the eval section measures held-out tokens."));
+            "final L0", "dead", "dense", "duplicates", "curve points"), rows, notes);
   }
 
   private ReportData.Section eval(List<Job> jobs) throws IOException {
     List<List<String>> rows = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
     for (Job j : jobs) {
       JsonNode ds = read(dir(j).resolve("metrics.json")).path("datasets");
       ds.fields().forEachRemaining(e -> {
@@ -115,14 +120,19 @@ final class ReportCollector {
             fmt(num(m, "ce_loss_with_sae")), fmt(num(m, "ce_loss_with_ablation")),
             fmt(num(m, "ce_loss_score")), fmt(num(m, "kl_div_score")),
             fmt(num(m, "explained_variance")), fmt(num(m, "l0")),
-            fmt(num(m, "frac_alive"))));
+            pct(m.path("health"), "dead_share"), pct(m.path("health"), "dense_share"),
+            pct(m.path("health"), "duplicate_share")));
+        m.path("health").path("warnings").forEach(w -> notes.add(j.id() + " (" + e.getKey()
+            + "): warning: " + w.asText()));
       });
     }
+    notes.add(0, "CE recovered = (CE_zero - CE_sae) / (CE_zero - CE_clean): the control is"
+        + " zero-ablating the hook (0) and the clean model (1). Dictionary health on the eval"
+        + " tokens: " + dev.sae4j.sae.DictionaryHealth.DEFINITION + ".");
     return new ReportData.Section("eval", true, jobs.size() + " spliced evaluation(s)",
         List.of("model", "dataset", "hook", "sae", "tokens", "CE clean", "CE spliced",
-            "CE zero-ablated", "CE recovered", "KL score", "explained var.", "L0", "alive"),
-        rows, List.of("CE recovered = (CE_zero - CE_sae) / (CE_zero - CE_clean): the control is"
-            + " zero-ablating the hook (0) and the clean model (1)."));
+            "CE zero-ablated", "CE recovered", "KL score", "explained var.", "L0", "dead",
+            "dense", "duplicates"), rows, notes);
   }
 
   private ReportData.Section causal(List<Job> jobs) throws IOException {
@@ -321,6 +331,12 @@ final class ReportCollector {
       }
     }
     return Double.NaN;
+  }
+
+  /** A share field of a health object as a percentage, "n/a" when absent. */
+  private static String pct(JsonNode health, String share) {
+    double v = num(health, share);
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
   }
 
   private static String fmt(double v) {

@@ -53,7 +53,11 @@ public final class TrainStage implements Stage {
       TrainResult r = trainer.train(manager);
       TrainMetrics f = r.finalMetrics();
       ctx.log().printf(Locale.ROOT, "trained %d steps, %d tokens: loss %.5g fvu %.4f l0 %.2f"
-          + " dead %.1f%%%n", f.step(), f.tokens(), f.loss(), f.fvu(), f.l0(), f.deadPct());
+          + " (last window)%n", f.step(), f.tokens(), f.loss(), f.fvu(), f.l0());
+      ctx.log().println("health: " + r.health().summary());
+      for (String w : r.health().warnings()) {
+        ctx.log().println("warning: " + w);
+      }
       r.sae().close();
     }
   }

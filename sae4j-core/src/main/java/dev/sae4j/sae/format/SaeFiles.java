@@ -2,6 +2,7 @@ package dev.sae4j.sae.format;
 
 import ai.djl.ndarray.NDManager;
 import dev.sae4j.io.SafetensorsFile;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.Sae;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -137,11 +138,11 @@ public final class SaeFiles {
    *
    * @param sae the SAE
    * @param dir target directory (absent, empty, or an SAE directory to replace)
-   * @param density per-latent firing frequency for {@code sparsity.safetensors}, or null
+   * @param firing measured firing for {@code sparsity.safetensors}, or null
    * @throws IOException on failure
    */
-  public static void save(Sae sae, Path dir, float[] density) throws IOException {
-    SaeLensWriter.write(sae, dir, density);
+  public static void save(Sae sae, Path dir, FiringCounts firing) throws IOException {
+    SaeLensWriter.write(sae, dir, firing);
   }
 
   /**
@@ -150,12 +151,12 @@ public final class SaeFiles {
    * study pipeline plug into {@link dev.sae4j.sae.SaeTrainer#writer}.
    */
   public static dev.sae4j.sae.TrainedSaeWriter trainedWriter() {
-    return (result, dir) -> SaeLensWriter.writeInto(result.sae(), dir, result.featureDensity());
+    return (result, dir) -> SaeLensWriter.writeInto(result.sae(), dir, result.firing());
   }
 
   /**
-   * The {@code sparsity.safetensors} vector ({@code log10(density + 1e-10)}) of a SAELens
-   * directory, or null if there is none.
+   * The {@code sparsity.safetensors} vector ({@code log10(frequency + 1e-10)}) of a SAELens
+   * directory, or null if there is none (with its token count: {@link #readFiring}).
    *
    * @param dir an SAE directory
    * @return the log10 densities, or null
@@ -172,6 +173,18 @@ public final class SaeFiles {
       }
       return f.readFloats("sparsity");
     }
+  }
+
+  /**
+   * The firing counts in a SAELens directory's {@code sparsity.safetensors}.
+   *
+   * @param dir an SAE directory
+   * @return the counts, or null if there is no file or it records no token count (SAELens's own)
+   * @throws IOException if the file exists but is malformed
+   */
+  public static FiringCounts readFiring(Path dir) throws IOException {
+    Path file = dir.resolve(SaeLensReader.SPARSITY);
+    return Files.isRegularFile(file) ? FiringCounts.readSparsity(file) : null;
   }
 
   private static boolean isPickle(String name) {

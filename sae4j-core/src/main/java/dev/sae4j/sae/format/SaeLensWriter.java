@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.io.SafetensorsWriter;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeConfig;
@@ -20,7 +21,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes an SAE in SAELens v6 layout: {@code sae_weights.safetensors} (float32 {@code W_enc [d_in,
  * d_sae]}, {@code b_enc}, {@code W_dec [d_sae, d_in]}, {@code b_dec}, plus {@code threshold} for
  * jumprelu and batchtopk), {@code sparsity.safetensors} ({@code "sparsity" [d_sae]} = {@code
- * log10(density + 1e-10)}) when a density vector is given, and {@code cfg.json} last.
+ * log10(frequency + 1e-10)}, {@link FiringCounts#writeSparsity}) when firing counts are given,
+ * and {@code cfg.json} last.
  *
  * <p>BatchTopK is saved as {@code architecture: "jumprelu"} with its threshold, as SAELens does, so
  * SAELens loads it as a JumpReLU SAE with identical outputs. sae4j records the training
@@ -51,16 +53,11 @@ public final class SaeLensWriter {
    *
    * @param sae the SAE (its weights are copied out; it stays usable)
    * @param dir the target directory: absent, empty, or an existing SAE directory
-   * @param density per-latent firing frequency in [0, 1] over the training tokens, or null to
-   *     write no {@code sparsity.safetensors}
+   * @param firing measured firing for {@code sparsity.safetensors}, or null to write none
    * @throws IOException on failure, or if {@code dir} holds something other than an SAE
    */
-  public static void write(Sae sae, Path dir, float[] density) throws IOException {
-    SaeConfig c = sae.config();
-    if (density != null && density.length != c.dSae()) {
-      throw new IllegalArgumentException("density has " + density.length + " entries, expected"
-          + " d_sae=" + c.dSae());
-    }
+  public static void write(Sae sae, Path dir, FiringCounts firing) throws IOException {
+    checkWidth(sae, firing);
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new IOException(dir + ": exists and is not a directory");
     }
@@ -72,7 +69,7 @@ public final class SaeLensWriter {
       }
       // In place: hide the old config first so no reader sees new weights with it.
       Files.deleteIfExists(dir.resolve(SaeLensReader.CFG));
-      writeFiles(sae, dir, density);
+      writeFiles(sae, dir, firing);
       return;
     }
     Path abs = dir.toAbsolutePath();
@@ -81,7 +78,7 @@ public final class SaeLensWriter {
         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
     Files.createDirectory(tmp);
     try {
-      writeFiles(sae, tmp, density);
+      writeFiles(sae, tmp, firing);
       if (Files.isDirectory(abs)) {
         Files.delete(abs); // empty, checked above
       }
@@ -105,14 +102,18 @@ public final class SaeLensWriter {
    * new one written last, so a reader never pairs new weights with an old config. Only the SAE
    * file names are touched.
    */
-  public static void writeInto(Sae sae, Path dir, float[] density) throws IOException {
-    if (density != null && density.length != sae.config().dSae()) {
-      throw new IllegalArgumentException("density has " + density.length + " entries, expected"
-          + " d_sae=" + sae.config().dSae());
-    }
+  public static void writeInto(Sae sae, Path dir, FiringCounts firing) throws IOException {
+    checkWidth(sae, firing);
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(SaeLensReader.CFG));
-    writeFiles(sae, dir, density);
+    writeFiles(sae, dir, firing);
+  }
+
+  private static void checkWidth(Sae sae, FiringCounts firing) {
+    if (firing != null && firing.latents() != sae.config().dSae()) {
+      throw new IllegalArgumentException("firing counts for " + firing.latents()
+          + " latents, expected d_sae=" + sae.config().dSae());
+    }
   }
 
   private static void fsyncDirectory(Path dir) {
@@ -130,7 +131,7 @@ public final class SaeLensWriter {
   }
 
   /** Weights, then sparsity (or removal of a stale one), then cfg.json. */
-  private static void writeFiles(Sae sae, Path dir, float[] density) throws IOException {
+  private static void writeFiles(Sae sae, Path dir, FiringCounts firing) throws IOException {
     SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
         .add("W_enc", sae.wEnc())
         .add("b_enc", sae.bEnc())
@@ -141,13 +142,8 @@ public final class SaeLensWriter {
     }
     w.write(dir.resolve(SaeLensReader.WEIGHTS));
     Path sparsity = dir.resolve(SaeLensReader.SPARSITY);
-    if (density != null) {
-      float[] log = new float[density.length];
-      for (int i = 0; i < log.length; i++) {
-        log[i] = (float) Math.log10(density[i] + 1e-10);
-      }
-      new SafetensorsWriter().metadata("format", "pt").addFloats("sparsity", log, log.length)
-          .write(sparsity);
+    if (firing != null) {
+      firing.writeSparsity(sparsity);
     } else {
       Files.deleteIfExists(sparsity);
     }

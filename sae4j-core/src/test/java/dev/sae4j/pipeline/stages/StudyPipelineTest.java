@@ -101,6 +101,13 @@ class StudyPipelineTest {
             .path("datasets").path("add").path("metrics");
         assertTrue(m.path("tokens").asLong() > 0);
         assertTrue(m.path("ce_loss_score").isNumber() && m.path("l0").asDouble() > 0, m::toString);
+        // Dictionary health: measured on the eval tokens there, on every training row here.
+        JsonNode health = m.path("health");
+        assertEquals(m.path("tokens").asLong(), health.path("tokens").asLong(), m::toString);
+        assertTrue(health.path("dead_share").isNumber() && health.path("dense_share").isNumber()
+            && health.path("duplicate_share").isNumber(), m::toString);
+        JsonNode trained = JSON.readTree(dir.resolve("training.json").toFile()).path("health");
+        assertEquals(manifest.tokens(), trained.path("tokens").asLong(), trained::toString);
         Path causal = run.resolve("causal/" + CELL + sae);
         JsonNode summary = JSON.readTree(causal.resolve("summary.json").toFile());
         // 3 single latents + the joint top-3 set
@@ -145,6 +152,8 @@ class StudyPipelineTest {
     assertTrue(report.contains(crossModel), report);
     assertFalse(report.replace(crossModel, "").contains("NOT RUN"), report);
     assertTrue(report.contains("relu vs topk"), report);
+    assertTrue(report.contains("| final L0 | dead | dense | duplicates | curve points |"), report);
+    assertTrue(report.contains("| L0 | dead | dense | duplicates |"), report);
     assertTrue(report.contains(Long.toString(manifest.tokens())), report);
     // Compact dashboards: 4 rows per SAE, the causal ones first, the filler labelled as such.
     assertTrue(report.contains("## dashboard\n"), report);
@@ -155,6 +164,10 @@ class StudyPipelineTest {
     String html = Files.readString(run.resolve("report/index.html"));
     assertTrue(html.contains("data:image/png;base64,"), "figures are embedded");
     assertTrue(html.contains("relu") && html.contains("topk"), "both SAEs are in the HTML");
+    String metricsTable = html.substring(html.indexOf("<h2 id=\"metrics\">"),
+        html.indexOf("<h2 id=\"causal\">"));
+    assertTrue(metricsTable.contains("<th>duplicates %</th>"), metricsTable);
+    assertFalse(metricsTable.contains("not measured"), metricsTable); // dead, dense measured
     // 8 dashboards, 6 of them reachable from their single-latent causal-table rows.
     assertEquals(8, html.split("<div class=\"dash\" id=", -1).length - 1);
     assertEquals(6, html.split("<tr class=\"dashlink\" data-dash=", -1).length - 1);

@@ -50,9 +50,9 @@ public final class HubSaeFixtures {
     Path saeLens = saeLensRoot.resolve("blocks.1.hook_resid_post");
     try (NDManager m = NDManager.newBaseManager()) {
       Sae sae = SaeFixtures.random(SaeArchitecture.TOPK, D, 2 * D, 8, m, 17);
-      float[] density = new float[2 * D];
-      java.util.Arrays.fill(density, 0.01f);
-      SaeFiles.save(sae, saeLens, density);
+      long[] fired = new long[2 * D];
+      java.util.Arrays.fill(fired, 10); // 1% of 1,000 tokens each
+      SaeFiles.save(sae, saeLens, new dev.sae4j.sae.FiringCounts(1000, "fixture", fired));
     }
     Files.write(saeLensRoot.resolve("blocks.1.hook_resid_post/ae.pt"), new byte[] {(byte) 0x80});
 

@@ -235,7 +235,7 @@ class ImportersTest {
           NDArray f = sae.encode(x);
           NDArray xHat = sae.decode(f);
           int before = batch.getManagedArrays().size();
-          new dev.sae4j.sae.ReconstructionMetrics(sae.config().dSae()).accumulate(x, xHat, f);
+          new dev.sae4j.sae.ReconstructionMetrics(sae.config().dSae()).accumulate(x, xHat, f, null);
           assertEquals(before, batch.getManagedArrays().size(), "metrics leaked arrays");
         }
         sae.close();

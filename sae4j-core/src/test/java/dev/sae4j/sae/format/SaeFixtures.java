@@ -146,9 +146,7 @@ final class SaeFixtures {
   /** Pooled FVU of {@code sae} on {@code x}. */
   static double fvu(Sae sae, NDArray x) {
     ReconstructionMetrics metrics = new ReconstructionMetrics(sae.config().dSae());
-    try (NDArray f = sae.encode(x); NDArray xHat = sae.decode(f)) {
-      metrics.accumulate(x, xHat, f);
-    }
+    metrics.add(sae, x, null);
     return metrics.result().fvu();
   }
 

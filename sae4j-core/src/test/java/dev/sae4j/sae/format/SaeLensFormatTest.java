@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sae4j.io.DType;
 import dev.sae4j.io.SafetensorsFile;
 import dev.sae4j.io.SafetensorsWriter;
+import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeArchitecture;
 import java.io.IOException;
@@ -107,14 +108,16 @@ class SaeLensFormatTest {
     Map<SaeArchitecture, String> saeLensName = Map.of(SaeArchitecture.RELU, "standard",
         SaeArchitecture.TOPK, "topk", SaeArchitecture.JUMPRELU, "jumprelu",
         SaeArchitecture.BATCHTOPK, "jumprelu");
-    float[] density = new float[D_SAE];
+    long tokens = 1_000_000;
+    long[] counts = new long[D_SAE];
     for (int i = 0; i < D_SAE; i++) {
-      density[i] = i == 0 ? 0f : (float) Math.pow(10, -i / 8.0);
+      counts[i] = i == 0 ? 0 : Math.round(tokens * Math.pow(10, -i / 8.0));
     }
+    FiringCounts firing = new FiringCounts(tokens, "test tokens", counts);
     for (SaeArchitecture a : SaeArchitecture.values()) {
       Path dir = tmp.resolve("layout-" + a.cliName());
       try (Sae sae = SaeFixtures.random(a, D_IN, D_SAE, K, manager, 11)) {
-        SaeFiles.save(sae, dir, density);
+        SaeFiles.save(sae, dir, firing);
       }
       JsonNode cfg = JSON.readTree(dir.resolve("cfg.json").toFile());
       assertInt(cfg, "d_in", D_IN);
@@ -172,14 +175,21 @@ class SaeLensFormatTest {
       try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("sparsity.safetensors"))) {
         assertEquals(Set.of("sparsity"), f.names());
         assertEquals(DType.F32, f.info("sparsity").dtype());
+        assertEquals("1000000", f.metadata().get("tokens"));
+        assertEquals("test tokens", f.metadata().get("token_set"));
         float[] log = f.readFloats("sparsity");
         assertEquals(D_SAE, log.length);
         for (int i = 0; i < D_SAE; i++) {
-          assertEquals(Math.log10(density[i] + 1e-10), log[i], 1e-5, "latent " + i);
+          assertEquals(Math.log10((double) counts[i] / tokens + 1e-10), log[i], 1e-5,
+              "latent " + i);
         }
         assertEquals(-10f, log[0], 1e-5f);
       }
       assertArrayEquals(SaeFiles.readLogSparsity(dir), readSparsity(dir));
+      FiringCounts back = SaeFiles.readFiring(dir);
+      assertEquals(tokens, back.tokens());
+      assertEquals("test tokens", back.tokenSet());
+      assertArrayEquals(counts, back.counts());
     }
   }
 
@@ -194,7 +204,7 @@ class SaeLensFormatTest {
     Path dir = tmp.resolve("over");
     try (Sae relu = SaeFixtures.random(SaeArchitecture.RELU, D_IN, D_SAE, 0, manager, 1);
         Sae topk = SaeFixtures.random(SaeArchitecture.TOPK, D_IN, D_SAE, K, manager, 2)) {
-      SaeFiles.save(relu, dir, new float[D_SAE]);
+      SaeFiles.save(relu, dir, new FiringCounts(10, "ten tokens", new long[D_SAE]));
       assertTrue(Files.exists(dir.resolve("sparsity.safetensors")));
       SaeFiles.save(topk, dir, null);
       // The stale sparsity of the old SAE must not survive next to the new weights.
