@@ -53,7 +53,8 @@ class SaeHubCliTest {
           + "/blocks.1.hook_resid_post (" + tmp.resolve("hf").resolve("hub")), saeLens.output());
       assertTrue(saeLens.output().contains("model         gpt2 (model_type gpt2)"),
           saeLens.output());
-      assertTrue(saeLens.output().contains("sparsity      "), saeLens.output());
+      assertTrue(saeLens.output().contains("health        from sparsity.safetensors: dead 0.0%"),
+          saeLens.output());
 
       Run sparsify = runs.get(1);
       assertEquals(0, sparsify.status(), sparsify.output());

@@ -91,16 +91,18 @@ class CrossModelStudyTest {
     }
     assertEquals(3, byPair.size(), byPair.keySet()::toString);
 
-    // Same tokenizer: every complete token is a unit, so the budget is filled exactly; the twin
-    // (same weights, same data, same SAE recipe) has a partner at r ~ 1 for its live latents,
-    // and shuffling the units destroys that.
+    // Same tokenizer: every complete token is a unit, so the budget is filled exactly. The twin
+    // has the same weights and data and the same SAE recipe, but its SAE's seed is derived from
+    // its own job id (a shared initialisation would inflate the comparison), so its latents
+    // match only approximately: far above shuffled units, not at r ~ 1 (identical SAEs give
+    // r = 1: ActivationCorrelationTest).
     JsonNode same = byPair.get("bpe-twin");
     assertEquals(BUDGET, same.path("units").asInt());
-    assertTrue(same.path("mean_max_corr_a_to_b").asDouble() > 0.99, same::toString);
-    assertTrue(same.path("share_a_above_threshold").asDouble() > 0.95, same::toString);
+    assertTrue(same.path("mean_max_corr_a_to_b").asDouble() > 0.5, same::toString);
+    assertTrue(same.path("share_a_above_threshold").asDouble() > 0.4, same::toString);
     JsonNode sameBase = same.path("baseline_shuffled_units");
     assertTrue(sameBase.path("mean_max_corr_a_to_b").asDouble()
-        < same.path("mean_max_corr_a_to_b").asDouble() - 0.2, same::toString);
+        < same.path("mean_max_corr_a_to_b").asDouble() - 0.4, same::toString);
     assertTrue(sameBase.path("share_a_above_threshold").asDouble()
         < same.path("share_a_above_threshold").asDouble(), same::toString);
 
