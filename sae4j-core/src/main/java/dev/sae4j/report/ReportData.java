@@ -78,17 +78,21 @@ public record ReportData(
     }
   }
 
-  /** Identity of one SAE. {@code k} and {@code l1} are null when the architecture has none. */
+  /**
+   * Identity of one SAE. {@code k} and {@code l1} are null when the architecture has none;
+   * {@code name} is the study's SAE name (seed replicates differ only in it).
+   */
   public record SaeId(
-      String model, String dataset, String hook, String architecture, Integer k, Double l1,
-      int dSae) {
+      String model, String dataset, String hook, String name, String architecture, Integer k,
+      Double l1, int dSae) {
     /** Short label for tables and figures. */
     public String label() {
       String sparsity = k != null ? "k=" + k : l1 != null ? "l1=" + l1 : "";
-      // The dataset is part of the name: two SAEs of one model and hook trained on different
-      // datasets must not collide (figure series are keyed by this label).
-      return model + "/" + (dataset == null ? "" : dataset + "/") + hook + "/" + architecture
-          + (sparsity.isEmpty() ? "" : " " + sparsity) + " d=" + dSae;
+      // Dataset and name are part of the label: SAEs of one model and hook trained on different
+      // datasets, or seed replicates of one configuration, must not collide (figure series are
+      // keyed by this label).
+      return model + "/" + (dataset == null ? "" : dataset + "/") + hook + "/" + name + " ("
+          + architecture + (sparsity.isEmpty() ? "" : " " + sparsity) + " d=" + dSae + ")";
     }
   }
 

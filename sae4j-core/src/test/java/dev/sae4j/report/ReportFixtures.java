@@ -13,8 +13,10 @@ final class ReportFixtures {
 
   static ReportData full() {
     Random r = new Random(7);
-    SaeId a = new SaeId("gpt2-tiny", "tinystories", "blocks.0.hook_resid_post", "topk", 32, null, 256);
-    SaeId b = new SaeId("gpt2-tiny", "tinystories", "blocks.1.hook_resid_post", "relu", null, 0.001, 256);
+    SaeId a = new SaeId("gpt2-tiny", "tinystories", "blocks.0.hook_resid_post", "topk-x8",
+        "topk", 32, null, 256);
+    SaeId b = new SaeId("gpt2-tiny", "tinystories", "blocks.1.hook_resid_post", "relu-x8",
+        "relu", null, 0.001, 256);
     List<TrainPoint> curve = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       curve.add(new TrainPoint(i * 10, i * 4096L, 1.0 / (i + 1), 0.9 / (i + 1), 40 - i, 5.0));

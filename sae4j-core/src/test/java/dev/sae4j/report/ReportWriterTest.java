@@ -141,11 +141,14 @@ class ReportWriterTest {
       java.nio.file.Path dir) throws Exception {
     // The demo trains the same SAE config on two datasets: the labels (figure series keys)
     // must differ, or JFreeChart refuses the duplicate series.
-    ReportData.SaeId a = new ReportData.SaeId("m", "addition", "blocks.1.hook_resid_post", "relu",
-        null, 5.0, 512);
-    ReportData.SaeId b = new ReportData.SaeId("m", "logic", "blocks.1.hook_resid_post", "relu",
-        null, 5.0, 512);
+    ReportData.SaeId a = new ReportData.SaeId("m", "addition", "blocks.1.hook_resid_post",
+        "relu-x4", "relu", null, 5.0, 512);
+    ReportData.SaeId b = new ReportData.SaeId("m", "logic", "blocks.1.hook_resid_post",
+        "relu-x4", "relu", null, 5.0, 512);
     org.junit.jupiter.api.Assertions.assertNotEquals(a.label(), b.label());
+    // Seed replicates of one configuration differ only in their name.
+    org.junit.jupiter.api.Assertions.assertNotEquals(a.label(), new ReportData.SaeId("m",
+        "addition", "blocks.1.hook_resid_post", "relu-x4-s1", "relu", null, 5.0, 512).label());
     List<ReportData.TrainPoint> curve = List.of(new ReportData.TrainPoint(1, 100, 1, 0.5, 10, 0),
         new ReportData.TrainPoint(2, 200, 0.8, 0.4, 9, 0));
     ReportData data = new ReportData("two-datasets", "2026-11-25", "test", List.of(),

@@ -115,11 +115,15 @@ public final class CausalStage implements Stage {
       ctx.status("ranking latents on " + half + " + " + (n - half) + " problems");
       AnswerMetric metric = AnswerMetric.valueOf(c.estimateMetric().toUpperCase(Locale.ROOT));
       // Attribution's gradient collectors take the process-wide lock (Autograd.collector).
+      long t0 = System.nanoTime();
       FeatureRanking ranking = FeatureRanking.run(
           new Attribution(m.model(), job.hook(), sae, metric, TokenPositions.all()),
           experiment, discC, discA, heldC, heldA, patch, top, IG_STEPS, batch, c.rankCheck(),
           c.seed());
+      long t1 = System.nanoTime();
       ranking = withJointSets(ranking, experiment, heldC, heldA, c.top());
+      ctx.log().printf(Locale.ROOT, "ranking, single-latent tests, rank check and path profile:"
+          + " %.1f s; joint sets: %.1f s%n", (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
       CausalReport.write(ctx.outputDir(), new CausalReport.Spec(job.model().id(), job.hook(),
           ctx.graph().job(trainId).outputDir(), job.dataset().id() + ": " + (n - half)
               + " held-out problems after " + half + " discovery",
@@ -127,13 +131,18 @@ public final class CausalStage implements Stage {
       ctx.log().printf("tested %d sets%n", ranking.exact().size());
       int fewestNulls = ranking.exact().stream().filter(e -> e.latents().length == 1)
           .mapToInt(e -> e.nullMeanDeltas().length).min().orElse(Integer.MAX_VALUE);
-      String power = fewestNulls == Integer.MAX_VALUE ? null
-          : AblationSettings.powerWarning(ranking.candidates().length, fewestNulls);
-      if (power != null) {
-        ctx.log().println("warning: single latents: " + power);
+      int singles = ranking.candidates().length;
+      if (fewestNulls < c.controls() && AblationSettings.smallestEmpiricalQ(singles, fewestNulls)
+          > 0.05) {
+        ctx.log().printf(Locale.ROOT, "note: a single latent's controls are the other latents of"
+            + " its firing-frequency decile (as few as %d here), so one extreme latent among %d"
+            + " cannot reach an empirical q below %.3g; the parametric q has no floor%n",
+            fewestNulls, singles, AblationSettings.smallestEmpiricalQ(singles, fewestNulls));
       }
       if (job.dataset().format().equals(AdditionTask.NAME)) {
+        long t2 = System.nanoTime();
         carryCheck(ctx, m, sae, Math.min(c.controls(), CARRY_CONTROLS), c.seed(), batch);
+        ctx.log().printf(Locale.ROOT, "carry check: %.1f s%n", (System.nanoTime() - t2) / 1e9);
       }
     }
   }

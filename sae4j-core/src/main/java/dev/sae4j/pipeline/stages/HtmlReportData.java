@@ -86,7 +86,7 @@ final class HtmlReportData {
     boolean hasK = spec.architecture().equals("topk") || spec.architecture().equals("batchtopk");
     float[] logDensity = SaeFiles.readLogSparsity(dir);
     ReportData.SaeId id = new ReportData.SaeId(j.model().id(), j.dataset().id(), j.hook(),
-        spec.architecture(), hasK ? spec.k() : null,
+        spec.name(), spec.architecture(), hasK ? spec.k() : null,
         spec.architecture().equals("relu") ? spec.l1() : null,
         logDensity == null ? 0 : logDensity.length);
     List<ReportData.TrainPoint> curve = new ArrayList<>();
