@@ -2,7 +2,7 @@
 # The organism ground-truth acceptance for several organism seeds: runs OrganismCarryCheckTest's
 # chain (train an addition organism, capture blocks.0, train a TopK SAE, carry check with matched
 # controls) once per seed and prints every column's numbers with the acceptance verdict
-# (docs/causal.md, "Across organism seeds"). About 3 minutes per seed on 2 cores.
+# (docs/causal.md, "Across organisms"). About 3 minutes per seed on 2 cores.
 #
 # Usage: bench/organism-seeds.sh [SEED...]     default seeds: 1 2 3
 set -uo pipefail
