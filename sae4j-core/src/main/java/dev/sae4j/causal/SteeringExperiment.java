@@ -18,7 +18,9 @@ import java.util.List;
  * ({@link MatchedControls}), with the statistics of {@link AblationExperiment}: a paired
  * bootstrap interval, Wilson intervals, an exact McNemar test and empirical p-values against the
  * controls. Positions are relative to each problem's context (the "prompt"); {@code all}
- * includes the answer tokens, as generation edits every generated token.
+ * includes the answer tokens, as generation edits every generated token. Firing frequencies for
+ * the matching are measured over every token of the clean run, on the problems or on given
+ * reference problems.
  */
 public final class SteeringExperiment {
   /**
@@ -84,16 +86,46 @@ public final class SteeringExperiment {
     }
   }
 
-  /** Runs the clean model, the steered model and every control on the problems. */
+  /**
+   * Runs the clean model, the steered model and every control on the problems, with controls
+   * matched on firing frequency over the problems' tokens.
+   */
   public SteeringResult run(List<int[]> contexts, List<int[]> answers, Steering steering) {
+    return run(contexts, answers, steering, null, null);
+  }
+
+  /**
+   * Runs the clean model, the steered model and every control on the problems, with controls
+   * matched on firing frequency over the tokens of reference problems. Steering often
+   * turns on latents where they are off (setting carry latents on problems without a carry), so
+   * the problems themselves can be the wrong place to measure how often a latent fires: the
+   * reference is then the task's problems before they were selected (all carries, say).
+   *
+   * @param referenceContexts contexts whose clean run gives the firing frequencies, or null
+   *     for {@code contexts}
+   * @param referenceAnswers their answers (scored as part of the run, so {@code all} positions
+   *     include them), or null for {@code answers}
+   */
+  public SteeringResult run(List<int[]> contexts, List<int[]> answers, Steering steering,
+      List<int[]> referenceContexts, List<int[]> referenceAnswers) {
     int n = contexts.size();
     if (n == 0 || answers.size() != n) {
       throw new IllegalArgumentException("need at least one problem and one answer per context,"
           + " got " + n + " contexts and " + answers.size() + " answers");
     }
+    if ((referenceContexts == null) != (referenceAnswers == null)) {
+      throw new IllegalArgumentException("give both reference contexts and answers, or neither");
+    }
     int dSae = sae.config().dSae();
-    double[] fired = new double[dSae + 1]; // per latent, then the number of edited tokens
-    Outcome clean = score(contexts, answers, lengths -> firingObserver(steering, lengths, fired));
+    double[] fired = new double[dSae + 1]; // per latent, then the number of tokens
+    Outcome clean;
+    if (referenceContexts == null) {
+      clean = score(contexts, answers, lengths -> firingObserver(fired));
+    } else {
+      score(referenceContexts, referenceAnswers,
+          lengths -> firingObserver(fired));
+      clean = score(contexts, answers, lengths -> (x, ctx) -> null);
+    }
     Outcome steered = score(contexts, answers, steering::hook);
     double[] frequency = new double[dSae];
     for (int i = 0; i < dSae; i++) {
@@ -185,13 +217,15 @@ public final class SteeringExperiment {
   }
 
   /**
-   * An observing hook that counts, at the positions the edit would touch, how often each latent
-   * fires (the last entry counts the tokens): the firing frequency controls are matched on.
+   * An observing hook that counts how often each latent fires on the real tokens of the batch
+   * (the last entry counts the tokens): the firing frequency controls are matched on. Every
+   * token counts, not only the edited ones: at a single edited position per problem few latents
+   * are live, and a firing-frequency decile of them is too small to draw controls from.
    */
-  private Hook firingObserver(Steering steering, int[] promptLengths, double[] fired) {
+  private Hook firingObserver(double[] fired) {
     int dSae = sae.config().dSae();
     return (x, ctx) -> {
-      float[] mask = steering.positions().mask(ctx.batch(), promptLengths);
+      float[] mask = TokenPositions.all().mask(ctx.batch());
       try (NDManager scope = x.getManager().newSubManager()) {
         NDArray f = sae.encode(x); // [B, T, d_sae]
         scope.tempAttachAll(f);

@@ -32,8 +32,8 @@ import java.nio.file.Path;
  *     expected direction (floor 1 / (controls + 1); NaN without controls)
  * @param pAccuracy the same for the accuracy change
  * @param controlProblem why no matched control could be drawn, or null
- * @param firingFrequencies per steered latent, the fraction of edited tokens where it fires
- *     on the clean run (what the controls are matched on)
+ * @param firingFrequencies per steered latent, the fraction of the (reference) problems' tokens
+ *     where it fires on the clean run (what the controls are matched on)
  * @param settings how the experiment ran
  */
 public record SteeringResult(int[] latents, String edit, String positions, int problems,
