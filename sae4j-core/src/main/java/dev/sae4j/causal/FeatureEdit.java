@@ -108,7 +108,8 @@ public final class FeatureEdit implements Hook {
     int d = sae.config().dIn();
     float[] norms;
     try (NDManager tmp = sae.manager().newSubManager()) {
-      norms = sae.wDec().get(tmp.create(latents)).norm(new int[] {1}).toFloatArray();
+      norms = EditedLatents.decoderRows(sae, tmp.create(latents), tmp).norm(new int[] {1})
+          .toFloatArray();
     }
     java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
     float[] directions = new float[latents.length * d];

@@ -64,6 +64,8 @@ class FeatureEditTest {
             NDArray x = step.randomNormal(new Shape(1, 3, 16));
             new FeatureEdit(sae, new int[] {3, 17}, AblationValue.ZERO, TokenPositions.all(),
                 null, null, 0).apply(x, ctx);
+            FeatureEdit.randomDirections(sae, new int[] {3, 17}, TokenPositions.all(), call)
+                .apply(x, ctx);
             Steering.clamp(sae, new int[] {3, 17}, new float[] {1f, 2f},
                 SteeringPositions.all()).hook(null).apply(x, ctx);
           }
