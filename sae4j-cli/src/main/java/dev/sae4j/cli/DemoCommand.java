@@ -1,12 +1,12 @@
 package dev.sae4j.cli;
 
 import dev.sae4j.pipeline.JobGraph;
-import dev.sae4j.pipeline.Stages;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
 import dev.sae4j.pipeline.StudyRunner;
 import dev.sae4j.pipeline.stages.ModelResolver;
 import dev.sae4j.pipeline.stages.OrganismModels;
+import dev.sae4j.pipeline.stages.Stages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

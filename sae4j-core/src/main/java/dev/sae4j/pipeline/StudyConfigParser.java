@@ -40,8 +40,7 @@ public final class StudyConfigParser {
   /** SAE architectures. */
   public static final List<String> ARCHITECTURES = List.of("relu", "topk", "batchtopk", "jumprelu");
   /** Synthetic ground-truth task names (usable as dataset formats and organism tasks). */
-  public static final List<String> SYNTHETIC_TASKS =
-      List.of("addition", "stack", "bfs", "logic", "mix");
+  public static final List<String> SYNTHETIC_TASKS = StudyConfig.SYNTHETIC_TASKS;
   /** Dataset formats backed by a file. */
   public static final List<String> FILE_FORMATS =
       List.of("gsm8k", "math", "prontoqa", "folio", "text");

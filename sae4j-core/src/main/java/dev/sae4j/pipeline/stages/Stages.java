@@ -1,14 +1,7 @@
-package dev.sae4j.pipeline;
+package dev.sae4j.pipeline.stages;
 
-import dev.sae4j.pipeline.stages.CaptureStage;
-import dev.sae4j.pipeline.stages.CausalStage;
-import dev.sae4j.pipeline.stages.CompareStage;
-import dev.sae4j.pipeline.stages.DashboardStage;
-import dev.sae4j.pipeline.stages.EvalStage;
-import dev.sae4j.pipeline.stages.ModelResolver;
-import dev.sae4j.pipeline.stages.OrganismModels;
-import dev.sae4j.pipeline.stages.ReportStage;
-import dev.sae4j.pipeline.stages.TrainStage;
+import dev.sae4j.pipeline.Stage;
+import dev.sae4j.pipeline.StudyRunner;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
