@@ -42,10 +42,10 @@ public final class DashboardStage implements Stage {
       + " unembedding); the final layer norm and all later layers are ignored, so this is the"
       + " direct-path hint of a direction, not a measured effect";
 
-  private final ModelResolver models;
+  private final ModelSource models;
 
-  /** @param models resolves the job's model id */
-  public DashboardStage(ModelResolver models) {
+  /** @param models where models come from and which device they run on */
+  public DashboardStage(ModelSource models) {
     this.models = models;
   }
 
