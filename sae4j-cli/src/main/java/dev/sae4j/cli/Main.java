@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       OrganismCommand.class,
       StudyCommand.class,
       DemoCommand.class,
+      ReportCommand.class,
       BenchCommand.class,
       BenchSaeCommand.class,
       CommandLine.HelpCommand.class

@@ -199,7 +199,7 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
    * Report settings.
    *
    * @param enabled write the report
-   * @param dashboards feature dashboards per SAE
+   * @param dashboards a dashboard for every live latent of every SAE
    */
-  public record Report(boolean enabled, int dashboards) {}
+  public record Report(boolean enabled, boolean dashboards) {}
 }

@@ -66,6 +66,12 @@ public final class CausalStage implements Stage {
     return "causal";
   }
 
+  /** 2: effects.jsonl lists every control's change; carry_check.json every latent's F1. */
+  @Override
+  public String version() {
+    return "2";
+  }
+
   @Override
   public void run(JobContext ctx) throws Exception {
     Job job = ctx.job();

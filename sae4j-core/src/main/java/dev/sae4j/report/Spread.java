@@ -1,0 +1,56 @@
+package dev.sae4j.report;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * A number measured once per seed replicate: the mean and the range (min to max) over the seeds
+ * that measured it.
+ *
+ * @param mean the mean
+ * @param min the smallest value
+ * @param max the largest value
+ * @param n how many seeds measured it
+ */
+record Spread(double mean, double min, double max, int n) {
+  /** The spread of the non-null values of {@code f} over {@code items}; null when none. */
+  static <T> Spread of(Collection<T> items, Function<T, Double> f) {
+    List<Double> values = new ArrayList<>();
+    for (T t : items) {
+      Double v = f.apply(t);
+      if (v != null && !v.isNaN()) {
+        values.add(v);
+      }
+    }
+    if (values.isEmpty()) {
+      return null;
+    }
+    double sum = 0;
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = Double.NEGATIVE_INFINITY;
+    for (double v : values) {
+      sum += v;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    return new Spread(sum / values.size(), lo, hi, values.size());
+  }
+
+  /** {@code mean (min–max)} with {@code fmt}, or the value alone for one seed. */
+  String text(Function<Double, String> fmt) {
+    return n == 1 || min == max ? fmt.apply(mean)
+        : fmt.apply(mean) + " (" + fmt.apply(min) + "–" + fmt.apply(max) + ")";
+  }
+
+  /** {@link #text} with {@link Fmt#num}. */
+  String text() {
+    return text(Fmt::num);
+  }
+
+  /** {@link #text} in percent. */
+  String pct() {
+    return text(Fmt::pct);
+  }
+}
