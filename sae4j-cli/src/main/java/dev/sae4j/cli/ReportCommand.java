@@ -31,7 +31,6 @@ final class ReportCommand implements Callable<Integer> {
           + " runs/<study>)");
     }
     Path target = out != null ? out : runDir.resolve("report");
-    Files.createDirectories(target);
     ReportData d = ReportWriter.write(runDir, target);
     System.out.printf("report of study %s (%d SAEs): %s%n", d.study(), d.saes().size(),
         target.resolve("index.html").toAbsolutePath());

@@ -361,7 +361,10 @@ public final class FeatureDashboards {
     return out;
   }
 
-  /** The {@code k} largest and {@code k} smallest of {@code all[base .. base + vocab)}. */
+  /**
+   * The {@code k} largest positive and {@code k} most negative of
+   * {@code all[base .. base + vocab)}.
+   */
   @SuppressWarnings("unchecked")
   private static List<TokenLogit>[] extremes(float[] all, int base, int vocab, int k,
       Tokenizer tokenizer, Map<Integer, String> pieces) {
@@ -376,8 +379,13 @@ public final class FeatureDashboards {
     for (int r = 0; r < Math.min(k, vocab); r++) {
       int hi = ids[r];
       int lo = ids[vocab - 1 - r];
-      up.add(new TokenLogit(hi, piece(tokenizer, hi, pieces), all[base + hi]));
-      down.add(new TokenLogit(lo, piece(tokenizer, lo, pieces), all[base + lo]));
+      // A small vocabulary may have fewer than k tokens a direction raises (or lowers).
+      if (all[base + hi] > 0) {
+        up.add(new TokenLogit(hi, piece(tokenizer, hi, pieces), all[base + hi]));
+      }
+      if (all[base + lo] < 0) {
+        down.add(new TokenLogit(lo, piece(tokenizer, lo, pieces), all[base + lo]));
+      }
     }
     return new List[] {up, down};
   }

@@ -12,8 +12,8 @@ import java.util.List;
  * @param bands three lower activation bands with sampled contexts, highest first
  * @param histogram the nonzero activations, binned from 0 to {@code maxActivation}
  * @param boosted output tokens whose logits the decoder direction raises most, largest first
- *     (see {@link FeatureDashboards} for how the final norm is handled)
- * @param suppressed output tokens it lowers most, most negative first
+ *     (only raised ones; see {@link FeatureDashboards} for how the final norm is handled)
+ * @param suppressed output tokens it lowers most, most negative first (only lowered ones)
  * @param nearest the latents with the most similar decoder directions, most similar first
  */
 public record LatentDashboard(int latent, long firing, double maxActivation,

@@ -355,10 +355,14 @@ final class Figures {
     for (double t = Math.ceil(lo); t <= 0; t++) {
       xTicks.add(t);
     }
-    axes(svg, x, y, xTicks, t -> t == 0 ? "1" : "1e" + (int) Math.round(t), yTicks,
-        Fmt::short3, "firing frequency on evaluation tokens (log scale)", "latents");
-    // The dead column, left of the axis.
-    svg.line(left, top + plotH, left + deadW, top + plotH, "#444", 1);
+    // The y axis spans the dead column and the histogram; the x ticks are the histogram's.
+    axes(svg, new Svg.Scale(0, 1, left, x0 + plotW), y, null, null, yTicks, Fmt::short3,
+        "firing frequency on evaluation tokens (log scale)", "latents");
+    for (double t : xTicks) {
+      svg.line(x.at(t), top + plotH, x.at(t), top + plotH + 4, "#444", 1);
+      svg.text(x.at(t), top + plotH + 17, t == 0 ? "1" : "1e" + (int) Math.round(t), "middle");
+    }
+    svg.line(x0, top, x0, top + plotH, "#bbbbbb", 1);
     svg.text(left + deadW / 2, top + plotH + 17, "dead", "middle");
     double dense = Math.log10(DictionaryHealth.DENSE_ABOVE);
     svg.dashed(x.at(dense), top, x.at(dense), top + plotH, Svg.GREY);
@@ -652,10 +656,20 @@ final class Figures {
       }
     }
     double bottom = top + plotH;
-    for (double t : ticks) {
+    // Zero first, then outwards, so the labels nearest zero give way when they would overlap.
+    List<Double> byDistance = new ArrayList<>(ticks);
+    byDistance.sort(java.util.Comparator.comparingDouble(Math::abs));
+    List<double[]> taken = new ArrayList<>();
+    for (double t : byDistance) {
       double px = x.at(symlog(t));
+      String label = t == 0 ? "0" : Fmt.short3(t);
+      double half = Svg.textWidth(label, Svg.FONT) / 2 + 4;
+      if (taken.stream().anyMatch(r -> px + half > r[0] && px - half < r[1])) {
+        continue;
+      }
+      taken.add(new double[] {px - half, px + half});
       svg.line(px, top, px, bottom, t == 0 ? "#bbbbbb" : "#eeeeee", 1);
-      svg.text(px, bottom + 17, t == 0 ? "0" : Fmt.short3(t), "middle");
+      svg.text(px, bottom + 17, label, "middle");
     }
     svg.line(left, bottom, left + plotW, bottom, "#444", 1);
     svg.text(left + plotW / 2, bottom + 34, "drop in gold-answer log-prob, nats (symmetric log"

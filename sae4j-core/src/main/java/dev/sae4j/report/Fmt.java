@@ -75,12 +75,16 @@ final class Fmt {
     return b.toString();
   }
 
-  /** Escapes Markdown table and inline special characters. */
+  /**
+   * Escapes Markdown table and inline special characters, and the HTML a Markdown renderer would
+   * interpret ({@code < > &}); quotes stay as they are.
+   */
   static String md(String s) {
     if (s == null) {
       return "";
     }
-    return html(s).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-        .replace("`", "\\`").replace("\n", " ");
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+        .replace("\n", " ");
   }
 }

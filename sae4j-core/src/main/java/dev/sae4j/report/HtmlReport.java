@@ -22,6 +22,7 @@ final class HtmlReport {
       table{border-collapse:collapse;margin:.8em 0;font-size:.92em;display:block;
         overflow-x:auto;max-width:100%}
       td,th{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
+      td:first-child{white-space:nowrap}
       th{background:#f6f6f6}figure{margin:1.2em 0}
       figure svg{max-width:100%;height:auto}
       figcaption{font-size:.92em;color:#444;max-width:820px}
@@ -52,9 +53,17 @@ final class HtmlReport {
       }
     }
     b.append("</nav>\n");
+    boolean open = false;
     for (Block x : blocks) {
+      // Each top-level section is a <section> element, so a page can be shown in parts.
+      if (x instanceof Block.Heading h && h.level() == 2) {
+        b.append(open ? "</section>\n" : "").append("<section id=\"sec-").append(h.id())
+            .append("\">\n");
+        open = true;
+      }
       block(b, x);
     }
+    b.append(open ? "</section>\n" : "");
     b.append("<script>").append(DashboardPage.SCRIPT).append("</script>\n</body></html>\n");
     return b.toString();
   }

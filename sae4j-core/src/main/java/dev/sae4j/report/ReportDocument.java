@@ -143,8 +143,8 @@ final class ReportDocument {
       AccuracyResult r = new AccuracyResult(a.correct(), a.total());
       b.append(" On ").append(a.task()).append(" it answers ").append(a.correct()).append(" of ")
           .append(a.total()).append(" held-out problems correctly (").append(Fmt.pct(
-              r.accuracy())).append(", 95% CI ").append(Fmt.pct(r.wilsonLow())).append("–")
-          .append(Fmt.pct(r.wilsonHigh())).append("; greedy answers, step ")
+              r.accuracy())).append(", 95% CI ").append(range(r.wilsonLow(), r.wilsonHigh()))
+          .append("; greedy answers, step ")
           .append(Fmt.count(a.step())).append(").");
     }
     return b.toString();
@@ -153,8 +153,9 @@ final class ReportDocument {
   private static String task(CaptureSummary.Dataset ds) {
     String what = ds.description() != null ? ds.description() : "the " + ds.format()
         + " records of the dataset file";
-    return ds.id() + " (" + ds.format() + "): " + what + "."
-        + (ds.example() == null ? "" : " Example: " + ds.example().replace("\n", " ").strip());
+    return (ds.id().equals(ds.format()) ? ds.id() : ds.id() + " (" + ds.format() + ")") + ": "
+        + what + "." + (ds.example() == null ? "" : " Example: "
+        + ds.example().replace("\n", " ").strip());
   }
 
   private boolean hasCarry() {
@@ -215,12 +216,16 @@ final class ReportDocument {
 
   List<Item> keyResults() {
     List<Item> items = new ArrayList<>();
+    List<Item> noFlips = new ArrayList<>();
     for (Group g : d.groups()) {
       String s = carrySentence(g);
       if (s != null) {
-        items.add(new Item("Carry latents, " + g.labelWithSeeds(), s));
+        // Configurations whose latents flip the carry lead; those whose never do follow.
+        (s.startsWith("Zeroing the latents that best detect the carry never") ? noFlips : items)
+            .add(new Item("Carry latents, " + g.labelWithSeeds(), s));
       }
     }
+    items.addAll(noFlips);
     String single = strongestLatents();
     if (single != null) {
       items.add(new Item("Single latents", single));
@@ -270,11 +275,17 @@ final class ReportDocument {
   private static String rateText(Rates r, int seeds, String unit) {
     if (seeds == 1) {
       return Fmt.pct(r.rate().mean()) + " of " + r.trials() + " " + unit + " (95% CI "
-          + Fmt.pct(r.ciLow()) + "–" + Fmt.pct(r.ciHigh()) + ")";
+          + range(r.ciLow(), r.ciHigh()) + ")";
     }
-    return Fmt.pct(r.rate().mean()) + " of " + unit + " (" + Fmt.pct(r.rate().min()) + "–"
-        + Fmt.pct(r.rate().max()) + " over " + seeds + " seeds; " + r.trials() + " " + unit
-        + " per seed, 95% CIs within " + Fmt.pct(r.ciLow()) + "–" + Fmt.pct(r.ciHigh()) + ")";
+    return Fmt.pct(r.rate().mean()) + " of " + unit + " (" + range(r.rate().min(),
+        r.rate().max()) + " over " + seeds + " seeds; " + r.trials() + " " + unit
+        + " per seed, 95% CIs within " + range(r.ciLow(), r.ciHigh()) + ")";
+  }
+
+  /** {@code 46.2–84.5%}: two shares with one percent sign. */
+  static String range(double lo, double hi) {
+    String a = Fmt.pct(lo);
+    return a.substring(0, a.length() - 1) + "–" + Fmt.pct(hi);
   }
 
   String carrySentence(Group g) {
@@ -301,7 +312,7 @@ final class ReportDocument {
       parts.add("into column " + col + " in " + rateText(real, seeds, "problems")
           + (ctrl == null ? ", with no matched control" : " against " + Fmt.pct(ctrl.rate()
               .mean()) + (seeds > 1 && ctrl.rate().max() > ctrl.rate().min() ? " ("
-              + Fmt.pct(ctrl.rate().min()) + "–" + Fmt.pct(ctrl.rate().max()) + ")" : "")
+              + range(ctrl.rate().min(), ctrl.rate().max()) + ")" : "")
               + " for as many frequency-matched random latents (" + ctrl.trials() + " edits"
               + (seeds > 1 ? " per seed" : "") + ")"));
     }
@@ -530,7 +541,7 @@ final class ReportDocument {
     b.append(" fully by ").append(Fmt.num(-bestDrop)).append(" nats");
     if (p.initialSlope() != null && p.initialSlope() != 0) {
       b.append(", while its slope at the clean point (").append(Fmt.num(p.initialSlope()))
-          .append(" per unit) predicts ").append(Fmt.count(Math.round(-bestDrop
+          .append(" per unit) predicts ").append(Fmt.count(Math.round(bestDrop
               / -p.initialSlope()))).append(" times less");
     }
     b.append(". This is why attribution patching of the log-prob fails on this model and sae4j"

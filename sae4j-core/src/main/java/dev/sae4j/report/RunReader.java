@@ -166,6 +166,9 @@ public final class RunReader {
       RunState state) {
     List<ReportData.StageLine> out = new ArrayList<>();
     for (String stage : JobGraph.STAGES) {
+      if (stage.equals("report")) {
+        continue; // the report is what is being rendered: its own status says nothing
+      }
       List<Job> jobs = graph.jobs().stream().filter(j -> j.stage().equals(stage)).toList();
       Map<String, Integer> counts = new TreeMap<>();
       Map<String, String> errors = new LinkedHashMap<>();

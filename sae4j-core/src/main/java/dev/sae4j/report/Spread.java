@@ -38,10 +38,15 @@ record Spread(double mean, double min, double max, int n) {
     return new Spread(sum / values.size(), lo, hi, values.size());
   }
 
-  /** {@code mean (min–max)} with {@code fmt}, or the value alone for one seed. */
+  /**
+   * {@code mean (min–max)} with {@code fmt}, or the mean alone for one seed or when the range
+   * prints as one number.
+   */
   String text(Function<Double, String> fmt) {
-    return n == 1 || min == max ? fmt.apply(mean)
-        : fmt.apply(mean) + " (" + fmt.apply(min) + "–" + fmt.apply(max) + ")";
+    String lo = fmt.apply(min);
+    String hi = fmt.apply(max);
+    return n == 1 || lo.equals(hi) ? fmt.apply(mean)
+        : fmt.apply(mean) + " (" + lo + "–" + hi + ")";
   }
 
   /** {@link #text} with {@link Fmt#num}. */
@@ -49,8 +54,14 @@ record Spread(double mean, double min, double max, int n) {
     return text(Fmt::num);
   }
 
-  /** {@link #text} in percent. */
+  /** {@code 94.9% (94.6–95.2%)}: in percent, the range with one percent sign. */
   String pct() {
-    return text(Fmt::pct);
+    String m = Fmt.pct(mean);
+    String lo = Fmt.pct(min);
+    String hi = Fmt.pct(max);
+    if (n == 1 || lo.equals(hi)) {
+      return m;
+    }
+    return m + " (" + lo.substring(0, lo.length() - 1) + "–" + hi + ")";
   }
 }

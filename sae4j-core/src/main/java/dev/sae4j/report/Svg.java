@@ -175,8 +175,9 @@ final class Svg {
     if (tooltip == null) {
       body.append("/>");
     } else {
-      body.append("><title>").append(Fmt.html(tooltip)).append("</title></")
-          .append(lastTag()).append('>');
+      String tag = lastTag();
+      body.append("><title>").append(Fmt.html(tooltip)).append("</title></").append(tag)
+          .append('>');
     }
     return this;
   }

@@ -1,0 +1,174 @@
+package dev.sae4j.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.sae4j.dashboard.DashboardSet;
+import dev.sae4j.dashboard.LatentDashboard;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Opens the report of a small real run ({@link TinyRun}: an organism trained here, then the
+ * study) in headless Chromium, as a user opens it: from a local file. Checks that no script
+ * error or console error occurs, the headline and each key result are on the page, no text of
+ * any figure is cut off, searching a latent by index shows its dashboard (its data loaded from
+ * dashboards/0.js) and searching a dead one says so; then saves a full-page screenshot to
+ * {@code target/report-chromium/screenshot.png}. Skipped (not passed) when
+ * {@code /usr/bin/chromium} is absent; {@code .ci/run} installs it.
+ */
+@Tag("slow")
+class ChromiumReportTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+  // Counts uncaught errors and console.error calls from the page's first script on.
+  private static final String ERRORS = "<script>window.sae4jErrors=[];window.addEventListener("
+      + "'error',function(e){window.sae4jErrors.push(String(e.message));});"
+      + "var sae4jConsoleError=console.error;console.error=function(){"
+      + "window.sae4jErrors.push(Array.prototype.join.call(arguments,' '));"
+      + "sae4jConsoleError.apply(console,arguments);};</script>";
+
+  // Runs after load: measures every figure's text against its figure, searches a latent and a
+  // dead latent in the dashboard browser, then writes a marker the DOM dump shows.
+  private static final String PROBE = """
+      <script>window.addEventListener('load',function(){
+        var cut=[];document.querySelectorAll('svg.fig').forEach(function(svg){
+          var s=svg.getBoundingClientRect();svg.querySelectorAll('text').forEach(function(t){
+            var r=t.getBoundingClientRect();if(r.width>0&&(r.left<s.left-0.5||r.right>s.right+0.5
+              ||r.top<s.top-0.5||r.bottom>s.bottom+0.5)){cut.push(svg.getAttribute('aria-label')
+              +': '+t.textContent);}});});
+        var figs=document.querySelectorAll('svg.fig').length,step=0,deadMsg='',tries=0;
+        function done(view){var m=document.createElement('pre');m.id='probe';
+          m.textContent='PROBE figures='+figs+' cut='+cut.length+' ['+cut.join(' | ')+'] view='
+            +view+' dead='+deadMsg+' errors='+window.sae4jErrors.length+' ['
+            +window.sae4jErrors.join(' | ')+'] height='+document.documentElement.scrollHeight;
+          document.body.appendChild(m);}
+        function poll(){tries++;var v=document.getElementById('dash-view');
+          if(tries>400){done('timeout at step '+step);return;}
+          if(step===0&&window.SAE4J_DASH&&window.SAE4J_DASH['0']){
+            document.getElementById('dash-search').value=String(DEAD);
+            document.getElementById('dash-go').click();step=1;}
+          else if(step===1&&/never fired/.test(document.getElementById('dash-status')
+              .textContent)){deadMsg='ok';
+            document.getElementById('dash-search').value=String(LATENT);
+            document.getElementById('dash-go').click();step=2;}
+          else if(step===2&&v.getAttribute('data-latent')===String(LATENT)){
+            done(v.getAttribute('data-latent'));return;}
+          setTimeout(poll,25);}
+        poll();});</script>
+      """;
+
+  @Test
+  void reportOpensFromAFileWithEveryResultReadableAndEveryLatentReachable() throws Exception {
+    assumeTrue(Files.isExecutable(CHROMIUM),
+        "SKIPPED: /usr/bin/chromium not installed; headless browser check not run");
+    Path root = Path.of("target", "report-chromium").toAbsolutePath();
+    deleteTree(root);
+    Files.createDirectories(root);
+    Path run = TinyRun.build(root);
+    Path report = run.resolve("report");
+
+    // A live latent that is not the first one shown (the most frequent), and a dead one.
+    DashboardSet set = DashboardSet.read(run.resolve(
+        "dashboards/organism-addition/addition/blocks.1.hook_resid_post/relu-x2"));
+    LatentDashboard rare = set.dashboards().stream()
+        .min(Comparator.comparingLong(LatentDashboard::firing)).orElseThrow();
+    List<Integer> live = set.dashboards().stream().map(LatentDashboard::latent).toList();
+    int dead = -1;
+    for (int i = 0; i < set.dSae() && dead < 0; i++) {
+      dead = live.contains(i) ? -1 : i;
+    }
+    assertTrue(dead >= 0 || set.dead() == 0);
+
+    String html = Files.readString(report.resolve("index.html"));
+    Path probed = report.resolve("probe.html");
+    Files.writeString(probed, html.replace("<head>", "<head>" + ERRORS).replace("</body>",
+        PROBE.replace("LATENT", Integer.toString(rare.latent()))
+            .replace("DEAD", Integer.toString(dead >= 0 ? dead : set.dSae())) + "</body>"));
+    String dom = chromium(List.of("--dump-dom", probed.toUri().toString()),
+        root.resolve("dom.log"), 1200, 900);
+    Files.writeString(root.resolve("dom.html"), dom);
+    String log = Files.readString(root.resolve("dom.log"));
+    assertFalse(log.contains("Uncaught"), "script error in the page:\n" + log);
+
+    Matcher m = Pattern.compile("PROBE figures=(\\d+) cut=(\\d+) \\[(.*?)\\] view=(\\S+) dead=(\\S*)"
+        + " errors=(\\d+) \\[(.*?)\\] height=(\\d+)").matcher(dom);
+    assertTrue(m.find(), "probe marker missing; DOM tail: "
+        + dom.substring(Math.max(0, dom.length() - 600)));
+    assertTrue(Integer.parseInt(m.group(1)) >= 6, "figures drawn: " + m.group(1));
+    assertEquals("0", m.group(2), "figure text cut off: " + m.group(3));
+    assertEquals(Integer.toString(rare.latent()), m.group(4), "search did not show the latent");
+    if (dead >= 0) {
+      assertEquals("ok", m.group(5), "a dead latent's search does not say it never fired");
+    }
+    assertEquals("0", m.group(6), "console errors: " + m.group(7));
+    int height = Integer.parseInt(m.group(8));
+
+    // The headline: the organism's own accuracy, the task with an example, and the key results,
+    // each with its sample size.
+    String headline = dom.substring(dom.indexOf("id=\"headline\""), dom.indexOf("id=\"legend\""));
+    assertTrue(headline.contains("held-out problems correctly"), "accuracy: " + headline);
+    assertTrue(headline.contains("Example: "), "task example");
+    assertTrue(headline.contains("Carry into column c"), "carry explained");
+    for (String key : List.of("Carry latents, relu l1=1 x2", "Carry latents, topk k=4 x2 (2 seeds)",
+        "Single latents", "Reconstruction", "Dictionary health", "Gradient estimates")) {
+      assertTrue(headline.contains("<b>" + key + ".</b>"), key + " missing from the headline");
+    }
+    assertTrue(headline.contains("problems per seed"), "sample sizes per seed");
+    // The searched latent's dashboard: its numbers and every part.
+    String view = dom.substring(dom.indexOf("id=\"dash-view\""));
+    assertTrue(view.contains("latent " + rare.latent() + "</h3>"), "dashboard heading");
+    for (String part : List.of("Top activations", "Activation histogram",
+        "Lower activation bands", "Logit effects", "Nearest latents by decoder cosine")) {
+      assertTrue(view.contains(part), part + " missing from the dashboard");
+    }
+
+    Path shot = root.resolve("screenshot.png");
+    chromium(List.of("--screenshot=" + shot, report.resolve("index.html").toUri().toString()),
+        root.resolve("shot.log"), 1200, Math.min(height + 40, 16000));
+    assertTrue(Files.size(shot) > 50_000, "screenshot not written or blank");
+  }
+
+  private static String chromium(List<String> args, Path log, int width, int height)
+      throws Exception {
+    Path profile = Files.createTempDirectory(log.getParent(), "profile");
+    List<String> cmd = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless",
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--user-data-dir=" + profile, "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+        "--virtual-time-budget=20000", "--window-size=" + width + "," + height));
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+    String stdout = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("chromium timed out");
+    }
+    deleteTree(profile);
+    return stdout;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
