@@ -343,13 +343,13 @@ final class ReportDocument {
       }
       anySteering |= real.successes() > 0;
       steerTrials.add(real.trials());
-      steer.add("column " + col + " " + rateText(real, seeds, "problems")
+      steer.add("for column " + col + " in " + rateText(real, seeds, "problems")
           + (ctrl == null ? "" : " against " + Fmt.pct(ctrl.rate().mean()) + " for random"
               + " latents"));
     }
     if (!steer.isEmpty()) {
       b.append(anySteering ? " Setting them to their mean carry-1 value turns a written 0 into"
-          + " 1 in " + String.join("; ", steer) + "." : " Setting them to their mean carry-1"
+          + " 1 " + String.join("; ", steer) + "." : " Setting them to their mean carry-1"
           + " value never turned a written 0 into 1 (0 of " + String.join(", ", steerTrials)
           + " problems" + (seeds > 1 ? " in every seed" : "") + ").");
     }
@@ -400,13 +400,14 @@ final class ReportDocument {
       b.append(" (95% CI ").append(Fmt.num(-e.ciHigh())).append(" to ")
           .append(Fmt.num(-e.ciLow())).append(")");
     }
-    b.append(" over ").append(e.n()).append(" problems, and the model answers ")
-        .append(e.ablatedCorrect()).append(" of them right instead of ").append(e.cleanCorrect())
-        .append("; its ").append(e.nullSets()).append(" frequency-matched control latents lower"
-            + " it by ").append(Fmt.opt(e.nullMeanDelta() == null ? null : -e.nullMeanDelta()))
+    b.append(" over ").append(e.n()).append(" problems (right answers ").append(e.cleanCorrect())
+        .append(" → ").append(e.ablatedCorrect()).append("); its ").append(e.nullSets())
+        .append(" frequency-matched control latents lower it by ")
+        .append(Fmt.opt(e.nullMeanDelta() == null ? null : -e.nullMeanDelta()))
         .append(" on average");
     if (e.nullPercentile() != null) {
-      b.append(" (it is above ").append(Fmt.pct(e.nullPercentile())).append(" of them)");
+      b.append(e.nullPercentile() == 1 ? " (its drop is larger than all of them)"
+          : " (its drop is larger than " + Fmt.pct(e.nullPercentile()) + " of them)");
     }
     b.append(", empirical q ").append(Fmt.opt(e.qEmpirical())).append(", parametric q ")
         .append(Fmt.opt(e.qParametric())).append('.');

@@ -2,7 +2,6 @@ package dev.sae4j.sae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.sae4j.io.AtomicFiles;
 import java.io.IOException;
