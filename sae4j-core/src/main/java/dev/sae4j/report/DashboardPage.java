@@ -225,7 +225,8 @@ final class DashboardPage {
             +Math.max(0,Math.min(1,a/m)).toFixed(2)+')" title="activation '+num(a)+'">'
             +esc(data.pieces[p]).replace(/ /g,'\\u2423').replace(/\\n/g,'\\u23ce')
             +'</span>';});return h+'</span>';}
-      function hist(l){var w=260,h=70,c=l.hist,peak=0;c.forEach(function(v){peak=Math.max(peak,v);});
+      function hist(l){var w=260,h=70,c=l.hist,peak=0;
+        c.forEach(function(v){peak=Math.max(peak,v);});
         var bw=w/c.length,s='<svg class="hist" viewBox="0 0 '+(w+10)+' '+(h+30)+'" width="'
           +(w+10)+'" height="'+(h+30)+'" role="img" aria-label="activation histogram">';
         c.forEach(function(v,k){var bh=peak?h*v/peak:0;s+='<rect x="'+(5+k*bw).toFixed(1)

@@ -423,9 +423,9 @@ final class ReportDocument {
         continue;
       }
       ref = m.get(0).eval();
-      parts.add(g.labelWithSeeds() + " recovers " + Spread.of(m, s -> s.eval().ceLossScore())
-          .pct() + " of the CE loss at L0 " + Spread.of(m, s -> s.eval().l0()).text()
-          + " and FVU " + Spread.of(m, s -> s.eval().fvu()).text());
+      parts.add(g.labelWithSeeds() + " recovers " + Spread.pctOf(m, s -> s.eval().ceLossScore())
+          + " of the CE loss at L0 " + Spread.textOf(m, s -> s.eval().l0()) + " and FVU "
+          + Spread.textOf(m, s -> s.eval().fvu()));
     }
     if (parts.isEmpty()) {
       return null;
@@ -446,9 +446,9 @@ final class ReportDocument {
         continue;
       }
       tokens = m.get(0).eval().health().tokens();
-      parts.add(g.labelWithSeeds() + ": dead " + Spread.of(m, s -> s.eval().health().deadShare())
-          .pct() + ", dense " + Spread.of(m, s -> s.eval().health().denseShare()).pct()
-          + ", duplicates " + Spread.of(m, s -> s.eval().health().duplicateShare()).pct());
+      parts.add(g.labelWithSeeds() + ": dead " + Spread.pctOf(m, s -> s.eval().health()
+          .deadShare()) + ", dense " + Spread.pctOf(m, s -> s.eval().health().denseShare())
+          + ", duplicates " + Spread.pctOf(m, s -> s.eval().health().duplicateShare()));
     }
     if (parts.isEmpty()) {
       return null;
@@ -591,16 +591,16 @@ final class ReportDocument {
       List<SaeRun> m = g.members().stream().filter(s -> s.eval() != null).toList();
       List<SaeRun> h = m.stream().filter(s -> s.eval().health() != null).toList();
       rows.add(List.of(Cell.of(g.labelWithSeeds()),
-          Cell.of(Spread.of(m, s -> s.eval().ceLossScore()).pct()),
-          Cell.of(Spread.of(m, s -> s.eval().klDivScore()).pct()),
-          Cell.of(Spread.of(m, s -> s.eval().fvu()).text()),
-          Cell.of(Spread.of(m, s -> s.eval().l0()).text()),
-          Cell.of(h.isEmpty() ? Fmt.NOT_MEASURED : Spread.of(h, s -> s.eval().health()
-              .deadShare()).pct()),
-          Cell.of(h.isEmpty() ? Fmt.NOT_MEASURED : Spread.of(h, s -> s.eval().health()
-              .denseShare()).pct()),
-          Cell.of(h.isEmpty() ? Fmt.NOT_MEASURED : Spread.of(h, s -> s.eval().health()
-              .duplicateShare()).pct())));
+          Cell.of(Spread.pctOf(m, s -> s.eval().ceLossScore())),
+          Cell.of(Spread.pctOf(m, s -> s.eval().klDivScore())),
+          Cell.of(Spread.textOf(m, s -> s.eval().fvu())),
+          Cell.of(Spread.textOf(m, s -> s.eval().l0())),
+          Cell.of(h.isEmpty() ? Fmt.NOT_MEASURED : Spread.pctOf(h, s -> s.eval().health()
+              .deadShare())),
+          Cell.of(h.isEmpty() ? Fmt.NOT_MEASURED : Spread.pctOf(h, s -> s.eval().health()
+              .denseShare())),
+          Cell.of(h.isEmpty() ? Fmt.NOT_MEASURED : Spread.pctOf(h, s -> s.eval().health()
+              .duplicateShare()))));
     }
     out.add(new Table("groups", List.of("configuration", "CE recovered", "KL recovered", "FVU",
         "L0", "dead", "dense", "duplicates"), rows));
@@ -670,7 +670,7 @@ final class ReportDocument {
         List<SaeRun> m = g.members().stream().filter(s -> Figures.column(s, col) != null)
             .toList();
         rows.add(List.of(Cell.of(g.labelWithSeeds()), Cell.of(Integer.toString(col)),
-            Cell.of(Spread.of(m, s -> Figures.column(s, col).f1()).text()),
+            Cell.of(Spread.textOf(m, s -> Figures.column(s, col).f1())),
             Cell.of(rateCell(m, col, CarryCheckReport.Column::ablation)),
             Cell.of(rateCell(m, col, CarryCheckReport.Column::ablationControl)),
             Cell.of(rateCell(m, col, CarryCheckReport.Column::steering)),

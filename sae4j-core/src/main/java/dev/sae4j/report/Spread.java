@@ -38,6 +38,18 @@ record Spread(double mean, double min, double max, int n) {
     return new Spread(sum / values.size(), lo, hi, values.size());
   }
 
+  /** {@link #pct} of the spread of {@code f} over {@code items}, or "not measured". */
+  static <T> String pctOf(Collection<T> items, Function<T, Double> f) {
+    Spread s = of(items, f);
+    return s == null ? Fmt.NOT_MEASURED : s.pct();
+  }
+
+  /** {@link #text()} of the spread of {@code f} over {@code items}, or "not measured". */
+  static <T> String textOf(Collection<T> items, Function<T, Double> f) {
+    Spread s = of(items, f);
+    return s == null ? Fmt.NOT_MEASURED : s.text();
+  }
+
   /**
    * {@code mean (min–max)} with {@code fmt}, or the mean alone for one seed or when the range
    * prints as one number.
