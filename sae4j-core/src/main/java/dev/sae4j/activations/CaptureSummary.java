@@ -1,12 +1,6 @@
 package dev.sae4j.activations;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.io.TextFiles;
+import dev.sae4j.io.JsonRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +20,6 @@ import java.util.Map;
 public record CaptureSummary(Model model, Dataset dataset, Map<String, Long> tokens) {
   /** The file name. */
   public static final String FILE = "capture.json";
-
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
 
   /**
    * The model.
@@ -73,7 +61,7 @@ public record CaptureSummary(Model model, Dataset dataset, Map<String, Long> tok
 
   /** Writes {@code dir/capture.json} atomically. */
   public void write(Path dir) throws IOException {
-    AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+    JsonRecords.write(dir.resolve(FILE), this);
   }
 
   /** Reads {@code dir/capture.json}, or null when there is none; errors name the file. */
@@ -82,14 +70,10 @@ public record CaptureSummary(Model model, Dataset dataset, Map<String, Long> tok
     if (!Files.isRegularFile(file)) {
       return null;
     }
-    try {
-      CaptureSummary c = JSON.readValue(TextFiles.readString(file), CaptureSummary.class);
-      if (c.model() == null || c.dataset() == null) {
-        throw new IOException("fields 'model' and 'dataset' are required");
-      }
-      return c;
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot read the capture summary: " + e.getMessage(), e);
+    CaptureSummary c = JsonRecords.read(file, CaptureSummary.class, "the capture summary");
+    if (c.model() == null || c.dataset() == null) {
+      throw new IOException(file + ": fields 'model' and 'dataset' are required");
     }
+    return c;
   }
 }

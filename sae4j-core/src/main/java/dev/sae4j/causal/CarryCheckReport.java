@@ -1,14 +1,8 @@
 package dev.sae4j.causal;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.data.AccuracyResult;
-import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.io.TextFiles;
+import dev.sae4j.io.JsonRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,12 +34,6 @@ public record CarryCheckReport(String hook, String status, String reason, Intege
   public static final String ABLATION = "zero at every position; steering: set to the mean"
       + " carry-1 value at the prediction position; latents ranked and set sizes chosen on"
       + " alternate problems, rates measured on the others";
-
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
 
   /**
    * A success rate with its counts and 95% Wilson interval (rate and interval null without
@@ -116,7 +104,7 @@ public record CarryCheckReport(String hook, String status, String reason, Intege
 
   /** Writes {@code dir/carry_check.json} atomically. */
   public void write(Path dir) throws IOException {
-    AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+    JsonRecords.write(dir.resolve(FILE), this);
   }
 
   /** Reads {@code dir/carry_check.json}, or null when there is none; errors name the file. */
@@ -125,12 +113,7 @@ public record CarryCheckReport(String hook, String status, String reason, Intege
     if (!Files.isRegularFile(file)) {
       return null;
     }
-    CarryCheckReport r;
-    try {
-      r = JSON.readValue(TextFiles.readString(file), CarryCheckReport.class);
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot read the carry check: " + e.getMessage(), e);
-    }
+    CarryCheckReport r = JsonRecords.read(file, CarryCheckReport.class, "the carry check");
     if (r.done() && r.columns() == null) {
       throw new IOException(file + ": status is done but field 'columns' is missing");
     }

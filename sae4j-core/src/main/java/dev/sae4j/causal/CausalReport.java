@@ -2,13 +2,8 @@ package dev.sae4j.causal;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.io.JsonRecords;
 import dev.sae4j.io.TextFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,12 +24,6 @@ import java.util.Locale;
  * written as null.
  */
 public final class CausalReport {
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
 
   /** The summary's file name. */
   public static final String SUMMARY = "summary.json";
@@ -270,8 +259,7 @@ public final class CausalReport {
           single ? ranking.attributionPatching()[e.latents()[0]] : null,
           single ? ranking.integratedGradients()[e.latents()[0]] : null);
       effects.add(record);
-      jsonl.append(JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(record)).append('\n');
+      jsonl.append(JsonRecords.line(record)).append('\n');
     }
     AtomicFiles.writeString(dir.resolve(EFFECTS), jsonl.toString());
     List<SetEffect> sorted = new ArrayList<>(ranking.exact());
@@ -310,7 +298,7 @@ public final class CausalReport {
   }
 
   private static void writeSummary(Path dir, Summary s) throws IOException {
-    AtomicFiles.writeString(dir.resolve(SUMMARY), JSON.writeValueAsString(s));
+    JsonRecords.write(dir.resolve(SUMMARY), s);
   }
 
   /**
@@ -318,13 +306,8 @@ public final class CausalReport {
    * tested nothing has only its summary.
    */
   public static Result read(Path dir) throws IOException {
-    Path file = dir.resolve(SUMMARY);
-    Summary summary;
-    try {
-      summary = JSON.readValue(TextFiles.readString(file), Summary.class);
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot read the causal summary: " + e.getMessage(), e);
-    }
+    Summary summary = JsonRecords.read(dir.resolve(SUMMARY), Summary.class,
+        "the causal summary");
     if (!summary.tested()) {
       return new Result(summary, List.of(), List.of());
     }
@@ -334,7 +317,7 @@ public final class CausalReport {
     for (int i = 0; i < lines.size(); i++) {
       if (!lines.get(i).isBlank()) {
         try {
-          effects.add(JSON.readValue(lines.get(i), Effect.class));
+          effects.add(JsonRecords.readLine(lines.get(i), Effect.class));
         } catch (IOException e) {
           throw new IOException(jsonl + " line " + (i + 1) + ": not an effect record: "
               + e.getMessage(), e);

@@ -1,13 +1,7 @@
 package dev.sae4j.compare;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.io.TextFiles;
+import dev.sae4j.io.JsonRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,12 +44,6 @@ public record MatchingReport(String model, String dataset, String hook, Side sae
   /** The definitions written with every file. */
   public static final Map<String, String> DEFINITIONS = standardDefinitions();
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
-
   /**
    * One of the two SAEs.
    *
@@ -78,19 +66,15 @@ public record MatchingReport(String model, String dataset, String hook, Side sae
   /** Writes {@code dir/matching.json} atomically (creating {@code dir}). */
   public void write(Path dir) throws IOException {
     Files.createDirectories(dir);
-    AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+    JsonRecords.write(dir.resolve(FILE), this);
   }
 
   /** Reads a {@code matching.json}; errors name the file. */
   public static MatchingReport read(Path file) throws IOException {
-    try {
-      MatchingReport m = JSON.readValue(TextFiles.readString(file), MatchingReport.class);
-      if (m.saeA() == null || m.saeB() == null) {
-        throw new IOException("fields 'sae_a' and 'sae_b' are required");
-      }
-      return m;
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot read the matching: " + e.getMessage(), e);
+    MatchingReport m = JsonRecords.read(file, MatchingReport.class, "the matching");
+    if (m.saeA() == null || m.saeB() == null) {
+      throw new IOException(file + ": fields 'sae_a' and 'sae_b' are required");
     }
+    return m;
   }
 }

@@ -2,13 +2,7 @@ package dev.sae4j.compare;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.io.TextFiles;
+import dev.sae4j.io.JsonRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,12 +29,6 @@ public record Universality(double threshold, long unitBudget, int context, Strin
   public static final String FILE = "universality.json";
   /** A pair's own file name. */
   public static final String PAIR_FILE = "correlation.json";
-
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
 
   /**
    * The shares and mean correlations of one pair; null where undefined (no latent varied).
@@ -101,27 +89,22 @@ public record Universality(double threshold, long unitBudget, int context, Strin
 
   /** Writes {@code dir/universality.json} atomically. */
   public void write(Path dir) throws IOException {
-    AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+    JsonRecords.write(dir.resolve(FILE), this);
   }
 
   /** Writes one pair's {@code correlation.json} into {@code dir} (created if needed). */
   public static void writePair(Entry e, Path dir) throws IOException {
     Files.createDirectories(dir);
-    AtomicFiles.writeString(dir.resolve(PAIR_FILE), JSON.writeValueAsString(e));
+    JsonRecords.write(dir.resolve(PAIR_FILE), e);
   }
 
   /** Reads {@code dir/universality.json}; errors name the file. */
   public static Universality read(Path dir) throws IOException {
     Path file = dir.resolve(FILE);
-    try {
-      Universality u = JSON.readValue(TextFiles.readString(file), Universality.class);
-      if (u.entries() == null) {
-        throw new IOException("field 'entries' is required");
-      }
-      return u;
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot read the cross-model comparison: "
-          + e.getMessage(), e);
+    Universality u = JsonRecords.read(file, Universality.class, "the cross-model comparison");
+    if (u.entries() == null) {
+      throw new IOException(file + ": field 'entries' is required");
     }
+    return u;
   }
 }

@@ -1,11 +1,7 @@
 package dev.sae4j.dashboard;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.io.TextFiles;
+import dev.sae4j.io.JsonRecords;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,12 +28,6 @@ public record DashboardSet(String model, String dataset, String hook, String sae
   /** The file name. */
   public static final String FILE = "dashboards.json";
 
-  // Compact: every live latent is in the file (a few MB for thousands of latents).
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
-
   /** Copies the list. */
   public DashboardSet {
     dashboards = dashboards == null ? null : List.copyOf(dashboards);
@@ -50,20 +40,17 @@ public record DashboardSet(String model, String dataset, String hook, String sae
 
   /** Writes {@code dir/dashboards.json} atomically. */
   public void write(Path dir) throws IOException {
-    AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this) + "\n");
+    // Compact: every live latent is in the file (a few MB for thousands of latents).
+    AtomicFiles.writeString(dir.resolve(FILE), JsonRecords.line(this) + "\n");
   }
 
   /** Reads {@code dir/dashboards.json}; errors name the file. */
   public static DashboardSet read(Path dir) throws IOException {
     Path file = dir.resolve(FILE);
-    try {
-      DashboardSet s = JSON.readValue(TextFiles.readString(file), DashboardSet.class);
-      if (s.dashboards() == null) {
-        throw new IOException("field 'dashboards' is required");
-      }
-      return s;
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot read the dashboards: " + e.getMessage(), e);
+    DashboardSet s = JsonRecords.read(file, DashboardSet.class, "the dashboards");
+    if (s.dashboards() == null) {
+      throw new IOException(file + ": field 'dashboards' is required");
     }
+    return s;
   }
 }

@@ -1,12 +1,6 @@
 package dev.sae4j.probe;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.io.TextFiles;
+import dev.sae4j.io.JsonRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,12 +32,6 @@ public record ProbeRun(String activations, String hook, String labels, String la
   public static final String K_SELECTION =
       "top-k |mean_pos - mean_neg| on train rows (per one-vs-rest class)";
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
-
   /**
    * The split.
    *
@@ -56,20 +44,16 @@ public record ProbeRun(String activations, String hook, String labels, String la
   /** Writes {@code dir/probe.json} atomically (creating {@code dir}). */
   public void write(Path dir) throws IOException {
     Files.createDirectories(dir);
-    AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this) + "\n");
+    JsonRecords.write(dir.resolve(FILE), this);
   }
 
   /** Reads {@code dir/probe.json}; errors name the file. */
   public static ProbeRun read(Path dir) throws IOException {
     Path file = dir.resolve(FILE);
-    try {
-      ProbeRun r = JSON.readValue(TextFiles.readString(file), ProbeRun.class);
-      if (r.report() == null) {
-        throw new IOException("field 'report' is required");
-      }
-      return r;
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot read the probe run: " + e.getMessage(), e);
+    ProbeRun r = JsonRecords.read(file, ProbeRun.class, "the probe run");
+    if (r.report() == null) {
+      throw new IOException(file + ": field 'report' is required");
     }
+    return r;
   }
 }
