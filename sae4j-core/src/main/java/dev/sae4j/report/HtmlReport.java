@@ -22,7 +22,7 @@ final class HtmlReport {
       table{border-collapse:collapse;margin:.8em 0;font-size:.92em;display:block;
         overflow-x:auto;max-width:100%}
       td,th{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
-      td:first-child{white-space:nowrap}
+      td:first-child{white-space:nowrap}table.legend td:last-child{overflow-wrap:anywhere}
       th{background:#f6f6f6}figure{margin:1.2em 0}
       figure svg{max-width:100%;height:auto}
       figcaption{font-size:.92em;color:#444;max-width:820px}
@@ -111,7 +111,8 @@ final class HtmlReport {
     } else if (x instanceof Block.FigureBlock f) {
       b.append("<figure id=\"fig-").append(f.figure().name())
           .append("\">").append(f.figure().svg()).append("<figcaption><b>")
-          .append(html(f.figure().title())).append(".</b> ").append(html(f.figure().caption()))
+          .append(html(f.figure().title())).append(f.figure().title().endsWith("?") ? "</b> "
+              : ".</b> ").append(html(f.figure().caption()))
           .append("</figcaption></figure>\n");
     } else if (x instanceof Block.Details det) {
       b.append(det.open() ? "<details open>" : "<details>").append("<summary>")

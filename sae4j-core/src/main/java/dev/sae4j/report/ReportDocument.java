@@ -216,27 +216,28 @@ final class ReportDocument {
 
   List<Item> keyResults() {
     List<Item> items = new ArrayList<>();
-    List<Item> noFlips = new ArrayList<>();
-    for (Group g : d.groups()) {
+    // The configuration whose carry latents flip the written carry most often leads.
+    List<Group> byFlips = new ArrayList<>(d.groups());
+    byFlips.sort((a, b) -> Double.compare(largestFlipRate(b), largestFlipRate(a)));
+    for (Group g : byFlips) {
       String s = carrySentence(g);
       if (s != null) {
-        // Configurations whose latents flip the carry lead; those whose never do follow.
-        (s.startsWith("Zeroing the latents that best detect the carry never") ? noFlips : items)
-            .add(new Item("Carry latents, " + g.labelWithSeeds(), s));
+        items.add(new Item("Carry latents, " + g.labelWithSeeds(), s));
       }
     }
-    items.addAll(noFlips);
     String single = strongestLatents();
     if (single != null) {
       items.add(new Item("Single latents", single));
     }
+    // One item for how well the dictionaries reconstruct and how healthy they are, so a study
+    // of two configurations has five key results.
     String rec = reconstruction();
-    if (rec != null) {
-      items.add(new Item("Reconstruction", rec));
-    }
     String health = health();
-    if (health != null) {
-      items.add(new Item("Dictionary health", health));
+    if (rec != null || health != null) {
+      items.add(new Item(rec == null ? "Dictionary health" : health == null ? "Reconstruction"
+          : "Reconstruction and dictionary health", rec == null ? health : health == null ? rec
+          : rec + " Dictionary health, " + Character.toLowerCase(health.charAt(0))
+          + health.substring(1)));
     }
     String est = estimates();
     if (est != null) {
@@ -271,14 +272,28 @@ final class ReportDocument {
         .orElse(1), rs.stream().mapToInt(CarryCheckReport.Rate::successes).sum());
   }
 
+  /** The largest mean (over seeds) share of problems whose carry flips when zeroed; -1: none. */
+  private static double largestFlipRate(Group g) {
+    double best = -1;
+    for (int col : Figures.carryColumns(g)) {
+      Rates r = rates(g, col, CarryCheckReport.Column::ablation);
+      if (r != null) {
+        best = Math.max(best, r.rate().mean());
+      }
+    }
+    return best;
+  }
+
   /** {@code 64% of problems (56–77% over 3 seeds; 102 problems each, 95% CIs 46–86%)}. */
   private static String rateText(Rates r, int seeds, String unit) {
     if (seeds == 1) {
       return Fmt.pct(r.rate().mean()) + " of " + r.trials() + " " + unit + " (95% CI "
           + range(r.ciLow(), r.ciHigh()) + ")";
     }
-    return Fmt.pct(r.rate().mean()) + " of " + unit + " (" + range(r.rate().min(),
-        r.rate().max()) + " over " + seeds + " seeds; " + r.trials() + " " + unit
+    String spread = r.rate().min() == r.rate().max() ? "the same in all " + seeds + " seeds"
+        : range(r.rate().min(), r.rate().max()) + " over " + seeds + " seeds";
+    return Fmt.pct(r.rate().mean()) + " of " + unit + " (" + spread + "; " + r.trials() + " "
+        + unit
         + " per seed, 95% CIs within " + range(r.ciLow(), r.ciHigh()) + ")";
   }
 
@@ -481,17 +496,14 @@ final class ReportDocument {
           .append(Fmt.num(ig.max()));
     }
     b.append('.');
-    List<String> weak = new ArrayList<>();
-    for (SaeRun s : checked) {
-      CausalReport.Spearman sp = rank(s).spearmanAttributionPatching();
-      if (sp.includesZero() || sp.rho() < 0.5) {
-        weak.add(d.label(s) + " " + Fmt.num(sp.rho()) + " [" + Fmt.opt(sp.ciLow()) + ", "
-            + Fmt.opt(sp.ciHigh()) + "]");
-      }
-    }
-    if (!weak.isEmpty()) {
-      b.append(" AtP is weak or its 95% interval includes 0 for ").append(String.join("; ",
-          weak)).append(", so its ranking is not evidence there.");
+    List<String> fails = checked.stream().map(ReportDocument::atpCheck)
+        .filter(AtpCheck::fails).map(c -> c.text(d.label(c.sae()))).toList();
+    if (!fails.isEmpty()) {
+      b.append(" AtP fails to predict single-latent effects for ").append(String.join("; ",
+          fails)).append(", so its ranking is not evidence there.");
+    } else {
+      b.append(" In every SAE AtP's interval excludes 0 and at least half of its candidates"
+          + " are among the latents with the largest exact effects.");
     }
     String why = saturation();
     if (why != null) {
@@ -503,6 +515,67 @@ final class ReportDocument {
 
   private static CausalReport.RankCheck rank(SaeRun s) {
     return s.causal().summary().rankCheck();
+  }
+
+  /**
+   * Whether attribution patching predicts one SAE's single-latent effects: its Spearman ρ with
+   * the exact effects, and how many of its candidates (the latents it ranks most harmful) are
+   * among as many latents with the largest exact drop in rank_check.csv ({@code hits} -1 when
+   * the run has no rank_check.csv).
+   */
+  record AtpCheck(SaeRun sae, CausalReport.Spearman rho, int candidates, int hits, int latents) {
+    static final String CRITERION = "its 95% interval includes 0, ρ is not positive, or fewer"
+        + " than half of its candidates are among the latents with the largest exact effects";
+
+    boolean fails() {
+      return rho.includesZero() || rho.rho() <= 0 || (hits >= 0 && 2 * hits < candidates);
+    }
+
+    /** Why it fails, in words (empty when it holds). */
+    String reason() {
+      List<String> why = new ArrayList<>();
+      if (rho.rho() <= 0) {
+        why.add("ρ is not positive");
+      } else if (rho.includesZero()) {
+        why.add("the interval of ρ includes 0");
+      }
+      if (hits >= 0 && 2 * hits < candidates) {
+        why.add("fewer than half of its candidates are among the largest exact effects");
+      }
+      return String.join(" and ", why);
+    }
+
+    /** {@code relu l1=5 x4 s0: ρ 0.44 [-0.03, 0.85], 2 of its 5 candidates among ...}. */
+    String text(String label) {
+      return label + ": ρ " + spearman(rho) + (hits < 0 ? "" : ", " + hitsText())
+          + (fails() ? " (" + reason() + ")" : "");
+    }
+
+    String hitsText() {
+      return hits + " of its " + candidates + " candidates among the " + candidates
+          + " largest exact effects of " + latents + " latents";
+    }
+  }
+
+  /** The AtP check of {@code s}, or null without a measured rank check. */
+  static AtpCheck atpCheck(SaeRun s) {
+    if (s.causal() == null || rank(s) == null
+        || rank(s).spearmanAttributionPatching().rho() == null) {
+      return null;
+    }
+    CausalReport.RankCheck rc = rank(s);
+    List<CausalReport.RankPair> pairs = s.causal().rankPairs();
+    int hits = -1;
+    if (!pairs.isEmpty() && rc.candidates() > 0) {
+      Set<Integer> top = pairs.stream()
+          .sorted((a, b) -> Double.compare(a.exactMeanDelta(), b.exactMeanDelta()))
+          .limit(rc.candidates()).map(CausalReport.RankPair::latent)
+          .collect(Collectors.toSet());
+      hits = (int) pairs.stream().filter(p -> p.candidate() && top.contains(p.latent()))
+          .count();
+    }
+    return new AtpCheck(s, rc.spearmanAttributionPatching(), rc.candidates(), hits,
+        pairs.isEmpty() ? rc.latents() : pairs.size());
   }
 
   /** The saturation sentence, from the path profile with the largest full effect. */
@@ -813,9 +886,13 @@ final class ReportDocument {
       if (rc == null) {
         continue;
       }
+      AtpCheck atp = atpCheck(s);
       rank.add(List.of(Cell.of(d.label(s)), Cell.of(rc.latents() + " (" + rc.candidates()
           + " candidates)"), Cell.of(spearman(rc.spearmanAttributionPatching())),
-          Cell.of(spearman(rc.spearmanIntegratedGradients()))));
+          Cell.of(atp == null || atp.hits() < 0 ? Fmt.NOT_MEASURED : atp.hits() + " of "
+              + atp.candidates()),
+          Cell.of(spearman(rc.spearmanIntegratedGradients())),
+          Cell.of(atp == null ? Fmt.NOT_MEASURED : atp.fails() ? "fails" : "holds")));
     }
     if (!rank.isEmpty()) {
       out.add(new Heading(3, "rank-check", "Do the gradient estimates rank latents right?"));
@@ -823,7 +900,9 @@ final class ReportDocument {
           + " over the tested candidates and random live latents, with a 95% bootstrap interval"
           + " over latents (rank_check.csv lists every pair).", false));
       out.add(new Table("rank", List.of("SAE", "latents", "AtP ρ [95% CI]",
-          "integrated gradients ρ [95% CI]"), rank));
+          "AtP candidates among the largest exact effects", "integrated gradients ρ [95% CI]",
+          "AtP ranking"), rank));
+      out.add(new Para(atpVerdict(tested), false));
       String sat = saturation();
       if (sat != null) {
         out.add(new Para(sat, false));
@@ -834,6 +913,33 @@ final class ReportDocument {
         out.add(new FigureBlock(f));
       }
     }
+  }
+
+  /** The plain statement under the rank check: where AtP fails and where it predicts. */
+  String atpVerdict(List<SaeRun> tested) {
+    List<AtpCheck> checks = tested.stream().map(ReportDocument::atpCheck)
+        .filter(c -> c != null).toList();
+    List<String> fail = checks.stream().filter(AtpCheck::fails)
+        .map(c -> c.text(d.label(c.sae()))).toList();
+    List<String> hold = checks.stream().filter(c -> !c.fails()).map(c -> d.label(c.sae()))
+        .toList();
+    if (checks.isEmpty()) {
+      return "No rank check measured a correlation (fewer than 3 latents compared).";
+    }
+    if (fail.isEmpty()) {
+      return "Attribution patching's ranking holds in every SAE: its 95%"
+          + " interval excludes 0 and at least half of its candidates are among the latents"
+          + " with the largest exact effects.";
+    }
+    String where = hold.isEmpty() ? "in every SAE" : "in " + fail.size() + " of "
+        + checks.size() + " SAEs";
+    String holds = hold.isEmpty() ? "" : " Its ranking holds for " + String.join(", ", hold)
+        + ".";
+    return "Attribution patching fails to predict the single-latent effects " + where
+        + " (failing means " + AtpCheck.CRITERION + "): " + String.join("; ", fail) + "."
+        + holds + " Where it fails, the latents tested above were chosen by an estimate that"
+        + " does not track the exact effect, so an untested latent may matter more than a"
+        + " tested one; the effects themselves are exact ablations.";
   }
 
   private static String spearman(CausalReport.Spearman s) {

@@ -125,7 +125,7 @@ class ChromiumReportTest {
     assertTrue(headline.contains("Example: "), "task example");
     assertTrue(headline.contains("Carry into column c"), "carry explained");
     for (String key : List.of("Carry latents, relu l1=1 x2", "Carry latents, topk k=4 x2 (2 seeds)",
-        "Single latents", "Reconstruction", "Dictionary health", "Gradient estimates")) {
+        "Single latents", "Reconstruction and dictionary health", "Gradient estimates")) {
       assertTrue(headline.contains("<b>" + key + ".</b>"), key + " missing from the headline");
     }
     assertTrue(headline.contains("problems per seed"), "sample sizes per seed");

@@ -7,23 +7,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sae4j.activations.CaptureSummary;
 import dev.sae4j.causal.CarryCheckReport;
+import dev.sae4j.causal.CausalReport;
 import dev.sae4j.data.AccuracyResult;
+import dev.sae4j.eval.SpliceMetrics;
 import dev.sae4j.report.ReportData.Group;
 import dev.sae4j.report.ReportData.SaeRun;
+import dev.sae4j.sae.DictionaryHealth;
 import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeConfig;
 import dev.sae4j.sae.SaeMetadata;
 import dev.sae4j.sae.TrainConfig;
 import dev.sae4j.sae.TrainMetrics;
 import dev.sae4j.sae.TrainingSummary;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * The report's generated sentences and labels on constructed records: the carry explanation
  * reads the example's own steps, short labels come from the SAE files, and the headline's carry
  * result gives each column's mean and range over seeds, the problems per seed, the seeds'
- * intervals and the control, or says plainly that nothing flipped.
+ * intervals and the control, or says plainly that nothing flipped; the report shows the
+ * across-seed ranges, the measured dead, dense and duplicate shares, the q-values, the Spearman
+ * intervals of the rank check and says plainly where attribution patching fails.
  */
 class ReportDocumentTest {
   @Test
@@ -87,6 +94,89 @@ class ReportDocumentTest {
     String r = ReportDocument.keyResults(dr).get("Carry latents, relu l1=5 x4");
     assertTrue(r.startsWith("Zeroing the latents that best detect the carry never flips the"
         + " carry digit the model writes: 0 of 102 problems (columns 1)"), r);
+
+    // The configuration whose latents flip the carry most often leads, whatever the study order.
+    ReportData both = new ReportData("t", List.of(), List.of(), List.of(relu, s0, s1, s2),
+        List.of(rg, g), List.of(), null, "only one model");
+    assertEquals(List.of("Carry latents, topk k=8 x4 (3 seeds)", "Carry latents, relu l1=5 x4"),
+        ReportDocument.keyResults(both).keySet().stream().limit(2).toList());
+  }
+
+  @Test
+  void reportShowsSeedRangesHealthQValuesSpearmanIntervalsAndWhereAtpFails() {
+    // Three seeds; seed i: dead 10+i of 512, dense 20, duplicates 30+2i, CE recovered 0.9+0.01i.
+    List<SaeRun> seeds = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      SaeRun s = sae("topk-x4-s" + i, "topk-x4", i, SaeArchitecture.TOPK, 8);
+      // Seed 0: AtP's candidates 1, 2 have the smallest exact effects of the five latents and
+      // its interval includes 0; seeds 1 and 2: its candidates have the largest.
+      boolean fails = i == 0;
+      CausalReport.Spearman rho = fails ? new CausalReport.Spearman(0.3, -0.2, 0.7, 1000)
+          : new CausalReport.Spearman(0.9, 0.6, 0.99, 1000);
+      List<CausalReport.RankPair> pairs = List.of(
+          new CausalReport.RankPair(1, true, -0.5, -0.5, fails ? -0.001 : -0.9),
+          new CausalReport.RankPair(2, true, -0.4, -0.4, fails ? -0.002 : -0.8),
+          new CausalReport.RankPair(3, false, -0.1, -0.1, -0.5),
+          new CausalReport.RankPair(4, false, 0.0, 0.0, -0.3),
+          new CausalReport.RankPair(5, false, 0.1, 0.1, 0.0));
+      CausalReport.Summary summary = new CausalReport.Summary(null, null, null, 1, null, 0.0123,
+          new CausalReport.RankCheck(5, 2, "candidates and random live latents", rho,
+              new CausalReport.Spearman(0.5, 0.1, 0.8, 1000)), null, List.of());
+      CausalReport.Result causal = new CausalReport.Result(summary, List.of(effect(1,
+          -0.25 - 0.01 * i, 0.0123 + i / 1000.0)), pairs);
+      seeds.add(new SaeRun(s.model(), s.dataset(), s.hook(), s.name(), s.group(), s.seed(),
+          s.dir(), s.config(), s.training(), s.curve(), metrics(0.9 + 0.01 * i, 10 + i,
+              30 + 2 * i), null, causal, null, null));
+    }
+    Group g = new Group("topk k=8 x4", "topk-x4", seeds);
+    ReportData d = new ReportData("t", List.of(), List.of(), seeds, List.of(g), List.of(), null,
+        "only one model");
+    String md = MarkdownReport.render(d, ReportDocument.build(d, Map.of()));
+
+    // Across-seed mean and range, and the measured health shares with their ranges.
+    assertTrue(md.contains("| topk k=8 x4 (3 seeds) | 91% (90–92%) |"), md);
+    assertTrue(md.contains(Spread.pctOf(seeds, s -> s.eval().health().deadShare())),
+        "dead share");
+    assertTrue(md.contains(Fmt.pct(11 / 512.0) + " (" + ReportDocument.range(10 / 512.0,
+        12 / 512.0) + ")"), md);
+    assertTrue(md.contains(Fmt.pct(20 / 512.0)), "dense share");
+    assertTrue(md.contains(Fmt.pct(32 / 512.0) + " (" + ReportDocument.range(30 / 512.0,
+        34 / 512.0) + ")"), md);
+    // q-values next to each tested effect.
+    assertTrue(md.contains("0.02 / 0.0123") && md.contains("0.02 / 0.0143"), md);
+    // Spearman with its interval, and the plain statement where AtP fails.
+    assertTrue(md.contains("0.3 [-0.2, 0.7]") && md.contains("0.9 [0.6, 0.99]"), md);
+    assertTrue(md.contains("Attribution patching fails to predict the single-latent effects in"
+        + " 1 of 3 SAEs"), md);
+    assertTrue(md.contains("topk k=8 x4 s0: ρ 0.3 [-0.2, 0.7], 0 of its 2 candidates among the"
+        + " 2 largest exact effects of 5 latents (the interval of ρ includes 0 and fewer than"
+        + " half of its candidates are among the largest exact effects)"), md);
+    assertTrue(md.contains("Its ranking holds for topk k=8 x4 s1, topk k=8 x4 s2."), md);
+    assertTrue(ReportDocument.keyResults(d).get("Gradient estimates").contains(
+        "AtP fails to predict single-latent effects for topk k=8 x4 s0"), md);
+    // The headline gives reconstruction and health in one key result, with the seed ranges.
+    String quality = ReportDocument.keyResults(d).get("Reconstruction and dictionary health");
+    assertTrue(quality.contains("topk k=8 x4 (3 seeds) recovers 91% (90–92%) of the CE loss")
+        && quality.contains("Dictionary health, measured on 10,000 held-out tokens: topk k=8 x4"
+        + " (3 seeds): dead " + Spread.pctOf(seeds, s -> s.eval().health().deadShare())),
+        quality);
+    assertTrue(ReportDocument.atpCheck(seeds.get(0)).fails());
+    assertFalse(ReportDocument.atpCheck(seeds.get(1)).fails());
+  }
+
+  private static SpliceMetrics metrics(double ceScore, int dead, int duplicates) {
+    DictionaryHealth h = new DictionaryHealth(10000, "eval", 512, 8.0, dead, dead / 512.0, 20,
+        20 / 512.0, duplicates, duplicates / 512.0, DictionaryHealth.DENSE_ABOVE,
+        DictionaryHealth.DUPLICATE_COSINE_ABOVE, DictionaryHealth.WARN_ABOVE, List.of());
+    return new SpliceMetrics(10000, 9900, 1.5, 1.6, 7.0, ceScore, 0.1, 0.05, 2.0, 0.97, 8, 10,
+        0.01, 1.3, 0.05, 0.95, 0.97, 0.99, 0.0, 0.98, h, null, null);
+  }
+
+  private static CausalReport.Effect effect(int latent, double meanDelta, double q) {
+    return new CausalReport.Effect(new int[] {latent}, meanDelta, meanDelta - 0.05,
+        meanDelta + 0.05, 0.95, 49, 1.0, -0.001, new double[0], 0.02, q, 1e-5, 1e-4, 0.02, 10,
+        -0.002, new double[0], 1.0, 200, 180, 200, 0.97, 1.0, 0.85, 0.94, 20, 0, 1e-5, -0.5,
+        -0.5, null);
   }
 
   private static CarryCheckReport.Column column(int col, int hits, int n, int ctrlHits,
