@@ -1,12 +1,14 @@
 package dev.sae4j.cli;
 
+import ai.djl.Device;
 import dev.sae4j.pipeline.JobGraph;
-import dev.sae4j.pipeline.Stages;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
 import dev.sae4j.pipeline.StudyRunner;
 import dev.sae4j.pipeline.stages.ModelResolver;
+import dev.sae4j.pipeline.stages.ModelSource;
 import dev.sae4j.pipeline.stages.OrganismModels;
+import dev.sae4j.pipeline.stages.Stages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -47,6 +49,11 @@ final class DemoCommand implements Callable<Integer> {
           + " default).")
   int threads;
 
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+      description = "Where models and SAEs run: cpu, gpu, gpu:N or auto (default:"
+          + " ${DEFAULT-VALUE}; the organism always trains on the CPU).")
+  String device;
+
   @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
   boolean dryRun;
 
@@ -84,9 +91,11 @@ final class DemoCommand implements Callable<Integer> {
             (System.nanoTime() - t0) / 1e9, dir);
       }
     }
+    Device d = EngineInfo.select(device, System.err);
     long start = System.nanoTime();
     StudyRunner.Result r = StudyCommand.runStudy(c,
-        Stages.wired(ModelResolver.standard(organisms)), runDir, n, quiet);
+        Stages.wired(new ModelSource(ModelResolver.standard(organisms), d)), runDir, n,
+        StudyCommand.gate(d), quiet);
     System.out.printf(Locale.ROOT, "demo finished in %.1f s%n", (System.nanoTime() - start) / 1e9);
     Path report = runDir.resolve("report");
     if (Files.isRegularFile(report.resolve("index.html"))) {

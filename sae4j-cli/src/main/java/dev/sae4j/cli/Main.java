@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       OrganismCommand.class,
       StudyCommand.class,
       DemoCommand.class,
+      ReportCommand.class,
       BenchCommand.class,
       BenchSaeCommand.class,
       CommandLine.HelpCommand.class

@@ -1,21 +1,17 @@
 package dev.sae4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sae4j.activations.ActivationStore;
-import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.probe.LogisticRegression;
 import dev.sae4j.probe.Probe;
 import dev.sae4j.probe.ProbeDataset;
 import dev.sae4j.probe.ProbeLabels;
+import dev.sae4j.probe.ProbeRun;
 import dev.sae4j.probe.ProbeSuite;
 import dev.sae4j.probe.Split;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.format.SaeFiles;
 import dev.sae4j.sae.format.SaeModelCheck;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -29,10 +25,6 @@ import picocli.CommandLine.Option;
     description = "Train L2 logistic-regression probes (class-balanced, full-width and k-sparse) "
         + "on an activation store's rows and on SAE latents; writes OUT/probe.json.")
 final class ProbeCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT);
-
   @Option(names = "--activations", required = true, description = "Activation store directory.")
   Path activations;
 
@@ -131,22 +123,11 @@ final class ProbeCommand implements Callable<Integer> {
     ProbeSuite.Settings settings = new ProbeSuite.Settings(new Probe.Settings(
         new LogisticRegression.Settings(c, maxIterations, 1e-8), !noBalance), ks, !noDense);
     ProbeSuite.Report report = ProbeSuite.run(sets, data.y(), data.classes(), parts, settings);
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("activations", activations.toString());
-    json.put("hook", hook);
-    json.put("labels", labels.toString());
-    json.put("label_level", probeLabels.rowOrder() ? "row" : probeLabels.documentLevel()
-        ? "document (mean-pooled)" : "token");
-    json.put("sae", sae == null ? null : sae.toString());
-    json.put("examples", data.y().length);
-    json.put("unmatched_labels", data.unmatched());
-    json.put("split", Map.of("mode", mode, "test_fraction", testFraction, "seed", seed));
-    json.put("c", c);
-    json.put("balanced", !noBalance);
-    json.put("k_selection", "top-k |mean_pos - mean_neg| on train rows (per one-vs-rest class)");
-    json.put("report", report);
-    Files.createDirectories(out);
-    AtomicFiles.writeString(out.resolve("probe.json"), JSON.writeValueAsString(json) + "\n");
+    new ProbeRun(activations.toString(), hook, labels.toString(), probeLabels.rowOrder()
+        ? "row" : probeLabels.documentLevel() ? "document (mean-pooled)" : "token",
+        sae == null ? null : sae.toString(), data.y().length, data.unmatched(),
+        new ProbeRun.SplitInfo(mode, testFraction, seed), c, !noBalance, ProbeRun.K_SELECTION,
+        report).write(out);
     System.out.printf(Locale.ROOT, "%d examples, classes %s, train %d / test %d (%s split); "
         + "majority baseline accuracy %.3f%n", data.y().length, data.classes(),
         parts.train().length, parts.test().length, mode, report.majorityBaseline().accuracy());

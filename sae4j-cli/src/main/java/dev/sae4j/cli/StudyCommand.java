@@ -1,14 +1,18 @@
 package dev.sae4j.cli;
 
+import ai.djl.Device;
 import dev.sae4j.pipeline.DeviceGate;
 import dev.sae4j.pipeline.JobGraph;
 import dev.sae4j.pipeline.JobStatus;
 import dev.sae4j.pipeline.ProgressBoard;
 import dev.sae4j.pipeline.Stage;
-import dev.sae4j.pipeline.Stages;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
 import dev.sae4j.pipeline.StudyRunner;
+import dev.sae4j.pipeline.stages.ModelResolver;
+import dev.sae4j.pipeline.stages.ModelSource;
+import dev.sae4j.pipeline.stages.OrganismModels;
+import dev.sae4j.pipeline.stages.Stages;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,6 +37,11 @@ final class StudyCommand implements Callable<Integer> {
       description = "Parent of the run directory <DIR>/<study> (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+      description = "Where models and SAEs run: cpu, gpu, gpu:N or auto (default:"
+          + " ${DEFAULT-VALUE}). On a GPU, one job at a time uses it.")
+  String device;
+
   @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
   boolean dryRun;
 
@@ -51,7 +60,14 @@ final class StudyCommand implements Callable<Integer> {
       System.out.print(g.describe());
       return 0;
     }
-    return runStudy(c, Stages.wired(), runDir, n, quiet).ok() ? 0 : 1;
+    Device d = EngineInfo.select(device, System.err);
+    ModelSource models = new ModelSource(ModelResolver.standard(new OrganismModels()), d);
+    return runStudy(c, Stages.wired(models), runDir, n, gate(d), quiet).ok() ? 0 : 1;
+  }
+
+  /** No limit on the CPU; one device job at a time on a GPU (jobs would contend for memory). */
+  static DeviceGate gate(Device device) {
+    return device.isGpu() ? DeviceGate.slots(1) : DeviceGate.unlimited();
   }
 
   /**
@@ -59,14 +75,14 @@ final class StudyCommand implements Callable<Integer> {
    * the log of every failed job on stdout (shared with {@code demo}).
    */
   static StudyRunner.Result runStudy(StudyConfig c, Map<String, Stage> stages, Path runDir,
-      int workers, boolean quiet) throws Exception {
+      int workers, DeviceGate gate, boolean quiet) throws Exception {
     for (String w : c.warnings()) {
       System.err.println("sae4j: warning: " + w);
     }
     StudyRunner.Result r;
     try (ProgressBoard board = new ProgressBoard(System.err, System.console() != null, quiet)) {
       r = new StudyRunner(c, stages, runDir,
-          new StudyRunner.Options(workers, DeviceGate.unlimited(), board)).run();
+          new StudyRunner.Options(workers, gate, board)).run();
     }
     System.out.printf("study %s: %d done (%d up to date, %d run), %d failed, %d skipped; %s%n",
         c.study(), r.count(JobStatus.DONE), r.upToDate(), r.ran(), r.count(JobStatus.FAILED),

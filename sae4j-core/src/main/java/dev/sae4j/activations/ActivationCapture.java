@@ -1,16 +1,20 @@
 package dev.sae4j.activations;
 
 import ai.djl.ndarray.NDManager;
+import dev.sae4j.io.Checksums;
 import dev.sae4j.model.ActivationCache;
 import dev.sae4j.model.ConfigChecks;
 import dev.sae4j.model.ModelConfig;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,6 +79,104 @@ public final class ActivationCapture {
             identity(hook, dataset, options, excluded), resume));
       }
       return capture(dataset, options, excluded, writers, progress);
+    } finally {
+      for (ActivationStoreWriter w : writers.values()) {
+        w.close();
+      }
+    }
+  }
+
+  /**
+   * Captures chosen positions of token sequences the caller built (BOS included where wanted):
+   * for each sequence in order, the rows at its {@code positions} (ascending, inside the
+   * sequence), for every hook, into {@code out/<hook>/}. Row r of every store is the r-th
+   * (sequence, position) pair, with the sequence index as document id. This is for rows that
+   * must line up with positions chosen elsewhere (the cross-model comparison's aligned units);
+   * a sequence with no positions is not run.
+   *
+   * @param datasetId names the sequences in the manifests
+   * @param sequences token ids per sequence
+   * @param positions per sequence, the positions to store
+   * @param hooks hook points
+   * @param batchSize sequences per forward pass (right-padded)
+   * @param out parent of the stores (new)
+   * @return rows stored per hook
+   */
+  public Map<String, Long> runPositions(String datasetId, List<int[]> sequences,
+      int[][] positions, List<String> hooks, int batchSize, Path out) throws IOException {
+    if (positions.length != sequences.size()) {
+      throw new IllegalArgumentException(positions.length + " position lists for "
+          + sequences.size() + " sequences");
+    }
+    int longest = 1;
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    for (int i = 0; i < positions.length; i++) {
+      int[] seq = sequences.get(i);
+      longest = Math.max(longest, seq.length);
+      for (int k = 0; k < positions[i].length; k++) {
+        int p = positions[i][k];
+        if (p < 0 || p >= seq.length || (k > 0 && p <= positions[i][k - 1])) {
+          throw new IllegalArgumentException("sequence " + i + ": positions must ascend inside"
+              + " its " + seq.length + " tokens, got " + Arrays.toString(positions[i]));
+        }
+      }
+      content.writeBytes((Arrays.toString(seq) + Arrays.toString(positions[i])
+          + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    String sha = Checksums.sha256(content.toByteArray());
+    int d = model.config().hiddenSize();
+    Map<String, ActivationStoreWriter> writers = new LinkedHashMap<>();
+    try {
+      for (String hook : new LinkedHashSet<>(hooks)) {
+        if (!model.hookPoints().contains(hook)) {
+          throw new IllegalArgumentException("unknown hook point '" + hook + "' for "
+              + model.config().modelType());
+        }
+        StoreManifest identity = new StoreManifest(StoreManifest.FORMAT, 1,
+            new StoreManifest.ModelInfo(modelInfo.id(), modelInfo.revision(),
+                model.config().modelType()), hook, d, "float32",
+            new StoreManifest.CaptureInfo(longest, "given", "given", false, false, List.of(),
+                null, 0),
+            new StoreManifest.DatasetInfo(datasetId, sha, sequences.size()),
+            CaptureOptions.defaults().rowsPerShard(d), 0, false, List.of(), null);
+        writers.put(hook, ActivationStoreWriter.open(storeDir(out, hook), identity, false));
+      }
+      for (int from = 0; from < sequences.size(); from += batchSize) {
+        List<Integer> run = new ArrayList<>();
+        for (int i = from; i < Math.min(sequences.size(), from + batchSize); i++) {
+          if (positions[i].length > 0) {
+            run.add(i);
+          }
+        }
+        if (run.isEmpty()) {
+          continue;
+        }
+        List<int[]> seqs = new ArrayList<>();
+        for (int i : run) {
+          seqs.add(sequences.get(i));
+        }
+        TokenBatch tokens = TokenBatch.rightPadded(seqs, model.config().paddingId());
+        try (NDManager manager = NDManager.newBaseManager(model.device())) {
+          ActivationCache cache = model.runWithCache(tokens, writers.keySet(), manager);
+          for (Map.Entry<String, ActivationStoreWriter> e : writers.entrySet()) {
+            float[] v = cache.get(e.getKey()).toFloatArray(); // [B, T, d]
+            for (int b = 0; b < run.size(); b++) {
+              int seq = run.get(b);
+              for (int t : positions[seq]) {
+                int offset = (b * tokens.length() + t) * d;
+                requireFinite(v, offset, d, e.getKey(), datasetId, seq, t);
+                e.getValue().append(v, offset, sequences.get(seq)[t], seq, t);
+              }
+            }
+          }
+        }
+      }
+      Map<String, Long> counts = new LinkedHashMap<>();
+      for (Map.Entry<String, ActivationStoreWriter> e : writers.entrySet()) {
+        e.getValue().finish();
+        counts.put(e.getKey(), e.getValue().rowCount());
+      }
+      return counts;
     } finally {
       for (ActivationStoreWriter w : writers.values()) {
         w.close();

@@ -129,6 +129,74 @@ public final class ActivationStore {
   }
 
   /**
+   * Random access to rows by their index in the store, reading only the requested rows from the
+   * (verified) shards; close it to release the open shard files. Not thread-safe.
+   */
+  public RowReader rowReader() {
+    return new RowReader();
+  }
+
+  /** Reads rows by global index; see {@link #rowReader()}. */
+  public final class RowReader implements AutoCloseable {
+    private final SafetensorsFile[] open = new SafetensorsFile[manifest.shards().size()];
+    private final long[] firstRow = new long[manifest.shards().size() + 1];
+
+    private RowReader() {
+      for (int i = 0; i < open.length; i++) {
+        firstRow[i + 1] = firstRow[i] + manifest.shards().get(i).rows();
+      }
+    }
+
+    /** Width of a row. */
+    public int d() {
+      return manifest.d();
+    }
+
+    /**
+     * Rows {@code index[from..to)} as float32, flattened row-major ({@code [to - from, d]}).
+     *
+     * @throws IllegalArgumentException if an index is outside the store
+     */
+    public float[] rows(long[] index, int from, int to) throws IOException {
+      int d = manifest.d();
+      float[] out = new float[(to - from) * d];
+      for (int r = from; r < to; r++) {
+        long row = index[r];
+        if (row < 0 || row >= firstRow[open.length]) {
+          throw new IllegalArgumentException(dir + ": row " + row + " outside [0, "
+              + firstRow[open.length] + ")");
+        }
+        int shard = Arrays.binarySearch(firstRow, row);
+        shard = shard >= 0 ? shard : -shard - 2;
+        while (firstRow[shard + 1] == firstRow[shard]) {
+          shard++; // an empty shard starts where the next one does
+        }
+        shard(shard).readFloats("activations", (row - firstRow[shard]) * d, out,
+            (r - from) * d, d);
+      }
+      return out;
+    }
+
+    private SafetensorsFile shard(int i) throws IOException {
+      if (open[i] == null) {
+        check(i);
+        open[i] = SafetensorsFile.open(manifest.shardPath(dir, i));
+      }
+      return open[i];
+    }
+
+    @Override
+    public void close() {
+      for (int i = 0; i < open.length; i++) {
+        if (open[i] != null) {
+          open[i].close();
+          open[i] = null;
+        }
+      }
+    }
+  }
+
+  /**
    * Batches of {@code batchRows} rows ({@code float[batchRows * d]}, row-major) in a seeded random
    * order: each epoch visits the shards in a random order and streams their rows through a shuffle
    * buffer of {@code bufferRows} rows. Every row appears exactly once per epoch; the last batch of

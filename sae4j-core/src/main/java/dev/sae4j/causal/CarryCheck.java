@@ -77,11 +77,13 @@ public final class CarryCheck {
    * @param steeringControl the same with matched random latents
    * @param controlProblem why no matched control could be drawn (the control results are then
    *     empty), or null
+   * @param latentF1 every latent's discovery F1 as a carry detector ({@code [d_sae]}; 0 for a
+   *     latent that never fires at the prediction positions)
    */
   public record ColumnResult(int column, int positions, int[] latents, double f1, double precision,
       double recall, int ablationSize, AccuracyResult ablation, AccuracyResult ablationControl,
       int steeringSize, AccuracyResult steering, AccuracyResult steeringControl,
-      String controlProblem) {}
+      String controlProblem, double[] latentF1) {}
 
   /**
    * @param encode the organism tokenizer's text encoder, BOS included
@@ -201,7 +203,7 @@ public final class CarryCheck {
     if (chosen == 0) {
       AccuracyResult none = new AccuracyResult(0, 0);
       return new ColumnResult(column, n, new int[0], 0, 0, 0, 0, none, none, 0, none, none,
-          "no latent fires on a carry");
+          "no latent fires on a carry", f1s(scores));
     }
     int[] ranked = new int[chosen];
     float[] steerValues = new float[dSae];
@@ -270,7 +272,15 @@ public final class CarryCheck {
     }
     return new ColumnResult(column, n, ranked, top[0], top[1], top[2], ablated.length, ablation,
         new AccuracyResult(ablationHits, ablationTotal), steered.length, steering,
-        new AccuracyResult(steerHits, steerTotal), controlProblem);
+        new AccuracyResult(steerHits, steerTotal), controlProblem, f1s(scores));
+  }
+
+  private static double[] f1s(double[][] scores) {
+    double[] f1 = new double[scores.length];
+    for (int i = 0; i < f1.length; i++) {
+      f1[i] = scores[i][0];
+    }
+    return f1;
   }
 
   /**

@@ -1,10 +1,10 @@
 package dev.sae4j.causal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.io.JsonRecords;
+import dev.sae4j.io.TextFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,15 +15,30 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Writes a causal run's files (atomically): {@code effects.jsonl} (one record per tested
- * intervention with its full ablation spec), {@code importance.csv} (latents ranked by effect,
- * with interval, null percentile, p and q) and {@code summary.json}. Every effect is written
- * with its interval and its controls; a number without them is never written.
+ * A causal run's files, written and read through the records below (atomically):
+ * {@code effects.jsonl} (one {@link Effect} per tested intervention, with every control's
+ * measured change and the full ablation spec), {@code importance.csv} (sets ranked by effect),
+ * {@code rank_check.csv} (estimates against exact effects, one {@link RankPair} per latent) and
+ * {@code summary.json} ({@link Summary}). Every effect is written with its interval and its
+ * controls; a number without them is never written. A measurement that was not made (NaN) is
+ * written as null.
  */
 public final class CausalReport {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT);
-  private static final ObjectMapper COMPACT = new ObjectMapper();
+
+  /** The summary's file name. */
+  public static final String SUMMARY = "summary.json";
+  /** The effects' file name. */
+  public static final String EFFECTS = "effects.jsonl";
+  /** The rank check's file name. */
+  public static final String RANK_CHECK = "rank_check.csv";
+  /** The header of {@code importance.csv}. */
+  public static final String IMPORTANCE_HEADER = "rank,latents,mean_delta,ci_low,ci_high,"
+      + "null_percentile,p_empirical,q_empirical,p_parametric,q_parametric,"
+      + "random_direction_percentile,clean_acc,ablated_acc,mcnemar_p";
+  private static final String RANK_HEADER = "latent,candidate,estimate_attribution_patching,"
+      + "estimate_integrated_gradients,exact_mean_delta";
+
+  private CausalReport() {}
 
   /**
    * What was run, recorded with every effect.
@@ -34,16 +49,199 @@ public final class CausalReport {
    * @param split evaluation split description (file, count)
    * @param metric the metric of the exact effects (e.g. teacher-forced gold-answer log-prob)
    * @param estimateMetric the metric whose gradients ranked the latents
+   * @param settings ablation value, positions, controls, bootstrap and seed
    */
   public record Spec(String model, String hook, String sae, String split, String metric,
       AnswerMetric estimateMetric, AblationSettings settings) {}
 
-  /** The header of {@code importance.csv}. */
-  public static final String IMPORTANCE_HEADER = "rank,latents,mean_delta,ci_low,ci_high,"
-      + "null_percentile,p_empirical,q_empirical,p_parametric,q_parametric,"
-      + "random_direction_percentile,clean_acc,ablated_acc,mcnemar_p";
+  /**
+   * The spec as written ({@code spec} in every effect and the summary).
+   *
+   * @param model model id or directory
+   * @param hook hook point
+   * @param sae SAE directory or id
+   * @param split evaluation split description
+   * @param metric the metric of the exact effects
+   * @param estimateMetric the metric whose gradients ranked the latents
+   * @param ablation zero, mean or resample
+   * @param positions the edited token positions
+   * @param errorTerm how the SAE's reconstruction error is treated
+   * @param nullSets control sets asked for per tested set
+   * @param nullMatching how controls are matched
+   * @param pParametric what the parametric p is
+   * @param randomDirections random-direction controls per tested set
+   * @param bootstrapResamples bootstrap resamples of each interval
+   * @param seed seed of controls and bootstrap
+   */
+  public record Setup(String model, String hook, String sae, String split, String metric,
+      String estimateMetric, String ablation, String positions, String errorTerm, int nullSets,
+      String nullMatching, String pParametric, int randomDirections, int bootstrapResamples,
+      long seed) {}
 
-  private CausalReport() {}
+  /**
+   * One tested latent set (a line of {@code effects.jsonl}; the summary's {@code top_effects}
+   * omit {@code spec}). Log-prob changes are {@code ablated − clean} per problem, in nats
+   * (negative: the gold answer got less likely); a drop is its negation.
+   *
+   * @param latents the ablated latents
+   * @param meanDelta mean change of the gold-answer log-prob
+   * @param ciLow paired-bootstrap interval of meanDelta, low end
+   * @param ciHigh high end
+   * @param ciLevel the interval's level
+   * @param nullSets distinct matched random latent sets measured (controls)
+   * @param nullPercentile share of controls whose drop is below this set's
+   * @param nullMeanDelta mean of the controls' mean changes
+   * @param nullMeanDeltas each control's mean change (the null distribution)
+   * @param pEmpirical one-sided empirical p (floor {@code 1 / (nullSets + 1)})
+   * @param qEmpirical its Benjamini-Hochberg q among the tested sets
+   * @param pParametric one-sided prediction-test p against a normal fitted to the controls
+   * @param qParametric its Benjamini-Hochberg q
+   * @param parametricNullCalibration share of controls that the parametric test, fitted on the
+   *     others, puts below p = 0.01 (near 0.01 when the normal fits)
+   * @param randomDirections random-direction controls measured
+   * @param randomDirectionMeanDelta mean of their mean changes
+   * @param randomDirectionMeanDeltas each random direction's mean change
+   * @param randomDirectionPercentile share of random directions whose drop is below this set's
+   * @param cleanCorrect problems the clean model answers right (teacher-forced exact match)
+   * @param ablatedCorrect the same with the set ablated
+   * @param n problems
+   * @param cleanAccLow Wilson interval of the clean accuracy, low end
+   * @param cleanAccHigh high end
+   * @param ablatedAccLow Wilson interval of the ablated accuracy, low end
+   * @param ablatedAccHigh high end
+   * @param correctToWrong problems the ablation turned wrong
+   * @param wrongToCorrect problems it turned right
+   * @param mcnemarP exact McNemar p of the accuracy change
+   * @param estimateAttributionPatching the single latent's AtP estimate (discovery split)
+   * @param estimateIntegratedGradients its integrated-gradients estimate
+   * @param spec what was run
+   */
+  public record Effect(int[] latents, Double meanDelta, Double ciLow, Double ciHigh,
+      double ciLevel, int nullSets, Double nullPercentile, Double nullMeanDelta,
+      double[] nullMeanDeltas, Double pEmpirical, Double qEmpirical, Double pParametric,
+      Double qParametric,
+      @JsonProperty("parametric_null_calibration_0_01") Double parametricNullCalibration,
+      int randomDirections, Double randomDirectionMeanDelta, double[] randomDirectionMeanDeltas,
+      Double randomDirectionPercentile, int cleanCorrect, int ablatedCorrect, int n,
+      Double cleanAccLow, Double cleanAccHigh, Double ablatedAccLow, Double ablatedAccHigh,
+      int correctToWrong, int wrongToCorrect, Double mcnemarP,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double estimateAttributionPatching,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Double estimateIntegratedGradients,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Setup spec) {
+
+    /** The drop of the gold-answer log-prob (positive when the ablation hurts), NaN if none. */
+    public double drop() {
+      return meanDelta == null ? Double.NaN : -meanDelta;
+    }
+  }
+
+  /**
+   * A Spearman correlation with its bootstrap interval over latents (null: fewer than 3).
+   *
+   * @param rho the correlation
+   * @param ciLow 95% interval, low end
+   * @param ciHigh high end
+   * @param resamples bootstrap resamples
+   */
+  public record Spearman(Double rho, Double ciLow, Double ciHigh, int resamples) {
+    /** Whether the interval is measured and includes zero. */
+    public boolean includesZero() {
+      return ciLow != null && ciHigh != null && ciLow <= 0 && ciHigh >= 0;
+    }
+  }
+
+  /**
+   * The estimates against exact effects.
+   *
+   * @param latents latents compared
+   * @param candidates how many of them are tested candidates (the rest are random live latents)
+   * @param selection how they were chosen
+   * @param spearmanAttributionPatching AtP against exact
+   * @param spearmanIntegratedGradients integrated gradients against exact
+   */
+  public record RankCheck(int latents, int candidates, String selection,
+      Spearman spearmanAttributionPatching, Spearman spearmanIntegratedGradients) {}
+
+  /**
+   * One point of a path profile.
+   *
+   * @param alpha fraction of the way to the ablated value
+   * @param meanDelta exact mean log-prob change there
+   */
+  public record PathPoint(double alpha, Double meanDelta) {}
+
+  /**
+   * The metric along the ablation path of the rank check's most harmful latent.
+   *
+   * @param latent the latent
+   * @param split where it was measured
+   * @param estimateAttributionPatching its AtP estimate
+   * @param estimateIntegratedGradients its IG estimate
+   * @param initialSlope finite-difference slope at the first point
+   * @param points the profile
+   * @param meanAnswerTokenProbability mean probability the clean model gives the gold answer
+   *     tokens (near 1: a saturated softmax)
+   * @param answerTokensAbove099 share of gold answer tokens the clean model gives p > 0.99
+   */
+  public record PathProfile(int latent, String split, Double estimateAttributionPatching,
+      Double estimateIntegratedGradients, Double initialSlope, List<PathPoint> points,
+      Double meanAnswerTokenProbability,
+      @JsonProperty("answer_tokens_above_0_99") Double answerTokensAbove099) {}
+
+  /**
+   * How many tested sets reach q ≤ 0.05.
+   *
+   * @param empirical by the empirical q
+   * @param parametric by the parametric q
+   */
+  public record Significant(long empirical, long parametric) {}
+
+  /**
+   * {@code summary.json}. A run that could not test anything has only {@code status} and
+   * {@code reason}.
+   *
+   * @param status null when the run tested sets; {@code not_applicable} otherwise
+   * @param reason why not (with {@code status})
+   * @param spec what was run
+   * @param testedSets sets tested
+   * @param significantAtQ005 how many reach q ≤ 0.05
+   * @param smallestEmpiricalQSingleLatent the smallest empirical q one extreme single latent can
+   *     reach with this many controls and tests
+   * @param rankCheck estimates against exact effects
+   * @param pathProfile the metric along the ablation path of the most harmful latent (null: none)
+   * @param topEffects the most harmful sets, at most 10
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Summary(String status, String reason, Setup spec, Integer testedSets,
+      @JsonProperty("significant_at_q_0_05") Significant significantAtQ005,
+      Double smallestEmpiricalQSingleLatent,
+      RankCheck rankCheck, PathProfile pathProfile, List<Effect> topEffects) {
+    /** Whether the stage tested sets (false: {@link #reason} says why not). */
+    public boolean tested() {
+      return status == null;
+    }
+  }
+
+  /**
+   * One line of {@code rank_check.csv}.
+   *
+   * @param latent the latent
+   * @param candidate whether it was a tested candidate
+   * @param attributionPatching its AtP estimate (discovery split)
+   * @param integratedGradients its integrated-gradients estimate
+   * @param exactMeanDelta its exact mean change (held-out split)
+   */
+  public record RankPair(int latent, boolean candidate, double attributionPatching,
+      double integratedGradients, double exactMeanDelta) {}
+
+  /**
+   * Everything a causal run wrote.
+   *
+   * @param summary summary.json
+   * @param effects effects.jsonl, in test order (empty when nothing was tested)
+   * @param rankPairs rank_check.csv (empty when nothing was tested)
+   */
+  public record Result(Summary summary, List<Effect> effects, List<RankPair> rankPairs) {}
 
   /**
    * Writes {@code effects.jsonl}, {@code importance.csv}, {@code rank_check.csv} and
@@ -51,21 +249,20 @@ public final class CausalReport {
    */
   public static void write(Path dir, Spec spec, FeatureRanking ranking) throws IOException {
     Files.createDirectories(dir);
-    List<SetEffect> effects = ranking.exact();
+    Setup setup = setup(spec);
+    List<Effect> effects = new ArrayList<>();
     StringBuilder jsonl = new StringBuilder();
-    for (SetEffect e : effects) {
-      ObjectNode record = effectJson(spec, e);
-      int idx = indexOf(ranking.candidates(), e.latents()[0]);
-      if (e.latents().length == 1 && idx >= 0) {
-        number(record, "estimate_attribution_patching",
-            ranking.attributionPatching()[e.latents()[0]]);
-        number(record, "estimate_integrated_gradients",
-            ranking.integratedGradients()[e.latents()[0]]);
-      }
-      jsonl.append(COMPACT.writeValueAsString(record)).append('\n');
+    for (SetEffect e : ranking.exact()) {
+      boolean single = e.latents().length == 1 && indexOf(ranking.candidates(), e.latents()[0])
+          >= 0;
+      Effect record = effect(e, setup,
+          single ? ranking.attributionPatching()[e.latents()[0]] : null,
+          single ? ranking.integratedGradients()[e.latents()[0]] : null);
+      effects.add(record);
+      jsonl.append(JsonRecords.line(record)).append('\n');
     }
-    AtomicFiles.writeString(dir.resolve("effects.jsonl"), jsonl.toString());
-    List<SetEffect> sorted = new ArrayList<>(effects);
+    AtomicFiles.writeString(dir.resolve(EFFECTS), jsonl.toString());
+    List<SetEffect> sorted = new ArrayList<>(ranking.exact());
     sorted.sort(Comparator.comparingDouble(SetEffect::drop).reversed());
     StringBuilder csv = new StringBuilder(IMPORTANCE_HEADER).append('\n');
     for (int r = 0; r < sorted.size(); r++) {
@@ -78,79 +275,119 @@ public final class CausalReport {
     }
     AtomicFiles.writeString(dir.resolve("importance.csv"), csv.toString());
     FeatureRanking.RankCheck rc = ranking.rankCheck();
-    StringBuilder rank = new StringBuilder("latent,candidate,estimate_attribution_patching,"
-        + "estimate_integrated_gradients,exact_mean_delta\n");
+    StringBuilder rank = new StringBuilder(RANK_HEADER).append('\n');
     for (int j = 0; j < rc.latents().length; j++) {
       int latent = rc.latents()[j];
       rank.append(String.format(Locale.ROOT, "%d,%b,%.6g,%.6g,%.6g%n", latent,
           j < rc.candidates(), ranking.attributionPatching()[latent],
           ranking.integratedGradients()[latent], rc.exactMeanDelta()[j]));
     }
-    AtomicFiles.writeString(dir.resolve("rank_check.csv"), rank.toString());
-    AtomicFiles.writeString(dir.resolve("summary.json"),
-        JSON.writeValueAsString(summary(spec, ranking, sorted)));
+    AtomicFiles.writeString(dir.resolve(RANK_CHECK), rank.toString());
+    List<Effect> top = new ArrayList<>();
+    for (int r = 0; r < Math.min(10, sorted.size()); r++) {
+      top.add(effect(sorted.get(r), setup, null, null));
+    }
+    writeSummary(dir, summary(setup, ranking, top));
   }
 
-  private static ObjectNode summary(Spec spec, FeatureRanking ranking, List<SetEffect> sorted) {
+  /** Writes a {@code summary.json} saying why nothing was tested (e.g. no gold answers). */
+  public static void writeNotApplicable(Path dir, String reason) throws IOException {
+    Files.createDirectories(dir);
+    writeSummary(dir, new Summary("not_applicable", reason, null, null, null, null, null, null,
+        null));
+  }
+
+  private static void writeSummary(Path dir, Summary s) throws IOException {
+    JsonRecords.write(dir.resolve(SUMMARY), s);
+  }
+
+  /**
+   * Reads the files of a causal run in {@code dir}; errors name the file (and line). A run that
+   * tested nothing has only its summary.
+   */
+  public static Result read(Path dir) throws IOException {
+    Summary summary = JsonRecords.read(dir.resolve(SUMMARY), Summary.class,
+        "the causal summary");
+    if (!summary.tested()) {
+      return new Result(summary, List.of(), List.of());
+    }
+    List<Effect> effects = new ArrayList<>();
+    Path jsonl = dir.resolve(EFFECTS);
+    List<String> lines = TextFiles.readLines(jsonl);
+    for (int i = 0; i < lines.size(); i++) {
+      if (!lines.get(i).isBlank()) {
+        try {
+          effects.add(JsonRecords.readLine(lines.get(i), Effect.class));
+        } catch (IOException e) {
+          throw new IOException(jsonl + " line " + (i + 1) + ": not an effect record: "
+              + e.getMessage(), e);
+        }
+      }
+    }
+    return new Result(summary, effects, readRankPairs(dir.resolve(RANK_CHECK)));
+  }
+
+  private static List<RankPair> readRankPairs(Path csv) throws IOException {
+    List<String> lines = TextFiles.readLines(csv);
+    if (lines.isEmpty() || !lines.get(0).equals(RANK_HEADER)) {
+      throw new IOException(csv + ": expected the header '" + RANK_HEADER + "'");
+    }
+    List<RankPair> out = new ArrayList<>();
+    for (int i = 1; i < lines.size(); i++) {
+      if (lines.get(i).isBlank()) {
+        continue;
+      }
+      String[] f = lines.get(i).split(",", -1);
+      try {
+        if (f.length != 5) {
+          throw new NumberFormatException("expected 5 fields, got " + f.length);
+        }
+        out.add(new RankPair(Integer.parseInt(f[0]), Boolean.parseBoolean(f[1]),
+            Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4])));
+      } catch (NumberFormatException e) {
+        throw new IOException(csv + " line " + (i + 1) + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  private static Summary summary(Setup setup, FeatureRanking ranking, List<Effect> top) {
     List<SetEffect> effects = ranking.exact();
-    ObjectNode summary = JSON.createObjectNode();
-    summary.set("spec", specJson(spec));
-    summary.put("tested_sets", effects.size());
-    ObjectNode significant = summary.putObject("significant_at_q_0_05");
-    significant.put("empirical", effects.stream().filter(e -> e.qEmpirical() <= 0.05).count());
-    significant.put("parametric", effects.stream().filter(e -> e.qParametric() <= 0.05).count());
     long singles = effects.stream().filter(e -> e.latents().length == 1).count();
     int fewestNulls = effects.stream().filter(e -> e.latents().length == 1)
         .mapToInt(e -> e.nullMeanDeltas().length).min().orElse(0);
-    number(summary, "smallest_empirical_q_single_latent", singles == 0 ? Double.NaN
-        : AblationSettings.smallestEmpiricalQ((int) singles, fewestNulls));
     FeatureRanking.RankCheck rc = ranking.rankCheck();
-    ObjectNode rank = summary.putObject("rank_check");
-    rank.put("latents", rc.latents().length);
-    rank.put("candidates", rc.candidates());
-    rank.put("selection", "the tested candidates (most harmful attribution-patching estimates"
-        + " on the discovery split), then live latents drawn at random; exact effects on the"
-        + " held-out split; 95% bootstrap intervals over latents");
-    interval(rank.putObject("spearman_attribution_patching"), rc.spearmanAttribution());
-    interval(rank.putObject("spearman_integrated_gradients"), rc.spearmanIntegrated());
+    RankCheck rank = new RankCheck(rc.latents().length, rc.candidates(), "the tested"
+        + " candidates (most harmful attribution-patching estimates on the discovery split),"
+        + " then live latents drawn at random; exact effects on the held-out split; 95%"
+        + " bootstrap intervals over latents", spearman(rc.spearmanAttribution()),
+        spearman(rc.spearmanIntegrated()));
     FeatureRanking.PathProfile pp = ranking.pathProfile();
+    PathProfile path = null;
     if (pp != null) {
-      ObjectNode path = summary.putObject("path_profile");
-      path.put("latent", pp.latent());
-      path.put("split", "discovery");
-      number(path, "estimate_attribution_patching", pp.attributionPatching());
-      number(path, "estimate_integrated_gradients", pp.integratedGradients());
-      number(path, "initial_slope", pp.initialSlope());
-      ArrayNode points = path.putArray("points");
+      List<PathPoint> points = new ArrayList<>();
       for (int a = 0; a < pp.alphas().length; a++) {
-        ObjectNode point = points.addObject();
-        point.put("alpha", pp.alphas()[a]);
-        number(point, "mean_delta", pp.meanDeltas()[a]);
+        points.add(new PathPoint(pp.alphas()[a], num(pp.meanDeltas()[a])));
       }
-      number(path, "mean_answer_token_probability", pp.meanAnswerTokenProbability());
-      number(path, "answer_tokens_above_0_99", pp.answerTokensAbove099());
+      path = new PathProfile(pp.latent(), "discovery", num(pp.attributionPatching()),
+          num(pp.integratedGradients()), num(pp.initialSlope()), points,
+          num(pp.meanAnswerTokenProbability()), num(pp.answerTokensAbove099()));
     }
-    ArrayNode top = summary.putArray("top_effects");
-    for (int r = 0; r < Math.min(10, sorted.size()); r++) {
-      top.add(effectJson(spec, sorted.get(r)).without("spec"));
-    }
-    return summary;
+    return new Summary(null, null, setup, effects.size(),
+        new Significant(effects.stream().filter(e -> e.qEmpirical() <= 0.05).count(),
+            effects.stream().filter(e -> e.qParametric() <= 0.05).count()),
+        singles == 0 ? null
+            : num(AblationSettings.smallestEmpiricalQ((int) singles, fewestNulls)),
+        rank, path, top);
   }
 
-  private static void interval(ObjectNode node, Stats.BootstrapInterval i) {
-    number(node, "rho", i.mean());
-    number(node, "ci_low", i.low());
-    number(node, "ci_high", i.high());
-    node.put("resamples", i.resamples());
+  private static Spearman spearman(Stats.BootstrapInterval i) {
+    return new Spearman(num(i.mean()), num(i.low()), num(i.high()), i.resamples());
   }
 
   /** JSON has no NaN: a measurement that was not made is written as null. */
-  private static void number(ObjectNode node, String key, double value) {
-    if (Double.isFinite(value)) {
-      node.put(key, value);
-    } else {
-      node.putNull(key);
-    }
+  private static Double num(double value) {
+    return Double.isFinite(value) ? value : null;
   }
 
   private static int indexOf(int[] a, int v) {
@@ -170,61 +407,30 @@ public final class CausalReport {
     return s.toString();
   }
 
-  private static ObjectNode specJson(Spec spec) {
-    ObjectNode s = JSON.createObjectNode();
-    s.put("model", spec.model());
-    s.put("hook", spec.hook());
-    s.put("sae", spec.sae());
-    s.put("split", spec.split());
-    s.put("metric", spec.metric());
-    s.put("estimate_metric", spec.estimateMetric().name().toLowerCase(Locale.ROOT));
+  private static Setup setup(Spec spec) {
     AblationSettings a = spec.settings();
-    s.put("ablation", a.value().name().toLowerCase(Locale.ROOT));
-    s.put("positions", a.positions().describe());
-    s.put("error_term", "kept, frozen at its clean value");
-    s.put("null_sets", a.nullSets());
-    s.put("null_matching", "distinct random latent sets active on the same prompts, same"
-        + " firing-frequency deciles; a single latent's controls are its decile's other latents");
-    s.put("p_parametric", "one-sided prediction test against a normal fitted to the null drops");
-    s.put("random_directions", a.randomDirections());
-    s.put("bootstrap_resamples", a.bootstrapResamples());
-    s.put("seed", a.seed());
-    return s;
+    return new Setup(spec.model(), spec.hook(), spec.sae(), spec.split(), spec.metric(),
+        spec.estimateMetric().name().toLowerCase(Locale.ROOT),
+        a.value().name().toLowerCase(Locale.ROOT), a.positions().describe(),
+        "kept, frozen at its clean value", a.nullSets(), "distinct random latent sets active on"
+            + " the same prompts, same firing-frequency deciles; a single latent's controls are"
+            + " its decile's other latents",
+        "one-sided prediction test against a normal fitted to the null drops",
+        a.randomDirections(), a.bootstrapResamples(), a.seed());
   }
 
-  private static ObjectNode effectJson(Spec spec, SetEffect e) {
-    ObjectNode r = JSON.createObjectNode();
-    ArrayNode latents = r.putArray("latents");
-    for (int l : e.latents()) {
-      latents.add(l);
-    }
-    number(r, "mean_delta", e.meanDelta());
-    number(r, "ci_low", e.interval().low());
-    number(r, "ci_high", e.interval().high());
-    r.put("ci_level", 0.95);
-    r.put("null_sets", e.nullMeanDeltas().length);
-    number(r, "null_percentile", e.nullPercentile());
-    number(r, "null_mean_delta", Stats.mean(e.nullMeanDeltas()));
-    number(r, "p_empirical", e.pEmpirical());
-    number(r, "q_empirical", e.qEmpirical());
-    number(r, "p_parametric", e.pParametric());
-    number(r, "q_parametric", e.qParametric());
+  private static Effect effect(SetEffect e, Setup spec, Double atp, Double ig) {
     double[] nullDrops = Arrays.stream(e.nullMeanDeltas()).map(v -> -v).toArray();
-    number(r, "parametric_null_calibration_0_01", Stats.leaveOneOutCalibration(nullDrops, 0.01));
-    r.put("random_directions", e.randomDirectionMeanDeltas().length);
-    number(r, "random_direction_mean_delta", Stats.mean(e.randomDirectionMeanDeltas()));
-    number(r, "random_direction_percentile", e.randomDirectionPercentile());
-    r.put("clean_correct", e.clean().correct());
-    r.put("ablated_correct", e.ablated().correct());
-    r.put("n", e.clean().total());
-    number(r, "clean_acc_low", e.clean().wilsonLow());
-    number(r, "clean_acc_high", e.clean().wilsonHigh());
-    number(r, "ablated_acc_low", e.ablated().wilsonLow());
-    number(r, "ablated_acc_high", e.ablated().wilsonHigh());
-    r.put("correct_to_wrong", e.correctToWrong());
-    r.put("wrong_to_correct", e.wrongToCorrect());
-    number(r, "mcnemar_p", e.mcnemarP());
-    r.set("spec", specJson(spec));
-    return r;
+    return new Effect(e.latents().clone(), num(e.meanDelta()), num(e.interval().low()),
+        num(e.interval().high()), 0.95, e.nullMeanDeltas().length, num(e.nullPercentile()),
+        num(Stats.mean(e.nullMeanDeltas())), e.nullMeanDeltas().clone(), num(e.pEmpirical()),
+        num(e.qEmpirical()), num(e.pParametric()), num(e.qParametric()),
+        num(Stats.leaveOneOutCalibration(nullDrops, 0.01)),
+        e.randomDirectionMeanDeltas().length, num(Stats.mean(e.randomDirectionMeanDeltas())),
+        e.randomDirectionMeanDeltas().clone(), num(e.randomDirectionPercentile()),
+        e.clean().correct(), e.ablated().correct(), e.clean().total(), num(e.clean().wilsonLow()),
+        num(e.clean().wilsonHigh()), num(e.ablated().wilsonLow()), num(e.ablated().wilsonHigh()),
+        e.correctToWrong(), e.wrongToCorrect(), num(e.mcnemarP()),
+        atp == null ? null : num(atp), ig == null ? null : num(ig), spec);
   }
 }

@@ -1,10 +1,11 @@
 package dev.sae4j.dashboard;
 
 /**
- * An output token and the logit change one unit of a latent's decoder direction gives it.
+ * An output token and how much one unit of a latent's decoder direction changes its logit.
  *
  * @param id token id
  * @param token the token's text (the id decoded on its own)
- * @param logit {@code (W_dec[latent] @ W_U)[id]}, final norm ignored
+ * @param logit the change of its logit (see {@link FeatureDashboards} for how the final norm is
+ *     handled)
  */
 public record TokenLogit(int id, String token, double logit) {}

@@ -1,9 +1,14 @@
 package dev.sae4j.eval;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.io.TextFiles;
+import dev.sae4j.sae.FiringCounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +34,15 @@ import java.util.Map;
 public record EvalReport(String model, String sae, String hook,
     Map<String, DatasetResult> datasets, Map<String, String> definitions) {
 
-  static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  /** The file name. */
+  public static final String FILE = "metrics.json";
+
+  static final ObjectMapper JSON = JsonMapper.builder()
+      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .build();
 
   /** Copies the map (keeping order); fills in the standard definitions if null. */
   public EvalReport {
@@ -75,6 +86,33 @@ public record EvalReport(String model, String sae, String hook,
         AtomicFiles.writeString(dir.resolve(e.getKey() + ".task_examples.jsonl"), sb.toString());
       }
     }
-    AtomicFiles.writeString(dir.resolve("metrics.json"), toJson() + "\n");
+    AtomicFiles.writeString(dir.resolve(FILE), toJson() + "\n");
+  }
+
+  /**
+   * Reads {@code dir/metrics.json} (per-latent firing and per-example task outcomes stay in their
+   * own files); errors name the file.
+   */
+  public static EvalReport read(Path dir) throws IOException {
+    Path file = dir.resolve(FILE);
+    EvalReport r;
+    try {
+      r = JSON.readValue(TextFiles.readString(file), EvalReport.class);
+    } catch (IOException e) {
+      throw new IOException(file + ": cannot read the evaluation: " + e.getMessage(), e);
+    }
+    if (r.datasets() == null || r.datasets().isEmpty()) {
+      throw new IOException(file + ": field 'datasets' lists no dataset");
+    }
+    return r;
+  }
+
+  /**
+   * The firing counts {@link #writeTo} wrote for dataset {@code name} in {@code dir}, or null
+   * when there is no such file.
+   */
+  public static FiringCounts readFiring(Path dir, String name) throws IOException {
+    Path file = dir.resolve(name + ".feature_density.safetensors");
+    return Files.isRegularFile(file) ? FiringCounts.readSparsity(file) : null;
   }
 }

@@ -186,6 +186,55 @@ public abstract class TransformerModel implements AutoCloseable {
     }
   }
 
+  /**
+   * Logit effect of residual-stream directions through the model's own final norm and head:
+   * for each direction d ({@code [N, H]}), the mean over the final residual states r of
+   * {@code residuals} ({@code [S, H]}, e.g. {@code blocks.<last>.hook_resid_post} at real tokens)
+   * of the derivative of the logits at r along d, by central differences
+   * {@code (logits(norm(r + e d)) - logits(norm(r - e d))) / 2e} with {@code e} one percent of
+   * {@code |r|} per unit of {@code |d|}. Unlike {@link #unembedDirections} this applies the
+   * norm as it acts on real states: its centring, learned gain and {@code 1/scale} at that
+   * state's size (and a soft-cap's slope). The result is {@code [N, V]}, attached to
+   * {@code out}; it is linear in each direction's length.
+   */
+  public NDArray logitSlopes(NDArray directions, NDArray residuals, NDManager out) {
+    long h = config.hiddenSize();
+    if (directions.getShape().dimension() != 2 || directions.getShape().get(1) != h
+        || residuals.getShape().dimension() != 2 || residuals.getShape().get(1) != h
+        || residuals.getShape().get(0) < 1) {
+      throw new IllegalArgumentException("directions [N, " + h + "] and residuals [S >= 1, " + h
+          + "] expected, got " + directions.getShape() + " and " + residuals.getShape());
+    }
+    try (NDManager step = root.newSubManager()) {
+      // The states come from this model, so their type is the one its weights take.
+      NDArray r = residuals.toDevice(device, true); // [S, H]
+      r.attach(step);
+      NDArray d = directions.toDevice(device, true).toType(r.getDataType(), false); // [N, H]
+      d.attach(step);
+      NDArray length = d.norm(new int[] {1}, true).maximum(1e-12f); // [N, 1]
+      NDArray unit = d.div(length); // [N, H]
+      float[] sizes = r.norm(new int[] {1}).toType(DataType.FLOAT32, false).toFloatArray(); // [S]
+      NDArray sum = null;
+      for (int s = 0; s < sizes.length; s++) {
+        float e = Math.max(1e-3f, 0.01f * sizes[s]);
+        NDArray state = r.get(s).expandDims(0); // [1, H]
+        NDArray up = logitsOfFinalResidual(state.add(unit.mul(e))); // [N, V]
+        NDArray down = logitsOfFinalResidual(state.sub(unit.mul(e))); // [N, V]
+        NDArray slope = up.sub(down).div(2 * e);
+        sum = sum == null ? slope : sum.add(slope);
+      }
+      NDArray mean = sum.div(sizes.length).mul(length).toType(DataType.FLOAT32, false); // [N, V]
+      mean.attach(out);
+      return mean;
+    }
+  }
+
+  /** The logits the model computes from final residual states {@code [N, H]}: {@code [N, V]}. */
+  private NDArray logitsOfFinalResidual(NDArray h) {
+    NDArray logits = unembed(finalNorm(h.expandDims(0))).squeeze(0); // [N, V]
+    return config.finalLogitSoftcap() > 0 ? softcap(logits, config.finalLogitSoftcap()) : logits;
+  }
+
   /** Runs hooks only as far as the deepest hook point in {@code hooks}; computes no logits. */
   public void runHooks(TokenBatch batch, Hooks hooks) {
     run(batch, hooks, null, null, false);

@@ -1,6 +1,7 @@
 package dev.sae4j.organism;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +12,10 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -28,6 +32,52 @@ public final class OrganismIo {
   public static final String RECIPE_FILE = "organism.json";
 
   private OrganismIo() {}
+
+  /**
+   * The organism's answer accuracy on one task at its last evaluation (held-out problems,
+   * greedy generation).
+   *
+   * @param task the task
+   * @param step the training step it was measured at
+   * @param correct problems answered correctly
+   * @param total problems
+   * @param traceCorrect problems whose whole chain of thought was correct too
+   */
+  public record Accuracy(String task, int step, int correct, int total, int traceCorrect) {}
+
+  /**
+   * The last evaluation in {@code dir/organism.json}, one entry per task; empty when the
+   * directory is not an organism or was never evaluated. Errors name the file.
+   */
+  public static List<Accuracy> readAccuracy(Path dir) throws IOException {
+    Path file = dir.resolve(RECIPE_FILE);
+    if (!Files.isRegularFile(file)) {
+      return List.of();
+    }
+    JsonNode evals;
+    try {
+      evals = new ObjectMapper().readTree(file.toFile()).path("evaluations");
+    } catch (IOException e) {
+      throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+    }
+    if (!evals.isArray() || evals.isEmpty()) {
+      return List.of();
+    }
+    JsonNode last = evals.get(evals.size() - 1);
+    List<Accuracy> out = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = last.path("answer_accuracy").fields();
+        it.hasNext(); ) {
+      Map.Entry<String, JsonNode> t = it.next();
+      JsonNode a = t.getValue();
+      if (!a.path("correct").isInt() || !a.path("total").isInt()) {
+        throw new IOException(file + ": evaluations[" + (evals.size() - 1) + "].answer_accuracy."
+            + t.getKey() + " needs integer 'correct' and 'total', got " + a);
+      }
+      out.add(new Accuracy(t.getKey(), last.path("step").asInt(), a.path("correct").asInt(),
+          a.path("total").asInt(), a.path("trace_correct").asInt()));
+    }
+    return out;
+  }
 
   /** Saves the trainer's current parameters, recipe and evaluation history to {@code dir}. */
   public static void save(OrganismTrainer trainer, Path dir) throws IOException {

@@ -9,7 +9,7 @@ import java.util.Map;
  * Expands a study into jobs: capture per (model, dataset) covering all the model's hooks in one
  * forward pass; train, eval, causal and dashboard per (model, dataset, hook, SAE); compare per
  * model (all its SAEs) and across models; one report over everything. Dashboard jobs exist only
- * when the report is enabled with {@code report.dashboards > 0}. Jobs come out in dependency order.
+ * when the report is enabled with {@code report.dashboards}. Jobs come out in dependency order.
  * Validation is not a job: it runs before the graph is built.
  */
 public final class JobGraph {
@@ -75,9 +75,9 @@ public final class JobGraph {
                   sae, causalSlice));
               everything.add(causalId);
             }
-            if (config.report().enabled() && config.report().dashboards() > 0) {
-              everything.add(dashboardJob(jobs, config, m, d, hook, sae, cell, trainId, captureId,
-                  causalId));
+            if (config.report().enabled() && config.report().dashboards()) {
+              everything.add(dashboardJob(jobs, config, m, d, hook, sae, cell, trainId,
+                  captureId));
             }
           }
         }
@@ -104,26 +104,21 @@ public final class JobGraph {
   }
 
   /**
-   * Adds the dashboard job of one SAE: it reads the SAE, re-tokenizes the captured texts (the
-   * capture's fingerprint changes when they do) and picks its latents from the causal output when
-   * there is one.
+   * Adds the dashboard job of one SAE: it reads the SAE and re-tokenizes the captured texts (the
+   * capture's fingerprint changes when they do).
    */
   private static String dashboardJob(List<Job> jobs, StudyConfig config, StudyConfig.Model m,
       StudyConfig.Dataset d, String hook, StudyConfig.SaeSpec sae, String cell, String trainId,
-      String captureId, String causalId) {
+      String captureId) {
     Map<String, Object> slice = new LinkedHashMap<>();
     slice.put("model", m.id());
     slice.put("dataset", d);
     slice.put("hook", hook);
     slice.put("sae", sae);
     slice.put("capture", config.capture());
-    slice.put("dashboards", config.report().dashboards());
-    List<String> deps = new ArrayList<>(List.of(trainId, captureId));
-    if (causalId != null) {
-      deps.add(causalId);
-    }
     String id = "dashboard/" + cell;
-    jobs.add(new Job(id, "dashboard", deps, "dashboards/" + cell, m, d, hook, sae, slice));
+    jobs.add(new Job(id, "dashboard", List.of(trainId, captureId), "dashboards/" + cell, m, d,
+        hook, sae, slice));
     return id;
   }
 

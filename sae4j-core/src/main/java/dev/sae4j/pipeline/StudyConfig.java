@@ -6,9 +6,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
- * A study, fully resolved: every default filled in, paths absolute. {@link StudyConfigParser}
- * builds it from YAML (DESIGN.md section 6) and {@link StudyConfigParser#toYaml} writes it back as
- * the run directory's {@code study.yaml}.
+ * A study, fully resolved: every default filled in, paths absolute. The parser builds it from
+ * YAML (DESIGN.md section 6) and writes it back as the run directory's {@code study.yaml}; this
+ * record knows nothing of the parser.
  *
  * @param study the study name (also the run directory's name)
  * @param workers jobs run at once (the CLI's {@code --workers} overrides it)
@@ -25,6 +25,9 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
 
   /** Prefix of the embedded organism's model ids ({@code organism:<task>}). */
   public static final String ORGANISM_PREFIX = "organism:";
+  /** Synthetic ground-truth task names (usable as dataset formats and organism tasks). */
+  public static final List<String> SYNTHETIC_TASKS =
+      List.of("addition", "stack", "bfs", "logic", "mix");
 
   /**
    * Settings that are valid but weaken the study's results, one sentence each (printed before
@@ -88,7 +91,7 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
     /** True when the format names a synthetic task (no file). */
     @JsonIgnore
     public boolean isSynthetic() {
-      return StudyConfigParser.SYNTHETIC_TASKS.contains(format);
+      return SYNTHETIC_TASKS.contains(format);
     }
 
     /** The same dataset with another shot count (job slices of stages that ignore shots). */
@@ -196,7 +199,7 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
    * Report settings.
    *
    * @param enabled write the report
-   * @param dashboards feature dashboards per SAE
+   * @param dashboards a dashboard for every live latent of every SAE
    */
-  public record Report(boolean enabled, int dashboards) {}
+  public record Report(boolean enabled, boolean dashboards) {}
 }

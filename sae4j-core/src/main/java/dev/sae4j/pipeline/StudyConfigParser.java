@@ -40,8 +40,7 @@ public final class StudyConfigParser {
   /** SAE architectures. */
   public static final List<String> ARCHITECTURES = List.of("relu", "topk", "batchtopk", "jumprelu");
   /** Synthetic ground-truth task names (usable as dataset formats and organism tasks). */
-  public static final List<String> SYNTHETIC_TASKS =
-      List.of("addition", "stack", "bfs", "logic", "mix");
+  public static final List<String> SYNTHETIC_TASKS = StudyConfig.SYNTHETIC_TASKS;
   /** Dataset formats backed by a file. */
   public static final List<String> FILE_FORMATS =
       List.of("gsm8k", "math", "prontoqa", "folio", "text");
@@ -389,7 +388,14 @@ public final class StudyConfigParser {
 
   private static StudyConfig.Report report(Fields f) {
     boolean enabled = f.bool("enabled", true);
-    int dashboards = f.int32("dashboards", 10, 0);
+    boolean dashboards = true;
+    if (f.has("dashboards") && f.raw("dashboards").isNumber()) {
+      // A count of earlier versions: refuse it rather than guess what it meant.
+      f.error("dashboards", "expected true or false (every live latent of every SAE gets a"
+          + " dashboard; false: none), got " + f.raw("dashboards"));
+    } else {
+      dashboards = f.bool("dashboards", true);
+    }
     f.finish();
     return new StudyConfig.Report(enabled, dashboards);
   }

@@ -132,7 +132,7 @@ public final class StudyRunner {
         .filter(s -> !stages.containsKey(s)).toList();
     if (!missing.isEmpty()) {
       throw new IllegalStateException("no implementation for stage(s) " + missing
-          + ": nothing was run (real stages are registered in dev.sae4j.pipeline.Stages)");
+          + ": nothing was run (real stages are registered in dev.sae4j.pipeline.stages.Stages)");
     }
     for (Job job : graph.jobs()) {
       // Ids become directory names; none may lead out of the run directory.

@@ -1,220 +1,153 @@
 package dev.sae4j.report;
 
+import dev.sae4j.activations.CaptureSummary;
+import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.causal.CarryCheckReport;
+import dev.sae4j.causal.CausalReport;
+import dev.sae4j.compare.MatchingReport;
+import dev.sae4j.compare.Universality;
+import dev.sae4j.eval.SpliceMetrics;
+import dev.sae4j.pipeline.JobStatus;
+import dev.sae4j.sae.FiringCounts;
+import dev.sae4j.sae.SaeConfig;
+import dev.sae4j.sae.TrainMetrics;
+import dev.sae4j.sae.TrainingSummary;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 
 /**
- * In-memory model of a study report. The pipeline fills it; {@link ReportWriter} renders it.
+ * Everything a report says, read from a finished run directory by {@link RunReader}: the typed
+ * records each stage wrote, grouped by model, dataset and SAE configuration. Nothing here is
+ * computed from anything but those files; a file that is absent leaves its field null (shown as
+ * "not measured"), never a default.
  *
- * <p>Every optional number is a boxed {@code Double} (or a nullable record): {@code null} means
- * "not measured" and is rendered exactly so, never replaced by a default.
+ * @param study the study's name
+ * @param stages per pipeline stage, how its jobs ended
+ * @param captures per (model, dataset), what was captured
+ * @param saes every SAE, in study order (model, dataset, hook, configuration, seed)
+ * @param groups the SAE configurations, each with its seed replicates
+ * @param matchings decoder matchings between SAEs of one (model, dataset, hook)
+ * @param universality the cross-model comparison, or null
+ * @param universalityNote why there is no cross-model comparison (null when there is one)
  */
-public record ReportData(
-    String studyName,
-    String runDate,
-    String machine,
-    List<ModelResult> models,
-    List<SaeResult> saes,
-    List<Comparison> comparisons,
-    List<Stage> stages,
-    List<Universality> universality) {
+public record ReportData(String study, List<StageLine> stages, List<Capture> captures,
+    List<SaeRun> saes, List<Group> groups, List<MatchingReport> matchings,
+    Universality universality, String universalityNote) {
 
+  /** Copies the lists. */
   public ReportData {
-    Objects.requireNonNull(studyName, "studyName");
-    models = List.copyOf(models);
-    saes = List.copyOf(saes);
-    comparisons = List.copyOf(comparisons);
     stages = List.copyOf(stages);
-    universality = universality == null ? List.of() : List.copyOf(universality);
-  }
-
-  /** A report without cross-model results. */
-  public ReportData(String studyName, String runDate, String machine, List<ModelResult> models,
-      List<SaeResult> saes, List<Comparison> comparisons, List<Stage> stages) {
-    this(studyName, runDate, machine, models, saes, comparisons, stages, List.of());
-  }
-
-  /** A number with an optional confidence interval; {@code low}/{@code high} may be null. */
-  public record Measured(double value, Double low, Double high) {
-    public static Measured of(double v) {
-      return new Measured(v, null, null);
-    }
-
-    public static Measured of(double v, double lo, double hi) {
-      return new Measured(v, lo, hi);
-    }
-
-    boolean hasInterval() {
-      return low != null && high != null;
-    }
-  }
-
-  /** Per model: organism ground-truth recovery, one entry per planted feature (may be empty). */
-  public record ModelResult(String model, List<Recovery> recovery) {
-    public ModelResult {
-      recovery = recovery == null ? List.of() : List.copyOf(recovery);
-    }
+    captures = List.copyOf(captures);
+    saes = List.copyOf(saes);
+    groups = List.copyOf(groups);
+    matchings = List.copyOf(matchings);
   }
 
   /**
-   * How an SAE recovers one known variable of the organism (e.g. the carry into a column): the
-   * latents that best detect it, their F1 as a detector, and the success rates (with Wilson
-   * intervals) of editing them against frequency-matched random latents. A null rate was not
-   * measured.
+   * How one stage's jobs ended.
    *
-   * @param feature the ground-truth variable, e.g. {@code carry into column 1}
-   * @param sae the SAE's label
-   * @param latents the matched latents, best first
-   * @param f1 the best latent's F1 as a detector, null if none fired
-   * @param ablation share of problems where removing the latents flips the variable's output
-   * @param ablationControl the same for matched random latents
-   * @param steering share where setting them flips it the other way
-   * @param steeringControl the same for matched random latents
+   * @param stage the stage
+   * @param jobs its jobs in the study
+   * @param counts jobs per status ({@code not started} for jobs state.json does not list)
+   * @param errors the failed jobs' messages, by job id
+   * @param note why the stage has no jobs, or null
    */
-  public record Recovery(String feature, String sae, List<Integer> latents, Double f1,
-      Measured ablation, Measured ablationControl, Measured steering, Measured steeringControl) {
-    public Recovery {
-      latents = latents == null ? List.of() : List.copyOf(latents);
+  public record StageLine(String stage, int jobs, Map<String, Integer> counts,
+      Map<String, String> errors, String note) {
+    /** Whether every job is done. */
+    public boolean done() {
+      return jobs > 0 && counts.getOrDefault(JobStatus.DONE.text(), 0) == jobs;
     }
   }
 
   /**
-   * Identity of one SAE. {@code k} and {@code l1} are null when the architecture has none;
-   * {@code name} is the study's SAE name (seed replicates differ only in it).
+   * One capture: the model and dataset in words, and each hook's store.
+   *
+   * @param model the study's model id
+   * @param dataset the study's dataset id
+   * @param summary capture.json (null when the run predates it)
+   * @param stores each hook's manifest, by hook
    */
-  public record SaeId(
-      String model, String dataset, String hook, String name, String architecture, Integer k,
-      Double l1, int dSae) {
-    /** Short label for tables and figures. */
-    public String label() {
-      String sparsity = k != null ? "k=" + k : l1 != null ? "l1=" + l1 : "";
-      // Dataset and name are part of the label: SAEs of one model and hook trained on different
-      // datasets, or seed replicates of one configuration, must not collide (figure series are
-      // keyed by this label).
-      return model + "/" + (dataset == null ? "" : dataset + "/") + hook + "/" + name + " ("
-          + architecture + (sparsity.isEmpty() ? "" : " " + sparsity) + " d=" + dSae + ")";
-    }
-  }
-
-  /** One logged training step ({@code ssePerToken}: mean over tokens of the squared error). */
-  public record TrainPoint(long step, long tokens, double ssePerToken, double fvu, double l0,
-      double deadPct) {}
+  public record Capture(String model, String dataset, CaptureSummary summary,
+      Map<String, StoreManifest> stores) {}
 
   /**
-   * Final metrics; each field null when not measured. Dead, dense and duplicate percentages are
-   * {@link dev.sae4j.sae.DictionaryHealth}'s, measured on the eval tokens.
+   * One trained SAE with everything measured about it.
+   *
+   * @param model the study's model id
+   * @param dataset the study's dataset id
+   * @param hook its hook point
+   * @param name its name in the study (the configuration's, plus {@code -s<i>} for a replicate)
+   * @param group its configuration's name
+   * @param seed its replicate index (0 when the configuration has one)
+   * @param dir its directory, relative to the run directory
+   * @param config cfg.json (architecture, widths, k)
+   * @param training training.json
+   * @param curve metrics.jsonl
+   * @param eval the spliced evaluation's metrics (null: not measured)
+   * @param evalFiring per-latent firing on the evaluation tokens (null: not measured)
+   * @param causal the causal run (null: not run)
+   * @param carry the organism carry check (null: not run)
+   * @param dashboards the dashboard job's directory relative to the run directory (null: none)
    */
-  public record FinalMetrics(
-      Measured fvu, Measured l0, Measured deadPct, Measured densePct, Measured duplicatePct,
-      Measured ceLossScore, Measured klDivScore) {}
+  public record SaeRun(String model, String dataset, String hook, String name, String group,
+      int seed, String dir, SaeConfig config, TrainingSummary training, List<TrainMetrics> curve,
+      SpliceMetrics eval, FiringCounts evalFiring, CausalReport.Result causal,
+      CarryCheckReport carry, String dashboards) {
+
+    /** The full id: model, dataset, hook and name. */
+    public String id() {
+      return model + "/" + dataset + "/" + hook + "/" + name;
+    }
+  }
 
   /**
-   * One causal effect. {@code nullDeltas} holds the matched-random-latent null distribution when
-   * kept; otherwise {@code nullPercentile} may summarise it. {@code randomDirectionDelta} is the
-   * random-direction control, null when not run.
+   * One SAE configuration on one (model, dataset, hook) and its seed replicates.
+   *
+   * @param label the short label (e.g. {@code topk k=8 x4}), unique in the report
+   * @param name the configuration's name in the study
+   * @param members its SAEs, by seed
    */
-  public record Effect(
-      List<Integer> latents, String metric, double meanDelta, double ciLow, double ciHigh,
-      double[] nullDeltas, Double nullPercentile, Double p, Double q, Double randomDirectionDelta) {
-    public Effect {
-      latents = List.copyOf(latents);
+  public record Group(String label, String name, List<SaeRun> members) {
+    /** Copies the list. */
+    public Group {
+      members = List.copyOf(members);
+    }
+
+    /** The label with the number of seeds, e.g. {@code topk k=8 x4 (3 seeds)}. */
+    public String labelWithSeeds() {
+      return members.size() == 1 ? label : label + " (" + members.size() + " seeds)";
+    }
+
+    /** A member's label: the group's with {@code s<i>} when there are several seeds. */
+    public String memberLabel(SaeRun s) {
+      return members.size() == 1 ? label : label + " s" + s.seed();
     }
   }
 
-  /** Causal results for one SAE; spearman values null when not measured. */
-  public record Causal(List<Effect> effects, Double spearmanAtp, Double spearmanIg) {
-    public Causal {
-      effects = effects == null ? List.of() : List.copyOf(effects);
-    }
-  }
-
-  /** One top-activating context: tokens as strings and the latent's activation per token. */
-  public record Context(List<String> tokens, double[] activations) {
-    public Context {
-      tokens = List.copyOf(tokens);
-      if (activations.length != tokens.size()) {
-        throw new IllegalArgumentException("context has " + tokens.size() + " tokens but "
-            + activations.length + " activations");
+  /** The group of {@code s}. */
+  public Group groupOf(SaeRun s) {
+    for (Group g : groups) {
+      if (g.members().contains(s)) {
+        return g;
       }
     }
+    throw new IllegalArgumentException("no group holds " + s.id());
   }
 
-  /** An output token and its logit effect. */
-  public record TokenValue(String token, double value) {}
-
-  /**
-   * Dashboard for one feature. {@code histogram} counts nonzero activations in equal bins over
-   * {@code [histMin, histMax]}. {@code causal} says whether the causal stage ablated this latent;
-   * {@code selection} says why it was shown (null: not stated) and {@code firingFrequency} is the
-   * share of tokens it fires on (null: not measured).
-   */
-  public record Dashboard(
-      int latent, List<Context> topContexts, double[] histogram, double histMin, double histMax,
-      List<TokenValue> boosted, List<TokenValue> suppressed, boolean causal, String selection,
-      Double firingFrequency) {
-    public Dashboard {
-      topContexts = List.copyOf(topContexts);
-      boosted = List.copyOf(boosted);
-      suppressed = List.copyOf(suppressed);
-    }
-
-    /** A dashboard with no selection reason or frequency (not causal). */
-    public Dashboard(
-        int latent, List<Context> topContexts, double[] histogram, double histMin, double histMax,
-        List<TokenValue> boosted, List<TokenValue> suppressed) {
-      this(latent, topContexts, histogram, histMin, histMax, boosted, suppressed, false, null,
-          null);
-    }
+  /** The short label of {@code s}. */
+  public String label(SaeRun s) {
+    return groupOf(s).memberLabel(s);
   }
 
-  /** Everything known about one SAE; any component may be null/empty when not measured. */
-  public record SaeResult(
-      SaeId id, List<TrainPoint> curve, FinalMetrics metrics, double[] log10Density, Causal causal,
-      List<Dashboard> dashboards) {
-    public SaeResult {
-      Objects.requireNonNull(id, "id");
-      curve = curve == null ? List.of() : List.copyOf(curve);
-      dashboards = dashboards == null ? List.of() : List.copyOf(dashboards);
-    }
+  /** The SAE with directory {@code dir} (relative to the run), or null. */
+  public SaeRun saeByDir(String dir) {
+    return saes.stream().filter(s -> s.dir().equals(dir)).findFirst().orElse(null);
   }
 
-  /** Cross-SAE/model comparison of dictionaries. */
-  public record Comparison(
-      String a, String b, Measured mmcs, Double oneToOneCosine, Double randomBaseline,
-      Double shareAboveThreshold, Double threshold) {}
-
-  /**
-   * Cross-model activation-correlation matching of two SAEs (same SAE recipe on two models) over
-   * aligned units of the same texts. Shares are over latents that varied; every value is null
-   * when not measured. The {@code baseline*} values are the same statistics with B's units
-   * shuffled (chance level).
-   *
-   * @param dataset the texts
-   * @param sae the SAE name
-   * @param modelA model A
-   * @param hookA A's hook
-   * @param modelB model B
-   * @param hookB B's hook
-   * @param units aligned units correlated
-   * @param threshold correlation at or above which a latent counts as having a partner
-   * @param shareAToB share of A's latents with a partner in B at or above the threshold
-   * @param shareBToA share of B's latents with a partner in A
-   * @param meanMaxAToB mean over A's latents of the best correlation with any latent of B
-   * @param meanMaxBToA the same from B to A
-   * @param baselineShareAToB {@code shareAToB} with B's units shuffled
-   * @param baselineShareBToA {@code shareBToA} with B's units shuffled
-   * @param baselineMeanMaxAToB {@code meanMaxAToB} with B's units shuffled
-   * @param baselineMeanMaxBToA {@code meanMaxBToA} with B's units shuffled
-   */
-  public record Universality(
-      String dataset, String sae, String modelA, String hookA, String modelB, String hookB,
-      long units, double threshold, Double shareAToB, Double shareBToA, Double meanMaxAToB,
-      Double meanMaxBToA, Double baselineShareAToB, Double baselineShareBToA,
-      Double baselineMeanMaxAToB, Double baselineMeanMaxBToA) {}
-
-  /** Pipeline stage state. */
-  public enum StageStatus { DONE, FAILED, NOT_RUN }
-
-  /** A pipeline stage; {@code error} is set for FAILED, and may give the reason for NOT_RUN. */
-  public record Stage(String name, StageStatus status, String error) {}
+  /** The SAE of this (model, dataset, hook) with this name, or null. */
+  public SaeRun sae(String model, String dataset, String hook, String name) {
+    return saes.stream().filter(s -> s.model().equals(model) && s.dataset().equals(dataset)
+        && s.hook().equals(hook) && s.name().equals(name)).findFirst().orElse(null);
+  }
 }

@@ -1,39 +1,66 @@
 package dev.sae4j.report;
 
 import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.report.Figures.Figure;
-import dev.sae4j.report.ReportData.Stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * Writes a report directory: {@code index.html} (self-contained), {@code REPORT.md} and
- * {@code figures/*.png}. Each file is written atomically, so a crash never leaves a half-written
- * file; figures are written before the pages that reference them.
+ * Writes a report directory from a run directory: {@code index.html}, {@code REPORT.md},
+ * {@code figures/*.svg} and {@code dashboards/<n>.js}. Every file is written atomically, the
+ * pages last, so a page never refers to a file that is not there; files of an earlier rendering
+ * that this one does not write are removed.
  */
 public final class ReportWriter {
   private ReportWriter() {}
 
-  /** Renders {@code data} into {@code dir} (created if missing). */
-  public static void write(ReportData data, Path dir) throws IOException {
-    List<Figure> figures = Figures.all(data);
-    Path figDir = dir.resolve("figures");
-    Files.createDirectories(figDir);
-    for (Figure f : figures) {
-      AtomicFiles.writeBytes(figDir.resolve(f.name() + ".png"), f.png());
-    }
-    AtomicFiles.writeString(dir.resolve("REPORT.md"), MarkdownReport.render(data, figures));
-    AtomicFiles.writeString(dir.resolve("index.html"), HtmlReport.render(data, figures));
+  /**
+   * Reads {@code runDir} ({@link RunReader}) and renders its report into {@code out}.
+   *
+   * @return what was rendered
+   */
+  public static ReportData write(Path runDir, Path out) throws IOException {
+    ReportData d = RunReader.read(runDir);
+    write(d, runDir, out);
+    return d;
   }
 
-  /** One line describing a stage; a stage that did not run is never shown as complete. */
-  static String stageText(Stage s) {
-    return switch (s.status()) {
-      case DONE -> s.name() + ": done";
-      case NOT_RUN -> s.name() + ": not run" + (s.error() == null ? "" : " (" + s.error() + ")");
-      case FAILED -> s.name() + ": failed" + (s.error() == null ? "" : " (" + s.error() + ")");
-    };
+  /** Renders {@code d}, whose dashboards are read from {@code runDir}, into {@code out}. */
+  public static void write(ReportData d, Path runDir, Path out) throws IOException {
+    Map<String, List<Figures.Figure>> figures = Figures.all(d);
+    List<Block> blocks = ReportDocument.build(d, figures);
+    Path figDir = out.resolve("figures");
+    Path dashDir = out.resolve("dashboards");
+    clear(figDir, ".svg");
+    clear(dashDir, ".js");
+    Files.createDirectories(figDir);
+    for (List<Figures.Figure> section : figures.values()) {
+      for (Figures.Figure f : section) {
+        AtomicFiles.writeString(figDir.resolve(f.name() + ".svg"), f.svg());
+      }
+    }
+    Files.createDirectories(dashDir);
+    for (int i = 0; i < d.saes().size(); i++) {
+      if (d.saes().get(i).dashboards() != null) {
+        AtomicFiles.writeString(dashDir.resolve(i + ".js"), DashboardPage.data(d, i, runDir));
+      }
+    }
+    AtomicFiles.writeString(out.resolve("REPORT.md"), MarkdownReport.render(d, blocks));
+    AtomicFiles.writeString(out.resolve("index.html"), HtmlReport.render(d, blocks));
+  }
+
+  /** Removes the files of an earlier rendering (only those with {@code suffix}). */
+  private static void clear(Path dir, String suffix) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(suffix)).toList()) {
+        Files.delete(f);
+      }
+    }
   }
 }

@@ -2,7 +2,6 @@ package dev.sae4j.sae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.sae4j.io.AtomicFiles;
 import java.io.IOException;
@@ -465,17 +464,7 @@ public final class SaeTrainer {
   }
 
   private void writeTrainingJson(TrainResult r, TrainState s) throws IOException {
-    Map<String, Object> j = new LinkedHashMap<>();
-    j.put("format", "sae4j-training");
-    j.put("complete", s.step >= totalSteps());
-    j.put("steps", s.step);
-    j.put("tokens", s.tokens);
-    j.put("d_in", source.d());
-    j.put("batchtopk_threshold", s.thresholdEma);
-    j.put("config", config);
-    j.put("final_metrics", r.finalMetrics());
-    j.put("health", r.health());
-    AtomicFiles.writeString(out.resolve("training.json"),
-        TrainCheckpoint.JSON.writeValueAsString(j));
+    new TrainingSummary(TrainingSummary.FORMAT, s.step >= totalSteps(), s.step, s.tokens,
+        source.d(), s.thresholdEma, config, r.finalMetrics(), r.health()).write(out);
   }
 }

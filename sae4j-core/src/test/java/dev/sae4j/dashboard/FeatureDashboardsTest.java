@@ -3,7 +3,6 @@ package dev.sae4j.dashboard;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -80,20 +79,24 @@ class FeatureDashboardsTest {
               new Shape(4, D)), nd.zeros(new Shape(D)), null);
       int saeArrays = sae.manager().getManagedArrays().size();
 
-      FeatureDashboards.Settings s = new FeatureDashboards.Settings(5, 2, 1, 4, 3);
-      List<FeatureDashboard> dash = FeatureDashboards.compute(model, tok, HookPoints.EMBED, sae,
-          tokens, new int[] {2, 0, 1}, s);
-      assertEquals(List.of(2, 0, 1), dash.stream().map(FeatureDashboard::latent).toList());
+      FeatureDashboards.Settings s = new FeatureDashboards.Settings(5, 2, 1, 4, 3, 2, 2, 4, 0);
+      FeatureDashboards.Result r = FeatureDashboards.compute(model, tok, HookPoints.EMBED, sae,
+          tokens, s);
       assertEquals(saeArrays, sae.manager().getManagedArrays().size(), "arrays leaked");
+      assertEquals(17, r.tokens()); // 9 + 3 + 5 real tokens, BOS and padding not measured
+      // Latent 1 never fires: dead, no dashboard. The others (and latent 3 if it fires) do.
+      List<Integer> live = r.dashboards().stream().map(LatentDashboard::latent).toList();
+      assertFalse(live.contains(1), live.toString());
+      assertTrue(live.containsAll(List.of(0, 2)), live.toString());
+      assertEquals(4 - live.size(), r.dead());
+      LatentDashboard d0 = r.dashboards().get(live.indexOf(0));
+      LatentDashboard d2 = r.dashboards().get(live.indexOf(2));
 
       // Latent 0: the target token is the peak of the best context, at |wte[target]|.
-      FeatureDashboard d0 = dash.get(1);
-      assertEquals(17, d0.tokens()); // 9 + 3 + 5 real tokens, BOS and padding not measured
       // Windows 0 and 1 both peak at the target (equal values; either may come first).
-      assertEquals(Set.of(0, 1), Set.of(d0.contexts().get(0).window(),
-          d0.contexts().get(1).window()));
-      ActivatingContext top = d0.contexts().get(d0.contexts().get(0).window() == 0 ? 0 : 1);
-      ActivatingContext second = d0.contexts().get(d0.contexts().get(0).window() == 1 ? 0 : 1);
+      assertEquals(Set.of(0, 1), Set.of(d0.top().get(0).window(), d0.top().get(1).window()));
+      ActivatingContext top = d0.top().get(d0.top().get(0).window() == 0 ? 0 : 1);
+      ActivatingContext second = d0.top().get(d0.top().get(0).window() == 1 ? 0 : 1);
       String targetText = tok.decode(new int[] {target}, false);
       assertEquals(targetText, top.tokens().get(top.peak()));
       assertEquals(targetNorm, top.peakActivation(), 1e-4);
@@ -107,61 +110,69 @@ class FeatureDashboardsTest {
       assertFalse(second.tokens().contains(tok.decode(new int[] {BOS}, false)), second::toString);
       // Activations shown are u . wte[t] for each token.
       assertEquals(Math.max(0, dot(wte, 12, target) / targetNorm), second.activations()[0], 1e-4);
-      assertEquals(targetNorm, second.peakActivation(), 1e-4);
       // Firing count and histogram: tokens whose embedding has a positive projection.
       long firing = 0;
+      List<Double> acts = new java.util.ArrayList<>();
       for (int[] w : new int[][] {w0, w1, w2}) {
         for (int i = 1; i < w.length; i++) {
-          firing += dot(wte, w[i], target) > 0 ? 1 : 0;
+          double a = dot(wte, w[i], target) / targetNorm;
+          if (a > 0) {
+            firing++;
+            acts.add(a);
+          }
         }
       }
       assertEquals(firing, d0.firing());
       assertEquals(firing, d0.histogram().total());
       assertEquals(4, d0.histogram().counts().length);
       assertTrue(d0.histogram().counts()[3] >= 2, "both target tokens are in the top bin");
-      assertEquals((double) firing / 17, d0.frequency(), 1e-12);
-      // Logit lens: W_dec[0] @ W_U = wte @ wte[target] (tied), largest first.
-      List<Integer> byLogit = IntStream.range(0, V).boxed()
-          .sorted(Comparator.comparingDouble((Integer t) -> -dot(wte, t, target))).toList();
-      assertEquals(byLogit.subList(0, 3), d0.boosted().stream().map(TokenLogit::id).toList());
+      // Bands below the top: each counts the activations in [lo, hi) of the maximum, and its
+      // samples (at most 2) peak inside it.
+      assertEquals(3, d0.bands().size());
+      for (int k = 0; k < 3; k++) {
+        Band band = d0.bands().get(k);
+        assertEquals(FeatureDashboards.BANDS[k] * targetNorm, band.high(), 1e-4);
+        assertEquals(FeatureDashboards.BANDS[k + 1] * targetNorm, band.low(), 1e-4);
+        long inBand = acts.stream().filter(a -> a >= band.low() - 1e-6 && a < band.high() - 1e-6)
+            .count();
+        assertEquals(inBand, band.count(), "band " + k);
+        assertTrue(band.samples().size() <= 2);
+        for (ActivatingContext c : band.samples()) {
+          assertTrue(c.peakActivation() >= band.low() - 1e-4 && c.peakActivation()
+              < band.high() + 1e-4, c::toString);
+        }
+      }
+      // Logit effects through the final norm: the hook is the embedding, so the direction
+      // goes through ln_f at real final states. The top token must still be one whose
+      // unembedding aligns with wte[target] (the norm centres and scales, it does not rotate).
+      assertEquals(3, d0.boosted().size());
+      assertEquals(3, d0.suppressed().size());
+      assertTrue(d0.boosted().get(0).logit() > 0 && d0.suppressed().get(0).logit() < 0);
       for (TokenLogit t : d0.boosted()) {
-        assertEquals(dot(wte, t.id(), target), t.logit(), 1e-3);
         assertEquals(tok.decode(new int[] {t.id()}, false), t.token());
       }
-      assertEquals(List.of(byLogit.get(V - 1), byLogit.get(V - 2), byLogit.get(V - 3)),
-          d0.suppressed().stream().map(TokenLogit::id).toList());
+      // Nearest latents by decoder cosine: latent 1's row is -wte[target], so latent 0's
+      // nearest is not 1 (cosine -1) but the closest other row; the list is sorted.
+      assertEquals(2, d0.nearest().size());
+      assertTrue(d0.nearest().get(0).cosine() >= d0.nearest().get(1).cosine());
+      assertFalse(d0.nearest().stream().anyMatch(n -> n.latent() == 0), "not itself");
+      assertTrue(d0.nearest().stream().noneMatch(n -> n.latent() == 1), d0.nearest()
+          .toString());
 
-      // Latent 1 never fires; its decoder is -wte[target], so the suppressed list mirrors
-      // latent 0's boosted list.
-      FeatureDashboard d1 = dash.get(2);
-      assertEquals(0, d1.firing());
-      assertTrue(d1.contexts().isEmpty());
-      assertEquals(0, d1.histogram().total());
-      assertEquals(d0.boosted().stream().map(TokenLogit::id).toList(),
-          d1.suppressed().stream().map(TokenLogit::id).toList());
-      assertEquals(-d0.boosted().get(0).logit(), d1.suppressed().get(0).logit(), 1e-4);
-
-      // Latent 2 fires 0.5 on every measured token: frequency 1, one context per window.
-      FeatureDashboard d2 = dash.get(0);
+      // Latent 2 fires 0.5 on every measured token: one context per window, all in the top
+      // bin, nothing in the lower bands.
       assertEquals(17, d2.firing());
-      assertEquals(1.0, d2.frequency());
       assertEquals(0.5, d2.maxActivation(), 1e-6);
-      assertEquals(3, d2.contexts().size());
+      assertEquals(3, d2.top().size());
       assertArrayEquals(new long[] {0, 0, 0, 17}, d2.histogram().counts());
+      assertTrue(d2.bands().stream().allMatch(b -> b.count() == 0 && b.samples().isEmpty()));
 
-      // Firing counts for every latent rank the always-on latent first and drop the dead one.
-      FeatureDashboards.Firing fire = FeatureDashboards.firing(model, HookPoints.EMBED, sae,
-          tokens);
-      assertEquals(17, fire.tokens());
-      assertEquals(firing, fire.counts()[0]);
-      assertEquals(0, fire.counts()[1]);
-      int[] frequent = fire.mostFrequent(4);
-      assertEquals(2, frequent[0]);
-      assertFalse(IntStream.of(frequent).anyMatch(l -> l == 1), "a dead latent is not live");
-      assertEquals(saeArrays, sae.manager().getManagedArrays().size(), "arrays leaked");
-
-      assertThrows(IllegalArgumentException.class, () -> FeatureDashboards.compute(model, tok,
-          HookPoints.EMBED, sae, tokens, new int[] {4}, s));
+      // Same inputs, same dashboards (the band samples are seeded).
+      FeatureDashboards.Result again = FeatureDashboards.compute(model, tok, HookPoints.EMBED,
+          sae, tokens, s);
+      com.fasterxml.jackson.databind.ObjectMapper json =
+          new com.fasterxml.jackson.databind.ObjectMapper();
+      assertEquals(json.writeValueAsString(r), json.writeValueAsString(again));
       sae.close();
     }
   }

@@ -249,6 +249,11 @@ class OrganismTest {
     }
 
     @Override
+    public String description() {
+      return "addition of two 2-digit numbers";
+    }
+
+    @Override
     public List<String> labelNames() {
       return addition.labelNames();
     }

@@ -63,7 +63,7 @@ class StudyConfigTest {
     String yaml = StudyConfigParser.toYaml(c);
     for (String key : List.of("exclude_bos: true", "expansion: 8", "decorrelation: 0.0",
         "lr: 1.0E-4", "controls: 199", "random_directions: 20", "rank_check: 24", "seeds: 1",
-        "cross_model: true", "dashboards: 10", "workers: 1")) {
+        "cross_model: true", "dashboards: true", "workers: 1")) {
       assertTrue(yaml.contains(key), key + " not written:\n" + yaml);
     }
     assertEquals(c, StudyConfigParser.parse(yaml, tmp, "study.yaml"), "resolved config round-trips");
@@ -129,6 +129,9 @@ class StudyConfigTest {
     StudyConfigException e = invalid(MINIMAL + "capture: {tokens: lots, exclude_bos: maybe}\n");
     assertMentions(e, "capture.tokens: expected an integer, got 'lots'",
         "capture.exclude_bos: expected true or false");
+    // report.dashboards was a count of latents; every live latent now gets one.
+    assertMentions(invalid(MINIMAL + "report: {dashboards: 5}\n"), "report.dashboards: expected"
+        + " true or false (every live latent of every SAE gets a dashboard; false: none), got 5");
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.sae4j.pipeline;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,7 +62,8 @@ class StudyRunnerTest {
     assertEquals(4, g.job("compare/organism-mix").dependsOn().size());
     assertTrue(g.job("compare/organism-mix").dependsOn().stream().allMatch(
         d -> d.startsWith("train/")));
-    assertEquals(List.of("train/" + CELL_A0, "capture/organism-mix/add", "causal/" + CELL_A0),
+    // Dashboards read the SAE and the capture; the report joins them with the causal output.
+    assertEquals(List.of("train/" + CELL_A0, "capture/organism-mix/add"),
         g.job("dashboard/" + CELL_A0).dependsOn());
     assertEquals("dashboards/" + CELL_A0, g.job("dashboard/" + CELL_A0).outputDir());
     assertEquals(18, g.job("report").dependsOn().size());
@@ -80,11 +80,10 @@ class StudyRunnerTest {
         datasets:""").replace("\ndatasets:", "\ndatasets:") + "causal: {enabled: false}\n";
     JobGraph g2 = JobGraph.expand(config(two));
     assertTrue(g2.jobs().stream().noneMatch(j -> j.stage().equals("causal")));
-    // Without causal jobs the dashboards read only the SAE and the capture.
     assertEquals(List.of("train/" + CELL_A0, "capture/organism-mix/add"),
         g2.job("dashboard/" + CELL_A0).dependsOn());
     // No dashboards asked for (or no report): no dashboard jobs.
-    assertTrue(JobGraph.expand(config(StudyConfigTest.MINIMAL + "report: {dashboards: 0}\n"))
+    assertTrue(JobGraph.expand(config(StudyConfigTest.MINIMAL + "report: {dashboards: false}\n"))
         .jobs().stream().noneMatch(j -> j.stage().equals("dashboard")));
     assertEquals(6, g2.job("compare/_all").dependsOn().size(), g2.describe());
     assertEquals(2, g2.job("compare/organism-logic").dependsOn().size());

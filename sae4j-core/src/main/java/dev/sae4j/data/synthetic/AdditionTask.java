@@ -48,6 +48,13 @@ public final class AdditionTask implements SyntheticTask {
   public static final int MAX_DIGITS = 4;
 
   @Override
+  public String description() {
+    return "addition of two 2-4 digit numbers with a chain of thought: one step x+y+c=s"
+        + " per column, units first, where x and y are the column's digits and c the carry"
+        + " into the column from the column before; then the sum";
+  }
+
+  @Override
   public String name() {
     return NAME;
   }

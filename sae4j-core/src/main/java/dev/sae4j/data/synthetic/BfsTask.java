@@ -66,6 +66,12 @@ public final class BfsTask implements SyntheticTask {
   }
 
   @Override
+  public String description() {
+    return "reachability on a small undirected graph: the query source?target and the"
+        + " adjacency lists, a breadth-first-search trace level by level, then yes or no";
+  }
+
+  @Override
   public String name() {
     return NAME;
   }

@@ -53,6 +53,12 @@ public final class LogicTask implements SyntheticTask {
   private record Bin(char op, Expr left, Expr right) implements Expr {}
 
   @Override
+  public String description() {
+    return "evaluation of a boolean expression over T and F with &, | and !, reduced step"
+        + " by step, then its value";
+  }
+
+  @Override
   public String name() {
     return NAME;
   }

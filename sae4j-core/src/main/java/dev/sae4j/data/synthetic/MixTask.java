@@ -24,6 +24,12 @@ public final class MixTask implements SyntheticTask {
       List.of(new AdditionTask(), new StackTask(), new BfsTask(), new LogicTask());
 
   @Override
+  public String description() {
+    return "a mix of the addition, stack, graph-search and logic tasks, each example from"
+        + " one of them";
+  }
+
+  @Override
   public String name() {
     return NAME;
   }

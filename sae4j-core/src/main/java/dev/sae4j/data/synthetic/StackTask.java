@@ -44,6 +44,12 @@ public final class StackTask implements SyntheticTask {
   private static final List<String> LABELS = List.of(STACK_DEPTH, TOP_SYMBOL);
 
   @Override
+  public String description() {
+    return "a stack machine: a program of pushes (P followed by a symbol) and pops (O),"
+        + " the stack after each operation, then the top symbol";
+  }
+
+  @Override
   public String name() {
     return NAME;
   }

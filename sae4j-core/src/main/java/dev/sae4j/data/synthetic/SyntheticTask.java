@@ -14,6 +14,9 @@ public interface SyntheticTask {
   /** Task name, as accepted by {@link SyntheticTasks#byName(String)}. */
   String name();
 
+  /** What an example is, in one line (for reports). */
+  String description();
+
   /** Draws one example, consuming randomness from {@code rng} only. */
   SyntheticExample generate(SplittableRandom rng);
 

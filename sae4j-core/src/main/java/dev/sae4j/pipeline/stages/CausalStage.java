@@ -1,24 +1,21 @@
 package dev.sae4j.pipeline.stages;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sae4j.causal.AblationExperiment;
 import dev.sae4j.causal.AblationSettings;
 import dev.sae4j.causal.AblationValue;
 import dev.sae4j.causal.AnswerMetric;
 import dev.sae4j.causal.Attribution;
 import dev.sae4j.causal.CarryCheck;
+import dev.sae4j.causal.CarryCheckReport;
 import dev.sae4j.causal.CausalProblems;
 import dev.sae4j.causal.CausalReport;
 import dev.sae4j.causal.FeatureRanking;
 import dev.sae4j.causal.SetEffect;
 import dev.sae4j.causal.TokenPositions;
-import dev.sae4j.data.AccuracyResult;
 import dev.sae4j.data.LogProbScorer;
 import dev.sae4j.data.synthetic.AdditionTask;
 import dev.sae4j.data.synthetic.SyntheticExample;
-import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.pipeline.Job;
 import dev.sae4j.pipeline.JobContext;
@@ -28,10 +25,8 @@ import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.format.SaeFiles;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Causal: ranks the SAE's latents by their effect on the gold-answer log-prob (attribution
@@ -58,13 +53,11 @@ public final class CausalStage implements Stage {
   private static final int CARRY_MAX_SET_SIZE = CarryCheck.DEFAULT_MAX_SET_SIZE;
   /** At most this many matched random latent sets per column in the carry check. */
   private static final int CARRY_CONTROLS = 10;
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private final ModelResolver models;
+  private final ModelSource models;
 
-  /** @param models resolves the job's model id */
-  public CausalStage(ModelResolver models) {
+  /** @param models where models come from and which device they run on */
+  public CausalStage(ModelSource models) {
     this.models = models;
   }
 
@@ -73,17 +66,20 @@ public final class CausalStage implements Stage {
     return "causal";
   }
 
+  /** 2: effects.jsonl lists every control's change; carry_check.json every latent's F1. */
+  @Override
+  public String version() {
+    return "2";
+  }
+
   @Override
   public void run(JobContext ctx) throws Exception {
     Job job = ctx.job();
     StudyConfig.Causal c = ctx.config().causal();
     CausalProblems problems = DatasetTexts.problems(job.dataset(), c.problems(), ctx.log());
     if (problems == null) {
-      Map<String, Object> na = new LinkedHashMap<>();
-      na.put("status", "not_applicable");
-      na.put("reason", "dataset " + job.dataset().id() + " is plain text: no gold answers");
-      AtomicFiles.writeString(ctx.outputDir().resolve("summary.json"),
-          JSON.writeValueAsString(na));
+      CausalReport.writeNotApplicable(ctx.outputDir(), "dataset " + job.dataset().id()
+          + " is plain text: no gold answers");
       return;
     }
     String trainId = job.dependsOn().get(0);
@@ -155,15 +151,11 @@ public final class CausalStage implements Stage {
   private static void carryCheck(JobContext ctx, LoadedModel m, Sae sae, int controls, long seed,
       int batch) throws java.io.IOException {
     Job job = ctx.job();
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("hook", job.hook());
     int[] zero = m.tokenizer().encode("0", Tokenizer.BosPolicy.NONE);
     int[] one = m.tokenizer().encode("1", Tokenizer.BosPolicy.NONE);
     if (zero.length != 1 || one.length != 1) {
-      out.put("status", "not_applicable");
-      out.put("reason", "the tokenizer does not write '0' and '1' as single tokens");
-      AtomicFiles.writeString(ctx.outputDir().resolve("carry_check.json"),
-          JSON.writeValueAsString(out));
+      CarryCheckReport.notApplicable(job.hook(), "the tokenizer does not write '0' and '1' as"
+          + " single tokens").write(ctx.outputDir());
       return;
     }
     ctx.status("carry check on " + CARRY_PROBLEMS + " addition problems");
@@ -173,47 +165,9 @@ public final class CausalStage implements Stage {
         text -> m.tokenizer().encode(text, Tokenizer.BosPolicy.PREPEND), zero[0], one[0],
         TokenPositions.all(), CARRY_MAX_SET_SIZE);
     List<CarryCheck.ColumnResult> results = check.run(examples, controls, seed, batch);
-    out.put("status", "done");
-    out.put("problems", CARRY_PROBLEMS);
-    out.put("max_set_size", CARRY_MAX_SET_SIZE);
-    out.put("ablation", "zero at every position; steering: set to the mean carry-1 value at the"
-        + " prediction position; latents ranked and set sizes chosen on alternate problems,"
-        + " rates measured on the others");
-    out.put("controls_per_column", controls);
-    List<Map<String, Object>> columns = new ArrayList<>();
-    for (CarryCheck.ColumnResult r : results) {
-      Map<String, Object> col = new LinkedHashMap<>();
-      col.put("column", r.column());
-      col.put("sites", r.positions());
-      col.put("latents", r.latents());
-      col.put("f1", r.f1());
-      col.put("precision", r.precision());
-      col.put("recall", r.recall());
-      col.put("ablation_set_size", r.ablationSize());
-      col.put("ablation", rate(r.ablation()));
-      col.put("ablation_control", rate(r.ablationControl()));
-      col.put("steering_set_size", r.steeringSize());
-      col.put("steering", rate(r.steering()));
-      col.put("steering_control", rate(r.steeringControl()));
-      if (r.controlProblem() != null) {
-        col.put("control_problem", r.controlProblem());
-      }
-      columns.add(col);
-    }
-    out.put("columns", columns);
-    AtomicFiles.writeString(ctx.outputDir().resolve("carry_check.json"),
-        JSON.writeValueAsString(out));
+    CarryCheckReport.of(job.hook(), CARRY_PROBLEMS, CARRY_MAX_SET_SIZE, controls, results)
+        .write(ctx.outputDir());
     ctx.log().printf("carry check: %d columns%n", results.size());
-  }
-
-  private static Map<String, Object> rate(AccuracyResult a) {
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("successes", a.correct());
-    r.put("trials", a.total());
-    r.put("rate", a.total() == 0 ? null : a.accuracy());
-    r.put("wilson_low", a.total() == 0 ? null : a.wilsonLow());
-    r.put("wilson_high", a.total() == 0 ? null : a.wilsonHigh());
-    return r;
   }
 
   /** Adds joint ablations of the top-N candidates for every N > 1 in {@code sizes}. */

@@ -1,10 +1,9 @@
 package dev.sae4j.pipeline.stages;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sae4j.compare.DictionaryMatch;
-import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.compare.MatchingReport;
 import dev.sae4j.pipeline.Job;
 import dev.sae4j.pipeline.JobContext;
 import dev.sae4j.pipeline.Stage;
@@ -27,14 +26,12 @@ import java.util.Map;
  * correlation on shared texts aligned by character span ({@link CrossModelCompare}).
  */
 public final class CompareStage implements Stage {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final long BASELINE_SEED = 7;
 
-  private final ModelResolver models;
+  private final ModelSource models;
 
-  /** @param models resolves model ids for the cross-model job, which runs the models */
-  public CompareStage(ModelResolver models) {
+  /** @param models where models come from and which device they run on */
+  public CompareStage(ModelSource models) {
     this.models = models;
   }
 
@@ -43,15 +40,10 @@ public final class CompareStage implements Stage {
     return "compare";
   }
 
-  /** 2: the cross-model job computes activation correlations (was a not-run placeholder). */
+  /** 3: the cross-model job pairs seed replicates by their own names. */
   @Override
   public String version() {
-    return "2";
-  }
-
-  @Override
-  public boolean usesDevice() {
-    return false;
+    return "3";
   }
 
   @Override
@@ -59,7 +51,7 @@ public final class CompareStage implements Stage {
     Job job = ctx.job();
     double threshold = ctx.config().compare().threshold();
     if (job.model() == null) {
-      new CrossModelCompare(ctx, models).run();
+      new CrossModelCompare(ctx, models.resolver(), models.device()).run();
       return;
     }
     // Group the model's trained SAEs by (dataset, hook): only those share a space.
@@ -76,11 +68,9 @@ public final class CompareStage implements Stage {
           Job a = trains.get(i);
           Job b = trains.get(j);
           Path out = ctx.outputDir().resolve(g.getKey())
-              .resolve(a.sae().name() + "__" + b.sae().name()).resolve("matching.json");
-          java.nio.file.Files.createDirectories(out.getParent());
-          AtomicFiles.writeString(out, JSON.writeValueAsString(
-              match(ctx, a, b, threshold)));
-          ctx.log().println("wrote " + out);
+              .resolve(a.sae().name() + "__" + b.sae().name());
+          match(ctx, a, b, threshold, models.device()).write(out);
+          ctx.log().println("wrote " + out.resolve(MatchingReport.FILE));
           pairs++;
         }
       }
@@ -88,50 +78,24 @@ public final class CompareStage implements Stage {
     ctx.log().println(pairs + " pairs compared");
   }
 
-  private static Map<String, Object> match(JobContext ctx, Job a, Job b, double threshold)
-      throws Exception {
-    try (NDManager manager = NDManager.newBaseManager();
+  private static MatchingReport match(JobContext ctx, Job a, Job b, double threshold,
+      Device device) throws Exception {
+    try (NDManager manager = NDManager.newBaseManager(device);
         Sae sa = SaeFiles.load(ctx.inputDir(a.id()), manager);
         Sae sb = SaeFiles.load(ctx.inputDir(b.id()), manager)) {
       // W_dec [d_sae, d_in]: one decoder direction per row.
       DictionaryMatch ab = DictionaryMatch.compare(sa.wDec(), sb.wDec(), true);
       DictionaryMatch ba = DictionaryMatch.compare(sb.wDec(), sa.wDec(), true);
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("model", a.model().id());
-      m.put("dataset", a.dataset().id());
-      m.put("hook", a.hook());
-      m.put("sae_a", ordered("name", a.sae().name(), "dir", a.outputDir(),
-          "d_sae", sa.wDec().getShape().get(0)));
-      m.put("sae_b", ordered("name", b.sae().name(), "dir", b.outputDir(),
-          "d_sae", sb.wDec().getShape().get(0)));
-      m.put("threshold", threshold);
-      m.put("mmcs_a_to_b", ab.meanMaxCosine());
-      m.put("mmcs_b_to_a", ba.meanMaxCosine());
-      m.put("share_a_above_threshold", ab.fractionAbove(threshold));
-      m.put("share_b_above_threshold", ba.fractionAbove(threshold));
       double oneToOne = !Double.isNaN(ab.matchedCosine()) ? ab.matchedCosine()
           : ba.matchedCosine();
-      m.put("one_to_one_mean_cosine", Double.isNaN(oneToOne) ? null : oneToOne);
-      m.put("random_baseline_mmcs_a_to_b",
-          DictionaryMatch.randomBaseline(sa.wDec(), sb.wDec(), BASELINE_SEED));
-      m.put("random_baseline_mmcs_b_to_a",
-          DictionaryMatch.randomBaseline(sb.wDec(), sa.wDec(), BASELINE_SEED));
-      m.put("definitions", ordered(
-          "mmcs_a_to_b", "mean over A's decoder rows of the best cosine with any row of B",
-          "one_to_one_mean_cosine", "mean cosine of a one-to-one (Hungarian) assignment of the"
-              + " smaller dictionary's rows to the larger's",
-          "random_baseline_mmcs_a_to_b", "MMCS of a Gaussian random dictionary of A's shape"
-              + " against B"));
-      return m;
+      return new MatchingReport(a.model().id(), a.dataset().id(), a.hook(),
+          new MatchingReport.Side(a.sae().name(), a.outputDir(), sa.wDec().getShape().get(0)),
+          new MatchingReport.Side(b.sae().name(), b.outputDir(), sb.wDec().getShape().get(0)),
+          threshold, ab.meanMaxCosine(), ba.meanMaxCosine(), ab.fractionAbove(threshold),
+          ba.fractionAbove(threshold), Double.isNaN(oneToOne) ? null : oneToOne,
+          DictionaryMatch.randomBaseline(sa.wDec(), sb.wDec(), BASELINE_SEED),
+          DictionaryMatch.randomBaseline(sb.wDec(), sa.wDec(), BASELINE_SEED),
+          MatchingReport.DEFINITIONS);
     }
-  }
-
-  /** A map in the given key order, so matching.json is byte-identical across runs. */
-  private static Map<String, Object> ordered(Object... keyValues) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < keyValues.length; i += 2) {
-      m.put((String) keyValues[i], keyValues[i + 1]);
-    }
-    return m;
   }
 }

@@ -24,10 +24,10 @@ import java.util.Map;
  * costs no more than capture.
  */
 public final class EvalStage implements Stage {
-  private final ModelResolver models;
+  private final ModelSource models;
 
-  /** @param models resolves the job's model id */
-  public EvalStage(ModelResolver models) {
+  /** @param models where models come from and which device they run on */
+  public EvalStage(ModelSource models) {
     this.models = models;
   }
 

@@ -1,6 +1,5 @@
 package dev.sae4j.pipeline.stages;
 
-import ai.djl.Device;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
@@ -9,7 +8,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A job's model and tokenizer, loaded from the resolved directory on the CPU and closed together.
+ * A job's model and tokenizer, loaded from the resolved directory on the study's device and
+ * closed together.
  *
  * @param dir the model directory
  * @param model the model
@@ -19,10 +19,11 @@ record LoadedModel(Path dir, TransformerModel model, Tokenizer tokenizer)
     implements AutoCloseable {
 
   /** Resolves and loads the job's model. */
-  static LoadedModel load(JobContext ctx, ModelResolver resolver) throws IOException {
-    Path dir = resolver.resolve(ctx.job().model(), ctx.log());
-    ctx.log().println("model " + ctx.job().model().id() + " from " + dir);
-    TransformerModel m = Models.load(dir, Device.cpu());
+  static LoadedModel load(JobContext ctx, ModelSource models) throws IOException {
+    Path dir = models.resolver().resolve(ctx.job().model(), ctx.log());
+    ctx.log().println("model " + ctx.job().model().id() + " from " + dir + " on "
+        + models.device());
+    TransformerModel m = Models.load(dir, models.device());
     try {
       return new LoadedModel(dir, m, Tokenizer.load(dir, m.config()));
     } catch (IOException | RuntimeException e) {

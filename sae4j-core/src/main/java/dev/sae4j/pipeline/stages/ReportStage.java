@@ -1,18 +1,26 @@
 package dev.sae4j.pipeline.stages;
 
-import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.pipeline.JobContext;
 import dev.sae4j.pipeline.Stage;
+import dev.sae4j.report.ReportData;
+import dev.sae4j.report.ReportWriter;
 
 /**
- * Report: reads every upstream job's output and writes {@code index.html} (self-contained, with
- * figures; {@link dev.sae4j.report.ReportWriter}, whose Markdown twin is kept as
- * {@code FIGURES.md}) and {@code REPORT.md} (the stage-by-stage tables of {@link ReportData}).
+ * Report: renders the run directory's report ({@link ReportWriter}: {@code index.html},
+ * {@code REPORT.md}, {@code figures/}, {@code dashboards/}) from the files its upstream jobs
+ * wrote, which are all in their final places when it runs. {@code sae4j report RUN_DIR} renders
+ * the same report again.
  */
 public final class ReportStage implements Stage {
   @Override
   public String name() {
     return "report";
+  }
+
+  /** 2: one report (headline, SVG figures, dashboards for every live latent). */
+  @Override
+  public String version() {
+    return "2";
   }
 
   @Override
@@ -22,15 +30,8 @@ public final class ReportStage implements Stage {
 
   @Override
   public void run(JobContext ctx) throws Exception {
-    // index.html (+ figures/ and the report package's REPORT.md) from the measured outputs,
-    // then the stage-by-stage tables, which are the REPORT.md a reader gets.
-    dev.sae4j.report.ReportWriter.write(HtmlReportData.collect(ctx, System.getProperty("os.arch")
-        + ", " + Runtime.getRuntime().availableProcessors() + " CPUs"), ctx.outputDir());
-    java.nio.file.Files.move(ctx.outputDir().resolve("REPORT.md"),
-        ctx.outputDir().resolve("FIGURES.md"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    ReportData data = new ReportCollector(ctx).collect();
-    AtomicFiles.writeString(ctx.outputDir().resolve("REPORT.md"), MarkdownReport.render(data));
-    ctx.log().println("wrote index.html, FIGURES.md and REPORT.md with "
-        + data.sections().size() + " sections");
+    ReportData d = ReportWriter.write(ctx.runDir(), ctx.outputDir());
+    ctx.log().printf("wrote index.html and REPORT.md: %d SAEs in %d configurations%n",
+        d.saes().size(), d.groups().size());
   }
 }

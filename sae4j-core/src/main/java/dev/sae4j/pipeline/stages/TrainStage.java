@@ -1,5 +1,6 @@
 package dev.sae4j.pipeline.stages;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.sae4j.activations.ActivationCapture;
 import dev.sae4j.activations.ActivationStore;
@@ -22,6 +23,13 @@ import java.util.Locale;
  * with the training logs ({@code metrics.jsonl}, {@code training.json}).
  */
 public final class TrainStage implements Stage {
+  private final Device device;
+
+  /** @param device where the SAE trains */
+  public TrainStage(Device device) {
+    this.device = device;
+  }
+
   /** About this many metrics.jsonl lines per run, so short runs still have a training curve. */
   private static final int CURVE_POINTS = 50;
 
@@ -49,7 +57,7 @@ public final class TrainStage implements Stage {
     });
     // SAE training computes its gradients by hand (no DJL gradient collector), so it runs
     // beside causal attribution without the gradient lock.
-    try (NDManager manager = NDManager.newBaseManager()) {
+    try (NDManager manager = NDManager.newBaseManager(device)) {
       TrainResult r = trainer.train(manager);
       TrainMetrics f = r.finalMetrics();
       ctx.log().printf(Locale.ROOT, "trained %d steps, %d tokens: loss %.5g fvu %.4f l0 %.2f"

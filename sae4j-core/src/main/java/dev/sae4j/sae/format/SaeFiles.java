@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.sae4j.io.SafetensorsFile;
 import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.Sae;
+import dev.sae4j.sae.SaeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,6 +121,18 @@ public final class SaeFiles {
       case GEMMA_SCOPE -> GemmaScopeReader.read(Files.isRegularFile(path) ? path
           : path.resolve(GemmaScopeReader.FILE), manager);
     };
+  }
+
+  /**
+   * The configuration in a SAELens directory's {@code cfg.json} (architecture, widths, k,
+   * provenance), read and checked as {@link #load} does, without the weights.
+   *
+   * @param dir a SAELens SAE directory
+   * @throws SaeFormatException for a missing or inconsistent field, naming file and field
+   * @throws IOException on read failure
+   */
+  public static SaeConfig readConfig(Path dir) throws IOException {
+    return SaeLensReader.readConfig(dir).config();
   }
 
   /**

@@ -46,6 +46,15 @@ final class SaeLensReader {
   }
 
   static Sae read(Path dir, NDManager manager) throws IOException {
+    Parsed p = readConfig(dir);
+    return readWeights(dir.resolve(WEIGHTS), p.config(), p.rescale(), manager);
+  }
+
+  /** What {@code cfg.json} says: the config and whether activations are rescaled by norm. */
+  record Parsed(SaeConfig config, boolean rescale) {}
+
+  /** Reads and checks {@code cfg.json} alone (no weights). */
+  static Parsed readConfig(Path dir) throws IOException {
     Cfg cfg = Cfg.read(dir.resolve(CFG));
     boolean v6 = cfg.isObject("metadata");
     Cfg meta = v6 ? cfg.child("metadata") : cfg;
@@ -146,7 +155,7 @@ final class SaeLensReader {
         meta.optBool("exclude_special_tokens", false));
     SaeConfig config = new SaeConfig(a, dIn, dSae, k, cfg.optBool("apply_b_dec_to_input", true),
         metadata);
-    return readWeights(dir.resolve(WEIGHTS), config, rescale, manager);
+    return new Parsed(config, rescale);
   }
 
   private static int topK(Cfg cfg) throws SaeFormatException {

@@ -2,10 +2,10 @@ package dev.sae4j.pipeline.stages;
 
 import dev.sae4j.pipeline.DeviceGate;
 import dev.sae4j.pipeline.ProgressBoard;
-import dev.sae4j.pipeline.Stages;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
 import dev.sae4j.pipeline.StudyRunner;
+import dev.sae4j.pipeline.stages.Stages;
 import java.nio.file.Path;
 
 /**

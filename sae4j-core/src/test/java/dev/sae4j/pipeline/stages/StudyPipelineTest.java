@@ -10,16 +10,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sae4j.ChildJvm;
 import dev.sae4j.TestModels;
 import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.dashboard.ActivatingContext;
+import dev.sae4j.dashboard.Band;
+import dev.sae4j.dashboard.DashboardSet;
+import dev.sae4j.dashboard.LatentDashboard;
 import dev.sae4j.io.Checksums;
 import dev.sae4j.pipeline.DeviceGate;
 import dev.sae4j.pipeline.JobContext;
 import dev.sae4j.pipeline.JobStatus;
 import dev.sae4j.pipeline.ProgressBoard;
 import dev.sae4j.pipeline.Stage;
-import dev.sae4j.pipeline.Stages;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
 import dev.sae4j.pipeline.StudyRunner;
+import dev.sae4j.pipeline.stages.Stages;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.format.SaeFiles;
 import java.io.IOException;
@@ -62,7 +66,7 @@ class StudyPipelineTest {
            lr: 1.0e-3, seed: 0}
       causal: {ablation: zero, top: [1, 3], controls: 4, problems: 16}
       compare: {threshold: 0.7}
-      report: {dashboards: 4}
+      report: {dashboards: true}
       """;
 
   @Test
@@ -116,6 +120,10 @@ class StudyPipelineTest {
         assertEquals(5, Files.readAllLines(causal.resolve("importance.csv")).size());
         JsonNode effect = JSON.readTree(Files.readAllLines(causal.resolve("effects.jsonl")).get(0));
         assertEquals(4, effect.path("null_sets").asInt());
+        // Every control's measured change is written, so the report can draw the null.
+        assertEquals(4, effect.path("null_mean_deltas").size(), effect::toString);
+        assertEquals(effect.path("random_directions").asInt(),
+            effect.path("random_direction_mean_deltas").size(), effect::toString);
         assertTrue(effect.path("ci_low").asDouble() <= effect.path("ci_high").asDouble());
         // The addition dataset also gets the organism carry check: columns 1-3, each with
         // its latents and success rates in [0, 1] (this tiny model cannot add, so no values).
@@ -126,8 +134,9 @@ class StudyPipelineTest {
           int trials = c.path("ablation").path("trials").asInt();
           int hits = c.path("ablation").path("successes").asInt();
           assertTrue(hits >= 0 && hits <= trials, c::toString);
+          assertEquals(128, c.path("latent_f1").size(), "every latent's carry F1");
         }
-        checkDashboards(run.resolve("dashboards/" + CELL + sae), causal);
+        checkDashboards(run.resolve("dashboards/" + CELL + sae));
       }
     }
     JsonNode match = JSON.readTree(run.resolve("compare/organism-mix/add/" + HOOK
@@ -142,41 +151,37 @@ class StudyPipelineTest {
         >= match.path("one_to_one_mean_cosine").asDouble() - 1e-6, match::toString);
 
     String report = Files.readString(run.resolve("report/REPORT.md"));
-    for (String section : List.of("## capture", "## train", "## eval", "## causal",
-        "## compare")) {
+    for (String section : List.of("## Headline", "### Key results", "## Legend: short labels",
+        "## Dictionary quality", "## Ground truth: the carry", "## Causal effects",
+        "## Dictionary comparison", "## Cross-model universality", "## Feature dashboards",
+        "## Run")) {
       assertTrue(report.contains(section), section + " missing:\n" + report);
     }
-    // One model: the cross-model comparison says why it did not run, and nothing else is
-    // marked not run.
-    String crossModel = "| universality | NOT RUN: cross-model comparison not run: only one model |";
-    assertTrue(report.contains(crossModel), report);
-    assertFalse(report.replace(crossModel, "").contains("NOT RUN"), report);
-    assertTrue(report.contains("relu vs topk"), report);
-    assertTrue(report.contains("| final L0 | dead | dense | duplicates | curve points |"), report);
-    assertTrue(report.contains("| L0 | dead | dense | duplicates |"), report);
-    assertTrue(report.contains(Long.toString(manifest.tokens())), report);
-    // Compact dashboards: 4 rows per SAE, the causal ones first, the filler labelled as such.
-    assertTrue(report.contains("## dashboard\n"), report);
-    assertTrue(report.contains("| causal #1 (delta "), report);
-    assertTrue(report.contains("| frequent #1 (not causally tested) |"), report);
-    assertTrue(report.contains("final layer norm"), report);
-    // The HTML report: self-contained, with the training-curve figure and both SAEs.
+    // One model: the cross-model comparison says why it did not run.
+    assertTrue(report.contains("_Not run: only one model._"), report);
+    // The model's directory records no accuracy of its own (a GPT-2 fixture, not an organism).
+    assertTrue(report.contains("Its directory records no task accuracy of its own."), report);
+    // Short labels from cfg.json, with the full ids in the legend (Markdown escapes '_').
+    String hook = HOOK.replace("_", "\\_");
+    assertTrue(report.contains("| relu l1=0.001 x2 | organism:mix | add | " + hook + " | relu |"),
+        report);
+    assertTrue(report.contains("| topk k=4 x2 | organism:mix | add | " + hook + " | topk |"),
+        report);
+    assertTrue(report.contains(Long.toString(manifest.tokens())) || report.contains(
+        String.format(java.util.Locale.ROOT, "%,d", manifest.tokens())), report);
+    // The HTML report: inline SVG figures, and the dashboard browser with one data file per SAE.
     String html = Files.readString(run.resolve("report/index.html"));
-    assertTrue(html.contains("data:image/png;base64,"), "figures are embedded");
-    assertTrue(html.contains("relu") && html.contains("topk"), "both SAEs are in the HTML");
-    String metricsTable = html.substring(html.indexOf("<h2 id=\"metrics\">"),
-        html.indexOf("<h2 id=\"causal\">"));
-    assertTrue(metricsTable.contains("<th>duplicates %</th>"), metricsTable);
-    assertFalse(metricsTable.contains("not measured"), metricsTable); // dead, dense measured
-    // 8 dashboards, 6 of them reachable from their single-latent causal-table rows.
-    assertEquals(8, html.split("<div class=\"dash\" id=", -1).length - 1);
-    assertEquals(6, html.split("<tr class=\"dashlink\" data-dash=", -1).length - 1);
-    assertEquals(8, html.split("<svg class=\"hist\"", -1).length - 1);
-    assertEquals(2, html.split("<p class=\"why frequent\">most frequent live latent #1", -1)
-        .length - 1);
-    try (var figures = Files.list(run.resolve("report/figures"))) {
-      assertTrue(figures.anyMatch(p -> p.toString().endsWith(".png")), "figure files written");
+    assertTrue(html.contains("<figure id=\"fig-l0_fvu\"><svg"), "figures are inline SVG");
+    assertTrue(html.contains("<option value=\"0\">relu l1=0.001 x2</option>")
+        && html.contains("<option value=\"1\">topk k=4 x2</option>"), "dashboard SAEs");
+    for (int i = 0; i < 2; i++) {
+      String js = Files.readString(run.resolve("report/dashboards/" + i + ".js"));
+      assertTrue(js.startsWith("window.SAE4J_DASH = window.SAE4J_DASH || {};"), js);
     }
+    try (var figures = Files.list(run.resolve("report/figures"))) {
+      assertTrue(figures.anyMatch(p -> p.toString().endsWith(".svg")), "figure files written");
+    }
+    assertFalse(Files.exists(run.resolve("report/FIGURES.md")), "one report");
 
     // Rerun: nothing is redone and every output file is byte-identical.
     Map<String, String> before = hashes(run);
@@ -200,49 +205,28 @@ class StudyPipelineTest {
   }
 
   /**
-   * The dashboard job's file: the causal stage's single latents in importance order, then the
-   * most frequent live latent; each dashboard's numbers agree with each other.
+   * The dashboard job's file: a dashboard for every live latent (the rest are dead), each one's
+   * numbers agreeing with each other.
    */
-  private static void checkDashboards(Path dir, Path causal) throws IOException {
-    JsonNode f = JSON.readTree(dir.resolve("dashboards.json").toFile());
-    JsonNode list = f.path("dashboards");
-    assertEquals(4, list.size(), f::toString);
-    List<Integer> singles = new java.util.ArrayList<>();
-    for (String line : Files.readAllLines(causal.resolve("importance.csv")).subList(1, 5)) {
-      String latents = line.split(",")[1];
-      if (!latents.contains(" ")) {
-        singles.add(Integer.parseInt(latents));
-      }
-    }
-    assertEquals(3, singles.size());
-    for (int i = 0; i < 4; i++) {
-      JsonNode sel = list.get(i).path("selection");
-      JsonNode d = list.get(i).path("dashboard");
-      assertEquals(i < 3, sel.path("causal").asBoolean(), sel::toString);
-      if (i < 3) {
-        assertEquals(singles.get(i).intValue(), d.path("latent").asInt());
-        assertTrue(sel.path("label").asText().startsWith("causal #" + (i + 1)), sel::toString);
-      } else {
-        assertFalse(singles.contains(d.path("latent").asInt()), "filler repeats a causal latent");
-        assertTrue(sel.path("label").asText().contains("not causally tested"), sel::toString);
-        assertTrue(d.path("firing").asLong() > 0, "the most frequent latent fires");
-      }
-      long tokens = d.path("tokens").asLong();
-      assertTrue(tokens > 500 && tokens <= 1200, "" + tokens);
-      long binned = 0;
-      for (JsonNode c : d.path("histogram").path("counts")) {
-        binned += c.asLong();
-      }
-      assertEquals(d.path("firing").asLong(), binned);
-      assertEquals(10, d.path("boosted").size());
-      assertEquals(10, d.path("suppressed").size());
-      assertTrue(d.path("boosted").get(0).path("logit").asDouble()
-          >= d.path("suppressed").get(0).path("logit").asDouble());
-      if (d.path("firing").asLong() > 0) {
-        JsonNode top = d.path("contexts").get(0);
-        assertEquals(d.path("maxActivation").asDouble(),
-            top.path("activations").get(top.path("peak").asInt()).asDouble(), 1e-6);
-      }
+  private static void checkDashboards(Path dir) throws IOException {
+    DashboardSet set = DashboardSet.read(dir);
+    assertEquals(128, set.dashboards().size() + set.dead(), "every latent is live or dead");
+    assertTrue(set.dashboards().size() > 10, "" + set.dashboards().size());
+    assertTrue(set.tokens() > 500 && set.tokens() <= 1200, "" + set.tokens());
+    int previous = -1;
+    for (LatentDashboard d : set.dashboards()) {
+      assertTrue(d.latent() > previous, "by index");
+      previous = d.latent();
+      assertTrue(d.firing() > 0, "a live latent fires");
+      assertEquals(d.firing(), d.histogram().total());
+      assertEquals(10, d.boosted().size());
+      assertEquals(10, d.suppressed().size());
+      assertTrue(d.boosted().get(0).logit() >= d.suppressed().get(0).logit());
+      assertEquals(5, d.nearest().size());
+      ActivatingContext top = d.top().get(0);
+      assertEquals(d.maxActivation(), top.activations()[top.peak()], 1e-6);
+      long banded = d.bands().stream().mapToLong(Band::count).sum();
+      assertTrue(banded <= d.firing(), "bands hold part of the firing positions");
     }
   }
 

@@ -1,11 +1,10 @@
-package dev.sae4j.pipeline.stages;
+package dev.sae4j.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.sae4j.compare.ActivationCorrelation;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeConfig;
@@ -15,12 +14,12 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The correlation step of the cross-model job on constructed data: model B's activations contain
+ * Cross-model matching on constructed data: model B's activations contain
  * model A's (plus extra dimensions), stored in a different row order, and B's SAE latent 0 is
  * built to equal A's latent 3. The pair must be found with r = 1 and counted, and the shuffled
  * baseline must not find it.
  */
-class CrossModelCorrelationTest {
+class CrossModelMatchTest {
   private static final int N = 700;
   private static final int DA = 8;
   private static final int DB = 12;
@@ -53,7 +52,7 @@ class CrossModelCorrelationTest {
     try (NDManager m = NDManager.newBaseManager();
         Sae sa = relu(m, DA, 6, wEncA, r);
         Sae sb = relu(m, DB, 5, wEncB, r)) {
-      CrossModelCompare.PairResult res = CrossModelCompare.correlate(sa, sb, rows(xa, DA),
+      CrossModelMatch.PairResult res = CrossModelMatch.correlate(sa, sb, rows(xa, DA),
           rows(xb, DB), rowsA, rowsB, 7, m);
       ActivationCorrelation.Partners ab = res.ab();
       assertEquals(6, ab.defined(), "every A latent fires on some units and not others");
@@ -77,9 +76,9 @@ class CrossModelCorrelationTest {
   void thePermutationIsSeededAndKeepsEveryRow() {
     long[] a = new long[50];
     Arrays.setAll(a, i -> i * 3L);
-    long[] p = CrossModelCompare.permuted(a, 7);
+    long[] p = CrossModelMatch.permuted(a, 7);
     assertTrue(!Arrays.equals(a, p));
-    assertEquals(Arrays.toString(p), Arrays.toString(CrossModelCompare.permuted(a, 7)));
+    assertEquals(Arrays.toString(p), Arrays.toString(CrossModelMatch.permuted(a, 7)));
     long[] sorted = p.clone();
     Arrays.sort(sorted);
     assertEquals(Arrays.toString(a), Arrays.toString(sorted));
@@ -99,8 +98,8 @@ class CrossModelCorrelationTest {
         m.create(gaussian(r, s * d), new Shape(s, d)), m.zeros(new Shape(d)), null);
   }
 
-  private static CrossModelCompare.RowReader rows(float[] x, int d) {
-    return new CrossModelCompare.RowReader() {
+  private static CrossModelMatch.RowReader rows(float[] x, int d) {
+    return new CrossModelMatch.RowReader() {
       @Override
       public int d() {
         return d;

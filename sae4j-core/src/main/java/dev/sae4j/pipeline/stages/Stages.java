@@ -1,14 +1,7 @@
-package dev.sae4j.pipeline;
+package dev.sae4j.pipeline.stages;
 
-import dev.sae4j.pipeline.stages.CaptureStage;
-import dev.sae4j.pipeline.stages.CausalStage;
-import dev.sae4j.pipeline.stages.CompareStage;
-import dev.sae4j.pipeline.stages.DashboardStage;
-import dev.sae4j.pipeline.stages.EvalStage;
-import dev.sae4j.pipeline.stages.ModelResolver;
-import dev.sae4j.pipeline.stages.OrganismModels;
-import dev.sae4j.pipeline.stages.ReportStage;
-import dev.sae4j.pipeline.stages.TrainStage;
+import dev.sae4j.pipeline.Stage;
+import dev.sae4j.pipeline.StudyRunner;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,10 +20,15 @@ public final class Stages {
     return wired(ModelResolver.standard(new OrganismModels()));
   }
 
-  /** The real stages, with models resolved by {@code models} (tests, the demo). */
+  /** The real stages on the CPU, with models resolved by {@code models} (tests). */
   public static Map<String, Stage> wired(ModelResolver models) {
+    return wired(ModelSource.cpu(models));
+  }
+
+  /** The real stages, with models from {@code models} on its device (the CLI, the demo). */
+  public static Map<String, Stage> wired(ModelSource models) {
     Map<String, Stage> m = new LinkedHashMap<>();
-    for (Stage s : new Stage[] {new CaptureStage(models), new TrainStage(),
+    for (Stage s : new Stage[] {new CaptureStage(models), new TrainStage(models.device()),
         new EvalStage(models), new CausalStage(models), new DashboardStage(models),
         new CompareStage(models), new ReportStage()}) {
       m.put(s.name(), s);

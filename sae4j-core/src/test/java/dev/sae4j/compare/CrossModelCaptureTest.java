@@ -1,18 +1,16 @@
-package dev.sae4j.pipeline.stages;
+package dev.sae4j.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.sae4j.TestModels;
-import dev.sae4j.compare.TokenAlignment;
+import dev.sae4j.activations.ActivationStore;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The cross-model job's capture: documents of different lengths batched with right padding, BOS
- * prepended, one document cut to the context and one with no units. Every stored row must equal
- * the hook activation of that token when its document runs alone, for two hooks.
+ * The cross-model comparison's capture through activation stores: documents of different lengths
+ * batched with right padding, BOS prepended, one document cut to the context and one with no
+ * units. Every stored row must equal the hook activation of that token when its document runs
+ * alone, for two hooks.
  */
 class CrossModelCaptureTest {
   @TempDir Path tmp;
@@ -36,10 +35,10 @@ class CrossModelCaptureTest {
     Path dir = TestModels.gpt2WithTokenizer(tmp.resolve("gpt2"));
     List<String> texts = List.of("seven plus five equals twelve", "carry the one",
         "not used at all", "push pop push pop push pop stack node graph true false and or not");
-    CrossModelCompare.Tokenized tok;
+    CrossModelStudy.Tokenized tok;
     int[][] needed = new int[texts.size()][];
     try (Tokenizer t = Tokenizer.load(dir, Models.readConfig(dir))) {
-      tok = new CrossModelCompare.Tokenized(dir, t.bosTokenId(), new ArrayList<>(),
+      tok = new CrossModelStudy.Tokenized(dir, t.bosTokenId(), new ArrayList<>(),
           new ArrayList<>());
       for (int doc = 0; doc < texts.size(); doc++) {
         Tokenizer.Spans s = t.encodeWithSpans(texts.get(doc));
@@ -54,15 +53,19 @@ class CrossModelCaptureTest {
       }
     }
     assertEquals(CONTEXT - 1, (int) tok.kept().get(3), "the long document is cut");
-    CrossModelCompare.Rows rows = CrossModelCompare.capture(HOOKS, tok, needed, 3,
-        tmp.resolve("rows"));
+    CrossModelStudy.Rows rows = CrossModelStudy.capture(
+        new CrossModelStudy.ModelInput("gpt2", "gpt2", dir, HOOKS), tok, needed, 3, Device.cpu(),
+        tmp.resolve("rows"), "texts");
     assertEquals(Arrays.stream(needed).mapToLong(n -> n.length).sum(), rows.total());
+    for (String hook : HOOKS) {
+      assertEquals(rows.total(), ActivationStore.open(rows.stores().get(hook)).rowCount());
+    }
     try (TransformerModel model = Models.load(dir, Device.cpu());
         NDManager m = NDManager.newBaseManager()) {
       int d = model.config().hiddenSize();
       for (String hook : HOOKS) {
-        try (FileChannel f = FileChannel.open(rows.files().get(hook), StandardOpenOption.READ)) {
-          CrossModelCompare.RowReader reader = CrossModelCompare.fileRows(f, d);
+        try (ActivationStore.RowReader reader =
+            ActivationStore.open(rows.stores().get(hook)).rowReader()) {
           for (int doc = 0; doc < texts.size(); doc++) {
             if (needed[doc].length == 0) {
               continue;
