@@ -87,7 +87,7 @@ final class HtmlReportData {
     float[] logDensity = SaeFiles.readLogSparsity(dir);
     ReportData.SaeId id = new ReportData.SaeId(j.model().id(), j.dataset().id(), j.hook(),
         spec.name(), spec.architecture(), hasK ? spec.k() : null,
-        spec.architecture().equals("relu") ? spec.l1() : null,
+        spec.architecture().equals("relu") ? spec.l1Coef() : null,
         logDensity == null ? 0 : logDensity.length);
     List<ReportData.TrainPoint> curve = new ArrayList<>();
     Path metricsFile = dir.resolve("metrics.jsonl");
