@@ -1,6 +1,5 @@
 package dev.sae4j.cli;
 
-import dev.sae4j.pipeline.JobGraph;
 import dev.sae4j.pipeline.Stages;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
@@ -12,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,13 +29,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "Study config (default: examples/demo.yaml of this checkout).")
   Path config;
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
-      description = "Parent of the run directory (default: ${DEFAULT-VALUE}).")
-  Path out;
-
-  @Option(names = "--workers", paramLabel = "N",
-      description = "Jobs run at once (default: the config's workers).")
-  Integer workers;
+  @Mixin StudyRunOptions run;
 
   @Option(names = "--organism", paramLabel = "DIR",
       description = "Use this model directory for organism:<task> models instead of the cache.")
@@ -47,23 +41,12 @@ final class DemoCommand implements Callable<Integer> {
           + " default).")
   int threads;
 
-  @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
-  boolean dryRun;
-
-  @Option(names = "--quiet", description = "Print failures and the summary only.")
-  boolean quiet;
-
   @Override
   public Integer call() throws Exception {
     Path file = config != null ? config : defaultConfig();
     StudyConfig c = StudyConfigParser.parse(file);
-    int n = workers == null ? c.workers() : workers;
-    Path runDir = out.resolve(c.study());
-    if (dryRun) {
-      JobGraph g = JobGraph.expand(c);
-      System.out.printf("demo %s: %d jobs, run directory %s, %d worker(s)%n", file,
-          g.jobs().size(), runDir, n);
-      System.out.print(g.describe());
+    if (run.dryRun) {
+      run.printJobGraph("demo " + file, c);
       return 0;
     }
     OrganismCommand.threads(threads);
@@ -85,10 +68,10 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     long start = System.nanoTime();
-    StudyRunner.Result r = StudyCommand.runStudy(c,
-        Stages.wired(ModelResolver.standard(organisms)), runDir, n, quiet);
+    StudyRunner.Result r = StudyCommand.runStudy(c, Stages.wired(ModelResolver.standard(organisms)),
+        run.runDir(c), run.workers(c), run.quiet);
     System.out.printf(Locale.ROOT, "demo finished in %.1f s%n", (System.nanoTime() - start) / 1e9);
-    Path report = runDir.resolve("report");
+    Path report = run.runDir(c).resolve("report");
     if (Files.isRegularFile(report.resolve("index.html"))) {
       System.out.println("report: " + report.resolve("index.html").toAbsolutePath());
       System.out.println("tables: " + report.resolve("REPORT.md").toAbsolutePath());

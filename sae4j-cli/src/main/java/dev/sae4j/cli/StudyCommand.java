@@ -1,7 +1,6 @@
 package dev.sae4j.cli;
 
 import dev.sae4j.pipeline.DeviceGate;
-import dev.sae4j.pipeline.JobGraph;
 import dev.sae4j.pipeline.JobStatus;
 import dev.sae4j.pipeline.ProgressBoard;
 import dev.sae4j.pipeline.Stage;
@@ -13,7 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code sae4j study CONFIG}: validate a study config and run its job graph, resumably. */
@@ -25,33 +24,16 @@ final class StudyCommand implements Callable<Integer> {
   @Parameters(paramLabel = "CONFIG", description = "Study config (YAML).")
   Path config;
 
-  @Option(names = "--workers", paramLabel = "N",
-      description = "Jobs run at once (default: the config's workers, else 1).")
-  Integer workers;
-
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
-      description = "Parent of the run directory <DIR>/<study> (default: ${DEFAULT-VALUE}).")
-  Path out;
-
-  @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
-  boolean dryRun;
-
-  @Option(names = "--quiet", description = "Print failures and the summary only.")
-  boolean quiet;
+  @Mixin StudyRunOptions run;
 
   @Override
   public Integer call() throws Exception {
     StudyConfig c = StudyConfigParser.parse(config);
-    int n = workers == null ? c.workers() : workers;
-    Path runDir = out.resolve(c.study());
-    if (dryRun) {
-      JobGraph g = JobGraph.expand(c);
-      System.out.printf("study %s: %d jobs, run directory %s, %d worker(s)%n", c.study(),
-          g.jobs().size(), runDir, n);
-      System.out.print(g.describe());
+    if (run.dryRun) {
+      run.printJobGraph("study " + c.study(), c);
       return 0;
     }
-    return runStudy(c, Stages.wired(), runDir, n, quiet).ok() ? 0 : 1;
+    return runStudy(c, Stages.wired(), run.runDir(c), run.workers(c), run.quiet).ok() ? 0 : 1;
   }
 
   /**
