@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -64,11 +63,6 @@ public final class Models {
   }
 
   private Models() {}
-
-  /** The supported {@code model_type} values. */
-  public static List<String> supportedTypes() {
-    return List.copyOf(ARCHITECTURES.keySet());
-  }
 
   /**
    * A local model directory for {@code idOrDir}: the directory itself if it exists, else a Hub

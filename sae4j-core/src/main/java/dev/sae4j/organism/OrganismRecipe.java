@@ -69,12 +69,6 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
   /** Default optimizer steps of a single-task organism. */
   public static final int SINGLE_TASK_STEPS = 1500;
 
-  /** With another step budget. */
-  public OrganismRecipe withSteps(int newSteps) {
-    return new OrganismRecipe(task, arch, seed, newSteps, maxSeconds, batch, lr, warmupSteps,
-        weightDecay, evalEvery, evalPerTask, threads);
-  }
-
   /** Learning rate at step {@code s} (0-based): linear warmup, cosine to lr/10. */
   public double lrAt(int s) {
     if (s < warmupSteps) {
