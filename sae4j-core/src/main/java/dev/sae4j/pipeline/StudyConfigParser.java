@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class StudyConfigParser {
   /** SAE architectures. */
-  public static final List<String> ARCHITECTURES = List.of("relu", "topk", "batchtopk", "jumprelu");
+  public static final List<String> ARCHITECTURES =
+      Arrays.stream(SaeArchitecture.values()).map(SaeArchitecture::cliName).toList();
   /** Synthetic ground-truth task names (usable as dataset formats and organism tasks). */
   public static final List<String> SYNTHETIC_TASKS =
       List.of("addition", "stack", "bfs", "logic", "mix");

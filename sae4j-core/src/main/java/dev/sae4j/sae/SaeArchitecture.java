@@ -46,8 +46,10 @@ public enum SaeArchitecture {
     return this == TOPK || this == BATCHTOPK;
   }
 
-  /** Whether training penalises the codes' L1 norm ({@code l1_coef}; also the only one that takes
-   * a decorrelation penalty). */
+  /**
+   * Whether training penalises the codes' L1 norm ({@code l1_coef}); the same architecture is the
+   * one that takes a decorrelation penalty.
+   */
   public boolean hasL1Penalty() {
     return this == RELU;
   }
