@@ -117,10 +117,10 @@ class OrganismTest {
 
   /**
    * The embedding gradients must not depend on what the garbage collector does between the
-   * forward pass and the backward pass. The forward's scratch manager is closed before the
-   * backward runs; ids and positions that lived in Java buffers were then freed by the GC while
-   * autograd still read them, and organism training diverged on some runs. Here the freed
-   * memory is collected and overwritten with 0xFF before the backward.
+   * forward pass and the backward pass: the forward's scratch manager is closed before the
+   * backward runs, and autograd must not read ids and positions from Java buffers the GC may
+   * free by then (Autograd.constant). Here the freed memory is collected and overwritten with
+   * 0xFF before the backward.
    */
   @Test
   void embeddingGradientsSurviveGarbageCollectionBeforeBackward() throws Exception {
