@@ -230,7 +230,8 @@ class StudyConfigTest {
   @Test
   void shippedExamplesValidate() throws Exception {
     Path examples = Path.of(System.getProperty("user.dir")).getParent().resolve("examples");
-    for (String name : List.of("demo.yaml", "gpt2-gsm8k.yaml", "phase4.yaml")) {
+    for (String name : List.of("demo.yaml", "carry-check.yaml", "gpt2-gsm8k.yaml",
+        "phase4.yaml")) {
       StudyConfig c = StudyConfigParser.parse(examples.resolve(name));
       assertTrue(JobGraph.expand(c).jobs().size() > 1, name);
     }
