@@ -161,7 +161,7 @@ final class TrainCommand implements Callable<Integer> {
   Integer checkpointEvery;
 
   /** Option name to TrainConfig field (snake_case). */
-  private static final Map<String, String> FIELDS = new LinkedHashMap<>();
+  static final Map<String, String> FIELDS = new LinkedHashMap<>();
 
   static {
     String[][] pairs = {{"--arch", "architecture"}, {"--expansion", "expansion"},

@@ -92,6 +92,26 @@ class TrainDefaultsTest {
   }
 
   @Test
+  void everyOptionSetsAConfigKeyAndShowsItsDefault() throws Exception {
+    CommandLine.Model.CommandSpec spec = new CommandLine(new TrainCommand()).getCommandSpec();
+    Map<String, Object> keys = TrainCommand.defaults();
+    TrainCommand.FIELDS.forEach((option, key) -> {
+      assertTrue(keys.containsKey(key), option + " sets " + key + ", not a key of " + keys.keySet());
+      CommandLine.Model.OptionSpec o = spec.findOption(option);
+      String description = String.join(" ", o.description());
+      assertTrue(description.contains("(default: "), option + ": " + description);
+      if (description.contains("${DEFAULT-VALUE}")) {
+        String shown = o.defaultValueString();
+        assertTrue(shown != null && !shown.equals("null"), option + " shows " + shown);
+      }
+    });
+    TrainCommand cmd = new TrainCommand();
+    new CommandLine(cmd).parseArgs("--activations", "store", "--out", "out", "--aux-k-coef",
+        "0.25", "--k-aux", "7");
+    assertEquals(List.of(0.25, 7), List.of(cmd.config().auxKCoef(), cmd.config().kAux()));
+  }
+
+  @Test
   void helpShowsTheDefaultsTheStudyUses() {
     CommandLine.Model.CommandSpec spec = new CommandLine(new TrainCommand()).getCommandSpec();
     for (SaeArchitecture arch : SaeArchitecture.values()) {

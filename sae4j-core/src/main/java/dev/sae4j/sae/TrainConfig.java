@@ -1,5 +1,7 @@
 package dev.sae4j.sae;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * Every hyperparameter of an SAE training run. Build one with {@link #builder}; fields left at 0
  * or null mean "the architecture's default" and are filled in by {@link #resolve(int)} once the
@@ -178,6 +180,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     public int sparsityWarmupSteps;
     public double decorrelationCoef;
     public double decorrelationEps = 1e-6;
+    @JsonProperty("aux_k_coef") // snake case would make it aux_kcoef
     public double auxKCoef = 1.0 / 32;
     public int kAux;
     public double jumpReluBandwidth = 0.05;
