@@ -274,7 +274,7 @@ final class OrganismCommand implements Runnable {
     }
   }
 
-  /** {@code --model} (an organism directory) and {@code --threads}: the organism a command loads. */
+  /** {@code --model} (an organism directory) and {@code --threads}: the organism to load. */
   static class OrganismModel {
     @Option(names = "--model", required = true, description = "Organism directory.")
     Path model;

@@ -96,7 +96,7 @@ class TrainDefaultsTest {
     CommandLine.Model.CommandSpec spec = new CommandLine(new TrainCommand()).getCommandSpec();
     Map<String, Object> keys = TrainCommand.defaults();
     TrainCommand.FIELDS.forEach((option, key) -> {
-      assertTrue(keys.containsKey(key), option + " sets " + key + ", not a key of " + keys.keySet());
+      assertTrue(keys.containsKey(key), option + " sets " + key + ", not one of " + keys.keySet());
       CommandLine.Model.OptionSpec o = spec.findOption(option);
       String description = String.join(" ", o.description());
       assertTrue(description.contains("(default: "), option + ": " + description);
