@@ -3,7 +3,8 @@
 # alternately with the pins (the default) and with SAE4J_KERNELS=native, ROUNDS times, in one
 # sitting, and the medians are printed with their ratio.
 #
-# Usage: bench/kernels.sh [ROUNDS]      (default 3; about 2 minutes per round on 2 cores)
+# Usage: [WORKLOADS="forward relu topk organism"] bench/kernels.sh [ROUNDS]
+#        (default 3 rounds; about 2 minutes per round on 2 quiet cores)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
@@ -24,9 +25,9 @@ run() { # mode workload -> one number
       local t0 t1
       t0=$(date +%s.%N)
       env "${env[@]}" java -Dai.djl.offline=true -jar "$jar" organism train --task addition \
-        --steps 150 --eval-n 0 --eval-every 0 --quiet --out "$tmp/org-$RANDOM" >/dev/null 2>&1
+        --steps 100 --threads 1 --eval-n 0 --eval-every 0 --quiet --out "$tmp/org-$RANDOM" >/dev/null 2>&1
       t1=$(date +%s.%N)
-      awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f\n", 150 / (b - a)}' ;;
+      awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f\n", 100 / (b - a)}' ;;
   esac
 }
 
@@ -35,7 +36,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores,"\
   "flags: $(grep -m1 -o -w 'avx2\|avx512f\|avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 printf '%-10s %14s %14s %8s\n' workload pinned native "pin/nat"
-for w in forward relu topk organism; do
+for w in ${WORKLOADS:-forward relu topk organism}; do
   p=(); n=()
   for r in $(seq 1 "$rounds"); do
     p+=("$(run pinned $w)"); n+=("$(run native $w)")
@@ -44,4 +45,4 @@ for w in forward relu topk organism; do
   printf '%-10s %14s %14s %8.3f\n' "$w" "$mp" "$mn" "$(awk -v a="$mp" -v b="$mn" 'BEGIN {print a / b}')"
 done
 echo "# units: forward and SAE tokens/s (GPT-2 small shape, truncate mode; 768x8 SAE, batch 4096);"\
-  "organism training steps/s (addition recipe, 150 steps, including JVM start)"
+  "organism training steps/s (addition recipe, 100 steps on one thread, including JVM start)"

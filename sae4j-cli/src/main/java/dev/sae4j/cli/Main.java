@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       SaeCommand.class,
       EvalCommand.class,
       AblateCommand.class,
+      SteerCommand.class,
       ProbeCommand.class,
       OrganismCommand.class,
       StudyCommand.class,

@@ -39,6 +39,9 @@ class SharedOptionsTest {
     expected.put("eval", "--batch --bos --context --dataset --device --format --hook"
         + " --keep-special --max-new-tokens --max-tokens --model --out --revision --sae"
         + " --task-examples --text-field --transfer-dataset --transfer-format");
+    expected.put("steer", "--batch --bootstrap --bos --controls --dataset --device --expect"
+        + " --format --hook --latent --limit --max-new-tokens --model --no-gold-cot --out"
+        + " --positions --prompt --revision --sae --scale --seed --target --task --value");
     expected.put("forward", "--attention-mask --bos --device --hooks --out --position-ids"
         + " --prompt --revision --token-ids");
     expected.put("generate", "--bos --device --ignore-eos --max-new-tokens --no-cache --prompt"
@@ -63,10 +66,10 @@ class SharedOptionsTest {
 
   @Test
   void requiredOptionsAndTheModelArgumentStay() {
-    for (String command : List.of("ablate", "capture", "eval")) {
+    for (String command : List.of("ablate", "capture", "eval", "steer")) {
       assertTrue(spec(command).findOption("--model").required(), command);
     }
-    for (String command : List.of("ablate", "eval", "organism carry-check")) {
+    for (String command : List.of("ablate", "eval", "steer", "organism carry-check")) {
       assertTrue(spec(command).findOption("--sae").required(), command);
       assertTrue(!spec(command).findOption("--hook").required(), command);
     }

@@ -128,26 +128,11 @@ public final class CarryCheck {
 
   /** Contexts ending at the '+' that precedes column {@code column}'s carry digit. */
   private List<Site> sites(List<SyntheticExample> examples, int column) {
+    CausalProblems problems = CausalProblems.carrySites(examples, column);
     List<Site> sites = new ArrayList<>();
-    for (SyntheticExample e : examples) {
-      if (!e.task().equals(AdditionTask.NAME)) {
-        throw new IllegalArgumentException("the carry check needs addition examples, got "
-            + e.task());
-      }
-      int[] columns = e.label(AdditionTask.COLUMN);
-      int[] carries = e.label(AdditionTask.CARRY_IN);
-      // The step of the column starts at its first labelled character after the prompt:
-      // "x+y+c=s", so the carry digit is 4 characters in and predicted at the '+' before it.
-      for (int i = e.promptLength(); i < e.answerStart(); i++) {
-        if (columns[i] == column) {
-          int carryAt = i + 4;
-          if (e.text().charAt(carryAt - 1) != '+' || carries[carryAt] < 0) {
-            throw new IllegalStateException("unexpected step layout in " + e.text());
-          }
-          sites.add(new Site(encode.apply(e.text().substring(0, carryAt)), carries[carryAt]));
-          break;
-        }
-      }
+    for (int i = 0; i < problems.size(); i++) {
+      sites.add(new Site(encode.apply(problems.contexts().get(i)),
+          Integer.parseInt(problems.answers().get(i))));
     }
     return sites;
   }
