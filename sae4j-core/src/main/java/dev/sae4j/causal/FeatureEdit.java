@@ -2,7 +2,6 @@ package dev.sae4j.causal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.sae4j.model.Hook;
 import dev.sae4j.sae.Sae;
@@ -90,23 +89,9 @@ public final class FeatureEdit implements Hook {
     long t = x.getShape().get(1);
     int s = latents.length;
     NDArray idx = m.create(latents);
-    NDArray encoderColumns = sae.wEnc().get(":, {}", idx); // [d_in, S]
-    NDArray decoderRows = directions == null ? sae.wDec().get(idx) // [S, d_in]
-        : m.create(directions, new Shape(s, sae.config().dIn()));
-    // Pre-activations of only the edited latents, then the architecture's nonlinearity: exact
-    // for relu/jumprelu/batchtopk; for topk a latent's value also depends on the others, so the
-    // full code is computed there.
-    NDArray f; // [B, T, S]
-    if (sae.config().architecture() == dev.sae4j.sae.SaeArchitecture.TOPK) {
-      f = sae.encode(x).get(":, :, {}", idx);
-    } else {
-      NDArray in = sae.config().applyBDecToInput() ? x.sub(sae.bDec()) : x;
-      NDArray pre = in.matMul(encoderColumns).add(sae.bEnc().get(idx)); // [B, T, S]
-      f = pre.maximum(0f);
-      if (sae.threshold() != null) {
-        f = f.mul(pre.gt(sae.threshold().get(idx)).toType(DataType.FLOAT32, false));
-      }
-    }
+    NDArray decoderRows = directions == null ? EditedLatents.decoderRows(sae, idx, m)
+        : m.create(directions, new Shape(s, sae.config().dIn())); // [S, d_in]
+    NDArray f = EditedLatents.activations(sae, x, idx); // [B, T, S]
     NDArray target = targetValues(m, b, t, s); // [B, T, S]
     NDArray mask = m.create(positions.mask(context.batch()), new Shape(b, t, 1));
     NDArray delta = target.sub(f).mul(mask); // [B, T, S]
@@ -123,7 +108,8 @@ public final class FeatureEdit implements Hook {
     int d = sae.config().dIn();
     float[] norms;
     try (NDManager tmp = sae.manager().newSubManager()) {
-      norms = sae.wDec().get(tmp.create(latents)).norm(new int[] {1}).toFloatArray();
+      norms = EditedLatents.decoderRows(sae, tmp.create(latents), tmp).norm(new int[] {1})
+          .toFloatArray();
     }
     java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
     float[] directions = new float[latents.length * d];

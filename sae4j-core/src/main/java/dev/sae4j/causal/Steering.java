@@ -2,7 +2,6 @@ package dev.sae4j.causal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.sae4j.model.Generator;
 import dev.sae4j.model.Hook;
@@ -10,7 +9,6 @@ import dev.sae4j.model.HookPoints;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.Sae;
-import dev.sae4j.sae.SaeArchitecture;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -154,40 +152,13 @@ public final class Steering {
     long t = x.getShape().get(1);
     int s = latents.length;
     NDArray idx = m.create(latents);
-    NDArray f = latentActivations(x, idx); // [B, T, S]
+    NDArray f = EditedLatents.activations(sae, x, idx); // [B, T, S]
     NDArray target = values == null ? f.mul(scale)
         : m.create(values).reshape(1, 1, s).broadcast(b, t, s); // [B, T, S]
     NDArray mask = m.create(positionMask, new Shape(b, t, 1));
     NDArray delta = target.sub(f).mul(mask); // [B, T, S]
-    NDArray decoderRows = sae.wDec().get(idx); // [S, d_in]
-    decoderRows.attach(m);
+    NDArray decoderRows = EditedLatents.decoderRows(sae, idx, m); // [S, d_in]
     return x.add(delta.matMul(decoderRows)); // [B, T, d_in]
-  }
-
-  /**
-   * The edited latents' activations {@code [B, T, S]}: their pre-activations and the
-   * architecture's nonlinearity, exact for relu, jumprelu and batchtopk; for topk a latent's
-   * value depends on the others, so the full code is computed. Every intermediate belongs to
-   * {@code x}'s manager (the forward pass's scratch).
-   */
-  private NDArray latentActivations(NDArray x, NDArray idx) {
-    NDManager m = x.getManager();
-    if (sae.config().architecture() == SaeArchitecture.TOPK) {
-      return sae.encode(x).get(":, :, {}", idx);
-    }
-    NDArray encoderColumns = sae.wEnc().get(":, {}", idx); // [d_in, S]
-    NDArray bias = sae.bEnc().get(idx); // [S]
-    encoderColumns.attach(m);
-    bias.attach(m);
-    NDArray in = sae.config().applyBDecToInput() ? x.sub(sae.bDec()) : x;
-    NDArray pre = in.matMul(encoderColumns).add(bias); // [B, T, S]
-    NDArray f = pre.maximum(0f);
-    if (sae.threshold() != null) {
-      NDArray threshold = sae.threshold().get(idx); // [S]
-      threshold.attach(m);
-      f = f.mul(pre.gt(threshold).toType(DataType.FLOAT32, false));
-    }
-    return f;
   }
 
   /**

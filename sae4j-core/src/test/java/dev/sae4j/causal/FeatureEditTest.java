@@ -50,6 +50,31 @@ class FeatureEditTest {
     return sae.decode(edited).add(x.sub(sae.decode(f)));
   }
 
+  /** Hook calls leave nothing in the SAE's long-lived manager (its weights' indexed rows). */
+  @Test
+  void editsKeepTheirArraysInTheForwardPassManager() {
+    try (NDManager saeManager = NDManager.newBaseManager()) {
+      for (SaeArchitecture arch : SaeArchitecture.values()) {
+        Sae sae = randomSae(saeManager.newSubManager(), arch, 16, 48);
+        int before = sae.manager().getManagedArrays().size();
+        TokenBatch batch = TokenBatch.of(new int[][] {{1, 2, 3}});
+        Hook.HookContext ctx = new Hook.HookContext(HOOK, 1, batch, 0);
+        for (int call = 0; call < 3; call++) {
+          try (NDManager step = NDManager.newBaseManager()) {
+            NDArray x = step.randomNormal(new Shape(1, 3, 16));
+            new FeatureEdit(sae, new int[] {3, 17}, AblationValue.ZERO, TokenPositions.all(),
+                null, null, 0).apply(x, ctx);
+            FeatureEdit.randomDirections(sae, new int[] {3, 17}, TokenPositions.all(), call)
+                .apply(x, ctx);
+            Steering.clamp(sae, new int[] {3, 17}, new float[] {1f, 2f},
+                SteeringPositions.all()).hook(null).apply(x, ctx);
+          }
+        }
+        assertEquals(before, sae.manager().getManagedArrays().size(), arch.name());
+      }
+    }
+  }
+
   @Test
   void editEqualsDenseDecodePlusErrorForEveryArchitecture() {
     try (NDManager m = NDManager.newBaseManager()) {
