@@ -22,7 +22,8 @@ import java.util.Set;
  *   <li>{@link SpliceMode#ZERO}: {@code x -> 0}.
  * </ul>
  *
- * <p>Edits of single latents inside the exact model are {@code causal.FeatureEdit}.
+ * <p>Edits of single latents inside the exact model are {@code causal.FeatureEdit} (ablation)
+ * and {@code causal.Steering}.
  *
  * <p>Positions whose token id is in {@code keepClean} (BOS / EOS / pad when the SAE's store left
  * them out) keep the clean activation in every mode: the SAE never saw those activations, whose
