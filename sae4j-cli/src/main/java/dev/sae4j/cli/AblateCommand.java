@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,20 +43,9 @@ import picocli.CommandLine.Option;
         + " control, bootstrap intervals and BH q-values. Writes effects.jsonl, importance.csv"
         + " and summary.json.")
 final class AblateCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Model directory or Hub id.")
-  String model;
+  @Mixin ModelOptions.Named model;
 
-  @Option(names = "--revision", defaultValue = "main", description = "Hub revision.")
-  String revision;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
-  String device;
-
-  @Option(names = "--sae", required = true, description = ModelOptions.SAE_HELP)
-  String saePath;
-
-  @Option(names = "--hook", description = "Hook point (default: the SAE's metadata hook).")
-  String hook;
+  @Mixin SaeOptions saeOptions;
 
   @Option(names = "--dataset", description = "Benchmark file (.jsonl) with --format.")
   Path dataset;
@@ -140,10 +130,10 @@ final class AblateCommand implements Callable<Integer> {
     for (String s : problems.skipped()) {
       System.err.println("sae4j: skipped " + s);
     }
-    Path dir = ModelOptions.resolve(model, revision);
+    Path dir = model.directory();
     try (NDManager manager = NDManager.newBaseManager();
-        Sae sae = ModelOptions.loadSae(saePath, manager, dir, model, hook);
-        TransformerModel m = ModelOptions.load(dir, device);
+        Sae sae = saeOptions.load(manager, dir, model.model());
+        TransformerModel m = model.load(dir);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       LogProbScorer scorer = new LogProbScorer(m, tokenizer, Tokenizer.BosPolicy.parse(bos),
           batch);
@@ -160,7 +150,7 @@ final class AblateCommand implements Callable<Integer> {
       LogProbScorer.TokenizedPairs held = new LogProbScorer.TokenizedPairs(
           all.contexts().subList(discoveryCount, n), all.continuations().subList(discoveryCount,
               n));
-      String hookName = hook != null ? hook : sae.config().metadata().hookName();
+      String hookName = saeOptions.hookName(sae);
       TokenPositions where = parsePositions(positions, tokenizer);
       AblationSettings settings = new AblationSettings(parseValue(value), where, nulls,
           randomDirections, bootstrap, 512, seed, batch);
@@ -183,7 +173,7 @@ final class AblateCommand implements Callable<Integer> {
           disc.contexts(), disc.continuations(), held.contexts(), held.continuations(), patch,
           top, igSteps, batch, rankCheck, seed);
       String source = dataset != null ? dataset + " (" + format + ")" : "synthetic " + task;
-      CausalReport.write(out, new CausalReport.Spec(model, hookName, saePath,
+      CausalReport.write(out, new CausalReport.Spec(model.model(), hookName, saeOptions.sae,
           source + ", " + held.contexts().size() + " held-out problems after "
               + disc.contexts().size() + " discovery", "teacher-forced gold-answer log-prob"
               + (noGoldCot ? "" : " after the gold chain of thought"),

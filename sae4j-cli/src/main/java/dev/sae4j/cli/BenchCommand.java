@@ -6,9 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.sae4j.io.SafetensorsWriter;
 import dev.sae4j.activations.ActivationStoreWriter;
 import dev.sae4j.activations.StoreManifest;
+import dev.sae4j.io.FileTrees;
+import dev.sae4j.io.SafetensorsWriter;
 import dev.sae4j.model.ActivationCache;
 import dev.sae4j.model.Hooks;
 import dev.sae4j.model.Models;
@@ -19,14 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -217,7 +215,7 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
     } finally {
-      deleteTree(dir);
+      FileTrees.deleteTree(dir);
     }
     return 0;
   }
@@ -348,15 +346,5 @@ final class BenchCommand implements Callable<Integer> {
 
   private static NDArray normal(NDManager m, long... shape) {
     return m.randomNormal(0f, 0.02f, new Shape(shape), DataType.FLOAT32);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    List<Path> paths = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(paths::add);
-    }
-    for (Path p : paths) {
-      Files.deleteIfExists(p);
-    }
   }
 }

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sae4j capture}: record hook activations over a dataset into sharded stores. */
@@ -25,15 +26,7 @@ import picocli.CommandLine.Option;
     description = "Run a model over a text dataset and store activations at one or more hook "
         + "points (one pass, one store per hook under OUT/<hook>/).")
 final class CaptureCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true,
-      description = "HF model directory or Hub repo id.")
-  String model;
-
-  @Option(names = "--revision", defaultValue = "main", description = "Hub revision.")
-  String revision;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
-  String device;
+  @Mixin ModelOptions.Named model;
 
   @Option(names = "--dataset", required = true,
       description = ".jsonl (one JSON object per line) or .txt (one document per line).")
@@ -112,7 +105,7 @@ final class CaptureCommand implements Callable<Integer> {
     Tokenizer.BosPolicy bosPolicy = Tokenizer.BosPolicy.parse(bos);
     CaptureOptions.LongDocuments longDocuments = parseLongDocs(longDocs);
     boolean float16 = parseDtype(dtype);
-    Path dir = ModelOptions.resolve(model, revision);
+    Path dir = model.directory();
     // Every setting is checked before the dataset is read or the weights are loaded.
     ModelConfig modelConfig = Models.readConfig(dir);
     if (context != null) {
@@ -132,11 +125,11 @@ final class CaptureCommand implements Callable<Integer> {
         System.err.println("sae4j: skipped " + p);
       }
     }
-    boolean local = Files.isDirectory(Path.of(model));
-    try (TransformerModel m = ModelOptions.load(dir, device);
+    boolean local = Files.isDirectory(Path.of(model.model()));
+    try (TransformerModel m = model.load(dir);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
-      StoreManifest.ModelInfo info = new StoreManifest.ModelInfo(model,
-          local ? null : revision, m.config().modelType());
+      StoreManifest.ModelInfo info = new StoreManifest.ModelInfo(model.model(),
+          local ? null : model.revision, m.config().modelType());
       Map<String, Long> counts = new ActivationCapture(m, tokenizer, info)
           .run(data, ModelOptions.hookNames(hooks), options, out, resume,
               quiet ? null : System.err);

@@ -1,7 +1,6 @@
 package dev.sae4j.cli;
 
 import ai.djl.Device;
-import dev.sae4j.pipeline.JobGraph;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
 import dev.sae4j.pipeline.StudyRunner;
@@ -14,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,13 +31,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "Study config (default: examples/demo.yaml of this checkout).")
   Path config;
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
-      description = "Parent of the run directory (default: ${DEFAULT-VALUE}).")
-  Path out;
-
-  @Option(names = "--workers", paramLabel = "N",
-      description = "Jobs run at once (default: the config's workers).")
-  Integer workers;
+  @Mixin StudyRunOptions run;
 
   @Option(names = "--organism", paramLabel = "DIR",
       description = "Use this model directory for organism:<task> models instead of the cache.")
@@ -54,23 +48,12 @@ final class DemoCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}; the organism always trains on the CPU).")
   String device;
 
-  @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
-  boolean dryRun;
-
-  @Option(names = "--quiet", description = "Print failures and the summary only.")
-  boolean quiet;
-
   @Override
   public Integer call() throws Exception {
     Path file = config != null ? config : defaultConfig();
     StudyConfig c = StudyConfigParser.parse(file);
-    int n = workers == null ? c.workers() : workers;
-    Path runDir = out.resolve(c.study());
-    if (dryRun) {
-      JobGraph g = JobGraph.expand(c);
-      System.out.printf("demo %s: %d jobs, run directory %s, %d worker(s)%n", file,
-          g.jobs().size(), runDir, n);
-      System.out.print(g.describe());
+    if (run.dryRun) {
+      run.printJobGraph("demo " + file, c);
       return 0;
     }
     OrganismCommand.threads(threads);
@@ -94,10 +77,10 @@ final class DemoCommand implements Callable<Integer> {
     Device d = EngineInfo.select(device, System.err);
     long start = System.nanoTime();
     StudyRunner.Result r = StudyCommand.runStudy(c,
-        Stages.wired(new ModelSource(ModelResolver.standard(organisms), d)), runDir, n,
-        StudyCommand.gate(d), quiet);
+        Stages.wired(new ModelSource(ModelResolver.standard(organisms), d)), run.runDir(c),
+        run.workers(c), StudyCommand.gate(d), run.quiet);
     System.out.printf(Locale.ROOT, "demo finished in %.1f s%n", (System.nanoTime() - start) / 1e9);
-    Path report = runDir.resolve("report");
+    Path report = run.runDir(c).resolve("report");
     if (Files.isRegularFile(report.resolve("index.html"))) {
       System.out.println("report: " + report.resolve("index.html").toAbsolutePath());
       System.out.println("tables: " + report.resolve("REPORT.md").toAbsolutePath());

@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sae4j eval}: spliced evaluation of an SAE (and domain transfer to a second dataset). */
@@ -40,21 +41,9 @@ import picocli.CommandLine.Option;
         + "dictionary health (dead, dense and duplicate latents) and (optionally) task accuracy "
         + "with and without the SAE; writes OUT/metrics.json.")
 final class EvalCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "HF model directory or Hub repo id.")
-  String model;
+  @Mixin ModelOptions.Named model;
 
-  @Option(names = "--revision", defaultValue = "main", description = "Hub revision.")
-  String revision;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
-  String device;
-
-  @Option(names = "--sae", required = true, description = ModelOptions.SAE_HELP)
-  String sae;
-
-  @Option(names = "--hook", description = "Hook point to splice at (default: the SAE's "
-      + "cfg.json metadata.hook_name).")
-  String hook;
+  @Mixin SaeOptions sae;
 
   @Option(names = "--dataset", required = true,
       description = "Evaluation texts: .jsonl / .txt (format text) or a benchmark file.")
@@ -126,13 +115,13 @@ final class EvalCommand implements Callable<Integer> {
         DatasetFormat.parse(f); // fail before loading the model
       }
     }
-    Path dir = ModelOptions.resolve(model, revision);
-    Device d = EngineInfo.select(device, System.err);
+    Path dir = model.directory();
+    Device d = model.selectDevice();
     try (NDManager saeManager = NDManager.newBaseManager(d);
-        Sae s = ModelOptions.loadSae(sae, saeManager, dir, model, hook);
+        Sae s = sae.load(saeManager, dir, model.model());
         TransformerModel m = Models.load(dir, d);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
-      String hookName = hook != null ? hook : s.config().metadata().hookName();
+      String hookName = sae.hookName(s);
       SpliceEvaluator evaluator = new SpliceEvaluator(m, s, hookName,
           SpliceEvaluator.Settings.defaults());
       if (context != null) {
@@ -161,7 +150,7 @@ final class EvalCommand implements Callable<Integer> {
             task));
       }
       ModelOptions.warnUnencodable(tokenizer);
-      EvalReport report = new EvalReport(model, sae.toString(), hookName, results, null);
+      EvalReport report = new EvalReport(model.model(), sae.sae, hookName, results, null);
       report.writeTo(out);
       print(report);
     }

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
     description = "Run one forward pass and write logits [B, T, vocab] plus the requested hook "
         + "activations (each named by its hook) to a safetensors file.")
 final class ForwardCommand implements Callable<Integer> {
-  @Mixin ModelOptions options;
+  @Mixin ModelOptions.Argument options;
 
   static final class Input {
     @Option(names = "--prompt",

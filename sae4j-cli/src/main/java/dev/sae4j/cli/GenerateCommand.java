@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = "Continue a prompt (greedy by default; sampling with --temperature).")
 final class GenerateCommand implements Callable<Integer> {
-  @Mixin ModelOptions options;
+  @Mixin ModelOptions.Argument options;
 
   @Option(names = "--prompt", required = true, description = "Text to continue.")
   String prompt;

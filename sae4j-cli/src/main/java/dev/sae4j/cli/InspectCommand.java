@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Print a model's architecture, sizes, parameter count and hook point names.")
 final class InspectCommand implements Callable<Integer> {
-  @Mixin ModelOptions options;
+  @Mixin ModelOptions.Argument options;
 
   @Override
   public Integer call() throws Exception {

@@ -20,13 +20,12 @@ import java.util.List;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The model argument and the options every model command shares. */
-final class ModelOptions {
-  @Parameters(index = "0", paramLabel = "MODEL",
-      description = "A HF model directory (config.json, *.safetensors, tokenizer.json) or a Hub "
-          + "repo id such as openai-community/gpt2 (downloaded into the HF cache).")
-  String model;
-
+/**
+ * The model and the options every model command shares ({@code --revision}, {@code --device}).
+ * A command names its model either as its first argument ({@link Argument}: forward, generate,
+ * inspect) or with {@code --model} ({@link Named}: capture, eval, ablate).
+ */
+abstract class ModelOptions {
   @Option(names = "--revision", defaultValue = "main",
       description = "Hub branch, tag or commit (default: ${DEFAULT-VALUE}).")
   String revision;
@@ -34,6 +33,35 @@ final class ModelOptions {
   @Option(names = "--device", defaultValue = "cpu",
       description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
   String device;
+
+  /** The model as given: a local directory or a Hub repo id. */
+  abstract String model();
+
+  /** The model as the command's first argument. */
+  static final class Argument extends ModelOptions {
+    @Parameters(index = "0", paramLabel = "MODEL", description = MODEL_HELP)
+    String model;
+
+    @Override
+    String model() {
+      return model;
+    }
+  }
+
+  /** The model as {@code --model}. */
+  static final class Named extends ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = MODEL_HELP)
+    String model;
+
+    @Override
+    String model() {
+      return model;
+    }
+  }
+
+  private static final String MODEL_HELP = "A HF model directory (config.json, *.safetensors,"
+      + " tokenizer.json) or a Hub repo id such as openai-community/gpt2 (downloaded into the HF"
+      + " cache).";
 
   /** Hook names as given after {@code --hooks a,b}: trimmed, empty entries dropped. */
   static List<String> hookNames(List<String> raw) {
@@ -76,7 +104,7 @@ final class ModelOptions {
 
   /** The local directory of the model, downloading from the Hub if needed. */
   Path directory() throws IOException {
-    return resolve(model, revision);
+    return resolve(model(), revision);
   }
 
   /** A local model directory for a directory or Hub id, with a download progress line. */
@@ -142,12 +170,11 @@ final class ModelOptions {
 
   /** Prints the engine line and loads the model. */
   TransformerModel load(Path dir) throws IOException {
-    return load(dir, device);
+    return Models.load(dir, selectDevice());
   }
 
-  /** Prints the engine line and loads the model on the requested device. */
-  static TransformerModel load(Path dir, String device) throws IOException {
-    Device d = EngineInfo.select(device, System.err);
-    return Models.load(dir, d);
+  /** Prints the engine line and returns the {@code --device} (for what runs beside the model). */
+  Device selectDevice() {
+    return EngineInfo.select(device, System.err);
   }
 }

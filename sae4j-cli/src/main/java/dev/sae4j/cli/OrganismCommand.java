@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sae4j organism train|eval|probe|default}: the ground-truth model organism. */
@@ -124,11 +125,7 @@ final class OrganismCommand implements Runnable {
   @Command(name = "eval", mixinStandardHelpOptions = true,
       description = "Held-out exact-match accuracy (greedy generation) per task.")
   static final class Eval implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Organism directory.")
-    Path model;
-
-    @Option(names = "--task", description = "Task (default: the one it was trained on).")
-    String task;
+    @Mixin Organism organism;
 
     @Option(names = "--n", defaultValue = "200", description = "Problems per task.")
     int n;
@@ -138,18 +135,13 @@ final class OrganismCommand implements Runnable {
             + " prompts training excluded).")
     Long seed;
 
-    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
-    int threads;
-
     @Override
     public Integer call() throws Exception {
-      threads(threads);
-      JsonNode info = info(model);
-      String t = task != null ? task : info.path("task").asText("mix");
+      JsonNode info = info(organism.model);
       long s = seed != null ? seed : info.path("seed").asLong(1);
-      List<SyntheticExample> examples = OrganismEvaluator.heldOut(t, n, s);
-      try (TransformerModel m = Models.load(model);
-          Tokenizer tok = Tokenizer.load(model, m.config())) {
+      List<SyntheticExample> examples = OrganismEvaluator.heldOut(organism.task(info), n, s);
+      try (TransformerModel m = organism.load();
+          Tokenizer tok = Tokenizer.load(organism.model, m.config())) {
         long start = System.nanoTime();
         Map<String, OrganismEvaluator.TaskResult> results = OrganismEvaluator.evaluate(m,
             text -> tok.encode(text, Tokenizer.BosPolicy.PREPEND),
@@ -168,14 +160,9 @@ final class OrganismCommand implements Runnable {
           + " carry digit, and how often zeroing it (carry 1 -> 0) or setting it (0 -> 1) flips"
           + " the digit the model writes, against frequency-matched random latents.")
   static final class CarryCheckCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Organism directory.")
-    Path model;
+    @Mixin OrganismModel organism;
 
-    @Option(names = "--sae", required = true, description = "SAE directory.")
-    Path sae;
-
-    @Option(names = "--hook", description = "Hook point (default: the SAE's metadata hook).")
-    String hook;
+    @Mixin SaeOptions sae;
 
     @Option(names = "--n", defaultValue = "400", description = "Addition problems.")
     int n;
@@ -198,26 +185,19 @@ final class OrganismCommand implements Runnable {
             + " ${DEFAULT-VALUE}).")
     int maxSetSize;
 
-    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
-    int threads;
-
     @Override
     public Integer call() throws Exception {
-      threads(threads);
       dev.sae4j.causal.TokenPositions ablationPositions = switch (ablateAt) {
         case "last" -> dev.sae4j.causal.TokenPositions.lastK(1);
         case "all" -> dev.sae4j.causal.TokenPositions.all();
         default -> throw new IllegalArgumentException(
             "--ablate-at must be last or all, got '" + ablateAt + "'");
       };
-      try (TransformerModel m = Models.load(model);
-          Tokenizer tok = Tokenizer.load(model, m.config());
+      try (TransformerModel m = organism.load();
+          Tokenizer tok = Tokenizer.load(organism.model, m.config());
           ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager();
-          dev.sae4j.sae.Sae s = dev.sae4j.sae.format.SaeFiles.load(sae, manager)) {
-        String hookName = hook != null ? hook : s.config().metadata().hookName();
-        if (hookName == null) {
-          throw new IllegalArgumentException("the SAE's metadata names no hook: pass --hook");
-        }
+          dev.sae4j.sae.Sae s = sae.load(manager, organism.model, organism.model.toString())) {
+        String hookName = sae.hookName(s);
         CarryCheck check = new CarryCheck(m, hookName, s,
             text -> tok.encode(text, Tokenizer.BosPolicy.PREPEND),
             tok.encode("0", Tokenizer.BosPolicy.NONE)[0],
@@ -248,27 +228,18 @@ final class OrganismCommand implements Runnable {
   @Command(name = "probe", mixinStandardHelpOptions = true,
       description = "Per-layer linear-probe accuracy of the ground-truth labels.")
   static final class Probe implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Organism directory.")
-    Path model;
-
-    @Option(names = "--task", description = "Task (default: the one it was trained on).")
-    String task;
+    @Mixin Organism organism;
 
     @Option(names = "--n", defaultValue = "150", description = "Problems per task.")
     int n;
 
-    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
-    int threads;
-
     @Override
     public Integer call() throws Exception {
-      threads(threads);
-      JsonNode info = info(model);
-      String t = task != null ? task : info.path("task").asText("mix");
-      List<SyntheticExample> examples =
-          OrganismEvaluator.heldOut(t, n, info.path("seed").asLong(1) + 7919);
-      try (TransformerModel m = Models.load(model);
-          Tokenizer tok = Tokenizer.load(model, m.config())) {
+      JsonNode info = info(organism.model);
+      List<SyntheticExample> examples = OrganismEvaluator.heldOut(organism.task(info), n,
+          info.path("seed").asLong(1) + 7919);
+      try (TransformerModel m = organism.load();
+          Tokenizer tok = Tokenizer.load(organism.model, m.config())) {
         List<OrganismProbes.Result> results = OrganismProbes.run(m,
             text -> tok.encode(text, Tokenizer.BosPolicy.PREPEND), examples);
         System.out.printf("%-9s %-15s %-26s %7s %7s %8s %8s%n", "task", "label", "hook",
@@ -300,6 +271,32 @@ final class OrganismCommand implements Runnable {
           quiet ? null : System.err);
       System.out.println(dir);
       return 0;
+    }
+  }
+
+  /** {@code --model} (an organism directory) and {@code --threads}: the organism to load. */
+  static class OrganismModel {
+    @Option(names = "--model", required = true, description = "Organism directory.")
+    Path model;
+
+    @Option(names = "--threads", defaultValue = "1", description = "PyTorch intra-op threads.")
+    int threads;
+
+    /** Sets the threads (before the engine starts) and loads the organism. */
+    TransformerModel load() throws java.io.IOException {
+      threads(threads);
+      return Models.load(model);
+    }
+  }
+
+  /** {@link OrganismModel} and {@code --task}, for the commands that generate problems. */
+  static final class Organism extends OrganismModel {
+    @Option(names = "--task", description = "Task (default: the one it was trained on).")
+    String task;
+
+    /** {@code --task}, else the task in the organism's recipe ({@code info}). */
+    String task(JsonNode info) {
+      return task != null ? task : info.path("task").asText("mix");
     }
   }
 

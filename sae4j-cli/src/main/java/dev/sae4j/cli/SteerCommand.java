@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,20 +42,9 @@ import picocli.CommandLine.Option;
         + " measures how gold-answer log-prob and exact match change against random latent"
         + " sets of matched firing frequency, and writes steer.json.")
 final class SteerCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, description = "Model directory or Hub id.")
-  String model;
+  @Mixin ModelOptions.Named model;
 
-  @Option(names = "--revision", defaultValue = "main", description = "Hub revision.")
-  String revision;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
-  String device;
-
-  @Option(names = "--sae", required = true, description = ModelOptions.SAE_HELP)
-  String saePath;
-
-  @Option(names = "--hook", description = "Hook point (default: the SAE's metadata hook).")
-  String hook;
+  @Mixin SaeOptions saeOptions;
 
   @Option(names = "--latent", required = true, split = ",",
       description = "Latent index or indices I,J to steer.")
@@ -145,12 +135,12 @@ final class SteerCommand implements Callable<Integer> {
     }
     SteeringExperiment.Direction direction = parseDirection(expect);
     SteeringPositions where = SteeringPositions.parse(positions);
-    Path dir = ModelOptions.resolve(model, revision);
+    Path dir = model.directory();
     try (NDManager manager = NDManager.newBaseManager();
-        Sae sae = ModelOptions.loadSae(saePath, manager, dir, model, hook);
-        TransformerModel m = ModelOptions.load(dir, device);
+        Sae sae = saeOptions.load(manager, dir, model.model());
+        TransformerModel m = model.load(dir);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
-      String hookName = hook != null ? hook : sae.config().metadata().hookName();
+      String hookName = saeOptions.hookName(sae);
       Steering steering = values != null ? Steering.clamp(sae, latents, values, where)
           : Steering.scale(sae, latents, scale, where);
       if (prompt != null) {
@@ -213,7 +203,7 @@ final class SteerCommand implements Callable<Integer> {
     Path file = out.resolve("steer.json");
     String source = (dataset != null ? dataset + " (" + format + ")" : "synthetic " + task)
         + (target != null ? ", answer '" + target + "' where the gold answer differs" : "");
-    r.write(file, model, hookName, saePath, source);
+    r.write(file, model.model(), hookName, saeOptions.sae, source);
     print(r, hookName);
     System.out.println("wrote " + file);
   }

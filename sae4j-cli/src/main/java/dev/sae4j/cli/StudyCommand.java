@@ -2,7 +2,6 @@ package dev.sae4j.cli;
 
 import ai.djl.Device;
 import dev.sae4j.pipeline.DeviceGate;
-import dev.sae4j.pipeline.JobGraph;
 import dev.sae4j.pipeline.JobStatus;
 import dev.sae4j.pipeline.ProgressBoard;
 import dev.sae4j.pipeline.Stage;
@@ -17,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,40 +29,24 @@ final class StudyCommand implements Callable<Integer> {
   @Parameters(paramLabel = "CONFIG", description = "Study config (YAML).")
   Path config;
 
-  @Option(names = "--workers", paramLabel = "N",
-      description = "Jobs run at once (default: the config's workers, else 1).")
-  Integer workers;
-
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
-      description = "Parent of the run directory <DIR>/<study> (default: ${DEFAULT-VALUE}).")
-  Path out;
+  @Mixin StudyRunOptions run;
 
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
       description = "Where models and SAEs run: cpu, gpu, gpu:N or auto (default:"
           + " ${DEFAULT-VALUE}). On a GPU, one job at a time uses it.")
   String device;
 
-  @Option(names = "--dry-run", description = "Validate and print the job graph; run nothing.")
-  boolean dryRun;
-
-  @Option(names = "--quiet", description = "Print failures and the summary only.")
-  boolean quiet;
-
   @Override
   public Integer call() throws Exception {
     StudyConfig c = StudyConfigParser.parse(config);
-    int n = workers == null ? c.workers() : workers;
-    Path runDir = out.resolve(c.study());
-    if (dryRun) {
-      JobGraph g = JobGraph.expand(c);
-      System.out.printf("study %s: %d jobs, run directory %s, %d worker(s)%n", c.study(),
-          g.jobs().size(), runDir, n);
-      System.out.print(g.describe());
+    if (run.dryRun) {
+      run.printJobGraph("study " + c.study(), c);
       return 0;
     }
     Device d = EngineInfo.select(device, System.err);
     ModelSource models = new ModelSource(ModelResolver.standard(new OrganismModels()), d);
-    return runStudy(c, Stages.wired(models), runDir, n, gate(d), quiet).ok() ? 0 : 1;
+    return runStudy(c, Stages.wired(models), run.runDir(c), run.workers(c), gate(d),
+        run.quiet).ok() ? 0 : 1;
   }
 
   /** No limit on the CPU; one device job at a time on a GPU (jobs would contend for memory). */

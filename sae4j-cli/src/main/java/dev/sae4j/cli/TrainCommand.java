@@ -20,8 +20,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -29,10 +32,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sae4j train}: trains an SAE on an activation store. Hyperparameters come from the
- * defaults, then {@code --config} YAML (keys are {@link TrainConfig}'s fields in snake_case, e.g.
- * {@code l1_coef}, {@code batch_tokens}), then options given on the command line.
+ * defaults ({@link TrainConfig.Builder}), then {@code --config} YAML (keys are {@link
+ * TrainConfig}'s fields in snake_case, e.g. {@code l1_coef}, {@code batch_tokens}: the names a
+ * study config's {@code saes} entries use), then options given on the command line.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    defaultValueProvider = TrainCommand.Defaults.class,
     description = "Train a sparse autoencoder on an activation store (relu, topk, batchtopk, "
         + "jumprelu). Writes metrics.jsonl, epochs.jsonl, training.json, checkpoint/ and the SAE "
         + "tensors to --out.")
@@ -59,87 +64,104 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
   boolean quiet;
 
-  // Hyperparameters: each maps to the TrainConfig field named in `field = ...` via FIELDS below.
-  @Option(names = "--arch", description = "relu, topk, batchtopk or jumprelu (default: topk).")
+  // Hyperparameters: each maps to the TrainConfig field named in FIELDS below; its default is
+  // TrainConfig.Builder's (Defaults), shown as ${DEFAULT-VALUE}.
+  @Option(names = "--arch", description = "relu, topk, batchtopk or jumprelu (default: "
+      + "${DEFAULT-VALUE}).")
   String arch;
-  @Option(names = "--expansion", description = "d_sae / d_in (default 8).")
+  @Option(names = "--expansion", description = "d_sae / d_in (default: ${DEFAULT-VALUE}).")
   Integer expansion;
-  @Option(names = "--d-sae", description = "Number of latents (overrides --expansion).")
+  @Option(names = "--d-sae", description = "Number of latents (default: "
+      + TrainConfig.D_SAE_DEFAULT + ").")
   Integer dSae;
-  @Option(names = "--k", description = "Active latents per token, topk / batchtopk (default 32).")
+  @Option(names = "--k", description = "Active latents per token, topk / batchtopk (default: "
+      + "${DEFAULT-VALUE}).")
   Integer k;
   @Option(names = "--reconstruction", description = "Loss term: sse_per_token (SAELens) or fvu "
-      + "(sparsify, per batch) (default: sse_per_token for relu and jumprelu, fvu for topk and "
-      + "batchtopk).")
+      + "(sparsify, per batch) (default: " + TrainConfig.RECONSTRUCTION_DEFAULT + ").")
   String reconstruction;
-  @Option(names = "--l1", description = "relu L1 coefficient (default 1.0).")
+  @Option(names = "--l1", description = "relu L1 coefficient (default: ${DEFAULT-VALUE}).")
   Double l1;
-  @Option(names = "--l0", description = "jumprelu L0 coefficient (default 1.0).")
+  @Option(names = "--l0", description = "jumprelu L0 coefficient (default: ${DEFAULT-VALUE}).")
   Double l0;
-  @Option(names = "--sparsity-warmup-steps", description = "L1 / L0 warm-up steps (default 0).")
+  @Option(names = "--sparsity-warmup-steps", description = "L1 / L0 warm-up steps (default: "
+      + "${DEFAULT-VALUE}).")
   Integer sparsityWarmupSteps;
-  @Option(names = "--decorrelation", description = "relu decorrelation coefficient (default 0).")
+  @Option(names = "--decorrelation", description = "relu decorrelation coefficient (default: "
+      + "${DEFAULT-VALUE}).")
   Double decorrelation;
-  @Option(names = "--aux-k-coef", description = "AuxK coefficient (default 1/32; 0 = off).")
+  @Option(names = "--aux-k-coef", description = "AuxK coefficient (default: ${DEFAULT-VALUE}; "
+      + "0 = off).")
   Double auxKCoef;
-  @Option(names = "--k-aux", description = "AuxK latents per token (default d_in / 2).")
+  @Option(names = "--k-aux", description = "AuxK latents per token (default: "
+      + TrainConfig.K_AUX_DEFAULT + ").")
   Integer kAux;
-  @Option(names = "--bandwidth", description = "jumprelu STE bandwidth (default 0.05).")
+  @Option(names = "--bandwidth", description = "jumprelu STE bandwidth (default: "
+      + "${DEFAULT-VALUE}).")
   Double bandwidth;
-  @Option(names = "--init-threshold", description = "jumprelu initial threshold (default 0.01).")
+  @Option(names = "--init-threshold", description = "jumprelu initial threshold (default: "
+      + "${DEFAULT-VALUE}).")
   Double initThreshold;
-  @Option(names = "--threshold-lr", description = "batchtopk threshold EMA rate (default 0.01).")
+  @Option(names = "--threshold-lr", description = "batchtopk threshold EMA rate (default: "
+      + "${DEFAULT-VALUE}).")
   Double thresholdLr;
-  @Option(names = "--lr", description = "Learning rate (default: 3e-4 relu / jumprelu, "
-      + "2e-4/sqrt(d_sae/2^14) topk / batchtopk).")
+  @Option(names = "--lr", description = "Learning rate (default: " + TrainConfig.LR_DEFAULT
+      + ").")
   Double lr;
-  @Option(names = "--beta1", description = "Adam beta1 (default 0.9).")
+  @Option(names = "--beta1", description = "Adam beta1 (default: ${DEFAULT-VALUE}).")
   Double beta1;
-  @Option(names = "--beta2", description = "Adam beta2 (default 0.999).")
+  @Option(names = "--beta2", description = "Adam beta2 (default: ${DEFAULT-VALUE}).")
   Double beta2;
-  @Option(names = "--adam-eps", description = "Adam epsilon (default 1e-8).")
+  @Option(names = "--adam-eps", description = "Adam epsilon (default: ${DEFAULT-VALUE}).")
   Double adamEps;
-  @Option(names = "--warmup-steps", description = "Learning-rate warm-up steps (default 0).")
+  @Option(names = "--warmup-steps", description = "Learning-rate warm-up steps (default: "
+      + "${DEFAULT-VALUE}).")
   Integer warmupSteps;
   @Option(names = "--decay-steps", description = "Learning-rate decay over the last N steps "
-      + "(default 0).")
+      + "(default: ${DEFAULT-VALUE}).")
   Integer decaySteps;
-  @Option(names = "--lr-schedule", description = "constant, linear or cosine decay (default "
-      + "linear).")
+  @Option(names = "--lr-schedule", description = "constant, linear or cosine decay (default: "
+      + "${DEFAULT-VALUE}).")
   String lrSchedule;
-  @Option(names = "--lr-end-factor", description = "Final lr as a fraction of --lr (default 0.1).")
+  @Option(names = "--lr-end-factor", description = "Final lr as a fraction of --lr (default: "
+      + "${DEFAULT-VALUE}).")
   Double lrEndFactor;
-  @Option(names = "--grad-clip", description = "Gradient-norm clip (default 1.0; 0 = off).")
+  @Option(names = "--grad-clip", description = "Gradient-norm clip (default: ${DEFAULT-VALUE}; "
+      + "0 = off).")
   Double gradClip;
-  @Option(names = "--decoder-unit-norm", arity = "1", description = "true/false (default: true "
-      + "for topk / batchtopk).")
+  @Option(names = "--decoder-unit-norm", arity = "1", description = "true/false (default: "
+      + TrainConfig.DECODER_UNIT_NORM_DEFAULT + ").")
   Boolean decoderUnitNorm;
-  @Option(names = "--decoder-init-norm", description = "Initial decoder row norm (default 0.1, "
-      + "1 with unit norm).")
+  @Option(names = "--decoder-init-norm", description = "Initial decoder row norm (default: "
+      + TrainConfig.DECODER_INIT_NORM_DEFAULT + ").")
   Double decoderInitNorm;
-  @Option(names = "--b-dec-init", description = "zero, mean or geometric_median (default mean).")
+  @Option(names = "--b-dec-init", description = "zero, mean or geometric_median (default: "
+      + "${DEFAULT-VALUE}).")
   String bDecInit;
-  @Option(names = "--batch-tokens", description = "Tokens per step (default 4096).")
+  @Option(names = "--batch-tokens", description = "Tokens per step (default: ${DEFAULT-VALUE}).")
   Integer batchTokens;
-  @Option(names = "--tokens", description = "Token budget (default 0: --epochs passes).")
+  @Option(names = "--tokens", description = "Token budget (default: ${DEFAULT-VALUE}; 0 = "
+      + "--epochs passes).")
   Long tokens;
-  @Option(names = "--epochs", description = "Passes over the store (default 1).")
+  @Option(names = "--epochs", description = "Passes over the store (default: ${DEFAULT-VALUE}).")
   Integer epochs;
-  @Option(names = "--shuffle-buffer", description = "Shuffle buffer rows (default 65536).")
+  @Option(names = "--shuffle-buffer", description = "Shuffle buffer rows (default: "
+      + "${DEFAULT-VALUE}).")
   Integer shuffleBuffer;
-  @Option(names = "--seed", description = "Seed (default 42).")
+  @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
   Long seed;
   @Option(names = "--dead-tokens", description = "Tokens without firing before AuxK treats a "
-      + "latent as dead (default 10,000,000).")
+      + "latent as dead (default: ${DEFAULT-VALUE}).")
   Long deadTokens;
-  @Option(names = "--log-every", description = "Steps per metrics.jsonl line (default 100).")
+  @Option(names = "--log-every", description = "Steps per metrics.jsonl line (default: "
+      + "${DEFAULT-VALUE}).")
   Integer logEvery;
-  @Option(names = "--checkpoint-every", description = "Steps between checkpoints (default 0: "
-      + "none).")
+  @Option(names = "--checkpoint-every", description = "Steps between checkpoints (default: "
+      + "${DEFAULT-VALUE}; 0 = none).")
   Integer checkpointEvery;
 
   /** Option name to TrainConfig field (snake_case). */
-  private static final Map<String, String> FIELDS = new LinkedHashMap<>();
+  static final Map<String, String> FIELDS = new LinkedHashMap<>();
 
   static {
     String[][] pairs = {{"--arch", "architecture"}, {"--expansion", "expansion"},
@@ -161,6 +183,39 @@ final class TrainCommand implements Callable<Integer> {
     for (String[] p : pairs) {
       FIELDS.put(p[0], p[1]);
     }
+  }
+
+  /** The architecture {@code --arch} defaults to. */
+  static final SaeArchitecture DEFAULT_ARCHITECTURE = SaeArchitecture.TOPK;
+
+  /** Options whose default depends on the architecture or d_in: the description states the rule. */
+  private static final Set<String> RULE_DEFAULTS = Set.of("d_sae", "k_aux",
+      "lr", "reconstruction", "decoder_unit_norm", "decoder_init_norm");
+
+  /**
+   * Each hyperparameter option's default, read from {@link TrainConfig.Builder} (what {@code
+   * ${DEFAULT-VALUE}} shows); null for options outside {@link #FIELDS} and for rule defaults.
+   */
+  static final class Defaults implements IDefaultValueProvider {
+    @Override
+    public String defaultValue(ArgSpec arg) {
+      String field = arg instanceof OptionSpec o ? FIELDS.get(o.longestName()) : null;
+      if (field == null || RULE_DEFAULTS.contains(field)) {
+        return null;
+      }
+      Object v = defaults().get(field);
+      if (v instanceof String enumName) {
+        return field.equals("architecture") ? SaeArchitecture.valueOf(enumName).cliName()
+            : enumName.toLowerCase(Locale.ROOT);
+      }
+      return v == null ? null : String.valueOf(v);
+    }
+  }
+
+  /** TrainConfig.Builder's defaults for {@code --arch}'s default, keyed by snake_case field. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> defaults() {
+    return MAPPER.convertValue(TrainConfig.builder(DEFAULT_ARCHITECTURE), Map.class);
   }
 
   static final ObjectMapper MAPPER = new ObjectMapper()
@@ -240,9 +295,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Defaults, then the YAML file, then explicit options. */
   TrainConfig config() throws IOException {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> merged = MAPPER.convertValue(TrainConfig.builder(SaeArchitecture.TOPK),
-        Map.class);
+    Map<String, Object> merged = defaults();
     if (configFile != null) {
       if (!Files.isRegularFile(configFile)) {
         throw new IOException("--config " + configFile + ": no such file");

@@ -34,7 +34,7 @@ class ReportCommandTest {
           - {id: add, format: addition, limit: 48, seed: 3}
         capture: {tokens: 600, context: 48, batch: 8, exclude_bos: true}
         saes:
-          - {name: topk, architecture: topk, expansion: 2, k: 4, batch: 128, epochs: 2,
+          - {name: topk, architecture: topk, expansion: 2, k: 4, batch_tokens: 128, epochs: 2,
              lr: 1.0e-3, seed: 0}
         causal: {enabled: false}
         report: {dashboards: true}

@@ -108,11 +108,6 @@ public final class ActivationStoreWriter implements AutoCloseable {
     return stored + filled;
   }
 
-  /** Whether the store was already complete when opened (nothing left to do). */
-  public boolean isComplete() throws IOException {
-    return StoreManifest.read(dir).complete();
-  }
-
   /** Appends one row: {@code d} floats from {@code source[offset ..]}. */
   public void append(float[] source, int offset, int tokenId, int docId, int position)
       throws IOException {

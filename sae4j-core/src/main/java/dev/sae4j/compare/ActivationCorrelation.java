@@ -130,11 +130,6 @@ public final class ActivationCorrelation implements AutoCloseable {
     return matches().aToB();
   }
 
-  /** Best partners in A for every latent of B (the reverse direction). */
-  public Partners partnersOfB() {
-    return matches().bToA();
-  }
-
   /** Rows of the correlation matrix materialised at once in {@link #matches()}. */
   private static final int ROW_BLOCK = 1024;
 

@@ -19,10 +19,11 @@ import java.util.Set;
  *   <li>{@link SpliceMode#RECONSTRUCTION}: {@code x -> x̂};
  *   <li>{@link SpliceMode#WITH_ERROR}: {@code x -> x̂ + (x - x̂)}, the error term computed in the
  *       same pass, so the spliced model reproduces the clean model up to float rounding;
- *   <li>{@link SpliceMode#ZERO}: {@code x -> 0};
- *   <li>{@link #editLatents}: {@code x -> decode(edit(f)) + (x - x̂)}: a latent edit measured
- *       inside the exact model (error term kept at its value in this pass).
+ *   <li>{@link SpliceMode#ZERO}: {@code x -> 0}.
  * </ul>
+ *
+ * <p>Edits of single latents inside the exact model are {@code causal.FeatureEdit} (ablation)
+ * and {@code causal.Steering}.
  *
  * <p>Positions whose token id is in {@code keepClean} (BOS / EOS / pad when the SAE's store left
  * them out) keep the clean activation in every mode: the SAE never saw those activations, whose
@@ -63,37 +64,6 @@ public final class Splice {
   /** {@code x -> 0}. */
   public static Hook zeroAblation(Set<Integer> keepClean) {
     return (x, ctx) -> blend(x, x.zerosLike(), ctx.batch(), keepClean);
-  }
-
-  /**
-   * {@code x -> decode(edit(f)) + (x - decode(f))}: the latents are edited and decoded, and the
-   * error term of this pass is added back, so an identity edit reproduces the clean model and
-   * zeroing latent i gives {@code x - f_i W_dec[i]}.
-   *
-   * @param sae the SAE at this hook point
-   * @param edit the edit of the latents {@code [B, T, d_sae]}
-   * @param keepClean token ids whose positions keep the clean activation (no edit there)
-   */
-  public static Hook editLatents(Sae sae, LatentEdit edit, Set<Integer> keepClean) {
-    return (x, ctx) -> blend(x, inFloat(x, sae, (s, in) -> {
-      NDArray f = s.encode(in); // [B, T, d_sae]
-      NDArray xHat = s.decode(f); // [B, T, d]
-      NDArray error = in.sub(xHat); // [B, T, d]
-      xHat.close();
-      NDArray edited = edit.apply(f, ctx); // [B, T, d_sae]
-      if (edited == null || !edited.getShape().equals(f.getShape())) {
-        throw new IllegalStateException("latent edit at " + ctx.name() + " returned "
-            + (edited == null ? "null" : "shape " + edited.getShape()) + ", expected "
-            + f.getShape());
-      }
-      NDArray out = s.decode(edited).addi(error); // [B, T, d]
-      error.close();
-      if (edited != f) {
-        edited.close();
-      }
-      f.close();
-      return out;
-    }), ctx.batch(), keepClean);
   }
 
   /** {@code hooks} with {@code hook} registered at the SAE's hook point {@code name}. */

@@ -74,17 +74,6 @@ public final class SpliceEvaluator {
     double klZero;
   }
 
-  /**
-   * Domain transfer in one call: the same SAE and settings on several token sets (e.g. the
-   * training domain and another one), results in the same order.
-   */
-  public java.util.Map<String, SpliceMetrics> evaluateAll(
-      java.util.Map<String, TokenSet> tokenSets) {
-    java.util.Map<String, SpliceMetrics> out = new java.util.LinkedHashMap<>();
-    tokenSets.forEach((name, tokens) -> out.put(name, evaluate(tokens)));
-    return out;
-  }
-
   /** Evaluates the SAE over every batch of {@code tokens}. */
   public SpliceMetrics evaluate(TokenSet tokens) {
     Totals totals = new Totals();

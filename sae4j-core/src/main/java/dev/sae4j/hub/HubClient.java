@@ -2,6 +2,7 @@ package dev.sae4j.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.io.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -14,11 +15,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -478,7 +476,7 @@ public final class HubClient {
 
     String etag = knownEtag;
     if (etag == null) {
-      etag = headerEtag != null ? headerEtag : sha256(incomplete);
+      etag = headerEtag != null ? headerEtag : Checksums.sha256(incomplete);
     }
     Path blob = incomplete.resolveSibling(etag);
     HubCache.moveAtomically(incomplete, blob);
@@ -572,7 +570,7 @@ public final class HubClient {
               + "; the download was deleted");
     }
     if (sibling.lfsSha256() != null) {
-      String actual = sha256(file);
+      String actual = Checksums.sha256(file);
       if (!actual.equals(sibling.lfsSha256())) {
         Files.deleteIfExists(file);
         throw new HubException(
@@ -744,24 +742,5 @@ public final class HubClient {
             + revision
             + "'";
     return filename == null ? repo : "file '" + filename + "' of " + repo;
-  }
-
-  // ---------------------------------------------------------------- hashing
-
-  static String sha256(Path file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available", e);
-    }
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[BUFFER_SIZE];
-      int n;
-      while ((n = in.read(buffer)) >= 0) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 }

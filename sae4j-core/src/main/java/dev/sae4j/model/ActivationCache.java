@@ -2,7 +2,6 @@ package dev.sae4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,10 +36,5 @@ public final class ActivationCache {
           "no activation cached for " + name + " (cached: " + activations.keySet() + ")");
     }
     return a;
-  }
-
-  /** All cached activations, in the order they were recorded. */
-  public Map<String, NDArray> asMap() {
-    return Collections.unmodifiableMap(activations);
   }
 }

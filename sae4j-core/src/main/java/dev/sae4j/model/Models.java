@@ -65,11 +65,6 @@ public final class Models {
 
   private Models() {}
 
-  /** The supported {@code model_type} values. */
-  public static List<String> supportedTypes() {
-    return List.copyOf(ARCHITECTURES.keySet());
-  }
-
   /**
    * A local model directory for {@code idOrDir}: the directory itself if it exists, else a Hub
    * repo id downloaded (config, tokenizer and safetensors only; never pickles) into the standard

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sae4j.io.AtomicFiles;
+import dev.sae4j.io.FileTrees;
 import dev.sae4j.model.CpuKernels;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -13,12 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 
 /**
  * Saves a trained organism as an ordinary HF GPT-2 directory: {@code config.json}, {@code
@@ -128,13 +127,13 @@ public final class OrganismIo {
             + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         move(tmp, target);
-        deleteTree(old);
+        FileTrees.deleteTree(old);
       } else {
         move(tmp, target);
       }
     } finally {
       if (Files.exists(tmp)) {
-        deleteTree(tmp);
+        FileTrees.deleteTree(tmp);
       }
     }
   }
@@ -144,14 +143,6 @@ public final class OrganismIo {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(from, to);
-    }
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

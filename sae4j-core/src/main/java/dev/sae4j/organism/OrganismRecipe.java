@@ -44,13 +44,12 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
   /**
    * The default recipe of a task: the one {@link Organisms#defaultOrganism} trains for
    * {@code mix}. 3 layers, d_model 128, 4 heads, 96 positions (the longest task text is 80
-   * characters), batch 32, AdamW at 2e-3 with 200 warmup steps and cosine decay (3e-3 diverged
-   * once at the end of warmup before the fix of the autograd memory fault in TRAINER_VERSION 2;
-   * after it, 3e-3 for 2500 steps trains but ends below 2e-3 for 3000 on addition and bfs);
-   * {@value #MIX_STEPS} steps for the mix (with 3000, addition ended at 90.5% for one of two
-   * seeds), {@value #SINGLE_TASK_STEPS} for a single task, which sees three to
-   * five times as many of its own examples per step (addition alone reaches 100% of 200 held-out
-   * problems in 1500 steps). BENCHMARKS.md records what they reach and how long they take.
+   * characters), batch 32, AdamW at 2e-3 with 200 warmup steps and cosine decay (3e-3 with fewer
+   * steps ends lower on addition and bfs); {@value #MIX_STEPS} steps for the mix (fewer leave
+   * addition, the task learnt last, below its bar for some seeds), {@value #SINGLE_TASK_STEPS}
+   * for a single task, which sees three to five times as many of its own examples per step
+   * (addition alone reaches 100% of 200 held-out problems in 1500 steps). BENCHMARKS.md records
+   * what they reach and how long they take.
    */
   public static OrganismRecipe defaults(String task) {
     boolean mix = task.equals("mix");
@@ -68,12 +67,6 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
 
   /** Default optimizer steps of a single-task organism. */
   public static final int SINGLE_TASK_STEPS = 1500;
-
-  /** With another step budget. */
-  public OrganismRecipe withSteps(int newSteps) {
-    return new OrganismRecipe(task, arch, seed, newSteps, maxSeconds, batch, lr, warmupSteps,
-        weightDecay, evalEvery, evalPerTask, threads);
-  }
 
   /** Learning rate at step {@code s} (0-based): linear warmup, cosine to lr/10. */
   public double lrAt(int s) {
@@ -106,10 +99,8 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
   }
 
   /**
-   * Version of the training code in the cache key: bumped when the same recipe trains different
-   * weights. 2: the gradients no longer read memory freed by the garbage collector (before,
-   * some runs of the same recipe diverged, see Autograd.constant). 3: examples packed into rows
-   * (the same loss, other float rounding).
+   * Version of the training code in the cache key: bump it whenever the same recipe would train
+   * different weights (even by float rounding), so cached organisms are retrained.
    */
   static final int TRAINER_VERSION = 3;
 

@@ -113,27 +113,32 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
       @JsonProperty("exclude_bos") boolean excludeBos, int batch) {}
 
   /**
-   * One SAE configuration.
+   * One SAE configuration. The keys and defaults of the training settings are those of
+   * {@code sae4j train} ({@link dev.sae4j.sae.TrainConfig}).
    *
    * @param name unique name, used in directory names
    * @param architecture relu, topk, batchtopk or jumprelu
    * @param expansion d_sae / d_in
    * @param k active latents (topk, batchtopk; 0 otherwise)
-   * @param l1 sparsity coefficient (relu: L1; jumprelu: L0; 0 for topk/batchtopk)
-   * @param decorrelation decoder decorrelation penalty (relu only)
-   * @param batch tokens per step
+   * @param l1Coef L1 coefficient (relu; 0 otherwise)
+   * @param l0Coef L0 coefficient (jumprelu; 0 otherwise)
+   * @param decorrelationCoef decorrelation penalty coefficient (relu only)
+   * @param batchTokens tokens per step
    * @param epochs passes over the captured tokens
    * @param tokens training tokens (0 = epochs x captured tokens)
-   * @param lr Adam learning rate
+   * @param lr Adam learning rate (0: the architecture's default, {@link
+   *     dev.sae4j.sae.TrainConfig#LR_DEFAULT})
    * @param seed base seed: each SAE's initialisation and shuffling seed is derived from it and
    *     the SAE's job id ({@link #trainingSeed}), so two SAEs never share a seed by accident
    * @param seeds replicates trained with different seeds (each its own SAE, named
    *     {@code <group>-s<i>} when there is more than one)
    * @param group the configuration's name, shared by its replicates
    */
-  public record SaeSpec(String name, String architecture, int expansion, int k, double l1,
-      double decorrelation, int batch, int epochs, long tokens, double lr, long seed, int seeds,
-      @JsonIgnore String group) {
+  public record SaeSpec(String name, String architecture, int expansion, int k,
+      @JsonProperty("l1_coef") double l1Coef, @JsonProperty("l0_coef") double l0Coef,
+      @JsonProperty("decorrelation_coef") double decorrelationCoef,
+      @JsonProperty("batch_tokens") int batchTokens, int epochs, long tokens, double lr,
+      long seed, int seeds, @JsonIgnore String group) {
 
     /** The replicates of this configuration: itself when {@code seeds} is 1. */
     public List<SaeSpec> replicates() {
@@ -142,8 +147,8 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
       }
       List<SaeSpec> out = new java.util.ArrayList<>();
       for (int r = 0; r < seeds; r++) {
-        out.add(new SaeSpec(group + "-s" + r, architecture, expansion, k, l1, decorrelation,
-            batch, epochs, tokens, lr, seed, seeds, group));
+        out.add(new SaeSpec(group + "-s" + r, architecture, expansion, k, l1Coef, l0Coef,
+            decorrelationCoef, batchTokens, epochs, tokens, lr, seed, seeds, group));
       }
       return out;
     }

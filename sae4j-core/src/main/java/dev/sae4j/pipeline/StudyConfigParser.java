@@ -11,10 +11,13 @@ import dev.sae4j.model.ModelConfig;
 import dev.sae4j.model.Models;
 import dev.sae4j.organism.OrganismConfig;
 import dev.sae4j.organism.OrganismRecipe;
+import dev.sae4j.sae.SaeArchitecture;
+import dev.sae4j.sae.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class StudyConfigParser {
   /** SAE architectures. */
-  public static final List<String> ARCHITECTURES = List.of("relu", "topk", "batchtopk", "jumprelu");
+  public static final List<String> ARCHITECTURES =
+      Arrays.stream(SaeArchitecture.values()).map(SaeArchitecture::cliName).toList();
   /** Synthetic ground-truth task names (usable as dataset formats and organism tasks). */
   public static final List<String> SYNTHETIC_TASKS = StudyConfig.SYNTHETIC_TASKS;
   /** Dataset formats backed by a file. */
@@ -321,29 +325,39 @@ public final class StudyConfigParser {
       }
       f.raw("arch");
       String arch = f.choice(key, null, ARCHITECTURES);
-      int expansion = f.int32("expansion", 8, 1);
-      boolean kArch = "topk".equals(arch) || "batchtopk".equals(arch);
-      int k = f.int32("k", kArch ? 32 : 0, kArch ? 1 : 0);
-      // k: 0 is what study.yaml writes for non-k architectures, so it reads back cleanly.
-      if (!kArch && arch != null && k != 0) {
-        f.error("k", "only topk and batchtopk take k (this SAE is " + arch + ")");
+      SaeArchitecture a = arch == null ? null : SaeArchitecture.byName(arch);
+      boolean kArch = a != null && a.hasK();
+      boolean l1Arch = a != null && a.hasL1Penalty();
+      boolean l0Arch = a != null && a.hasL0Penalty();
+      for (String[] renamed : RENAMED_SAE_KEYS) {
+        if (f.has(renamed[0])) {
+          f.raw(renamed[0]);
+          f.error(renamed[0], "renamed to " + renamed[1] + " (the name sae4j train uses)");
+        }
       }
-      double l1 = f.number("l1", kArch ? 0.0 : 1e-4, 0);
-      double decorrelation = f.number("decorrelation", 0.0, 0);
-      if (arch != null && !"relu".equals(arch) && decorrelation > 0) {
-        f.error("decorrelation", "only relu SAEs take a decorrelation penalty");
-      }
-      int batch = f.int32("batch", 4096, 1);
-      int epochs = f.int32("epochs", 1, 1);
-      long tokens = f.integer("tokens", 0, 0);
-      double lr = f.number("lr", kArch ? 5e-4 : 1e-4, Double.MIN_VALUE);
-      long seed = f.integer("seed", 0, 0);
+      // Defaults are TrainConfig's; a setting the architecture does not take reads 0, which is
+      // also what study.yaml writes for it, so the file reads back cleanly.
+      TrainConfig.Builder d = TrainConfig.builder(a != null ? a : SaeArchitecture.TOPK);
+      int expansion = f.int32("expansion", d.expansion, 1);
+      int k = f.int32("k", kArch ? d.k : 0, kArch ? 1 : 0);
+      onlyFor(f, "k", k, kArch, arch, "topk and batchtopk");
+      double l1Coef = f.number("l1_coef", l1Arch ? d.l1Coef : 0, 0);
+      onlyFor(f, "l1_coef", l1Coef, l1Arch, arch, "relu");
+      double l0Coef = f.number("l0_coef", l0Arch ? d.l0Coef : 0, 0);
+      onlyFor(f, "l0_coef", l0Coef, l0Arch, arch, "jumprelu");
+      double decorrelation = f.number("decorrelation_coef", d.decorrelationCoef, 0);
+      onlyFor(f, "decorrelation_coef", decorrelation, l1Arch, arch, "relu");
+      int batchTokens = f.int32("batch_tokens", d.batchTokens, 1);
+      int epochs = f.int32("epochs", d.epochs, 1);
+      long tokens = f.integer("tokens", d.tokens, 0);
+      double lr = f.number("lr", d.lr, 0);
+      long seed = f.integer("seed", d.seed, 0);
       int seeds = f.int32("seeds", 1, 1);
       String defName = (arch == null ? "sae" : arch) + "-x" + expansion + (kArch ? "-k" + k : "");
       String name = f.string("name", defName, false);
       f.finish();
-      StudyConfig.SaeSpec spec = new StudyConfig.SaeSpec(name, arch, expansion, k, l1,
-          decorrelation, batch, epochs, tokens, lr, seed, seeds, name);
+      StudyConfig.SaeSpec spec = new StudyConfig.SaeSpec(name, arch, expansion, k, l1Coef,
+          l0Coef, decorrelation, batchTokens, epochs, tokens, lr, seed, seeds, name);
       if (!NAME.matcher(name).matches()) {
         f.error("name", "'" + name + "' must be a directory-safe name (letters, digits, . _ -)");
       } else {
@@ -357,6 +371,18 @@ public final class StudyConfigParser {
       out.add(spec);
     }
     return out;
+  }
+
+  /** Study keys that now carry sae4j train's names: old name, new name. */
+  private static final String[][] RENAMED_SAE_KEYS = {{"l1", "l1_coef (relu) or l0_coef"
+      + " (jumprelu)"}, {"batch", "batch_tokens"}, {"decorrelation", "decorrelation_coef"}};
+
+  /** Refuses a non-zero value of a setting the architecture does not take. */
+  private static void onlyFor(Fields f, String key, double value, boolean takes, String arch,
+      String which) {
+    if (!takes && arch != null && value != 0) {
+      f.error(key, "only " + which + " SAEs take " + key + " (this SAE is " + arch + ")");
+    }
   }
 
   private static StudyConfig.Causal causal(Fields f) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.sae4j.io.AtomicFiles;
 import dev.sae4j.io.Checksums;
+import dev.sae4j.io.FileTrees;
 import dev.sae4j.io.SafePaths;
 import dev.sae4j.model.Autograd;
 import dev.sae4j.model.TorchThreads;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -352,7 +352,7 @@ public final class StudyRunner {
     boolean resuming = prior != null && prior.status() == JobStatus.RUNNING
         && hash.equals(prior.inputHash()) && Files.isDirectory(partial);
     if (!resuming) {
-      deleteTree(partial);
+      FileTrees.deleteTree(partial);
     }
     Files.createDirectories(partial);
     Instant start = Instant.now();
@@ -430,25 +430,14 @@ public final class StudyRunner {
   private static void replace(Path partial, Path target) throws IOException {
     if (Files.exists(target)) {
       Path old = target.resolveSibling(target.getFileName() + ".old");
-      deleteTree(old);
+      FileTrees.deleteTree(old);
       Files.move(target, old);
-      deleteTree(old);
+      FileTrees.deleteTree(old);
     }
     try {
       Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(partial, target);
-    }
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 }

@@ -46,6 +46,19 @@ public enum SaeArchitecture {
     return this == TOPK || this == BATCHTOPK;
   }
 
+  /**
+   * Whether training penalises the codes' L1 norm ({@code l1_coef}); the same architecture is the
+   * one that takes a decorrelation penalty.
+   */
+  public boolean hasL1Penalty() {
+    return this == RELU;
+  }
+
+  /** Whether training penalises the codes' L0 norm through the step function ({@code l0_coef}). */
+  public boolean hasL0Penalty() {
+    return this == JUMPRELU;
+  }
+
   /** Parses a CLI name; an unknown name is an error listing the allowed ones. */
   public static SaeArchitecture byName(String name) {
     for (SaeArchitecture a : values()) {

@@ -1,28 +1,33 @@
 package dev.sae4j.sae;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * Every hyperparameter of an SAE training run. Build one with {@link #builder}; fields left at 0
  * or null mean "the architecture's default" and are filled in by {@link #resolve(int)} once the
  * input width is known. Defaults follow SAELens for relu / jumprelu and sparsify / OpenAI for
  * topk / batchtopk (docs/sae-formats.md §7).
  *
+ * <p>The {@link Builder}'s field initialisers and the {@code *_DEFAULT} texts below are the only
+ * place a default is defined: {@code sae4j train} (options and {@code --config} keys) and the
+ * study config's {@code saes} entries read them from here (docs/training-defaults.md).
+ *
  * @param architecture relu, topk, batchtopk or jumprelu
  * @param expansion d_sae / d_in when {@code dSae} is 0
- * @param dSae number of latents (0: expansion · d_in)
+ * @param dSae number of latents (0: {@link #D_SAE_DEFAULT})
  * @param k active latents per token (topk), mean per token (batchtopk)
- * @param reconstruction SSE_PER_TOKEN (default for relu / jumprelu) or FVU (default for topk /
- *     batchtopk)
+ * @param reconstruction SSE_PER_TOKEN or FVU (null: {@link #RECONSTRUCTION_DEFAULT})
  * @param l1Coef relu: L1 coefficient on decoder-norm-weighted activations
  * @param l0Coef jumprelu: coefficient of the L0 (step) penalty
  * @param sparsityWarmupSteps L1 / L0 coefficient ramps linearly from 0 over this many steps
  * @param decorrelationCoef relu: decorrelation penalty coefficient (0: off; see Decorrelation)
  * @param decorrelationEps variance floor in the decorrelation penalty's correlation
  * @param auxKCoef topk / batchtopk: AuxK coefficient α (0: off)
- * @param kAux AuxK latents per token (0: d_in / 2)
+ * @param kAux AuxK latents per token (0: {@link #K_AUX_DEFAULT})
  * @param jumpReluBandwidth STE kernel bandwidth ε
  * @param jumpReluInitThreshold initial threshold θ
  * @param thresholdLr batchtopk: EMA rate of the inference threshold
- * @param lr peak learning rate (0: 3e-4 for relu / jumprelu, 2e-4 / sqrt(d_sae / 2^14) otherwise)
+ * @param lr peak learning rate (0: {@link #LR_DEFAULT})
  * @param beta1 Adam β1
  * @param beta2 Adam β2
  * @param eps Adam ε
@@ -32,8 +37,8 @@ package dev.sae4j.sae;
  * @param lrEndFactor final learning rate as a fraction of lr
  * @param gradClip global gradient-norm clip (0: off)
  * @param decoderUnitNorm keep decoder rows at unit norm, removing the parallel gradient component
- *     (null: on for topk / batchtopk)
- * @param decoderInitNorm initial decoder row norm (0: 1 with unit norm, else 0.1)
+ *     (null: {@link #DECODER_UNIT_NORM_DEFAULT})
+ * @param decoderInitNorm initial decoder row norm (0: {@link #DECODER_INIT_NORM_DEFAULT})
  * @param bDecInit how b_dec is initialised from the first batch
  * @param batchTokens tokens (activation rows) per step
  * @param tokens token budget (0: train for {@code epochs} full passes instead)
@@ -53,6 +58,29 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     LrSchedule lrSchedule, double lrEndFactor, double gradClip, Boolean decoderUnitNorm,
     double decoderInitNorm, BDecInit bDecInit, int batchTokens, long tokens, int epochs,
     int shuffleBufferRows, long seed, long deadTokens, int logEvery, int checkpointEvery) {
+
+  /** Learning rate of relu and jumprelu when none is given (SAELens). */
+  public static final double RELU_LR = 3e-4;
+  /** Learning rate of topk and batchtopk at 2^14 latents, scaled by 1/sqrt(d_sae / 2^14). */
+  public static final double TOPK_LR_AT_16K = 2e-4;
+
+  // How the defaults that depend on the architecture or the input width are chosen (help texts);
+  // resolve(int) applies them.
+  /** The rule behind {@code lr} 0. */
+  public static final String LR_DEFAULT = "3e-4 for relu and jumprelu (SAELens);"
+      + " 2e-4 / sqrt(d_sae / 2^14) for topk and batchtopk (sparsify)";
+  /** The rule behind {@code reconstruction} null. */
+  public static final String RECONSTRUCTION_DEFAULT =
+      "sse_per_token for relu and jumprelu, fvu for topk and batchtopk";
+  /** The rule behind {@code decoder_unit_norm} null. */
+  public static final String DECODER_UNIT_NORM_DEFAULT =
+      "true for topk and batchtopk, false for relu and jumprelu";
+  /** The rule behind {@code decoder_init_norm} 0. */
+  public static final String DECODER_INIT_NORM_DEFAULT = "1 with a unit-norm decoder, else 0.1";
+  /** The rule behind {@code k_aux} 0. */
+  public static final String K_AUX_DEFAULT = "d_in / 2";
+  /** The rule behind {@code d_sae} 0. */
+  public static final String D_SAE_DEFAULT = "expansion x d_in";
 
   /** Learning-rate decay shapes. */
   public enum LrSchedule { CONSTANT, LINEAR, COSINE }
@@ -120,8 +148,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     fitsArray("batch_tokens (--batch-tokens)", batchTokens, dIn, "tokens");
     fitsArray("shuffle_buffer_rows (--shuffle-buffer)", shuffleBufferRows, dIn, "rows");
     int s = (int) sae;
-    boolean sparseArch = architecture == SaeArchitecture.TOPK
-        || architecture == SaeArchitecture.BATCHTOPK;
+    boolean sparseArch = architecture.hasK();
     if (architecture.hasK() && k > s) {
       throw new IllegalArgumentException("k (" + k + ") exceeds d_sae (" + s + ")");
     }
@@ -132,13 +159,16 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
         l1Coef, l0Coef, sparsityWarmupSteps, decorrelationCoef, decorrelationEps, auxKCoef,
         Math.min(s, kAux > 0 ? kAux : Math.max(1, dIn / 2)), jumpReluBandwidth,
         jumpReluInitThreshold, thresholdLr,
-        lr > 0 ? lr : sparseArch ? 2e-4 / Math.sqrt(s / 16384.0) : 3e-4,
+        lr > 0 ? lr : sparseArch ? TOPK_LR_AT_16K / Math.sqrt(s / 16384.0) : RELU_LR,
         beta1, beta2, eps, warmupSteps, decaySteps, lrSchedule, lrEndFactor, gradClip, unit,
         decoderInitNorm > 0 ? decoderInitNorm : unit ? 1.0 : 0.1, bDecInit, batchTokens, tokens,
         epochs, shuffleBufferRows, seed, deadTokens, logEvery, checkpointEvery);
   }
 
-  /** Mutable defaults for {@link TrainConfig}; field names match the record's. */
+  /**
+   * Mutable defaults for {@link TrainConfig}; field names match the record's. Each initialiser is
+   * the one definition of that setting's default.
+   */
   public static final class Builder {
     public SaeArchitecture architecture;
     public int expansion = 8;
@@ -150,6 +180,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     public int sparsityWarmupSteps;
     public double decorrelationCoef;
     public double decorrelationEps = 1e-6;
+    @JsonProperty("aux_k_coef") // snake case would make it aux_kcoef
     public double auxKCoef = 1.0 / 32;
     public int kAux;
     public double jumpReluBandwidth = 0.05;
@@ -171,7 +202,7 @@ public record TrainConfig(SaeArchitecture architecture, int expansion, int dSae,
     public long tokens;
     public int epochs = 1;
     public int shuffleBufferRows = 65536;
-    public long seed = 42;
+    public long seed;
     public long deadTokens = 10_000_000;
     public int logEvery = 100;
     public int checkpointEvery;

@@ -1,6 +1,5 @@
 package dev.sae4j.sae;
 
-import dev.sae4j.io.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -14,22 +13,13 @@ public interface TrainedSaeWriter {
   void write(TrainResult result, Path dir) throws IOException;
 
   /**
-   * The tensors only: {@code sae_weights.safetensors} (W_enc, b_enc, W_dec, b_dec[, threshold],
-   * float32) and {@code sparsity.safetensors} (the measured firing: {@link
-   * FiringCounts#writeSparsity}), both in SAELens's names and layout; no cfg.json.
+   * The tensors only: {@code sae_weights.safetensors} ({@link SaeWeightsFile}) and {@code
+   * sparsity.safetensors} (the measured firing: {@link FiringCounts#writeSparsity}), both in
+   * SAELens's names and layout; no cfg.json.
    */
   static TrainedSaeWriter tensorsOnly() {
     return (result, dir) -> {
-      Sae sae = result.sae();
-      SafetensorsWriter w = new SafetensorsWriter()
-          .add("W_enc", sae.wEnc())
-          .add("b_enc", sae.bEnc())
-          .add("W_dec", sae.wDec())
-          .add("b_dec", sae.bDec());
-      if (sae.threshold() != null) {
-        w.add("threshold", sae.threshold());
-      }
-      w.write(dir.resolve("sae_weights.safetensors"));
+      SaeWeightsFile.write(result.sae(), dir.resolve(SaeWeightsFile.NAME));
       result.firing().writeSparsity(dir.resolve("sparsity.safetensors"));
     };
   }

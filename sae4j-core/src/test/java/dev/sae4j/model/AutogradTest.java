@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The process-wide gradient-collector lock. */
@@ -27,12 +28,14 @@ class AutogradTest {
       // PtGradientCollector is already collecting"; trying it here would leave DJL's state
       // broken for later tests). Through Autograd.collector() the second caller waits for the
       // first to close, and both gradients are right.
+      // The first collector stays open until the second caller is parked on the lock.
       CountDownLatch firstOpen = new CountDownLatch(1);
+      AtomicReference<Thread> secondThread = new AtomicReference<>();
       long[] firstClosedAt = new long[1];
       Future<Float> first = pool.submit(() -> {
         try (GradientCollector gc = Autograd.collector()) {
           firstOpen.countDown();
-          Thread.sleep(200);
+          awaitParked(secondThread);
           float g = gradientOfSquare(gc, 3f);
           firstClosedAt[0] = System.nanoTime();
           return g;
@@ -40,6 +43,7 @@ class AutogradTest {
       });
       assertTrue(firstOpen.await(10, TimeUnit.SECONDS));
       Future<long[]> second = pool.submit(() -> {
+        secondThread.set(Thread.currentThread());
         try (GradientCollector gc = Autograd.collector()) {
           long openedAt = System.nanoTime();
           return new long[] {openedAt, (long) gradientOfSquare(gc, 5f)};
@@ -52,6 +56,19 @@ class AutogradTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Returns once the thread in {@code ref} waits (parked on the collector lock). */
+  private static void awaitParked(AtomicReference<Thread> ref) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      Thread t = ref.get();
+      if (t != null && t.getState() == Thread.State.WAITING) {
+        return;
+      }
+      Thread.onSpinWait();
+    }
+    throw new AssertionError("the second caller never waited for the collector");
   }
 
   /** d(x²)/dx at {@code x}, computed with {@code gc}. */

@@ -21,12 +21,14 @@ import dev.sae4j.model.TokenBatch;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TorchThreads;
 import dev.sae4j.model.TransformerModel;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -105,8 +107,9 @@ class OrganismTest {
         info.toString());
     assertEquals(1, info.path("threads").asInt());
     Path weights = dir.resolve("model.safetensors");
-    java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(weights);
-    Thread.sleep(20);
+    // A time no new write can have: a retrained organism would show a current one.
+    java.nio.file.attribute.FileTime written = java.nio.file.attribute.FileTime.fromMillis(0);
+    Files.setLastModifiedTime(weights, written);
     assertEquals(dir, Organisms.cached(recipe, cache, null));
     assertEquals(written, Files.getLastModifiedTime(weights), "reused, not retrained");
     try (java.util.stream.Stream<Path> entries = Files.list(cache)) {
@@ -117,10 +120,10 @@ class OrganismTest {
 
   /**
    * The embedding gradients must not depend on what the garbage collector does between the
-   * forward pass and the backward pass. The forward's scratch manager is closed before the
-   * backward runs; ids and positions that lived in Java buffers were then freed by the GC while
-   * autograd still read them, and organism training diverged on some runs. Here the freed
-   * memory is collected and overwritten with 0xFF before the backward.
+   * forward pass and the backward pass: the forward's scratch manager is closed before the
+   * backward runs, and autograd must not read ids and positions from Java buffers the GC may
+   * free by then (Autograd.constant). Here the freed memory is collected and overwritten with
+   * 0xFF before the backward.
    */
   @Test
   void embeddingGradientsSurviveGarbageCollectionBeforeBackward() throws Exception {
@@ -185,11 +188,22 @@ class OrganismTest {
     }
   }
 
-  /** Runs the GC (so Java buffers of closed arrays are freed) and reuses that memory. */
+  /**
+   * Runs the GC until the direct buffers of closed arrays are freed, then reuses that memory. The
+   * reference handler thread frees direct buffers as it processes each collection's references,
+   * one collection's list at a time: once a phantom reference from a second collection has been
+   * enqueued, everything the first collection found unreachable has been freed.
+   */
   private static void overwriteFreedMemory() throws InterruptedException {
-    for (int round = 0; round < 3; round++) {
-      System.gc();
-      Thread.sleep(50); // the Cleaner frees direct buffers on its own thread
+    ReferenceQueue<Object> queue = new ReferenceQueue<>();
+    for (int round = 0; round < 2; round++) {
+      PhantomReference<Object> sentinel = new PhantomReference<>(new Object(), queue);
+      Reference<?> done = null;
+      while (done == null) {
+        System.gc();
+        done = queue.remove(1000);
+      }
+      Reference.reachabilityFence(sentinel);
     }
     List<ByteBuffer> fill = new ArrayList<>();
     for (int i = 0; i < 2000; i++) {

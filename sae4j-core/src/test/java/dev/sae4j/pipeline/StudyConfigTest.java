@@ -45,10 +45,12 @@ class StudyConfigTest {
     StudyConfig.SaeSpec relu = c.saes().get(0);
     assertEquals("relu", relu.architecture());
     assertEquals(8, relu.expansion());
-    assertEquals(1e-4, relu.l1());
+    assertEquals(1.0, relu.l1Coef());
+    assertEquals(0.0, relu.l0Coef());
     assertEquals(0, relu.k());
     assertEquals(4, c.saes().get(1).k());
-    assertEquals(0.0, c.saes().get(1).l1());
+    assertEquals(0.0, c.saes().get(1).l1Coef());
+    assertEquals(0.0, relu.lr(), "0: the architecture's learning rate, chosen at training");
     StudyConfig.Dataset d = c.datasets().get(0);
     assertNull(d.path());
     assertEquals(10, d.limit());
@@ -61,8 +63,9 @@ class StudyConfigTest {
     assertEquals("organism-mix", c.models().get(0).key());
 
     String yaml = StudyConfigParser.toYaml(c);
-    for (String key : List.of("exclude_bos: true", "expansion: 8", "decorrelation: 0.0",
-        "lr: 1.0E-4", "controls: 199", "random_directions: 20", "rank_check: 24", "seeds: 1",
+    for (String key : List.of("exclude_bos: true", "expansion: 8", "decorrelation_coef: 0.0",
+        "l1_coef: 1.0", "batch_tokens: 4096", "lr: 0.0", "controls: 199", "random_directions: 20",
+        "rank_check: 24", "seeds: 1",
         "cross_model: true", "dashboards: true", "workers: 1")) {
       assertTrue(yaml.contains(key), key + " not written:\n" + yaml);
     }
@@ -183,9 +186,25 @@ class StudyConfigTest {
   @Test
   void negativeNumbersAreRejected() {
     StudyConfigException e = invalid(MINIMAL.replace("limit: 10", "limit: -1")
-        .replace("k: 4", "k: 4, l1: -0.5") + "workers: 0\n");
-    assertMentions(e, "datasets[0].limit: must be >= 0, got -1", "saes[1].l1: must be a finite"
+        .replace("{name: a, arch: relu}", "{name: a, arch: relu, l1_coef: -0.5}") + "workers: 0\n");
+    assertMentions(e, "datasets[0].limit: must be >= 0, got -1", "saes[0].l1_coef: must be a finite"
         + " number >= 0.0", "workers: must be >= 1, got 0");
+  }
+
+  @Test
+  void oldSaeKeysNameTheirTrainNames() {
+    StudyConfigException e = invalid(MINIMAL.replace("{name: a, arch: relu}",
+        "{name: a, arch: relu, l1: 5, batch: 256, decorrelation: 0.1}"));
+    assertMentions(e, "saes[0].l1: renamed to l1_coef (relu) or l0_coef (jumprelu)",
+        "saes[0].batch: renamed to batch_tokens", "saes[0].decorrelation: renamed to"
+        + " decorrelation_coef");
+    assertEquals(3, e.problems().size(), e.getMessage());
+    StudyConfigException jump = invalid(MINIMAL.replace("{name: a, arch: relu}",
+        "{name: a, arch: jumprelu, l1_coef: 0.5}"));
+    assertMentions(jump, "saes[0].l1_coef: only relu SAEs take l1_coef (this SAE is jumprelu)");
+    StudyConfig c = StudyConfigParser.parse(MINIMAL.replace("{name: a, arch: relu}",
+        "{name: a, arch: jumprelu, l0_coef: 0.5}"), tmp, "test.yaml");
+    assertEquals(List.of(0.5, 0.0), List.of(c.saes().get(0).l0Coef(), c.saes().get(0).l1Coef()));
   }
 
   @Test
@@ -214,7 +233,8 @@ class StudyConfigTest {
   @Test
   void shippedExamplesValidate() throws Exception {
     Path examples = Path.of(System.getProperty("user.dir")).getParent().resolve("examples");
-    for (String name : List.of("demo.yaml", "gpt2-gsm8k.yaml", "phase4.yaml")) {
+    for (String name : List.of("demo.yaml", "carry-check.yaml", "gpt2-gsm8k.yaml",
+        "phase4.yaml")) {
       StudyConfig c = StudyConfigParser.parse(examples.resolve(name));
       assertTrue(JobGraph.expand(c).jobs().size() > 1, name);
     }
@@ -222,8 +242,8 @@ class StudyConfigTest {
     assertEquals(4, phase4.models().size());
     StudyConfig.SaeSpec seed = phase4.saes().get(0);
     assertEquals(List.of("relu", 8, 1e-4, 0.01, 32, 20, 1e-4), List.of(seed.architecture(),
-        seed.expansion(), seed.l1(), seed.decorrelation(), seed.batch(), seed.epochs(),
-        seed.lr()));
+        seed.expansion(), seed.l1Coef(), seed.decorrelationCoef(), seed.batchTokens(),
+        seed.epochs(), seed.lr()));
   }
 
   @Test

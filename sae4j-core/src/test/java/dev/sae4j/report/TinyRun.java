@@ -30,9 +30,9 @@ final class TinyRun {
         - {id: addition, format: addition, limit: 200, seed: 1}
       capture: {tokens: 3000, context: 64, batch: 16, exclude_bos: true}
       saes:
-        - {name: relu-x2, architecture: relu, expansion: 2, l1: 1.0, batch: 128, epochs: 3,
-           lr: 4.0e-3, seed: 0}
-        - {name: topk-x2, architecture: topk, expansion: 2, k: 4, batch: 128, epochs: 3,
+        - {name: relu-x2, architecture: relu, expansion: 2, l1_coef: 1.0, batch_tokens: 128,
+           epochs: 3, lr: 4.0e-3, seed: 0}
+        - {name: topk-x2, architecture: topk, expansion: 2, k: 4, batch_tokens: 128, epochs: 3,
            lr: 1.0e-3, seed: 0, seeds: 2}
       causal: {ablation: zero, top: [1, 3], controls: 5, random_directions: 3, rank_check: 6,
                problems: 40}

@@ -20,9 +20,9 @@ import java.util.SplittableRandom;
  * <p>Why this shape: each trace character is one lookup a 3-layer model learns within the mix
  * budget. The query sits at fixed positions. An expansion copies the list that its {@code u:}
  * finds in the prompt. The next frontier is drawn from the letters just copied. The stop is a
- * comparison of the letter just written with the target. An earlier trace (an edge list and
- * bare frontiers) asked the model to find a node's edges anywhere in the prompt while writing
- * the next frontier. The mix organism reached 78-86% held-out with it (BENCHMARKS.md).
+ * comparison of the letter just written with the target. A trace of bare frontiers over an edge
+ * list would make the model search the whole prompt for a node's edges while writing the next
+ * frontier, which the mix organism learns far less well (BENCHMARKS.md).
  *
  * <p>Labels (-1 elsewhere), on the letters of each frontier written (the source, which starts
  * the trace, is frontier 0; an empty frontier has no letters; the search stops before the

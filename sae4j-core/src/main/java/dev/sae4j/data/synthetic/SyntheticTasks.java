@@ -13,9 +13,8 @@ public final class SyntheticTasks {
   public static final String ALPHABET = "\n !&()+,0123456789:;=>?FOPT_abcdefnosy|";
 
   /**
-   * Version of the task formats, part of an organism's cache key: bumped when a generator's text
-   * changes, so cached organisms trained on the old text are retrained. 2: bfs writes the graph
-   * as adjacency lists and expands one node at a time.
+   * Version of the task formats, part of an organism's cache key: bump it whenever a generator's
+   * text changes, so cached organisms are retrained on the new text.
    */
   public static final int FORMAT_VERSION = 2;
 

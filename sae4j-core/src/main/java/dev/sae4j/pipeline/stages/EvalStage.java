@@ -12,6 +12,7 @@ import dev.sae4j.pipeline.JobContext;
 import dev.sae4j.pipeline.Stage;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.sae.Sae;
+import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.format.SaeFiles;
 import java.util.Locale;
 import java.util.Map;
@@ -45,8 +46,9 @@ public final class EvalStage implements Stage {
     try (LoadedModel m = LoadedModel.load(ctx, models);
         NDManager saeManager = NDManager.newBaseManager(m.model().device());
         Sae sae = SaeFiles.load(ctx.inputDir(trainId), saeManager)) {
-      String arch = job.sae().architecture();
-      Double coef = arch.equals("relu") || arch.equals("jumprelu") ? job.sae().l1() : null;
+      SaeArchitecture arch = SaeArchitecture.byName(job.sae().architecture());
+      Double coef = arch.hasL1Penalty() ? Double.valueOf(job.sae().l1Coef())
+          : arch.hasL0Penalty() ? Double.valueOf(job.sae().l0Coef()) : null;
       SpliceEvaluator evaluator = new SpliceEvaluator(m.model(), sae, job.hook(),
           new SpliceEvaluator.Settings(20, coef));
       TokenSet tokens = TokenSet.fromTexts(data.documents(), m.tokenizer(), m.model().config(),

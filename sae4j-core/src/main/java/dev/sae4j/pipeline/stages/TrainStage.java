@@ -81,19 +81,20 @@ public final class TrainStage implements Stage {
     if (arch.hasK()) {
       b.k = s.k();
     }
-    if (arch == SaeArchitecture.JUMPRELU) {
-      b.l0Coef = s.l1();
-    } else if (arch == SaeArchitecture.RELU) {
-      b.l1Coef = s.l1();
+    if (arch.hasL0Penalty()) {
+      b.l0Coef = s.l0Coef();
     }
-    b.decorrelationCoef = s.decorrelation();
-    b.batchTokens = s.batch();
+    if (arch.hasL1Penalty()) {
+      b.l1Coef = s.l1Coef();
+    }
+    b.decorrelationCoef = s.decorrelationCoef();
+    b.batchTokens = s.batchTokens();
     b.epochs = s.epochs();
     b.tokens = s.tokens();
     b.lr = s.lr();
     b.seed = s.trainingSeed(jobId);
     long total = s.tokens() > 0 ? s.tokens() : rows * Math.max(1, s.epochs());
-    long steps = Math.max(1, total / Math.max(1, s.batch()));
+    long steps = Math.max(1, total / Math.max(1, s.batchTokens()));
     b.logEvery = (int) Math.max(1, Math.min(100, steps / CURVE_POINTS));
     return b.build();
   }

@@ -8,6 +8,7 @@ import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeConfig;
 import dev.sae4j.sae.SaeMetadata;
+import dev.sae4j.sae.SaeWeightsFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -29,7 +30,7 @@ import java.util.Set;
  */
 final class SaeLensReader {
   static final String CFG = "cfg.json";
-  static final String WEIGHTS = "sae_weights.safetensors";
+  static final String WEIGHTS = SaeWeightsFile.NAME;
   static final String SPARSITY = "sparsity.safetensors";
 
   private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16", "float64",

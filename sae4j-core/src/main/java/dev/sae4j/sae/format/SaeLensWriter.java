@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sae4j.io.AtomicFiles;
-import dev.sae4j.io.SafetensorsWriter;
+import dev.sae4j.io.FileTrees;
 import dev.sae4j.sae.FiringCounts;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeConfig;
 import dev.sae4j.sae.SaeMetadata;
+import dev.sae4j.sae.SaeWeightsFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -85,14 +86,7 @@ public final class SaeLensWriter {
       Files.move(tmp, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       fsyncDirectory(abs.getParent()); // make the rename durable
     } finally {
-      if (Files.isDirectory(tmp)) {
-        try (var files = Files.list(tmp)) {
-          for (Path p : (Iterable<Path>) files::iterator) {
-            Files.deleteIfExists(p);
-          }
-        }
-        Files.deleteIfExists(tmp);
-      }
+      FileTrees.deleteTree(tmp);
     }
   }
 
@@ -132,15 +126,7 @@ public final class SaeLensWriter {
 
   /** Weights, then sparsity (or removal of a stale one), then cfg.json. */
   private static void writeFiles(Sae sae, Path dir, FiringCounts firing) throws IOException {
-    SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
-        .add("W_enc", sae.wEnc())
-        .add("b_enc", sae.bEnc())
-        .add("W_dec", sae.wDec())
-        .add("b_dec", sae.bDec());
-    if (sae.threshold() != null) {
-      w.add("threshold", sae.threshold());
-    }
-    w.write(dir.resolve(SaeLensReader.WEIGHTS));
+    SaeWeightsFile.write(sae, dir.resolve(SaeLensReader.WEIGHTS));
     Path sparsity = dir.resolve(SaeLensReader.SPARSITY);
     if (firing != null) {
       firing.writeSparsity(sparsity);

@@ -55,8 +55,8 @@ class CrossModelStudyTest {
           - {id: add, format: addition, limit: 64, seed: 3}
         capture: {tokens: %d, context: 32, batch: 16, exclude_bos: true}
         saes:
-          - {name: relu, architecture: relu, expansion: 2, l1: 1.0e-3, batch: 128, epochs: 2,
-             lr: 1.0e-3, seed: 0}
+          - {name: relu, architecture: relu, expansion: 2, l1_coef: 1.0e-3, batch_tokens: 128,
+             epochs: 2, lr: 1.0e-3, seed: 0}
         causal: {enabled: false}
         compare: {threshold: 0.7}
         report: {dashboards: false}

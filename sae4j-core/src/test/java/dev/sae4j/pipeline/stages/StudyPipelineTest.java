@@ -60,9 +60,9 @@ class StudyPipelineTest {
         - {id: add, format: addition, limit: 48, seed: 3}
       capture: {tokens: 1200, context: 48, batch: 8, exclude_bos: true}
       saes:
-        - {name: relu, architecture: relu, expansion: 2, l1: 1.0e-3, batch: 128, epochs: 2,
-           lr: 1.0e-3, seed: 0}
-        - {name: topk, architecture: topk, expansion: 2, k: 4, batch: 128, epochs: 2,
+        - {name: relu, architecture: relu, expansion: 2, l1_coef: 1.0e-3, batch_tokens: 128,
+           epochs: 2, lr: 1.0e-3, seed: 0}
+        - {name: topk, architecture: topk, expansion: 2, k: 4, batch_tokens: 128, epochs: 2,
            lr: 1.0e-3, seed: 0}
       causal: {ablation: zero, top: [1, 3], controls: 4, problems: 16}
       compare: {threshold: 0.7}

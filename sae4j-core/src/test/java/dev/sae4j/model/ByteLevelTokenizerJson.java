@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a GPT-2 style byte-level BPE {@code tokenizer.json}: ids 0..255 are the 256 bytes (in
- * GPT-2's printable byte-to-unicode alphabet), followed by merged tokens, plus special tokens at
- * chosen ids. Small models that sae4j builds itself (tests, the ground-truth organism) use it so
- * that they load through the same HF code path as any downloaded checkpoint.
+ * Test fixture: writes a GPT-2 style byte-level BPE {@code tokenizer.json}: ids 0..255 are the
+ * 256 bytes (in GPT-2's printable byte-to-unicode alphabet), followed by merged tokens, plus
+ * special tokens at chosen ids. The tiny test models (core and CLI tests) get one so that they
+ * load through the same HF code path as a downloaded checkpoint.
  */
 public final class ByteLevelTokenizerJson {
   private ByteLevelTokenizerJson() {}
