@@ -58,6 +58,8 @@ final class StudyCommand implements Callable<Integer> {
    * Runs {@code c} into {@code runDir} with live progress on stderr, then prints the summary and
    * the log of every failed job on stdout (shared with {@code demo}).
    */
+  // ProgressBoard.close() stops its painter and flushes; it never closes System.err.
+  @SuppressWarnings("ClosingStandardOutputStreams")
   static StudyRunner.Result runStudy(StudyConfig c, Map<String, Stage> stages, Path runDir,
       int workers, DeviceGate gate, boolean quiet) throws Exception {
     for (String w : c.warnings()) {

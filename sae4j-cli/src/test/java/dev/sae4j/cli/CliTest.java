@@ -43,7 +43,7 @@ class CliTest {
     // One clear engine line, no CUDA warnings.
     assertTrue(r[1].contains("sae4j: engine PyTorch"), r[1]);
     assertTrue(r[1].contains("device cpu"), r[1]);
-    assertTrue(!r[1].toLowerCase().contains("cuda driver"), r[1]);
+    assertTrue(!r[1].toLowerCase(java.util.Locale.ROOT).contains("cuda driver"), r[1]);
   }
 
   @Test

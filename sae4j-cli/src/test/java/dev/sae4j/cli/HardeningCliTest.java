@@ -188,6 +188,6 @@ class HardeningCliTest {
         + "'../secret.txt', which climbs out with '..'"), r[1]);
     assertFalse(r[0].contains(Checksums.sha256(secret)) || r[1].contains(
         Checksums.sha256(secret)), "the outside file was hashed");
-    assertArrayEquals("private".getBytes(), Files.readAllBytes(secret));
+    assertArrayEquals("private".getBytes(java.nio.charset.StandardCharsets.UTF_8), Files.readAllBytes(secret));
   }
 }

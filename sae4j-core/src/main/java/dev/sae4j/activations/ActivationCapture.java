@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -308,8 +309,8 @@ public final class ActivationCapture {
         new StoreManifest.ModelInfo(modelInfo.id(), modelInfo.revision(),
             model.config().modelType()),
         hook, d, o.float16() ? "float16" : "float32",
-        new StoreManifest.CaptureInfo(o.contextSize(), o.bos().name().toLowerCase(),
-            o.longDocuments().name().toLowerCase(), o.pack(), o.excludeSpecial(),
+        new StoreManifest.CaptureInfo(o.contextSize(), o.bos().name().toLowerCase(Locale.ROOT),
+            o.longDocuments().name().toLowerCase(Locale.ROOT), o.pack(), o.excludeSpecial(),
             List.copyOf(excluded), o.promptTemplate(), o.tokenBudget()),
         new StoreManifest.DatasetInfo(dataset.id(), dataset.sha256(), dataset.documents().size()),
         o.rowsPerShard(d), 0, false, List.of(), null);

@@ -57,7 +57,7 @@ public record CaptureOptions(int contextSize, int batchSize, Tokenizer.BosPolicy
    *     one array a shard is filled in
    */
   public int rowsPerShard(int d) {
-    long maxRows = (Integer.MAX_VALUE - 8) / d;
+    long maxRows = (Integer.MAX_VALUE - 8L) / d;
     if (rowsPerShard > maxRows) {
       throw new IllegalArgumentException("rows per shard (--rows-per-shard) is " + rowsPerShard
           + ": " + rowsPerShard + " rows x d " + d + " values do not fit in memory as one array"

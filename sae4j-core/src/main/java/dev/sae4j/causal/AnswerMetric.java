@@ -39,8 +39,9 @@ public enum AnswerMetric {
     NDArray index = m.create(rows.next(), new Shape(b, t, 1));
     NDArray picked; // [B, T]
     if (this == LOG_ODDS) {
-      long v = logits.getShape().get(2);
-      NDArray gold = m.arange(0, v, 1, DataType.INT64).reshape(1, 1, v).eq(index).toType(logits.getDataType(), false);
+      int v = Math.toIntExact(logits.getShape().get(2));
+      NDArray gold = m.arange(0, v, 1, DataType.INT64).reshape(1, 1, v).eq(index)
+          .toType(logits.getDataType(), false); // one-hot of the gold token: [B, T, V]
       NDArray others = logits.sub(gold.mul(1e9f)); // the gold logit removed: [B, T, V]
       NDArray max = others.max(new int[] {2}, true).stopGradient();
       NDArray logSumOthers = others.sub(max).exp().sum(new int[] {2}, true).log().add(max);

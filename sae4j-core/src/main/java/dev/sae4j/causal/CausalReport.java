@@ -250,7 +250,6 @@ public final class CausalReport {
   public static void write(Path dir, Spec spec, FeatureRanking ranking) throws IOException {
     Files.createDirectories(dir);
     Setup setup = setup(spec);
-    List<Effect> effects = new ArrayList<>();
     StringBuilder jsonl = new StringBuilder();
     for (SetEffect e : ranking.exact()) {
       boolean single = e.latents().length == 1 && indexOf(ranking.candidates(), e.latents()[0])
@@ -258,7 +257,6 @@ public final class CausalReport {
       Effect record = effect(e, setup,
           single ? ranking.attributionPatching()[e.latents()[0]] : null,
           single ? ranking.integratedGradients()[e.latents()[0]] : null);
-      effects.add(record);
       jsonl.append(JsonRecords.line(record)).append('\n');
     }
     AtomicFiles.writeString(dir.resolve(EFFECTS), jsonl.toString());

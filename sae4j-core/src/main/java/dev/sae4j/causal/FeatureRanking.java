@@ -51,8 +51,8 @@ public record FeatureRanking(double[] attributionPatching, double[] integratedGr
 
   /**
    * The exact mean metric change on the discovery split when one latent is moved a fraction
-   * {@code alpha} of the way to its ablated value (attribution patching estimates the slope at
-   * {@code alpha = 0}, integrated gradients the average slope).
+   * (alpha) of the way to its ablated value (attribution patching estimates the slope at
+   * alpha = 0, integrated gradients the average slope).
    *
    * @param latent the latent (the rank check's largest exact drop)
    * @param attributionPatching its AtP estimate
@@ -67,7 +67,7 @@ public record FeatureRanking(double[] attributionPatching, double[] integratedGr
       double[] alphas, double[] meanDeltas, double meanAnswerTokenProbability,
       double answerTokensAbove099) {
     /** The path fractions profiled. */
-    public static final double[] ALPHAS = {0.05, 0.25, 0.5, 0.75, 1.0};
+    static final double[] ALPHAS = {0.05, 0.25, 0.5, 0.75, 1.0};
 
     /** The finite-difference slope at the start of the path, comparable to AtP. */
     public double initialSlope() {

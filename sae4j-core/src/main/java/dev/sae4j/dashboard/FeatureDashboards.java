@@ -51,7 +51,7 @@ public final class FeatureDashboards {
    * Band edges as fractions of a latent's maximum activation, highest band first:
    * {@code [0.5, 0.75)}, {@code [0.25, 0.5)}, {@code (0, 0.25)}.
    */
-  public static final double[] BANDS = {0.75, 0.5, 0.25, 0};
+  static final double[] BANDS = {0.75, 0.5, 0.25, 0};
   /** The band rule in words, for files and reports. */
   public static final String BAND_RULE = "activations in [0.5, 0.75), [0.25, 0.5) and (0, 0.25)"
       + " of the latent's maximum; contexts drawn uniformly (seeded) from the windows that reach"

@@ -66,7 +66,7 @@ public final class Splice {
     return (x, ctx) -> blend(x, x.zerosLike(), ctx.batch(), keepClean);
   }
 
-  /** {@code hooks} with {@code hook} registered at the SAE's hook point {@code name}. */
+  /** Hooks with {@code hook} registered at the SAE's hook point {@code name}. */
   public static Hooks at(String name, Hook hook) {
     return Hooks.none().add(name, hook);
   }

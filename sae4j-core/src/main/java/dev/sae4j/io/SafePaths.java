@@ -102,7 +102,7 @@ public final class SafePaths {
     if (value.indexOf('\0') >= 0) {
       return "contains a NUL character";
     }
-    if (value.startsWith("/") || value.length() >= 2 && value.charAt(1) == ':') {
+    if (value.startsWith("/") || (value.length() >= 2 && value.charAt(1) == ':')) {
       return "is an absolute path";
     }
     if (value.contains("\\")) {

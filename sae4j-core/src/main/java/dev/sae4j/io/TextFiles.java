@@ -32,10 +32,11 @@ public final class TextFiles {
    */
   public static String readString(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
-    int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb
-        && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
-    if (bytes.length >= 2 && ((bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe
-        || (bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff)) {
+    boolean byteOrderMark = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef
+        && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf;
+    int start = byteOrderMark ? 3 : 0;
+    if (bytes.length >= 2 && (((bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe)
+        || ((bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff))) {
       throw new IOException(file + ":1: the file is not UTF-8: it starts with a UTF-16 "
           + "byte-order mark (byte offset 0); convert it, e.g. iconv -f utf-16 -t utf-8");
     }

@@ -196,7 +196,7 @@ public final class OrganismTrainer implements AutoCloseable {
         boolean last = stepsDone == recipe.steps() || out;
         boolean due = last || (recipe.evalEvery() > 0 && stepsDone % recipe.evalEvery() == 0);
         if (due && !heldOut.isEmpty()) {
-          evaluate(lossSum / lossCount, quiet ? null : log, progress);
+          evaluate(lossSum / lossCount, quiet ? null : log);
           lossSum = 0;
           lossCount = 0;
         }
@@ -208,7 +208,7 @@ public final class OrganismTrainer implements AutoCloseable {
     progress.finish(stepsDone);
   }
 
-  private void evaluate(double loss, PrintStream log, Progress progress) {
+  private void evaluate(double loss, PrintStream log) {
     Map<String, OrganismEvaluator.TaskResult> results = OrganismEvaluator.evaluate(model,
         p -> withBos(CharTokenizer.encode(p)), CharTokenizer::decode, heldOut, 64);
     Checkpoint c = new Checkpoint(stepsDone, seconds, loss, results);

@@ -145,7 +145,6 @@ public final class StudyRunner {
     state.retain(graph.jobs().stream().map(Job::id).toList());
 
     Map<String, JobStatus> decided = new LinkedHashMap<>();
-    Map<String, String> reason = new HashMap<>();
     Map<String, String> redone = new LinkedHashMap<>();
     int ran = 0;
     int upToDate = 0;
@@ -183,7 +182,6 @@ public final class StudyRunner {
               state.put(job.id(), new RunState.Entry(JobStatus.SKIPPED, null, null, null, null,
                   null, msg));
               decided.put(job.id(), JobStatus.SKIPPED);
-              reason.put(job.id(), msg);
               changed = true;
             } else if (ready) {
               String hash = inputHash(job, state);

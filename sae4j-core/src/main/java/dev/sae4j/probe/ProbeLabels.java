@@ -20,7 +20,7 @@ import java.util.List;
  *       labels the store row with that document id and position in its context window (the
  *       store's {@code doc_ids} / {@code positions} tensors). Rows without a label are left out.
  *   <li>{@code .jsonl}, document level: {@code {"doc_id": 3, "label": "True"}} (no
- *       {@code position}) labels a whole document; its rows are mean-pooled into one example
+ *       position key) labels a whole document; its rows are mean-pooled into one example
  *       (SAEBench pools over non-special tokens the same way).
  *   <li>{@code .txt}: one label per store row, in row order; an empty line or {@code -} leaves
  *       the row out.

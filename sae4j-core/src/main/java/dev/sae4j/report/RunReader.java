@@ -85,7 +85,7 @@ public final class RunReader {
     List<ReportData.SaeRun> saes = new ArrayList<>(byCell.values());
     return new ReportData(config.study(), stages(config, graph, state), captures, saes,
         groups(saes), matchings, universality,
-        universality == null ? universalityNote(config, graph, state) : null);
+        universality == null ? universalityNote(config, state) : null);
   }
 
   private static boolean done(RunState state, Job j) {
@@ -197,7 +197,7 @@ public final class RunReader {
     };
   }
 
-  private static String universalityNote(StudyConfig c, JobGraph graph, RunState state) {
+  private static String universalityNote(StudyConfig c, RunState state) {
     if (c.models().size() < 2) {
       return "only one model";
     }

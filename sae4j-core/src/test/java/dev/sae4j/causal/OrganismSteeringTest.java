@@ -71,8 +71,9 @@ class OrganismSteeringTest {
         Sae sae = trainSae(model, tokenizer, tmp, m);
         String keep = System.getProperty("sae4j.keepOrganism");
         if (keep != null) {
-          java.nio.file.Files.walk(organismDir).forEach(p -> copy(p, organismDir,
-              Path.of(keep, "organism")));
+          try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(organismDir)) {
+            files.forEach(p -> copy(p, organismDir, Path.of(keep, "organism")));
+          }
           SaeFiles.save(sae, Path.of(keep, "sae"));
         }
         int zero = tokenizer.encode("0", Tokenizer.BosPolicy.NONE)[0];

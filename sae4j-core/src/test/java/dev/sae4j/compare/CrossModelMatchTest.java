@@ -41,7 +41,7 @@ class CrossModelMatchTest {
     long[] rowsB = new long[N];
     for (int u = 0; u < N; u++) {
       rowsA[u] = u;
-      rowsB[u] = N - 1 - u;
+      rowsB[u] = N - 1L - u;
     }
     float[] wEncA = gaussian(r, DA * 6); // [d_A, 6]
     float[] wEncB = gaussian(r, DB * 5); // [d_B, 5]

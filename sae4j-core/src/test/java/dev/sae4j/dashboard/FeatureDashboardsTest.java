@@ -39,7 +39,6 @@ class FeatureDashboardsTest {
   @TempDir Path tmp;
 
   private static final int D = 64;
-  private static final int V = 512;
   private static final int BOS = 511;
 
   @Test

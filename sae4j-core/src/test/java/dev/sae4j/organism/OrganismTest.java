@@ -213,6 +213,7 @@ class OrganismTest {
       }
       fill.add(b);
     }
+    assertEquals(2000, fill.size());
     fill.clear();
   }
 

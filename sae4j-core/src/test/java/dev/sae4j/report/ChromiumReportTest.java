@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sae4j.dashboard.DashboardSet;
 import dev.sae4j.dashboard.LatentDashboard;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,7 +172,7 @@ class ChromiumReportTest {
         "--virtual-time-budget=20000", "--window-size=" + width + "," + height));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-    String stdout = new String(p.getInputStream().readAllBytes());
+    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail("chromium timed out");

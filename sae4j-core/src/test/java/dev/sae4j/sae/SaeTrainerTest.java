@@ -357,7 +357,7 @@ class SaeTrainerTest {
         if (arch == SaeArchitecture.TOPK) {
           // the exported SAE's inference gives exactly k active latents per token
           NDArray f = sae.encode(m.create(DATA, new Shape(DATA.length / D, D)));
-          assertEquals(b.k * (DATA.length / D), f.gt(0).sum().getLong(), 5);
+          assertEquals(b.k * (DATA.length / D), (double) f.gt(0).sum().getLong(), 5);
         }
         if (arch == SaeArchitecture.BATCHTOPK) {
           float th = sae.threshold().toFloatArray()[0];

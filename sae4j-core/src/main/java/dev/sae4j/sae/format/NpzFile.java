@@ -73,7 +73,6 @@ public final class NpzFile {
     boolean ok = false;
     try (ZipFile zip = new ZipFile(file.toFile())) {
       Map<String, ZipEntry> entries = new LinkedHashMap<>();
-      Map<String, NpyArray.Header> headers = new LinkedHashMap<>();
       Map<String, long[]> shapes = new LinkedHashMap<>();
       Enumeration<? extends ZipEntry> all = zip.entries();
       while (all.hasMoreElements()) {
@@ -97,7 +96,6 @@ public final class NpzFile {
         NpyArray.checkType(h, file, where);
         checkSizes(file, where, e, h);
         entries.put(key, e);
-        headers.put(key, h);
         shapes.put(key, h.shape());
       }
       check.check(shapes);

@@ -69,10 +69,10 @@ class LogicTaskTest {
     private Parsed combine(char op, Parsed left, Parsed right) {
       boolean v;
       if (op == '&') {
-        v = left.value() & right.value();
+        v = left.value() && right.value();
       } else {
         assertEquals('|', op, s);
-        v = left.value() | right.value();
+        v = left.value() || right.value();
       }
       return new Parsed(
           v,

@@ -14,6 +14,7 @@ import dev.sae4j.hub.FakeHub;
 import dev.sae4j.hub.HubSettings;
 import dev.sae4j.hub.RepoType;
 import dev.sae4j.pipeline.StudyConfig;
+import java.nio.charset.StandardCharsets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -75,7 +76,7 @@ class DatasetTextsTest {
           "hf://datasets/sae4j/gsm8k-sample/main/test.jsonl", "gsm8k", 0, 0, 0);
       Path file = DatasetTexts.file(d, settings);
       assertTrue(file.startsWith(tmp.resolve("hub")), file.toString());
-      assertEquals(new String(sample), Files.readString(file));
+      assertEquals(new String(sample, StandardCharsets.UTF_8), Files.readString(file));
       // Offline with the file cached: served from the cache.
       Path again = DatasetTexts.file(d, new HubSettings(hub.endpoint(), null, tmp.resolve("hub"),
           true));
