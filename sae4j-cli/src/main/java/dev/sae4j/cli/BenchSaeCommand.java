@@ -148,9 +148,10 @@ final class BenchSaeCommand implements Callable<Integer> {
           : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
       long fpt = flopsPerToken(variant, d, s, k);
       System.out.printf(Locale.ROOT, "sae %-15s d_in %5d d_sae %6d batch %5d threads %d  "
-              + "tokens/s median %9.0f (min %.0f max %.0f)  GFLOPS %6.1f  loss %.4f  L0 %.1f%n",
+              + "tokens/s median %9.0f (min %.0f max %.0f)  GFLOPS %6.1f  loss %.4f  L0 %.1f  "
+              + "cpu ms/step %.1f%n",
           variant, d, s, batch, JniUtils.getNumThreads(), median, sorted[0],
-          sorted[sorted.length - 1], fpt * median / 1e9, loss, l0);
+          sorted[sorted.length - 1], fpt * median / 1e9, loss, l0, cpuPerCall);
       if (profile) {
         double total = timed[0] / 1e9;
         double known = 0;
@@ -242,6 +243,13 @@ final class BenchSaeCommand implements Callable<Integer> {
 
   /** Nanoseconds of the last {@link #measure}'s timed windows. */
   private final long[] timed = new long[1];
+  /** CPU milliseconds of the process (all threads) per timed call: steadier than wall time. */
+  private double cpuPerCall;
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
 
   private double[] measure(Runnable fn, long unitsPerCall, Runnable beforeTimed) {
     long t0 = System.nanoTime();
@@ -254,6 +262,8 @@ final class BenchSaeCommand implements Callable<Integer> {
     beforeTimed.run();
     StepProfile.enable(profile);
     long timedStart = System.nanoTime();
+    long cpuStart = processCpuNanos();
+    int timedCalls = 0;
     for (int w = 0; w < windows; w++) {
       int calls = 0;
       long start = System.nanoTime();
@@ -264,8 +274,10 @@ final class BenchSaeCommand implements Callable<Integer> {
         el = (System.nanoTime() - start) / 1e9;
       } while (el < windowS);
       rates[w] = unitsPerCall * calls / el;
+      timedCalls += calls;
     }
     timed[0] = System.nanoTime() - timedStart;
+    cpuPerCall = (processCpuNanos() - cpuStart) / 1e6 / timedCalls;
     return rates;
   }
 }

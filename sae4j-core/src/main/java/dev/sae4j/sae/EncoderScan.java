@@ -19,8 +19,12 @@ import java.util.List;
  * pre-activations are never written out whole.
  */
 final class EncoderScan {
-  /** Pre-activation values per block (6 MB in float32): a block stays in cache for its scan. */
-  static final int BLOCK_VALUES = 1 << 20 | 1 << 19;
+  /**
+   * Pre-activation values per block (6 MB in float32): a block stays in cache for its scan. The
+   * system property {@code sae4j.block} overrides it (benchmarks); tests set it to scan in
+   * several blocks.
+   */
+  static int blockValues = Integer.getInteger("sae4j.block", 1 << 20 | 1 << 19);
 
   private EncoderScan() {}
 
@@ -61,7 +65,7 @@ final class EncoderScan {
       NDManager m) {
     int b = (int) sIn.getShape().get(0);
     int s = bEnc.length;
-    int block = Math.max(1, BLOCK_VALUES / s);
+    int block = Math.max(1, blockValues / s);
     int parts = FloatMath.parts();
     List<CsrCode.Builder> main = new ArrayList<>();
     List<CsrCode.Builder> aux = new ArrayList<>();
@@ -154,24 +158,23 @@ final class EncoderScan {
           rule.kind() == Kind.JUMPRELU);
       CsrCode.Builder auxB = new CsrCode.Builder(firstToken + from, false);
       float[] v = new float[s];
+      float[] b = bias != null ? bias : new float[s];
+      int[] dead = deadLatents(rule.dead());
       TopK top = new TopK(Math.max(rule.k(), rule.kAux()));
       for (int r = from; r < to; r++) {
         pre.get(r * s, v, 0, s);
-        if (bias != null) {
-          for (int j = 0; j < s; j++) {
-            v[j] += bias[j];
-          }
-        }
         mine.nextToken();
         if (rule.kind() != null) {
-          selectMain(v, rule, top, mine);
+          selectMain(v, b, rule, top, mine);
         }
-        if (rule.dead() != null) {
+        if (dead != null) {
           auxB.nextToken();
           top.clear(rule.kAux());
-          for (int j = 0; j < s; j++) {
-            if (v[j] > 0 && rule.dead()[j]) {
-              top.offer(v[j], j);
+          float thr = 0;
+          for (int j : dead) {
+            float x = v[j] + b[j];
+            if (x > thr) {
+              thr = top.offer(x, j);
             }
           }
           top.drainSorted(auxB);
@@ -189,13 +192,31 @@ final class EncoderScan {
     return total;
   }
 
-  private static void selectMain(float[] v, Rule rule, TopK top, CsrCode.Builder out) {
+  /** The latents marked dead, or null for none. */
+  private static int[] deadLatents(boolean[] dead) {
+    if (dead == null) {
+      return null;
+    }
+    int n = 0;
+    int[] out = new int[dead.length];
+    for (int j = 0; j < dead.length; j++) {
+      if (dead[j]) {
+        out[n++] = j;
+      }
+    }
+    return java.util.Arrays.copyOf(out, n);
+  }
+
+  /** The main code's entries of one token from its product row {@code v} plus {@code b}. */
+  private static void selectMain(float[] v, float[] b, Rule rule, TopK top,
+      CsrCode.Builder out) {
     int s = v.length;
     switch (rule.kind()) {
       case RELU -> {
         for (int j = 0; j < s; j++) {
-          if (v[j] > 0) {
-            out.add(j, v[j], (byte) 0);
+          float x = v[j] + b[j];
+          if (x > 0) {
+            out.add(j, x, (byte) 0);
           }
         }
       }
@@ -203,19 +224,21 @@ final class EncoderScan {
         float[] theta = rule.theta();
         float half = rule.halfWidth();
         for (int j = 0; j < s; j++) {
-          float u = v[j] - theta[j];
-          byte f = (byte) ((u > 0 ? CsrCode.ACTIVE : 0) | (Math.abs(u) < half ? CsrCode.WINDOW
-              : 0));
-          if (f != 0) {
-            out.add(j, v[j], f);
+          float x = v[j] + b[j];
+          float u = x - theta[j];
+          if (u > 0 || Math.abs(u) < half) {
+            out.add(j, x, (byte) ((u > 0 ? CsrCode.ACTIVE : 0)
+                | (Math.abs(u) < half ? CsrCode.WINDOW : 0)));
           }
         }
       }
       case TOPK -> {
         top.clear(rule.k());
+        float thr = 0; // a candidate must be positive and beat the heap's smallest
         for (int j = 0; j < s; j++) {
-          if (v[j] > 0) {
-            top.offer(v[j], j);
+          float x = v[j] + b[j];
+          if (x > thr) {
+            thr = top.offer(x, j);
           }
         }
         top.drainSorted(out);
@@ -250,7 +273,11 @@ final class EncoderScan {
       size = 0;
     }
 
-    void offer(float v, int l) {
+    /**
+     * Offers an entry; returns the value a later offer must exceed to be kept (0 until the heap
+     * is full, then its smallest value).
+     */
+    float offer(float v, int l) {
       if (size < k) {
         int i = size++;
         while (i > 0) { // sift up
@@ -284,6 +311,7 @@ final class EncoderScan {
         value[i] = v;
         latent[i] = l;
       }
+      return size < k || k == 0 ? 0f : value[0];
     }
 
     /** Adds the kept entries to {@code out} by increasing latent and empties the heap. */

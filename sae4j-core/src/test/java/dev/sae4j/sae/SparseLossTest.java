@@ -145,6 +145,31 @@ class SparseLossTest {
   }
 
   @Test
+  void encoderScanInSeveralBlocksGivesTheSameCodes() {
+    int saved = EncoderScan.blockValues;
+    try (NDManager m = NDManager.newBaseManager()) {
+      EncoderScan.blockValues = 7 * S; // 7 tokens a block: 6 blocks, the last one short
+      SaeParams p = params(3, -1.9, false, m);
+      NDArray x = batch(4, m);
+      ReluLoss relu = new ReluLoss(Reconstruction.SSE_PER_TOKEN, 0, 1e-6);
+      relu.sparse.maxDensity = 1;
+      compareWithTorchPath(relu, p, x, new TrainingLoss.StepContext(0.7, null), m);
+      boolean[] dead = new boolean[S];
+      for (int i = 1; i < S; i += 4) {
+        dead[i] = true;
+      }
+      compareWithTorchPath(new TopKLoss(false, 8, Reconstruction.FVU, 0.5, 4),
+          params(1, 0, false, m), x, new TrainingLoss.StepContext(0, dead), m);
+      JumpReluLoss jump = new JumpReluLoss(Reconstruction.SSE_PER_TOKEN, 0.2);
+      jump.sparse.maxDensity = 1;
+      compareWithTorchPath(jump, params(5, 0, true, m), batch(6, m),
+          new TrainingLoss.StepContext(0.3, null), m);
+    } finally {
+      EncoderScan.blockValues = saved;
+    }
+  }
+
+  @Test
   void reluFallsBackToDenseProductsWhenTheCodeIsDense() {
     try (NDManager m = NDManager.newBaseManager()) {
       SaeParams p = params(3, 0, false, m); // about half of the pairs fire
