@@ -9,11 +9,13 @@ import dev.sae4j.sae.BatchSource;
 import dev.sae4j.sae.Reconstruction;
 import dev.sae4j.sae.SaeArchitecture;
 import dev.sae4j.sae.SaeTrainer;
+import dev.sae4j.sae.StepProfile;
 import dev.sae4j.sae.TrainConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -80,6 +82,15 @@ final class BenchSaeCommand implements Callable<Integer> {
       + "${DEFAULT-VALUE})")
   int warmupCalls;
 
+  @Option(names = "--l0", defaultValue = "0", description = "relu: set b_enc so that each "
+      + "latent fires on about L0/d_sae of the first batch's tokens (a trained SAE's sparsity; "
+      + "0, the default, keeps b_enc = 0, where about half the latents fire).")
+  double targetL0;
+
+  @Option(names = "--profile", description = "Print the share of the timed windows spent in "
+      + "each phase of a step.")
+  boolean profile;
+
   @Option(names = "--tag", defaultValue = "", description = "Free-form tag in the JSON line.")
   String tag;
 
@@ -114,6 +125,9 @@ final class BenchSaeCommand implements Callable<Integer> {
       SaeTrainer trainer = new SaeTrainer(b.build(), BatchSource.of(pool, d),
           Files.createTempDirectory("sae4j-bench-sae-"));
       SaeTrainer.Stepper stepper = trainer.stepper(manager);
+      if (targetL0 > 0) {
+        stepper.targetL0(Arrays.copyOfRange(pool, 0, batch * d), targetL0);
+      }
       int[] pos = {0};
       Runnable fn = () -> {
         if (pos[0] + batch > poolRows) {
@@ -123,7 +137,10 @@ final class BenchSaeCommand implements Callable<Integer> {
         pos[0] += batch;
         stepper.step(x);
       };
-      double[] rates = measure(fn, batch);
+      double[] rates = measure(fn, batch, stepper::meanL0);
+      double l0 = stepper.meanL0();
+      Map<String, Double> phases = StepProfile.seconds();
+      StepProfile.enable(false);
       double loss = stepper.step(Arrays.copyOfRange(pool, 0, batch * d));
       double[] sorted = rates.clone();
       Arrays.sort(sorted);
@@ -131,17 +148,30 @@ final class BenchSaeCommand implements Callable<Integer> {
           : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
       long fpt = flopsPerToken(variant, d, s, k);
       System.out.printf(Locale.ROOT, "sae %-15s d_in %5d d_sae %6d batch %5d threads %d  "
-              + "tokens/s median %9.0f (min %.0f max %.0f)  GFLOPS %6.1f  loss %.4f%n",
+              + "tokens/s median %9.0f (min %.0f max %.0f)  GFLOPS %6.1f  loss %.4f  L0 %.1f  "
+              + "cpu ms/step %.1f%n",
           variant, d, s, batch, JniUtils.getNumThreads(), median, sorted[0],
-          sorted[sorted.length - 1], fpt * median / 1e9, loss);
+          sorted[sorted.length - 1], fpt * median / 1e9, loss, l0, cpuPerCall);
+      if (profile) {
+        double total = timed[0] / 1e9;
+        double known = 0;
+        StringBuilder line = new StringBuilder("profile (share of the timed windows):");
+        for (Map.Entry<String, Double> e : phases.entrySet()) {
+          known += e.getValue();
+          line.append(String.format(Locale.ROOT, "  %s %.0f%%", e.getKey(),
+              100 * e.getValue() / total));
+        }
+        line.append(String.format(Locale.ROOT, "  other %.0f%%", 100 * (total - known) / total));
+        System.out.println(line);
+      }
       if (out != null) {
         String json = String.format(Locale.ROOT, "{\"bench\": \"sae\", \"impl\": \"sae4j\", "
                 + "\"variant\": \"%s\", \"d_in\": %d, \"d_sae\": %d, \"batch\": %d, \"k\": %d, "
                 + "\"tokens_per_s\": {\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}, "
                 + "\"flops_per_token\": %d, \"dense_flops_per_token\": %d, "
-                + "\"gflops_median\": %.3f, \"final_loss\": %.6f, \"threads\": %d, "
-                + "\"tag\": \"%s\"}%n", variant, d, s, batch, k, median, sorted[0],
-            sorted[sorted.length - 1], fpt, 12L * d * s, fpt * median / 1e9, loss,
+                + "\"gflops_median\": %.3f, \"final_loss\": %.6f, \"l0\": %.2f, "
+                + "\"threads\": %d, \"tag\": \"%s\"}%n", variant, d, s, batch, k, median,
+            sorted[0], sorted[sorted.length - 1], fpt, 12L * d * s, fpt * median / 1e9, loss, l0,
             JniUtils.getNumThreads(), tag.replace("\"", "'"));
         Files.writeString(out, json, java.nio.file.StandardOpenOption.CREATE,
             java.nio.file.StandardOpenOption.APPEND);
@@ -211,7 +241,17 @@ final class BenchSaeCommand implements Callable<Integer> {
     return variant.equals("relu") ? 12 * d * s : 2 * d * s + 10 * k * d;
   }
 
-  private double[] measure(Runnable fn, long unitsPerCall) {
+  /** Nanoseconds of the last {@link #measure}'s timed windows. */
+  private final long[] timed = new long[1];
+  /** CPU milliseconds of the process (all threads) per timed call: steadier than wall time. */
+  private double cpuPerCall;
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private double[] measure(Runnable fn, long unitsPerCall, Runnable beforeTimed) {
     long t0 = System.nanoTime();
     int n = 0;
     while (n < warmupCalls || (System.nanoTime() - t0) / 1e9 < warmupS) {
@@ -219,6 +259,11 @@ final class BenchSaeCommand implements Callable<Integer> {
       n++;
     }
     double[] rates = new double[windows];
+    beforeTimed.run();
+    StepProfile.enable(profile);
+    long timedStart = System.nanoTime();
+    long cpuStart = processCpuNanos();
+    int timedCalls = 0;
     for (int w = 0; w < windows; w++) {
       int calls = 0;
       long start = System.nanoTime();
@@ -229,7 +274,10 @@ final class BenchSaeCommand implements Callable<Integer> {
         el = (System.nanoTime() - start) / 1e9;
       } while (el < windowS);
       rates[w] = unitsPerCall * calls / el;
+      timedCalls += calls;
     }
+    timed[0] = System.nanoTime() - timedStart;
+    cpuPerCall = (processCpuNanos() - cpuStart) / 1e6 / timedCalls;
     return rates;
   }
 }

@@ -57,13 +57,31 @@ final class Adam {
    */
   void update(SaeParams params, SaeParams grads, TouchedRows touched, double lr,
       double gradScale, boolean unitDecoder, NDManager step) {
+    update(params, grads, null, touched, lr, gradScale, unitDecoder, step);
+  }
+
+  /**
+   * One update with the gradients either as tensors ({@code grads}) or as float32 Java arrays
+   * ({@code host}, from the host kernels); see the other overload. With compact gradients the
+   * float32 decoder is updated lazily: a row the step does not touch is left as it is and brought
+   * up to date, bit for bit as the eager update would have left it, when it is next touched or
+   * read ({@link #current}).
+   */
+  void update(SaeParams params, SaeParams grads, HostGrads host, TouchedRows touched,
+      double lr, double gradScale, boolean unitDecoder, NDManager step) {
     t++;
     double c1 = 1 - Math.pow(beta1, t);
     double c2 = 1 - Math.pow(beta2, t);
+    // PyTorch's rule w −= lr/c1 · m / (sqrt(v)/sqrt(c2) + ε) is w −= a · m / (sqrt(v) + e)
+    // with a = lr·sqrt(c2)/c1, e = ε·sqrt(c2) (AdamTest checks it against the textbook formula).
+    float a = (float) (lr * Math.sqrt(c2) / c1);
+    float e = (float) (eps * Math.sqrt(c2));
+    record(t, a, e);
     List<NDArray> p = params.list();
     List<NDArray> mm = m.list();
     List<NDArray> vv = v.list();
-    List<NDArray> g = grads.list();
+    List<NDArray> g = grads == null ? null : grads.list();
+    List<FloatBuffer> hg = host == null ? null : host.list();
     // Positions in list() order (not List.indexOf: DJL's NDArray.equals compares contents, and
     // a tied initialisation makes the encoder equal the decoder).
     int encoder = SaeParams.W_ENC;
@@ -72,30 +90,36 @@ final class Adam {
       boolean unitRows = unitDecoder && i == decoder;
       TouchedRows gradRows = i == decoder || i == encoder ? touched : null;
       int rowLength = unitRows || gradRows != null ? (int) p.get(i).getShape().get(1) : 0;
-      if (p.get(i) instanceof PtNDArray w && g.get(i) instanceof PtNDArray gi
-          && mm.get(i) instanceof PtNDArray mi && vv.get(i) instanceof PtNDArray vi
-          && w.getDataType() == DataType.FLOAT32 && gi.getDataType() == DataType.FLOAT32) {
-        // PyTorch's rule w −= lr/c1 · m / (sqrt(v)/sqrt(c2) + ε) is w −= a · m / (sqrt(v) + e)
-        // with a = lr·sqrt(c2)/c1, e = ε·sqrt(c2) (AdamTest checks it against the textbook
-        // formula).
-        float a = (float) (lr * Math.sqrt(c2) / c1);
-        float e = (float) (eps * Math.sqrt(c2));
-        if (fused(w, gi, mi, vi, a, e, (float) gradScale, rowLength, unitRows, gradRows)) {
+      boolean hostGrad = hg != null;
+      if (p.get(i) instanceof PtNDArray w && mm.get(i) instanceof PtNDArray mi
+          && vv.get(i) instanceof PtNDArray vi && w.getDataType() == DataType.FLOAT32
+          && (hostGrad || g.get(i) instanceof PtNDArray gi0
+              && gi0.getDataType() == DataType.FLOAT32)) {
+        FloatBuffer gb = hostGrad ? hg.get(i) : buffer((PtNDArray) g.get(i));
+        if (i == decoder && gradRows != null
+            && lazyRows(w, gb, mi, vi, a, e, (float) gradScale, rowLength, unitRows, gradRows)) {
           continue;
         }
-        if (rowLength == 0) {
+        if (i == decoder) {
+          current(w, mi, vi, null, unitRows); // a dense update starts from current rows
+        }
+        if (fused(w, gb, mi, vi, a, e, (float) gradScale, rowLength, unitRows, gradRows)) {
+          continue;
+        }
+        if (rowLength == 0 && !hostGrad) {
           // Not writable through a shared buffer (e.g. a non-contiguous view): DJL's native
           // update; its first argument only scales weight decay (0), the fourth rescales the
           // gradient, clip −1 disables its clip.
-          JniUtils.adamUpdate(w, gi, mi, vi, 0f, a, 0f, (float) gradScale, -1f, (float) beta1,
-              (float) beta2, e, false);
+          JniUtils.adamUpdate(w, (PtNDArray) g.get(i), mi, vi, 0f, a, 0f, (float) gradScale,
+              -1f, (float) beta1, (float) beta2, e, false);
           continue;
         }
       }
       NDArray pv = view(p.get(i), step);
       NDArray mv = view(mm.get(i), step);
       NDArray vw = view(vv.get(i), step);
-      NDArray gv = (gradRows != null ? gradRows.dense(g.get(i), step) : g.get(i)).mul(gradScale);
+      NDArray gi = hostGrad ? host.tensor(i, step) : g.get(i);
+      NDArray gv = (gradRows != null ? gradRows.dense(gi, step) : gi).mul(gradScale);
       if (unitRows) {
         gv.subi(pv.mul(gv.mul(pv).sum(new int[] {1}, true))); // − (g·w) w per row
       }
@@ -106,6 +130,158 @@ final class Adam {
       if (unitRows) {
         pv.divi(pv.norm(new int[] {1}, true).addi(NORM_EPS));
       }
+    }
+  }
+
+  // ---- lazy decoder rows ----------------------------------------------------------------------
+
+  /** Per decoder row, the step count its weights and moments reflect; null: every row current. */
+  private int[] rowStep;
+  /** Whether the lazy rows are under the unit-norm rule (their pending steps renormalise). */
+  private boolean lazyUnit;
+  /** {@code a} and {@code e} of every step since the lazy rows began, by step count. */
+  private float[] stepA = new float[64];
+  private float[] stepE = new float[64];
+
+  private void record(long step, float a, float e) {
+    if (step >= stepA.length) {
+      int n = (int) Math.max(2L * stepA.length, step + 1);
+      stepA = java.util.Arrays.copyOf(stepA, n);
+      stepE = java.util.Arrays.copyOf(stepE, n);
+    }
+    stepA[(int) step] = a;
+    stepE[(int) step] = e;
+  }
+
+  /**
+   * Brings decoder rows up to date (every row when {@code rows} is null): applies the steps
+   * they skipped while untouched, each with a zero gradient, exactly as the eager update did.
+   * Must run before anything reads those rows of the decoder or its moments.
+   */
+  void current(SaeParams params, TouchedRows rows) {
+    NDArray w = params.wDec();
+    if (rowStep != null && w instanceof PtNDArray pw && m.wDec() instanceof PtNDArray pm
+        && v.wDec() instanceof PtNDArray pv) {
+      current(pw, pm, pv, rows, lazyUnit);
+    }
+  }
+
+  private void current(PtNDArray w, PtNDArray mt, PtNDArray vt, TouchedRows rows,
+      boolean unit) {
+    if (rowStep == null) {
+      return;
+    }
+    FloatBuffer wb = shared(w);
+    FloatBuffer mb = shared(mt);
+    FloatBuffer vb = shared(vt);
+    int d = (int) w.getShape().get(1);
+    int n = rows == null ? rowStep.length : rows.size();
+    long[] latents = rows == null ? null : rows.latents();
+    int parts = rowParts(n);
+    FloatMath.forParts(parts, part -> {
+      RowScratch sc = new RowScratch(d);
+      for (int i = FloatMath.bound(n, part, parts); i < FloatMath.bound(n, part + 1, parts);
+          i++) {
+        int row = latents == null ? i : (int) latents[i];
+        if (rowStep[row] < t) {
+          sc.load(wb, mb, vb, row);
+          catchUp(sc, row, (int) t, unit);
+          sc.store(wb, mb, vb, row);
+        }
+      }
+    });
+    if (rows == null) {
+      rowStep = null; // every row current: the next compact update starts the bookkeeping again
+    }
+  }
+
+  /** Applies the skipped steps {@code rowStep[row]+1 .. to} to a loaded row. */
+  private void catchUp(RowScratch sc, int row, int to, boolean unit) {
+    for (int step = rowStep[row] + 1; step <= to; step++) {
+      java.util.Arrays.fill(sc.g, 0f);
+      updateRows(sc.w, sc.g, sc.m, sc.v, sc.g.length, stepA[step], stepE[step], 1f,
+          sc.g.length, unit);
+    }
+    rowStep[row] = to;
+  }
+
+  /**
+   * The lazy decoder update: only the touched rows are read and written, each first brought up
+   * to date with the steps it skipped. False (nothing written) when a tensor cannot be written
+   * through a shared buffer.
+   */
+  private boolean lazyRows(PtNDArray w, FloatBuffer gb, PtNDArray mt, PtNDArray vt, float a,
+      float e, float gradScale, int rowLength, boolean unitRows, TouchedRows touched) {
+    FloatBuffer wb = shared(w);
+    FloatBuffer mb = shared(mt);
+    FloatBuffer vb = shared(vt);
+    if (wb == null || mb == null || vb == null) {
+      return false;
+    }
+    int rows = wb.capacity() / rowLength;
+    if (gb.capacity() != touched.size() * rowLength || mb.capacity() != wb.capacity()
+        || vb.capacity() != wb.capacity()) {
+      throw new IllegalStateException("Adam: decoder of " + wb.capacity() + " values, gradient"
+          + " of " + gb.capacity() + " for " + touched.size() + " rows");
+    }
+    if (rowStep == null) {
+      rowStep = new int[rows];
+      java.util.Arrays.fill(rowStep, (int) t - 1);
+      lazyUnit = unitRows;
+    } else if (lazyUnit != unitRows) {
+      throw new IllegalStateException("Adam: the unit-norm rule changed between steps");
+    }
+    long[] latents = touched.latents();
+    int n = latents.length;
+    int step = (int) t;
+    int parts = rowParts(n);
+    FloatMath.forParts(parts, part -> {
+      RowScratch sc = new RowScratch(rowLength);
+      for (int i = FloatMath.bound(n, part, parts); i < FloatMath.bound(n, part + 1, parts);
+          i++) {
+        int row = (int) latents[i];
+        sc.load(wb, mb, vb, row);
+        catchUp(sc, row, step - 1, unitRows);
+        gb.get(i * rowLength, sc.g, 0, rowLength);
+        updateRows(sc.w, sc.g, sc.m, sc.v, rowLength, a, e, gradScale, rowLength, unitRows);
+        rowStep[row] = step;
+        sc.store(wb, mb, vb, row);
+      }
+    });
+    return true;
+  }
+
+  /** Parts for {@code n} rows: one below a few hundred rows, else the thread count. */
+  private static int rowParts(int n) {
+    return n < 256 ? 1 : FloatMath.parts();
+  }
+
+  /** One row's weights, moments and gradient in heap arrays. */
+  private static final class RowScratch {
+    final float[] w;
+    final float[] m;
+    final float[] v;
+    final float[] g;
+
+    RowScratch(int d) {
+      w = new float[d];
+      m = new float[d];
+      v = new float[d];
+      g = new float[d];
+    }
+
+    void load(FloatBuffer wb, FloatBuffer mb, FloatBuffer vb, int row) {
+      int d = w.length;
+      wb.get(row * d, w, 0, d);
+      mb.get(row * d, m, 0, d);
+      vb.get(row * d, v, 0, d);
+    }
+
+    void store(FloatBuffer wb, FloatBuffer mb, FloatBuffer vb, int row) {
+      int d = w.length;
+      wb.put(row * d, w, 0, d);
+      mb.put(row * d, m, 0, d);
+      vb.put(row * d, v, 0, d);
     }
   }
 
@@ -121,27 +297,31 @@ final class Adam {
    */
   static double projectedSquaredNorm(NDArray w, NDArray g, TouchedRows touched,
       NDManager scratch) {
-    int d = (int) w.getShape().get(1);
     if (w instanceof PtNDArray pw && g instanceof PtNDArray pg
         && w.getDataType() == DataType.FLOAT32 && g.getDataType() == DataType.FLOAT32) {
-      FloatBuffer wb = buffer(pw);
-      FloatBuffer gb = buffer(pg);
-      float[] wr = new float[d];
-      float[] gr = new float[d];
-      double sum = 0;
-      for (int r = 0; r < gb.capacity() / d; r++) {
-        long row = touched == null ? r : touched.latents()[r];
-        wb.get((int) (row * d), wr, 0, d);
-        gb.get(r * d, gr, 0, d);
-        double dot = dot(gr, wr, 0, d);
-        sum += dot(gr, gr, 0, d) - 2 * dot * dot + dot * dot * dot(wr, wr, 0, d);
-      }
-      return Math.max(0, sum);
+      return projectedSquaredNorm(pw, buffer(pg), touched);
     }
     NDArray wv = view(w, scratch);
     NDArray gv = touched == null ? view(g, scratch) : touched.dense(g, scratch);
     NDArray projected = gv.sub(wv.mul(gv.mul(wv).sum(new int[] {1}, true)));
     return projected.square().sum().toType(DataType.FLOAT64, false).getDouble();
+  }
+
+  /** {@link #projectedSquaredNorm} of a float32 decoder and a gradient in a buffer. */
+  static double projectedSquaredNorm(PtNDArray w, FloatBuffer gb, TouchedRows touched) {
+    int d = (int) w.getShape().get(1);
+    FloatBuffer wb = buffer(w);
+    float[] wr = new float[d];
+    float[] gr = new float[d];
+    double sum = 0;
+    for (int r = 0; r < gb.capacity() / d; r++) {
+      long row = touched == null ? r : touched.latents()[r];
+      wb.get((int) (row * d), wr, 0, d);
+      gb.get(r * d, gr, 0, d);
+      double dot = dot(gr, wr, 0, d);
+      sum += dot(gr, gr, 0, d) - 2 * dot * dot + dot * dot * dot(wr, wr, 0, d);
+    }
+    return Math.max(0, sum);
   }
 
   /**
@@ -156,15 +336,14 @@ final class Adam {
    *     is renormalised after its update
    * @param gradRows null, or the rows of the compact gradient {@code g} (other rows: zero)
    */
-  private boolean fused(PtNDArray w, PtNDArray g, PtNDArray m, PtNDArray v, float a, float e,
-      float gradScale, int rowLength, boolean unitRows, TouchedRows gradRows) {
+  private boolean fused(PtNDArray w, FloatBuffer gb, PtNDArray m, PtNDArray v, float a,
+      float e, float gradScale, int rowLength, boolean unitRows, TouchedRows gradRows) {
     FloatBuffer wb = shared(w);
     FloatBuffer mb = shared(m);
     FloatBuffer vb = shared(v);
     if (wb == null || mb == null || vb == null) {
       return false;
     }
-    FloatBuffer gb = buffer(g); // read only: a copy would do
     int n = wb.capacity();
     int[] gradRowOf = gradRows == null ? null : gradRows.rowOf();
     if ((gradRows == null ? gb.capacity() != n : gb.capacity() != gradRows.size() * rowLength)
@@ -206,33 +385,43 @@ final class Adam {
             }
           }
         }
-        if (unitRows) {
-          for (int r = 0; r < len; r += rowLength) {
-            float dot = dot(gc, wc, r, rowLength);
-            for (int j = r; j < r + rowLength; j++) {
-              gc[j] = (gc[j] - dot * wc[j]) * gradScale;
-            }
-          }
-        } else if (gradScale != 1f) {
-          for (int i = 0; i < len; i++) {
-            gc[i] *= gradScale;
-          }
-        }
-        step(wc, gc, mc, vc, len, a, e);
-        if (unitRows) {
-          for (int r = 0; r < len; r += rowLength) {
-            float norm = (float) Math.sqrt(dot(wc, wc, r, rowLength)) + NORM_EPS;
-            for (int j = r; j < r + rowLength; j++) {
-              wc[j] /= norm;
-            }
-          }
-        }
+        updateRows(wc, gc, mc, vc, len, a, e, gradScale, rowLength, unitRows);
         wb.put(from, wc, 0, len);
         mb.put(from, mc, 0, len);
         vb.put(from, vc, 0, len);
       }
     });
     return true;
+  }
+
+  /**
+   * The update of {@code len} values of chunk arrays: with {@code unitRows}, each row of
+   * {@code rowLength} values has its gradient's component along the row removed first and is
+   * renormalised after; the gradient is scaled by {@code gradScale}.
+   */
+  private void updateRows(float[] wc, float[] gc, float[] mc, float[] vc, int len, float a,
+      float e, float gradScale, int rowLength, boolean unitRows) {
+    if (unitRows) {
+      for (int r = 0; r < len; r += rowLength) {
+        float dot = dot(gc, wc, r, rowLength);
+        for (int j = r; j < r + rowLength; j++) {
+          gc[j] = (gc[j] - dot * wc[j]) * gradScale;
+        }
+      }
+    } else if (gradScale != 1f) {
+      for (int i = 0; i < len; i++) {
+        gc[i] *= gradScale;
+      }
+    }
+    step(wc, gc, mc, vc, len, a, e);
+    if (unitRows) {
+      for (int r = 0; r < len; r += rowLength) {
+        float norm = (float) Math.sqrt(dot(wc, wc, r, rowLength)) + NORM_EPS;
+        for (int j = r; j < r + rowLength; j++) {
+          wc[j] /= norm;
+        }
+      }
+    }
   }
 
   /** The Adam step on {@code len} values of chunk arrays. */

@@ -16,19 +16,31 @@ import ai.djl.ndarray.NDManager;
  * with a rectangle kernel {@code K(u) = 1[|u| < 1/2]} of bandwidth ε:
  * {@code ∂f/∂θ := −(θ/ε) K((pre − θ)/ε)} and {@code ∂H(pre − θ)/∂θ := −(1/ε) K((pre − θ)/ε)};
  * {@code ∂f/∂pre = H(pre − θ)} exactly, and the step gives pre no gradient. The chain rule through
- * {@code θ = exp(log θ)} multiplies by θ.
+ * {@code θ = exp(log θ)} multiplies by θ. In float32, while the active and window entries are
+ * sparse, {@link SparseLoss} computes the same on the entries only.
  */
 final class JumpReluLoss implements TrainingLoss {
   private final Reconstruction recon;
   private final double bandwidth;
+  /** The float32 path on the code's entries; tests switch it off to compare with this class. */
+  final SparseLoss sparse;
+  boolean hostKernels = true;
 
   JumpReluLoss(Reconstruction recon, double bandwidth) {
     this.recon = recon;
     this.bandwidth = bandwidth;
+    this.sparse = new SparseLoss(SparseLoss.Kind.JUMPRELU, 0, recon, 0, 0, bandwidth);
   }
 
   @Override
   public LossOutput compute(SaeParams p, NDArray x, StepContext ctx, NDManager m) {
+    if (hostKernels && SparseLoss.applies(p, x)) {
+      LossOutput o = sparse.compute(p, x, ctx, m);
+      if (o != null) {
+        return o;
+      }
+    }
+    ctx.decoderRows().current(null);
     try (NDManager t = m.newSubManager()) {
       p = p.viewsIn(t);
       x = x.stopGradient();

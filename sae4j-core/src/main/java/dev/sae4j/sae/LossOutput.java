@@ -15,18 +15,24 @@ import ai.djl.ndarray.NDManager;
  *     {@code touched} is set, those of {@code wEnc} and {@code wDec} are compact: one row per
  *     touched latent (zero elsewhere)
  * @param touched the latents the compact gradients cover, or null when all are dense
+ * @param host the gradients in Java arrays instead of {@code grads} (the host kernels', valid
+ *     until the loss's next evaluation), or null
  */
 record LossOutput(double loss, double sqError, long activeCount, double sumActivations,
-    long[] fireCounts, double minPositive, SaeParams grads, TouchedRows touched) {
+    long[] fireCounts, double minPositive, SaeParams grads, TouchedRows touched,
+    HostGrads host) {
 
   /** With dense gradients. */
   LossOutput(double loss, double sqError, long activeCount, double sumActivations,
       long[] fireCounts, double minPositive, SaeParams grads) {
-    this(loss, sqError, activeCount, sumActivations, fireCounts, minPositive, grads, null);
+    this(loss, sqError, activeCount, sumActivations, fireCounts, minPositive, grads, null, null);
   }
 
   /** The gradients with every parameter dense ({@code [d_sae, ·]} rows), new arrays in m. */
   SaeParams denseGrads(NDManager m) {
+    if (host != null) {
+      return host.dense(touched, m);
+    }
     if (touched == null) {
       return grads;
     }

@@ -7,21 +7,33 @@ import ai.djl.ndarray.NDManager;
  * SAELens "standard" objective: {@code f = relu((x − b_dec) W_encᵀ + b_enc)},
  * {@code x̂ = f W_dec + b_dec},
  * {@code loss = scale·Σ(x̂ − x)² + λ₁ · (1/B) Σ_b Σ_i f_bi ‖W_dec,i‖ + decorrelation}
- * (see {@link Decorrelation} for the optional last term). Dense matmuls throughout.
+ * (see {@link Decorrelation} for the optional last term). In float32 without decorrelation, a
+ * sparse code takes {@link SparseLoss}; otherwise dense matmuls throughout.
  */
 final class ReluLoss implements TrainingLoss {
   private final Reconstruction recon;
   private final double decorrCoef;
   private final double decorrEps;
+  /** The float32 path on the code's entries; tests switch it off to compare with this class. */
+  final SparseLoss sparse;
+  boolean hostKernels = true;
 
   ReluLoss(Reconstruction recon, double decorrCoef, double decorrEps) {
     this.recon = recon;
     this.decorrCoef = decorrCoef;
     this.decorrEps = decorrEps;
+    this.sparse = new SparseLoss(SparseLoss.Kind.RELU, 0, recon, 0, 0, 0);
   }
 
   @Override
   public LossOutput compute(SaeParams p, NDArray x, StepContext ctx, NDManager m) {
+    if (hostKernels && decorrCoef == 0 && SparseLoss.applies(p, x)) {
+      LossOutput o = sparse.compute(p, x, ctx, m);
+      if (o != null) {
+        return o;
+      }
+    }
+    ctx.decoderRows().current(null);
     try (NDManager t = m.newSubManager()) {
       // Views owned by t, so that every temporary below is owned (and freed) by t.
       p = p.viewsIn(t);

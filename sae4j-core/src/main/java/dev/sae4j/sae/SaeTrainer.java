@@ -3,8 +3,10 @@ package dev.sae4j.sae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import dev.sae4j.io.AtomicFiles;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -283,6 +285,7 @@ public final class SaeTrainer {
 
   /** Fails unless every parameter is finite (checked before anything is saved). */
   private void requireFiniteParams(TrainState s) throws IOException {
+    s.adam.current(s.params, null); // lazy decoder rows: every row up to date before any read
     for (NDArray a : s.params.list()) {
       if (a.isNaN().logicalOr(a.isInfinite()).any().getBoolean()) {
         throw nonFinite("by step " + s.step + " the SAE parameters are no longer finite");
@@ -354,13 +357,47 @@ public final class SaeTrainer {
       state.stats = new LatentStats(config.dSae());
     }
 
+    private long active;
+    private long tokens;
+
     /** One optimiser step on {@code batch} ({@code [rows, d]} row-major); returns the loss. */
     public double step(float[] batch) {
       long b = batch.length / d;
       LossOutput o = SaeTrainer.this.step(loss, state, batch, b, d, config.lr());
       state.stats.update(o.fireCounts(), b);
       state.step++;
+      active += o.activeCount();
+      tokens += b;
       return o.loss();
+    }
+
+    /** Mean L0 (active latents per token) of the steps since the last call; resets. */
+    public double meanL0() {
+      double l0 = tokens == 0 ? 0 : (double) active / tokens;
+      active = 0;
+      tokens = 0;
+      return l0;
+    }
+
+    /**
+     * Sets {@code b_enc} so that each latent fires on about {@code l0 / d_sae} of the tokens of
+     * {@code batch}: the sparsity of a trained SAE, for benchmarks of sparse codes (a fresh
+     * ReLU SAE fires on about half of its latents).
+     */
+    public void targetL0(float[] batch, double l0) {
+      SaeParams p = state.params;
+      long b = batch.length / d;
+      int s = config.dSae();
+      int row = (int) Math.min(b - 1, Math.max(0, Math.round((1 - l0 / s) * b)));
+      NDManager pm = p.bEnc().getManager();
+      try (NDManager t = pm.newSubManager()) {
+        NDArray x = t.create(batch, new Shape(b, d));
+        NDArray pre = LossMath.encode(p.viewsIn(t), x)[1]; // [B, s]
+        NDArray quantile = pre.sort(0).get(row); // [s]: each latent's (1 − l0/s) quantile
+        NDArray bias = p.bEnc().sub(quantile);
+        bias.attach(t);
+        p.bEnc().set(bias.toFloatArray());
+      }
     }
   }
 
@@ -384,30 +421,53 @@ public final class SaeTrainer {
       }
       boolean[] dead = config.architecture().hasK() && config.auxKCoef() > 0
           ? s.stats.dead(config.deadTokens()) : null;
-      LossOutput o = loss.compute(s.params, x, new TrainingLoss.StepContext(coef, dead), sm);
-      SaeParams g = o.grads();
+      LossOutput o = loss.compute(s.params, x, new TrainingLoss.StepContext(coef, dead, batch,
+          rows -> s.adam.current(s.params, rows)), sm);
       // With unit-norm decoder rows, the decoder gradient loses its component along each row
       // before the update and the rows are renormalised after it (sparsify); Adam does both in
       // its pass over the decoder. The clipping norm is that of the projected gradient.
       boolean unit = config.decoderUnitNorm();
       double gradScale = 1;
+      long t0 = StepProfile.start();
       if (config.gradClip() > 0) {
-        double sq = 0;
-        for (NDArray a : g.list()) {
-          if (unit && a == g.wDec()) {
-            sq += Adam.projectedSquaredNorm(s.params.wDec(), a, o.touched(), sm);
-          } else {
-            sq += LossMath.scalar(a.square().sum());
-          }
-        }
-        double norm = Math.sqrt(sq);
+        double norm = Math.sqrt(gradSquaredNorm(o, s.params, unit, sm));
         if (norm > config.gradClip()) {
           gradScale = config.gradClip() / norm;
         }
       }
-      s.adam.update(s.params, g, o.touched(), lr, gradScale, unit, sm);
+      s.adam.update(s.params, o.grads(), o.host(), o.touched(), lr, gradScale, unit, sm);
+      StepProfile.add("optimizer", t0);
       return o;
     }
+  }
+
+  /** {@code Σ ‖g‖²} over every gradient; the decoder's after the unit-norm projection. */
+  private static double gradSquaredNorm(LossOutput o, SaeParams params, boolean unit,
+      NDManager sm) {
+    double sq = 0;
+    if (o.host() != null) {
+      List<FloatBuffer> g = o.host().list();
+      for (int i = 0; i < g.size(); i++) {
+        if (unit && i == SaeParams.W_DEC) {
+          sq += Adam.projectedSquaredNorm((PtNDArray) params.wDec(), g.get(i), o.touched());
+        } else {
+          FloatBuffer b = g.get(i);
+          for (int j = 0; j < b.capacity(); j++) {
+            double v = b.get(j);
+            sq += v * v;
+          }
+        }
+      }
+      return sq;
+    }
+    for (NDArray a : o.grads().list()) {
+      if (unit && a == o.grads().wDec()) {
+        sq += Adam.projectedSquaredNorm(params.wDec(), a, o.touched(), sm);
+      } else {
+        sq += LossMath.scalar(a.square().sum());
+      }
+    }
+    return sq;
   }
 
   /** The SAE in SAELens layout, attached under {@code parent}. */

@@ -38,6 +38,9 @@ final class TopKLoss implements TrainingLoss {
   /** Tests only: when true, {@link #lastResidual} receives {@code x − x̂} of each call. */
   boolean captureResidual;
   double[] lastResidual;
+  /** The float32 path on the code's entries; tests switch it off to compare with this class. */
+  final SparseLoss sparse;
+  boolean hostKernels = true;
 
   TopKLoss(boolean batchLevel, int k, Reconstruction recon, double auxCoef, int kAux) {
     this.batchLevel = batchLevel;
@@ -45,6 +48,8 @@ final class TopKLoss implements TrainingLoss {
     this.recon = recon;
     this.auxCoef = auxCoef;
     this.kAux = kAux;
+    this.sparse = new SparseLoss(batchLevel ? SparseLoss.Kind.BATCHTOPK : SparseLoss.Kind.TOPK, k,
+        recon, auxCoef, kAux, 0);
   }
 
   boolean batchLevel() {
@@ -61,6 +66,10 @@ final class TopKLoss implements TrainingLoss {
 
   @Override
   public LossOutput compute(SaeParams p, NDArray x, StepContext ctx, NDManager m) {
+    if (hostKernels && frozenResidual == null && !captureResidual && SparseLoss.applies(p, x)) {
+      return sparse.compute(p, x, ctx, m);
+    }
+    ctx.decoderRows().current(null);
     try (NDManager t = m.newSubManager()) {
       p = p.viewsIn(t);
       x = x.stopGradient();
@@ -147,7 +156,7 @@ final class TopKLoss implements TrainingLoss {
       gBDec.attach(m);
       return new LossOutput(loss, sq, active, sum, fire,
           active > 0 ? minPos : Double.NaN,
-          new SaeParams(acc.wEnc, acc.bEnc, acc.wDec, gBDec, null), touched);
+          new SaeParams(acc.wEnc, acc.bEnc, acc.wDec, gBDec, null), touched, null);
     }
   }
 

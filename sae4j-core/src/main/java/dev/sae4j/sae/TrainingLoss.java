@@ -20,8 +20,26 @@ interface TrainingLoss {
    *
    * @param sparsityCoef the current (warmed-up) L1 or L0 coefficient
    * @param dead which latents count as dead for AuxK ({@code [d_sae]}), or null for none
+   * @param rows the batch as a Java array (the same values as x), or null
+   * @param decoderRows brings decoder rows up to date before the loss reads them
    */
-  record StepContext(double sparsityCoef, boolean[] dead) {}
+  record StepContext(double sparsityCoef, boolean[] dead, float[] rows,
+      DecoderRows decoderRows) {
+    /** Without a Java copy of the batch; the decoder is always up to date. */
+    StepContext(double sparsityCoef, boolean[] dead) {
+      this(sparsityCoef, dead, null, rows -> { });
+    }
+  }
+
+  /**
+   * The optimiser's lazy decoder rows (see {@link Adam#current}): a loss must ask for the rows
+   * it reads before reading them.
+   */
+  @FunctionalInterface
+  interface DecoderRows {
+    /** Brings these rows of W_dec up to date; every row when {@code rows} is null. */
+    void current(TouchedRows rows);
+  }
 
   /** Creates the loss for a configuration. */
   static TrainingLoss of(TrainConfig c) {

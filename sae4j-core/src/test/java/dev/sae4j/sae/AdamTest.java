@@ -174,4 +174,87 @@ class AdamTest {
     }
     return sum;
   }
+
+  /**
+   * The lazy decoder update (compact gradients: an untouched row is left alone and brought up to
+   * date when next touched, or by {@link Adam#current}) against the eager update with the same
+   * gradients scattered to full size: weights and both moments equal bit for bit (up to the sign
+   * of zero), with and without the unit-norm rule, a clipping factor and a changing learning
+   * rate; one row is untouched from the first step to the last, one is brought up to date in
+   * the middle as a loss does before reading it, and two threads split the rows.
+   */
+  @Test
+  void lazyDecoderRowsEqualTheEagerUpdateBitForBit() {
+    int rows = 300;
+    int d = 41;
+    for (boolean unit : new boolean[] {false, true}) {
+      float[][] lazy = lazyOrEager(rows, d, unit, true);
+      float[][] eager = lazyOrEager(rows, d, unit, false);
+      for (int k = 0; k < 4; k++) {
+        for (int i = 0; i < lazy[k].length; i++) {
+          if (lazy[k][i] != eager[k][i]) { // == treats +0 and -0 as equal
+            String name = new String[] {"w", "m", "v", "enc"}[k];
+            throw new AssertionError((unit ? "unit " : "") + name + "[" + i + "]: lazy "
+                + lazy[k][i] + ", eager " + eager[k][i]);
+          }
+        }
+      }
+    }
+  }
+
+  /** Decoder weights and moments after 7 steps with compact gradients on random rows. */
+  private static float[][] lazyOrEager(int rows, int d, boolean unit, boolean lazy) {
+    int previous = dev.sae4j.model.TorchThreads.set(2);
+    java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+    float[] w0 = new float[rows * d];
+    for (int i = 0; i < w0.length; i++) {
+      w0[i] = (float) r.nextGaussian();
+    }
+    try (NDManager nd = NDManager.newBaseManager()) {
+      ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(rows, d);
+      NDArray w = nd.create(w0, shape);
+      if (unit) {
+        w = w.div(w.norm(new int[] {1}, true));
+      }
+      NDArray small = nd.zeros(new ai.djl.ndarray.types.Shape(1));
+      SaeParams params = new SaeParams(w.duplicate(), small.duplicate(), w, small.duplicate(),
+          null);
+      Adam adam = new Adam(params, 0.9, 0.999, 1e-8, nd);
+      for (int t = 1; t <= 7; t++) {
+        java.util.List<Long> picked = new java.util.ArrayList<>();
+        for (int row = 1; row < rows; row++) { // row 0 is never touched
+          if (r.nextInt(4) == 0 || t == 1 && row == 5) {
+            picked.add((long) row);
+          }
+        }
+        long[] lat = picked.stream().mapToLong(Long::longValue).toArray();
+        TouchedRows touched = TouchedRows.of(rows, lat);
+        float[] g = new float[lat.length * d];
+        for (int i = 0; i < g.length; i++) {
+          g[i] = (float) r.nextGaussian();
+        }
+        try (NDManager step = nd.newSubManager()) {
+          NDArray gs = step.zeros(new ai.djl.ndarray.types.Shape(1));
+          NDArray compact = step.create(g, new ai.djl.ndarray.types.Shape(lat.length, d));
+          double lr = 1e-2 / t;
+          if (lazy) {
+            if (t == 4) {
+              adam.current(params, TouchedRows.of(rows, new long[] {7, 9})); // a loss reading two rows
+            }
+            adam.update(params, new SaeParams(compact, gs, compact, gs, null), touched, lr, 0.7,
+                unit, step);
+          } else {
+            NDArray dense = touched.dense(compact, step);
+            adam.update(params, new SaeParams(dense, gs, dense, gs, null), null, lr, 0.7, unit,
+                step);
+          }
+        }
+      }
+      adam.current(params, null);
+      return new float[][] {w.toFloatArray(), adam.m.wDec().toFloatArray(),
+          adam.v.wDec().toFloatArray(), params.wEnc().toFloatArray()};
+    } finally {
+      dev.sae4j.model.TorchThreads.set(previous);
+    }
+  }
 }
