@@ -93,8 +93,8 @@ final class Adam {
       boolean hostGrad = hg != null;
       if (p.get(i) instanceof PtNDArray w && mm.get(i) instanceof PtNDArray mi
           && vv.get(i) instanceof PtNDArray vi && w.getDataType() == DataType.FLOAT32
-          && (hostGrad || g.get(i) instanceof PtNDArray gi0
-              && gi0.getDataType() == DataType.FLOAT32)) {
+          && (hostGrad || (g.get(i) instanceof PtNDArray gi0
+              && gi0.getDataType() == DataType.FLOAT32))) {
         FloatBuffer gb = hostGrad ? hg.get(i) : buffer((PtNDArray) g.get(i));
         if (i == decoder && gradRows != null
             && lazyRows(w, gb, mi, vi, a, e, (float) gradScale, rowLength, unitRows, gradRows)) {
