@@ -223,7 +223,7 @@ class AdamTest {
       for (int t = 1; t <= 7; t++) {
         java.util.List<Long> picked = new java.util.ArrayList<>();
         for (int row = 1; row < rows; row++) { // row 0 is never touched
-          if (r.nextInt(4) == 0 || t == 1 && row == 5) {
+          if (r.nextInt(4) == 0 || (t == 1 && row == 5)) {
             picked.add((long) row);
           }
         }
