@@ -5,32 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import dev.sae4j.activations.ActivationCapture;
-import dev.sae4j.activations.ActivationStore;
-import dev.sae4j.activations.CaptureOptions;
-import dev.sae4j.activations.StoreManifest;
-import dev.sae4j.activations.TextDataset;
-import dev.sae4j.data.synthetic.SyntheticExample;
+import dev.sae4j.sae.Sae;
+import dev.sae4j.sae.format.SaeFiles;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TorchThreads;
 import dev.sae4j.model.TransformerModel;
-import dev.sae4j.organism.OrganismConfig;
-import dev.sae4j.organism.OrganismEvaluator;
-import dev.sae4j.organism.OrganismIo;
-import dev.sae4j.organism.OrganismRecipe;
-import dev.sae4j.organism.OrganismTrainer;
-import dev.sae4j.sae.BatchSource;
-import dev.sae4j.sae.SaeArchitecture;
-import dev.sae4j.sae.SaeTrainer;
-import dev.sae4j.sae.TrainConfig;
-import dev.sae4j.sae.TrainResult;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ground-truth check on a trained organism, end to end: an addition organism is trained here,
@@ -40,12 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  * edits change the carry the model writes far more often than frequency-matched random latents.
  *
  * <p>The organism is smaller than the default (2 layers, d 128, 64 positions, 1300 steps) so that
- * the whole chain fits the test budget; the same check on the default organism is
+ * the whole chain fits the test budget ({@link SmallAdditionOrganism}, shared with
+ * {@link OrganismSteeringTest}); the same check on the default organism is
  * {@code examples/carry-check.yaml}.
  */
 @Tag("slow")
 class OrganismCarryCheckTest {
-  private static final String HOOK = "blocks.0.hook_resid_post";
+  private static final String HOOK = SmallAdditionOrganism.HOOK;
   /**
    * The organism's seed: 1 in CI; {@code bench/organism-seeds.sh} runs the same chain for other
    * seeds ({@code -Dsae4j.organismSeed=N}) to check the acceptance holds for any reasonably
@@ -54,86 +38,51 @@ class OrganismCarryCheckTest {
   private static final long ORGANISM_SEED = Long.getLong("sae4j.organismSeed", 1);
 
   @Test
-  void carryLatentsOfEveryColumnAreFoundAndTheirEditsBeatControls(@TempDir Path tmp)
-      throws Exception {
+  void carryLatentsOfEveryColumnAreFoundAndTheirEditsBeatControls() throws Exception {
+    SmallAdditionOrganism.Trained trained = SmallAdditionOrganism.get(ORGANISM_SEED);
+    System.out.println(trained.summary());
+    // Chance is far below 1% for 2-4 digit sums; the carry check itself only uses the problems
+    // whose carry the clean model writes right.
+    assertTrue(trained.heldOut().answer().accuracy() >= 0.5,
+        "held-out addition " + trained.heldOut().answer());
     int previousThreads = TorchThreads.set(1);
-    try {
-      Path organismDir = tmp.resolve("organism");
-      // 1300 steps at batch 32, one thread: about 2 minutes.
-      OrganismRecipe recipe = new OrganismRecipe("addition", new OrganismConfig(2, 128, 4, 64),
-          ORGANISM_SEED, 1300, 0, 32, 3e-3, 50, 0.05, 0, 200, 1);
-      try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
-        trainer.train(null);
-        OrganismEvaluator.TaskResult r =
-            trainer.history().get(trainer.history().size() - 1).results().get("addition");
-        System.out.printf("organism: %d steps, %.1f s, held-out answer %s%n",
-            trainer.stepsDone(), trainer.seconds(), r.answer());
-        // Chance is far below 1% for 2-4 digit sums; the carry check itself only uses the
-        // problems whose carry the clean model writes right.
-        assertTrue(r.answer().accuracy() >= 0.5, "held-out addition " + r.answer());
-        OrganismIo.save(trainer, organismDir);
+    try (TransformerModel model = Models.load(trained.organismDir(), Device.cpu());
+        Tokenizer tokenizer = Tokenizer.load(trained.organismDir(), model.config());
+        NDManager m = NDManager.newBaseManager()) {
+      Sae sae = SaeFiles.load(trained.saeDir(), m);
+      int zero = tokenizer.encode("0", Tokenizer.BosPolicy.NONE)[0];
+      int one = tokenizer.encode("1", Tokenizer.BosPolicy.NONE)[0];
+      CarryCheck check = new CarryCheck(model, HOOK, sae,
+          t -> tokenizer.encode(t, Tokenizer.BosPolicy.PREPEND), zero, one,
+          TokenPositions.all(), CarryCheck.DEFAULT_MAX_SET_SIZE);
+      List<CarryCheck.ColumnResult> results =
+          check.run(CarryCheck.additionExamples(400, 23), 20, 5, 64);
+      assertEquals(List.of(1, 2, 3), results.stream().map(CarryCheck.ColumnResult::column)
+          .toList(), "every carry column of 2-4 digit addition");
+      // Every column's numbers first (bench/organism-seeds.sh reads these lines), then the
+      // assertions.
+      for (CarryCheck.ColumnResult r : results) {
+        System.out.println("seed " + ORGANISM_SEED + " " + describe(r) + acceptance(r));
       }
-      try (TransformerModel model = Models.load(organismDir, Device.cpu());
-          Tokenizer tokenizer = Tokenizer.load(organismDir, model.config());
-          NDManager m = NDManager.newBaseManager()) {
-        List<String> texts = new ArrayList<>();
-        for (SyntheticExample e : CarryCheck.additionExamples(2000, 11)) {
-          texts.add(e.text());
-        }
-        Path stores = tmp.resolve("stores");
-        CaptureOptions options = new CaptureOptions(64, 32, Tokenizer.BosPolicy.PREPEND,
-            CaptureOptions.LongDocuments.TRUNCATE, false, true, 0, 0, false, null);
-        new ActivationCapture(model, tokenizer,
-            new StoreManifest.ModelInfo("organism", null, "gpt2"))
-            .run(TextDataset.of("addition", texts), List.of(HOOK), options, stores, false, null);
-        ActivationStore store = ActivationStore.open(ActivationCapture.storeDir(stores, HOOK));
-
-        TrainConfig.Builder b = TrainConfig.builder(SaeArchitecture.TOPK);
-        b.dSae = 512;
-        b.k = 8;
-        b.batchTokens = 1024;
-        b.epochs = 4;
-        b.lr = 1e-3;
-        b.seed = 0;
-        TrainResult sae = new SaeTrainer(b.build(), BatchSource.of(store, 65536),
-            tmp.resolve("sae")).train(m);
-        System.out.printf("SAE on %d rows: FVU %.4f, L0 %.2f%n", store.rowCount(),
-            sae.finalMetrics().fvu(), sae.finalMetrics().l0());
-
-        int zero = tokenizer.encode("0", Tokenizer.BosPolicy.NONE)[0];
-        int one = tokenizer.encode("1", Tokenizer.BosPolicy.NONE)[0];
-        CarryCheck check = new CarryCheck(model, HOOK, sae.sae(),
-            t -> tokenizer.encode(t, Tokenizer.BosPolicy.PREPEND), zero, one,
-            TokenPositions.all(), CarryCheck.DEFAULT_MAX_SET_SIZE);
-        List<CarryCheck.ColumnResult> results =
-            check.run(CarryCheck.additionExamples(400, 23), 20, 5, 64);
-        assertEquals(List.of(1, 2, 3), results.stream().map(CarryCheck.ColumnResult::column)
-            .toList(), "every carry column of 2-4 digit addition");
-        // Every column's numbers first (bench/organism-seeds.sh reads these lines), then the
-        // assertions.
-        for (CarryCheck.ColumnResult r : results) {
-          System.out.println("seed " + ORGANISM_SEED + " " + describe(r) + acceptance(r));
-        }
-        // What held with margin in every column of six organisms (five seeds on the pinned
-        // path, seed 1 on the AVX-512 path; docs/causal.md, "Across organisms"): a detector
-        // (best F1 0.62 to 1.0), an edit that flips the written carry above its controls in every
-        // column (ablation or steering), and ablation above its controls in at least two
-        // columns. Seed 1 on the pinned path passes the full acceptance (acceptance(), printed
-        // above); three of the other five organisms do.
-        int ablationColumns = 0;
-        for (CarryCheck.ColumnResult r : results) {
-          String where = describe(r);
-          assertEquals(null, r.controlProblem(), where);
-          assertTrue(r.f1() >= 0.5, "a latent detects the carry: " + where);
-          assertTrue(r.ablation().total() >= 20 && r.ablationControl().total() >= 200, where);
-          boolean ablates = r.ablation().wilsonLow() > r.ablationControl().wilsonHigh();
-          boolean steers = r.steering().wilsonLow() > r.steeringControl().wilsonHigh();
-          assertTrue(ablates || steers, "an edit changes the written carry: " + where);
-          ablationColumns += ablates ? 1 : 0;
-        }
-        assertTrue(ablationColumns >= 2, "ablation above its control in " + ablationColumns
-            + " of 3 columns");
+      // What held with margin in every column of six organisms (five seeds on the pinned
+      // path, seed 1 on the AVX-512 path; docs/causal.md, "Across organisms"): a detector
+      // (best F1 0.62 to 1.0), an edit that flips the written carry above its controls in every
+      // column (ablation or steering), and ablation above its controls in at least two
+      // columns. Seed 1 on the pinned path passes the full acceptance (acceptance(), printed
+      // above); three of the other five organisms do.
+      int ablationColumns = 0;
+      for (CarryCheck.ColumnResult r : results) {
+        String where = describe(r);
+        assertEquals(null, r.controlProblem(), where);
+        assertTrue(r.f1() >= 0.5, "a latent detects the carry: " + where);
+        assertTrue(r.ablation().total() >= 20 && r.ablationControl().total() >= 200, where);
+        boolean ablates = r.ablation().wilsonLow() > r.ablationControl().wilsonHigh();
+        boolean steers = r.steering().wilsonLow() > r.steeringControl().wilsonHigh();
+        assertTrue(ablates || steers, "an edit changes the written carry: " + where);
+        ablationColumns += ablates ? 1 : 0;
       }
+      assertTrue(ablationColumns >= 2, "ablation above its control in " + ablationColumns
+          + " of 3 columns");
     } finally {
       TorchThreads.set(previousThreads);
     }

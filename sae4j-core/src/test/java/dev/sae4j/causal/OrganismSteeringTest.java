@@ -7,11 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.sae4j.activations.ActivationCapture;
-import dev.sae4j.activations.ActivationStore;
-import dev.sae4j.activations.CaptureOptions;
-import dev.sae4j.activations.StoreManifest;
-import dev.sae4j.activations.TextDataset;
 import dev.sae4j.data.LogProbScorer;
 import dev.sae4j.data.synthetic.SyntheticExample;
 import dev.sae4j.model.Hooks;
@@ -19,16 +14,7 @@ import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TorchThreads;
 import dev.sae4j.model.TransformerModel;
-import dev.sae4j.organism.OrganismConfig;
-import dev.sae4j.organism.OrganismIo;
-import dev.sae4j.organism.OrganismRecipe;
-import dev.sae4j.organism.OrganismTrainer;
-import dev.sae4j.sae.BatchSource;
 import dev.sae4j.sae.Sae;
-import dev.sae4j.sae.SaeArchitecture;
-import dev.sae4j.sae.SaeTrainer;
-import dev.sae4j.sae.TrainConfig;
-import dev.sae4j.sae.TrainResult;
 import dev.sae4j.sae.format.SaeFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ground truth for steering: on an addition organism trained here (the small organism of
@@ -52,80 +37,73 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class OrganismSteeringTest {
-  private static final String HOOK = "blocks.0.hook_resid_post";
+  private static final String HOOK = SmallAdditionOrganism.HOOK;
 
   @Test
-  void steeringTheCarryLatentsWritesTheCarryAboveControls(@TempDir Path tmp) throws Exception {
+  void steeringTheCarryLatentsWritesTheCarryAboveControls() throws Exception {
+    SmallAdditionOrganism.Trained trained = SmallAdditionOrganism.get(1);
+    Path organismDir = trained.organismDir();
     int previousThreads = TorchThreads.set(1);
-    try {
-      Path organismDir = tmp.resolve("organism");
-      OrganismRecipe recipe = new OrganismRecipe("addition", new OrganismConfig(2, 128, 4, 64),
-          1, 1300, 0, 32, 3e-3, 50, 0.05, 0, 200, 1);
-      try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
-        trainer.train(null);
-        OrganismIo.save(trainer, organismDir);
-      }
-      try (TransformerModel model = Models.load(organismDir, Device.cpu());
-          Tokenizer tokenizer = Tokenizer.load(organismDir, model.config());
-          NDManager m = NDManager.newBaseManager()) {
-        Sae sae = trainSae(model, tokenizer, tmp, m);
-        String keep = System.getProperty("sae4j.keepOrganism");
-        if (keep != null) {
-          try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(organismDir)) {
-            files.forEach(p -> copy(p, organismDir, Path.of(keep, "organism")));
-          }
-          SaeFiles.save(sae, Path.of(keep, "sae"));
+    try (TransformerModel model = Models.load(organismDir, Device.cpu());
+        Tokenizer tokenizer = Tokenizer.load(organismDir, model.config());
+        NDManager m = NDManager.newBaseManager()) {
+      Sae sae = SaeFiles.load(trained.saeDir(), m);
+      String keep = System.getProperty("sae4j.keepOrganism");
+      if (keep != null) {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(organismDir)) {
+          files.forEach(p -> copy(p, organismDir, Path.of(keep, "organism")));
         }
-        int zero = tokenizer.encode("0", Tokenizer.BosPolicy.NONE)[0];
-        int one = tokenizer.encode("1", Tokenizer.BosPolicy.NONE)[0];
-        // The carry latents per column, as the carry check ranks them and sizes the steered set.
-        List<CarryCheck.ColumnResult> found = new CarryCheck(model, HOOK, sae,
-            t -> tokenizer.encode(t, Tokenizer.BosPolicy.PREPEND), zero, one,
-            TokenPositions.all(), CarryCheck.DEFAULT_MAX_SET_SIZE)
-            .run(CarryCheck.additionExamples(400, 23), 2, 5, 64);
-        assertEquals(List.of(1, 2, 3), found.stream().map(CarryCheck.ColumnResult::column)
-            .toList());
-        LogProbScorer scorer = new LogProbScorer(model, tokenizer, Tokenizer.BosPolicy.PREPEND,
-            64);
-        SteeringExperiment experiment = new SteeringExperiment(scorer, HOOK, sae,
-            new SteeringExperiment.Settings(30, 2000, 7, 64,
-                SteeringExperiment.Direction.INCREASE));
-        SteeringPositions last = SteeringPositions.parse("last");
-        List<SyntheticExample> valueSet = CarryCheck.additionExamples(400, 31);
-        List<SyntheticExample> testSet = CarryCheck.additionExamples(600, 47);
-        List<String> failures = new ArrayList<>();
-        for (CarryCheck.ColumnResult column : found) {
-          int[] latents = Arrays.copyOf(column.latents(), column.steeringSize());
-          float[] values = meanCarryOneActivation(model, sae, scorer, valueSet,
-              column.column(), latents);
-          // Problems whose carry is 0, scored on writing 1; controls matched on firing at the
-          // prediction position of every problem with this column (carry 0 and 1), as the
-          // carry check matches them (and as the command does with --target).
-          CausalProblems all = CausalProblems.carrySites(testSet, column.column());
-          CausalProblems problems = all.retargeted("1");
-          LogProbScorer.TokenizedPairs pairs = scorer.tokenize(problems.contexts(),
-              problems.answers());
-          LogProbScorer.TokenizedPairs reference = scorer.tokenize(all.contexts(),
-              all.answers());
-          SteeringResult r = experiment.run(pairs.contexts(), pairs.continuations(),
-              Steering.clamp(sae, latents, values, last), reference.contexts(),
-              reference.continuations());
-          String where = String.format(Locale.ROOT, "column %d, latents %s set to %s: writes 1"
-              + " clean %s, steered %s, controls %s; p %.3g, McNemar p %.3g; carry check"
-              + " steering %s vs control %s", column.column(), Arrays.toString(latents),
-              Arrays.toString(values), r.clean(), r.steered(), r.controlPooled(),
-              r.pAccuracy(), r.mcnemarP(), column.steering(), column.steeringControl());
-          System.out.println(where);
-          assertNull(r.controlProblem(), where);
-          assertEquals(30, r.controlSets().length, where);
-          assertTrue(r.clean().accuracy() < 0.1, "the clean model writes carry 0: " + where);
-          if (!(r.beatsControls() && r.pAccuracy() <= 1.0 / 31 + 1e-12 && r.mcnemarP() < 1e-3
-              && r.logProbChange().low() > 0)) {
-            failures.add(where);
-          }
-        }
-        assertTrue(failures.isEmpty(), "steering did not beat its controls in " + failures);
+        SaeFiles.save(sae, Path.of(keep, "sae"));
       }
+      int zero = tokenizer.encode("0", Tokenizer.BosPolicy.NONE)[0];
+      int one = tokenizer.encode("1", Tokenizer.BosPolicy.NONE)[0];
+      // The carry latents per column, as the carry check ranks them and sizes the steered set.
+      List<CarryCheck.ColumnResult> found = new CarryCheck(model, HOOK, sae,
+          t -> tokenizer.encode(t, Tokenizer.BosPolicy.PREPEND), zero, one,
+          TokenPositions.all(), CarryCheck.DEFAULT_MAX_SET_SIZE)
+          .run(CarryCheck.additionExamples(400, 23), 2, 5, 64);
+      assertEquals(List.of(1, 2, 3), found.stream().map(CarryCheck.ColumnResult::column)
+          .toList());
+      LogProbScorer scorer = new LogProbScorer(model, tokenizer, Tokenizer.BosPolicy.PREPEND,
+          64);
+      SteeringExperiment experiment = new SteeringExperiment(scorer, HOOK, sae,
+          new SteeringExperiment.Settings(30, 2000, 7, 64,
+              SteeringExperiment.Direction.INCREASE));
+      SteeringPositions last = SteeringPositions.parse("last");
+      List<SyntheticExample> valueSet = CarryCheck.additionExamples(400, 31);
+      List<SyntheticExample> testSet = CarryCheck.additionExamples(600, 47);
+      List<String> failures = new ArrayList<>();
+      for (CarryCheck.ColumnResult column : found) {
+        int[] latents = Arrays.copyOf(column.latents(), column.steeringSize());
+        float[] values = meanCarryOneActivation(model, sae, scorer, valueSet,
+            column.column(), latents);
+        // Problems whose carry is 0, scored on writing 1; controls matched on firing at the
+        // prediction position of every problem with this column (carry 0 and 1), as the
+        // carry check matches them (and as the command does with --target).
+        CausalProblems all = CausalProblems.carrySites(testSet, column.column());
+        CausalProblems problems = all.retargeted("1");
+        LogProbScorer.TokenizedPairs pairs = scorer.tokenize(problems.contexts(),
+            problems.answers());
+        LogProbScorer.TokenizedPairs reference = scorer.tokenize(all.contexts(),
+            all.answers());
+        SteeringResult r = experiment.run(pairs.contexts(), pairs.continuations(),
+            Steering.clamp(sae, latents, values, last), reference.contexts(),
+            reference.continuations());
+        String where = String.format(Locale.ROOT, "column %d, latents %s set to %s: writes 1"
+            + " clean %s, steered %s, controls %s; p %.3g, McNemar p %.3g; carry check"
+            + " steering %s vs control %s", column.column(), Arrays.toString(latents),
+            Arrays.toString(values), r.clean(), r.steered(), r.controlPooled(),
+            r.pAccuracy(), r.mcnemarP(), column.steering(), column.steeringControl());
+        System.out.println(where);
+        assertNull(r.controlProblem(), where);
+        assertEquals(30, r.controlSets().length, where);
+        assertTrue(r.clean().accuracy() < 0.1, "the clean model writes carry 0: " + where);
+        if (!(r.beatsControls() && r.pAccuracy() <= 1.0 / 31 + 1e-12 && r.mcnemarP() < 1e-3
+            && r.logProbChange().low() > 0)) {
+          failures.add(where);
+        }
+      }
+      assertTrue(failures.isEmpty(), "steering did not beat its controls in " + failures);
     } finally {
       TorchThreads.set(previousThreads);
     }
@@ -143,31 +121,6 @@ class OrganismSteeringTest {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-  }
-
-  /** The small organism's TopK SAE at {@link #HOOK}, as in {@link OrganismCarryCheckTest}. */
-  private static Sae trainSae(TransformerModel model, Tokenizer tokenizer, Path tmp,
-      NDManager m) throws Exception {
-    List<String> texts = new ArrayList<>();
-    for (SyntheticExample e : CarryCheck.additionExamples(2000, 11)) {
-      texts.add(e.text());
-    }
-    Path stores = tmp.resolve("stores");
-    CaptureOptions options = new CaptureOptions(64, 32, Tokenizer.BosPolicy.PREPEND,
-        CaptureOptions.LongDocuments.TRUNCATE, false, true, 0, 0, false, null);
-    new ActivationCapture(model, tokenizer, new StoreManifest.ModelInfo("organism", null, "gpt2"))
-        .run(TextDataset.of("addition", texts), List.of(HOOK), options, stores, false, null);
-    ActivationStore store = ActivationStore.open(ActivationCapture.storeDir(stores, HOOK));
-    TrainConfig.Builder b = TrainConfig.builder(SaeArchitecture.TOPK);
-    b.dSae = 512;
-    b.k = 8;
-    b.batchTokens = 1024;
-    b.epochs = 4;
-    b.lr = 1e-3;
-    b.seed = 0;
-    TrainResult trained = new SaeTrainer(b.build(), BatchSource.of(store, 65536),
-        tmp.resolve("sae")).train(m);
-    return trained.sae();
   }
 
   /**
