@@ -917,7 +917,13 @@ public final class SafetensorsFile implements AutoCloseable {
     long windowStart = k * chunkBytes;
     if (windows[k] == null) {
       long size = Math.min(windowSize, dataSize - windowStart);
-      windows[k] = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + windowStart, size);
+      try {
+        windows[k] = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + windowStart, size);
+      } catch (IOException e) {
+        throw new IOException(path + ": cannot map data bytes [" + windowStart + ", "
+            + (windowStart + size) + ") (was the file changed since it was opened?): "
+            + e.getMessage(), e);
+      }
     }
     return windows[k].slice((int) (begin - windowStart), (int) len).order(ByteOrder.LITTLE_ENDIAN);
   }

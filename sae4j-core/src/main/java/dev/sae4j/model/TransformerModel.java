@@ -43,6 +43,13 @@ public abstract class TransformerModel implements AutoCloseable {
   private final Map<ModelConfig.Rope, NDArray> invFreq = new HashMap<>();
   private long parameterCount;
   private Path source;
+  /** Each block's weights when they are resident; null when blocks are read per pass. */
+  private BlockWeights[] residentBlocks;
+  /** Reads a block's weights per pass from the mapped checkpoint; null when resident. */
+  private WeightLoader blockReader;
+  /** The checkpoint the model still reads from (mapped or first-use weights); closed with it. */
+  private SafetensorsCheckpoint openCheckpoint;
+  private String weightsDescription = "in-memory float32 parameters";
 
   protected TransformerModel(ModelConfig config, Device device, boolean learnedPositions) {
     this.config = config;
@@ -51,16 +58,32 @@ public abstract class TransformerModel implements AutoCloseable {
     this.weights = root.newSubManager();
     this.hookPoints = List.copyOf(HookPoints.all(config, learnedPositions));
     this.hookPointSet = new HashSet<>(hookPoints);
+    this.residentBlocks = new BlockWeights[config.numLayers()];
   }
 
-  /** Loads every weight through {@code w} (subclasses call {@link WeightLoader#take}). */
-  protected abstract void loadWeights(WeightLoader w) throws IOException;
+  /** One block's weights: each architecture's record of arrays. */
+  protected interface BlockWeights {}
+
+  /**
+   * Loads the weights outside the blocks (embeddings, final norm, LM head) through {@code w}
+   * (subclasses call {@link WeightLoader#take} and friends).
+   */
+  protected abstract void loadGlobals(WeightLoader w) throws IOException;
+
+  /**
+   * Loads block {@code layer}'s weights through {@code w}: at load, or (mapped weights) into a
+   * pass's scratch manager each time the block runs; so it derives nothing it cannot recompute.
+   */
+  protected abstract BlockWeights loadBlock(WeightLoader w, int layer) throws IOException;
 
   /** Token (and position) embedding: {@code [B, T]} ids to the block-0 input {@code [B, T, H]}. */
   protected abstract NDArray embed(NDArray ids, Pass pass);
 
-  /** One decoder block, {@code [B, T, H] -> [B, T, H]}, firing its inner hooks via the pass. */
-  protected abstract NDArray block(int layer, NDArray h, Pass pass);
+  /**
+   * One decoder block, {@code [B, T, H] -> [B, T, H]}, with the weights {@link #loadBlock} gave,
+   * firing its inner hooks via the pass.
+   */
+  protected abstract NDArray block(int layer, BlockWeights weights, NDArray h, Pass pass);
 
   /** The final norm. */
   protected abstract NDArray finalNorm(NDArray h);
@@ -68,16 +91,42 @@ public abstract class TransformerModel implements AutoCloseable {
   /** The LM head: {@code [B, T, H] -> [B, T, V]}. */
   protected abstract NDArray unembed(NDArray h);
 
-  /** Reads the checkpoint, consuming every tensor, and caps the weights manager. */
-  final void load(Path dir, SafetensorsCheckpoint checkpoint, String prefix) throws IOException {
+  /**
+   * Reads the checkpoint, consuming every tensor, and caps the weights manager. With
+   * {@code mapped}, block weights are only checked here (names and shapes) and read per pass,
+   * and the embedding and LM head stay mapped when they are not float32; otherwise an LM head
+   * that is not float32 is read on first use.
+   *
+   * @return true when the model reads {@code checkpoint} later: it then owns it and closes it
+   *     with itself; false when the caller may close it now
+   */
+  final boolean load(Path dir, SafetensorsCheckpoint checkpoint, String prefix, boolean mapped,
+      String weightsDescription) throws IOException {
     this.source = dir;
-    WeightLoader loader =
-        new WeightLoader(checkpoint, dir, config.modelType(), prefix, weights, device);
-    loadWeights(loader);
+    this.weightsDescription = weightsDescription;
+    WeightLoader loader = new WeightLoader(checkpoint, dir, config.modelType(), prefix, weights,
+        mapped, mapped ? null : root.newSubManager(), device);
+    loadGlobals(loader);
+    if (mapped) {
+      try (NDManager scratch = root.newSubManager()) {
+        WeightLoader checker = loader.checker(scratch);
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+          loadBlock(checker, layer);
+        }
+      }
+      blockReader = loader;
+      residentBlocks = null;
+    } else {
+      loadResidentBlocks(loader);
+    }
     loader.finish();
     parameterCount = loader.parameterCount();
     computeRopeTables();
     weights.cap();
+    if (loader.readsLater()) {
+      openCheckpoint = checkpoint;
+    }
+    return openCheckpoint != null;
   }
 
   /**
@@ -93,7 +142,8 @@ public abstract class TransformerModel implements AutoCloseable {
     // the parameters; view backward saves no tensors, so one view serves every training step.
     boolean previous = Autograd.setRecording(true);
     try {
-      loadWeights(loader);
+      loadGlobals(loader);
+      loadResidentBlocks(loader);
     } finally {
       Autograd.setRecording(previous);
     }
@@ -101,6 +151,38 @@ public abstract class TransformerModel implements AutoCloseable {
     parameterCount = loader.parameterCount();
     computeRopeTables();
     weights.cap();
+  }
+
+  private void loadResidentBlocks(WeightLoader loader) throws IOException {
+    residentBlocks = new BlockWeights[config.numLayers()];
+    for (int layer = 0; layer < residentBlocks.length; layer++) {
+      residentBlocks[layer] = loadBlock(loader, layer);
+    }
+  }
+
+  /** Block {@code layer}'s weights: resident, or read from the mapped checkpoint into scope. */
+  private BlockWeights blockWeights(int layer, NDManager scope) {
+    if (residentBlocks != null) {
+      return residentBlocks[layer];
+    }
+    try {
+      return loadBlock(blockReader.reader(scope), layer);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * How the weights are held, e.g. {@code bfloat16, 16.1 GB memory-mapped, widened to float32 one
+   * block at a time}.
+   */
+  public String weightsDescription() {
+    return weightsDescription;
+  }
+
+  /** True when block weights are read from the mapped checkpoint each time a block runs. */
+  public boolean weightsMapped() {
+    return blockReader != null;
   }
 
   /** The configuration read from config.json. */
@@ -204,7 +286,7 @@ public abstract class TransformerModel implements AutoCloseable {
         try (NDManager scope = step.newSubManager()) {
           scope.tempAttachAll(h);
           h = pass.hook(HookPoints.residPre(layer), layer, h);
-          NDArray next = block(layer, h, pass);
+          NDArray next = block(layer, blockWeights(layer, scope), h, pass);
           next = pass.hook(HookPoints.residPost(layer), layer, next);
           next.attach(step);
           h = next;
@@ -271,6 +353,16 @@ public abstract class TransformerModel implements AutoCloseable {
   /** Embedding lookup; the result belongs to {@code ids}' manager. */
   protected static NDArray lookup(NDArray ids, NDArray table) {
     return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  /** Embedding lookup in a resident or mapped table; the result belongs to {@code ids}' manager. */
+  static NDArray lookup(NDArray ids, Weight table) {
+    return table.lookup(ids);
+  }
+
+  /** {@code x W^T + b} with a resident or mapped weight {@code [out, in]}; bias may be null. */
+  static NDArray linear(NDArray x, Weight weight, NDArray bias) {
+    return weight.linear(x, bias);
   }
 
   /** {@code x W^T + b} with a HF Linear weight {@code [out, in]}; bias may be null. */
@@ -407,6 +499,9 @@ public abstract class TransformerModel implements AutoCloseable {
   @Override
   public void close() {
     root.close();
+    if (openCheckpoint != null) {
+      openCheckpoint.close();
+    }
   }
 
   /**
