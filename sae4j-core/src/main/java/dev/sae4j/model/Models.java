@@ -241,6 +241,34 @@ public final class Models {
     }
   }
 
+  /** Tensors that transformers keeps outside the base model, so without its prefix. */
+  private static final List<String> TOP_LEVEL = List.of("lm_head.", "embed_out.");
+
+  /**
+   * The tensors a checkpoint of this config holds, by their HF names (module prefix included,
+   * except on the LM head, which transformers keeps at the top level), base model first and the
+   * LM head last, as {@code save_pretrained} orders them: what {@link #load} consumes.
+   *
+   * @param config the config.json content
+   * @return name to shape
+   */
+  public static Map<String, long[]> tensorShapes(ConfigJson config) throws IOException {
+    Architecture arch = architecture(config);
+    try (TransformerModel model = arch.factory.create(parse(config, arch), Device.cpu())) {
+      Map<String, long[]> base = new LinkedHashMap<>();
+      Map<String, long[]> top = new LinkedHashMap<>();
+      model.tensorTable().forEach((name, shape) -> {
+        if (TOP_LEVEL.stream().anyMatch(name::startsWith)) {
+          top.put(name, shape);
+        } else {
+          base.put(arch.modulePrefix + name, shape);
+        }
+      });
+      base.putAll(top);
+      return base;
+    }
+  }
+
   /**
    * Builds a model over in-memory parameters instead of a checkpoint: the trainable path (organism
    * training). {@code parameters} maps HF tensor names without the module prefix (e.g. {@code

@@ -153,6 +153,21 @@ public abstract class TransformerModel implements AutoCloseable {
     weights.cap();
   }
 
+  /**
+   * The tensors this architecture's tables take for this config, by HF name without the module
+   * prefix, in the order asked for (globals, then blocks); reads nothing.
+   */
+  final Map<String, long[]> tensorTable() throws IOException {
+    try (NDManager scratch = root.newSubManager()) {
+      WeightLoader recorder = WeightLoader.recorder(config.modelType(), scratch);
+      loadGlobals(recorder);
+      for (int layer = 0; layer < config.numLayers(); layer++) {
+        loadBlock(recorder, layer);
+      }
+      return recorder.recorded();
+    }
+  }
+
   private void loadResidentBlocks(WeightLoader loader) throws IOException {
     residentBlocks = new BlockWeights[config.numLayers()];
     for (int layer = 0; layer < residentBlocks.length; layer++) {

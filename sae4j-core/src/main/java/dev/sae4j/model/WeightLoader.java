@@ -64,7 +64,12 @@ final class WeightLoader {
     /** Mark it consumed and return a stand-in of its shape that reads nothing. */
     CHECK,
     /** Read it into the loader's manager (a pass's scratch); consumption is not tracked. */
-    READ
+    READ,
+    /**
+     * No checkpoint: note the name and shape the architecture asks for and return a stand-in;
+     * optional tensors count as present, a tied LM head as absent (what HF writes).
+     */
+    RECORD
   }
 
   /** The name table and consumption state shared by a loader and its check and read views. */
@@ -79,6 +84,8 @@ final class WeightLoader {
     long parameterCount;
     /** Whether a weight will be read after loading (mapped, or on first use). */
     boolean readsLater;
+    /** RECORD mode: the tensors asked for, by name without prefix. */
+    final Map<String, long[]> recorded = new LinkedHashMap<>();
 
     Table(Source source, String dir, String modelType, String prefix, Device device) {
       this.source = source;
@@ -216,6 +223,56 @@ final class WeightLoader {
   }
 
   /**
+   * A loader that reads nothing and records the tensors an architecture's tables ask for
+   * ({@link #recorded}); {@link #take} returns zero-stride stand-ins made in {@code scratch}.
+   */
+  static WeightLoader recorder(String modelType, NDManager scratch) {
+    Source none = new Source() {
+      @Override
+      public Iterable<String> names() {
+        return java.util.List.of();
+      }
+
+      @Override
+      public long[] shape(String name) {
+        throw new AssertionError();
+      }
+
+      @Override
+      public String nonFloatType(String name) {
+        throw new AssertionError();
+      }
+
+      @Override
+      public boolean needsConversion(String name) {
+        throw new AssertionError();
+      }
+
+      @Override
+      public NDArray load(String name, NDManager m) {
+        throw new AssertionError();
+      }
+
+      @Override
+      public NDArray loadRows(String name, long[] rows, NDManager m) {
+        throw new AssertionError();
+      }
+
+      @Override
+      public String origin(String name) {
+        return "recorder";
+      }
+    };
+    return new WeightLoader(new Table(none, "recorder", modelType, "", scratch.getDevice()),
+        Mode.RECORD, scratch, false, null);
+  }
+
+  /** RECORD mode: tensor name (no module prefix) to shape, in the order asked for. */
+  Map<String, long[]> recorded() {
+    return table.recorded;
+  }
+
+  /**
    * A view that consumes and checks tensors like this loader but returns stand-ins made in
    * {@code scratch} (zero-stride views of one zero: no data is read or allocated).
    */
@@ -231,6 +288,9 @@ final class WeightLoader {
 
   /** True if the checkpoint holds {@code name} (not yet consumed). */
   boolean has(String name) {
+    if (mode == Mode.RECORD) {
+      return true;
+    }
     return table.fileNames.containsKey(name)
         && (mode == Mode.READ || !table.consumed.contains(name));
   }
@@ -238,7 +298,7 @@ final class WeightLoader {
   /** Loads a required tensor, checking its shape. */
   NDArray take(String name, long... shape) throws IOException {
     String fileName = check(name, shape);
-    if (mode == Mode.CHECK) {
+    if (mode == Mode.CHECK || mode == Mode.RECORD) {
       return manager.zeros(new Shape(1)).broadcast(new Shape(shape));
     }
     NDArray array = table.source.load(fileName, manager);
@@ -294,6 +354,9 @@ final class WeightLoader {
    * keeps large weights mapped, so a pass that computes no logits never materialises it.
    */
   Weight head(String name, Weight embedding, boolean tied, long... shape) throws IOException {
+    if (mode == Mode.RECORD) {
+      return tied ? embedding : Weight.resident(take(name, shape));
+    }
     if (!has(name)) {
       if (!tied) {
         throw new IllegalArgumentException(table.dir + ": missing tensor '" + name
@@ -337,6 +400,12 @@ final class WeightLoader {
    * (except when reading for a pass) and returns its name in the file.
    */
   private String check(String name, long[] shape) {
+    if (mode == Mode.RECORD) {
+      if (table.recorded.put(name, shape.clone()) != null) {
+        throw new IllegalStateException(table.modelType + " asks for tensor '" + name + "' twice");
+      }
+      return name;
+    }
     String fileName = table.fileNames.get(name);
     if (fileName == null || (mode != Mode.READ && table.consumed.contains(name))) {
       throw new IllegalArgumentException(table.dir + ": missing tensor '" + name
