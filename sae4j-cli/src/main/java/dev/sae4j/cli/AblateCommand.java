@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -50,6 +51,8 @@ final class AblateCommand implements Callable<Integer> {
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
   String device;
+
+  @Mixin WeightOptions weights;
 
   @Option(names = "--sae", required = true, description = ModelOptions.SAE_HELP)
   String saePath;
@@ -143,7 +146,7 @@ final class AblateCommand implements Callable<Integer> {
     Path dir = ModelOptions.resolve(model, revision);
     try (NDManager manager = NDManager.newBaseManager();
         Sae sae = ModelOptions.loadSae(saePath, manager, dir, model, hook);
-        TransformerModel m = ModelOptions.load(dir, device);
+        TransformerModel m = weights.load(dir, device);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       LogProbScorer scorer = new LogProbScorer(m, tokenizer, Tokenizer.BosPolicy.parse(bos),
           batch);

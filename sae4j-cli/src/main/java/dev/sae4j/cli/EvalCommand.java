@@ -18,7 +18,6 @@ import dev.sae4j.eval.TaskComparison;
 import dev.sae4j.eval.TaskEvaluator;
 import dev.sae4j.eval.TokenSet;
 import dev.sae4j.model.ConfigChecks;
-import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.DictionaryHealth;
@@ -32,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sae4j eval}: spliced evaluation of an SAE (and domain transfer to a second dataset). */
@@ -48,6 +48,8 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto.")
   String device;
+
+  @Mixin WeightOptions weights;
 
   @Option(names = "--sae", required = true, description = ModelOptions.SAE_HELP)
   String sae;
@@ -126,11 +128,12 @@ final class EvalCommand implements Callable<Integer> {
         DatasetFormat.parse(f); // fail before loading the model
       }
     }
+    weights.validate();
     Path dir = ModelOptions.resolve(model, revision);
     Device d = EngineInfo.select(device, System.err);
     try (NDManager saeManager = NDManager.newBaseManager(d);
         Sae s = ModelOptions.loadSae(sae, saeManager, dir, model, hook);
-        TransformerModel m = Models.load(dir, d);
+        TransformerModel m = weights.load(dir, d);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       String hookName = hook != null ? hook : s.config().metadata().hookName();
       SpliceEvaluator evaluator = new SpliceEvaluator(m, s, hookName,

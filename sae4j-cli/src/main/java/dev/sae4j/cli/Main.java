@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       BenchCommand.class,
       BenchSaeCommand.class,
+      MakeCheckpointCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

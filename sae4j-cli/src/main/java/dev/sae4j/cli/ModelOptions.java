@@ -1,6 +1,5 @@
 package dev.sae4j.cli;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.sae4j.hub.HubSettings;
 import dev.sae4j.hub.ProgressListener;
@@ -17,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,6 +34,8 @@ final class ModelOptions {
   @Option(names = "--device", defaultValue = "cpu",
       description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
   String device;
+
+  @Mixin WeightOptions weights;
 
   /** Hook names as given after {@code --hooks a,b}: trimmed, empty entries dropped. */
   static List<String> hookNames(List<String> raw) {
@@ -140,14 +142,8 @@ final class ModelOptions {
     }
   }
 
-  /** Prints the engine line and loads the model. */
+  /** Prints the engine line, loads the model and prints the model line. */
   TransformerModel load(Path dir) throws IOException {
-    return load(dir, device);
-  }
-
-  /** Prints the engine line and loads the model on the requested device. */
-  static TransformerModel load(Path dir, String device) throws IOException {
-    Device d = EngineInfo.select(device, System.err);
-    return Models.load(dir, d);
+    return weights.load(dir, device);
   }
 }
