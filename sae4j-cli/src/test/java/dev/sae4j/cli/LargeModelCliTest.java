@@ -62,6 +62,14 @@ class LargeModelCliTest {
   }
 
   @Test
+  void gpuWithTheCpuNativesSaysHowToGetCudaOnes() {
+    Path gpt2 = CliFixtures.fixtures().resolve("hf-reference").resolve("gpt2");
+    String[] r = run(1, "inspect", gpt2.toString(), "--device", "gpu");
+    assertTrue(r[1].contains("sees 0 CUDA GPU(s); it runs PyTorch's CPU natives: build with"
+        + " 'mvn -Pgpu package'"), r[1]);
+  }
+
+  @Test
   void shardSizes() {
     assertEquals(5_000_000_000L, MakeCheckpointCommand.parseSize("5GB"));
     assertEquals(500_000_000L, MakeCheckpointCommand.parseSize("0.5 gb"));
