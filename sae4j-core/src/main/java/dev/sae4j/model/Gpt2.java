@@ -92,7 +92,7 @@ final class Gpt2 extends TransformerModel {
             + config.maxPositions() + " of this GPT-2 model (learned positions)");
       }
     }
-    NDArray tok = pass.hook(HookPoints.EMBED, -1, lookup(ids, wte)); // [B, T, H]
+    NDArray tok = pass.hook(HookPoints.EMBED, -1, wte.lookup(ids)); // [B, T, H]
     NDArray pos = pass.hook(HookPoints.POS_EMBED, -1, lookup(positions, wpe)); // [B, T, H]
     return tok.add(pos);
   }
@@ -143,6 +143,6 @@ final class Gpt2 extends TransformerModel {
 
   @Override
   protected NDArray unembed(NDArray x) {
-    return linear(x, lmHead, null);
+    return lmHead.linear(x, null);
   }
 }

@@ -81,7 +81,7 @@ final class GptNeox extends TransformerModel {
 
   @Override
   protected NDArray embed(NDArray ids, Pass pass) {
-    return pass.hook(HookPoints.EMBED, -1, lookup(ids, embedIn)); // [B, T, H]
+    return pass.hook(HookPoints.EMBED, -1, embedIn.lookup(ids)); // [B, T, H]
   }
 
   @Override
@@ -116,6 +116,6 @@ final class GptNeox extends TransformerModel {
 
   @Override
   protected NDArray unembed(NDArray x) {
-    return linear(x, embedOut, null);
+    return embedOut.linear(x, null);
   }
 }

@@ -172,7 +172,7 @@ class Llama extends TransformerModel {
 
   @Override
   protected NDArray embed(NDArray ids, Pass pass) {
-    NDArray x = lookup(ids, embed); // [B, T, H]
+    NDArray x = embed.lookup(ids); // [B, T, H]
     float scale = embedScale();
     return pass.hook(HookPoints.EMBED, -1, scale == 1f ? x
         : x.mul(Autograd.constant(x, scale)));
@@ -217,6 +217,6 @@ class Llama extends TransformerModel {
 
   @Override
   protected NDArray unembed(NDArray x) {
-    return linear(x, lmHead, null);
+    return lmHead.linear(x, null);
   }
 }

@@ -75,7 +75,7 @@ final class Phi extends TransformerModel {
 
   @Override
   protected NDArray embed(NDArray ids, Pass pass) {
-    return pass.hook(HookPoints.EMBED, -1, lookup(ids, embed)); // [B, T, H]
+    return pass.hook(HookPoints.EMBED, -1, embed.lookup(ids)); // [B, T, H]
   }
 
   @Override
@@ -102,6 +102,6 @@ final class Phi extends TransformerModel {
 
   @Override
   protected NDArray unembed(NDArray x) {
-    return linear(x, headW, headB);
+    return headW.linear(x, headB);
   }
 }

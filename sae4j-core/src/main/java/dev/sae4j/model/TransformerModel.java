@@ -13,6 +13,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.sae4j.io.SafetensorsCheckpoint;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,9 +28,10 @@ import java.util.Set;
  * norm and the unembedding as straight-line NDArray code; this class owns the shared loop, masks,
  * RoPE, attention and the KV cache.
  *
- * <p>Memory: all weights live in one manager that is capped after loading; every forward call
- * runs in a scratch sub-manager (and one per block), closed before the call returns; results are
- * attached to the manager the caller passes in.
+ * <p>Memory: resident weights live in one manager that is capped after loading; every forward
+ * call runs in a scratch sub-manager (and one per block), closed before the call returns; results
+ * are attached to the manager the caller passes in. With mapped weights ({@link WeightStorage}),
+ * a block's weights are read into its block manager when it runs and freed with it.
  */
 public abstract class TransformerModel implements AutoCloseable {
   protected final ModelConfig config;
@@ -134,7 +136,7 @@ public abstract class TransformerModel implements AutoCloseable {
    * trainable path. The arrays stay owned by the caller, so gradients recorded through a forward
    * pass land on them; the model never closes them.
    */
-  final void load(java.util.Map<String, NDArray> parameters) throws IOException {
+  final void load(Map<String, NDArray> parameters) throws IOException {
     this.source = null;
     WeightLoader loader = new WeightLoader(parameters, config.modelType(), device);
     // Architectures derive views of some weights once at load time (GPT-2's transposed Conv1D
@@ -183,7 +185,7 @@ public abstract class TransformerModel implements AutoCloseable {
     try {
       return loadBlock(blockReader.reader(scope), layer);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -368,16 +370,6 @@ public abstract class TransformerModel implements AutoCloseable {
   /** Embedding lookup; the result belongs to {@code ids}' manager. */
   protected static NDArray lookup(NDArray ids, NDArray table) {
     return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
-  }
-
-  /** Embedding lookup in a resident or mapped table; the result belongs to {@code ids}' manager. */
-  static NDArray lookup(NDArray ids, Weight table) {
-    return table.lookup(ids);
-  }
-
-  /** {@code x W^T + b} with a resident or mapped weight {@code [out, in]}; bias may be null. */
-  static NDArray linear(NDArray x, Weight weight, NDArray bias) {
-    return weight.linear(x, bias);
   }
 
   /** {@code x W^T + b} with a HF Linear weight {@code [out, in]}; bias may be null. */
