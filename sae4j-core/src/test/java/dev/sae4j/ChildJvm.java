@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * Child JVMs for tests that kill a run and resume it: the test's class path, offline, one
- * PyTorch thread, and the pinned CPU kernels set explicitly (not inherited by chance), so the
- * child computes exactly what the test JVM computes.
+ * PyTorch thread, and this JVM's CPU kernel settings set explicitly (not inherited by chance;
+ * the pinned AVX2 path unless the build chose another), so the child computes exactly what the
+ * test JVM computes.
  */
 public final class ChildJvm {
   private ChildJvm() {}
@@ -22,7 +23,14 @@ public final class ChildJvm {
         main.getName()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().putAll(CpuKernels.PINNED_ENV);
+    for (String key : CpuKernels.PINNED_ENV.keySet()) {
+      String value = System.getenv(key);
+      if (value == null) {
+        pb.environment().remove(key);
+      } else {
+        pb.environment().put(key, value);
+      }
+    }
     return pb;
   }
 }

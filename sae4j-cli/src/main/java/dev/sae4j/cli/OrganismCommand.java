@@ -2,6 +2,7 @@ package dev.sae4j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sae4j.causal.CarryCheck;
 import dev.sae4j.data.synthetic.SyntheticExample;
 import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
@@ -191,7 +192,7 @@ final class OrganismCommand implements Runnable {
             + " (every position; default: ${DEFAULT-VALUE}).")
     String ablateAt;
 
-    @Option(names = "--max-set-size", defaultValue = "8",
+    @Option(names = "--max-set-size", defaultValue = "" + CarryCheck.DEFAULT_MAX_SET_SIZE,
         description = "The most latents edited together per column, best F1 first; the size is"
             + " chosen on half the problems and measured on the other half (default:"
             + " ${DEFAULT-VALUE}).")
@@ -217,17 +218,17 @@ final class OrganismCommand implements Runnable {
         if (hookName == null) {
           throw new IllegalArgumentException("the SAE's metadata names no hook: pass --hook");
         }
-        dev.sae4j.causal.CarryCheck check = new dev.sae4j.causal.CarryCheck(m, hookName, s,
+        CarryCheck check = new CarryCheck(m, hookName, s,
             text -> tok.encode(text, Tokenizer.BosPolicy.PREPEND),
             tok.encode("0", Tokenizer.BosPolicy.NONE)[0],
             tok.encode("1", Tokenizer.BosPolicy.NONE)[0], ablationPositions, maxSetSize);
-        List<dev.sae4j.causal.CarryCheck.ColumnResult> results = check.run(
-            dev.sae4j.causal.CarryCheck.additionExamples(n, seed), controls, seed, 64);
+        List<CarryCheck.ColumnResult> results = check.run(
+            CarryCheck.additionExamples(n, seed), controls, seed, 64);
         System.out.printf(Locale.ROOT, "%-6s %6s %-12s %5s %5s %5s %3s %-26s %-26s %3s %-26s"
                 + " %-26s%n", "column", "sites", "latents", "F1", "prec", "rec", "m",
             "ablation 1->0", "control (random latents)", "m", "steering 0->1",
             "control (random latents)");
-        for (dev.sae4j.causal.CarryCheck.ColumnResult r : results) {
+        for (CarryCheck.ColumnResult r : results) {
           System.out.printf(Locale.ROOT, "%-6d %6d %-12s %5.2f %5.2f %5.2f %3d %-26s %-26s %3d"
                   + " %-26s %-26s%n", r.column(), r.positions(),
               java.util.Arrays.toString(r.latents()).replace(" ", ""), r.f1(), r.precision(),

@@ -44,6 +44,14 @@ import java.util.function.Function;
  * and measuring on the other keeps that choice from inflating the reported rates.
  */
 public final class CarryCheck {
+  /**
+   * The default largest latent set edited per column. Steering needs many latents of a TopK code
+   * (with 8, steering failed in two of three CI organisms' columns; with 16 it works in all
+   * nine, docs/causal.md), while larger sets exhaust the matched controls of a firing-frequency
+   * decile (with 32 one column had no matched control).
+   */
+  public static final int DEFAULT_MAX_SET_SIZE = 16;
+
   private final TransformerModel model;
   private final String hookName;
   private final Sae sae;

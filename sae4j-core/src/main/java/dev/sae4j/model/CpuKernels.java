@@ -41,7 +41,7 @@ public final class CpuKernels {
   private static Map<String, String> pinnedEnv() {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("ATEN_CPU_CAPABILITY", "avx2"); // ATen's elementwise and reduction kernels
-    env.put("MKL_CBWR", "AVX2"); // MKL's GEMM (conditional numerical reproducibility)
+    env.put("MKL_CBWR", "AVX2,STRICT"); // MKL GEMM; STRICT: the same bits whatever the alignment
     env.put("ONEDNN_MAX_CPU_ISA", "AVX2"); // oneDNN (bf16 products, some fused ops)
     return Collections.unmodifiableMap(env);
   }

@@ -95,12 +95,14 @@ class OrganismTest {
     Path dir = Organisms.cached(recipe, cache, null);
     // Keyed by recipe (training threads included) and CPU code path: an organism trained with
     // other kernels or threads has other weights.
-    assertEquals(cache.resolve("logic-" + recipe.hash() + "-avx2-pinned"), dir);
+    assertEquals(cache.resolve("logic-" + recipe.hash() + "-"
+        + dev.sae4j.model.CpuKernels.codePath()), dir);
     assertFalse(recipe.hash().equals(new OrganismRecipe("logic", TINY, 4, 2, 0, 8, 3e-3, 2, 0.05,
         0, 0, 2).hash()), "the thread count is part of the recipe");
     com.fasterxml.jackson.databind.JsonNode info = new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(dir.resolve(OrganismIo.RECIPE_FILE).toFile());
-    assertEquals("avx2-pinned", info.path("code_path").asText(), info.toString());
+    assertEquals(dev.sae4j.model.CpuKernels.codePath(), info.path("code_path").asText(),
+        info.toString());
     assertEquals(1, info.path("threads").asInt());
     Path weights = dir.resolve("model.safetensors");
     java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(weights);

@@ -55,7 +55,7 @@ public final class CausalStage implements Stage {
    * The most latents edited together per carry column; the size is chosen per column on half
    * the problems (see {@link CarryCheck} and docs/causal.md, organism check).
    */
-  private static final int CARRY_MAX_SET_SIZE = 8;
+  private static final int CARRY_MAX_SET_SIZE = CarryCheck.DEFAULT_MAX_SET_SIZE;
   /** At most this many matched random latent sets per column in the carry check. */
   private static final int CARRY_CONTROLS = 10;
   private static final ObjectMapper JSON =
