@@ -18,8 +18,8 @@ public enum ComputeDType {
 
   /** Why {@link #BFLOAT16} is refused, for error messages. */
   public static final String BFLOAT16_UNAVAILABLE = "compute dtype bfloat16 is not available:"
-      + " DJL 0.36's PyTorch engine has no bfloat16 arrays (creating or casting one aborts the JVM), so"
-      + " sae4j computes in float32. Memory is not the obstacle: with --weights mapped the"
+      + " DJL 0.36's PyTorch engine has no bfloat16 arrays (creating or casting one aborts the"
+      + " JVM), so sae4j computes in float32. Memory is not the obstacle: with --weights mapped the"
       + " weights stay bfloat16 in memory and are widened one block at a time";
 
   /**
