@@ -10,6 +10,9 @@ Compute modes (all float32 compute):
                   float32 just before it runs and dropped after, as `sae4j --weights mapped` does
   bf16            bfloat16 weights and bfloat16 compute (not what sae4j computes; for reference)
 
+Models with attention-logit softcapping (Gemma 2) run with eager attention: transformers' default,
+sdpa, silently drops the softcap, so it would compute (faster) a different function.
+
 Usage: python capture_torch.py --model DIR --dataset text.txt --layer 12 --context 256
            --batch 8 --tokens 4096 --mode fp32-per-block [--out FILE]
 """
@@ -90,7 +93,10 @@ def main():
     config = json.load(open(os.path.join(a.model, "config.json")))
     start = time.perf_counter()
     dtype = torch.float32 if a.mode == "fp32" else torch.bfloat16
-    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=dtype)
+    # transformers' default attention (sdpa) drops Gemma 2's attention-logit softcapping
+    # (sdpa_attention_forward ignores `softcap`); eager computes what the config says.
+    attn = "eager" if config.get("attn_logit_softcapping") else None
+    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=dtype, attn_implementation=attn)
     model.eval()
     layers = decoder_layers(model)
     del layers[a.layer + 1:]  # stop after the hooked block, as sae4j capture does
@@ -101,7 +107,13 @@ def main():
         for name, child in base.named_children():
             if child is layers:
                 continue
-            if child is embed or name == "wpe":  # embeddings stay bf16, their output is widened
+            if child is embed and hasattr(embed, "scalar_embed_scale"):
+                # Gemma scales the rows by sqrt(d) inside the embedding, in the weights' dtype:
+                # widen the rows first, then scale in float32 as the fp32 mode does.
+                scale = torch.tensor(embed.scalar_embed_scale, dtype=torch.float32)
+                embed.forward = lambda ids, e=embed, s=scale: (
+                    torch.nn.functional.embedding(ids, e.weight).float() * s)
+            elif child is embed or name == "wpe":  # embeddings stay bf16, output widened
                 child.register_forward_hook(lambda m, i, o: o.float())
             else:
                 child.float()  # the final norm and RoPE tables: small
