@@ -80,7 +80,9 @@ final class CaptureCommand implements Callable<Integer> {
       description = "Store BOS/EOS/pad positions too (excluded by default).")
   boolean keepSpecial;
 
-  @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float16.")
+  @Option(names = "--dtype", defaultValue = "float32",
+      description = "Dtype of the stored activations: float32 or float16 (the model computes in"
+          + " float32 either way; see --weights and --compute-dtype).")
   String dtype;
 
   @Option(names = "--rows-per-shard", defaultValue = "0",
@@ -105,6 +107,7 @@ final class CaptureCommand implements Callable<Integer> {
     Tokenizer.BosPolicy bosPolicy = Tokenizer.BosPolicy.parse(bos);
     CaptureOptions.LongDocuments longDocuments = parseLongDocs(longDocs);
     boolean float16 = parseDtype(dtype);
+    model.weights.validate();
     Path dir = model.directory();
     // Every setting is checked before the dataset is read or the weights are loaded.
     ModelConfig modelConfig = Models.readConfig(dir);
@@ -130,14 +133,25 @@ final class CaptureCommand implements Callable<Integer> {
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       StoreManifest.ModelInfo info = new StoreManifest.ModelInfo(model.model(),
           local ? null : model.revision, m.config().modelType());
+      long start = System.nanoTime();
       Map<String, Long> counts = new ActivationCapture(m, tokenizer, info)
           .run(data, ModelOptions.hookNames(hooks), options, out, resume,
               quiet ? null : System.err);
+      double seconds = (System.nanoTime() - start) / 1e9;
       counts.forEach((hook, n) -> System.out.printf("%s  %,d tokens  %s%n", hook, n,
           ActivationCapture.storeDir(out, hook)));
+      long stored = counts.values().stream().mapToLong(Long::longValue).max().orElse(0);
+      System.err.println(summary(stored, seconds, ProcessMemory.peakRssBytes()));
       ModelOptions.warnUnencodable(tokenizer);
     }
     return 0;
+  }
+
+  /** The closing stderr line: tokens per second of this run and the process's peak memory. */
+  static String summary(long rows, double seconds, long peakRss) {
+    return String.format(Locale.ROOT, "sae4j: capture stored %,d rows in %.1f s (%.1f rows/s)%s",
+        rows, seconds, rows / Math.max(seconds, 1e-9), peakRss > 0
+            ? String.format(Locale.ROOT, "; peak RSS %.2f GB", peakRss / 1e9) : "");
   }
 
   private static CaptureOptions.LongDocuments parseLongDocs(String s) {

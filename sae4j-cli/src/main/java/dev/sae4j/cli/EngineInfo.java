@@ -2,6 +2,7 @@ package dev.sae4j.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 import dev.sae4j.model.CpuKernels;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -26,9 +27,11 @@ final class EngineInfo {
     } else if (r.equals("gpu") || r.startsWith("gpu:")) {
       int id = r.equals("gpu") ? 0 : Integer.parseInt(r.substring(4));
       if (id >= gpus) {
+        boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
         throw new IllegalArgumentException("--device " + requested + ": the PyTorch engine sees "
-            + gpus + " CUDA GPU(s); the CPU natives from Maven Central cannot use a GPU "
-            + "(see README, 'GPU')");
+            + gpus + " CUDA GPU(s)" + (cuda ? "" : "; it runs PyTorch's CPU natives: build with"
+                + " 'mvn -Pgpu package' (CUDA 12.8 natives) or point PYTORCH_LIBRARY_PATH at a"
+                + " CUDA build of libtorch 2.7.1 (README, 'GPU')"));
       }
       device = Device.gpu(id);
     } else {

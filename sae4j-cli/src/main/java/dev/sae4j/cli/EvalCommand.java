@@ -18,7 +18,6 @@ import dev.sae4j.eval.TaskComparison;
 import dev.sae4j.eval.TaskEvaluator;
 import dev.sae4j.eval.TokenSet;
 import dev.sae4j.model.ConfigChecks;
-import dev.sae4j.model.Models;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.DictionaryHealth;
@@ -115,11 +114,12 @@ final class EvalCommand implements Callable<Integer> {
         DatasetFormat.parse(f); // fail before loading the model
       }
     }
+    model.weights.validate();
     Path dir = model.directory();
     Device d = model.selectDevice();
     try (NDManager saeManager = NDManager.newBaseManager(d);
         Sae s = sae.load(saeManager, dir, model.model());
-        TransformerModel m = Models.load(dir, d);
+        TransformerModel m = model.weights.load(dir, d);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       String hookName = sae.hookName(s);
       SpliceEvaluator evaluator = new SpliceEvaluator(m, s, hookName,

@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       BenchCommand.class,
       BenchSaeCommand.class,
+      MakeCheckpointCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,6 +34,8 @@ abstract class ModelOptions {
   @Option(names = "--device", defaultValue = "cpu",
       description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
   String device;
+
+  @Mixin WeightOptions weights;
 
   /** The model as given: a local directory or a Hub repo id. */
   abstract String model();
@@ -168,9 +171,9 @@ abstract class ModelOptions {
     }
   }
 
-  /** Prints the engine line and loads the model. */
+  /** Prints the engine line, loads the model and prints the model line. */
   TransformerModel load(Path dir) throws IOException {
-    return Models.load(dir, selectDevice());
+    return weights.load(dir, device);
   }
 
   /** Prints the engine line and returns the {@code --device} (for what runs beside the model). */

@@ -171,6 +171,19 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
   }
 
   /**
+   * Loads rows of a float tensor along dimension 0; see {@link SafetensorsFile#loadRows}.
+   *
+   * @param name the tensor name
+   * @param rows indices along dimension 0, in output order
+   * @param m the manager that will own the array
+   * @return the rows as float32
+   * @throws IOException if the data cannot be read
+   */
+  public NDArray loadRows(String name, long[] rows, NDManager m) throws IOException {
+    return fileFor(name).loadRows(name, rows, m);
+  }
+
+  /**
    * Returns the file that holds a tensor.
    *
    * @param name the tensor name

@@ -14,11 +14,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -388,11 +391,12 @@ public final class SafetensorsFile implements AutoCloseable {
   /**
    * Loads a tensor into an NDArray owned by {@code manager}.
    *
-   * <p>F32, F16, BF16 and F64 become FLOAT32 (half types are widened exactly in Java; F64 is
-   * rounded); I32 and I16 become INT32; I64 becomes INT64; U8, I8 and BOOL become UINT8, INT8 and
-   * BOOLEAN. Aligned F32 / I32 / I64 / U8 / I8 / BOOL data is not copied: the array reads the
-   * read-only mapping, so never modify it in place. Tensors that do not fit one buffer are built
-   * from row chunks along dimension 0 and concatenated.
+   * <p>F32, F16, BF16 and F64 become FLOAT32 (half types are widened exactly; F64 is rounded);
+   * I32 and I16 become INT32; I64 becomes INT64; U8, I8 and BOOL become UINT8, INT8 and BOOLEAN.
+   * Aligned F32 / I32 / I64 / U8 / I8 / BOOL data is not copied: the array reads the read-only
+   * mapping, so never modify it in place. Converted tensors are written into memory the engine
+   * allocates and owns (freed when the array is closed, and kept alive by autograd like any
+   * other tensor), in pieces, on all CPU cores.
    *
    * @param name the tensor name
    * @param manager the manager that will own the array
@@ -403,22 +407,222 @@ public final class SafetensorsFile implements AutoCloseable {
   public NDArray load(String name, NDManager manager) throws IOException {
     TensorInfo t = info(name);
     DataType out = engineType(t.dtype());
+    long srcBytes = t.byteCount();
+    boolean zeroCopy = switch (t.dtype()) {
+      case F32, I32, I64, U8, I8, BOOL -> true;
+      default -> false;
+    };
+    if (zeroCopy && srcBytes <= Integer.MAX_VALUE && fitsOneWindow(t.begin(), srcBytes)) {
+      ByteBuffer src = region(t.begin(), srcBytes);
+      if (src.alignmentOffset(0, t.dtype().byteSize()) == 0) {
+        return manager.create(src, new Shape(t.shape()), out);
+      }
+    }
+    if (out == DataType.FLOAT32) {
+      return toFloat32(t, manager);
+    }
+    return loadInChunks(t, out, manager);
+  }
+
+  /**
+   * Loads rows of a floating-point tensor along dimension 0 (an embedding lookup without the
+   * table): {@code [rows.length, ...]} as FLOAT32, in memory the engine owns.
+   *
+   * @param name the tensor name
+   * @param rows indices along dimension 0, in output order (repeats allowed)
+   * @param manager the manager that will own the array
+   * @return the rows, widened to float32
+   * @throws IllegalArgumentException if there is no such tensor, it is not a float type, or a
+   *     row is out of range
+   * @throws IOException if the data cannot be read
+   */
+  public NDArray loadRows(String name, long[] rows, NDManager manager) throws IOException {
+    TensorInfo t = info(name);
+    long[] shape = t.shape();
+    if (!t.dtype().isFloat() || shape.length == 0) {
+      throw new IllegalArgumentException(path + ": tensor '" + name + "' is " + t.dtype()
+          + Arrays.toString(shape) + "; rows need a float tensor with at least one dimension");
+    }
+    long rowNumel = shape[0] == 0 ? 0 : t.numel() / shape[0];
+    int size = t.dtype().byteSize();
+    if (rowNumel * size > chunkBytes || (long) rows.length * rowNumel > Integer.MAX_VALUE / 4) {
+      throw new IOException(path + ": tensor '" + name + "': rows of " + rowNumel
+          + " elements cannot be gathered " + rows.length + " at a time");
+    }
+    for (long r : rows) {
+      if (r < 0 || r >= shape[0]) {
+        throw new IllegalArgumentException(path + ": tensor '" + name + "' has " + shape[0]
+            + " rows, row " + r + " requested");
+      }
+    }
+    long[] outShape = shape.clone();
+    outShape[0] = rows.length;
+    if (rowNumel == 0 || rows.length == 0) {
+      return manager.create(new Shape(outShape), DataType.FLOAT32);
+    }
+    return filledFloat32(manager, new Shape(outShape), (dst, offset, n) -> {
+      int perRow = (int) rowNumel;
+      for (int i = (int) (offset / perRow); i < (offset + n) / perRow; i++) {
+        ByteBuffer src = region(t.begin() + rows[i] * rowNumel * size, rowNumel * size);
+        convert(t.dtype(), src, dst, (int) ((long) i * perRow - offset), perRow);
+      }
+    }, rowNumel, PIECE);
+  }
+
+  /** Float tensor {@code t} as FLOAT32 in engine-owned memory. */
+  private NDArray toFloat32(TensorInfo t, NDManager manager) throws IOException {
+    int size = t.dtype().byteSize();
+    return filledFloat32(manager, new Shape(t.shape()), (dst, offset, n) ->
+        convert(t.dtype(), region(t.begin() + offset * size, (long) n * size), dst, 0, n),
+        1, Math.min(PIECE, Math.max(1, chunkBytes / size)));
+  }
+
+  /** Fills {@code n} floats of {@code dst} (native order, from 0) with elements from offset. */
+  @FunctionalInterface
+  private interface Filler {
+    void fill(ByteBuffer dst, long offset, int n) throws IOException;
+  }
+
+  /** Pieces a fill is split into for the worker threads (elements). */
+  private static final long PIECE = 1 << 20;
+
+  /** Floats one engine buffer view holds at most (a ByteBuffer has an int capacity). */
+  private static final long MAX_VIEW = 1L << 28;
+
+  /**
+   * A new FLOAT32 array of {@code shape} in engine-owned CPU memory, filled by {@code filler} in
+   * pieces of a whole number of {@code unit} elements (at most {@code maxPiece} elements unless one
+   * unit is more), in parallel; then moved to the manager's device.
+   */
+  private static NDArray filledFloat32(NDManager manager, Shape shape, Filler filler, long unit,
+      long maxPiece) throws IOException {
+    long numel = shape.size();
+    boolean cpu = !manager.getDevice().isGpu();
+    NDManager target = cpu ? manager : NDManager.newBaseManager(ai.djl.Device.cpu());
+    try {
+      NDArray out = target.create(shape, DataType.FLOAT32); // uninitialised, engine-owned
+      try (NDArray flat = out.reshape(numel)) {
+        long step = Math.max(1, maxPiece / unit) * unit;
+        // Views of 64 pieces: enough pieces for every core, and an int-sized byte buffer.
+        long viewStep = Math.max(step, Math.min(64 * step, MAX_VIEW / step * step));
+        for (long v = 0; v < numel; v += viewStep) {
+          long viewEnd = Math.min(numel, v + viewStep);
+          try (NDArray view = flat.get(new ai.djl.ndarray.index.NDIndex(v + ":" + viewEnd))) {
+            ByteBuffer dst = view.toByteBuffer(true).order(ByteOrder.nativeOrder());
+            List<long[]> pieces = new ArrayList<>();
+            for (long p = v; p < viewEnd; p += step) {
+              pieces.add(new long[] {p, Math.min(viewEnd, p + step)});
+            }
+            final long base = v;
+            runParallel(pieces, piece -> {
+              int n = (int) (piece[1] - piece[0]);
+              ByteBuffer slice = dst.slice((int) (4 * (piece[0] - base)), 4 * n)
+                  .order(ByteOrder.nativeOrder());
+              filler.fill(slice, piece[0], n);
+            });
+          }
+        }
+      }
+      if (cpu) {
+        return out;
+      }
+      NDArray moved = out.toDevice(manager.getDevice(), true);
+      moved.attach(manager);
+      return moved;
+    } finally {
+      if (!cpu) {
+        target.close();
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface PieceTask {
+    void run(long[] piece) throws IOException;
+  }
+
+  /** Runs the pieces on the common pool and the calling thread; rethrows the first failure. */
+  private static void runParallel(List<long[]> pieces, PieceTask task) throws IOException {
+    if (pieces.size() == 1) {
+      task.run(pieces.get(0));
+      return;
+    }
+    try {
+      pieces.parallelStream().forEach(p -> {
+        try {
+          task.run(p);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  /**
+   * Converts {@code n} elements of {@code src} (little-endian {@code d}) to float32 bits at float
+   * index {@code at} of {@code dst}: bfloat16 by shifting its bits into the upper half, binary16
+   * through a table of all 65536 values, F64 by rounding, F32 by copying.
+   */
+  private static void convert(DType d, ByteBuffer src, ByteBuffer dst, int at, int n) {
+    IntBuffer out = dst.asIntBuffer();
+    int block = 4096;
+    switch (d) {
+      case BF16, F16 -> {
+        ShortBuffer in = src.asShortBuffer();
+        short[] s = new short[Math.min(block, n)];
+        int[] bits = new int[s.length];
+        boolean bf16 = d == DType.BF16;
+        for (int i = 0; i < n; i += s.length) {
+          int m = Math.min(s.length, n - i);
+          in.get(i, s, 0, m);
+          if (bf16) {
+            for (int j = 0; j < m; j++) {
+              bits[j] = s[j] << 16;
+            }
+          } else {
+            for (int j = 0; j < m; j++) {
+              bits[j] = HALF_BITS[s[j] & 0xffff];
+            }
+          }
+          out.put(at + i, bits, 0, m);
+        }
+      }
+      case F32 -> out.put(at, src.asIntBuffer(), 0, n);
+      case F64 -> {
+        for (int i = 0; i < n; i++) {
+          out.put(at + i, Float.floatToRawIntBits((float) src.getDouble(8 * i)));
+        }
+      }
+      default -> throw new AssertionError(d);
+    }
+  }
+
+  /** float32 bits of every binary16 value. */
+  private static final int[] HALF_BITS = new int[1 << 16];
+
+  static {
+    for (int h = 0; h < HALF_BITS.length; h++) {
+      HALF_BITS[h] = Float.floatToRawIntBits(halfToFloat(h));
+    }
+  }
+
+  /** Integer tensors too big for one buffer (or unaligned), built from row chunks along dim 0. */
+  private NDArray loadInChunks(TensorInfo t, DataType out, NDManager manager) throws IOException {
     long numel = t.numel();
     long[] shape = t.shape();
     long srcBytes = t.byteCount();
-    long outBytes = numel * out.getNumOfBytes();
-    if (outBytes <= Integer.MAX_VALUE && fitsOneWindow(t.begin(), srcBytes)) {
+    if (numel * out.getNumOfBytes() <= Integer.MAX_VALUE && fitsOneWindow(t.begin(), srcBytes)) {
       return create(manager, t.dtype(), region(t.begin(), srcBytes), new Shape(shape), out);
     }
-
-    // Too big for one buffer: build row chunks along dim 0, each at most chunkBytes.
     long rowNumel = numel / shape[0];
     long rowBytes = rowNumel * Math.max(t.dtype().byteSize(), out.getNumOfBytes());
     if (rowBytes > chunkBytes) {
       throw new IOException(
           path
               + ": tensor '"
-              + name
+              + t.name()
               + "' cannot be loaded: one row along dim 0 is "
               + rowBytes
               + " bytes, more than the chunk limit of "
@@ -455,12 +659,11 @@ public final class SafetensorsFile implements AutoCloseable {
     };
   }
 
-  /** Creates one array from a little-endian source slice, copying only where needed. */
+  /** Creates one integer array from a little-endian source slice, copying only where needed. */
   private static NDArray create(
       NDManager manager, DType dtype, ByteBuffer src, Shape shape, DataType out) {
-    int n = (int) shape.size();
     switch (dtype) {
-      case F32, I32, I64, U8, I8, BOOL -> {
+      case I32, I64, U8, I8, BOOL -> {
         if (src.alignmentOffset(0, dtype.byteSize()) == 0) {
           return manager.create(src, shape, out); // zero copy
         }
@@ -468,17 +671,8 @@ public final class SafetensorsFile implements AutoCloseable {
         copy.put(src.duplicate()).flip();
         return manager.create(copy, shape, out);
       }
-      case F16, BF16, F64 -> {
-        ByteBuffer dst = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder());
-        float[] tmp = new float[Math.min(n, 1 << 16)];
-        for (int i = 0; i < n; i += tmp.length) {
-          int m = Math.min(tmp.length, n - i);
-          toFloats(dtype, src, i, tmp, 0, m);
-          dst.asFloatBuffer().put(i, tmp, 0, m);
-        }
-        return manager.create(dst, shape, out);
-      }
       case I16 -> {
+        int n = (int) shape.size();
         ByteBuffer dst = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder());
         for (int i = 0; i < n; i++) {
           dst.putInt(4 * i, src.getShort(2 * i));
@@ -723,7 +917,13 @@ public final class SafetensorsFile implements AutoCloseable {
     long windowStart = k * chunkBytes;
     if (windows[k] == null) {
       long size = Math.min(windowSize, dataSize - windowStart);
-      windows[k] = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + windowStart, size);
+      try {
+        windows[k] = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + windowStart, size);
+      } catch (IOException e) {
+        throw new IOException(path + ": cannot map data bytes [" + windowStart + ", "
+            + (windowStart + size) + ") (was the file changed since it was opened?): "
+            + e.getMessage(), e);
+      }
     }
     return windows[k].slice((int) (begin - windowStart), (int) len).order(ByteOrder.LITTLE_ENDIAN);
   }

@@ -9,8 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -181,15 +183,25 @@ public final class SafetensorsWriter {
 
   /** The JSON header padded with spaces to a multiple of 8 bytes. */
   byte[] header() {
+    List<HeaderEntry> list = new ArrayList<>();
+    entries.forEach((name, e) -> list.add(
+        new HeaderEntry(name, e.dtype(), e.shape(), e.data().length)));
+    return header(metadata, list);
+  }
+
+  /** One tensor of a header: its data follows the previous tensor's. */
+  record HeaderEntry(String name, DType dtype, long[] shape, long bytes) {}
+
+  /** A header for {@code tensors} laid out back to back, padded to a multiple of 8 bytes. */
+  static byte[] header(Map<String, String> metadata, List<HeaderEntry> tensors) {
     ObjectNode root = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
       ObjectNode m = root.putObject("__metadata__");
       metadata.forEach(m::put);
     }
     long offset = 0;
-    for (Map.Entry<String, Entry> kv : entries.entrySet()) {
-      Entry e = kv.getValue();
-      ObjectNode t = root.putObject(kv.getKey());
+    for (HeaderEntry e : tensors) {
+      ObjectNode t = root.putObject(e.name());
       t.put("dtype", e.dtype().name());
       ArrayNode shape = t.putArray("shape");
       for (long d : e.shape()) {
@@ -197,7 +209,7 @@ public final class SafetensorsWriter {
       }
       ArrayNode offsets = t.putArray("data_offsets");
       offsets.add(offset);
-      offset += e.data().length;
+      offset += e.bytes();
       offsets.add(offset);
     }
     String json = root.toString();

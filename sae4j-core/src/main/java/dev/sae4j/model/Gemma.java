@@ -58,7 +58,7 @@ class Gemma extends Llama {
 
   @Override
   protected NDArray normScale(NDArray weight) {
-    NDArray scale = weight.add(1f); // computed once at load, in the weights manager
+    NDArray scale = weight.add(1f); // at load, or each pass when block weights are mapped
     weight.close();
     return scale;
   }

@@ -14,16 +14,15 @@ import java.util.Set;
 final class Gpt2 extends TransformerModel {
   private final int h;
   private final int inner;
-  private NDArray wte; // [V, H]
+  private Weight wte; // [V, H]
   private NDArray wpe; // [P, H]
   private NDArray lnFinalW;
   private NDArray lnFinalB;
-  private NDArray lmHead; // [V, H], tied to wte unless lm_head.weight is stored
-  private Layer[] layers;
+  private Weight lmHead; // [V, H], tied to wte unless lm_head.weight is stored
 
   private record Layer(NDArray ln1W, NDArray ln1B, NDArray qkvW, NDArray qkvB, NDArray projW,
       NDArray projB, NDArray ln2W, NDArray ln2B, NDArray fcW, NDArray fcB, NDArray fcProjW,
-      NDArray fcProjB) {}
+      NDArray fcProjB) implements BlockWeights {}
 
   Gpt2(ModelConfig config, Device device) {
     super(config, device, true);
@@ -62,23 +61,26 @@ final class Gpt2 extends TransformerModel {
   }
 
   @Override
-  protected void loadWeights(WeightLoader w) throws IOException {
-    wte = w.take("wte.weight", config.vocabSize(), h);
+  protected void loadGlobals(WeightLoader w) throws IOException {
+    wte = w.takeEmbedding("wte.weight", config.vocabSize(), h);
     wpe = w.take("wpe.weight", config.maxPositions(), h);
-    layers = new Layer[config.numLayers()];
-    for (int l = 0; l < layers.length; l++) {
-      String p = "h." + l + ".";
-      layers[l] = new Layer(
-          w.take(p + "ln_1.weight", h), w.take(p + "ln_1.bias", h),
-          w.take(p + "attn.c_attn.weight", h, 3L * h).transpose(), w.take(p + "attn.c_attn.bias", 3L * h),
-          w.take(p + "attn.c_proj.weight", h, h).transpose(), w.take(p + "attn.c_proj.bias", h),
-          w.take(p + "ln_2.weight", h), w.take(p + "ln_2.bias", h),
-          w.take(p + "mlp.c_fc.weight", h, inner).transpose(), w.take(p + "mlp.c_fc.bias", inner),
-          w.take(p + "mlp.c_proj.weight", inner, h).transpose(), w.take(p + "mlp.c_proj.bias", h));
-    }
     lnFinalW = w.take("ln_f.weight", h);
     lnFinalB = w.take("ln_f.bias", h);
     lmHead = w.head("lm_head.weight", wte, config.tieWordEmbeddings(), config.vocabSize(), h);
+  }
+
+  @Override
+  protected BlockWeights loadBlock(WeightLoader w, int layer) throws IOException {
+    String p = "h." + layer + ".";
+    return new Layer(
+        w.take(p + "ln_1.weight", h), w.take(p + "ln_1.bias", h),
+        w.take(p + "attn.c_attn.weight", h, 3L * h).transpose(),
+        w.take(p + "attn.c_attn.bias", 3L * h),
+        w.take(p + "attn.c_proj.weight", h, h).transpose(), w.take(p + "attn.c_proj.bias", h),
+        w.take(p + "ln_2.weight", h), w.take(p + "ln_2.bias", h),
+        w.take(p + "mlp.c_fc.weight", h, inner).transpose(), w.take(p + "mlp.c_fc.bias", inner),
+        w.take(p + "mlp.c_proj.weight", inner, h).transpose(),
+        w.take(p + "mlp.c_proj.bias", h));
   }
 
   @Override
@@ -90,14 +92,14 @@ final class Gpt2 extends TransformerModel {
             + config.maxPositions() + " of this GPT-2 model (learned positions)");
       }
     }
-    NDArray tok = pass.hook(HookPoints.EMBED, -1, lookup(ids, wte)); // [B, T, H]
+    NDArray tok = pass.hook(HookPoints.EMBED, -1, wte.lookup(ids)); // [B, T, H]
     NDArray pos = pass.hook(HookPoints.POS_EMBED, -1, lookup(positions, wpe)); // [B, T, H]
     return tok.add(pos);
   }
 
   @Override
-  protected NDArray block(int layer, NDArray x, Pass pass) {
-    Layer p = layers[layer];
+  protected NDArray block(int layer, BlockWeights weights, NDArray x, Pass pass) {
+    Layer p = (Layer) weights;
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int nH = config.numHeads();
@@ -141,6 +143,6 @@ final class Gpt2 extends TransformerModel {
 
   @Override
   protected NDArray unembed(NDArray x) {
-    return linear(x, lmHead, null);
+    return lmHead.linear(x, null);
   }
 }

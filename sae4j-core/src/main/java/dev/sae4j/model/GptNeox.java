@@ -14,15 +14,14 @@ import java.util.List;
 final class GptNeox extends TransformerModel {
   private final int h;
   private final int inner;
-  private NDArray embedIn; // [V, H]
+  private Weight embedIn; // [V, H]
   private NDArray lnFinalW;
   private NDArray lnFinalB;
-  private NDArray embedOut; // [V, H]
-  private Layer[] layers;
+  private Weight embedOut; // [V, H]
 
   private record Layer(NDArray ln1W, NDArray ln1B, NDArray ln2W, NDArray ln2B, NDArray qkvW,
       NDArray qkvB, NDArray denseW, NDArray denseB, NDArray upW, NDArray upB, NDArray downW,
-      NDArray downB) {}
+      NDArray downB) implements BlockWeights {}
 
   GptNeox(ModelConfig config, Device device) {
     super(config, device, false);
@@ -57,21 +56,8 @@ final class GptNeox extends TransformerModel {
   }
 
   @Override
-  protected void loadWeights(WeightLoader w) throws IOException {
-    embedIn = w.take("embed_in.weight", config.vocabSize(), h);
-    layers = new Layer[config.numLayers()];
-    for (int l = 0; l < layers.length; l++) {
-      String p = "layers." + l + ".";
-      layers[l] = new Layer(
-          w.take(p + "input_layernorm.weight", h), w.take(p + "input_layernorm.bias", h),
-          w.take(p + "post_attention_layernorm.weight", h),
-          w.take(p + "post_attention_layernorm.bias", h),
-          w.take(p + "attention.query_key_value.weight", 3L * h, h),
-          w.take(p + "attention.query_key_value.bias", 3L * h),
-          w.take(p + "attention.dense.weight", h, h), w.take(p + "attention.dense.bias", h),
-          w.take(p + "mlp.dense_h_to_4h.weight", inner, h), w.take(p + "mlp.dense_h_to_4h.bias", inner),
-          w.take(p + "mlp.dense_4h_to_h.weight", h, inner), w.take(p + "mlp.dense_4h_to_h.bias", h));
-    }
+  protected void loadGlobals(WeightLoader w) throws IOException {
+    embedIn = w.takeEmbedding("embed_in.weight", config.vocabSize(), h);
     lnFinalW = w.take("final_layer_norm.weight", h);
     lnFinalB = w.take("final_layer_norm.bias", h);
     embedOut = w.head("embed_out.weight", embedIn, config.tieWordEmbeddings(),
@@ -79,13 +65,28 @@ final class GptNeox extends TransformerModel {
   }
 
   @Override
-  protected NDArray embed(NDArray ids, Pass pass) {
-    return pass.hook(HookPoints.EMBED, -1, lookup(ids, embedIn)); // [B, T, H]
+  protected BlockWeights loadBlock(WeightLoader w, int layer) throws IOException {
+    String p = "layers." + layer + ".";
+    return new Layer(
+        w.take(p + "input_layernorm.weight", h), w.take(p + "input_layernorm.bias", h),
+        w.take(p + "post_attention_layernorm.weight", h),
+        w.take(p + "post_attention_layernorm.bias", h),
+        w.take(p + "attention.query_key_value.weight", 3L * h, h),
+        w.take(p + "attention.query_key_value.bias", 3L * h),
+        w.take(p + "attention.dense.weight", h, h), w.take(p + "attention.dense.bias", h),
+        w.take(p + "mlp.dense_h_to_4h.weight", inner, h),
+        w.take(p + "mlp.dense_h_to_4h.bias", inner),
+        w.take(p + "mlp.dense_4h_to_h.weight", h, inner), w.take(p + "mlp.dense_4h_to_h.bias", h));
   }
 
   @Override
-  protected NDArray block(int layer, NDArray x, Pass pass) {
-    Layer p = layers[layer];
+  protected NDArray embed(NDArray ids, Pass pass) {
+    return pass.hook(HookPoints.EMBED, -1, embedIn.lookup(ids)); // [B, T, H]
+  }
+
+  @Override
+  protected NDArray block(int layer, BlockWeights weights, NDArray x, Pass pass) {
+    Layer p = (Layer) weights;
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int nH = config.numHeads();
@@ -115,6 +116,6 @@ final class GptNeox extends TransformerModel {
 
   @Override
   protected NDArray unembed(NDArray x) {
-    return linear(x, embedOut, null);
+    return embedOut.linear(x, null);
   }
 }

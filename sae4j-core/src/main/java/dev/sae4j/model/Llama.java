@@ -19,10 +19,9 @@ class Llama extends TransformerModel {
   protected final int inner;
   protected final int qDim;
   protected final int kvDim;
-  private NDArray embed; // [V, H]
+  private Weight embed; // [V, H]
   private NDArray normFinal; // [H] effective scale
-  private NDArray lmHead; // [V, H]
-  private Layer[] layers;
+  private Weight lmHead; // [V, H]
 
   /**
    * One block's weights. Norms hold the effective scale ({@link #normScale}); biases, q/k norms
@@ -32,7 +31,7 @@ class Llama extends TransformerModel {
   protected record Layer(NDArray norm1, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW,
       NDArray vB, NDArray oW, NDArray oB, NDArray qNorm, NDArray kNorm, NDArray attnPostNorm,
       NDArray norm2, NDArray gateW, NDArray gateB, NDArray upW, NDArray upB, NDArray downW,
-      NDArray downB, NDArray mlpPostNorm) {}
+      NDArray downB, NDArray mlpPostNorm) implements BlockWeights {}
 
   Llama(ModelConfig config, Device device) {
     super(config, device, false);
@@ -117,14 +116,15 @@ class Llama extends TransformerModel {
   }
 
   @Override
-  protected void loadWeights(WeightLoader w) throws IOException {
-    embed = w.take("embed_tokens.weight", config.vocabSize(), h);
-    layers = new Layer[config.numLayers()];
-    for (int l = 0; l < layers.length; l++) {
-      layers[l] = loadLayer(w, "layers." + l + ".");
-    }
+  protected void loadGlobals(WeightLoader w) throws IOException {
+    embed = w.takeEmbedding("embed_tokens.weight", config.vocabSize(), h);
     normFinal = normScale(w.take("norm.weight", h));
     lmHead = w.head("lm_head.weight", embed, config.tieWordEmbeddings(), config.vocabSize(), h);
+  }
+
+  @Override
+  protected BlockWeights loadBlock(WeightLoader w, int layer) throws IOException {
+    return loadLayer(w, "layers." + layer + ".");
   }
 
   /**
@@ -172,15 +172,15 @@ class Llama extends TransformerModel {
 
   @Override
   protected NDArray embed(NDArray ids, Pass pass) {
-    NDArray x = lookup(ids, embed); // [B, T, H]
+    NDArray x = embed.lookup(ids); // [B, T, H]
     float scale = embedScale();
     return pass.hook(HookPoints.EMBED, -1, scale == 1f ? x
         : x.mul(Autograd.constant(x, scale)));
   }
 
   @Override
-  protected NDArray block(int layer, NDArray x, Pass pass) {
-    Layer p = layers[layer];
+  protected NDArray block(int layer, BlockWeights weights, NDArray x, Pass pass) {
+    Layer p = (Layer) weights;
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int dH = config.headDim();
@@ -217,6 +217,6 @@ class Llama extends TransformerModel {
 
   @Override
   protected NDArray unembed(NDArray x) {
-    return linear(x, lmHead, null);
+    return lmHead.linear(x, null);
   }
 }

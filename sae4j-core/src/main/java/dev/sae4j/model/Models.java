@@ -5,7 +5,9 @@ import dev.sae4j.hub.HubClient;
 import dev.sae4j.hub.HubSettings;
 import dev.sae4j.hub.ProgressListener;
 import dev.sae4j.hub.RepoType;
+import dev.sae4j.io.DType;
 import dev.sae4j.io.SafetensorsCheckpoint;
+import dev.sae4j.io.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,16 +138,129 @@ public final class Models {
 
   /** Loads a HF model directory ({@code config.json} + safetensors weights) onto {@code device}. */
   public static TransformerModel load(Path dir, Device device) throws IOException {
+    return load(dir, LoadOptions.on(device));
+  }
+
+  /**
+   * Loads a HF model directory ({@code config.json} + safetensors weights) as {@code options} say:
+   * on its device, with the weights widened at load or kept mapped in the checkpoint's dtype
+   * ({@link WeightStorage}). Outputs are identical either way.
+   *
+   * @throws IllegalArgumentException for compute dtype bfloat16, which is not available
+   */
+  public static TransformerModel load(Path dir, LoadOptions options) throws IOException {
+    if (options.compute() != ComputeDType.FLOAT32) {
+      throw new IllegalArgumentException(ComputeDType.BFLOAT16_UNAVAILABLE);
+    }
     ConfigJson json = ConfigJson.read(dir.resolve("config.json"));
     Architecture arch = architecture(json);
     ModelConfig config = parse(json, arch);
-    TransformerModel model = arch.factory.create(config, device);
-    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir)) {
-      model.load(dir, checkpoint, arch.modulePrefix);
+    SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(dir);
+    TransformerModel model = null;
+    boolean modelOwnsCheckpoint = false;
+    try {
+      StoredWeights stored = StoredWeights.of(checkpoint);
+      boolean mapped = stored.mapped(options);
+      model = arch.factory.create(config, options.device());
+      modelOwnsCheckpoint = model.load(dir, checkpoint, arch.modulePrefix, mapped,
+          stored.describe(mapped));
       return model;
     } catch (IOException | RuntimeException e) {
-      model.close();
+      if (model != null) {
+        model.close();
+      }
+      modelOwnsCheckpoint = false;
       throw e;
+    } finally {
+      if (!modelOwnsCheckpoint) {
+        checkpoint.close();
+      }
+    }
+  }
+
+  /** Sizes and dtypes of a checkpoint's float tensors. */
+  private record StoredWeights(long storedBytes, long float32Bytes, Set<String> dtypes) {
+    static StoredWeights of(SafetensorsCheckpoint checkpoint) {
+      long stored = 0;
+      long widened = 0;
+      Set<String> dtypes = new java.util.TreeSet<>();
+      for (String name : checkpoint.names()) {
+        TensorInfo t = checkpoint.info(name);
+        if (t.dtype().isFloat()) {
+          stored += t.byteCount();
+          widened += 4 * t.numel();
+          dtypes.add(dtypeName(t.dtype()));
+        }
+      }
+      return new StoredWeights(stored, widened, dtypes);
+    }
+
+    boolean allFloat32() {
+      return dtypes.equals(Set.of("float32"));
+    }
+
+    /** Whether block weights stay mapped: never for float32 checkpoints (mapped in place). */
+    boolean mapped(LoadOptions options) {
+      if (allFloat32() || dtypes.isEmpty()) {
+        return false;
+      }
+      return switch (options.weights()) {
+        case FLOAT32 -> false;
+        case MAPPED -> true;
+        case AUTO -> !options.device().isGpu()
+            && float32Bytes > WeightStorage.AUTO_FLOAT32_LIMIT_BYTES;
+      };
+    }
+
+    String describe(boolean mapped) {
+      String types = String.join("+", dtypes);
+      String gb = String.format(java.util.Locale.ROOT, "%.2f GB", storedBytes / 1e9);
+      if (allFloat32()) {
+        return "float32, " + gb + " memory-mapped";
+      }
+      if (mapped) {
+        return types + ", " + gb + " memory-mapped, widened to float32 one block at a time";
+      }
+      return "widened from " + types + " to float32 at load, "
+          + String.format(java.util.Locale.ROOT, "%.2f GB", float32Bytes / 1e9);
+    }
+
+    private static String dtypeName(DType d) {
+      return switch (d) {
+        case F32 -> "float32";
+        case F16 -> "float16";
+        case BF16 -> "bfloat16";
+        case F64 -> "float64";
+        default -> d.name();
+      };
+    }
+  }
+
+  /** Tensors that transformers keeps outside the base model, so without its prefix. */
+  private static final List<String> TOP_LEVEL = List.of("lm_head.", "embed_out.");
+
+  /**
+   * The tensors a checkpoint of this config holds, by their HF names (module prefix included,
+   * except on the LM head, which transformers keeps at the top level), base model first and the
+   * LM head last, as {@code save_pretrained} orders them: what {@link #load} consumes.
+   *
+   * @param config the config.json content
+   * @return name to shape
+   */
+  public static Map<String, long[]> tensorShapes(ConfigJson config) throws IOException {
+    Architecture arch = architecture(config);
+    try (TransformerModel model = arch.factory.create(parse(config, arch), Device.cpu())) {
+      Map<String, long[]> base = new LinkedHashMap<>();
+      Map<String, long[]> top = new LinkedHashMap<>();
+      model.tensorTable().forEach((name, shape) -> {
+        if (TOP_LEVEL.stream().anyMatch(name::startsWith)) {
+          top.put(name, shape);
+        } else {
+          base.put(arch.modulePrefix + name, shape);
+        }
+      });
+      base.putAll(top);
+      return base;
     }
   }
 

@@ -14,16 +14,15 @@ final class Phi extends TransformerModel {
   private final int inner;
   private final int qDim;
   private final int kvDim;
-  private NDArray embed; // [V, H]
+  private Weight embed; // [V, H]
   private NDArray lnFinalW;
   private NDArray lnFinalB;
-  private NDArray headW; // [V, H]
+  private Weight headW; // [V, H]
   private NDArray headB; // [V]
-  private Layer[] layers;
 
   private record Layer(NDArray lnW, NDArray lnB, NDArray qW, NDArray qB, NDArray kW, NDArray kB,
       NDArray vW, NDArray vB, NDArray denseW, NDArray denseB, NDArray fc1W, NDArray fc1B,
-      NDArray fc2W, NDArray fc2B) {}
+      NDArray fc2W, NDArray fc2B) implements BlockWeights {}
 
   Phi(ModelConfig config, Device device) {
     super(config, device, false);
@@ -52,20 +51,8 @@ final class Phi extends TransformerModel {
   }
 
   @Override
-  protected void loadWeights(WeightLoader w) throws IOException {
-    embed = w.take("embed_tokens.weight", config.vocabSize(), h);
-    layers = new Layer[config.numLayers()];
-    for (int l = 0; l < layers.length; l++) {
-      String p = "layers." + l + ".";
-      layers[l] = new Layer(
-          w.take(p + "input_layernorm.weight", h), w.take(p + "input_layernorm.bias", h),
-          w.take(p + "self_attn.q_proj.weight", qDim, h), w.take(p + "self_attn.q_proj.bias", qDim),
-          w.take(p + "self_attn.k_proj.weight", kvDim, h), w.take(p + "self_attn.k_proj.bias", kvDim),
-          w.take(p + "self_attn.v_proj.weight", kvDim, h), w.take(p + "self_attn.v_proj.bias", kvDim),
-          w.take(p + "self_attn.dense.weight", h, qDim), w.take(p + "self_attn.dense.bias", h),
-          w.take(p + "mlp.fc1.weight", inner, h), w.take(p + "mlp.fc1.bias", inner),
-          w.take(p + "mlp.fc2.weight", h, inner), w.take(p + "mlp.fc2.bias", h));
-    }
+  protected void loadGlobals(WeightLoader w) throws IOException {
+    embed = w.takeEmbedding("embed_tokens.weight", config.vocabSize(), h);
     lnFinalW = w.take("final_layernorm.weight", h);
     lnFinalB = w.take("final_layernorm.bias", h);
     headW = w.head("lm_head.weight", embed, config.tieWordEmbeddings(), config.vocabSize(), h);
@@ -73,13 +60,27 @@ final class Phi extends TransformerModel {
   }
 
   @Override
-  protected NDArray embed(NDArray ids, Pass pass) {
-    return pass.hook(HookPoints.EMBED, -1, lookup(ids, embed)); // [B, T, H]
+  protected BlockWeights loadBlock(WeightLoader w, int layer) throws IOException {
+    String p = "layers." + layer + ".";
+    String a = p + "self_attn.";
+    return new Layer(
+        w.take(p + "input_layernorm.weight", h), w.take(p + "input_layernorm.bias", h),
+        w.take(a + "q_proj.weight", qDim, h), w.take(a + "q_proj.bias", qDim),
+        w.take(a + "k_proj.weight", kvDim, h), w.take(a + "k_proj.bias", kvDim),
+        w.take(a + "v_proj.weight", kvDim, h), w.take(a + "v_proj.bias", kvDim),
+        w.take(a + "dense.weight", h, qDim), w.take(a + "dense.bias", h),
+        w.take(p + "mlp.fc1.weight", inner, h), w.take(p + "mlp.fc1.bias", inner),
+        w.take(p + "mlp.fc2.weight", h, inner), w.take(p + "mlp.fc2.bias", h));
   }
 
   @Override
-  protected NDArray block(int layer, NDArray x, Pass pass) {
-    Layer p = layers[layer];
+  protected NDArray embed(NDArray ids, Pass pass) {
+    return pass.hook(HookPoints.EMBED, -1, embed.lookup(ids)); // [B, T, H]
+  }
+
+  @Override
+  protected NDArray block(int layer, BlockWeights weights, NDArray x, Pass pass) {
+    Layer p = (Layer) weights;
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int dH = config.headDim();
@@ -101,6 +102,6 @@ final class Phi extends TransformerModel {
 
   @Override
   protected NDArray unembed(NDArray x) {
-    return linear(x, headW, headB);
+    return headW.linear(x, headB);
   }
 }

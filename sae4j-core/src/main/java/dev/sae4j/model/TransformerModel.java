@@ -13,6 +13,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.sae4j.io.SafetensorsCheckpoint;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,9 +28,10 @@ import java.util.Set;
  * norm and the unembedding as straight-line NDArray code; this class owns the shared loop, masks,
  * RoPE, attention and the KV cache.
  *
- * <p>Memory: all weights live in one manager that is capped after loading; every forward call
- * runs in a scratch sub-manager (and one per block), closed before the call returns; results are
- * attached to the manager the caller passes in.
+ * <p>Memory: resident weights live in one manager that is capped after loading; every forward
+ * call runs in a scratch sub-manager (and one per block), closed before the call returns; results
+ * are attached to the manager the caller passes in. With mapped weights ({@link WeightStorage}),
+ * a block's weights are read into its block manager when it runs and freed with it.
  */
 public abstract class TransformerModel implements AutoCloseable {
   protected final ModelConfig config;
@@ -43,6 +45,13 @@ public abstract class TransformerModel implements AutoCloseable {
   private final Map<ModelConfig.Rope, NDArray> invFreq = new HashMap<>();
   private long parameterCount;
   private Path source;
+  /** Each block's weights when they are resident; null when blocks are read per pass. */
+  private BlockWeights[] residentBlocks;
+  /** Reads a block's weights per pass from the mapped checkpoint; null when resident. */
+  private WeightLoader blockReader;
+  /** The checkpoint the model still reads from (mapped or first-use weights); closed with it. */
+  private SafetensorsCheckpoint openCheckpoint;
+  private String weightsDescription = "in-memory float32 parameters";
 
   protected TransformerModel(ModelConfig config, Device device, boolean learnedPositions) {
     this.config = config;
@@ -51,16 +60,32 @@ public abstract class TransformerModel implements AutoCloseable {
     this.weights = root.newSubManager();
     this.hookPoints = List.copyOf(HookPoints.all(config, learnedPositions));
     this.hookPointSet = new HashSet<>(hookPoints);
+    this.residentBlocks = new BlockWeights[config.numLayers()];
   }
 
-  /** Loads every weight through {@code w} (subclasses call {@link WeightLoader#take}). */
-  protected abstract void loadWeights(WeightLoader w) throws IOException;
+  /** One block's weights: each architecture's record of arrays. */
+  protected interface BlockWeights {}
+
+  /**
+   * Loads the weights outside the blocks (embeddings, final norm, LM head) through {@code w}
+   * (subclasses call {@link WeightLoader#take} and friends).
+   */
+  protected abstract void loadGlobals(WeightLoader w) throws IOException;
+
+  /**
+   * Loads block {@code layer}'s weights through {@code w}: at load, or (mapped weights) into a
+   * pass's scratch manager each time the block runs; so it derives nothing it cannot recompute.
+   */
+  protected abstract BlockWeights loadBlock(WeightLoader w, int layer) throws IOException;
 
   /** Token (and position) embedding: {@code [B, T]} ids to the block-0 input {@code [B, T, H]}. */
   protected abstract NDArray embed(NDArray ids, Pass pass);
 
-  /** One decoder block, {@code [B, T, H] -> [B, T, H]}, firing its inner hooks via the pass. */
-  protected abstract NDArray block(int layer, NDArray h, Pass pass);
+  /**
+   * One decoder block, {@code [B, T, H] -> [B, T, H]}, with the weights {@link #loadBlock} gave,
+   * firing its inner hooks via the pass.
+   */
+  protected abstract NDArray block(int layer, BlockWeights weights, NDArray h, Pass pass);
 
   /** The final norm. */
   protected abstract NDArray finalNorm(NDArray h);
@@ -68,16 +93,42 @@ public abstract class TransformerModel implements AutoCloseable {
   /** The LM head: {@code [B, T, H] -> [B, T, V]}. */
   protected abstract NDArray unembed(NDArray h);
 
-  /** Reads the checkpoint, consuming every tensor, and caps the weights manager. */
-  final void load(Path dir, SafetensorsCheckpoint checkpoint, String prefix) throws IOException {
+  /**
+   * Reads the checkpoint, consuming every tensor, and caps the weights manager. With
+   * {@code mapped}, block weights are only checked here (names and shapes) and read per pass,
+   * and the embedding and LM head stay mapped when they are not float32; otherwise an LM head
+   * that is not float32 is read on first use.
+   *
+   * @return true when the model reads {@code checkpoint} later: it then owns it and closes it
+   *     with itself; false when the caller may close it now
+   */
+  final boolean load(Path dir, SafetensorsCheckpoint checkpoint, String prefix, boolean mapped,
+      String weightsDescription) throws IOException {
     this.source = dir;
-    WeightLoader loader =
-        new WeightLoader(checkpoint, dir, config.modelType(), prefix, weights, device);
-    loadWeights(loader);
+    this.weightsDescription = weightsDescription;
+    WeightLoader loader = new WeightLoader(checkpoint, dir, config.modelType(), prefix, weights,
+        mapped, mapped ? null : root.newSubManager(), device);
+    loadGlobals(loader);
+    if (mapped) {
+      try (NDManager scratch = root.newSubManager()) {
+        WeightLoader checker = loader.checker(scratch);
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+          loadBlock(checker, layer);
+        }
+      }
+      blockReader = loader;
+      residentBlocks = null;
+    } else {
+      loadResidentBlocks(loader);
+    }
     loader.finish();
     parameterCount = loader.parameterCount();
     computeRopeTables();
     weights.cap();
+    if (loader.readsLater()) {
+      openCheckpoint = checkpoint;
+    }
+    return openCheckpoint != null;
   }
 
   /**
@@ -85,7 +136,7 @@ public abstract class TransformerModel implements AutoCloseable {
    * trainable path. The arrays stay owned by the caller, so gradients recorded through a forward
    * pass land on them; the model never closes them.
    */
-  final void load(java.util.Map<String, NDArray> parameters) throws IOException {
+  final void load(Map<String, NDArray> parameters) throws IOException {
     this.source = null;
     WeightLoader loader = new WeightLoader(parameters, config.modelType(), device);
     // Architectures derive views of some weights once at load time (GPT-2's transposed Conv1D
@@ -93,7 +144,8 @@ public abstract class TransformerModel implements AutoCloseable {
     // the parameters; view backward saves no tensors, so one view serves every training step.
     boolean previous = Autograd.setRecording(true);
     try {
-      loadWeights(loader);
+      loadGlobals(loader);
+      loadResidentBlocks(loader);
     } finally {
       Autograd.setRecording(previous);
     }
@@ -101,6 +153,53 @@ public abstract class TransformerModel implements AutoCloseable {
     parameterCount = loader.parameterCount();
     computeRopeTables();
     weights.cap();
+  }
+
+  /**
+   * The tensors this architecture's tables take for this config, by HF name without the module
+   * prefix, in the order asked for (globals, then blocks); reads nothing.
+   */
+  final Map<String, long[]> tensorTable() throws IOException {
+    try (NDManager scratch = root.newSubManager()) {
+      WeightLoader recorder = WeightLoader.recorder(config.modelType(), scratch);
+      loadGlobals(recorder);
+      for (int layer = 0; layer < config.numLayers(); layer++) {
+        loadBlock(recorder, layer);
+      }
+      return recorder.recorded();
+    }
+  }
+
+  private void loadResidentBlocks(WeightLoader loader) throws IOException {
+    residentBlocks = new BlockWeights[config.numLayers()];
+    for (int layer = 0; layer < residentBlocks.length; layer++) {
+      residentBlocks[layer] = loadBlock(loader, layer);
+    }
+  }
+
+  /** Block {@code layer}'s weights: resident, or read from the mapped checkpoint into scope. */
+  private BlockWeights blockWeights(int layer, NDManager scope) {
+    if (residentBlocks != null) {
+      return residentBlocks[layer];
+    }
+    try {
+      return loadBlock(blockReader.reader(scope), layer);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * How the weights are held, e.g. {@code bfloat16, 16.1 GB memory-mapped, widened to float32 one
+   * block at a time}.
+   */
+  public String weightsDescription() {
+    return weightsDescription;
+  }
+
+  /** True when block weights are read from the mapped checkpoint each time a block runs. */
+  public boolean weightsMapped() {
+    return blockReader != null;
   }
 
   /** The configuration read from config.json. */
@@ -253,7 +352,7 @@ public abstract class TransformerModel implements AutoCloseable {
         try (NDManager scope = step.newSubManager()) {
           scope.tempAttachAll(h);
           h = pass.hook(HookPoints.residPre(layer), layer, h);
-          NDArray next = block(layer, h, pass);
+          NDArray next = block(layer, blockWeights(layer, scope), h, pass);
           next = pass.hook(HookPoints.residPost(layer), layer, next);
           next.attach(step);
           h = next;
@@ -456,6 +555,9 @@ public abstract class TransformerModel implements AutoCloseable {
   @Override
   public void close() {
     root.close();
+    if (openCheckpoint != null) {
+      openCheckpoint.close();
+    }
   }
 
   /**

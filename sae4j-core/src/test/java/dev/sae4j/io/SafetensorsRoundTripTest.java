@@ -295,7 +295,8 @@ class SafetensorsRoundTripTest {
         .addFloats("w", w, 10, 5)
         .addRaw("bf", DType.BF16, StFixtures.shortBytes(bf), 7, 3)
         .addLongs("l", longs, 40)
-        .addFloats("wide", ramp(40), 2, 20) // one row is 80 bytes > 64: cannot be chunked
+        .addFloats("wide", ramp(40), 2, 20) // rows of 80 bytes > 64: converted in pieces
+        .addInts("wideInts", new int[40], 2, 20) // integer rows of 80 bytes: cannot be chunked
         .write(f);
     try (SafetensorsFile st = SafetensorsFile.open(f, 64);
         NDManager m = NDManager.newBaseManager()) {
@@ -313,9 +314,70 @@ class SafetensorsRoundTripTest {
       assertArrayEquals(longs, st.load("l", m).toLongArray());
       assertArrayEquals(longs, st.readLongs("l"));
       assertArrayEquals(ramp(40), st.readFloats("wide"));
-      Exception e = assertThrows(java.io.IOException.class, () -> st.load("wide", m));
-      assertTrue(e.getMessage().contains("'wide'"), e.getMessage());
+      assertArrayEquals(ramp(40), st.load("wide", m).toFloatArray());
+      Exception e = assertThrows(java.io.IOException.class, () -> st.load("wideInts", m));
+      assertTrue(e.getMessage().contains("'wideInts'"), e.getMessage());
     }
+  }
+
+  @Test
+  void halfTypesWidenInManyPiecesAndViewsAndRowsGather() throws Exception {
+    // An 8-byte chunk makes pieces of 4 half-precision elements and views of 256 floats, so a
+    // 37 x 29 tensor is converted in 269 pieces across 5 views (and 2 threads where there are).
+    int rows = 37;
+    int cols = 29;
+    int[] bf = new int[rows * cols];
+    int[] half = new int[rows * cols];
+    ByteBuffer f64 = ByteBuffer.allocate(8 * rows * cols).order(ByteOrder.LITTLE_ENDIAN);
+    float[] want = new float[rows * cols];
+    for (int i = 0; i < want.length; i++) {
+      want[i] = (i % 97) * 0.25f - 12f; // exact in bfloat16 and binary16
+      bf[i] = Float.floatToRawIntBits(want[i]) >>> 16;
+      half[i] = exactHalfBits(want[i]);
+      f64.putDouble(want[i]);
+    }
+    Path f = dir.resolve("pieces.safetensors");
+    new SafetensorsWriter()
+        .addRaw("bf", DType.BF16, StFixtures.shortBytes(bf), rows, cols)
+        .addRaw("half", DType.F16, StFixtures.shortBytes(half), rows, cols)
+        .addRaw("f64", DType.F64, f64.array(), rows, cols)
+        .write(f);
+    long[] pick = {36, 0, 5, 5, 17};
+    try (SafetensorsFile st = SafetensorsFile.open(f, 8);
+        NDManager m = NDManager.newBaseManager()) {
+      for (String name : List.of("bf", "half", "f64")) {
+        NDArray a = st.load(name, m);
+        assertEquals(new Shape(rows, cols), a.getShape(), name);
+        assertArrayEquals(want, a.toFloatArray(), name);
+      }
+    }
+    try (SafetensorsFile st = SafetensorsFile.open(f);
+        NDManager m = NDManager.newBaseManager()) {
+      for (String name : List.of("bf", "half", "f64")) {
+        NDArray r = st.loadRows(name, pick, m);
+        assertEquals(new Shape(pick.length, cols), r.getShape(), name);
+        float[] got = r.toFloatArray();
+        for (int i = 0; i < pick.length; i++) {
+          for (int j = 0; j < cols; j++) {
+            assertEquals(want[(int) pick[i] * cols + j], got[i * cols + j], name + " " + i);
+          }
+        }
+      }
+      Exception e = assertThrows(IllegalArgumentException.class,
+          () -> st.loadRows("bf", new long[] {37}, m));
+      assertTrue(e.getMessage().contains("has 37 rows, row 37"), e.getMessage());
+    }
+  }
+
+  /** binary16 bits of a normal float (or zero) that binary16 represents exactly. */
+  private static int exactHalfBits(float v) {
+    int bits = Float.floatToRawIntBits(v);
+    int sign = (bits >>> 16) & 0x8000;
+    if ((bits & 0x7fffffff) == 0) {
+      return sign;
+    }
+    int exp = ((bits >>> 23) & 0xff) - 127 + 15;
+    return sign | (exp << 10) | ((bits & 0x7fffff) >>> 13);
   }
 
   @Test

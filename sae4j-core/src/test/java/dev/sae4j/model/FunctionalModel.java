@@ -45,7 +45,12 @@ public final class FunctionalModel extends TransformerModel {
   }
 
   @Override
-  protected void loadWeights(WeightLoader w) {}
+  protected void loadGlobals(WeightLoader w) {}
+
+  @Override
+  protected BlockWeights loadBlock(WeightLoader w, int layer) {
+    return null;
+  }
 
   @Override
   protected NDArray embed(NDArray ids, Pass pass) {
@@ -62,7 +67,7 @@ public final class FunctionalModel extends TransformerModel {
   }
 
   @Override
-  protected NDArray block(int layer, NDArray h, Pass pass) {
+  protected NDArray block(int layer, BlockWeights weights, NDArray h, Pass pass) {
     return h.mul(1f);
   }
 
