@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SAE training throughput, sae4j against the PyTorch reference loops of ../shared/bench/sae_torch.py,
-# interleaved on the same machine (the BENCHMARKS.md "SAE training" sections).
+# interleaved on the same machine (BENCHMARKS.md, "SAE training").
 #
 # Usage: bench/sae-ratio.sh [ROUNDS] [SHAPE...]      SHAPE = D_INxBATCH, default 768x32 1024x32
 #   JARS       sae4j jars to compare, space-separated (default: sae4j-cli/target/sae4j.jar);

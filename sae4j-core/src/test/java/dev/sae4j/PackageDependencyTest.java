@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package graph of the main sources, read from their import statements and fully qualified
- * names: the stage adapters depend on the pipeline core and never the other way round, the
- * study config does not know its parser, and no two packages depend on each other through any
- * path (no cycles).
+ * names: the stage adapters depend on the pipeline core and never the other way round, the study
+ * config does not know its parser, and no two packages depend on each other through any path (no
+ * cycles).
  */
 class PackageDependencyTest {
   private static final Path MAIN = Path.of("src/main/java");
@@ -29,20 +29,23 @@ class PackageDependencyTest {
   private static final Pattern REFERENCE =
       Pattern.compile("\\bdev\\.sae4j((?:\\.[a-z][a-z0-9]*)+)\\.[A-Z]");
   // Comments and string literals name classes without depending on them.
-  private static final Pattern NON_CODE = Pattern.compile(
-      "/\\*.*?\\*/|//[^\\n]*|\"(?:\\\\.|[^\"\\\\\\n])*\"", Pattern.DOTALL);
+  private static final Pattern NON_CODE =
+      Pattern.compile("/\\*.*?\\*/|//[^\\n]*|\"(?:\\\\.|[^\"\\\\\\n])*\"", Pattern.DOTALL);
 
   @Test
   void stageAdaptersDependOnThePipelineCoreNeverBack() throws IOException {
     Map<String, Set<String>> deps = dependencies();
-    assertTrue(deps.get("dev.sae4j.pipeline.stages").contains("dev.sae4j.pipeline"),
+    assertTrue(
+        deps.get("dev.sae4j.pipeline.stages").contains("dev.sae4j.pipeline"),
         "the test reads the adapters' imports: " + deps.get("dev.sae4j.pipeline.stages"));
-    assertTrue(!deps.get("dev.sae4j.pipeline").contains("dev.sae4j.pipeline.stages"),
-        "dev.sae4j.pipeline refers to dev.sae4j.pipeline.stages: " + referrers(
-            "dev.sae4j.pipeline", "dev.sae4j.pipeline.stages"));
-    assertTrue(!deps.get("dev.sae4j.report").contains("dev.sae4j.pipeline.stages"),
-        "the report reads a run directory, not the stages: " + referrers("dev.sae4j.report",
-            "dev.sae4j.pipeline.stages"));
+    assertTrue(
+        !deps.get("dev.sae4j.pipeline").contains("dev.sae4j.pipeline.stages"),
+        "dev.sae4j.pipeline refers to dev.sae4j.pipeline.stages: "
+            + referrers("dev.sae4j.pipeline", "dev.sae4j.pipeline.stages"));
+    assertTrue(
+        !deps.get("dev.sae4j.report").contains("dev.sae4j.pipeline.stages"),
+        "the report reads a run directory, not the stages: "
+            + referrers("dev.sae4j.report", "dev.sae4j.pipeline.stages"));
   }
 
   @Test

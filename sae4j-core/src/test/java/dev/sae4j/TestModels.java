@@ -27,15 +27,17 @@ public final class TestModels {
         merges.add(a + " " + b);
       }
     }
-    ByteLevelTokenizerJson.write(dir.resolve("tokenizer.json"), merges,
-        Map.of("<|endoftext|>", 511));
+    ByteLevelTokenizerJson.write(
+        dir.resolve("tokenizer.json"), merges, Map.of("<|endoftext|>", 511));
     return dir;
   }
 
   /** Deterministic short documents of varying length (some longer than 64 tokens). */
   public static List<String> documents(int count) {
-    String[] words = {"carry", "the", "one", "stack", "push", "pop", "graph", "node", "true",
-        "false", "and", "or", "not", "seven", "plus", "five", "equals", "twelve"};
+    String[] words = {
+      "carry", "the", "one", "stack", "push", "pop", "graph", "node", "true", "false", "and", "or",
+      "not", "seven", "plus", "five", "equals", "twelve"
+    };
     List<String> docs = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       StringBuilder sb = new StringBuilder("doc " + i + ":");

@@ -8,14 +8,15 @@ public final class TestPaths {
   private TestPaths() {}
 
   /**
-   * The repository's {@code fixtures/} folder ({@code hf-reference/}, {@code tokenizers/}):
-   * system property {@code sae4j.fixtures} (set by the build), else {@code ../fixtures} relative
-   * to the module directory.
+   * The repository's {@code fixtures/} folder ({@code hf-reference/}, {@code tokenizers/}): system
+   * property {@code sae4j.fixtures} (set by the build), else {@code ../fixtures} relative to the
+   * module directory.
    *
    * @return the fixtures directory
    */
   public static Path fixtures() {
-    return Paths.get(System.getProperty("sae4j.fixtures", "../fixtures")).toAbsolutePath()
+    return Paths.get(System.getProperty("sae4j.fixtures", "../fixtures"))
+        .toAbsolutePath()
         .normalize();
   }
 

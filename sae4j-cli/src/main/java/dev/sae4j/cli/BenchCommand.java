@@ -33,60 +33,94 @@ import picocli.CommandLine.Option;
  * measured like {@code shared/bench/gpt2_torch.py} (same modes, same warm-up and window scheme,
  * same FLOP count), so the two can be run side by side.
  *
- * <p>The checkpoint is a real HF directory (config.json + model.safetensors, GPT-2 names and
- * Conv1D layouts) written to a temp dir and loaded through {@link Models#load(Path)}, the normal
- * loading path; the temp dir is deleted at the end.
+ * <p>The checkpoint is a real HF directory (config.json + model.safetensors, GPT-2 names and Conv1D
+ * layouts) written to a temp dir and loaded through {@link Models#load(Path)}, the normal loading
+ * path; the temp dir is deleted at the end.
  */
-@Command(name = "bench-forward", mixinStandardHelpOptions = true,
-    description = "Benchmark forward tokens/s of a GPT-2-shaped random model (the counterpart of "
-        + "shared/bench/gpt2_torch.py): full (with LM head), hook (full + copy one block's "
-        + "output) or truncate (stop after the hooked block).")
+@Command(
+    name = "bench-forward",
+    mixinStandardHelpOptions = true,
+    description =
+        "Benchmark forward tokens/s of a GPT-2-shaped random model (the counterpart of "
+            + "shared/bench/gpt2_torch.py): full (with LM head), hook (full + copy one block's "
+            + "output) or truncate (stop after the hooked block).")
 final class BenchCommand implements Callable<Integer> {
   static final int VOCAB = 50257;
 
-  @Option(names = "--model", defaultValue = "small",
-      description = "small (12 x 768, 12 heads) or medium (24 x 1024, 16 heads) "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      defaultValue = "small",
+      description =
+          "small (12 x 768, 12 heads) or medium (24 x 1024, 16 heads) "
+              + "(default: ${DEFAULT-VALUE}).")
   String modelSize;
 
-  @Option(names = "--mode", defaultValue = "full",
-      description = "full, hook, truncate or capture (truncate + append to a store) "
-          + "(default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--mode",
+      defaultValue = "full",
+      description =
+          "full, hook, truncate or capture (truncate + append to a store) "
+              + "(default: ${DEFAULT-VALUE}).")
   String mode;
 
-  @Option(names = "--layer", defaultValue = "-1",
+  @Option(
+      names = "--layer",
+      defaultValue = "-1",
       description = "Hooked block (default: n_layer / 2 - 1).")
   int layer;
 
-  @Option(names = "--batch", defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      defaultValue = "8",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--ctx", defaultValue = "256", description = "Context length (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--ctx",
+      defaultValue = "256",
+      description = "Context length (default: ${DEFAULT-VALUE}).")
   int ctx;
 
-  @Option(names = "--n-positions", defaultValue = "0",
+  @Option(
+      names = "--n-positions",
+      defaultValue = "0",
       description = "n_positions in config.json (default: --ctx, like the reference).")
   int nPositions;
 
-  @Option(names = "--windows", defaultValue = "5", description = "Timed windows (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--windows",
+      defaultValue = "5",
+      description = "Timed windows (default: ${DEFAULT-VALUE}).")
   int windows;
 
-  @Option(names = "--window-s", defaultValue = "2.0",
+  @Option(
+      names = "--window-s",
+      defaultValue = "2.0",
       description = "Minimum seconds per timed window (default: ${DEFAULT-VALUE}).")
   double windowS;
 
-  @Option(names = "--warmup-s", defaultValue = "1.0",
+  @Option(
+      names = "--warmup-s",
+      defaultValue = "1.0",
       description = "Minimum warm-up seconds (default: ${DEFAULT-VALUE}).")
   double warmupS;
 
-  @Option(names = "--warmup-calls", defaultValue = "1",
+  @Option(
+      names = "--warmup-calls",
+      defaultValue = "1",
       description = "Minimum warm-up calls (default: ${DEFAULT-VALUE}, like gpt2_torch.py).")
   int warmupCalls;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--tag", defaultValue = "", description = "Free-form tag stored in the JSON line.")
+  @Option(
+      names = "--tag",
+      defaultValue = "",
+      description = "Free-form tag stored in the JSON line.")
   String tag;
 
   @Option(names = "--out", description = "Append a JSON line with the result to this file.")
@@ -108,12 +142,13 @@ final class BenchCommand implements Callable<Integer> {
         d = 1024;
         nHead = 16;
       }
-      default -> throw new IllegalArgumentException("--model must be small or medium, got '"
-          + modelSize + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "--model must be small or medium, got '" + modelSize + "'");
     }
     if (!List.of("full", "hook", "truncate", "capture").contains(mode)) {
-      throw new IllegalArgumentException("--mode must be full, hook, truncate or capture, got '"
-          + mode + "'");
+      throw new IllegalArgumentException(
+          "--mode must be full, hook, truncate or capture, got '" + mode + "'");
     }
     int hooked = layer >= 0 ? layer : nLayer / 2 - 1;
     if (hooked >= nLayer) {
@@ -130,79 +165,127 @@ final class BenchCommand implements Callable<Integer> {
       try (TransformerModel model = Models.load(dir);
           NDManager base = NDManager.newBaseManager()) {
         long t2 = System.nanoTime();
-        System.err.printf(Locale.ROOT, "sae4j: engine %s %s (DJL %s); torch threads intra-op %d, "
+        System.err.printf(
+            Locale.ROOT,
+            "sae4j: engine %s %s (DJL %s); torch threads intra-op %d, "
                 + "inter-op %d; %d CPUs; checkpoint written in %.1f s, loaded in %.1f s "
                 + "(%d parameters)%n",
-            engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(),
-            JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
-            Runtime.getRuntime().availableProcessors(), (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+            engine.getEngineName(),
+            engine.getVersion(),
+            Engine.getDjlVersion(),
+            JniUtils.getNumThreads(),
+            JniUtils.getNumInteropThreads(),
+            Runtime.getRuntime().availableProcessors(),
+            (t1 - t0) / 1e9,
+            (t2 - t1) / 1e9,
             model.parameterCount());
         TokenBatch batch = randomBatch();
         String hookName = "blocks." + hooked + ".hook_resid_post";
-        ActivationStoreWriter store = mode.equals("capture") ? storeWriter(dir.resolve("store"),
-            hookName, d) : null;
-        Runnable fn = switch (mode) {
-          case "full" -> () -> {
-            try (NDManager m = base.newSubManager()) {
-              model.forward(batch, Hooks.none(), m).close();
-            }
-          };
-          case "hook" -> () -> {
-            try (NDManager m = base.newSubManager()) {
-              ActivationCache cache = new ActivationCache(m);
-              model.forward(batch, Hooks.none().cacheInto(cache, List.of(hookName)), m).close();
-              cache.get(hookName).close();
-            }
-          };
-          case "capture" -> () -> {
-            // What ActivationCapture does per batch: truncated pass, copy out, append every row
-            // to a store (shards written atomically, manifest after each shard).
-            try (NDManager m = base.newSubManager()) {
-              ActivationCache cache = model.runWithCache(batch, List.of(hookName), m);
-              float[] rows = cache.get(hookName).toFloatArray();
-              for (int r = 0; r < batch.batchSize() * batch.length(); r++) {
-                store.append(rows, r * d, batch.tokenIds()[r], r / batch.length(),
-                    r % batch.length());
-              }
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          };
-          default -> () -> {
-            try (NDManager m = base.newSubManager()) {
-              ActivationCache cache = model.runWithCache(batch, List.of(hookName), m);
-              cache.get(hookName).close();
-            }
-          };
-        };
+        ActivationStoreWriter store =
+            mode.equals("capture") ? storeWriter(dir.resolve("store"), hookName, d) : null;
+        Runnable fn =
+            switch (mode) {
+              case "full" ->
+                  () -> {
+                    try (NDManager m = base.newSubManager()) {
+                      model.forward(batch, Hooks.none(), m).close();
+                    }
+                  };
+              case "hook" ->
+                  () -> {
+                    try (NDManager m = base.newSubManager()) {
+                      ActivationCache cache = new ActivationCache(m);
+                      model
+                          .forward(batch, Hooks.none().cacheInto(cache, List.of(hookName)), m)
+                          .close();
+                      cache.get(hookName).close();
+                    }
+                  };
+              case "capture" ->
+                  () -> {
+                    // What ActivationCapture does per batch: truncated pass, copy out, append every
+                    // row
+                    // to a store (shards written atomically, manifest after each shard).
+                    try (NDManager m = base.newSubManager()) {
+                      ActivationCache cache = model.runWithCache(batch, List.of(hookName), m);
+                      float[] rows = cache.get(hookName).toFloatArray();
+                      for (int r = 0; r < batch.batchSize() * batch.length(); r++) {
+                        store.append(
+                            rows,
+                            r * d,
+                            batch.tokenIds()[r],
+                            r / batch.length(),
+                            r % batch.length());
+                      }
+                    } catch (java.io.IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  };
+              default ->
+                  () -> {
+                    try (NDManager m = base.newSubManager()) {
+                      ActivationCache cache = model.runWithCache(batch, List.of(hookName), m);
+                      cache.get(hookName).close();
+                    }
+                  };
+            };
         long tokens = (long) batchSize * ctx;
         double[] rates = measure(fn, tokens);
         long[] procAfter = procStat();
         double[] sorted = rates.clone();
         Arrays.sort(sorted);
         double median = median(sorted);
-        long fpt = mode.equals("truncate") || mode.equals("capture")
-            ? flopsPerToken(nLayer, d, ctx, hooked, false)
-            : flopsPerToken(nLayer, d, ctx, -1, true);
+        long fpt =
+            mode.equals("truncate") || mode.equals("capture")
+                ? flopsPerToken(nLayer, d, ctx, hooked, false)
+                : flopsPerToken(nLayer, d, ctx, -1, true);
         double gflops = fpt * median / 1e9;
         int threads = JniUtils.getNumThreads();
-        System.out.printf(Locale.ROOT, "sae4j-gpt2-%-6s %-8s layer %2d batch %dx%d threads %d  "
+        System.out.printf(
+            Locale.ROOT,
+            "sae4j-gpt2-%-6s %-8s layer %2d batch %dx%d threads %d  "
                 + "tokens/s median %8.1f (min %.1f max %.1f)  GFLOPS %6.1f%n",
-            modelSize, mode, hooked, batchSize, ctx, threads, median, sorted[0],
-            sorted[sorted.length - 1], gflops);
-        String json = String.format(Locale.ROOT, "{\"batch\": %d, \"bench\": \"gpt2\", "
-                + "\"ctx\": %d, \"engine\": \"%s %s\", \"flops_per_token\": %d, "
-                + "\"gflops_median\": %.3f, \"impl\": \"sae4j-djl\", \"interop_threads\": %d, "
-                + "\"layer\": %d, \"mode\": \"%s\", \"model\": \"%s\", \"tag\": \"%s\", "
-                + "\"tokens_per_s\": {\"max\": %.3f, \"median\": %.3f, \"min\": %.3f, "
-                + "\"n\": %d, \"windows\": %s}, \"torch_threads\": %d}",
-            batchSize, ctx, engine.getEngineName(), engine.getVersion(), fpt, gflops,
-            JniUtils.getNumInteropThreads(), hooked, mode, modelSize, tag.replace("\"", "'"),
-            sorted[sorted.length - 1], median, sorted[0], rates.length,
-            Arrays.toString(rates), threads);
+            modelSize,
+            mode,
+            hooked,
+            batchSize,
+            ctx,
+            threads,
+            median,
+            sorted[0],
+            sorted[sorted.length - 1],
+            gflops);
+        String json =
+            String.format(
+                Locale.ROOT,
+                "{\"batch\": %d, \"bench\": \"gpt2\", "
+                    + "\"ctx\": %d, \"engine\": \"%s %s\", \"flops_per_token\": %d, "
+                    + "\"gflops_median\": %.3f, \"impl\": \"sae4j-djl\", \"interop_threads\": %d, "
+                    + "\"layer\": %d, \"mode\": \"%s\", \"model\": \"%s\", \"tag\": \"%s\", "
+                    + "\"tokens_per_s\": {\"max\": %.3f, \"median\": %.3f, \"min\": %.3f, "
+                    + "\"n\": %d, \"windows\": %s}, \"torch_threads\": %d}",
+                batchSize,
+                ctx,
+                engine.getEngineName(),
+                engine.getVersion(),
+                fpt,
+                gflops,
+                JniUtils.getNumInteropThreads(),
+                hooked,
+                mode,
+                modelSize,
+                tag.replace("\"", "'"),
+                sorted[sorted.length - 1],
+                median,
+                sorted[0],
+                rates.length,
+                Arrays.toString(rates),
+                threads);
         if (procBefore != null && procAfter != null && timedCalls > 0) {
           double ticks = 100.0; // USER_HZ
-          System.out.printf(Locale.ROOT, "per call (timed windows): %.0f minor page faults, "
+          System.out.printf(
+              Locale.ROOT,
+              "per call (timed windows): %.0f minor page faults, "
                   + "%.2f s user CPU, %.2f s system CPU%n",
               (procAfter[0] - procBefore[0]) / (double) timedCalls,
               (procAfter[1] - procBefore[1]) / ticks / timedCalls,
@@ -210,7 +293,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.println("RESULT " + json);
         if (out != null) {
-          Files.writeString(out, json + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          Files.writeString(
+              out,
+              json + "\n",
+              StandardCharsets.UTF_8,
+              StandardOpenOption.CREATE,
               StandardOpenOption.APPEND);
         }
       }
@@ -223,11 +310,21 @@ final class BenchCommand implements Callable<Integer> {
   /** A float32 store with default-size shards (about 64 MB each) for the capture mode. */
   private static ActivationStoreWriter storeWriter(Path dir, String hook, int d)
       throws java.io.IOException {
-    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
-        new StoreManifest.ModelInfo("bench-gpt2", null, "gpt2"), hook, d, "float32",
-        new StoreManifest.CaptureInfo(0, "none", "split", false, false, List.of(), null, 0),
-        new StoreManifest.DatasetInfo("random-token-ids", "-", 0), (1 << 24) / d, 0, false,
-        List.of(), null);
+    StoreManifest identity =
+        new StoreManifest(
+            "sae4j-activations",
+            1,
+            new StoreManifest.ModelInfo("bench-gpt2", null, "gpt2"),
+            hook,
+            d,
+            "float32",
+            new StoreManifest.CaptureInfo(0, "none", "split", false, false, List.of(), null, 0),
+            new StoreManifest.DatasetInfo("random-token-ids", "-", 0),
+            (1 << 24) / d,
+            0,
+            false,
+            List.of(),
+            null);
     return ActivationStoreWriter.open(dir, identity, false);
   }
 
@@ -309,13 +406,30 @@ final class BenchCommand implements Callable<Integer> {
    */
   private void writeCheckpoint(Path dir, int nLayer, int d, int nHead, int positions)
       throws IOException {
-    String config = String.format(Locale.ROOT, "{\n  \"model_type\": \"gpt2\",\n"
-            + "  \"architectures\": [\"GPT2LMHeadModel\"],\n  \"n_embd\": %d,\n  \"n_layer\": %d,\n"
-            + "  \"n_head\": %d,\n  \"n_positions\": %d,\n  \"n_ctx\": %d,\n"
-            + "  \"vocab_size\": %d,\n  \"activation_function\": \"gelu_new\",\n"
-            + "  \"layer_norm_epsilon\": 1e-05,\n  \"tie_word_embeddings\": true,\n"
-            + "  \"bos_token_id\": 50256,\n  \"eos_token_id\": 50256\n}\n",
-        d, nLayer, nHead, positions, positions, VOCAB);
+    String config =
+        String.format(
+            Locale.ROOT,
+            "{\n"
+                + "  \"model_type\": \"gpt2\",\n"
+                + "  \"architectures\": [\"GPT2LMHeadModel\"],\n"
+                + "  \"n_embd\": %d,\n"
+                + "  \"n_layer\": %d,\n"
+                + "  \"n_head\": %d,\n"
+                + "  \"n_positions\": %d,\n"
+                + "  \"n_ctx\": %d,\n"
+                + "  \"vocab_size\": %d,\n"
+                + "  \"activation_function\": \"gelu_new\",\n"
+                + "  \"layer_norm_epsilon\": 1e-05,\n"
+                + "  \"tie_word_embeddings\": true,\n"
+                + "  \"bos_token_id\": 50256,\n"
+                + "  \"eos_token_id\": 50256\n"
+                + "}\n",
+            d,
+            nLayer,
+            nHead,
+            positions,
+            positions,
+            VOCAB);
     Files.writeString(dir.resolve("config.json"), config, StandardCharsets.UTF_8);
     Engine.getInstance().setRandomSeed((int) seed);
     try (NDManager m = NDManager.newBaseManager()) {

@@ -21,31 +21,47 @@ import picocli.CommandLine.Option;
  * once (cached), then runs {@code examples/demo.yaml} like {@code study} and prints where the
  * report is.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Run the demo study (examples/demo.yaml): the ground-truth organism on its"
-        + " synthetic tasks; capture, relu and topk SAEs, eval, causal tests, comparison, report.",
-        "The organism is trained once and cached ($SAE4J_CACHE/organisms, else"
-            + " ~/.cache/sae4j/organisms). No network."})
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the demo study (examples/demo.yaml): the ground-truth organism on its synthetic tasks;"
+          + " capture, relu and topk SAEs, eval, causal tests, comparison, report.",
+      "The organism is trained once and cached ($SAE4J_CACHE/organisms, else"
+          + " ~/.cache/sae4j/organisms). No network."
+    })
 final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE",
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
       description = "Study config (default: examples/demo.yaml of this checkout).")
   Path config;
 
   @Mixin StudyRunOptions run;
 
-  @Option(names = "--organism", paramLabel = "DIR",
+  @Option(
+      names = "--organism",
+      paramLabel = "DIR",
       description = "Use this model directory for organism:<task> models instead of the cache.")
   Path organism;
 
-  @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
-      description = "PyTorch intra-op threads per op (default: ${DEFAULT-VALUE}: the organism's"
-          + " and the demo's ops are small, and jobs already run in parallel; 0 = engine"
-          + " default).")
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      paramLabel = "N",
+      description =
+          "PyTorch intra-op threads per op (default: ${DEFAULT-VALUE}: the organism's"
+              + " and the demo's ops are small, and jobs already run in parallel; 0 = engine"
+              + " default).")
   int threads;
 
-  @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
-      description = "Where models and SAEs run: cpu, gpu, gpu:N or auto (default:"
-          + " ${DEFAULT-VALUE}; the organism always trains on the CPU).")
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      paramLabel = "DEVICE",
+      description =
+          "Where models and SAEs run: cpu, gpu, gpu:N or auto (default:"
+              + " ${DEFAULT-VALUE}; the organism always trains on the CPU).")
   String device;
 
   @Override
@@ -60,25 +76,34 @@ final class DemoCommand implements Callable<Integer> {
     if (organism != null && !Files.isRegularFile(organism.resolve("config.json"))) {
       throw new IllegalArgumentException("--organism " + organism + ": no config.json there");
     }
-    ModelResolver.OrganismSource organisms = organism != null ? (task, log) -> organism
-        : new OrganismModels();
+    ModelResolver.OrganismSource organisms =
+        organism != null ? (task, log) -> organism : new OrganismModels();
     // Resolve (and if needed train) every organism before the study starts, so the one-time
     // training is reported on its own and is not repeated by concurrent capture jobs. The
     // recipe fixes the training threads (OrganismRecipe.threads).
     for (StudyConfig.Model m : c.models()) {
       if (m.isOrganism()) {
         long t0 = System.nanoTime();
-        Path dir = organisms.directory(
-            m.id().substring(StudyConfig.ORGANISM_PREFIX.length()), System.err);
-        System.err.printf(Locale.ROOT, "sae4j: organism %s ready in %.1f s: %s%n", m.id(),
-            (System.nanoTime() - t0) / 1e9, dir);
+        Path dir =
+            organisms.directory(m.id().substring(StudyConfig.ORGANISM_PREFIX.length()), System.err);
+        System.err.printf(
+            Locale.ROOT,
+            "sae4j: organism %s ready in %.1f s: %s%n",
+            m.id(),
+            (System.nanoTime() - t0) / 1e9,
+            dir);
       }
     }
     Device d = EngineInfo.select(device, System.err);
     long start = System.nanoTime();
-    StudyRunner.Result r = StudyCommand.runStudy(c,
-        Stages.wired(new ModelSource(ModelResolver.standard(organisms), d)), run.runDir(c),
-        run.workers(c), StudyCommand.gate(d), run.quiet);
+    StudyRunner.Result r =
+        StudyCommand.runStudy(
+            c,
+            Stages.wired(new ModelSource(ModelResolver.standard(organisms), d)),
+            run.runDir(c),
+            run.workers(c),
+            StudyCommand.gate(d),
+            run.quiet);
     System.out.printf(Locale.ROOT, "demo finished in %.1f s%n", (System.nanoTime() - start) / 1e9);
     Path report = run.runDir(c).resolve("report");
     if (Files.isRegularFile(report.resolve("index.html"))) {
@@ -93,8 +118,10 @@ final class DemoCommand implements Callable<Integer> {
     String home = System.getProperty("sae4j.home");
     Path p = (home != null ? Path.of(home) : Path.of("")).resolve("examples/demo.yaml");
     if (!Files.isRegularFile(p)) {
-      throw new IllegalArgumentException(p.toAbsolutePath() + ": demo config not found; run"
-          + " from the sae4j checkout or pass --config");
+      throw new IllegalArgumentException(
+          p.toAbsolutePath()
+              + ": demo config not found; run"
+              + " from the sae4j checkout or pass --config");
     }
     return p;
   }

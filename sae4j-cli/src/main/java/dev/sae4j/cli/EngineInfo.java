@@ -28,20 +28,31 @@ final class EngineInfo {
       int id = r.equals("gpu") ? 0 : Integer.parseInt(r.substring(4));
       if (id >= gpus) {
         boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
-        throw new IllegalArgumentException("--device " + requested + ": the PyTorch engine sees "
-            + gpus + " CUDA GPU(s)" + (cuda ? "" : "; it runs PyTorch's CPU natives: build with"
-                + " 'mvn -Pgpu package' (CUDA 12.8 natives) or point PYTORCH_LIBRARY_PATH at a"
-                + " CUDA build of libtorch 2.7.1 (README, 'GPU')"));
+        throw new IllegalArgumentException(
+            "--device "
+                + requested
+                + ": the PyTorch engine sees "
+                + gpus
+                + " CUDA GPU(s)"
+                + (cuda
+                    ? ""
+                    : "; it runs PyTorch's CPU natives: build with 'mvn -Pgpu package' (CUDA 12.8"
+                        + " natives) or point PYTORCH_LIBRARY_PATH at a CUDA build of libtorch"
+                        + " 2.7.1 (README, 'GPU')"));
       }
       device = Device.gpu(id);
     } else {
       throw new IllegalArgumentException(
           "--device must be cpu, gpu, gpu:N or auto, got '" + requested + "'");
     }
-    err.printf("sae4j: engine %s %s (DJL %s), device %s, %d CPU threads%s, %s%n",
-        engine.getEngineName(), engine.getVersion(), Engine.getDjlVersion(),
-        device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu", Runtime.getRuntime()
-            .availableProcessors(), gpus == 0 ? ", no CUDA GPU visible" : ", " + gpus + " GPU(s)",
+    err.printf(
+        "sae4j: engine %s %s (DJL %s), device %s, %d CPU threads%s, %s%n",
+        engine.getEngineName(),
+        engine.getVersion(),
+        Engine.getDjlVersion(),
+        device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu",
+        Runtime.getRuntime().availableProcessors(),
+        gpus == 0 ? ", no CUDA GPU visible" : ", " + gpus + " GPU(s)",
         CpuKernels.describe());
     return device;
   }

@@ -35,44 +35,61 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sae4j eval}: spliced evaluation of an SAE (and domain transfer to a second dataset). */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Splice an SAE into a model and measure CE loss recovered, KL score, FVU, L0, "
-        + "dictionary health (dead, dense and duplicate latents) and (optionally) task accuracy "
-        + "with and without the SAE; writes OUT/metrics.json.")
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description =
+        "Splice an SAE into a model and measure CE loss recovered, KL score, FVU, L0, dictionary"
+            + " health (dead, dense and duplicate latents) and (optionally) task accuracy with and"
+            + " without the SAE; writes OUT/metrics.json.")
 final class EvalCommand implements Callable<Integer> {
   @Mixin ModelOptions.Named model;
 
   @Mixin SaeOptions sae;
 
-  @Option(names = "--dataset", required = true,
+  @Option(
+      names = "--dataset",
+      required = true,
       description = "Evaluation texts: .jsonl / .txt (format text) or a benchmark file.")
   Path dataset;
 
-  @Option(names = "--format", defaultValue = "text",
-      description = "text, gsm8k, math, prontoqa or folio (default: ${DEFAULT-VALUE}). Benchmark "
-          + "records are evaluated as worked examples (question + gold solution).")
+  @Option(
+      names = "--format",
+      defaultValue = "text",
+      description =
+          "text, gsm8k, math, prontoqa or folio (default: ${DEFAULT-VALUE}). Benchmark "
+              + "records are evaluated as worked examples (question + gold solution).")
   String format;
 
-  @Option(names = "--transfer-dataset",
-      description = "A second dataset evaluated with the same SAE (domain transfer), reported "
-          + "side by side under 'transfer'.")
+  @Option(
+      names = "--transfer-dataset",
+      description =
+          "A second dataset evaluated with the same SAE (domain transfer), reported "
+              + "side by side under 'transfer'.")
   Path transferDataset;
 
-  @Option(names = "--transfer-format",
+  @Option(
+      names = "--transfer-format",
       description = "Format of the transfer dataset (default: --format).")
   String transferFormat;
 
-  @Option(names = "--text-field", defaultValue = "text",
+  @Option(
+      names = "--text-field",
+      defaultValue = "text",
       description = "Field holding the text in .jsonl records of format text.")
   String textField;
 
-  @Option(names = "--max-tokens", defaultValue = "0",
+  @Option(
+      names = "--max-tokens",
+      defaultValue = "0",
       description = "Metric tokens per dataset at most (0 = all).")
   long maxTokens;
 
-  @Option(names = "--context",
-      description = "Tokens per window, BOS included (default: the SAE's metadata.context_size, "
-          + "else 128).")
+  @Option(
+      names = "--context",
+      description =
+          "Tokens per window, BOS included (default: the SAE's metadata.context_size, "
+              + "else 128).")
   Integer context;
 
   @Option(names = "--batch", defaultValue = "8", description = "Windows per forward pass.")
@@ -81,16 +98,24 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--bos", defaultValue = "prepend", description = "prepend, none or tokenizer.")
   String bos;
 
-  @Option(names = "--keep-special", description = "Splice and count BOS/EOS/pad positions too "
-      + "(by default they keep their clean activation and are left out, as in the store).")
+  @Option(
+      names = "--keep-special",
+      description =
+          "Splice and count BOS/EOS/pad positions too "
+              + "(by default they keep their clean activation and are left out, as in the store).")
   boolean keepSpecial;
 
-  @Option(names = "--task-examples", defaultValue = "0",
-      description = "Benchmark formats: also score this many examples (greedy exact match and "
-          + "teacher-forced log-prob) clean vs spliced (0 = no task metrics).")
+  @Option(
+      names = "--task-examples",
+      defaultValue = "0",
+      description =
+          "Benchmark formats: also score this many examples (greedy exact match and "
+              + "teacher-forced log-prob) clean vs spliced (0 = no task metrics).")
   int taskExamples;
 
-  @Option(names = "--max-new-tokens", defaultValue = "128",
+  @Option(
+      names = "--max-new-tokens",
+      defaultValue = "128",
       description = "Generation length for task accuracy (default: ${DEFAULT-VALUE}).")
   int maxNewTokens;
 
@@ -106,8 +131,8 @@ final class EvalCommand implements Callable<Integer> {
     formats.put("primary", format.toLowerCase(Locale.ROOT));
     if (transferDataset != null) {
       files.put("transfer", transferDataset);
-      formats.put("transfer", (transferFormat == null ? format : transferFormat)
-          .toLowerCase(Locale.ROOT));
+      formats.put(
+          "transfer", (transferFormat == null ? format : transferFormat).toLowerCase(Locale.ROOT));
     }
     for (String f : formats.values()) {
       if (!f.equals("text")) {
@@ -122,32 +147,46 @@ final class EvalCommand implements Callable<Integer> {
         TransformerModel m = model.weights.load(dir, d);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
       String hookName = sae.hookName(s);
-      SpliceEvaluator evaluator = new SpliceEvaluator(m, s, hookName,
-          SpliceEvaluator.Settings.defaults());
+      SpliceEvaluator evaluator =
+          new SpliceEvaluator(m, s, hookName, SpliceEvaluator.Settings.defaults());
       if (context != null) {
         ConfigChecks.requireContextFits(m.config(), context, "--context");
       }
-      int window = context != null ? context
-          : s.config().metadata().contextSize() > 0 ? s.config().metadata().contextSize()
-              : Math.min(128, ConfigChecks.maxContext(m.config()));
-      TokenSet.Options options = new TokenSet.Options(window, batch, bosPolicy, !keepSpecial,
-          maxTokens);
+      int window =
+          context != null
+              ? context
+              : s.config().metadata().contextSize() > 0
+                  ? s.config().metadata().contextSize()
+                  : Math.min(128, ConfigChecks.maxContext(m.config()));
+      TokenSet.Options options =
+          new TokenSet.Options(window, batch, bosPolicy, !keepSpecial, maxTokens);
       Map<String, EvalReport.DatasetResult> results = new LinkedHashMap<>();
       for (Map.Entry<String, Path> e : files.entrySet()) {
         String name = e.getKey();
         String fmt = formats.get(name);
         List<String> texts = texts(e.getValue(), fmt);
         TokenSet tokens = TokenSet.fromTexts(texts, tokenizer, m.config(), options);
-        System.err.printf("sae4j: %s: %,d metric tokens in %d windows%n", name,
-            tokens.metricTokens(), tokens.batches().stream().mapToInt(b -> b.batchSize()).sum());
+        System.err.printf(
+            "sae4j: %s: %,d metric tokens in %d windows%n",
+            name,
+            tokens.metricTokens(),
+            tokens.batches().stream().mapToInt(b -> b.batchSize()).sum());
         SpliceMetrics metrics = evaluator.evaluate(tokens);
         TaskComparison task = null;
         if (taskExamples > 0 && !fmt.equals("text")) {
-          task = task(m, tokenizer, s, hookName, tokens, e.getValue(), DatasetFormat.parse(fmt),
-              bosPolicy);
+          task =
+              task(
+                  m,
+                  tokenizer,
+                  s,
+                  hookName,
+                  tokens,
+                  e.getValue(),
+                  DatasetFormat.parse(fmt),
+                  bosPolicy);
         }
-        results.put(name, new EvalReport.DatasetResult(e.getValue().toString(), fmt, metrics,
-            task));
+        results.put(
+            name, new EvalReport.DatasetResult(e.getValue().toString(), fmt, metrics, task));
       }
       ModelOptions.warnUnencodable(tokenizer);
       EvalReport report = new EvalReport(model.model(), sae.sae, hookName, results, null);
@@ -162,16 +201,23 @@ final class EvalCommand implements Callable<Integer> {
       return TextDataset.read(file, textField).documents();
     }
     List<LoadProblem> problems = new ArrayList<>();
-    TextDataset data = TextDataset.fromBenchmark(file, DatasetFormat.parse(fmt), true, false,
-        problems);
+    TextDataset data =
+        TextDataset.fromBenchmark(file, DatasetFormat.parse(fmt), true, false, problems);
     for (LoadProblem p : problems) {
       System.err.println("sae4j: skipped " + p);
     }
     return data.documents();
   }
 
-  private TaskComparison task(TransformerModel m, Tokenizer tokenizer, Sae s, String hookName,
-      TokenSet tokens, Path file, DatasetFormat fmt, Tokenizer.BosPolicy bosPolicy)
+  private TaskComparison task(
+      TransformerModel m,
+      Tokenizer tokenizer,
+      Sae s,
+      String hookName,
+      TokenSet tokens,
+      Path file,
+      DatasetFormat fmt,
+      Tokenizer.BosPolicy bosPolicy)
       throws IOException {
     List<Example> examples = DatasetLoader.load(file, fmt, false).examples();
     examples = examples.subList(0, Math.min(taskExamples, examples.size()));
@@ -191,33 +237,71 @@ final class EvalCommand implements Callable<Integer> {
         extractor = AnswerExtractor.LOGIC_LABEL;
       }
     }
-    TaskEvaluator evaluator = new TaskEvaluator(m, tokenizer, new TaskEvaluator.Settings(
-        PromptTemplate.forFormat(fmt), extractor,
-        new GenerationScorer.Settings(maxNewTokens, stops, batch, bosPolicy), batch));
-    return evaluator.compare(examples, Splice.at(hookName, Splice.reconstruction(s,
-        tokens.excluded())));
+    TaskEvaluator evaluator =
+        new TaskEvaluator(
+            m,
+            tokenizer,
+            new TaskEvaluator.Settings(
+                PromptTemplate.forFormat(fmt),
+                extractor,
+                new GenerationScorer.Settings(maxNewTokens, stops, batch, bosPolicy),
+                batch));
+    return evaluator.compare(
+        examples, Splice.at(hookName, Splice.reconstruction(s, tokens.excluded())));
   }
 
   private static void print(EvalReport report) {
-    System.out.printf("%-9s %9s %8s %8s %8s %8s %8s %7s %8s %6s %6s %6s%n", "dataset", "tokens",
-        "CE", "CE_sae", "CE_zero", "CE_rec", "KL_score", "EV", "L0", "dead%", "dense%", "dup%");
+    System.out.printf(
+        "%-9s %9s %8s %8s %8s %8s %8s %7s %8s %6s %6s %6s%n",
+        "dataset",
+        "tokens",
+        "CE",
+        "CE_sae",
+        "CE_zero",
+        "CE_rec",
+        "KL_score",
+        "EV",
+        "L0",
+        "dead%",
+        "dense%",
+        "dup%");
     for (Map.Entry<String, EvalReport.DatasetResult> e : report.datasets().entrySet()) {
       SpliceMetrics m = e.getValue().metrics();
       DictionaryHealth h = m.health();
-      System.out.printf(Locale.ROOT, "%-9s %9d %8.4f %8.4f %8.4f %8.4f %8.4f %7.4f %8.2f %6.1f"
-              + " %6.1f %6.1f%n", e.getKey(), m.tokens(), m.ceLossWithoutSae(), m.ceLossWithSae(),
-          m.ceLossWithAblation(), m.ceLossScore(), m.klDivScore(), m.explainedVariance(), m.l0(),
-          100 * h.deadShare(), 100 * h.denseShare(), 100 * h.duplicateShare());
+      System.out.printf(
+          Locale.ROOT,
+          "%-9s %9d %8.4f %8.4f %8.4f %8.4f %8.4f %7.4f %8.2f %6.1f" + " %6.1f %6.1f%n",
+          e.getKey(),
+          m.tokens(),
+          m.ceLossWithoutSae(),
+          m.ceLossWithSae(),
+          m.ceLossWithAblation(),
+          m.ceLossScore(),
+          m.klDivScore(),
+          m.explainedVariance(),
+          m.l0(),
+          100 * h.deadShare(),
+          100 * h.denseShare(),
+          100 * h.duplicateShare());
       for (String w : h.warnings()) {
         System.err.println("sae4j: warning: " + e.getKey() + ": " + w);
       }
       TaskComparison t = e.getValue().task();
       if (t != null) {
-        System.out.printf(Locale.ROOT, "  task: accuracy clean %d/%d [%.3f, %.3f], spliced %d/%d "
-            + "[%.3f, %.3f]; log-prob diff %.4f +- %.4f%n", t.accuracyClean().correct(),
-            t.examples(), t.accuracyClean().wilsonLow(), t.accuracyClean().wilsonHigh(),
-            t.accuracySpliced().correct(), t.examples(), t.accuracySpliced().wilsonLow(),
-            t.accuracySpliced().wilsonHigh(), t.meanLogProbDiff(), t.logProbDiffStdErr());
+        System.out.printf(
+            Locale.ROOT,
+            "  task: accuracy clean %d/%d [%.3f, %.3f], spliced %d/%d "
+                + "[%.3f, %.3f]; log-prob diff %.4f +- %.4f%n",
+            t.accuracyClean().correct(),
+            t.examples(),
+            t.accuracyClean().wilsonLow(),
+            t.accuracyClean().wilsonHigh(),
+            t.accuracySpliced().correct(),
+            t.examples(),
+            t.accuracySpliced().wilsonLow(),
+            t.accuracySpliced().wilsonHigh(),
+            t.meanLogProbDiff(),
+            t.logProbDiffStdErr());
       }
     }
   }

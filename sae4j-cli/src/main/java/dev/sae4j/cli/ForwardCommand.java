@@ -18,21 +18,26 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sae4j forward MODEL (--prompt TEXT | --token-ids ...) --hooks ... --out FILE}: one
- * forward pass, writing logits and hook activations to a safetensors file Python can read.
+ * {@code sae4j forward MODEL (--prompt TEXT | --token-ids ...) --hooks ... --out FILE}: one forward
+ * pass, writing logits and hook activations to a safetensors file Python can read.
  */
-@Command(name = "forward", mixinStandardHelpOptions = true,
-    description = "Run one forward pass and write logits [B, T, vocab] plus the requested hook "
-        + "activations (each named by its hook) to a safetensors file.")
+@Command(
+    name = "forward",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run one forward pass and write logits [B, T, vocab] plus the requested hook "
+            + "activations (each named by its hook) to a safetensors file.")
 final class ForwardCommand implements Callable<Integer> {
   @Mixin ModelOptions.Argument options;
 
   static final class Input {
-    @Option(names = "--prompt",
+    @Option(
+        names = "--prompt",
         description = "Text input; repeat for a batch (rows are right-padded).")
     List<String> prompts;
 
-    @Option(names = "--token-ids",
+    @Option(
+        names = "--token-ids",
         description = "Token ids: comma-separated, rows separated by ';' (e.g. 1,2,3;4,5,6).")
     String tokenIds;
   }
@@ -43,16 +48,23 @@ final class ForwardCommand implements Callable<Integer> {
   @Option(names = "--attention-mask", description = "Mask rows like --token-ids (1 real, 0 pad).")
   String attentionMask;
 
-  @Option(names = "--position-ids",
+  @Option(
+      names = "--position-ids",
       description = "Position rows like --token-ids (default: cumsum(mask) - 1, pads 1).")
   String positionIds;
 
-  @Option(names = "--hooks", split = ",", description = "Hook points to record, e.g. "
-      + "blocks.1.hook_resid_post (see 'sae4j inspect').")
+  @Option(
+      names = "--hooks",
+      split = ",",
+      description =
+          "Hook points to record, e.g. " + "blocks.1.hook_resid_post (see 'sae4j inspect').")
   List<String> hooks = new ArrayList<>();
 
-  @Option(names = "--bos", defaultValue = "prepend",
-      description = "BOS policy for --prompt: prepend, none or tokenizer (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--bos",
+      defaultValue = "prepend",
+      description =
+          "BOS policy for --prompt: prepend, none or tokenizer (default: ${DEFAULT-VALUE}).")
   String bos;
 
   @Option(names = "--out", required = true, description = "Output .safetensors file.")
@@ -69,19 +81,20 @@ final class ForwardCommand implements Callable<Integer> {
       TokenBatch batch = batch(dir, model, bosPolicy);
       ActivationCache cache = new ActivationCache(manager);
       NDArray logits = model.forward(batch, Hooks.none().cacheInto(cache, hookNames), manager);
-      SafetensorsWriter writer = new SafetensorsWriter()
-          .metadata("model", dir.toString())
-          .metadata("model_type", model.config().modelType())
-          .add("logits", logits)
-          .addInts("input_ids", batch.tokenIds(), batch.batchSize(), batch.length())
-          .addInts("attention_mask", batch.attentionMask(), batch.batchSize(), batch.length())
-          .addInts("position_ids", batch.positionIds(), batch.batchSize(), batch.length());
+      SafetensorsWriter writer =
+          new SafetensorsWriter()
+              .metadata("model", dir.toString())
+              .metadata("model_type", model.config().modelType())
+              .add("logits", logits)
+              .addInts("input_ids", batch.tokenIds(), batch.batchSize(), batch.length())
+              .addInts("attention_mask", batch.attentionMask(), batch.batchSize(), batch.length())
+              .addInts("position_ids", batch.positionIds(), batch.batchSize(), batch.length());
       for (String hook : hookNames) {
         writer.add(hook, cache.get(hook));
       }
       writer.write(out);
-      System.err.printf("sae4j: wrote %s (logits %s, %d hook(s))%n", out, logits.getShape(),
-          hookNames.size());
+      System.err.printf(
+          "sae4j: wrote %s (logits %s, %d hook(s))%n", out, logits.getShape(), hookNames.size());
     }
     return 0;
   }
@@ -102,7 +115,8 @@ final class ForwardCommand implements Callable<Integer> {
         return TokenBatch.rightPadded(rows, model.config().paddingId());
       }
     }
-    return TokenBatch.of(parseRows(input.tokenIds, "--token-ids"),
+    return TokenBatch.of(
+        parseRows(input.tokenIds, "--token-ids"),
         attentionMask == null ? null : parseRows(attentionMask, "--attention-mask"),
         positionIds == null ? null : parseRows(positionIds, "--position-ids"));
   }
@@ -118,8 +132,15 @@ final class ForwardCommand implements Callable<Integer> {
         try {
           out[r][c] = Integer.parseInt(cells[c].trim());
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(option + ": row " + r + ", item " + c + ": '"
-              + cells[c].trim() + "' is not an integer");
+          throw new IllegalArgumentException(
+              option
+                  + ": row "
+                  + r
+                  + ", item "
+                  + c
+                  + ": '"
+                  + cells[c].trim()
+                  + "' is not an integer");
         }
       }
     }

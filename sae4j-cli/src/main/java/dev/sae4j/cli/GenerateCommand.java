@@ -12,7 +12,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code sae4j generate MODEL --prompt TEXT}: prints the prompt and its continuation. */
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
     description = "Continue a prompt (greedy by default; sampling with --temperature).")
 final class GenerateCommand implements Callable<Integer> {
   @Mixin ModelOptions.Argument options;
@@ -20,11 +22,15 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--prompt", required = true, description = "Text to continue.")
   String prompt;
 
-  @Option(names = "--max-new-tokens", defaultValue = "32",
+  @Option(
+      names = "--max-new-tokens",
+      defaultValue = "32",
       description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
   int maxNewTokens;
 
-  @Option(names = "--temperature", defaultValue = "0",
+  @Option(
+      names = "--temperature",
+      defaultValue = "0",
       description = "0 = greedy; > 0 samples (default: ${DEFAULT-VALUE}).")
   double temperature;
 
@@ -43,7 +49,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--ignore-eos", description = "Keep generating after the EOS token.")
   boolean ignoreEos;
 
-  @Option(names = "--bos", defaultValue = "prepend",
+  @Option(
+      names = "--bos",
+      defaultValue = "prepend",
       description = "prepend, none or tokenizer (default: ${DEFAULT-VALUE}).")
   String bos;
 
@@ -57,8 +65,8 @@ final class GenerateCommand implements Callable<Integer> {
       if (ids.length == 0) {
         throw new IllegalArgumentException("the prompt encodes to no tokens; use --bos prepend");
       }
-      Generator.Options opts = new Generator.Options(maxNewTokens, temperature, topK, topP, seed,
-          !ignoreEos, !noCache);
+      Generator.Options opts =
+          new Generator.Options(maxNewTokens, temperature, topK, topP, seed, !ignoreEos, !noCache);
       int[] out = new Generator(model).generate(List.of(ids), opts, Hooks.none()).get(0);
       System.out.println(prompt + tokenizer.decode(out, true));
     }

@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code sae4j inspect MODEL}: architecture, sizes, parameter count and hook points. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
     description = "Print a model's architecture, sizes, parameter count and hook point names.")
 final class InspectCommand implements Callable<Integer> {
   @Mixin ModelOptions.Argument options;
@@ -22,25 +24,34 @@ final class InspectCommand implements Callable<Integer> {
       System.out.printf("architecture   %s%n", c.modelType());
       System.out.printf("layers         %d%n", c.numLayers());
       System.out.printf("d_model        %d%n", c.hiddenSize());
-      System.out.printf("heads          %d (key/value heads %d, head dim %d)%n", c.numHeads(),
-          c.numKvHeads(), c.headDim());
-      System.out.printf("d_mlp          %d (%s)%n", c.intermediateSize(),
-          c.activation().name().toLowerCase(java.util.Locale.ROOT));
+      System.out.printf(
+          "heads          %d (key/value heads %d, head dim %d)%n",
+          c.numHeads(), c.numKvHeads(), c.headDim());
+      System.out.printf(
+          "d_mlp          %d (%s)%n",
+          c.intermediateSize(), c.activation().name().toLowerCase(java.util.Locale.ROOT));
       System.out.printf("vocabulary     %d%n", c.vocabSize());
-      System.out.printf("positions      %s%n", c.rotaryDims() > 0
-          ? "RoPE on " + c.rotaryDims() + " of " + c.headDim() + " dims, " + rope(c.rope())
-          : "learned, " + c.maxPositions());
+      System.out.printf(
+          "positions      %s%n",
+          c.rotaryDims() > 0
+              ? "RoPE on " + c.rotaryDims() + " of " + c.headDim() + " dims, " + rope(c.rope())
+              : "learned, " + c.maxPositions());
       ModelConfig.Attention a = c.attention();
       if (a.slidingWindow() > 0) {
-        long sliding = a.layerTypes().stream()
-            .filter(t -> t == ModelConfig.LayerType.SLIDING_ATTENTION).count();
-        System.out.printf("sliding window %d tokens in %d of %d layers%s%n", a.slidingWindow(),
-            sliding, c.numLayers(), a.slidingRope() == null ? ""
-                : " (their RoPE: " + rope(a.slidingRope()) + ")");
+        long sliding =
+            a.layerTypes().stream()
+                .filter(t -> t == ModelConfig.LayerType.SLIDING_ATTENTION)
+                .count();
+        System.out.printf(
+            "sliding window %d tokens in %d of %d layers%s%n",
+            a.slidingWindow(),
+            sliding,
+            c.numLayers(),
+            a.slidingRope() == null ? "" : " (their RoPE: " + rope(a.slidingRope()) + ")");
       }
       if (a.logitSoftcap() > 0 || c.finalLogitSoftcap() > 0) {
-        System.out.printf("softcaps       attention %s, logits %s%n", a.logitSoftcap(),
-            c.finalLogitSoftcap());
+        System.out.printf(
+            "softcaps       attention %s, logits %s%n", a.logitSoftcap(), c.finalLogitSoftcap());
       }
       System.out.printf("residual       %s%n", c.parallelResidual() ? "parallel" : "sequential");
       System.out.printf("tied embedding %s%n", c.tieWordEmbeddings());

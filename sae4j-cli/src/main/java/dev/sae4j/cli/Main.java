@@ -86,9 +86,14 @@ public final class Main implements Runnable {
       Runtime.getRuntime().removeShutdownHook(stopChild);
       return status;
     } catch (IOException | InterruptedException e) {
-      System.err.println("sae4j: error: could not start a JVM with pinned CPU kernels ("
-          + e.getMessage() + "); run through the sae4j launcher or set " + CpuKernels.PINNED_ENV
-          + ", or " + CpuKernels.MODE_ENV + "=native");
+      System.err.println(
+          "sae4j: error: could not start a JVM with pinned CPU kernels ("
+              + e.getMessage()
+              + "); run through the sae4j launcher or set "
+              + CpuKernels.PINNED_ENV
+              + ", or "
+              + CpuKernels.MODE_ENV
+              + "=native");
       return 1;
     }
   }
@@ -100,13 +105,14 @@ public final class Main implements Runnable {
       System.setProperty("ai.djl.offline", "true");
     }
     CommandLine cli = new CommandLine(new Main());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("sae4j: error: " + message(e));
-      if (System.getenv("SAE4J_DEBUG") != null) {
-        e.printStackTrace(commandLine.getErr());
-      }
-      return 1;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("sae4j: error: " + message(e));
+          if (System.getenv("SAE4J_DEBUG") != null) {
+            e.printStackTrace(commandLine.getErr());
+          }
+          return 1;
+        });
     return cli.execute(args);
   }
 

@@ -22,16 +22,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The model and the options every model command shares ({@code --revision}, {@code --device}).
- * A command names its model either as its first argument ({@link Argument}: forward, generate,
+ * The model and the options every model command shares ({@code --revision}, {@code --device}). A
+ * command names its model either as its first argument ({@link Argument}: forward, generate,
  * inspect) or with {@code --model} ({@link Named}: capture, eval, ablate).
  */
 abstract class ModelOptions {
-  @Option(names = "--revision", defaultValue = "main",
+  @Option(
+      names = "--revision",
+      defaultValue = "main",
       description = "Hub branch, tag or commit (default: ${DEFAULT-VALUE}).")
   String revision;
 
-  @Option(names = "--device", defaultValue = "cpu",
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
       description = "cpu, gpu, gpu:N or auto (default: ${DEFAULT-VALUE}).")
   String device;
 
@@ -62,9 +66,9 @@ abstract class ModelOptions {
     }
   }
 
-  private static final String MODEL_HELP = "A HF model directory (config.json, *.safetensors,"
-      + " tokenizer.json) or a Hub repo id such as openai-community/gpt2 (downloaded into the HF"
-      + " cache).";
+  private static final String MODEL_HELP =
+      "A HF model directory (config.json, *.safetensors, tokenizer.json) or a Hub repo id such as"
+          + " openai-community/gpt2 (downloaded into the HF cache).";
 
   /** Hook names as given after {@code --hooks a,b}: trimmed, empty entries dropped. */
   static List<String> hookNames(List<String> raw) {
@@ -89,9 +93,16 @@ abstract class ModelOptions {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(modelDir)) {
       for (Path f : files) {
         if (Files.isRegularFile(f) && f.toRealPath().equals(target)) {
-          throw new IllegalArgumentException(option + " " + out + " is " + f.getFileName()
-              + " of the model directory " + modelDir + "; writing it would destroy the model;"
-              + " choose another file");
+          throw new IllegalArgumentException(
+              option
+                  + " "
+                  + out
+                  + " is "
+                  + f.getFileName()
+                  + " of the model directory "
+                  + modelDir
+                  + "; writing it would destroy the model;"
+                  + " choose another file");
         }
       }
     }
@@ -116,8 +127,8 @@ abstract class ModelOptions {
   }
 
   /**
-   * A local path for an SAE given as a path or {@code hf://OWNER/REPO/PATH[@REVISION]}
-   * (downloaded into the HF cache, with a progress line).
+   * A local path for an SAE given as a path or {@code hf://OWNER/REPO/PATH[@REVISION]} (downloaded
+   * into the HF cache, with a progress line).
    */
   static Path resolveSae(String spec) throws IOException {
     return SaeSource.resolve(spec, HubSettings.fromEnvironment(), new DownloadProgress());
@@ -125,18 +136,18 @@ abstract class ModelOptions {
 
   /**
    * Loads the SAE {@code spec} (a path or hf:// location) and checks it against the config of the
-   * model in {@code modelDir} before the model's weights are loaded (a wrong SAE fails in
-   * seconds, not after minutes of loading): architecture, hook ({@code hook}, else the SAE's
-   * metadata) and width.
+   * model in {@code modelDir} before the model's weights are loaded (a wrong SAE fails in seconds,
+   * not after minutes of loading): architecture, hook ({@code hook}, else the SAE's metadata) and
+   * width.
    */
-  static Sae loadSae(String spec, NDManager manager, Path modelDir, String modelLabel,
-      String hook) throws IOException {
+  static Sae loadSae(String spec, NDManager manager, Path modelDir, String modelLabel, String hook)
+      throws IOException {
     Sae sae = SaeFiles.load(resolveSae(spec), manager);
     try {
       String hookName = hook != null ? hook : sae.config().metadata().hookName();
       if (hookName == null) {
-        throw new IllegalArgumentException("SAE " + spec + " names no hook in its metadata;"
-            + " pass --hook");
+        throw new IllegalArgumentException(
+            "SAE " + spec + " names no hook in its metadata;" + " pass --hook");
       }
       SaeModelCheck.check(sae.config(), spec, Models.readConfig(modelDir), modelLabel, hookName);
       return sae;
@@ -147,9 +158,11 @@ abstract class ModelOptions {
   }
 
   /** Help text of the {@code --sae} options. */
-  static final String SAE_HELP = "SAE directory (SAELens, sparsify hookpoint), Gemma Scope"
-      + " params.npz, or a Hub folder hf://OWNER/REPO/PATH[@REVISION] (e.g. hf://google/"
-      + "gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71), downloaded into the HF cache.";
+  static final String SAE_HELP =
+      "SAE directory (SAELens, sparsify hookpoint), Gemma Scope params.npz, or a Hub folder"
+          + " hf://OWNER/REPO/PATH[@REVISION] (e.g."
+          + " hf://google/gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71), downloaded into"
+          + " the HF cache.";
 
   /** One updating stderr line per file while the Hub client downloads. */
   static final class DownloadProgress implements ProgressListener {
@@ -165,8 +178,10 @@ abstract class ModelOptions {
       }
       current = file;
       lastPrint = now;
-      String size = total >= 0 ? String.format("%.1f / %.1f MB", done / 1e6, total / 1e6)
-          : String.format("%.1f MB", done / 1e6);
+      String size =
+          total >= 0
+              ? String.format("%.1f / %.1f MB", done / 1e6, total / 1e6)
+              : String.format("%.1f MB", done / 1e6);
       System.err.print("\rsae4j: downloading " + file + "  " + size + (finished ? "\n" : ""));
     }
   }

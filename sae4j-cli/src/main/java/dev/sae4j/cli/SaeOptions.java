@@ -11,8 +11,9 @@ final class SaeOptions {
   @Option(names = "--sae", required = true, description = ModelOptions.SAE_HELP)
   String sae;
 
-  @Option(names = "--hook", description = "Hook point (default: the SAE's cfg.json"
-      + " metadata.hook_name).")
+  @Option(
+      names = "--hook",
+      description = "Hook point (default: the SAE's cfg.json" + " metadata.hook_name).")
   String hook;
 
   /**

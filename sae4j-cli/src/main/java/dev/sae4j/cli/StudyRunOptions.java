@@ -7,11 +7,16 @@ import picocli.CommandLine.Option;
 
 /** {@code --workers --out --dry-run --quiet}: how {@code study} and {@code demo} run a study. */
 final class StudyRunOptions {
-  @Option(names = "--workers", paramLabel = "N",
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
       description = "Jobs run at once (default: the config's workers, else 1).")
   Integer workers;
 
-  @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      defaultValue = "runs",
       description = "Parent of the run directory <DIR>/<study> (default: ${DEFAULT-VALUE}).")
   Path out;
 
@@ -34,8 +39,9 @@ final class StudyRunOptions {
   /** Prints what {@code --dry-run} shows: a line naming {@code what}, then the job graph. */
   void printJobGraph(String what, StudyConfig c) {
     JobGraph g = JobGraph.expand(c);
-    System.out.printf("%s: %d jobs, run directory %s, %d worker(s)%n", what, g.jobs().size(),
-        runDir(c), workers(c));
+    System.out.printf(
+        "%s: %d jobs, run directory %s, %d worker(s)%n",
+        what, g.jobs().size(), runDir(c), workers(c));
     System.out.print(g.describe());
   }
 }

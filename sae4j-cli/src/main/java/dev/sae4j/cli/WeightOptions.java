@@ -12,25 +12,35 @@ import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --weights} and {@code --compute-dtype}: how a model's weights are held in memory and
- * what dtype computes; loads the model and prints the model line.
+ * {@code --weights} and {@code --compute-dtype}: how a model's weights are held in memory and what
+ * dtype computes; loads the model and prints the model line.
  */
 final class WeightOptions {
-  @Option(names = "--weights", defaultValue = "auto", paramLabel = "auto|float32|mapped",
-      description = "How weights are held: float32 (widened once at load), mapped (kept in the"
-          + " checkpoint's dtype, memory-mapped, each block widened to float32 as it runs: about"
-          + " half the memory for bfloat16), or auto (float32 when that takes at most 2 GiB or the"
-          + " checkpoint is float32, else mapped). Same results either way. Default: auto.")
+  @Option(
+      names = "--weights",
+      defaultValue = "auto",
+      paramLabel = "auto|float32|mapped",
+      description =
+          "How weights are held: float32 (widened once at load), mapped (kept in the checkpoint's"
+              + " dtype, memory-mapped, each block widened to float32 as it runs: about half the"
+              + " memory for bfloat16), or auto (float32 when that takes at most 2 GiB or the"
+              + " checkpoint is float32, else mapped). Same results either way. Default: auto.")
   String weights = "auto";
 
-  @Option(names = "--compute-dtype", defaultValue = "float32", paramLabel = "float32|bfloat16",
-      description = "The dtype of the forward pass. Only float32 is available: DJL's PyTorch"
-          + " engine has no bfloat16 arrays. Default: float32.")
+  @Option(
+      names = "--compute-dtype",
+      defaultValue = "float32",
+      paramLabel = "float32|bfloat16",
+      description =
+          "The dtype of the forward pass. Only float32 is available: DJL's PyTorch"
+              + " engine has no bfloat16 arrays. Default: float32.")
   String computeDtype = "float32";
 
   /** The parsed options on {@code device}; fails on bad values before anything loads. */
   LoadOptions on(Device device) {
-    return new LoadOptions(device, WeightStorage.parse(weights.toLowerCase(Locale.ROOT)),
+    return new LoadOptions(
+        device,
+        WeightStorage.parse(weights.toLowerCase(Locale.ROOT)),
         ComputeDType.parse(computeDtype.toLowerCase(Locale.ROOT)));
   }
 
@@ -48,15 +58,21 @@ final class WeightOptions {
     return load(dir, EngineInfo.select(device, System.err));
   }
 
-  /** Loads the model on {@code device} (the engine line printed already) and prints the model
-   * line: type, parameters, how the weights are held, load time. */
+  /**
+   * Loads the model on {@code device} (the engine line printed already) and prints the model line:
+   * type, parameters, how the weights are held, load time.
+   */
   TransformerModel load(Path dir, Device device) throws IOException {
     validate();
     long start = System.nanoTime();
     TransformerModel model = Models.load(dir, on(device));
-    System.err.printf(Locale.ROOT, "sae4j: model %s, %,d parameters; weights %s; compute"
-        + " float32; loaded in %.1f s%n", model.config().modelType(), model.parameterCount(),
-        model.weightsDescription(), (System.nanoTime() - start) / 1e9);
+    System.err.printf(
+        Locale.ROOT,
+        "sae4j: model %s, %,d parameters; weights %s; compute" + " float32; loaded in %.1f s%n",
+        model.config().modelType(),
+        model.parameterCount(),
+        model.weightsDescription(),
+        (System.nanoTime() - start) / 1e9);
     return model;
   }
 }

@@ -17,26 +17,38 @@ final class CliFixtures {
   private CliFixtures() {}
 
   /**
-   * The repository's {@code fixtures/} folder: system property {@code sae4j.fixtures} (set by
-   * the build), else {@code ../fixtures} relative to the module directory.
+   * The repository's {@code fixtures/} folder: system property {@code sae4j.fixtures} (set by the
+   * build), else {@code ../fixtures} relative to the module directory.
    */
   static Path fixtures() {
-    return Paths.get(System.getProperty("sae4j.fixtures", "../fixtures")).toAbsolutePath()
+    return Paths.get(System.getProperty("sae4j.fixtures", "../fixtures"))
+        .toAbsolutePath()
         .normalize();
   }
 
   /**
-   * Writes a store of 600 rows of width 8 (random values, about 30% nonzero), 256 rows per
-   * shard, captured at {@code hook}; unfinished ({@code complete: false}, the last 88 rows not
-   * written) unless {@code finish}.
+   * Writes a store of 600 rows of width 8 (random values, about 30% nonzero), 256 rows per shard,
+   * captured at {@code hook}; unfinished ({@code complete: false}, the last 88 rows not written)
+   * unless {@code finish}.
    *
    * @return {@code dir}
    */
   static Path store(Path dir, String hook, boolean finish) throws IOException {
-    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
-        new StoreManifest.ModelInfo("tiny", null, "gpt2"), hook, 8, "float32",
-        new StoreManifest.CaptureInfo(16, "prepend", "split", false, false, List.of(), null, 0),
-        new StoreManifest.DatasetInfo("synthetic", "-", 1), 256, 0, false, List.of(), null);
+    StoreManifest identity =
+        new StoreManifest(
+            "sae4j-activations",
+            1,
+            new StoreManifest.ModelInfo("tiny", null, "gpt2"),
+            hook,
+            8,
+            "float32",
+            new StoreManifest.CaptureInfo(16, "prepend", "split", false, false, List.of(), null, 0),
+            new StoreManifest.DatasetInfo("synthetic", "-", 1),
+            256,
+            0,
+            false,
+            List.of(),
+            null);
     ActivationStoreWriter w = ActivationStoreWriter.open(dir, identity, false);
     SplittableRandom r = new SplittableRandom(1);
     float[] row = new float[8];
@@ -71,8 +83,8 @@ final class CliFixtures {
         merges.add(a + " " + b);
       }
     }
-    ByteLevelTokenizerJson.write(dir.resolve("tokenizer.json"), merges,
-        Map.of("<|endoftext|>", 511));
+    ByteLevelTokenizerJson.write(
+        dir.resolve("tokenizer.json"), merges, Map.of("<|endoftext|>", 511));
     return dir;
   }
 }

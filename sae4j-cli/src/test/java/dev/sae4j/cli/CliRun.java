@@ -26,7 +26,9 @@ final class CliRun {
       int status = Main.run(args);
       System.out.flush();
       System.err.flush();
-      String[] result = {out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+      String[] result = {
+        out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)
+      };
       assertEquals(expectedStatus, status, "exit status; stderr: " + result[1]);
       return result;
     } finally {

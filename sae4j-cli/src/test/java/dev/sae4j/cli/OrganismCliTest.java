@@ -1,7 +1,6 @@
 package dev.sae4j.cli;
 
 import static dev.sae4j.cli.CliRun.run;
-
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -15,13 +14,32 @@ class OrganismCliTest {
   @Test
   void trainEvalProbe(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("org");
-    String[] train = run(0, "organism", "train", "--task", "stack", "--out", dir.toString(),
-        "--steps", "3", "--layers", "1", "--d-model", "16", "--heads", "2", "--batch", "4",
-        "--eval-n", "3", "--quiet");
+    String[] train =
+        run(
+            0,
+            "organism",
+            "train",
+            "--task",
+            "stack",
+            "--out",
+            dir.toString(),
+            "--steps",
+            "3",
+            "--layers",
+            "1",
+            "--d-model",
+            "16",
+            "--heads",
+            "2",
+            "--batch",
+            "4",
+            "--eval-n",
+            "3",
+            "--quiet");
     assertTrue(train[0].contains("saved " + dir), train[0]);
     assertTrue(train[0].contains("stack"), train[0]);
-    for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json",
-        "organism.json"}) {
+    for (String f :
+        new String[] {"config.json", "model.safetensors", "tokenizer.json", "organism.json"}) {
       assertTrue(Files.isRegularFile(dir.resolve(f)), f);
     }
     String[] eval = run(0, "organism", "eval", "--model", dir.toString(), "--n", "3");

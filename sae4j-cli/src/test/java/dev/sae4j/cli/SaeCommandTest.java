@@ -1,7 +1,6 @@
 package dev.sae4j.cli;
 
 import static dev.sae4j.cli.CliRun.run;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +32,6 @@ class SaeCommandTest {
 
   @TempDir Path tmp;
 
-
   private static double value(String out, String key) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(key) + "\\s+([-0-9.eE]+)").matcher(out);
     assertTrue(m.find(), key + " missing from:\n" + out);
@@ -48,10 +46,21 @@ class SaeCommandTest {
       rows[i] = (float) (3 + r.nextGaussian());
     }
     Path store = tmp.resolve("store");
-    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
-        new StoreManifest.ModelInfo("tiny", null, "gpt2"), "blocks.0.hook_resid_post", D,
-        "float32", new StoreManifest.CaptureInfo(8, "none", "split", false, false, List.of(), null,
-            0), new StoreManifest.DatasetInfo("rows", "0", ROWS), 20, 0, false, List.of(), null);
+    StoreManifest identity =
+        new StoreManifest(
+            "sae4j-activations",
+            1,
+            new StoreManifest.ModelInfo("tiny", null, "gpt2"),
+            "blocks.0.hook_resid_post",
+            D,
+            "float32",
+            new StoreManifest.CaptureInfo(8, "none", "split", false, false, List.of(), null, 0),
+            new StoreManifest.DatasetInfo("rows", "0", ROWS),
+            20,
+            0,
+            false,
+            List.of(),
+            null);
     ActivationStoreWriter w = ActivationStoreWriter.open(store, identity, false);
     for (int i = 0; i < ROWS; i++) {
       w.append(rows, i * D, i, 0, i);
@@ -65,11 +74,23 @@ class SaeCommandTest {
     long[] fired = new long[S];
     Path saeDir = tmp.resolve("sae");
     try (NDManager m = NDManager.newBaseManager()) {
-      SaeConfig c = new SaeConfig(SaeArchitecture.TOPK, D, S, 3, true, new SaeMetadata("tiny",
-          "blocks.0.hook_resid_post", 8, false, "rows", false));
-      Sae sae = new Sae(c, m, m.create(gauss(r, D * S), new Shape(D, S)),
-          m.create(gauss(r, S)), m.create(gauss(r, S * D), new Shape(S, D)),
-          m.create(gauss(r, D)), null);
+      SaeConfig c =
+          new SaeConfig(
+              SaeArchitecture.TOPK,
+              D,
+              S,
+              3,
+              true,
+              new SaeMetadata("tiny", "blocks.0.hook_resid_post", 8, false, "rows", false));
+      Sae sae =
+          new Sae(
+              c,
+              m,
+              m.create(gauss(r, D * S), new Shape(D, S)),
+              m.create(gauss(r, S)),
+              m.create(gauss(r, S * D), new Shape(S, D)),
+              m.create(gauss(r, D)),
+              null);
       // Firing recorded at training time: 2 of 16 latents never fired, 3 fired on > 10%.
       long[] recorded = {0, 0, 11, 50, 100, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9};
       SaeFiles.save(sae, saeDir, new FiringCounts(100, "test tokens", recorded));
@@ -112,19 +133,34 @@ class SaeCommandTest {
     assertTrue(out.contains("hook          blocks.0.hook_resid_post"), out);
     assertTrue(out.contains("W_dec norms   min"), out);
     assertTrue(!out.contains("fvu"), out);
-    assertTrue(out.contains("health        from sparsity.safetensors: dead 12.5%, dense 18.8% (on"
-        + " 100 tokens: test tokens), duplicates "), out);
+    assertTrue(
+        out.contains(
+            "health        from sparsity.safetensors: dead 12.5%, dense 18.8% (on"
+                + " 100 tokens: test tokens), duplicates "),
+        out);
     assertTrue(out.contains("warning       dead latents: 12.5% (2 of 16)"), out);
 
-    out = run(0, "sae", "info", saeDir.toString(), "--activations", store.toString(),
-        "--max-tokens", String.valueOf(tokens), "--batch", "16")[0];
+    out =
+        run(
+            0,
+            "sae",
+            "info",
+            saeDir.toString(),
+            "--activations",
+            store.toString(),
+            "--max-tokens",
+            String.valueOf(tokens),
+            "--batch",
+            "16")[0];
     assertTrue(out.contains("evaluated     37 tokens"), out);
     assertEquals(sse / var, value(out, "fvu"), 2e-6);
     assertEquals(sse / tokens, value(out, "sse_per_token"), 1e-5 * sse / tokens);
     assertEquals(sse / tokens / D, value(out, "mse"), 1e-5 * sse / tokens / D);
     assertEquals(l0 / tokens, value(out, "l0"), 1e-3);
-    Matcher h = Pattern.compile("health +dead ([0-9.]+)%, dense ([0-9.]+)% \\(on 37 tokens: first"
-        + " rows of ").matcher(out);
+    Matcher h =
+        Pattern.compile(
+                "health +dead ([0-9.]+)%, dense ([0-9.]+)% \\(on 37 tokens: first" + " rows of ")
+            .matcher(out);
     assertTrue(h.find(), out);
     assertEquals(100.0 * dead / S, Double.parseDouble(h.group(1)), 0.05);
     assertEquals(100.0 * dense / S, Double.parseDouble(h.group(2)), 0.05);

@@ -29,39 +29,53 @@ class SharedOptionsTest {
   @Test
   void everyOptionNameIsKept() {
     Map<String, String> expected = new LinkedHashMap<>();
-    expected.put("ablate", "--batch --bootstrap --bos --dataset --device --discovery"
-        + " --estimate-metric --format --hook --ig-steps --limit --model --no-gold-cot --nulls"
-        + " --out --positions --random-directions --rank-check --revision --sae --seed --task"
-        + " --top --value");
-    expected.put("capture", "--batch --bos --context --dataset --device --dtype --format --hooks"
-        + " --keep-special --long-docs --model --out --pack --prompt-only --prompt-template"
-        + " --quiet --resume --revision --rows-per-shard --strict --text-field --tokens");
-    expected.put("eval", "--batch --bos --context --dataset --device --format --hook"
-        + " --keep-special --max-new-tokens --max-tokens --model --out --revision --sae"
-        + " --task-examples --text-field --transfer-dataset --transfer-format");
-    expected.put("steer", "--batch --bootstrap --bos --controls --dataset --device --expect"
-        + " --format --hook --latent --limit --max-new-tokens --model --no-gold-cot --out"
-        + " --positions --prompt --revision --sae --scale --seed --target --task --value");
-    expected.put("forward", "--attention-mask --bos --device --hooks --out --position-ids"
-        + " --prompt --revision --token-ids");
-    expected.put("generate", "--bos --device --ignore-eos --max-new-tokens --no-cache --prompt"
-        + " --revision --seed --temperature --top-k --top-p");
+    expected.put(
+        "ablate",
+        "--batch --bootstrap --bos --dataset --device --discovery"
+            + " --estimate-metric --format --hook --ig-steps --limit --model --no-gold-cot --nulls"
+            + " --out --positions --random-directions --rank-check --revision --sae --seed --task"
+            + " --top --value");
+    expected.put(
+        "capture",
+        "--batch --bos --context --dataset --device --dtype --format --hooks"
+            + " --keep-special --long-docs --model --out --pack --prompt-only --prompt-template"
+            + " --quiet --resume --revision --rows-per-shard --strict --text-field --tokens");
+    expected.put(
+        "eval",
+        "--batch --bos --context --dataset --device --format --hook"
+            + " --keep-special --max-new-tokens --max-tokens --model --out --revision --sae"
+            + " --task-examples --text-field --transfer-dataset --transfer-format");
+    expected.put(
+        "steer",
+        "--batch --bootstrap --bos --controls --dataset --device --expect"
+            + " --format --hook --latent --limit --max-new-tokens --model --no-gold-cot --out"
+            + " --positions --prompt --revision --sae --scale --seed --target --task --value");
+    expected.put(
+        "forward",
+        "--attention-mask --bos --device --hooks --out --position-ids"
+            + " --prompt --revision --token-ids");
+    expected.put(
+        "generate",
+        "--bos --device --ignore-eos --max-new-tokens --no-cache --prompt"
+            + " --revision --seed --temperature --top-k --top-p");
     expected.put("inspect", "--device --revision");
     expected.put("demo", "--config --dry-run --organism --out --quiet --threads --workers");
     expected.put("study", "--dry-run --out --quiet --workers");
     expected.put("organism eval", "--model --n --seed --task --threads");
-    expected.put("organism carry-check", "--ablate-at --controls --hook --max-set-size --model"
-        + " --n --sae --seed --threads");
+    expected.put(
+        "organism carry-check",
+        "--ablate-at --controls --hook --max-set-size --model" + " --n --sae --seed --threads");
     expected.put("organism probe", "--model --n --task --threads");
-    expected.forEach((command, names) -> {
-      Set<String> have = new TreeSet<>();
-      for (OptionSpec o : spec(command).options()) {
-        have.addAll(List.of(o.names()));
-      }
-      for (String name : names.split(" ")) {
-        assertTrue(have.contains(name), command + " lost " + name + ": " + have);
-      }
-    });
+    expected.forEach(
+        (command, names) -> {
+          Set<String> have = new TreeSet<>();
+          for (OptionSpec o : spec(command).options()) {
+            have.addAll(List.of(o.names()));
+          }
+          for (String name : names.split(" ")) {
+            assertTrue(have.contains(name), command + " lost " + name + ": " + have);
+          }
+        });
   }
 
   @Test

@@ -1,7 +1,6 @@
 package dev.sae4j.cli;
 
 import static dev.sae4j.cli.CliRun.run;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +23,8 @@ import picocli.CommandLine;
 class TrainDefaultsTest {
   @TempDir Path tmp;
 
-  private static final String STUDY = """
+  private static final String STUDY =
+      """
       study: defaults
       models:
         - {id: "organism:addition", hooks: [blocks.0.hook_resid_post]}
@@ -36,8 +36,10 @@ class TrainDefaultsTest {
 
   /** The study's defaults for {@code arch}, keyed by the train option that sets each. */
   private Map<String, Object> studyDefaults(SaeArchitecture arch) {
-    StudyConfig.SaeSpec s = StudyConfigParser.parse(STUDY.formatted(arch.cliName()), tmp,
-        "defaults.yaml").saes().get(0);
+    StudyConfig.SaeSpec s =
+        StudyConfigParser.parse(STUDY.formatted(arch.cliName()), tmp, "defaults.yaml")
+            .saes()
+            .get(0);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("--expansion", s.expansion());
     m.put("--batch-tokens", s.batchTokens());
@@ -61,8 +63,8 @@ class TrainDefaultsTest {
   /** What {@code sae4j train --arch arch} trains with, for the same options. */
   private static Map<String, Object> trainDefaults(SaeArchitecture arch) throws Exception {
     TrainCommand cmd = new TrainCommand();
-    new CommandLine(cmd).parseArgs("--activations", "store", "--out", "out", "--arch",
-        arch.cliName());
+    new CommandLine(cmd)
+        .parseArgs("--activations", "store", "--out", "out", "--arch", arch.cliName());
     TrainConfig c = cmd.config();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("--expansion", c.expansion());
@@ -95,19 +97,22 @@ class TrainDefaultsTest {
   void everyOptionSetsAConfigKeyAndShowsItsDefault() throws Exception {
     CommandLine.Model.CommandSpec spec = new CommandLine(new TrainCommand()).getCommandSpec();
     Map<String, Object> keys = TrainCommand.defaults();
-    TrainCommand.FIELDS.forEach((option, key) -> {
-      assertTrue(keys.containsKey(key), option + " sets " + key + ", not one of " + keys.keySet());
-      CommandLine.Model.OptionSpec o = spec.findOption(option);
-      String description = String.join(" ", o.description());
-      assertTrue(description.contains("(default: "), option + ": " + description);
-      if (description.contains("${DEFAULT-VALUE}")) {
-        String shown = o.defaultValueString();
-        assertTrue(shown != null && !shown.equals("null"), option + " shows " + shown);
-      }
-    });
+    TrainCommand.FIELDS.forEach(
+        (option, key) -> {
+          assertTrue(
+              keys.containsKey(key), option + " sets " + key + ", not one of " + keys.keySet());
+          CommandLine.Model.OptionSpec o = spec.findOption(option);
+          String description = String.join(" ", o.description());
+          assertTrue(description.contains("(default: "), option + ": " + description);
+          if (description.contains("${DEFAULT-VALUE}")) {
+            String shown = o.defaultValueString();
+            assertTrue(shown != null && !shown.equals("null"), option + " shows " + shown);
+          }
+        });
     TrainCommand cmd = new TrainCommand();
-    new CommandLine(cmd).parseArgs("--activations", "store", "--out", "out", "--aux-k-coef",
-        "0.25", "--k-aux", "7");
+    new CommandLine(cmd)
+        .parseArgs(
+            "--activations", "store", "--out", "out", "--aux-k-coef", "0.25", "--k-aux", "7");
     assertEquals(List.of(0.25, 7), List.of(cmd.config().auxKCoef(), cmd.config().kAux()));
   }
 
@@ -115,21 +120,29 @@ class TrainDefaultsTest {
   void helpShowsTheDefaultsTheStudyUses() {
     CommandLine.Model.CommandSpec spec = new CommandLine(new TrainCommand()).getCommandSpec();
     for (SaeArchitecture arch : SaeArchitecture.values()) {
-      studyDefaults(arch).forEach((option, value) -> {
-        String shown = spec.findOption(option).defaultValueString();
-        if (option.equals("--lr")) {
-          assertEquals(0.0, value, "0: the architecture's rule, resolved at training");
-          assertTrue(shown == null || shown.equals("null"), "--lr states its rule: " + shown);
-        } else {
-          assertEquals(String.valueOf(value), shown, option + " for " + arch.cliName());
-        }
-      });
+      studyDefaults(arch)
+          .forEach(
+              (option, value) -> {
+                String shown = spec.findOption(option).defaultValueString();
+                if (option.equals("--lr")) {
+                  assertEquals(0.0, value, "0: the architecture's rule, resolved at training");
+                  assertTrue(
+                      shown == null || shown.equals("null"), "--lr states its rule: " + shown);
+                } else {
+                  assertEquals(String.valueOf(value), shown, option + " for " + arch.cliName());
+                }
+              });
     }
     assertEquals("topk", spec.findOption("--arch").defaultValueString());
     String help = run(0, "train", "--help")[0].replaceAll("\\s+", " ");
-    for (String shown : List.of("Tokens per step (default: 4096)", "Seed (default: 0)",
-        "relu L1 coefficient (default: 1.0)", "(default: mean)", "cosine decay (default: linear)",
-        "Learning rate (default: " + TrainConfig.LR_DEFAULT + ")")) {
+    for (String shown :
+        List.of(
+            "Tokens per step (default: 4096)",
+            "Seed (default: 0)",
+            "relu L1 coefficient (default: 1.0)",
+            "(default: mean)",
+            "cosine decay (default: linear)",
+            "Learning rate (default: " + TrainConfig.LR_DEFAULT + ")")) {
       assertTrue(help.contains(shown), shown + " missing from:\n" + help);
     }
   }

@@ -16,19 +16,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Runs a model over a dataset and records one or several hook points into one store each, all
- * from the same forward passes (which stop after the deepest hooked block).
+ * Runs a model over a dataset and records one or several hook points into one store each, all from
+ * the same forward passes (which stop after the deepest hooked block).
  *
- * <p>Rows are the real (unpadded) tokens in window order, minus excluded special tokens, up to
- * the token budget. The row sequence is deterministic, so a resumed capture skips the rows each
- * store already holds and ends byte-identical to an uninterrupted one.
+ * <p>Rows are the real (unpadded) tokens in window order, minus excluded special tokens, up to the
+ * token budget. The row sequence is deterministic, so a resumed capture skips the rows each store
+ * already holds and ends byte-identical to an uninterrupted one.
  */
 public final class ActivationCapture {
   private final TransformerModel model;
@@ -40,8 +40,8 @@ public final class ActivationCapture {
    * @param tokenizer its tokenizer
    * @param modelInfo how the model is named in manifests (id as given, revision)
    */
-  public ActivationCapture(TransformerModel model, Tokenizer tokenizer,
-      StoreManifest.ModelInfo modelInfo) {
+  public ActivationCapture(
+      TransformerModel model, Tokenizer tokenizer, StoreManifest.ModelInfo modelInfo) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.modelInfo = modelInfo;
@@ -59,15 +59,27 @@ public final class ActivationCapture {
    * @param progress where to draw progress (null for quiet)
    * @return rows stored per hook
    */
-  public Map<String, Long> run(TextDataset dataset, List<String> hooks, CaptureOptions options,
-      Path out, boolean resume, PrintStream progress) throws IOException {
+  public Map<String, Long> run(
+      TextDataset dataset,
+      List<String> hooks,
+      CaptureOptions options,
+      Path out,
+      boolean resume,
+      PrintStream progress)
+      throws IOException {
     if (hooks.isEmpty()) {
       throw new IllegalArgumentException("no hook points to capture");
     }
     for (String hook : hooks) {
       if (!model.hookPoints().contains(hook)) {
-        throw new IllegalArgumentException("unknown hook point '" + hook + "' for "
-            + model.config().modelType() + " (available: " + model.hookPoints() + ")");
+        throw new IllegalArgumentException(
+            "unknown hook point '"
+                + hook
+                + "' for "
+                + model.config().modelType()
+                + " (available: "
+                + model.hookPoints()
+                + ")");
       }
     }
     ModelConfig config = model.config();
@@ -76,8 +88,10 @@ public final class ActivationCapture {
     Map<String, ActivationStoreWriter> writers = new LinkedHashMap<>();
     try {
       for (String hook : new LinkedHashSet<>(hooks)) {
-        writers.put(hook, ActivationStoreWriter.open(storeDir(out, hook),
-            identity(hook, dataset, options, excluded), resume));
+        writers.put(
+            hook,
+            ActivationStoreWriter.open(
+                storeDir(out, hook), identity(hook, dataset, options, excluded), resume));
       }
       return capture(dataset, options, excluded, writers, progress);
     } finally {
@@ -88,12 +102,12 @@ public final class ActivationCapture {
   }
 
   /**
-   * Captures chosen positions of token sequences the caller built (BOS included where wanted):
-   * for each sequence in order, the rows at its {@code positions} (ascending, inside the
-   * sequence), for every hook, into {@code out/<hook>/}. Row r of every store is the r-th
-   * (sequence, position) pair, with the sequence index as document id. This is for rows that
-   * must line up with positions chosen elsewhere (the cross-model comparison's aligned units);
-   * a sequence with no positions is not run.
+   * Captures chosen positions of token sequences the caller built (BOS included where wanted): for
+   * each sequence in order, the rows at its {@code positions} (ascending, inside the sequence), for
+   * every hook, into {@code out/<hook>/}. Row r of every store is the r-th (sequence, position)
+   * pair, with the sequence index as document id. This is for rows that must line up with positions
+   * chosen elsewhere (the cross-model comparison's aligned units); a sequence with no positions is
+   * not run.
    *
    * @param datasetId names the sequences in the manifests
    * @param sequences token ids per sequence
@@ -103,11 +117,17 @@ public final class ActivationCapture {
    * @param out parent of the stores (new)
    * @return rows stored per hook
    */
-  public Map<String, Long> runPositions(String datasetId, List<int[]> sequences,
-      int[][] positions, List<String> hooks, int batchSize, Path out) throws IOException {
+  public Map<String, Long> runPositions(
+      String datasetId,
+      List<int[]> sequences,
+      int[][] positions,
+      List<String> hooks,
+      int batchSize,
+      Path out)
+      throws IOException {
     if (positions.length != sequences.size()) {
-      throw new IllegalArgumentException(positions.length + " position lists for "
-          + sequences.size() + " sequences");
+      throw new IllegalArgumentException(
+          positions.length + " position lists for " + sequences.size() + " sequences");
     }
     int longest = 1;
     ByteArrayOutputStream content = new ByteArrayOutputStream();
@@ -117,12 +137,19 @@ public final class ActivationCapture {
       for (int k = 0; k < positions[i].length; k++) {
         int p = positions[i][k];
         if (p < 0 || p >= seq.length || (k > 0 && p <= positions[i][k - 1])) {
-          throw new IllegalArgumentException("sequence " + i + ": positions must ascend inside"
-              + " its " + seq.length + " tokens, got " + Arrays.toString(positions[i]));
+          throw new IllegalArgumentException(
+              "sequence "
+                  + i
+                  + ": positions must ascend inside"
+                  + " its "
+                  + seq.length
+                  + " tokens, got "
+                  + Arrays.toString(positions[i]));
         }
       }
-      content.writeBytes((Arrays.toString(seq) + Arrays.toString(positions[i])
-          + "\n").getBytes(StandardCharsets.UTF_8));
+      content.writeBytes(
+          (Arrays.toString(seq) + Arrays.toString(positions[i]) + "\n")
+              .getBytes(StandardCharsets.UTF_8));
     }
     String sha = Checksums.sha256(content.toByteArray());
     int d = model.config().hiddenSize();
@@ -130,16 +157,26 @@ public final class ActivationCapture {
     try {
       for (String hook : new LinkedHashSet<>(hooks)) {
         if (!model.hookPoints().contains(hook)) {
-          throw new IllegalArgumentException("unknown hook point '" + hook + "' for "
-              + model.config().modelType());
+          throw new IllegalArgumentException(
+              "unknown hook point '" + hook + "' for " + model.config().modelType());
         }
-        StoreManifest identity = new StoreManifest(StoreManifest.FORMAT, 1,
-            new StoreManifest.ModelInfo(modelInfo.id(), modelInfo.revision(),
-                model.config().modelType()), hook, d, "float32",
-            new StoreManifest.CaptureInfo(longest, "given", "given", false, false, List.of(),
-                null, 0),
-            new StoreManifest.DatasetInfo(datasetId, sha, sequences.size()),
-            CaptureOptions.defaults().rowsPerShard(d), 0, false, List.of(), null);
+        StoreManifest identity =
+            new StoreManifest(
+                StoreManifest.FORMAT,
+                1,
+                new StoreManifest.ModelInfo(
+                    modelInfo.id(), modelInfo.revision(), model.config().modelType()),
+                hook,
+                d,
+                "float32",
+                new StoreManifest.CaptureInfo(
+                    longest, "given", "given", false, false, List.of(), null, 0),
+                new StoreManifest.DatasetInfo(datasetId, sha, sequences.size()),
+                CaptureOptions.defaults().rowsPerShard(d),
+                0,
+                false,
+                List.of(),
+                null);
         writers.put(hook, ActivationStoreWriter.open(storeDir(out, hook), identity, false));
       }
       for (int from = 0; from < sequences.size(); from += batchSize) {
@@ -185,8 +222,12 @@ public final class ActivationCapture {
     }
   }
 
-  private Map<String, Long> capture(TextDataset dataset, CaptureOptions options,
-      Set<Integer> excluded, Map<String, ActivationStoreWriter> writers, PrintStream progress)
+  private Map<String, Long> capture(
+      TextDataset dataset,
+      CaptureOptions options,
+      Set<Integer> excluded,
+      Map<String, ActivationStoreWriter> writers,
+      PrintStream progress)
       throws IOException {
     ModelConfig config = model.config();
     long budget = options.tokenBudget();
@@ -194,10 +235,11 @@ public final class ActivationCapture {
     for (ActivationStoreWriter w : writers.values()) {
       resumeFrom = Math.min(resumeFrom, w.rowCount());
     }
-    Progress bar = new Progress(progress == null ? System.err : progress, progress == null,
-        budget, resumeFrom);
-    ContextWindows windows = new ContextWindows(dataset, tokenizer, options,
-        config.bosTokenId(), config.eosTokenId());
+    Progress bar =
+        new Progress(
+            progress == null ? System.err : progress, progress == null, budget, resumeFrom);
+    ContextWindows windows =
+        new ContextWindows(dataset, tokenizer, options, config.bosTokenId(), config.eosTokenId());
     long row = 0; // global row index of the next captured row
     List<ContextWindows.Window> batch = new ArrayList<>();
     boolean budgetReached = budget > 0 && resumeFrom >= budget;
@@ -224,8 +266,13 @@ public final class ActivationCapture {
     return counts;
   }
 
-  private long captureBatch(List<ContextWindows.Window> batch, Set<Integer> excluded,
-      Map<String, ActivationStoreWriter> writers, long row, long budget, String datasetId)
+  private long captureBatch(
+      List<ContextWindows.Window> batch,
+      Set<Integer> excluded,
+      Map<String, ActivationStoreWriter> writers,
+      long row,
+      long budget,
+      String datasetId)
       throws IOException {
     List<int[]> seqs = new ArrayList<>();
     for (ContextWindows.Window w : batch) {
@@ -264,15 +311,29 @@ public final class ActivationCapture {
   }
 
   /** Refuses to store a NaN or infinite activation, which would poison every later statistic. */
-  private void requireFinite(float[] v, int offset, int d, String hook, String datasetId, int doc,
-      int position) throws IOException {
+  private void requireFinite(
+      float[] v, int offset, int d, String hook, String datasetId, int doc, int position)
+      throws IOException {
     for (int j = 0; j < d; j++) {
       if (!Float.isFinite(v[offset + j])) {
-        throw new IOException("model " + modelInfo.id() + " gives a non-finite activation ("
-            + v[offset + j] + ") at hook " + hook + ", dataset " + datasetId + " document "
-            + doc + ", position " + position + ", dimension " + j + "; it is not stored (the"
-            + " store keeps the shards written before it). Check the model's weights and"
-            + " config.json");
+        throw new IOException(
+            "model "
+                + modelInfo.id()
+                + " gives a non-finite activation ("
+                + v[offset + j]
+                + ") at hook "
+                + hook
+                + ", dataset "
+                + datasetId
+                + " document "
+                + doc
+                + ", position "
+                + position
+                + ", dimension "
+                + j
+                + "; it is not stored (the"
+                + " store keeps the shards written before it). Check the model's weights and"
+                + " config.json");
       }
     }
   }
@@ -292,8 +353,8 @@ public final class ActivationCapture {
   private static Set<Integer> excludedTokens(ModelConfig config, boolean excludeSpecial) {
     Set<Integer> ids = new java.util.TreeSet<>();
     if (excludeSpecial) {
-      for (Integer id : new Integer[] {config.bosTokenId(), config.eosTokenId(),
-          config.padTokenId()}) {
+      for (Integer id :
+          new Integer[] {config.bosTokenId(), config.eosTokenId(), config.padTokenId()}) {
         if (id != null) {
           ids.add(id);
         }
@@ -302,17 +363,31 @@ public final class ActivationCapture {
     return ids;
   }
 
-  private StoreManifest identity(String hook, TextDataset dataset, CaptureOptions o,
-      Set<Integer> excluded) {
+  private StoreManifest identity(
+      String hook, TextDataset dataset, CaptureOptions o, Set<Integer> excluded) {
     int d = model.config().hiddenSize();
-    return new StoreManifest(StoreManifest.FORMAT, 1,
-        new StoreManifest.ModelInfo(modelInfo.id(), modelInfo.revision(),
-            model.config().modelType()),
-        hook, d, o.float16() ? "float16" : "float32",
-        new StoreManifest.CaptureInfo(o.contextSize(), o.bos().name().toLowerCase(Locale.ROOT),
-            o.longDocuments().name().toLowerCase(Locale.ROOT), o.pack(), o.excludeSpecial(),
-            List.copyOf(excluded), o.promptTemplate(), o.tokenBudget()),
+    return new StoreManifest(
+        StoreManifest.FORMAT,
+        1,
+        new StoreManifest.ModelInfo(
+            modelInfo.id(), modelInfo.revision(), model.config().modelType()),
+        hook,
+        d,
+        o.float16() ? "float16" : "float32",
+        new StoreManifest.CaptureInfo(
+            o.contextSize(),
+            o.bos().name().toLowerCase(Locale.ROOT),
+            o.longDocuments().name().toLowerCase(Locale.ROOT),
+            o.pack(),
+            o.excludeSpecial(),
+            List.copyOf(excluded),
+            o.promptTemplate(),
+            o.tokenBudget()),
         new StoreManifest.DatasetInfo(dataset.id(), dataset.sha256(), dataset.documents().size()),
-        o.rowsPerShard(d), 0, false, List.of(), null);
+        o.rowsPerShard(d),
+        0,
+        false,
+        List.of(),
+        null);
   }
 }

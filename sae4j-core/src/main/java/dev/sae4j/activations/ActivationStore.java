@@ -16,8 +16,8 @@ import java.util.SplittableRandom;
 /**
  * Reads an activation store: its manifest, shard contents, and shuffled or sequential batches of
  * activation rows streamed from memory-mapped shards. Memory is bounded by the shuffle buffer and
- * the batch, whatever the store size. Each shard's sha256 is checked the first time it is read
- * (or all at once with {@link #verify()}); a corrupted or missing shard is reported by name.
+ * the batch, whatever the store size. Each shard's sha256 is checked the first time it is read (or
+ * all at once with {@link #verify()}); a corrupted or missing shard is reported by name.
  */
 public final class ActivationStore {
   /** Rows read from a shard per request when streaming. */
@@ -38,8 +38,8 @@ public final class ActivationStore {
     StoreManifest m = StoreManifest.read(dir);
     for (int i = 0; i < m.shards().size(); i++) {
       if (!Files.isRegularFile(m.shardPath(dir, i))) {
-        throw new IOException(dir + ": shard " + m.shards().get(i).file()
-            + " listed in the manifest is missing");
+        throw new IOException(
+            dir + ": shard " + m.shards().get(i).file() + " listed in the manifest is missing");
       }
     }
     return new ActivationStore(dir, m);
@@ -78,17 +78,31 @@ public final class ActivationStore {
     }
     String actual = Checksums.sha256(file);
     if (!actual.equals(s.sha256())) {
-      throw new IOException(dir + ": shard " + s.file() + " is corrupted: sha256 " + actual
-          + ", manifest says " + s.sha256());
+      throw new IOException(
+          dir
+              + ": shard "
+              + s.file()
+              + " is corrupted: sha256 "
+              + actual
+              + ", manifest says "
+              + s.sha256());
     }
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       expectShape(f, s, "activations", s.rows(), manifest.d());
       DType stored = f.info("activations").dtype();
       DType declared = "float16".equals(manifest.dtype()) ? DType.F16 : DType.F32;
       if (stored != declared) {
-        throw new IOException(dir + ": shard " + s.file() + ": tensor 'activations' is "
-            + stored + ", but manifest.json says dtype '" + manifest.dtype() + "' (" + declared
-            + ")");
+        throw new IOException(
+            dir
+                + ": shard "
+                + s.file()
+                + ": tensor 'activations' is "
+                + stored
+                + ", but manifest.json says dtype '"
+                + manifest.dtype()
+                + "' ("
+                + declared
+                + ")");
       }
       for (String name : new String[] {"token_ids", "doc_ids", "positions"}) {
         expectShape(f, s, name, s.rows());
@@ -104,8 +118,16 @@ public final class ActivationStore {
     }
     TensorInfo info = f.info(name);
     if (!Arrays.equals(info.shape(), shape)) {
-      throw new IOException(dir + ": shard " + s.file() + ": tensor '" + name + "' has shape "
-          + Arrays.toString(info.shape()) + ", expected " + Arrays.toString(shape));
+      throw new IOException(
+          dir
+              + ": shard "
+              + s.file()
+              + ": tensor '"
+              + name
+              + "' has shape "
+              + Arrays.toString(info.shape())
+              + ", expected "
+              + Arrays.toString(shape));
     }
   }
 
@@ -123,8 +145,11 @@ public final class ActivationStore {
   public ShardData readShard(int i) throws IOException {
     check(i);
     try (SafetensorsFile f = SafetensorsFile.open(manifest.shardPath(dir, i))) {
-      return new ShardData(f.readFloats("activations"), f.readInts("token_ids"),
-          f.readInts("doc_ids"), f.readInts("positions"));
+      return new ShardData(
+          f.readFloats("activations"),
+          f.readInts("token_ids"),
+          f.readInts("doc_ids"),
+          f.readInts("positions"));
     }
   }
 
@@ -163,16 +188,15 @@ public final class ActivationStore {
       for (int r = from; r < to; r++) {
         long row = index[r];
         if (row < 0 || row >= firstRow[open.length]) {
-          throw new IllegalArgumentException(dir + ": row " + row + " outside [0, "
-              + firstRow[open.length] + ")");
+          throw new IllegalArgumentException(
+              dir + ": row " + row + " outside [0, " + firstRow[open.length] + ")");
         }
         int shard = Arrays.binarySearch(firstRow, row);
         shard = shard >= 0 ? shard : -shard - 2;
         while (firstRow[shard + 1] == firstRow[shard]) {
           shard++; // an empty shard starts where the next one does
         }
-        shard(shard).readFloats("activations", (row - firstRow[shard]) * d, out,
-            (r - from) * d, d);
+        shard(shard).readFloats("activations", (row - firstRow[shard]) * d, out, (r - from) * d, d);
       }
       return out;
     }
@@ -244,11 +268,17 @@ public final class ActivationStore {
       this.random = new SplittableRandom(seed);
       this.capacity = shuffle ? bufferRows : 1;
       long bytes = 4L * capacity * d;
-      if (capacity * (long) d > Integer.MAX_VALUE - 8
-          || bytes > Runtime.getRuntime().maxMemory()) {
-        throw new IllegalArgumentException("a shuffle buffer of " + capacity + " rows x d " + d
-            + " needs " + bytes / (1 << 20) + " MiB, more than this JVM can hold (" + Runtime
-            .getRuntime().maxMemory() / (1 << 20) + " MiB heap); use a smaller shuffle buffer");
+      if (capacity * (long) d > Integer.MAX_VALUE - 8 || bytes > Runtime.getRuntime().maxMemory()) {
+        throw new IllegalArgumentException(
+            "a shuffle buffer of "
+                + capacity
+                + " rows x d "
+                + d
+                + " needs "
+                + bytes / (1 << 20)
+                + " MiB, more than this JVM can hold ("
+                + Runtime.getRuntime().maxMemory() / (1 << 20)
+                + " MiB heap); use a smaller shuffle buffer");
       }
       this.buffer = new float[capacity * d];
       startEpoch();

@@ -25,9 +25,8 @@ import java.util.regex.Pattern;
  * <p>One writer at a time: a second writer of the same store (another process, or this one) is
  * refused, naming the holder (see {@link StoreLock}).
  *
- * <p>Shards hold a fixed number of rows regardless of batching, and the statistics are summed
- * shard by shard from the stored values, so a resumed store is byte-identical to an uninterrupted
- * one.
+ * <p>Shards hold a fixed number of rows regardless of batching, and the statistics are summed shard
+ * by shard from the stored values, so a resumed store is byte-identical to an uninterrupted one.
  */
 public final class ActivationStoreWriter implements AutoCloseable {
   private static final Pattern SHARD = Pattern.compile("shard-(\\d{5})\\.safetensors");
@@ -76,8 +75,10 @@ public final class ActivationStoreWriter implements AutoCloseable {
       Path manifest = dir.resolve(StoreManifest.FILE);
       if (Files.exists(manifest)) {
         if (!resume) {
-          throw new IOException(dir + ": already holds an activation store; use --resume to "
-              + "continue it or choose another output directory");
+          throw new IOException(
+              dir
+                  + ": already holds an activation store; use --resume to "
+                  + "continue it or choose another output directory");
         }
         w.restore(StoreManifest.read(dir));
       } else {
@@ -135,9 +136,10 @@ public final class ActivationStoreWriter implements AutoCloseable {
     Path file = dir.resolve(name);
     int n = filled;
     float[] values = java.util.Arrays.copyOf(acts, n * d);
-    SafetensorsWriter writer = new SafetensorsWriter()
-        .metadata("hook", identity.hook())
-        .metadata("format", StoreManifest.FORMAT);
+    SafetensorsWriter writer =
+        new SafetensorsWriter()
+            .metadata("hook", identity.hook())
+            .metadata("format", StoreManifest.FORMAT);
     if (float16) {
       try (NDManager m = NDManager.newBaseManager()) {
         NDArray half = m.create(values, new Shape(n, d)).toType(DataType.FLOAT16, false);
@@ -147,7 +149,8 @@ public final class ActivationStoreWriter implements AutoCloseable {
     } else {
       writer.addFloats("activations", values, n, d);
     }
-    writer.addInts("token_ids", java.util.Arrays.copyOf(tokenIds, n), n)
+    writer
+        .addInts("token_ids", java.util.Arrays.copyOf(tokenIds, n), n)
         .addInts("doc_ids", java.util.Arrays.copyOf(docIds, n), n)
         .addInts("positions", java.util.Arrays.copyOf(positions, n), n)
         .write(file);
@@ -191,19 +194,26 @@ public final class ActivationStoreWriter implements AutoCloseable {
   /** Reloads the listed shards (checking them) and removes anything a kill left behind. */
   private void restore(StoreManifest existing) throws IOException {
     if (!existing.identity().equals(identity)) {
-      throw new IOException(dir + ": cannot resume: the existing store was made with different "
-          + "settings (" + difference(existing.identity(), identity) + ")");
+      throw new IOException(
+          dir
+              + ": cannot resume: the existing store was made with different "
+              + "settings ("
+              + difference(existing.identity(), identity)
+              + ")");
     }
     for (int i = 0; i < existing.shards().size(); i++) {
       StoreManifest.Shard shard = existing.shards().get(i);
       Path file = existing.shardPath(dir, i);
       if (!Files.isRegularFile(file)) {
-        throw new IOException(dir + ": cannot resume: shard " + shard.file()
-            + " listed in the manifest is missing");
+        throw new IOException(
+            dir + ": cannot resume: shard " + shard.file() + " listed in the manifest is missing");
       }
       if (!Checksums.sha256(file).equals(shard.sha256())) {
-        throw new IOException(dir + ": cannot resume: shard " + shard.file()
-            + " does not match its sha256 in the manifest (corrupted)");
+        throw new IOException(
+            dir
+                + ": cannot resume: shard "
+                + shard.file()
+                + " does not match its sha256 in the manifest (corrupted)");
       }
       try (SafetensorsFile f = SafetensorsFile.open(file)) {
         accumulate(f.readFloats("activations"), shard.rows());
@@ -245,8 +255,19 @@ public final class ActivationStoreWriter implements AutoCloseable {
       diffs.add("capture " + a.capture() + " vs " + b.capture());
     }
     if (a.d() != b.d() || !a.dtype().equals(b.dtype()) || a.rowsPerShard() != b.rowsPerShard()) {
-      diffs.add("d/dtype/rows per shard " + a.d() + "/" + a.dtype() + "/" + a.rowsPerShard()
-          + " vs " + b.d() + "/" + b.dtype() + "/" + b.rowsPerShard());
+      diffs.add(
+          "d/dtype/rows per shard "
+              + a.d()
+              + "/"
+              + a.dtype()
+              + "/"
+              + a.rowsPerShard()
+              + " vs "
+              + b.d()
+              + "/"
+              + b.dtype()
+              + "/"
+              + b.rowsPerShard());
     }
     return diffs.isEmpty() ? "format version" : String.join("; ", diffs);
   }

@@ -10,17 +10,25 @@ import dev.sae4j.model.Tokenizer;
  * @param bos BOS policy applied to every context window
  * @param longDocuments what to do with documents longer than a window
  * @param pack concatenate documents (separated by BOS, or EOS when there is none) to fill windows
- * @param excludeSpecial leave BOS / EOS / pad positions out of the store (their large norms
- *     distort SAE training)
+ * @param excludeSpecial leave BOS / EOS / pad positions out of the store (their large norms distort
+ *     SAE training)
  * @param tokenBudget stop after this many stored rows (0 = the whole dataset)
- * @param rowsPerShard rows per shard file (the last shard may be smaller); 0 picks about 64 MB
- *     of float32 activations per shard
+ * @param rowsPerShard rows per shard file (the last shard may be smaller); 0 picks about 64 MB of
+ *     float32 activations per shard
  * @param float16 store activations as float16 instead of float32
  * @param promptTemplate template with {@code {text}} applied to each document, or null
  */
-public record CaptureOptions(int contextSize, int batchSize, Tokenizer.BosPolicy bos,
-    LongDocuments longDocuments, boolean pack, boolean excludeSpecial, long tokenBudget,
-    int rowsPerShard, boolean float16, String promptTemplate) {
+public record CaptureOptions(
+    int contextSize,
+    int batchSize,
+    Tokenizer.BosPolicy bos,
+    LongDocuments longDocuments,
+    boolean pack,
+    boolean excludeSpecial,
+    long tokenBudget,
+    int rowsPerShard,
+    boolean float16,
+    String promptTemplate) {
 
   /** Long-document handling. */
   public enum LongDocuments {
@@ -53,22 +61,32 @@ public record CaptureOptions(int contextSize, int batchSize, Tokenizer.BosPolicy
   /**
    * Rows per shard for activations of width {@code d}: the explicit value, else ~64 MB.
    *
-   * @throws IllegalArgumentException if an explicit value times {@code d} does not fit the
-   *     one array a shard is filled in
+   * @throws IllegalArgumentException if an explicit value times {@code d} does not fit the one
+   *     array a shard is filled in
    */
   public int rowsPerShard(int d) {
     long maxRows = (Integer.MAX_VALUE - 8L) / d;
     if (rowsPerShard > maxRows) {
-      throw new IllegalArgumentException("rows per shard (--rows-per-shard) is " + rowsPerShard
-          + ": " + rowsPerShard + " rows x d " + d + " values do not fit in memory as one array"
-          + " (at most " + maxRows + " rows at d " + d + ")");
+      throw new IllegalArgumentException(
+          "rows per shard (--rows-per-shard) is "
+              + rowsPerShard
+              + ": "
+              + rowsPerShard
+              + " rows x d "
+              + d
+              + " values do not fit in memory as one array"
+              + " (at most "
+              + maxRows
+              + " rows at d "
+              + d
+              + ")");
     }
     return rowsPerShard > 0 ? rowsPerShard : Math.max(1, (1 << 24) / d);
   }
 
   /** Defaults: context 128, batch 8, BOS prepended, split, no packing, specials excluded. */
   public static CaptureOptions defaults() {
-    return new CaptureOptions(128, 8, Tokenizer.BosPolicy.PREPEND, LongDocuments.SPLIT, false,
-        true, 0, 0, false, null);
+    return new CaptureOptions(
+        128, 8, Tokenizer.BosPolicy.PREPEND, LongDocuments.SPLIT, false, true, 0, 0, false, null);
   }
 }

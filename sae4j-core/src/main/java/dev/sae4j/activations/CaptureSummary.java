@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code capture.json}, written beside a capture's stores (one per hook): what was run on what,
- * for readers of a run directory that cannot load the model (the report). The stores' manifests
- * hold how rows were made; this holds the model (with its own measured task accuracy when it
- * records one, as sae4j's organisms do) and the dataset in words.
+ * {@code capture.json}, written beside a capture's stores (one per hook): what was run on what, for
+ * readers of a run directory that cannot load the model (the report). The stores' manifests hold
+ * how rows were made; this holds the model (with its own measured task accuracy when it records
+ * one, as sae4j's organisms do) and the dataset in words.
  *
  * @param model the model
  * @param dataset the dataset
@@ -33,8 +33,14 @@ public record CaptureSummary(Model model, Dataset dataset, Map<String, Long> tok
    * @param accuracy the model's own answer accuracy per task as its directory records it (an
    *     organism's last held-out evaluation); empty when it records none
    */
-  public record Model(String id, String directory, String modelType, int layers, int dModel,
-      long parameters, List<TaskAccuracy> accuracy) {}
+  public record Model(
+      String id,
+      String directory,
+      String modelType,
+      int layers,
+      int dModel,
+      long parameters,
+      List<TaskAccuracy> accuracy) {}
 
   /**
    * Answer accuracy on one task.
@@ -56,8 +62,8 @@ public record CaptureSummary(Model model, Dataset dataset, Map<String, Long> tok
    * @param example the first captured document (cut to 300 characters)
    * @param documents documents read
    */
-  public record Dataset(String id, String format, String description, String example,
-      int documents) {}
+  public record Dataset(
+      String id, String format, String description, String example, int documents) {}
 
   /** Writes {@code dir/capture.json} atomically. */
   public void write(Path dir) throws IOException {

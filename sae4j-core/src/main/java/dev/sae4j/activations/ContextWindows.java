@@ -15,8 +15,8 @@ import java.util.NoSuchElementException;
  *   <li>Without packing each document starts its own window; a long document is split into
  *       consecutive windows (or truncated to the first). With BOS policy {@code prepend} every
  *       window starts with BOS.
- *   <li>With packing, documents are concatenated, each preceded by a separator (BOS, else EOS),
- *       and the stream is cut into full windows; long-document handling does not apply.
+ *   <li>With packing, documents are concatenated, each preceded by a separator (BOS, else EOS), and
+ *       the stream is cut into full windows; long-document handling does not apply.
  * </ul>
  */
 final class ContextWindows implements Iterator<ContextWindows.Window> {
@@ -40,8 +40,8 @@ final class ContextWindows implements Iterator<ContextWindows.Window> {
   private int[] streamDocs = new int[0];
   private int streamPos;
 
-  ContextWindows(TextDataset dataset, Tokenizer tokenizer, CaptureOptions options, Integer bos,
-      Integer eos) {
+  ContextWindows(
+      TextDataset dataset, Tokenizer tokenizer, CaptureOptions options, Integer bos, Integer eos) {
     this.dataset = dataset;
     this.tokenizer = tokenizer;
     this.options = options;
@@ -84,13 +84,17 @@ final class ContextWindows implements Iterator<ContextWindows.Window> {
     while (pending.isEmpty() && nextDoc < dataset.documents().size()) {
       int doc = nextDoc++;
       boolean tokenizerSpecials = options.bos() == Tokenizer.BosPolicy.TOKENIZER;
-      int[] ids = tokenizer.encode(text(doc),
-          tokenizerSpecials ? Tokenizer.BosPolicy.TOKENIZER : Tokenizer.BosPolicy.NONE);
+      int[] ids =
+          tokenizer.encode(
+              text(doc),
+              tokenizerSpecials ? Tokenizer.BosPolicy.TOKENIZER : Tokenizer.BosPolicy.NONE);
       int body = prepend() ? options.contextSize() - 1 : options.contextSize();
       for (int start = 0; start < ids.length; start += body) {
         int end = Math.min(ids.length, start + body);
-        int[] tokens = prepend() ? prefixBos(Arrays.copyOfRange(ids, start, end))
-            : Arrays.copyOfRange(ids, start, end);
+        int[] tokens =
+            prepend()
+                ? prefixBos(Arrays.copyOfRange(ids, start, end))
+                : Arrays.copyOfRange(ids, start, end);
         int[] docs = new int[tokens.length];
         Arrays.fill(docs, doc);
         pending.add(new Window(tokens, docs));

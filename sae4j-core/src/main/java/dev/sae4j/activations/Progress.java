@@ -34,8 +34,8 @@ public final class Progress {
    * @param label the word at the start of the line
    * @param unit what is counted
    */
-  public Progress(PrintStream out, boolean quiet, long total, long startCount, String label,
-      String unit) {
+  public Progress(
+      PrintStream out, boolean quiet, long total, long startCount, String label, String unit) {
     this.label = label;
     this.unit = unit;
     this.out = out;

@@ -13,10 +13,10 @@ import java.time.Instant;
 
 /**
  * The one-writer-per-store lock: an OS file lock on {@code <store>/.sae4j-writer.lock}, whose
- * content names the holder (pid, host, start time) while it is held, so a second writer can say
- * who holds it. The operating system drops the lock when the holder exits, even by {@code kill
- * -9}, so a stale lock file never blocks a resume. The file stays (empty once released): deleting
- * it would let two writers lock two different files of the same name.
+ * content names the holder (pid, host, start time) while it is held, so a second writer can say who
+ * holds it. The operating system drops the lock when the holder exits, even by {@code kill -9}, so
+ * a stale lock file never blocks a resume. The file stays (empty once released): deleting it would
+ * let two writers lock two different files of the same name.
  */
 final class StoreLock implements AutoCloseable {
   static final String FILE = ".sae4j-writer.lock";
@@ -36,8 +36,9 @@ final class StoreLock implements AutoCloseable {
    */
   static StoreLock acquire(Path dir) throws IOException {
     Path file = dir.resolve(FILE);
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    FileChannel ch =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = ch.tryLock();
@@ -55,13 +56,24 @@ final class StoreLock implements AutoCloseable {
         holder = "";
       }
       ch.close();
-      throw new IOException(dir + ": another process is writing this store ("
-          + (holder.isEmpty() ? "holder unknown" : holder) + ", lock file " + file
-          + "); wait for it to finish or stop it, then resume with --resume");
+      throw new IOException(
+          dir
+              + ": another process is writing this store ("
+              + (holder.isEmpty() ? "holder unknown" : holder)
+              + ", lock file "
+              + file
+              + "); wait for it to finish or stop it, then resume with --resume");
     }
     try {
-      byte[] me = ("pid " + ProcessHandle.current().pid() + " on host " + hostName() + " since "
-          + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] me =
+          ("pid "
+                  + ProcessHandle.current().pid()
+                  + " on host "
+                  + hostName()
+                  + " since "
+                  + Instant.now()
+                  + "\n")
+              .getBytes(StandardCharsets.UTF_8);
       ch.truncate(0);
       ch.write(ByteBuffer.wrap(me), 0);
       ch.force(false);

@@ -31,17 +31,29 @@ import java.util.List;
  * @param stats running statistics over all stored rows
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record StoreManifest(String format, int version, ModelInfo model, String hook, int d,
-    String dtype, CaptureInfo capture, DatasetInfo dataset, int rowsPerShard, long tokens,
-    boolean complete, List<Shard> shards, Stats stats) {
+public record StoreManifest(
+    String format,
+    int version,
+    ModelInfo model,
+    String hook,
+    int d,
+    String dtype,
+    CaptureInfo capture,
+    DatasetInfo dataset,
+    int rowsPerShard,
+    long tokens,
+    boolean complete,
+    List<Shard> shards,
+    Stats stats) {
 
   static final String FILE = "manifest.json";
   static final String FORMAT = "sae4j-activations";
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   /**
    * @param id directory or Hub id as given
@@ -60,9 +72,15 @@ public record StoreManifest(String format, int version, ModelInfo model, String 
    * @param promptTemplate template applied to each document, or null
    * @param tokenBudget requested budget (0 = whole dataset)
    */
-  public record CaptureInfo(int contextSize, String bosPolicy, String longDocuments,
-      boolean packing, boolean excludeSpecial, List<Integer> excludedTokenIds,
-      String promptTemplate, long tokenBudget) {}
+  public record CaptureInfo(
+      int contextSize,
+      String bosPolicy,
+      String longDocuments,
+      boolean packing,
+      boolean excludeSpecial,
+      List<Integer> excludedTokenIds,
+      String promptTemplate,
+      long tokenBudget) {}
 
   /**
    * @param id dataset id
@@ -98,21 +116,26 @@ public record StoreManifest(String format, int version, ModelInfo model, String 
       throw new IOException(file + ": invalid manifest: " + e.getMessage(), e);
     }
     if (!FORMAT.equals(m.format())) {
-      throw new IOException(file + ": field 'format' is '" + m.format() + "', expected '"
-          + FORMAT + "'");
+      throw new IOException(
+          file + ": field 'format' is '" + m.format() + "', expected '" + FORMAT + "'");
     }
     if (m.shards() == null || m.d() <= 0 || m.hook() == null) {
       throw new IOException(file + ": missing 'shards', 'd' or 'hook'");
     }
     if (!"float32".equals(m.dtype()) && !"float16".equals(m.dtype())) {
-      throw new IOException(file + ": field 'dtype' is '" + m.dtype()
-          + "', expected 'float32' or 'float16'");
+      throw new IOException(
+          file + ": field 'dtype' is '" + m.dtype() + "', expected 'float32' or 'float16'");
     }
     for (int i = 0; i < m.shards().size(); i++) {
       Shard s = m.shards().get(i);
       if (s == null || s.rows() < 0 || s.sha256() == null) {
-        throw new IOException(file + ": field 'shards[" + i + "]' needs a file, rows >= 0 and a"
-            + " sha256, got " + s);
+        throw new IOException(
+            file
+                + ": field 'shards["
+                + i
+                + "]' needs a file, rows >= 0 and a"
+                + " sha256, got "
+                + s);
       }
       m.shardPath(dir, i);
     }
@@ -120,12 +143,12 @@ public record StoreManifest(String format, int version, ModelInfo model, String 
   }
 
   /**
-   * The file of shard {@code i}, confined to the store directory: a manifest naming a file
-   * outside it (absolute, {@code ..}, or a symlink leaving it) is refused, naming the field.
+   * The file of shard {@code i}, confined to the store directory: a manifest naming a file outside
+   * it (absolute, {@code ..}, or a symlink leaving it) is refused, naming the field.
    */
   public Path shardPath(Path dir, int i) throws IOException {
-    return SafePaths.resolveInside(dir, shards.get(i).file(), dir.resolve(FILE),
-        "shards[" + i + "].file");
+    return SafePaths.resolveInside(
+        dir, shards.get(i).file(), dir.resolve(FILE), "shards[" + i + "].file");
   }
 
   /** Writes {@code dir/manifest.json} atomically. */
@@ -135,13 +158,37 @@ public record StoreManifest(String format, int version, ModelInfo model, String 
 
   /** A copy with other progress fields. */
   StoreManifest withProgress(long tokens, boolean complete, List<Shard> shards, Stats stats) {
-    return new StoreManifest(format, version, model, hook, d, dtype, capture, dataset,
-        rowsPerShard, tokens, complete, List.copyOf(shards), stats);
+    return new StoreManifest(
+        format,
+        version,
+        model,
+        hook,
+        d,
+        dtype,
+        capture,
+        dataset,
+        rowsPerShard,
+        tokens,
+        complete,
+        List.copyOf(shards),
+        stats);
   }
 
   /** The fields that define what the store contains (everything but progress). */
   StoreManifest identity() {
-    return new StoreManifest(format, version, model, hook, d, dtype, capture, dataset,
-        rowsPerShard, 0, false, List.of(), null);
+    return new StoreManifest(
+        format,
+        version,
+        model,
+        hook,
+        d,
+        dtype,
+        capture,
+        dataset,
+        rowsPerShard,
+        0,
+        false,
+        List.of(),
+        null);
   }
 }

@@ -39,8 +39,8 @@ public record TextDataset(String id, String sha256, List<String> documents) {
 
   /** A dataset from in-memory strings. */
   public static TextDataset of(String id, List<String> texts) {
-    return new TextDataset(id, Checksums.sha256(String.join("\0", texts)
-        .getBytes(StandardCharsets.UTF_8)), texts);
+    return new TextDataset(
+        id, Checksums.sha256(String.join("\0", texts).getBytes(StandardCharsets.UTF_8)), texts);
   }
 
   /**
@@ -68,8 +68,14 @@ public record TextDataset(String id, String sha256, List<String> documents) {
         }
         JsonNode text = node == null ? null : node.get(textField);
         if (text == null || !text.isTextual()) {
-          throw new IOException(file + ":" + (i + 1) + ": expected a string field '" + textField
-              + "'" + (node != null && node.isObject() ? " (fields: " + fieldNames(node) + ")" : ""));
+          throw new IOException(
+              file
+                  + ":"
+                  + (i + 1)
+                  + ": expected a string field '"
+                  + textField
+                  + "'"
+                  + (node != null && node.isObject() ? " (fields: " + fieldNames(node) + ")" : ""));
         }
         docs.add(text.asText());
       }
@@ -90,12 +96,17 @@ public record TextDataset(String id, String sha256, List<String> documents) {
 
   /**
    * A benchmark file (GSM8K, MATH, ProntoQA, FOLIO) as texts: each example rendered with the
-   * format's default template, either as a worked example (question and gold solution, the text
-   * a model reasons over) or as the zero-shot prompt only. Malformed records are rejected when
-   * {@code strict}, else skipped and returned in {@code problems}.
+   * format's default template, either as a worked example (question and gold solution, the text a
+   * model reasons over) or as the zero-shot prompt only. Malformed records are rejected when {@code
+   * strict}, else skipped and returned in {@code problems}.
    */
-  public static TextDataset fromBenchmark(Path file, DatasetFormat format, boolean withSolution,
-      boolean strict, List<LoadProblem> problems) throws IOException {
+  public static TextDataset fromBenchmark(
+      Path file,
+      DatasetFormat format,
+      boolean withSolution,
+      boolean strict,
+      List<LoadProblem> problems)
+      throws IOException {
     LoadResult loaded = DatasetLoader.load(file, format, strict);
     problems.addAll(loaded.problems());
     PromptTemplate template = PromptTemplate.forFormat(format);

@@ -1,8 +1,8 @@
 package dev.sae4j.causal;
 
 /**
- * What an ablated latent is set to (docs/causal-methods.md §3). The choice is part of every
- * result, so it is recorded next to each effect.
+ * What an ablated latent is set to (docs/causal-methods.md §3). The choice is part of every result,
+ * so it is recorded next to each effect.
  */
 public enum AblationValue {
   /** {@code f_i := 0}: "feature off". */

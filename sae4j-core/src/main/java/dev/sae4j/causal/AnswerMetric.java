@@ -9,18 +9,18 @@ import java.util.List;
 
 /**
  * A differentiable per-problem metric on teacher-forced (context, gold answer) rows: the sum over
- * gold answer tokens of their log-probability (the continuous task metric), of their log-odds
- * (the same ordering, but without the saturation of a near-certain softmax, so its gradient
- * still says how far an edit moves the answer), or of their raw logit (linear in the final
- * residual stream, used to validate attribution).
+ * gold answer tokens of their log-probability (the continuous task metric), of their log-odds (the
+ * same ordering, but without the saturation of a near-certain softmax, so its gradient still says
+ * how far an edit moves the answer), or of their raw logit (linear in the final residual stream,
+ * used to validate attribution).
  */
 public enum AnswerMetric {
   /** {@code Σ_t log p(y_t | x, y_<t)}. */
   LOG_PROB,
   /**
    * {@code Σ_t log(p / (1 − p))} of each gold token, computed as {@code z_y − log Σ_{j≠y} e^{z_j}}:
-   * its gradient with respect to the gold logit is 1 however close p is to 1 (log-prob's is
-   * {@code 1 − p}).
+   * its gradient with respect to the gold logit is 1 however close p is to 1 (log-prob's is {@code
+   * 1 − p}).
    */
   LOG_ODDS,
   /** {@code Σ_t logit(y_t)}. */
@@ -40,8 +40,11 @@ public enum AnswerMetric {
     NDArray picked; // [B, T]
     if (this == LOG_ODDS) {
       int v = Math.toIntExact(logits.getShape().get(2));
-      NDArray gold = m.arange(0, v, 1, DataType.INT64).reshape(1, 1, v).eq(index)
-          .toType(logits.getDataType(), false); // one-hot of the gold token: [B, T, V]
+      NDArray gold =
+          m.arange(0, v, 1, DataType.INT64)
+              .reshape(1, 1, v)
+              .eq(index)
+              .toType(logits.getDataType(), false); // one-hot of the gold token: [B, T, V]
       NDArray others = logits.sub(gold.mul(1e9f)); // the gold logit removed: [B, T, V]
       NDArray max = others.max(new int[] {2}, true).stopGradient();
       NDArray logSumOthers = others.sub(max).exp().sum(new int[] {2}, true).log().add(max);

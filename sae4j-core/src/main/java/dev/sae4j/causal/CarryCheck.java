@@ -21,34 +21,36 @@ import java.util.function.Function;
  * The ground-truth check on the addition organism (docs/causal-methods.md §10): does the SAE have
  * latents for "carry into column c", and does editing them change the carry the model writes?
  *
- * <p>In the organism's chain of thought {@code x+y+c=s}, the carry digit {@code c} of column
- * {@code c ≥ 1} is predicted at the {@code '+'} just before it, from the previous column's sum.
- * At that prediction position, per column, with the problems split alternately into a
- * discovery half and a held-out half:
+ * <p>In the organism's chain of thought {@code x+y+c=s}, the carry digit {@code c} of column {@code
+ * c ≥ 1} is predicted at the {@code '+'} just before it, from the previous column's sum. At that
+ * prediction position, per column, with the problems split alternately into a discovery half and a
+ * held-out half:
+ *
  * <ol>
  *   <li>recovery: every latent, read as the classifier "fires ⇒ carry is 1", is scored by F1
  *       against the true carry on the discovery half; the best {@code maxSetSize} are ranked;
- *   <li>ablation: on problems whose carry is 1 (and which the clean model gets right), zeroing
- *       the first {@code m} ranked latents (at the prediction position or everywhere) succeeds
- *       if the model now writes 0. {@code m} is the size that succeeds most often on the
- *       discovery half; the reported rate is measured on the held-out half;
+ *   <li>ablation: on problems whose carry is 1 (and which the clean model gets right), zeroing the
+ *       first {@code m} ranked latents (at the prediction position or everywhere) succeeds if the
+ *       model now writes 0. {@code m} is the size that succeeds most often on the discovery half;
+ *       the reported rate is measured on the held-out half;
  *   <li>steering: on problems whose carry is 0, setting the first {@code m'} ranked latents to
- *       their mean discovery activation when carry is 1 succeeds if the model now writes 1;
- *       {@code m'} chosen and the rate measured the same way;
- *   <li>control: the same edits on the held-out half with random latent sets of the same size
- *       that fire where the ablation edits, matched on firing-frequency decile.
+ *       their mean discovery activation when carry is 1 succeeds if the model now writes 1; {@code
+ *       m'} chosen and the rate measured the same way;
+ *   <li>control: the same edits on the held-out half with random latent sets of the same size that
+ *       fire where the ablation edits, matched on firing-frequency decile.
  * </ol>
- * Choosing the set size matters: a TopK code spreads one variable over several latents, so the
- * best one alone may leave the rest carrying it, while zeroing more than the variable's latents
- * at every position can break the model so that it writes neither digit. Choosing on one half
- * and measuring on the other keeps that choice from inflating the reported rates.
+ *
+ * Choosing the set size matters: a TopK code spreads one variable over several latents, so the best
+ * one alone may leave the rest carrying it, while zeroing more than the variable's latents at every
+ * position can break the model so that it writes neither digit. Choosing on one half and measuring
+ * on the other keeps that choice from inflating the reported rates.
  */
 public final class CarryCheck {
   /**
    * The default largest latent set edited per column. Steering needs many latents of a TopK code
-   * (with 8, steering failed in two of three CI organisms' columns; with 16 it works in all
-   * nine, docs/causal.md), while larger sets exhaust the matched controls of a firing-frequency
-   * decile (with 32 one column had no matched control).
+   * (with 8, steering failed in two of three CI organisms' columns; with 16 it works in all nine,
+   * docs/causal.md), while larger sets exhaust the matched controls of a firing-frequency decile
+   * (with 32 one column had no matched control).
    */
   public static final int DEFAULT_MAX_SET_SIZE = 16;
 
@@ -70,8 +72,8 @@ public final class CarryCheck {
    * @param f1 the best latent's discovery F1 as a carry detector; precision and recall likewise
    * @param ablationSize how many of {@code latents}, from the first, ablation zeroes
    * @param ablation held-out success rate of zeroing them on carry-1 problems
-   * @param ablationControl success rate of zeroing matched random latent sets of the same size
-   *     on the same problems
+   * @param ablationControl success rate of zeroing matched random latent sets of the same size on
+   *     the same problems
    * @param steeringSize how many of {@code latents}, from the first, steering sets
    * @param steering held-out success rate of setting them on carry-0 problems
    * @param steeringControl the same with matched random latents
@@ -80,27 +82,44 @@ public final class CarryCheck {
    * @param latentF1 every latent's discovery F1 as a carry detector ({@code [d_sae]}; 0 for a
    *     latent that never fires at the prediction positions)
    */
-  public record ColumnResult(int column, int positions, int[] latents, double f1, double precision,
-      double recall, int ablationSize, AccuracyResult ablation, AccuracyResult ablationControl,
-      int steeringSize, AccuracyResult steering, AccuracyResult steeringControl,
-      String controlProblem, double[] latentF1) {}
+  public record ColumnResult(
+      int column,
+      int positions,
+      int[] latents,
+      double f1,
+      double precision,
+      double recall,
+      int ablationSize,
+      AccuracyResult ablation,
+      AccuracyResult ablationControl,
+      int steeringSize,
+      AccuracyResult steering,
+      AccuracyResult steeringControl,
+      String controlProblem,
+      double[] latentF1) {}
 
   /**
    * @param encode the organism tokenizer's text encoder, BOS included
    * @param zeroToken id of {@code '0'}; {@code oneToken} id of {@code '1'}
    * @param ablationPositions where ablation zeroes the latents: the prediction position only
-   *     ({@code lastK(1)}) or every position of the context ({@code all()}), for a carry that
-   *     the model reads by attention from earlier positions; steering always edits the
-   *     prediction position
-   * @param maxSetSize the most latents, best F1 first, edited together per column (the size
-   *     itself is chosen on the discovery half)
+   *     ({@code lastK(1)}) or every position of the context ({@code all()}), for a carry that the
+   *     model reads by attention from earlier positions; steering always edits the prediction
+   *     position
+   * @param maxSetSize the most latents, best F1 first, edited together per column (the size itself
+   *     is chosen on the discovery half)
    */
-  public CarryCheck(TransformerModel model, String hookName, Sae sae,
-      Function<String, int[]> encode, int zeroToken, int oneToken,
-      TokenPositions ablationPositions, int maxSetSize) {
+  public CarryCheck(
+      TransformerModel model,
+      String hookName,
+      Sae sae,
+      Function<String, int[]> encode,
+      int zeroToken,
+      int oneToken,
+      TokenPositions ablationPositions,
+      int maxSetSize) {
     if (maxSetSize < 1) {
-      throw new IllegalArgumentException("the largest latent set size must be at least 1, got "
-          + maxSetSize);
+      throw new IllegalArgumentException(
+          "the largest latent set size must be at least 1, got " + maxSetSize);
     }
     this.model = model;
     this.hookName = hookName;
@@ -115,8 +134,8 @@ public final class CarryCheck {
   private record Site(int[] ids, int carry) {}
 
   /** Runs the check on {@code examples} (addition) with {@code controls} random latents each. */
-  public List<ColumnResult> run(List<SyntheticExample> examples, int controls, long seed,
-      int batchSize) {
+  public List<ColumnResult> run(
+      List<SyntheticExample> examples, int controls, long seed, int batchSize) {
     List<ColumnResult> results = new ArrayList<>();
     for (int column = 1; column <= AdditionTask.MAX_DIGITS; column++) {
       List<Site> sites = sites(examples, column);
@@ -133,14 +152,16 @@ public final class CarryCheck {
     CausalProblems problems = CausalProblems.carrySites(examples, column);
     List<Site> sites = new ArrayList<>();
     for (int i = 0; i < problems.size(); i++) {
-      sites.add(new Site(encode.apply(problems.contexts().get(i)),
-          Integer.parseInt(problems.answers().get(i))));
+      sites.add(
+          new Site(
+              encode.apply(problems.contexts().get(i)),
+              Integer.parseInt(problems.answers().get(i))));
     }
     return sites;
   }
 
-  private ColumnResult column(int column, List<Site> sites, int controls, long seed,
-      int batchSize) {
+  private ColumnResult column(
+      int column, List<Site> sites, int controls, long seed, int batchSize) {
     int dSae = sae.config().dSae();
     int n = sites.size();
     // Clean pass: latents and the predicted carry at the last position.
@@ -202,8 +223,21 @@ public final class CarryCheck {
     }
     if (chosen == 0) {
       AccuracyResult none = new AccuracyResult(0, 0);
-      return new ColumnResult(column, n, new int[0], 0, 0, 0, 0, none, none, 0, none, none,
-          "no latent fires on a carry", f1s(scores));
+      return new ColumnResult(
+          column,
+          n,
+          new int[0],
+          0,
+          0,
+          0,
+          0,
+          none,
+          none,
+          0,
+          none,
+          none,
+          "no latent fires on a carry",
+          f1s(scores));
     }
     int[] ranked = new int[chosen];
     float[] steerValues = new float[dSae];
@@ -228,14 +262,15 @@ public final class CarryCheck {
     }
     TokenPositions last = TokenPositions.lastK(1);
     float[] zeros = new float[dSae];
-    int[] ablated = java.util.Arrays.copyOf(ranked,
-        bestSize(right.get(0), ranked, zeros, ablationPositions, zeroToken, batchSize));
-    int[] steered = java.util.Arrays.copyOf(ranked,
-        bestSize(right.get(1), ranked, steerValues, last, oneToken, batchSize));
-    AccuracyResult ablation = flips(right.get(2), ablated, zeros, ablationPositions, zeroToken,
-        batchSize);
-    AccuracyResult steering = flips(right.get(3), steered, steerValues, last, oneToken,
-        batchSize);
+    int[] ablated =
+        java.util.Arrays.copyOf(
+            ranked, bestSize(right.get(0), ranked, zeros, ablationPositions, zeroToken, batchSize));
+    int[] steered =
+        java.util.Arrays.copyOf(
+            ranked, bestSize(right.get(1), ranked, steerValues, last, oneToken, batchSize));
+    AccuracyResult ablation =
+        flips(right.get(2), ablated, zeros, ablationPositions, zeroToken, batchSize);
+    AccuracyResult steering = flips(right.get(3), steered, steerValues, last, oneToken, batchSize);
     int[][] ablationControls;
     int[][] steeringControls;
     String controlProblem = null;
@@ -270,9 +305,21 @@ public final class CarryCheck {
       steerHits += st.correct();
       steerTotal += st.total();
     }
-    return new ColumnResult(column, n, ranked, top[0], top[1], top[2], ablated.length, ablation,
-        new AccuracyResult(ablationHits, ablationTotal), steered.length, steering,
-        new AccuracyResult(steerHits, steerTotal), controlProblem, f1s(scores));
+    return new ColumnResult(
+        column,
+        n,
+        ranked,
+        top[0],
+        top[1],
+        top[2],
+        ablated.length,
+        ablation,
+        new AccuracyResult(ablationHits, ablationTotal),
+        steered.length,
+        steering,
+        new AccuracyResult(steerHits, steerTotal),
+        controlProblem,
+        f1s(scores));
   }
 
   private static double[] f1s(double[][] scores) {
@@ -284,17 +331,23 @@ public final class CarryCheck {
   }
 
   /**
-   * The set size {@code m} (1 to {@code ranked.length}) whose edit of the first {@code m}
-   * ranked latents flips most of the discovery {@code sites}; the smallest on ties, 1 when
-   * there are no sites.
+   * The set size {@code m} (1 to {@code ranked.length}) whose edit of the first {@code m} ranked
+   * latents flips most of the discovery {@code sites}; the smallest on ties, 1 when there are no
+   * sites.
    */
-  private int bestSize(List<Site> sites, int[] ranked, float[] values, TokenPositions positions,
-      int target, int batchSize) {
+  private int bestSize(
+      List<Site> sites,
+      int[] ranked,
+      float[] values,
+      TokenPositions positions,
+      int target,
+      int batchSize) {
     int best = 1;
     int bestHits = -1;
     for (int m = 1; m <= ranked.length && !sites.isEmpty(); m++) {
-      int hits = flips(sites, java.util.Arrays.copyOf(ranked, m), values, positions, target,
-          batchSize).correct();
+      int hits =
+          flips(sites, java.util.Arrays.copyOf(ranked, m), values, positions, target, batchSize)
+              .correct();
       if (hits > bestHits) {
         best = m;
         bestHits = hits;
@@ -307,8 +360,13 @@ public final class CarryCheck {
    * How many of {@code sites} predict {@code target} once each of {@code latents} is set to its
    * entry of {@code values} (indexed by latent) at {@code positions}.
    */
-  private AccuracyResult flips(List<Site> sites, int[] latents, float[] values,
-      TokenPositions positions, int target, int batchSize) {
+  private AccuracyResult flips(
+      List<Site> sites,
+      int[] latents,
+      float[] values,
+      TokenPositions positions,
+      int target,
+      int batchSize) {
     if (sites.isEmpty()) {
       return new AccuracyResult(0, 0);
     }
@@ -322,12 +380,12 @@ public final class CarryCheck {
   }
 
   /**
-   * Argmax token at each site's last position; fills {@code codes} with the latents there and
-   * adds to {@code firing} how many real positions each latent fires on (the last entry counts
-   * the positions).
+   * Argmax token at each site's last position; fills {@code codes} with the latents there and adds
+   * to {@code firing} how many real positions each latent fires on (the last entry counts the
+   * positions).
    */
-  private int[] predict(List<Site> sites, Hook edit, float[][] codes, double[] firing,
-      int batchSize) {
+  private int[] predict(
+      List<Site> sites, Hook edit, float[][] codes, double[] firing, int batchSize) {
     int[] out = new int[sites.size()];
     int dSae = sae.config().dSae();
     for (int from = 0; from < sites.size(); from += batchSize) {
@@ -344,28 +402,38 @@ public final class CarryCheck {
         hooks.add(hookName, edit);
       }
       if (codes != null) {
-        hooks.add(hookName, (x, ctx) -> {
-          // Encode only each row's last position: the rest of the batch is never read.
-          long[] flat = new long[rows.size()];
-          for (int r = 0; r < rows.size(); r++) {
-            flat[r] = (long) r * t + rows.get(r).length - 1;
-          }
-          NDArray rowsFlat = x.reshape(-1, x.getShape().get(2)); // [B * T, d]
-          NDArray last = rowsFlat.get(x.getManager().create(flat));
-          float[] f = sae.encode(last).toFloatArray(); // [rows, d_sae]
-          NDArray real = x.getManager().create(TokenPositions.all().mask(ctx.batch()),
-              new Shape(rowsFlat.getShape().get(0), 1)); // [B * T, 1]
-          float[] fires = sae.encode(rowsFlat).gt(0f).toType(DataType.FLOAT32, false).mul(real)
-              .sum(new int[] {0}).toFloatArray(); // [d_sae]
-          for (int i = 0; i < dSae; i++) {
-            firing[i] += fires[i];
-          }
-          firing[dSae] += real.sum().getFloat();
-          for (int r = 0; r < rows.size(); r++) {
-            codes[offset + r] = java.util.Arrays.copyOfRange(f, r * dSae, (r + 1) * dSae);
-          }
-          return null;
-        });
+        hooks.add(
+            hookName,
+            (x, ctx) -> {
+              // Encode only each row's last position: the rest of the batch is never read.
+              long[] flat = new long[rows.size()];
+              for (int r = 0; r < rows.size(); r++) {
+                flat[r] = (long) r * t + rows.get(r).length - 1;
+              }
+              NDArray rowsFlat = x.reshape(-1, x.getShape().get(2)); // [B * T, d]
+              NDArray last = rowsFlat.get(x.getManager().create(flat));
+              float[] f = sae.encode(last).toFloatArray(); // [rows, d_sae]
+              NDArray real =
+                  x.getManager()
+                      .create(
+                          TokenPositions.all().mask(ctx.batch()),
+                          new Shape(rowsFlat.getShape().get(0), 1)); // [B * T, 1]
+              float[] fires =
+                  sae.encode(rowsFlat)
+                      .gt(0f)
+                      .toType(DataType.FLOAT32, false)
+                      .mul(real)
+                      .sum(new int[] {0})
+                      .toFloatArray(); // [d_sae]
+              for (int i = 0; i < dSae; i++) {
+                firing[i] += fires[i];
+              }
+              firing[dSae] += real.sum().getFloat();
+              for (int r = 0; r < rows.size(); r++) {
+                codes[offset + r] = java.util.Arrays.copyOfRange(f, r * dSae, (r + 1) * dSae);
+              }
+              return null;
+            });
       }
       try (NDManager m = NDManager.newBaseManager(model.device())) {
         NDArray logits = model.forward(batch, hooks, m); // [B, T, V]

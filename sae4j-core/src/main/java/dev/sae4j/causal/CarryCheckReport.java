@@ -25,19 +25,27 @@ import java.util.List;
  * @param columns one entry per column with enough problems
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record CarryCheckReport(String hook, String status, String reason, Integer problems,
-    Integer maxSetSize, String ablation, Integer controlsPerColumn, List<Column> columns) {
+public record CarryCheckReport(
+    String hook,
+    String status,
+    String reason,
+    Integer problems,
+    Integer maxSetSize,
+    String ablation,
+    Integer controlsPerColumn,
+    List<Column> columns) {
 
   /** The file name. */
   public static final String FILE = "carry_check.json";
+
   /** How the edits work, as recorded in the file. */
-  public static final String ABLATION = "zero at every position; steering: set to the mean"
-      + " carry-1 value at the prediction position; latents ranked and set sizes chosen on"
-      + " alternate problems, rates measured on the others";
+  public static final String ABLATION =
+      "zero at every position; steering: set to the mean"
+          + " carry-1 value at the prediction position; latents ranked and set sizes chosen on"
+          + " alternate problems, rates measured on the others";
 
   /**
-   * A success rate with its counts and 95% Wilson interval (rate and interval null without
-   * trials).
+   * A success rate with its counts and 95% Wilson interval (rate and interval null without trials).
    *
    * @param successes edits that flipped the written carry
    * @param trials edits made
@@ -46,11 +54,11 @@ public record CarryCheckReport(String hook, String status, String reason, Intege
    * @param wilsonHigh interval high end
    */
   @JsonInclude(JsonInclude.Include.ALWAYS)
-  public record Rate(int successes, int trials, Double rate, Double wilsonLow,
-      Double wilsonHigh) {
+  public record Rate(int successes, int trials, Double rate, Double wilsonLow, Double wilsonHigh) {
     /** The rate of {@code a}. */
     public static Rate of(AccuracyResult a) {
-      return a.total() == 0 ? new Rate(0, 0, null, null, null)
+      return a.total() == 0
+          ? new Rate(0, 0, null, null, null)
           : new Rate(a.correct(), a.total(), a.accuracy(), a.wilsonLow(), a.wilsonHigh());
     }
   }
@@ -73,23 +81,50 @@ public record CarryCheckReport(String hook, String status, String reason, Intege
    * @param controlProblem why no matched control could be drawn, or null
    * @param latentF1 every latent's discovery F1 ({@code [d_sae]})
    */
-  public record Column(int column, int sites, int[] latents, double f1, double precision,
-      double recall, int ablationSetSize, Rate ablation, Rate ablationControl,
-      int steeringSetSize, Rate steering, Rate steeringControl,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String controlProblem, double[] latentF1) {}
+  public record Column(
+      int column,
+      int sites,
+      int[] latents,
+      double f1,
+      double precision,
+      double recall,
+      int ablationSetSize,
+      Rate ablation,
+      Rate ablationControl,
+      int steeringSetSize,
+      Rate steering,
+      Rate steeringControl,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String controlProblem,
+      double[] latentF1) {}
 
   /** The record of a finished check. */
-  public static CarryCheckReport of(String hook, int problems, int maxSetSize, int controls,
+  public static CarryCheckReport of(
+      String hook,
+      int problems,
+      int maxSetSize,
+      int controls,
       List<CarryCheck.ColumnResult> results) {
     List<Column> columns = new ArrayList<>();
     for (CarryCheck.ColumnResult r : results) {
-      columns.add(new Column(r.column(), r.positions(), r.latents(), r.f1(), r.precision(),
-          r.recall(), r.ablationSize(), Rate.of(r.ablation()), Rate.of(r.ablationControl()),
-          r.steeringSize(), Rate.of(r.steering()), Rate.of(r.steeringControl()),
-          r.controlProblem(), r.latentF1()));
+      columns.add(
+          new Column(
+              r.column(),
+              r.positions(),
+              r.latents(),
+              r.f1(),
+              r.precision(),
+              r.recall(),
+              r.ablationSize(),
+              Rate.of(r.ablation()),
+              Rate.of(r.ablationControl()),
+              r.steeringSize(),
+              Rate.of(r.steering()),
+              Rate.of(r.steeringControl()),
+              r.controlProblem(),
+              r.latentF1()));
     }
-    return new CarryCheckReport(hook, "done", null, problems, maxSetSize, ABLATION, controls,
-        columns);
+    return new CarryCheckReport(
+        hook, "done", null, problems, maxSetSize, ABLATION, controls, columns);
   }
 
   /** The record of a check that could not run. */

@@ -12,17 +12,17 @@ import java.util.List;
  * example that could not be turned into one.
  *
  * <p>With the gold chain of thought (the default, docs/causal-methods.md §6), the context is the
- * prompt followed by the gold solution up to its final answer, and the answer is the final
- * answer as written there: {@code log p(gold answer | question + gold CoT)}. Without it, the
- * answer follows the prompt directly.
+ * prompt followed by the gold solution up to its final answer, and the answer is the final answer
+ * as written there: {@code log p(gold answer | question + gold CoT)}. Without it, the answer
+ * follows the prompt directly.
  *
  * @param contexts context texts
  * @param answers gold answer texts, one per context
  * @param ids example ids, one per pair
  * @param skipped "id: reason" for examples that were left out
  */
-public record CausalProblems(List<String> contexts, List<String> answers, List<String> ids,
-    List<String> skipped) {
+public record CausalProblems(
+    List<String> contexts, List<String> answers, List<String> ids, List<String> skipped) {
 
   /** Number of usable problems. */
   public int size() {
@@ -30,8 +30,8 @@ public record CausalProblems(List<String> contexts, List<String> answers, List<S
   }
 
   /** Problems from benchmark examples rendered with {@code template} (zero-shot). */
-  public static CausalProblems fromExamples(List<Example> examples, PromptTemplate template,
-      boolean goldChainOfThought) {
+  public static CausalProblems fromExamples(
+      List<Example> examples, PromptTemplate template, boolean goldChainOfThought) {
     return fromExamples(examples, template, List.of(), goldChainOfThought);
   }
 
@@ -39,8 +39,11 @@ public record CausalProblems(List<String> contexts, List<String> answers, List<S
    * Problems from benchmark examples rendered with {@code template}, each prompt preceded by the
    * same worked {@code shots} (none of which may be among {@code examples}).
    */
-  public static CausalProblems fromExamples(List<Example> examples, PromptTemplate template,
-      List<Example> shots, boolean goldChainOfThought) {
+  public static CausalProblems fromExamples(
+      List<Example> examples,
+      PromptTemplate template,
+      List<Example> shots,
+      boolean goldChainOfThought) {
     List<String> contexts = new ArrayList<>();
     List<String> answers = new ArrayList<>();
     List<String> ids = new ArrayList<>();
@@ -57,8 +60,8 @@ public record CausalProblems(List<String> contexts, List<String> answers, List<S
       // a normalised gold that is not written literally (e.g. "1,000" vs 1000) is skipped.
       int at = e.target().lastIndexOf(e.gold());
       if (at < 0) {
-        skipped.add(e.id() + ": gold answer '" + e.gold()
-            + "' is not written literally in the target");
+        skipped.add(
+            e.id() + ": gold answer '" + e.gold() + "' is not written literally in the target");
         continue;
       }
       contexts.add(prompt + " " + e.target().substring(0, at));
@@ -89,8 +92,8 @@ public record CausalProblems(List<String> contexts, List<String> answers, List<S
    * The carry of one column of addition problems, as the carry check reads it: in the chain of
    * thought {@code x+y+c=s}, the carry digit {@code c} of column {@code column} (1 = tens) is
    * predicted at the {@code '+'} just before it, so the context is the text up to and including
-   * that {@code '+'} and the answer is the carry digit written next ({@code "0"} or
-   * {@code "1"}). Problems without that column are left out (not skipped: they have no carry).
+   * that {@code '+'} and the answer is the carry digit written next ({@code "0"} or {@code "1"}).
+   * Problems without that column are left out (not skipped: they have no carry).
    *
    * @throws IllegalArgumentException if an example is not addition or the column is below 1
    */
@@ -104,8 +107,8 @@ public record CausalProblems(List<String> contexts, List<String> answers, List<S
     for (int n = 0; n < examples.size(); n++) {
       SyntheticExample e = examples.get(n);
       if (!e.task().equals(AdditionTask.NAME)) {
-        throw new IllegalArgumentException("carry problems need addition examples, got "
-            + e.task());
+        throw new IllegalArgumentException(
+            "carry problems need addition examples, got " + e.task());
       }
       int[] columns = e.label(AdditionTask.COLUMN);
       int[] carries = e.label(AdditionTask.CARRY_IN);
@@ -129,8 +132,8 @@ public record CausalProblems(List<String> contexts, List<String> answers, List<S
 
   /**
    * The problems whose gold answer is not {@code target}, each with {@code target} as its answer
-   * instead: "does an edit make the model write {@code target} where it would not?" (for
-   * steering toward an answer).
+   * instead: "does an edit make the model write {@code target} where it would not?" (for steering
+   * toward an answer).
    */
   public CausalProblems retargeted(String target) {
     List<String> c = new ArrayList<>();

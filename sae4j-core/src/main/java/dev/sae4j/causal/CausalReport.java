@@ -15,28 +15,33 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A causal run's files, written and read through the records below (atomically):
- * {@code effects.jsonl} (one {@link Effect} per tested intervention, with every control's
- * measured change and the full ablation spec), {@code importance.csv} (sets ranked by effect),
- * {@code rank_check.csv} (estimates against exact effects, one {@link RankPair} per latent) and
- * {@code summary.json} ({@link Summary}). Every effect is written with its interval and its
- * controls; a number without them is never written. A measurement that was not made (NaN) is
- * written as null.
+ * A causal run's files, written and read through the records below (atomically): {@code
+ * effects.jsonl} (one {@link Effect} per tested intervention, with every control's measured change
+ * and the full ablation spec), {@code importance.csv} (sets ranked by effect), {@code
+ * rank_check.csv} (estimates against exact effects, one {@link RankPair} per latent) and {@code
+ * summary.json} ({@link Summary}). Every effect is written with its interval and its controls; a
+ * number without them is never written. A measurement that was not made (NaN) is written as null.
  */
 public final class CausalReport {
 
   /** The summary's file name. */
   public static final String SUMMARY = "summary.json";
+
   /** The effects' file name. */
   public static final String EFFECTS = "effects.jsonl";
+
   /** The rank check's file name. */
   public static final String RANK_CHECK = "rank_check.csv";
+
   /** The header of {@code importance.csv}. */
-  public static final String IMPORTANCE_HEADER = "rank,latents,mean_delta,ci_low,ci_high,"
-      + "null_percentile,p_empirical,q_empirical,p_parametric,q_parametric,"
-      + "random_direction_percentile,clean_acc,ablated_acc,mcnemar_p";
-  private static final String RANK_HEADER = "latent,candidate,estimate_attribution_patching,"
-      + "estimate_integrated_gradients,exact_mean_delta";
+  public static final String IMPORTANCE_HEADER =
+      "rank,latents,mean_delta,ci_low,ci_high,"
+          + "null_percentile,p_empirical,q_empirical,p_parametric,q_parametric,"
+          + "random_direction_percentile,clean_acc,ablated_acc,mcnemar_p";
+
+  private static final String RANK_HEADER =
+      "latent,candidate,estimate_attribution_patching,"
+          + "estimate_integrated_gradients,exact_mean_delta";
 
   private CausalReport() {}
 
@@ -51,8 +56,14 @@ public final class CausalReport {
    * @param estimateMetric the metric whose gradients ranked the latents
    * @param settings ablation value, positions, controls, bootstrap and seed
    */
-  public record Spec(String model, String hook, String sae, String split, String metric,
-      AnswerMetric estimateMetric, AblationSettings settings) {}
+  public record Spec(
+      String model,
+      String hook,
+      String sae,
+      String split,
+      String metric,
+      AnswerMetric estimateMetric,
+      AblationSettings settings) {}
 
   /**
    * The spec as written ({@code spec} in every effect and the summary).
@@ -73,15 +84,27 @@ public final class CausalReport {
    * @param bootstrapResamples bootstrap resamples of each interval
    * @param seed seed of controls and bootstrap
    */
-  public record Setup(String model, String hook, String sae, String split, String metric,
-      String estimateMetric, String ablation, String positions, String errorTerm, int nullSets,
-      String nullMatching, String pParametric, int randomDirections, int bootstrapResamples,
+  public record Setup(
+      String model,
+      String hook,
+      String sae,
+      String split,
+      String metric,
+      String estimateMetric,
+      String ablation,
+      String positions,
+      String errorTerm,
+      int nullSets,
+      String nullMatching,
+      String pParametric,
+      int randomDirections,
+      int bootstrapResamples,
       long seed) {}
 
   /**
-   * One tested latent set (a line of {@code effects.jsonl}; the summary's {@code top_effects}
-   * omit {@code spec}). Log-prob changes are {@code ablated − clean} per problem, in nats
-   * (negative: the gold answer got less likely); a drop is its negation.
+   * One tested latent set (a line of {@code effects.jsonl}; the summary's {@code top_effects} omit
+   * {@code spec}). Log-prob changes are {@code ablated − clean} per problem, in nats (negative: the
+   * gold answer got less likely); a drop is its negation.
    *
    * @param latents the ablated latents
    * @param meanDelta mean change of the gold-answer log-prob
@@ -116,15 +139,35 @@ public final class CausalReport {
    * @param estimateIntegratedGradients its integrated-gradients estimate
    * @param spec what was run
    */
-  public record Effect(int[] latents, Double meanDelta, Double ciLow, Double ciHigh,
-      double ciLevel, int nullSets, Double nullPercentile, Double nullMeanDelta,
-      double[] nullMeanDeltas, Double pEmpirical, Double qEmpirical, Double pParametric,
+  public record Effect(
+      int[] latents,
+      Double meanDelta,
+      Double ciLow,
+      Double ciHigh,
+      double ciLevel,
+      int nullSets,
+      Double nullPercentile,
+      Double nullMeanDelta,
+      double[] nullMeanDeltas,
+      Double pEmpirical,
+      Double qEmpirical,
+      Double pParametric,
       Double qParametric,
       @JsonProperty("parametric_null_calibration_0_01") Double parametricNullCalibration,
-      int randomDirections, Double randomDirectionMeanDelta, double[] randomDirectionMeanDeltas,
-      Double randomDirectionPercentile, int cleanCorrect, int ablatedCorrect, int n,
-      Double cleanAccLow, Double cleanAccHigh, Double ablatedAccLow, Double ablatedAccHigh,
-      int correctToWrong, int wrongToCorrect, Double mcnemarP,
+      int randomDirections,
+      Double randomDirectionMeanDelta,
+      double[] randomDirectionMeanDeltas,
+      Double randomDirectionPercentile,
+      int cleanCorrect,
+      int ablatedCorrect,
+      int n,
+      Double cleanAccLow,
+      Double cleanAccHigh,
+      Double ablatedAccLow,
+      Double ablatedAccHigh,
+      int correctToWrong,
+      int wrongToCorrect,
+      Double mcnemarP,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double estimateAttributionPatching,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double estimateIntegratedGradients,
       @JsonInclude(JsonInclude.Include.NON_NULL) Setup spec) {
@@ -159,8 +202,12 @@ public final class CausalReport {
    * @param spearmanAttributionPatching AtP against exact
    * @param spearmanIntegratedGradients integrated gradients against exact
    */
-  public record RankCheck(int latents, int candidates, String selection,
-      Spearman spearmanAttributionPatching, Spearman spearmanIntegratedGradients) {}
+  public record RankCheck(
+      int latents,
+      int candidates,
+      String selection,
+      Spearman spearmanAttributionPatching,
+      Spearman spearmanIntegratedGradients) {}
 
   /**
    * One point of a path profile.
@@ -179,12 +226,17 @@ public final class CausalReport {
    * @param estimateIntegratedGradients its IG estimate
    * @param initialSlope finite-difference slope at the first point
    * @param points the profile
-   * @param meanAnswerTokenProbability mean probability the clean model gives the gold answer
-   *     tokens (near 1: a saturated softmax)
+   * @param meanAnswerTokenProbability mean probability the clean model gives the gold answer tokens
+   *     (near 1: a saturated softmax)
    * @param answerTokensAbove099 share of gold answer tokens the clean model gives p > 0.99
    */
-  public record PathProfile(int latent, String split, Double estimateAttributionPatching,
-      Double estimateIntegratedGradients, Double initialSlope, List<PathPoint> points,
+  public record PathProfile(
+      int latent,
+      String split,
+      Double estimateAttributionPatching,
+      Double estimateIntegratedGradients,
+      Double initialSlope,
+      List<PathPoint> points,
       Double meanAnswerTokenProbability,
       @JsonProperty("answer_tokens_above_0_99") Double answerTokensAbove099) {}
 
@@ -197,8 +249,8 @@ public final class CausalReport {
   public record Significant(long empirical, long parametric) {}
 
   /**
-   * {@code summary.json}. A run that could not test anything has only {@code status} and
-   * {@code reason}.
+   * {@code summary.json}. A run that could not test anything has only {@code status} and {@code
+   * reason}.
    *
    * @param status null when the run tested sets; {@code not_applicable} otherwise
    * @param reason why not (with {@code status})
@@ -212,10 +264,16 @@ public final class CausalReport {
    * @param topEffects the most harmful sets, at most 10
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Summary(String status, String reason, Setup spec, Integer testedSets,
+  public record Summary(
+      String status,
+      String reason,
+      Setup spec,
+      Integer testedSets,
       @JsonProperty("significant_at_q_0_05") Significant significantAtQ005,
       Double smallestEmpiricalQSingleLatent,
-      RankCheck rankCheck, PathProfile pathProfile, List<Effect> topEffects) {
+      RankCheck rankCheck,
+      PathProfile pathProfile,
+      List<Effect> topEffects) {
     /** Whether the stage tested sets (false: {@link #reason} says why not). */
     public boolean tested() {
       return status == null;
@@ -231,8 +289,12 @@ public final class CausalReport {
    * @param integratedGradients its integrated-gradients estimate
    * @param exactMeanDelta its exact mean change (held-out split)
    */
-  public record RankPair(int latent, boolean candidate, double attributionPatching,
-      double integratedGradients, double exactMeanDelta) {}
+  public record RankPair(
+      int latent,
+      boolean candidate,
+      double attributionPatching,
+      double integratedGradients,
+      double exactMeanDelta) {}
 
   /**
    * Everything a causal run wrote.
@@ -244,19 +306,22 @@ public final class CausalReport {
   public record Result(Summary summary, List<Effect> effects, List<RankPair> rankPairs) {}
 
   /**
-   * Writes {@code effects.jsonl}, {@code importance.csv}, {@code rank_check.csv} and
-   * {@code summary.json} into {@code dir} (created if needed).
+   * Writes {@code effects.jsonl}, {@code importance.csv}, {@code rank_check.csv} and {@code
+   * summary.json} into {@code dir} (created if needed).
    */
   public static void write(Path dir, Spec spec, FeatureRanking ranking) throws IOException {
     Files.createDirectories(dir);
     Setup setup = setup(spec);
     StringBuilder jsonl = new StringBuilder();
     for (SetEffect e : ranking.exact()) {
-      boolean single = e.latents().length == 1 && indexOf(ranking.candidates(), e.latents()[0])
-          >= 0;
-      Effect record = effect(e, setup,
-          single ? ranking.attributionPatching()[e.latents()[0]] : null,
-          single ? ranking.integratedGradients()[e.latents()[0]] : null);
+      boolean single =
+          e.latents().length == 1 && indexOf(ranking.candidates(), e.latents()[0]) >= 0;
+      Effect record =
+          effect(
+              e,
+              setup,
+              single ? ranking.attributionPatching()[e.latents()[0]] : null,
+              single ? ranking.integratedGradients()[e.latents()[0]] : null);
       jsonl.append(JsonRecords.line(record)).append('\n');
     }
     AtomicFiles.writeString(dir.resolve(EFFECTS), jsonl.toString());
@@ -265,20 +330,39 @@ public final class CausalReport {
     StringBuilder csv = new StringBuilder(IMPORTANCE_HEADER).append('\n');
     for (int r = 0; r < sorted.size(); r++) {
       SetEffect e = sorted.get(r);
-      csv.append(String.format(Locale.ROOT, "%d,%s,%.6g,%.6g,%.6g,%.4f,%.6g,%.6g,%.6g,%.6g,%.4f,"
-          + "%.4f,%.4f,%.6g%n", r + 1, join(e.latents()), e.meanDelta(), e.interval().low(),
-          e.interval().high(), e.nullPercentile(), e.pEmpirical(), e.qEmpirical(),
-          e.pParametric(), e.qParametric(), e.randomDirectionPercentile(), e.clean().accuracy(),
-          e.ablated().accuracy(), e.mcnemarP()));
+      csv.append(
+          String.format(
+              Locale.ROOT,
+              "%d,%s,%.6g,%.6g,%.6g,%.4f,%.6g,%.6g,%.6g,%.6g,%.4f," + "%.4f,%.4f,%.6g%n",
+              r + 1,
+              join(e.latents()),
+              e.meanDelta(),
+              e.interval().low(),
+              e.interval().high(),
+              e.nullPercentile(),
+              e.pEmpirical(),
+              e.qEmpirical(),
+              e.pParametric(),
+              e.qParametric(),
+              e.randomDirectionPercentile(),
+              e.clean().accuracy(),
+              e.ablated().accuracy(),
+              e.mcnemarP()));
     }
     AtomicFiles.writeString(dir.resolve("importance.csv"), csv.toString());
     FeatureRanking.RankCheck rc = ranking.rankCheck();
     StringBuilder rank = new StringBuilder(RANK_HEADER).append('\n');
     for (int j = 0; j < rc.latents().length; j++) {
       int latent = rc.latents()[j];
-      rank.append(String.format(Locale.ROOT, "%d,%b,%.6g,%.6g,%.6g%n", latent,
-          j < rc.candidates(), ranking.attributionPatching()[latent],
-          ranking.integratedGradients()[latent], rc.exactMeanDelta()[j]));
+      rank.append(
+          String.format(
+              Locale.ROOT,
+              "%d,%b,%.6g,%.6g,%.6g%n",
+              latent,
+              j < rc.candidates(),
+              ranking.attributionPatching()[latent],
+              ranking.integratedGradients()[latent],
+              rc.exactMeanDelta()[j]));
     }
     AtomicFiles.writeString(dir.resolve(RANK_CHECK), rank.toString());
     List<Effect> top = new ArrayList<>();
@@ -291,8 +375,8 @@ public final class CausalReport {
   /** Writes a {@code summary.json} saying why nothing was tested (e.g. no gold answers). */
   public static void writeNotApplicable(Path dir, String reason) throws IOException {
     Files.createDirectories(dir);
-    writeSummary(dir, new Summary("not_applicable", reason, null, null, null, null, null, null,
-        null));
+    writeSummary(
+        dir, new Summary("not_applicable", reason, null, null, null, null, null, null, null));
   }
 
   private static void writeSummary(Path dir, Summary s) throws IOException {
@@ -304,8 +388,7 @@ public final class CausalReport {
    * tested nothing has only its summary.
    */
   public static Result read(Path dir) throws IOException {
-    Summary summary = JsonRecords.read(dir.resolve(SUMMARY), Summary.class,
-        "the causal summary");
+    Summary summary = JsonRecords.read(dir.resolve(SUMMARY), Summary.class, "the causal summary");
     if (!summary.tested()) {
       return new Result(summary, List.of(), List.of());
     }
@@ -317,8 +400,8 @@ public final class CausalReport {
         try {
           effects.add(JsonRecords.readLine(lines.get(i), Effect.class));
         } catch (IOException e) {
-          throw new IOException(jsonl + " line " + (i + 1) + ": not an effect record: "
-              + e.getMessage(), e);
+          throw new IOException(
+              jsonl + " line " + (i + 1) + ": not an effect record: " + e.getMessage(), e);
         }
       }
     }
@@ -340,8 +423,13 @@ public final class CausalReport {
         if (f.length != 5) {
           throw new NumberFormatException("expected 5 fields, got " + f.length);
         }
-        out.add(new RankPair(Integer.parseInt(f[0]), Boolean.parseBoolean(f[1]),
-            Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4])));
+        out.add(
+            new RankPair(
+                Integer.parseInt(f[0]),
+                Boolean.parseBoolean(f[1]),
+                Double.parseDouble(f[2]),
+                Double.parseDouble(f[3]),
+                Double.parseDouble(f[4])));
       } catch (NumberFormatException e) {
         throw new IOException(csv + " line " + (i + 1) + ": " + e.getMessage(), e);
       }
@@ -352,14 +440,22 @@ public final class CausalReport {
   private static Summary summary(Setup setup, FeatureRanking ranking, List<Effect> top) {
     List<SetEffect> effects = ranking.exact();
     long singles = effects.stream().filter(e -> e.latents().length == 1).count();
-    int fewestNulls = effects.stream().filter(e -> e.latents().length == 1)
-        .mapToInt(e -> e.nullMeanDeltas().length).min().orElse(0);
+    int fewestNulls =
+        effects.stream()
+            .filter(e -> e.latents().length == 1)
+            .mapToInt(e -> e.nullMeanDeltas().length)
+            .min()
+            .orElse(0);
     FeatureRanking.RankCheck rc = ranking.rankCheck();
-    RankCheck rank = new RankCheck(rc.latents().length, rc.candidates(), "the tested"
-        + " candidates (most harmful attribution-patching estimates on the discovery split),"
-        + " then live latents drawn at random; exact effects on the held-out split; 95%"
-        + " bootstrap intervals over latents", spearman(rc.spearmanAttribution()),
-        spearman(rc.spearmanIntegrated()));
+    RankCheck rank =
+        new RankCheck(
+            rc.latents().length,
+            rc.candidates(),
+            "the tested candidates (most harmful attribution-patching estimates on the discovery"
+                + " split), then live latents drawn at random; exact effects on the held-out split;"
+                + " 95% bootstrap intervals over latents",
+            spearman(rc.spearmanAttribution()),
+            spearman(rc.spearmanIntegrated()));
     FeatureRanking.PathProfile pp = ranking.pathProfile();
     PathProfile path = null;
     if (pp != null) {
@@ -367,16 +463,29 @@ public final class CausalReport {
       for (int a = 0; a < pp.alphas().length; a++) {
         points.add(new PathPoint(pp.alphas()[a], num(pp.meanDeltas()[a])));
       }
-      path = new PathProfile(pp.latent(), "discovery", num(pp.attributionPatching()),
-          num(pp.integratedGradients()), num(pp.initialSlope()), points,
-          num(pp.meanAnswerTokenProbability()), num(pp.answerTokensAbove099()));
+      path =
+          new PathProfile(
+              pp.latent(),
+              "discovery",
+              num(pp.attributionPatching()),
+              num(pp.integratedGradients()),
+              num(pp.initialSlope()),
+              points,
+              num(pp.meanAnswerTokenProbability()),
+              num(pp.answerTokensAbove099()));
     }
-    return new Summary(null, null, setup, effects.size(),
-        new Significant(effects.stream().filter(e -> e.qEmpirical() <= 0.05).count(),
+    return new Summary(
+        null,
+        null,
+        setup,
+        effects.size(),
+        new Significant(
+            effects.stream().filter(e -> e.qEmpirical() <= 0.05).count(),
             effects.stream().filter(e -> e.qParametric() <= 0.05).count()),
-        singles == 0 ? null
-            : num(AblationSettings.smallestEmpiricalQ((int) singles, fewestNulls)),
-        rank, path, top);
+        singles == 0 ? null : num(AblationSettings.smallestEmpiricalQ((int) singles, fewestNulls)),
+        rank,
+        path,
+        top);
   }
 
   private static Spearman spearman(Stats.BootstrapInterval i) {
@@ -407,28 +516,59 @@ public final class CausalReport {
 
   private static Setup setup(Spec spec) {
     AblationSettings a = spec.settings();
-    return new Setup(spec.model(), spec.hook(), spec.sae(), spec.split(), spec.metric(),
+    return new Setup(
+        spec.model(),
+        spec.hook(),
+        spec.sae(),
+        spec.split(),
+        spec.metric(),
         spec.estimateMetric().name().toLowerCase(Locale.ROOT),
-        a.value().name().toLowerCase(Locale.ROOT), a.positions().describe(),
-        "kept, frozen at its clean value", a.nullSets(), "distinct random latent sets active on"
+        a.value().name().toLowerCase(Locale.ROOT),
+        a.positions().describe(),
+        "kept, frozen at its clean value",
+        a.nullSets(),
+        "distinct random latent sets active on"
             + " the same prompts, same firing-frequency deciles; a single latent's controls are"
             + " its decile's other latents",
         "one-sided prediction test against a normal fitted to the null drops",
-        a.randomDirections(), a.bootstrapResamples(), a.seed());
+        a.randomDirections(),
+        a.bootstrapResamples(),
+        a.seed());
   }
 
   private static Effect effect(SetEffect e, Setup spec, Double atp, Double ig) {
     double[] nullDrops = Arrays.stream(e.nullMeanDeltas()).map(v -> -v).toArray();
-    return new Effect(e.latents().clone(), num(e.meanDelta()), num(e.interval().low()),
-        num(e.interval().high()), 0.95, e.nullMeanDeltas().length, num(e.nullPercentile()),
-        num(Stats.mean(e.nullMeanDeltas())), e.nullMeanDeltas().clone(), num(e.pEmpirical()),
-        num(e.qEmpirical()), num(e.pParametric()), num(e.qParametric()),
+    return new Effect(
+        e.latents().clone(),
+        num(e.meanDelta()),
+        num(e.interval().low()),
+        num(e.interval().high()),
+        0.95,
+        e.nullMeanDeltas().length,
+        num(e.nullPercentile()),
+        num(Stats.mean(e.nullMeanDeltas())),
+        e.nullMeanDeltas().clone(),
+        num(e.pEmpirical()),
+        num(e.qEmpirical()),
+        num(e.pParametric()),
+        num(e.qParametric()),
         num(Stats.leaveOneOutCalibration(nullDrops, 0.01)),
-        e.randomDirectionMeanDeltas().length, num(Stats.mean(e.randomDirectionMeanDeltas())),
-        e.randomDirectionMeanDeltas().clone(), num(e.randomDirectionPercentile()),
-        e.clean().correct(), e.ablated().correct(), e.clean().total(), num(e.clean().wilsonLow()),
-        num(e.clean().wilsonHigh()), num(e.ablated().wilsonLow()), num(e.ablated().wilsonHigh()),
-        e.correctToWrong(), e.wrongToCorrect(), num(e.mcnemarP()),
-        atp == null ? null : num(atp), ig == null ? null : num(ig), spec);
+        e.randomDirectionMeanDeltas().length,
+        num(Stats.mean(e.randomDirectionMeanDeltas())),
+        e.randomDirectionMeanDeltas().clone(),
+        num(e.randomDirectionPercentile()),
+        e.clean().correct(),
+        e.ablated().correct(),
+        e.clean().total(),
+        num(e.clean().wilsonLow()),
+        num(e.clean().wilsonHigh()),
+        num(e.ablated().wilsonLow()),
+        num(e.ablated().wilsonHigh()),
+        e.correctToWrong(),
+        e.wrongToCorrect(),
+        num(e.mcnemarP()),
+        atp == null ? null : num(atp),
+        ig == null ? null : num(ig),
+        spec);
   }
 }

@@ -7,18 +7,17 @@ import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.SaeArchitecture;
 
 /**
- * The pieces of an SAE that an edit of a few latents reads inside a forward pass. Rows and
- * columns indexed out of the SAE's weights would belong to the SAE's long-lived manager, one set
- * per hook call, until the SAE is closed; here they move to the forward pass's scratch manager.
+ * The pieces of an SAE that an edit of a few latents reads inside a forward pass. Rows and columns
+ * indexed out of the SAE's weights would belong to the SAE's long-lived manager, one set per hook
+ * call, until the SAE is closed; here they move to the forward pass's scratch manager.
  */
 final class EditedLatents {
   private EditedLatents() {}
 
   /**
-   * The edited latents' activations {@code [B, T, S]}: their pre-activations and the
-   * architecture's nonlinearity, exact for relu, jumprelu and batchtopk; for topk a latent's
-   * value depends on the others, so the full code is computed. Every intermediate belongs to
-   * {@code x}'s manager.
+   * The edited latents' activations {@code [B, T, S]}: their pre-activations and the architecture's
+   * nonlinearity, exact for relu, jumprelu and batchtopk; for topk a latent's value depends on the
+   * others, so the full code is computed. Every intermediate belongs to {@code x}'s manager.
    *
    * @param x the hook's input {@code [B, T, d_in]}
    * @param idx the edited latents {@code [S]}, in {@code x}'s manager

@@ -34,20 +34,33 @@ public final class FeatureEdit implements Hook {
    * @param referenceRows reference activations {@code [rows][d_sae]} (RESAMPLE), or null
    * @param seed seed for resampling
    */
-  public FeatureEdit(Sae sae, int[] latents, AblationValue value, TokenPositions positions,
-      float[] referenceMeans, float[][] referenceRows, long seed) {
+  public FeatureEdit(
+      Sae sae,
+      int[] latents,
+      AblationValue value,
+      TokenPositions positions,
+      float[] referenceMeans,
+      float[][] referenceRows,
+      long seed) {
     this(sae, latents, value, positions, referenceMeans, referenceRows, seed, null);
   }
 
-  private FeatureEdit(Sae sae, int[] latents, AblationValue value, TokenPositions positions,
-      float[] referenceMeans, float[][] referenceRows, long seed, float[] directions) {
+  private FeatureEdit(
+      Sae sae,
+      int[] latents,
+      AblationValue value,
+      TokenPositions positions,
+      float[] referenceMeans,
+      float[][] referenceRows,
+      long seed,
+      float[] directions) {
     this.directions = directions;
     int dSae = sae.config().dSae();
     java.util.Set<Integer> seen = new java.util.HashSet<>();
     for (int i : latents) {
       if (i < 0 || i >= dSae || !seen.add(i)) {
-        throw new IllegalArgumentException("latent " + i + " is out of range [0, " + dSae
-            + ") or repeated");
+        throw new IllegalArgumentException(
+            "latent " + i + " is out of range [0, " + dSae + ") or repeated");
       }
     }
     this.sae = sae;
@@ -57,8 +70,7 @@ public final class FeatureEdit implements Hook {
     this.random = new java.util.SplittableRandom(seed);
     if (value == AblationValue.MEAN) {
       if (referenceMeans == null || referenceMeans.length != dSae) {
-        throw new IllegalArgumentException("mean ablation needs reference means of length "
-            + dSae);
+        throw new IllegalArgumentException("mean ablation needs reference means of length " + dSae);
       }
       means = new float[latents.length];
       for (int j = 0; j < latents.length; j++) {
@@ -89,8 +101,10 @@ public final class FeatureEdit implements Hook {
     long t = x.getShape().get(1);
     int s = latents.length;
     NDArray idx = m.create(latents);
-    NDArray decoderRows = directions == null ? EditedLatents.decoderRows(sae, idx, m)
-        : m.create(directions, new Shape(s, sae.config().dIn())); // [S, d_in]
+    NDArray decoderRows =
+        directions == null
+            ? EditedLatents.decoderRows(sae, idx, m)
+            : m.create(directions, new Shape(s, sae.config().dIn())); // [S, d_in]
     NDArray f = EditedLatents.activations(sae, x, idx); // [B, T, S]
     NDArray target = targetValues(m, b, t, s); // [B, T, S]
     NDArray mask = m.create(positions.mask(context.batch()), new Shape(b, t, 1));
@@ -103,13 +117,15 @@ public final class FeatureEdit implements Hook {
    * along random directions with the norms of the latents' decoder rows instead of the rows
    * themselves. An effect that survives this control is about the direction, not the norm.
    */
-  public static FeatureEdit randomDirections(Sae sae, int[] latents, TokenPositions positions,
-      long seed) {
+  public static FeatureEdit randomDirections(
+      Sae sae, int[] latents, TokenPositions positions, long seed) {
     int d = sae.config().dIn();
     float[] norms;
     try (NDManager tmp = sae.manager().newSubManager()) {
-      norms = EditedLatents.decoderRows(sae, tmp.create(latents), tmp).norm(new int[] {1})
-          .toFloatArray();
+      norms =
+          EditedLatents.decoderRows(sae, tmp.create(latents), tmp)
+              .norm(new int[] {1})
+              .toFloatArray();
     }
     java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
     float[] directions = new float[latents.length * d];
@@ -125,8 +141,8 @@ public final class FeatureEdit implements Hook {
         directions[j * d + c] = (float) (g[c] * scale);
       }
     }
-    return new FeatureEdit(sae, latents, AblationValue.ZERO, positions, null, null, seed,
-        directions);
+    return new FeatureEdit(
+        sae, latents, AblationValue.ZERO, positions, null, null, seed, directions);
   }
 
   private NDArray targetValues(NDManager m, long b, long t, int s) {
@@ -135,14 +151,15 @@ public final class FeatureEdit implements Hook {
         return m.zeros(new Shape(b, t, s));
       case MEAN:
         return m.create(means).reshape(1, 1, s).broadcast(b, t, s);
-      case RESAMPLE: {
-        float[] v = new float[Math.toIntExact(b * t * s)];
-        for (int p = 0; p < b * t; p++) {
-          float[] row = reference[random.nextInt(reference.length)];
-          System.arraycopy(row, 0, v, p * s, s);
+      case RESAMPLE:
+        {
+          float[] v = new float[Math.toIntExact(b * t * s)];
+          for (int p = 0; p < b * t; p++) {
+            float[] row = reference[random.nextInt(reference.length)];
+            System.arraycopy(row, 0, v, p * s, s);
+          }
+          return m.create(v, new Shape(b, t, s));
         }
-        return m.create(v, new Shape(b, t, s));
-      }
       default:
         throw new IllegalStateException(value.name());
     }

@@ -10,9 +10,9 @@ import java.util.SplittableRandom;
 
 /**
  * Random latent sets matched to a tested set (docs/causal-methods.md §14.5): drawn only from
- * latents active on the evaluation prompts (a never-firing latent has no effect under zero
- * ablation by construction, so including them would make any test look significant), with the
- * same histogram over firing-frequency deciles as the tested set.
+ * latents active on the evaluation prompts (a never-firing latent has no effect under zero ablation
+ * by construction, so including them would make any test look significant), with the same histogram
+ * over firing-frequency deciles as the tested set.
  */
 public final class MatchedControls {
   private final int[] decileOf; // per latent, -1 when inactive
@@ -26,8 +26,11 @@ public final class MatchedControls {
     int n = firingFrequency.length;
     decileOf = new int[n];
     Arrays.fill(decileOf, -1);
-    Integer[] active = java.util.stream.IntStream.range(0, n)
-        .filter(i -> firingFrequency[i] > 0).boxed().toArray(Integer[]::new);
+    Integer[] active =
+        java.util.stream.IntStream.range(0, n)
+            .filter(i -> firingFrequency[i] > 0)
+            .boxed()
+            .toArray(Integer[]::new);
     Arrays.sort(active, (a, b) -> Double.compare(firingFrequency[a], firingFrequency[b]));
     for (int q = 0; q < 10; q++) {
       byDecile.add(new ArrayList<>());
@@ -57,12 +60,12 @@ public final class MatchedControls {
    * Draws up to {@code count} distinct random sets, each with one latent from the decile of each
    * latent of {@code target}, distinct within a set and disjoint from {@code target}. A repeated
    * set would count one control twice, so sets are distinct: for a single latent, all of its
-   * decile's other latents when they number {@code count} or fewer, else a random
-   * {@code count} of them; for larger sets, random draws without repeats (fewer than
-   * {@code count} only when the matched population is nearly exhausted).
+   * decile's other latents when they number {@code count} or fewer, else a random {@code count} of
+   * them; for larger sets, random draws without repeats (fewer than {@code count} only when the
+   * matched population is nearly exhausted).
    *
-   * @throws IllegalArgumentException if a target latent never fired or a decile has too few
-   *     other latents to draw from
+   * @throws IllegalArgumentException if a target latent never fired or a decile has too few other
+   *     latents to draw from
    */
   public int[][] draw(int[] target, int count, long seed) {
     int[] need = new int[10];
@@ -70,9 +73,11 @@ public final class MatchedControls {
     for (int latent : target) {
       int q = decileOf[latent];
       if (q < 0) {
-        throw new IllegalArgumentException("latent " + latent
-            + " never fired on the evaluation tokens: its zero-ablation effect is 0 by"
-            + " construction and it has no matched control");
+        throw new IllegalArgumentException(
+            "latent "
+                + latent
+                + " never fired on the evaluation tokens: its zero-ablation effect is 0 by"
+                + " construction and it has no matched control");
       }
       need[q]++;
       excluded.add(latent);
@@ -80,8 +85,13 @@ public final class MatchedControls {
     for (int q = 0; q < 10; q++) {
       long available = byDecile.get(q).stream().filter(i -> !excluded.contains(i)).count();
       if (need[q] > available) {
-        throw new IllegalArgumentException("firing-frequency decile " + q + " has only "
-            + available + " other active latents, need " + need[q]);
+        throw new IllegalArgumentException(
+            "firing-frequency decile "
+                + q
+                + " has only "
+                + available
+                + " other active latents, need "
+                + need[q]);
       }
     }
     SplittableRandom random = new SplittableRandom(seed);

@@ -5,9 +5,9 @@ import java.util.SplittableRandom;
 
 /**
  * The statistics of the causal stage (docs/causal-methods.md §13): exact McNemar test for paired
- * accuracy changes, paired bootstrap intervals for continuous effects, empirical p-values against
- * a null distribution, Benjamini-Hochberg q-values, and Spearman rank correlation. Wilson
- * intervals live in {@link dev.sae4j.data.AccuracyResult}.
+ * accuracy changes, paired bootstrap intervals for continuous effects, empirical p-values against a
+ * null distribution, Benjamini-Hochberg q-values, and Spearman rank correlation. Wilson intervals
+ * live in {@link dev.sae4j.data.AccuracyResult}.
  */
 public final class Stats {
   private Stats() {}
@@ -21,8 +21,8 @@ public final class Stats {
    */
   public static double mcnemarExact(int correctToWrong, int wrongToCorrect) {
     if (correctToWrong < 0 || wrongToCorrect < 0) {
-      throw new IllegalArgumentException("discordant counts must be >= 0, got b=" + correctToWrong
-          + ", c=" + wrongToCorrect);
+      throw new IllegalArgumentException(
+          "discordant counts must be >= 0, got b=" + correctToWrong + ", c=" + wrongToCorrect);
     }
     int n = correctToWrong + wrongToCorrect;
     if (n == 0) {
@@ -72,15 +72,15 @@ public final class Stats {
    * @param differences per-problem paired differences (e.g. ablated minus clean log-prob)
    * @param level confidence level, e.g. 0.95
    */
-  public static BootstrapInterval pairedBootstrap(double[] differences, int resamples,
-      double level, long seed) {
+  public static BootstrapInterval pairedBootstrap(
+      double[] differences, int resamples, double level, long seed) {
     int n = differences.length;
     if (n == 0) {
       throw new IllegalArgumentException("bootstrap needs at least one difference");
     }
     if (resamples < 1 || !(level > 0 && level < 1)) {
-      throw new IllegalArgumentException("need resamples >= 1 and 0 < level < 1, got "
-          + resamples + ", " + level);
+      throw new IllegalArgumentException(
+          "need resamples >= 1 and 0 < level < 1, got " + resamples + ", " + level);
     }
     SplittableRandom random = new SplittableRandom(seed);
     double[] means = new double[resamples];
@@ -93,8 +93,8 @@ public final class Stats {
     }
     Arrays.sort(means);
     double alpha = (1 - level) / 2;
-    return new BootstrapInterval(mean(differences), percentile(means, alpha),
-        percentile(means, 1 - alpha), resamples, seed);
+    return new BootstrapInterval(
+        mean(differences), percentile(means, alpha), percentile(means, 1 - alpha), resamples, seed);
   }
 
   /** Linear-interpolated percentile of sorted values ({@code q} in [0, 1]; numpy's default). */
@@ -118,8 +118,8 @@ public final class Stats {
   }
 
   /**
-   * One-sided empirical p-value of an observed effect against null effects:
-   * {@code (1 + #{null >= observed}) / (1 + N)}. Its floor is {@code 1 / (N + 1)}.
+   * One-sided empirical p-value of an observed effect against null effects: {@code (1 + #{null >=
+   * observed}) / (1 + N)}. Its floor is {@code 1 / (N + 1)}.
    */
   public static double empiricalP(double observed, double[] nullEffects) {
     int atLeast = 0;
@@ -132,12 +132,12 @@ public final class Stats {
   }
 
   /**
-   * One-sided parametric p-value of an observed effect against null effects, by the prediction
-   * test for one new draw from a normal population whose mean and standard deviation are
-   * estimated from the nulls: {@code P(T_{N-1} >= (observed - mean) / (sd sqrt(1 + 1/N)))}.
-   * Unlike {@link #empiricalP} it has no floor, but it assumes the null effects are roughly
-   * normal; {@link #leaveOneOutCalibration} measures how well that holds. NaN with fewer than 3
-   * nulls or nulls without spread.
+   * One-sided parametric p-value of an observed effect against null effects, by the prediction test
+   * for one new draw from a normal population whose mean and standard deviation are estimated from
+   * the nulls: {@code P(T_{N-1} >= (observed - mean) / (sd sqrt(1 + 1/N)))}. Unlike {@link
+   * #empiricalP} it has no floor, but it assumes the null effects are roughly normal; {@link
+   * #leaveOneOutCalibration} measures how well that holds. NaN with fewer than 3 nulls or nulls
+   * without spread.
    */
   public static double parametricP(double observed, double[] nullEffects) {
     int n = nullEffects.length;
@@ -158,10 +158,10 @@ public final class Stats {
   }
 
   /**
-   * How well {@link #parametricP} is calibrated on these nulls: each null in turn is tested
-   * against the others, and the share with p below {@code alpha} is returned (about alpha when
-   * the normal model fits; larger when the nulls' tail is heavier than it assumes). NaN with
-   * fewer than 4 nulls.
+   * How well {@link #parametricP} is calibrated on these nulls: each null in turn is tested against
+   * the others, and the share with p below {@code alpha} is returned (about alpha when the normal
+   * model fits; larger when the nulls' tail is heavier than it assumes). NaN with fewer than 4
+   * nulls.
    */
   public static double leaveOneOutCalibration(double[] nullEffects, double alpha) {
     int n = nullEffects.length;
@@ -207,8 +207,8 @@ public final class Stats {
     if (x >= 1) {
       return 1;
     }
-    double logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x)
-        + b * Math.log1p(-x);
+    double logFront =
+        logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
     // The continued fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry
     // I_x(a, b) = 1 - I_{1-x}(b, a) otherwise.
     if (x < (a + 1) / (a + b + 2)) {
@@ -242,8 +242,8 @@ public final class Stats {
         return h;
       }
     }
-    throw new IllegalStateException("incomplete beta did not converge for x=" + x + ", a=" + a
-        + ", b=" + b);
+    throw new IllegalStateException(
+        "incomplete beta did not converge for x=" + x + ", a=" + a + ", b=" + b);
   }
 
   /** log Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; relative error below 1e-14). */
@@ -252,9 +252,17 @@ public final class Stats {
       // Reflection: Γ(x) Γ(1 - x) = π / sin(π x).
       return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
     }
-    double[] c = {0.99999999999980993, 676.5203681218851, -1259.1392167224028,
-        771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
-        9.9843695780195716e-6, 1.5056327351493116e-7};
+    double[] c = {
+      0.99999999999980993,
+      676.5203681218851,
+      -1259.1392167224028,
+      771.32342877765313,
+      -176.61502916214059,
+      12.507343278686905,
+      -0.13857109526572012,
+      9.9843695780195716e-6,
+      1.5056327351493116e-7
+    };
     double z = x - 1;
     double sum = c[0];
     for (int i = 1; i < c.length; i++) {
@@ -273,8 +281,8 @@ public final class Stats {
     Integer[] order = new Integer[m];
     for (int i = 0; i < m; i++) {
       if (!(pValues[i] >= 0 && pValues[i] <= 1)) {
-        throw new IllegalArgumentException("p-value " + i + " is " + pValues[i]
-            + ", expected a number in [0, 1]");
+        throw new IllegalArgumentException(
+            "p-value " + i + " is " + pValues[i] + ", expected a number in [0, 1]");
       }
       order[i] = i;
     }
@@ -292,8 +300,8 @@ public final class Stats {
   /** Spearman rank correlation (Pearson correlation of average ranks, so ties are handled). */
   public static double spearman(double[] a, double[] b) {
     if (a.length != b.length) {
-      throw new IllegalArgumentException("spearman needs equal lengths, got " + a.length + " and "
-          + b.length);
+      throw new IllegalArgumentException(
+          "spearman needs equal lengths, got " + a.length + " and " + b.length);
     }
     return pearson(ranks(a), ranks(b));
   }
@@ -302,12 +310,16 @@ public final class Stats {
    * Spearman correlation with a percentile bootstrap interval over the pairs (resampled with
    * replacement; resamples whose ranks are constant are skipped).
    */
-  public static BootstrapInterval spearmanInterval(double[] a, double[] b, int resamples,
-      double level, long seed) {
+  public static BootstrapInterval spearmanInterval(
+      double[] a, double[] b, int resamples, double level, long seed) {
     int n = a.length;
     if (n != b.length || n < 3) {
-      throw new IllegalArgumentException("spearman interval needs two equal-length samples of at"
-          + " least 3, got " + n + " and " + b.length);
+      throw new IllegalArgumentException(
+          "spearman interval needs two equal-length samples of at"
+              + " least 3, got "
+              + n
+              + " and "
+              + b.length);
     }
     SplittableRandom random = new SplittableRandom(seed);
     double[] values = new double[resamples];
@@ -328,9 +340,10 @@ public final class Stats {
     double[] sorted = Arrays.copyOf(values, kept);
     Arrays.sort(sorted);
     double alpha = (1 - level) / 2;
-    return kept == 0 ? new BootstrapInterval(spearman(a, b), Double.NaN, Double.NaN, 0, seed)
-        : new BootstrapInterval(spearman(a, b), percentile(sorted, alpha),
-            percentile(sorted, 1 - alpha), kept, seed);
+    return kept == 0
+        ? new BootstrapInterval(spearman(a, b), Double.NaN, Double.NaN, 0, seed)
+        : new BootstrapInterval(
+            spearman(a, b), percentile(sorted, alpha), percentile(sorted, 1 - alpha), kept, seed);
   }
 
   /** Pearson correlation; NaN when either input is constant. */

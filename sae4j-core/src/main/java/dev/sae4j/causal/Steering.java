@@ -16,14 +16,14 @@ import java.util.Set;
 
 /**
  * Steering with SAE latents inside the exact model: at the SAE's hook, latents S are clamped to
- * values v (or multiplied by a scale s) at chosen positions, as
- * {@code x' = x + Σ_{i∈S} (v_i − f_i(x)) W_dec[i]}, so the SAE's error term stays at its clean
- * value and the rest of the code is not re-encoded. An edit that leaves every latent as it is
- * (scale 1) adds exactly zero: the output is the clean model's, bit for bit.
+ * values v (or multiplied by a scale s) at chosen positions, as {@code x' = x + Σ_{i∈S} (v_i −
+ * f_i(x)) W_dec[i]}, so the SAE's error term stays at its clean value and the rest of the code is
+ * not re-encoded. An edit that leaves every latent as it is (scale 1) adds exactly zero: the output
+ * is the clean model's, bit for bit.
  *
  * <p>During generation with a KV cache the hook runs on every forward call, so each new token is
- * edited as it is processed, and the keys and values cached for it are those of the edited
- * residual stream: later steps see the same history as a recomputation of the whole sequence.
+ * edited as it is processed, and the keys and values cached for it are those of the edited residual
+ * stream: later steps see the same history as a recomputation of the whole sequence.
  */
 public final class Steering {
   private final Sae sae;
@@ -32,8 +32,8 @@ public final class Steering {
   private final float scale;
   private final SteeringPositions positions;
 
-  private Steering(Sae sae, int[] latents, float[] values, float scale,
-      SteeringPositions positions) {
+  private Steering(
+      Sae sae, int[] latents, float[] values, float scale, SteeringPositions positions) {
     int dSae = sae.config().dSae();
     if (latents.length == 0) {
       throw new IllegalArgumentException("steering needs at least one latent");
@@ -41,8 +41,14 @@ public final class Steering {
     Set<Integer> seen = new HashSet<>();
     for (int i : latents) {
       if (i < 0 || i >= dSae) {
-        throw new IllegalArgumentException("latent " + i + " is out of range: the SAE has "
-            + dSae + " latents (0 to " + (dSae - 1) + ")");
+        throw new IllegalArgumentException(
+            "latent "
+                + i
+                + " is out of range: the SAE has "
+                + dSae
+                + " latents (0 to "
+                + (dSae - 1)
+                + ")");
       }
       if (!seen.add(i)) {
         throw new IllegalArgumentException("latent " + i + " is listed twice");
@@ -65,14 +71,18 @@ public final class Steering {
   }
 
   /**
-   * Clamps each latent to a value: {@code values} has one entry per latent, or one entry for
-   * all of them.
+   * Clamps each latent to a value: {@code values} has one entry per latent, or one entry for all of
+   * them.
    */
-  public static Steering clamp(Sae sae, int[] latents, float[] values,
-      SteeringPositions positions) {
+  public static Steering clamp(
+      Sae sae, int[] latents, float[] values, SteeringPositions positions) {
     if (values.length != 1 && values.length != latents.length) {
-      throw new IllegalArgumentException("give one steering value for all latents or one per"
-          + " latent (" + latents.length + "), got " + values.length);
+      throw new IllegalArgumentException(
+          "give one steering value for all latents or one per"
+              + " latent ("
+              + latents.length
+              + "), got "
+              + values.length);
     }
     float[] perLatent = new float[latents.length];
     for (int j = 0; j < latents.length; j++) {
@@ -87,13 +97,13 @@ public final class Steering {
   }
 
   /**
-   * The same edit on other latents (a control): latent {@code j} of {@code other} gets the value
-   * of latent {@code j} of this edit, or the same scale.
+   * The same edit on other latents (a control): latent {@code j} of {@code other} gets the value of
+   * latent {@code j} of this edit, or the same scale.
    */
   public Steering withLatents(int[] other) {
     if (other.length != latents.length) {
-      throw new IllegalArgumentException("a control set must have " + latents.length
-          + " latents, got " + other.length);
+      throw new IllegalArgumentException(
+          "a control set must have " + latents.length + " latents, got " + other.length);
     }
     return new Steering(sae, other, values, scale, positions);
   }
@@ -144,8 +154,14 @@ public final class Steering {
   private NDArray apply(NDArray x, float[] positionMask, String hookName) { // x: [B, T, d_in]
     long width = x.getShape().get(2);
     if (width != sae.config().dIn()) {
-      throw new IllegalArgumentException("the SAE has d_in " + sae.config().dIn() + " but "
-          + hookName + " is " + width + " wide: is it the SAE for this model and hook?");
+      throw new IllegalArgumentException(
+          "the SAE has d_in "
+              + sae.config().dIn()
+              + " but "
+              + hookName
+              + " is "
+              + width
+              + " wide: is it the SAE for this model and hook?");
     }
     NDManager m = x.getManager();
     long b = x.getShape().get(0);
@@ -153,8 +169,10 @@ public final class Steering {
     int s = latents.length;
     NDArray idx = m.create(latents);
     NDArray f = EditedLatents.activations(sae, x, idx); // [B, T, S]
-    NDArray target = values == null ? f.mul(scale)
-        : m.create(values).reshape(1, 1, s).broadcast(b, t, s); // [B, T, S]
+    NDArray target =
+        values == null
+            ? f.mul(scale)
+            : m.create(values).reshape(1, 1, s).broadcast(b, t, s); // [B, T, S]
     NDArray mask = m.create(positionMask, new Shape(b, t, 1));
     NDArray delta = target.sub(f).mul(mask); // [B, T, S]
     NDArray decoderRows = EditedLatents.decoderRows(sae, idx, m); // [S, d_in]
@@ -179,16 +197,21 @@ public final class Steering {
    *
    * @throws IllegalArgumentException if {@code hookName} is not a hook point of the model
    */
-  public Comparison generate(TransformerModel model, String hookName, int[] prompt,
-      Generator.Options options) {
+  public Comparison generate(
+      TransformerModel model, String hookName, int[] prompt, Generator.Options options) {
     requireHookPoint(model, hookName);
     if (prompt.length == 0) {
       throw new IllegalArgumentException("the prompt has no tokens");
     }
     Generator generator = new Generator(model);
     int[] clean = generator.generate(List.of(prompt), options, Hooks.none()).get(0);
-    int[] steered = generator.generate(List.of(prompt), options,
-        Hooks.none().add(hookName, hook(new int[] {prompt.length}))).get(0);
+    int[] steered =
+        generator
+            .generate(
+                List.of(prompt),
+                options,
+                Hooks.none().add(hookName, hook(new int[] {prompt.length})))
+            .get(0);
     return new Comparison(clean, steered);
   }
 
@@ -196,8 +219,8 @@ public final class Steering {
   public static void requireHookPoint(TransformerModel model, String hookName) {
     List<String> points = HookPoints.all(model.config(), model.config().rope() == null);
     if (!points.contains(hookName)) {
-      throw new IllegalArgumentException("the model has no hook point " + hookName
-          + "; expected one of " + points);
+      throw new IllegalArgumentException(
+          "the model has no hook point " + hookName + "; expected one of " + points);
     }
   }
 }

@@ -14,13 +14,12 @@ import java.util.List;
  * Measures a {@link Steering} edit on (context, gold answer) problems, given as token ids: the
  * change in teacher-forced gold-answer log-prob and in exact match (every gold token the argmax,
  * which is exactly "greedy generation from the context writes the gold answer" under the same
- * edit), against the same edit on random latent sets of matched firing frequency
- * ({@link MatchedControls}), with the statistics of {@link AblationExperiment}: a paired
- * bootstrap interval, Wilson intervals, an exact McNemar test and empirical p-values against the
- * controls. Positions are relative to each problem's context (the "prompt"); {@code all}
- * includes the answer tokens, as generation edits every generated token. Firing frequencies for
- * the matching are measured over every token of the clean run, on the problems or on given
- * reference problems.
+ * edit), against the same edit on random latent sets of matched firing frequency ({@link
+ * MatchedControls}), with the statistics of {@link AblationExperiment}: a paired bootstrap
+ * interval, Wilson intervals, an exact McNemar test and empirical p-values against the controls.
+ * Positions are relative to each problem's context (the "prompt"); {@code all} includes the answer
+ * tokens, as generation edits every generated token. Firing frequencies for the matching are
+ * measured over every token of the clean run, on the problems or on given reference problems.
  */
 public final class SteeringExperiment {
   /**
@@ -30,21 +29,26 @@ public final class SteeringExperiment {
    * @param bootstrapResamples resamples for the paired bootstrap interval
    * @param seed seed for the controls and the bootstrap
    * @param batchSize problems per forward pass
-   * @param expect the direction the edit is meant to move the gold answer, which the p-values
-   *     test: steering toward an answer ({@code INCREASE}) is a different claim from moving it
-   *     either way, and random edits of the same size often move it a lot in the wrong one
+   * @param expect the direction the edit is meant to move the gold answer, which the p-values test:
+   *     steering toward an answer ({@code INCREASE}) is a different claim from moving it either
+   *     way, and random edits of the same size often move it a lot in the wrong one
    */
-  public record Settings(int controls, int bootstrapResamples, long seed, int batchSize,
-      Direction expect) {
+  public record Settings(
+      int controls, int bootstrapResamples, long seed, int batchSize, Direction expect) {
     /** Validates ranges. */
     public Settings {
       if (expect == null) {
         throw new IllegalArgumentException("the expected direction is required");
       }
       if (controls < 0 || bootstrapResamples < 1 || batchSize < 1) {
-        throw new IllegalArgumentException("need controls >= 0, bootstrapResamples >= 1 and"
-            + " batchSize >= 1, got " + controls + ", " + bootstrapResamples + ", "
-            + batchSize);
+        throw new IllegalArgumentException(
+            "need controls >= 0, bootstrapResamples >= 1 and"
+                + " batchSize >= 1, got "
+                + controls
+                + ", "
+                + bootstrapResamples
+                + ", "
+                + batchSize);
       }
     }
   }
@@ -65,8 +69,8 @@ public final class SteeringExperiment {
   private final Settings settings;
 
   /**
-   * @param scorer teacher-forced scorer over the model, whose batch size must not be below
-   *     {@code settings.batchSize()} (each call scores one batch, so the hook knows its rows)
+   * @param scorer teacher-forced scorer over the model, whose batch size must not be below {@code
+   *     settings.batchSize()} (each call scores one batch, so the hook knows its rows)
    * @param hookName the hook point the SAE reads
    */
   public SteeringExperiment(LogProbScorer scorer, String hookName, Sae sae, Settings settings) {
@@ -96,22 +100,31 @@ public final class SteeringExperiment {
 
   /**
    * Runs the clean model, the steered model and every control on the problems, with controls
-   * matched on firing frequency over the tokens of reference problems. Steering often
-   * turns on latents where they are off (setting carry latents on problems without a carry), so
-   * the problems themselves can be the wrong place to measure how often a latent fires: the
-   * reference is then the task's problems before they were selected (all carries, say).
+   * matched on firing frequency over the tokens of reference problems. Steering often turns on
+   * latents where they are off (setting carry latents on problems without a carry), so the problems
+   * themselves can be the wrong place to measure how often a latent fires: the reference is then
+   * the task's problems before they were selected (all carries, say).
    *
-   * @param referenceContexts contexts whose clean run gives the firing frequencies, or null
-   *     for {@code contexts}
+   * @param referenceContexts contexts whose clean run gives the firing frequencies, or null for
+   *     {@code contexts}
    * @param referenceAnswers their answers (scored as part of the run, so {@code all} positions
    *     include them), or null for {@code answers}
    */
-  public SteeringResult run(List<int[]> contexts, List<int[]> answers, Steering steering,
-      List<int[]> referenceContexts, List<int[]> referenceAnswers) {
+  public SteeringResult run(
+      List<int[]> contexts,
+      List<int[]> answers,
+      Steering steering,
+      List<int[]> referenceContexts,
+      List<int[]> referenceAnswers) {
     int n = contexts.size();
     if (n == 0 || answers.size() != n) {
-      throw new IllegalArgumentException("need at least one problem and one answer per context,"
-          + " got " + n + " contexts and " + answers.size() + " answers");
+      throw new IllegalArgumentException(
+          "need at least one problem and one answer per context,"
+              + " got "
+              + n
+              + " contexts and "
+              + answers.size()
+              + " answers");
     }
     if ((referenceContexts == null) != (referenceAnswers == null)) {
       throw new IllegalArgumentException("give both reference contexts and answers, or neither");
@@ -122,8 +135,7 @@ public final class SteeringExperiment {
     if (referenceContexts == null) {
       clean = score(contexts, answers, lengths -> firingObserver(fired));
     } else {
-      score(referenceContexts, referenceAnswers,
-          lengths -> firingObserver(fired));
+      score(referenceContexts, referenceAnswers, lengths -> firingObserver(fired));
       clean = score(contexts, answers, lengths -> (x, ctx) -> null);
     }
     Outcome steered = score(contexts, answers, steering::hook);
@@ -135,8 +147,9 @@ public final class SteeringExperiment {
     String controlProblem = null;
     if (settings.controls() > 0) {
       try {
-        controlSets = new MatchedControls(frequency).draw(steering.latents(),
-            settings.controls(), settings.seed());
+        controlSets =
+            new MatchedControls(frequency)
+                .draw(steering.latents(), settings.controls(), settings.seed());
       } catch (IllegalArgumentException e) {
         // No control rather than an unmatched one; the result says why.
         controlProblem = e.getMessage();
@@ -152,8 +165,8 @@ public final class SteeringExperiment {
       controlCorrect += control.correctCount();
     }
     double[] d = differences(steered.logProbs, clean.logProbs);
-    Stats.BootstrapInterval interval = Stats.pairedBootstrap(d, settings.bootstrapResamples(),
-        0.95, settings.seed());
+    Stats.BootstrapInterval interval =
+        Stats.pairedBootstrap(d, settings.bootstrapResamples(), 0.95, settings.seed());
     int b = 0;
     int c = 0;
     for (int j = 0; j < n; j++) {
@@ -167,15 +180,30 @@ public final class SteeringExperiment {
     for (int k = 0; k < controlSets.length; k++) {
       controlAccuracyChanges[k] = controlAccuracies[k] - cleanAccuracy.accuracy();
     }
-    return new SteeringResult(steering.latents(), steering.describe(),
-        steering.positions().describe(), n, interval, cleanAccuracy, steeredAccuracy, b, c,
-        Stats.mcnemarExact(b, c), controlSets, controlDeltas, controlAccuracies,
+    return new SteeringResult(
+        steering.latents(),
+        steering.describe(),
+        steering.positions().describe(),
+        n,
+        interval,
+        cleanAccuracy,
+        steeredAccuracy,
+        b,
+        c,
+        Stats.mcnemarExact(b, c),
+        controlSets,
+        controlDeltas,
+        controlAccuracies,
         new AccuracyResult(controlCorrect, n * controlSets.length),
-        controlSets.length == 0 ? Double.NaN
+        controlSets.length == 0
+            ? Double.NaN
             : empiricalP(interval.mean(), controlDeltas, settings.expect()),
-        controlSets.length == 0 ? Double.NaN
+        controlSets.length == 0
+            ? Double.NaN
             : empiricalP(accuracyChange, controlAccuracyChanges, settings.expect()),
-        controlProblem, frequencies(steering.latents(), frequency), settings);
+        controlProblem,
+        frequencies(steering.latents(), frequency),
+        settings);
   }
 
   /**
@@ -186,17 +214,19 @@ public final class SteeringExperiment {
   static double empiricalP(double observed, double[] controls, Direction expect) {
     double[] c = new double[controls.length];
     for (int i = 0; i < c.length; i++) {
-      c[i] = switch (expect) {
-        case INCREASE -> controls[i];
-        case DECREASE -> -controls[i];
-        case EITHER -> Math.abs(controls[i]);
-      };
+      c[i] =
+          switch (expect) {
+            case INCREASE -> controls[i];
+            case DECREASE -> -controls[i];
+            case EITHER -> Math.abs(controls[i]);
+          };
     }
-    double o = switch (expect) {
-      case INCREASE -> observed;
-      case DECREASE -> -observed;
-      case EITHER -> Math.abs(observed);
-    };
+    double o =
+        switch (expect) {
+          case INCREASE -> observed;
+          case DECREASE -> -observed;
+          case EITHER -> Math.abs(observed);
+        };
     return Stats.empiricalP(o, c);
   }
 
@@ -217,10 +247,10 @@ public final class SteeringExperiment {
   }
 
   /**
-   * An observing hook that counts how often each latent fires on the real tokens of the batch
-   * (the last entry counts the tokens): the firing frequency controls are matched on. Every
-   * token counts, not only the edited ones: at a single edited position per problem few latents
-   * are live, and a firing-frequency decile of them is too small to draw controls from.
+   * An observing hook that counts how often each latent fires on the real tokens of the batch (the
+   * last entry counts the tokens): the firing frequency controls are matched on. Every token
+   * counts, not only the edited ones: at a single edited position per problem few latents are live,
+   * and a firing-frequency decile of them is too small to draw controls from.
    */
   private Hook firingObserver(double[] fired) {
     int dSae = sae.config().dSae();
@@ -245,7 +275,9 @@ public final class SteeringExperiment {
   }
 
   /** Scores the problems one batch per call, with the hook built for that batch's rows. */
-  private Outcome score(List<int[]> contexts, List<int[]> answers,
+  private Outcome score(
+      List<int[]> contexts,
+      List<int[]> answers,
       java.util.function.Function<int[], Hook> hookForRows) {
     int n = contexts.size();
     double[] logProbs = new double[n];
@@ -256,9 +288,11 @@ public final class SteeringExperiment {
       for (int r = from; r < to; r++) {
         lengths[r - from] = contexts.get(r).length;
       }
-      List<LogProbScorer.Result> results = scorer.scoreTokens(
-          new ArrayList<>(contexts.subList(from, to)), new ArrayList<>(answers.subList(from, to)),
-          Hooks.none().add(hookName, hookForRows.apply(lengths)));
+      List<LogProbScorer.Result> results =
+          scorer.scoreTokens(
+              new ArrayList<>(contexts.subList(from, to)),
+              new ArrayList<>(answers.subList(from, to)),
+              Hooks.none().add(hookName, hookForRows.apply(lengths)));
       for (int r = from; r < to; r++) {
         logProbs[r] = results.get(r - from).sum();
         correct[r] = results.get(r - from).greedy();

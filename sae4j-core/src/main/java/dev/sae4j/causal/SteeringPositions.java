@@ -4,14 +4,13 @@ import dev.sae4j.model.TokenBatch;
 import java.util.Arrays;
 
 /**
- * Where a steering edit applies, by absolute token position (the model's position id), so the
- * same spec selects the same tokens in generation with a KV cache (where each forward call sees
- * only the new token), in generation without one, and in teacher-forced scoring.
+ * Where a steering edit applies, by absolute token position (the model's position id), so the same
+ * spec selects the same tokens in generation with a KV cache (where each forward call sees only the
+ * new token), in generation without one, and in teacher-forced scoring.
  *
  * @param kind every token, the prompt's tokens, the prompt's last token, or listed positions
- * @param positions the listed positions for {@link Kind#LISTED} (0-based, BOS included;
- *     positions at or after the prompt's length are generated tokens), sorted and distinct;
- *     empty otherwise
+ * @param positions the listed positions for {@link Kind#LISTED} (0-based, BOS included; positions
+ *     at or after the prompt's length are generated tokens), sorted and distinct; empty otherwise
  */
 public record SteeringPositions(Kind kind, int[] positions) {
   /** Position selection rules. */
@@ -35,13 +34,15 @@ public record SteeringPositions(Kind kind, int[] positions) {
     if (kind == Kind.LISTED) {
       Arrays.sort(positions);
       if (positions.length == 0 || positions[0] < 0) {
-        throw new IllegalArgumentException("listed steering positions must be >= 0 and at"
-            + " least one, got " + Arrays.toString(positions));
+        throw new IllegalArgumentException(
+            "listed steering positions must be >= 0 and at"
+                + " least one, got "
+                + Arrays.toString(positions));
       }
       for (int i = 1; i < positions.length; i++) {
         if (positions[i] == positions[i - 1]) {
-          throw new IllegalArgumentException("steering position " + positions[i]
-              + " is listed twice");
+          throw new IllegalArgumentException(
+              "steering position " + positions[i] + " is listed twice");
         }
       }
     } else if (positions.length != 0) {
@@ -73,8 +74,11 @@ public record SteeringPositions(Kind kind, int[] positions) {
       try {
         listed[i] = Integer.parseInt(parts[i].strip());
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--positions must be all, prompt, last or a list of"
-            + " token positions I,J (0-based), got '" + spec + "'");
+        throw new IllegalArgumentException(
+            "--positions must be all, prompt, last or a list of"
+                + " token positions I,J (0-based), got '"
+                + spec
+                + "'");
       }
     }
     return new SteeringPositions(Kind.LISTED, listed);
@@ -92,9 +96,13 @@ public record SteeringPositions(Kind kind, int[] positions) {
     int t = batch.length();
     if ((kind == Kind.PROMPT || kind == Kind.LAST)
         && (promptLengths == null || promptLengths.length != b)) {
-      throw new IllegalArgumentException(kind + " steering positions need the prompt length of"
-          + " each of the " + b + " rows, got " + (promptLengths == null ? "none"
-              : promptLengths.length));
+      throw new IllegalArgumentException(
+          kind
+              + " steering positions need the prompt length of"
+              + " each of the "
+              + b
+              + " rows, got "
+              + (promptLengths == null ? "none" : promptLengths.length));
     }
     float[] out = new float[b * t];
     for (int r = 0; r < b; r++) {
@@ -103,12 +111,13 @@ public record SteeringPositions(Kind kind, int[] positions) {
           continue;
         }
         int p = batch.position(r, i);
-        boolean edit = switch (kind) {
-          case ALL -> true;
-          case PROMPT -> p < promptLengths[r];
-          case LAST -> p == promptLengths[r] - 1;
-          case LISTED -> Arrays.binarySearch(positions, p) >= 0;
-        };
+        boolean edit =
+            switch (kind) {
+              case ALL -> true;
+              case PROMPT -> p < promptLengths[r];
+              case LAST -> p == promptLengths[r] - 1;
+              case LISTED -> Arrays.binarySearch(positions, p) >= 0;
+            };
         out[r * t + i] = edit ? 1 : 0;
       }
     }

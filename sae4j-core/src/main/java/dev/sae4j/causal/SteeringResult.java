@@ -36,15 +36,29 @@ import java.nio.file.Path;
  *     where it fires on the clean run (what the controls are matched on)
  * @param settings how the experiment ran
  */
-public record SteeringResult(int[] latents, String edit, String positions, int problems,
-    Stats.BootstrapInterval logProbChange, AccuracyResult clean, AccuracyResult steered,
-    int correctToWrong, int wrongToCorrect, double mcnemarP, int[][] controlSets,
-    double[] controlLogProbChanges, double[] controlAccuracies, AccuracyResult controlPooled,
-    double pLogProb, double pAccuracy, String controlProblem, double[] firingFrequencies,
+public record SteeringResult(
+    int[] latents,
+    String edit,
+    String positions,
+    int problems,
+    Stats.BootstrapInterval logProbChange,
+    AccuracyResult clean,
+    AccuracyResult steered,
+    int correctToWrong,
+    int wrongToCorrect,
+    double mcnemarP,
+    int[][] controlSets,
+    double[] controlLogProbChanges,
+    double[] controlAccuracies,
+    AccuracyResult controlPooled,
+    double pLogProb,
+    double pAccuracy,
+    String controlProblem,
+    double[] firingFrequencies,
     SteeringExperiment.Settings settings) {
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Steered minus clean exact match. */
   public double accuracyChange() {
@@ -52,9 +66,9 @@ public record SteeringResult(int[] latents, String edit, String positions, int p
   }
 
   /**
-   * Whether the edit changed exact match beyond its controls in the expected direction: the
-   * steered accuracy's Wilson interval lies wholly above the pooled controls' (below, for a
-   * decrease; either, for either). False without controls.
+   * Whether the edit changed exact match beyond its controls in the expected direction: the steered
+   * accuracy's Wilson interval lies wholly above the pooled controls' (below, for a decrease;
+   * either, for either). False without controls.
    */
   public boolean beatsControls() {
     if (controlPooled.total() == 0) {

@@ -7,16 +7,20 @@ import java.util.Locale;
  * Which token positions of a batch an intervention touches. Decided from the batch alone (ids and
  * mask), so the same spec works in teacher-forced scoring, generation and capture.
  *
- * @param kind all real tokens, the last k real tokens of each row, or every position from the
- *     last occurrence of a marker token on
+ * @param kind all real tokens, the last k real tokens of each row, or every position from the last
+ *     occurrence of a marker token on
  * @param k number of trailing tokens for {@link Kind#LAST_K}
- * @param markerTokenId the marker for {@link Kind#AFTER_MARKER} (e.g. the id of {@code =} or
- *     {@code ####}): positions at and after its last occurrence, i.e. the positions that predict
- *     the answer
+ * @param markerTokenId the marker for {@link Kind#AFTER_MARKER} (e.g. the id of {@code =} or {@code
+ *     ####}): positions at and after its last occurrence, i.e. the positions that predict the
+ *     answer
  */
 public record TokenPositions(Kind kind, int k, int markerTokenId) {
   /** Position selection rules. */
-  public enum Kind { ALL, LAST_K, AFTER_MARKER }
+  public enum Kind {
+    ALL,
+    LAST_K,
+    AFTER_MARKER
+  }
 
   /** Validates the fields for the kind. */
   public TokenPositions {

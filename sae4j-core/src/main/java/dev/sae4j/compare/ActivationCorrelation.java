@@ -7,10 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
- * Streaming Pearson correlation between the latents of two SAEs over the same tokens (possibly
- * of different models: rows must be aligned to the same text positions). Accumulates sums,
- * squared sums and the cross-product matrix in float64, batch by batch, so the token count is
- * unbounded.
+ * Streaming Pearson correlation between the latents of two SAEs over the same tokens (possibly of
+ * different models: rows must be aligned to the same text positions). Accumulates sums, squared
+ * sums and the cross-product matrix in float64, batch by batch, so the token count is unbounded.
  */
 public final class ActivationCorrelation implements AutoCloseable {
   private final NDManager manager;
@@ -28,8 +27,7 @@ public final class ActivationCorrelation implements AutoCloseable {
     this.manager = parent.newSubManager();
     this.latentsA = latentsA;
     this.latentsB = latentsB;
-    this.cross = manager.zeros(new Shape(latentsA, latentsB),
-        DataType.FLOAT64);
+    this.cross = manager.zeros(new Shape(latentsA, latentsB), DataType.FLOAT64);
     this.sumA = new double[latentsA];
     this.sumB = new double[latentsB];
     this.sqA = new double[latentsA];
@@ -38,10 +36,18 @@ public final class ActivationCorrelation implements AutoCloseable {
 
   /** Adds aligned rows: {@code a [N, sA]} and {@code b [N, sB]} for the same N tokens. */
   public void add(NDArray a, NDArray b) {
-    if (a.getShape().get(0) != b.getShape().get(0) || a.getShape().get(1) != latentsA
+    if (a.getShape().get(0) != b.getShape().get(0)
+        || a.getShape().get(1) != latentsA
         || b.getShape().get(1) != latentsB) {
-      throw new IllegalArgumentException("expected [N, " + latentsA + "] and [N, " + latentsB
-          + "], got " + a.getShape() + " and " + b.getShape());
+      throw new IllegalArgumentException(
+          "expected [N, "
+              + latentsA
+              + "] and [N, "
+              + latentsB
+              + "], got "
+              + a.getShape()
+              + " and "
+              + b.getShape());
     }
     try (NDManager scope = manager.newSubManager()) {
       NDArray a64 = a.toType(DataType.FLOAT64, true);
@@ -167,10 +173,11 @@ public final class ActivationCorrelation implements AutoCloseable {
         NDArray sumBRow = step.create(sumB, row);
         NDArray c = cross.get(from + ":" + to); // [rows, sB] Σ a b
         NDArray cov = c.sub(sumARows.matMul(sumBRow).divi(n)); // [rows, sB]
-        NDArray r = cov.muli(step.create(Arrays.copyOfRange(invSdA, from, to), col))
-            .muli(step.create(invSdB, row)) // Pearson r, 0 where a side never varied
-            .addi(step.create(Arrays.copyOfRange(maskA, from, to), col))
-            .addi(step.create(maskB, row)); // -inf where a side never varied
+        NDArray r =
+            cov.muli(step.create(Arrays.copyOfRange(invSdA, from, to), col))
+                .muli(step.create(invSdB, row)) // Pearson r, 0 where a side never varied
+                .addi(step.create(Arrays.copyOfRange(maskA, from, to), col))
+                .addi(step.create(maskB, row)); // -inf where a side never varied
         double[] rowMax = r.max(new int[] {1}).toDoubleArray(); // [rows]
         long[] rowArg = r.argMax(1).toLongArray();
         double[] colMax = r.max(new int[] {0}).toDoubleArray(); // [sB]
@@ -198,8 +205,7 @@ public final class ActivationCorrelation implements AutoCloseable {
   }
 
   /** 1 / standard deviation (unnormalised) per latent, and 0 / -inf masks for constant ones. */
-  private static void inverseSd(double[] sum, double[] sq, double n, double[] inv,
-      double[] mask) {
+  private static void inverseSd(double[] sum, double[] sq, double n, double[] inv, double[] mask) {
     for (int i = 0; i < sum.length; i++) {
       double var = sq[i] - sum[i] * sum[i] / n;
       boolean varies = var > 0; // false for NaN too (no tokens)

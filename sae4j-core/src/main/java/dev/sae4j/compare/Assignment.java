@@ -3,8 +3,8 @@ package dev.sae4j.compare;
 import java.util.Arrays;
 
 /**
- * Minimum-cost one-to-one assignment (the Hungarian method with potentials, O(n^2 m)) of the n
- * rows of a cost matrix to distinct columns among m >= n.
+ * Minimum-cost one-to-one assignment (the Hungarian method with potentials, O(n^2 m)) of the n rows
+ * of a cost matrix to distinct columns among m >= n.
  */
 public final class Assignment {
   private Assignment() {}

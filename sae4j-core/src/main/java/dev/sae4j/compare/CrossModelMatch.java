@@ -8,12 +8,12 @@ import java.io.IOException;
 import java.util.SplittableRandom;
 
 /**
- * Activation-correlation matching of two SAEs of different models on aligned units (the same
- * text positions read by both models, {@link TokenAlignment}): each unit's activations are
- * encoded by both SAEs and {@link ActivationCorrelation} gives each latent its best-correlated
- * partner on the other side. The baseline pairs A's units with B's at a seeded permutation, so
- * each A unit meets B's activation on other text: it keeps both sides' firing rates and value
- * distributions and shows what the maximum over many partners reaches by chance.
+ * Activation-correlation matching of two SAEs of different models on aligned units (the same text
+ * positions read by both models, {@link TokenAlignment}): each unit's activations are encoded by
+ * both SAEs and {@link ActivationCorrelation} gives each latent its best-correlated partner on the
+ * other side. The baseline pairs A's units with B's at a seeded permutation, so each A unit meets
+ * B's activation on other text: it keeps both sides' firing rates and value distributions and shows
+ * what the maximum over many partners reaches by chance.
  */
 public final class CrossModelMatch {
   /** Units encoded per step: bounds the [rows, d_sae] temporaries. */
@@ -38,16 +38,27 @@ public final class CrossModelMatch {
    * @param nullAb {@code ab} with B's units permuted (the baseline)
    * @param nullBa {@code ba} with B's units permuted
    */
-  public record PairResult(ActivationCorrelation.Partners ab, ActivationCorrelation.Partners ba,
-      ActivationCorrelation.Partners nullAb, ActivationCorrelation.Partners nullBa) {}
+  public record PairResult(
+      ActivationCorrelation.Partners ab,
+      ActivationCorrelation.Partners ba,
+      ActivationCorrelation.Partners nullAb,
+      ActivationCorrelation.Partners nullBa) {}
 
   /**
-   * Encodes unit {@code u} as A's row {@code rowsA[u]} and B's row {@code rowsB[u]} and
-   * correlates the latents; the baseline pairs A's row with B's row at a seeded permutation of
-   * the units. Arrays live in sub-managers of {@code manager} (whose device the SAEs use).
+   * Encodes unit {@code u} as A's row {@code rowsA[u]} and B's row {@code rowsB[u]} and correlates
+   * the latents; the baseline pairs A's row with B's row at a seeded permutation of the units.
+   * Arrays live in sub-managers of {@code manager} (whose device the SAEs use).
    */
-  public static PairResult correlate(Sae sa, Sae sb, RowReader a, RowReader b, long[] rowsA,
-      long[] rowsB, long seed, NDManager manager) throws IOException {
+  public static PairResult correlate(
+      Sae sa,
+      Sae sb,
+      RowReader a,
+      RowReader b,
+      long[] rowsA,
+      long[] rowsB,
+      long seed,
+      NDManager manager)
+      throws IOException {
     int n = rowsA.length;
     long[] rowsBShuffled = permuted(rowsB, seed);
     int sA = sa.config().dSae();
@@ -59,8 +70,10 @@ public final class CrossModelMatch {
         try (NDManager scope = manager.newSubManager()) {
           NDArray xa = scope.create(a.rows(rowsA, from, to), new Shape(to - from, a.d()));
           NDArray xb = scope.create(b.rows(rowsB, from, to), new Shape(to - from, b.d()));
-          NDArray xbNull = scope.create(b.rows(rowsBShuffled, from, to),
-              new Shape(to - from, b.d())); // [n, d_B], B on other text
+          NDArray xbNull =
+              scope.create(
+                  b.rows(rowsBShuffled, from, to),
+                  new Shape(to - from, b.d())); // [n, d_B], B on other text
           NDArray la = sa.encode(xa); // [n, s_A]
           NDArray lb = sb.encode(xb); // [n, s_B]
           NDArray lbNull = sb.encode(xbNull); // [n, s_B]

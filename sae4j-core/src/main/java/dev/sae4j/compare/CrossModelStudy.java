@@ -24,39 +24,44 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
- * Cross-model universality: activation-correlation matching between the SAEs of different models
- * on the same texts ({@link CrossModelMatch}). The study's compare stage runs it
- * ({@code compare/_all}) for every dataset of a study with two or more models.
+ * Cross-model universality: activation-correlation matching between the SAEs of different models on
+ * the same texts ({@link CrossModelMatch}). The study's compare stage runs it ({@code
+ * compare/_all}) for every dataset of a study with two or more models.
  *
- * <p>Per dataset, the texts (in a study, the eval split: a held-out stream for synthetic tasks,
- * the records themselves for file datasets) are tokenized by every model with character spans
- * and each document is cut to the context. For each pair of models the units are the character
- * positions where both tokenizations have a complete token ({@link TokenAlignment}: both models
- * have read the identical text prefix there), taken from the documents in order until the unit
- * budget. Each model then runs once, on the given device, over the documents any pair needs,
- * and {@link ActivationCapture#runPositions} stores its hook activations at the needed tokens in
- * activation stores under a work directory (one model in memory at a time). For every pair of
- * models, every SAE name trained on both and every pair of their hooks, both SAEs encode the
- * aligned rows and each latent gets its best-correlated partner on the other side.
+ * <p>Per dataset, the texts (in a study, the eval split: a held-out stream for synthetic tasks, the
+ * records themselves for file datasets) are tokenized by every model with character spans and each
+ * document is cut to the context. For each pair of models the units are the character positions
+ * where both tokenizations have a complete token ({@link TokenAlignment}: both models have read the
+ * identical text prefix there), taken from the documents in order until the unit budget. Each model
+ * then runs once, on the given device, over the documents any pair needs, and {@link
+ * ActivationCapture#runPositions} stores its hook activations at the needed tokens in activation
+ * stores under a work directory (one model in memory at a time). For every pair of models, every
+ * SAE name trained on both and every pair of their hooks, both SAEs encode the aligned rows and
+ * each latent gets its best-correlated partner on the other side.
  *
  * <p>A document longer than the context is cut, not split into windows as capture does, so every
  * unit's prefix starts at the document start for both models.
  *
- * <p>Output per pair: {@code <dataset>/<sae>/<modelA>__<modelB>/<hookA>__<hookB>/}
- * {@code correlation.json} plus {@code partners_a_to_b.csv} and {@code partners_b_to_a.csv}.
+ * <p>Output per pair: {@code <dataset>/<sae>/<modelA>__<modelB>/<hookA>__<hookB>/} {@code
+ * correlation.json} plus {@code partners_a_to_b.csv} and {@code partners_b_to_a.csv}.
  */
 public final class CrossModelStudy {
   private static final long PERMUTATION_SEED = 7;
 
   /** How units are aligned between two tokenizations, in words. */
-  public static final String ALIGNMENT_RULE = "a unit is a character position where both models"
-      + " have a complete token (no earlier token ends after it, every later token starts at or"
-      + " after it), so both have read the identical text prefix; BOS and special tokens are"
-      + " never units";
+  public static final String ALIGNMENT_RULE =
+      "a unit is a character position where both models"
+          + " have a complete token (no earlier token ends after it, every later token starts at or"
+          + " after it), so both have read the identical text prefix; BOS and special tokens are"
+          + " never units";
+
   /** The baseline, in words. */
-  public static final String BASELINE = "the same statistics with model B's units randomly"
-      + " permuted (seed " + PERMUTATION_SEED + "), so each A unit meets B's activation on other"
-      + " text";
+  public static final String BASELINE =
+      "the same statistics with model B's units randomly"
+          + " permuted (seed "
+          + PERMUTATION_SEED
+          + "), so each A unit meets B's activation on other"
+          + " text";
 
   /**
    * One model of the comparison.
@@ -77,8 +82,7 @@ public final class CrossModelStudy {
   @FunctionalInterface
   public interface SaeLocator {
     /** Its directory. */
-    Path dir(String datasetId, ModelInput model, String hook, String saeName)
-        throws IOException;
+    Path dir(String datasetId, ModelInput model, String hook, String saeName) throws IOException;
   }
 
   /**
@@ -105,8 +109,14 @@ public final class CrossModelStudy {
    * @param log where progress lines go
    * @param status where the current step goes (a progress display)
    */
-  public CrossModelStudy(List<ModelInput> models, List<String> saeNames, SaeLocator saes,
-      Settings settings, Device device, PrintStream log, Consumer<String> status) {
+  public CrossModelStudy(
+      List<ModelInput> models,
+      List<String> saeNames,
+      SaeLocator saes,
+      Settings settings,
+      Device device,
+      PrintStream log,
+      Consumer<String> status) {
     this.models = List.copyOf(models);
     this.saeNames = List.copyOf(saeNames);
     this.saes = saes;
@@ -117,11 +127,11 @@ public final class CrossModelStudy {
   }
 
   /**
-   * Compares every pair of models on one dataset's {@code texts}: captures into stores under
-   * {@code work}, writes each SAE pair's files under {@code out} and returns their entries.
+   * Compares every pair of models on one dataset's {@code texts}: captures into stores under {@code
+   * work}, writes each SAE pair's files under {@code out} and returns their entries.
    */
-  public List<Universality.Entry> dataset(String datasetId, List<String> texts, Path work,
-      Path out) throws Exception {
+  public List<Universality.Entry> dataset(String datasetId, List<String> texts, Path work, Path out)
+      throws Exception {
     int m = models.size();
     Aligned al = align(texts, settings.unitBudget(), settings.context());
     List<List<TokenAlignment.Units>> pairUnits = al.pairUnits();
@@ -156,10 +166,21 @@ public final class CrossModelStudy {
         needed[doc] = need.get(i).get(doc).stream().mapToInt(Integer::intValue).toArray();
       }
       status.accept("cross-model: " + models.get(i).id() + " on " + datasetId);
-      rows[i] = capture(models.get(i), al.tok()[i], needed, settings.batchSize(), device,
-          work.resolve(datasetId + "-" + i), datasetId);
-      log.printf(Locale.ROOT, "%s on %s: %d rows per hook kept%n", models.get(i).id(),
-          datasetId, rows[i].total());
+      rows[i] =
+          capture(
+              models.get(i),
+              al.tok()[i],
+              needed,
+              settings.batchSize(),
+              device,
+              work.resolve(datasetId + "-" + i),
+              datasetId);
+      log.printf(
+          Locale.ROOT,
+          "%s on %s: %d rows per hook kept%n",
+          models.get(i).id(),
+          datasetId,
+          rows[i].total());
     }
 
     // Correlate every SAE pair.
@@ -170,8 +191,18 @@ public final class CrossModelStudy {
         for (String sae : saeNames) {
           for (String hookA : models.get(i).hooks()) {
             for (String hookB : models.get(j).hooks()) {
-              entries.add(correlate(datasetId, out, sae, models.get(i), hookA, rows[i],
-                  models.get(j), hookB, rows[j], pairUnits.get(p)));
+              entries.add(
+                  correlate(
+                      datasetId,
+                      out,
+                      sae,
+                      models.get(i),
+                      hookA,
+                      rows[i],
+                      models.get(j),
+                      hookB,
+                      rows[j],
+                      pairUnits.get(p)));
             }
           }
         }
@@ -191,15 +222,15 @@ public final class CrossModelStudy {
   record Tokenized(Path dir, Integer bos, List<Tokenizer.Spans> docs, List<Integer> kept) {}
 
   /**
-   * Where one model's hook activations for one dataset went: a store per hook whose rows are
-   * the {@code needed} tokens of each document, documents in order.
+   * Where one model's hook activations for one dataset went: a store per hook whose rows are the
+   * {@code needed} tokens of each document, documents in order.
    */
   record Rows(Map<String, Path> stores, int[][] needed, long[] rowStart) {
     long row(int doc, int token) {
       int k = Arrays.binarySearch(needed[doc], token);
       if (k < 0) {
-        throw new IllegalStateException("token " + token + " of document " + doc
-            + " was not captured");
+        throw new IllegalStateException(
+            "token " + token + " of document " + doc + " was not captured");
       }
       return rowStart[doc] + k;
     }
@@ -218,13 +249,12 @@ public final class CrossModelStudy {
    * @param pairUnits per pair (i < j in config order), per document
    * @param docs documents used (a prefix of the dataset's texts)
    */
-  private record Aligned(Tokenized[] tok, List<List<TokenAlignment.Units>> pairUnits,
-      int docs) {}
+  private record Aligned(Tokenized[] tok, List<List<TokenAlignment.Units>> pairUnits, int docs) {}
 
   /**
-   * Tokenizes the texts with every model, document by document, until every model pair has
-   * {@code budget} units (or the texts run out); each document is cut to {@code context}
-   * tokens including BOS.
+   * Tokenizes the texts with every model, document by document, until every model pair has {@code
+   * budget} units (or the texts run out); each document is cut to {@code context} tokens including
+   * BOS.
    */
   private Aligned align(List<String> texts, long budget, int context) throws IOException {
     int m = models.size();
@@ -237,8 +267,8 @@ public final class CrossModelStudy {
       for (int i = 0; i < m; i++) {
         Path dir = models.get(i).dir();
         tokenizers[i] = Tokenizer.load(dir, Models.readConfig(dir));
-        tok[i] = new Tokenized(dir, tokenizers[i].bosTokenId(), new ArrayList<>(),
-            new ArrayList<>());
+        tok[i] =
+            new Tokenized(dir, tokenizers[i].bosTokenId(), new ArrayList<>(), new ArrayList<>());
       }
       for (int p = 0; p < pairCount.length; p++) {
         pairUnits.add(new ArrayList<>());
@@ -259,8 +289,12 @@ public final class CrossModelStudy {
           for (int j = i + 1; j < m; j++, p++) {
             Tokenizer.Spans a = tok[i].docs().get(docs);
             Tokenizer.Spans b = tok[j].docs().get(docs);
-            TokenAlignment.Units u = within(TokenAlignment.align(a.start(), a.end(), b.start(),
-                b.end()), keep[i], keep[j]).first((int) Math.max(0, budget - pairCount[p]));
+            TokenAlignment.Units u =
+                within(
+                        TokenAlignment.align(a.start(), a.end(), b.start(), b.end()),
+                        keep[i],
+                        keep[j])
+                    .first((int) Math.max(0, budget - pairCount[p]));
             pairUnits.get(p).add(u);
             pairCount[p] += u.size();
           }
@@ -274,7 +308,10 @@ public final class CrossModelStudy {
         }
       }
     }
-    log.printf(Locale.ROOT, "%d documents, aligned units per model pair %s%n", docs,
+    log.printf(
+        Locale.ROOT,
+        "%d documents, aligned units per model pair %s%n",
+        docs,
         Arrays.toString(pairCount));
     return new Aligned(tok, pairUnits, docs);
   }
@@ -289,12 +326,19 @@ public final class CrossModelStudy {
   }
 
   /**
-   * Runs the model on {@code device} over the documents (BOS prepended when the model has one)
-   * and stores each hook's activation at the {@code needed} tokens of each document (indices
-   * into {@link Tokenized#docs()}, sorted) in an activation store under {@code out}.
+   * Runs the model on {@code device} over the documents (BOS prepended when the model has one) and
+   * stores each hook's activation at the {@code needed} tokens of each document (indices into
+   * {@link Tokenized#docs()}, sorted) in an activation store under {@code out}.
    */
-  static Rows capture(ModelInput model, Tokenized tok, int[][] needed, int batchSize,
-      Device device, Path out, String datasetId) throws IOException {
+  static Rows capture(
+      ModelInput model,
+      Tokenized tok,
+      int[][] needed,
+      int batchSize,
+      Device device,
+      Path out,
+      String datasetId)
+      throws IOException {
     int bosOffset = tok.bos() != null ? 1 : 0;
     int docs = needed.length;
     long[] rowStart = new long[docs];
@@ -314,9 +358,9 @@ public final class CrossModelStudy {
       positions[doc] = Arrays.stream(needed[doc]).map(t -> t + bosOffset).toArray();
     }
     try (TransformerModel tm = Models.load(tok.dir(), device)) {
-      new ActivationCapture(tm, null, new StoreManifest.ModelInfo(model.id(), null,
-          tm.config().modelType())).runPositions(datasetId, sequences, positions,
-          model.hooks(), batchSize, out);
+      new ActivationCapture(
+              tm, null, new StoreManifest.ModelInfo(model.id(), null, tm.config().modelType()))
+          .runPositions(datasetId, sequences, positions, model.hooks(), batchSize, out);
     }
     Map<String, Path> stores = new LinkedHashMap<>();
     for (String hook : model.hooks()) {
@@ -325,9 +369,18 @@ public final class CrossModelStudy {
     return new Rows(stores, needed, rowStart);
   }
 
-  private Universality.Entry correlate(String datasetId, Path out, String saeName,
-      ModelInput ma, String hookA, Rows ra, ModelInput mb, String hookB, Rows rb,
-      List<TokenAlignment.Units> units) throws Exception {
+  private Universality.Entry correlate(
+      String datasetId,
+      Path out,
+      String saeName,
+      ModelInput ma,
+      String hookA,
+      Rows ra,
+      ModelInput mb,
+      String hookB,
+      Rows rb,
+      List<TokenAlignment.Units> units)
+      throws Exception {
     int n = 0;
     for (TokenAlignment.Units u : units) {
       n += u.size();
@@ -346,12 +399,30 @@ public final class CrossModelStudy {
     double t = settings.threshold();
     if (n < 2) {
       // A correlation needs two units; say so rather than print a number.
-      return new Universality.Entry(datasetId, saeName, ma.id(), hookA, mb.id(), hookB, n,
-          documents, t, "not_run", n + " aligned unit(s): the tokenizations share too few"
-              + " boundaries", null, null, null, null, null, null, null, null, null);
+      return new Universality.Entry(
+          datasetId,
+          saeName,
+          ma.id(),
+          hookA,
+          mb.id(),
+          hookB,
+          n,
+          documents,
+          t,
+          "not_run",
+          n + " aligned unit(s): the tokenizations share too few" + " boundaries",
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null);
     }
-    status.accept("correlating " + saeName + ": " + ma.id() + " vs " + mb.id() + " (" + n
-        + " units)");
+    status.accept(
+        "correlating " + saeName + ": " + ma.id() + " vs " + mb.id() + " (" + n + " units)");
     CrossModelMatch.PairResult r;
     int dSaeA;
     int dSaeB;
@@ -362,24 +433,56 @@ public final class CrossModelStudy {
         ActivationStore.RowReader fb = ActivationStore.open(rb.stores().get(hookB)).rowReader()) {
       dSaeA = sa.config().dSae();
       dSaeB = sb.config().dSae();
-      r = CrossModelMatch.correlate(sa, sb, reader(fa), reader(fb), rowsA, rowsB,
-          PERMUTATION_SEED, manager);
+      r =
+          CrossModelMatch.correlate(
+              sa, sb, reader(fa), reader(fb), rowsA, rowsB, PERMUTATION_SEED, manager);
     }
-    Universality.Entry e = new Universality.Entry(datasetId, saeName, ma.id(), hookA, mb.id(),
-        hookB, n, documents, t, null, null, dSaeA, dSaeB, r.ab().defined(), r.ba().defined(),
-        num(r.ab().shareAbove(t)), num(r.ba().shareAbove(t)), num(r.ab().meanMax()),
-        num(r.ba().meanMax()), new Universality.Shares(num(r.nullAb().shareAbove(t)),
-            num(r.nullBa().shareAbove(t)), num(r.nullAb().meanMax()),
-            num(r.nullBa().meanMax())));
-    Path dir = out.resolve(datasetId).resolve(saeName)
-        .resolve(ma.key() + "__" + mb.key()).resolve(hookA + "__" + hookB);
+    Universality.Entry e =
+        new Universality.Entry(
+            datasetId,
+            saeName,
+            ma.id(),
+            hookA,
+            mb.id(),
+            hookB,
+            n,
+            documents,
+            t,
+            null,
+            null,
+            dSaeA,
+            dSaeB,
+            r.ab().defined(),
+            r.ba().defined(),
+            num(r.ab().shareAbove(t)),
+            num(r.ba().shareAbove(t)),
+            num(r.ab().meanMax()),
+            num(r.ba().meanMax()),
+            new Universality.Shares(
+                num(r.nullAb().shareAbove(t)),
+                num(r.nullBa().shareAbove(t)),
+                num(r.nullAb().meanMax()),
+                num(r.nullBa().meanMax())));
+    Path dir =
+        out.resolve(datasetId)
+            .resolve(saeName)
+            .resolve(ma.key() + "__" + mb.key())
+            .resolve(hookA + "__" + hookB);
     Universality.writePair(e, dir);
-    AtomicFiles.writeString(dir.resolve("partners_a_to_b.csv"), csv("latent_a,partner_b,r",
-        r.ab()));
-    AtomicFiles.writeString(dir.resolve("partners_b_to_a.csv"), csv("latent_b,partner_a,r",
-        r.ba()));
-    log.printf(Locale.ROOT, "%s %s %s vs %s %s: share above %.2f = %s (shuffled %s)%n",
-        datasetId, saeName, ma.id(), mb.id(), hookA + "/" + hookB, t, e.shareAAboveThreshold(),
+    AtomicFiles.writeString(
+        dir.resolve("partners_a_to_b.csv"), csv("latent_a,partner_b,r", r.ab()));
+    AtomicFiles.writeString(
+        dir.resolve("partners_b_to_a.csv"), csv("latent_b,partner_a,r", r.ba()));
+    log.printf(
+        Locale.ROOT,
+        "%s %s %s vs %s %s: share above %.2f = %s (shuffled %s)%n",
+        datasetId,
+        saeName,
+        ma.id(),
+        mb.id(),
+        hookA + "/" + hookB,
+        t,
+        e.shareAAboveThreshold(),
         e.baselineShuffledUnits().shareAAboveThreshold());
     return e;
   }

@@ -6,8 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 
 /**
- * Matching the rows of two dictionaries that live in the same space (decoder directions of two
- * SAEs on one hook, or a trained decoder against a ground-truth dictionary).
+ * Matching the rows of two dictionaries that live in the same space (decoder directions of two SAEs
+ * on one hook, or a trained decoder against a ground-truth dictionary).
  *
  * @param meanMaxCosine MMCS(A -> B) = mean over rows of A of the best cosine with any row of B
  * @param maxCosine per row of A, its best cosine
@@ -15,22 +15,30 @@ import java.util.SplittableRandom;
  * @param matchedCosine mean cosine of a one-to-one (Hungarian) matching, or NaN when not computed
  * @param matching per row of A, its partner in the one-to-one matching, or null
  */
-public record DictionaryMatch(double meanMaxCosine, float[] maxCosine, int[] bestMatch,
-    double matchedCosine, int[] matching) {
+public record DictionaryMatch(
+    double meanMaxCosine,
+    float[] maxCosine,
+    int[] bestMatch,
+    double matchedCosine,
+    int[] matching) {
 
   /** Above this many rows the exact O(n^2 m) assignment is skipped (it would take minutes). */
   public static final int MAX_ASSIGNMENT_ROWS = 4096;
 
   /**
-   * Compares {@code a [nA, d]} with {@code b [nB, d]} (rows need not be normalised). The
-   * one-to-one matching is computed when {@code oneToOne} and {@code nA <= nB <=}
-   * {@link #MAX_ASSIGNMENT_ROWS}.
+   * Compares {@code a [nA, d]} with {@code b [nB, d]} (rows need not be normalised). The one-to-one
+   * matching is computed when {@code oneToOne} and {@code nA <= nB <=} {@link
+   * #MAX_ASSIGNMENT_ROWS}.
    */
   public static DictionaryMatch compare(NDArray a, NDArray b, boolean oneToOne) {
-    if (a.getShape().dimension() != 2 || b.getShape().dimension() != 2
+    if (a.getShape().dimension() != 2
+        || b.getShape().dimension() != 2
         || a.getShape().get(1) != b.getShape().get(1)) {
-      throw new IllegalArgumentException("dictionaries must be [n, d] with the same d, got "
-          + a.getShape() + " and " + b.getShape());
+      throw new IllegalArgumentException(
+          "dictionaries must be [n, d] with the same d, got "
+              + a.getShape()
+              + " and "
+              + b.getShape());
     }
     int nA = (int) a.getShape().get(0);
     int nB = (int) b.getShape().get(0);

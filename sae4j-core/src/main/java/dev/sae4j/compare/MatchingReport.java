@@ -9,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code matching.json}: decoder-direction matching between two SAEs trained on the same
- * (model, dataset, hook), as written and read. Every number is read against the random baseline
- * (a Gaussian dictionary of A's shape against B).
+ * {@code matching.json}: decoder-direction matching between two SAEs trained on the same (model,
+ * dataset, hook), as written and read. Every number is read against the random baseline (a Gaussian
+ * dictionary of A's shape against B).
  *
  * @param model model id
  * @param dataset dataset id
@@ -23,14 +23,19 @@ import java.util.Map;
  * @param mmcsBToA the same from B to A
  * @param shareAAboveThreshold share of A's rows whose best cosine exceeds the threshold
  * @param shareBAboveThreshold the same for B
- * @param oneToOneMeanCosine mean cosine of a one-to-one (Hungarian) assignment (null: not
- *     computed)
+ * @param oneToOneMeanCosine mean cosine of a one-to-one (Hungarian) assignment (null: not computed)
  * @param randomBaselineMmcsAToB MMCS of a random dictionary of A's shape against B
  * @param randomBaselineMmcsBToA MMCS of a random dictionary of B's shape against A
  * @param definitions the formulas, by field
  */
-public record MatchingReport(String model, String dataset, String hook, Side saeA, Side saeB,
-    double threshold, @JsonProperty("mmcs_a_to_b") double mmcsAToB,
+public record MatchingReport(
+    String model,
+    String dataset,
+    String hook,
+    Side saeA,
+    Side saeB,
+    double threshold,
+    @JsonProperty("mmcs_a_to_b") double mmcsAToB,
     @JsonProperty("mmcs_b_to_a") double mmcsBToA,
     @JsonProperty("share_a_above_threshold") double shareAAboveThreshold,
     @JsonProperty("share_b_above_threshold") double shareBAboveThreshold,
@@ -41,6 +46,7 @@ public record MatchingReport(String model, String dataset, String hook, Side sae
 
   /** The file name. */
   public static final String FILE = "matching.json";
+
   /** The definitions written with every file. */
   public static final Map<String, String> DEFINITIONS = standardDefinitions();
 
@@ -56,10 +62,13 @@ public record MatchingReport(String model, String dataset, String hook, Side sae
   private static Map<String, String> standardDefinitions() {
     Map<String, String> d = new LinkedHashMap<>();
     d.put("mmcs_a_to_b", "mean over A's decoder rows of the best cosine with any row of B");
-    d.put("one_to_one_mean_cosine", "mean cosine of a one-to-one (Hungarian) assignment of the"
-        + " smaller dictionary's rows to the larger's");
-    d.put("random_baseline_mmcs_a_to_b", "MMCS of a Gaussian random dictionary of A's shape"
-        + " against B");
+    d.put(
+        "one_to_one_mean_cosine",
+        "mean cosine of a one-to-one (Hungarian) assignment of the"
+            + " smaller dictionary's rows to the larger's");
+    d.put(
+        "random_baseline_mmcs_a_to_b",
+        "MMCS of a Gaussian random dictionary of A's shape" + " against B");
     return java.util.Collections.unmodifiableMap(d);
   }
 

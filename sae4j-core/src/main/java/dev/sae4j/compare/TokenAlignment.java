@@ -3,22 +3,21 @@ package dev.sae4j.compare;
 import java.util.Arrays;
 
 /**
- * Aligns two tokenizations of the same text so that latents of models with different tokenizers
- * can be correlated over the same units.
+ * Aligns two tokenizations of the same text so that latents of models with different tokenizers can
+ * be correlated over the same units.
  *
- * <p>The rule: a causal model's state at token {@code i} has read exactly the text prefix
- * {@code [0, end_i)} when token {@code i} is <em>complete</em>: no earlier token ends after
- * {@code end_i} and every later token starts at or after {@code end_i}. A unit is a character
- * position {@code e} at which both tokenizations have a complete token; the two states compared
- * there have read the identical prefix of the text. Complete tokens have distinct, increasing
- * ends, so each unit names one token per side.
+ * <p>The rule: a causal model's state at token {@code i} has read exactly the text prefix {@code
+ * [0, end_i)} when token {@code i} is <em>complete</em>: no earlier token ends after {@code end_i}
+ * and every later token starts at or after {@code end_i}. A unit is a character position {@code e}
+ * at which both tokenizations have a complete token; the two states compared there have read the
+ * identical prefix of the text. Complete tokens have distinct, increasing ends, so each unit names
+ * one token per side.
  *
- * <p>Consequences: identical tokenizers align every token; a one-character-per-token model
- * against a BPE model aligns at every BPE token end; byte-level pieces of one multi-byte
- * character share its span, so only the last piece (the one that has read the whole character)
- * is complete, and a token that ends inside a character split across tokens is not. Tokens with
- * no span or an empty span (special tokens, BOS added by the caller) consume no text and are
- * never units.
+ * <p>Consequences: identical tokenizers align every token; a one-character-per-token model against
+ * a BPE model aligns at every BPE token end; byte-level pieces of one multi-byte character share
+ * its span, so only the last piece (the one that has read the whole character) is complete, and a
+ * token that ends inside a character split across tokens is not. Tokens with no span or an empty
+ * span (special tokens, BOS added by the caller) consume no text and are never units.
  */
 public final class TokenAlignment {
   private TokenAlignment() {}
@@ -41,8 +40,8 @@ public final class TokenAlignment {
       if (n >= charEnd.length) {
         return this;
       }
-      return new Units(Arrays.copyOf(charEnd, n), Arrays.copyOf(tokenA, n),
-          Arrays.copyOf(tokenB, n));
+      return new Units(
+          Arrays.copyOf(charEnd, n), Arrays.copyOf(tokenA, n), Arrays.copyOf(tokenB, n));
     }
   }
 
@@ -104,8 +103,8 @@ public final class TokenAlignment {
         j++;
       }
     }
-    return new Units(Arrays.copyOf(charEnd, count), Arrays.copyOf(tokenA, count),
-        Arrays.copyOf(tokenB, count));
+    return new Units(
+        Arrays.copyOf(charEnd, count), Arrays.copyOf(tokenA, count), Arrays.copyOf(tokenB, count));
   }
 
   private static boolean hasText(int start, int end) {
@@ -114,8 +113,8 @@ public final class TokenAlignment {
 
   private static int checkSpans(int[] start, int[] end) {
     if (start.length != end.length) {
-      throw new IllegalArgumentException("token spans: " + start.length + " starts but "
-          + end.length + " ends");
+      throw new IllegalArgumentException(
+          "token spans: " + start.length + " starts but " + end.length + " ends");
     }
     return start.length;
   }

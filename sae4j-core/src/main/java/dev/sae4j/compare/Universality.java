@@ -22,11 +22,19 @@ import java.util.List;
  * @param pairing which SAEs are paired
  * @param entries one per compared SAE pair
  */
-public record Universality(double threshold, long unitBudget, int context, String texts,
-    String alignment, String baseline, String pairing, List<Entry> entries) {
+public record Universality(
+    double threshold,
+    long unitBudget,
+    int context,
+    String texts,
+    String alignment,
+    String baseline,
+    String pairing,
+    List<Entry> entries) {
 
   /** The file name. */
   public static final String FILE = "universality.json";
+
   /** A pair's own file name. */
   public static final String PAIR_FILE = "correlation.json";
 
@@ -46,8 +54,8 @@ public record Universality(double threshold, long unitBudget, int context, Strin
       @JsonProperty("mean_max_corr_b_to_a") Double meanMaxCorrBToA) {}
 
   /**
-   * One compared SAE pair. A pair with too few units has {@code status} {@code not_run}, a
-   * {@code reason} and no numbers.
+   * One compared SAE pair. A pair with too few units has {@code status} {@code not_run}, a {@code
+   * reason} and no numbers.
    *
    * @param dataset the texts
    * @param sae the SAE name (the same recipe on both models)
@@ -72,10 +80,22 @@ public record Universality(double threshold, long unitBudget, int context, Strin
    * @param baselineShuffledUnits the four numbers with B's units shuffled
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Entry(String dataset, String sae, String modelA, String hookA, String modelB,
-      String hookB, long units, long documents, double threshold, String status, String reason,
-      @JsonProperty("d_sae_a") Integer dSaeA, @JsonProperty("d_sae_b") Integer dSaeB,
-      Integer liveA, Integer liveB,
+  public record Entry(
+      String dataset,
+      String sae,
+      String modelA,
+      String hookA,
+      String modelB,
+      String hookB,
+      long units,
+      long documents,
+      double threshold,
+      String status,
+      String reason,
+      @JsonProperty("d_sae_a") Integer dSaeA,
+      @JsonProperty("d_sae_b") Integer dSaeB,
+      Integer liveA,
+      Integer liveB,
       @JsonProperty("share_a_above_threshold") Double shareAAboveThreshold,
       @JsonProperty("share_b_above_threshold") Double shareBAboveThreshold,
       @JsonProperty("mean_max_corr_a_to_b") Double meanMaxCorrAToB,

@@ -16,8 +16,13 @@ public record ActivatingContext(int window, int peak, List<String> tokens, float
   public ActivatingContext {
     tokens = List.copyOf(tokens);
     if (activations.length != tokens.size() || peak < 0 || peak >= tokens.size()) {
-      throw new IllegalArgumentException("context of " + tokens.size() + " tokens has "
-          + activations.length + " activations and peak " + peak);
+      throw new IllegalArgumentException(
+          "context of "
+              + tokens.size()
+              + " tokens has "
+              + activations.length
+              + " activations and peak "
+              + peak);
     }
   }
 

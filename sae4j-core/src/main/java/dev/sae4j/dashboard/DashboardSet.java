@@ -21,8 +21,17 @@ import java.util.List;
  * @param dead latents that never fired on the measured positions (they get no dashboard)
  * @param dashboards one per live latent, by index
  */
-public record DashboardSet(String model, String dataset, String hook, String sae, int dSae,
-    long tokens, String texts, String logitEffect, String bandRule, int dead,
+public record DashboardSet(
+    String model,
+    String dataset,
+    String hook,
+    String sae,
+    int dSae,
+    long tokens,
+    String texts,
+    String logitEffect,
+    String bandRule,
+    int dead,
     List<LatentDashboard> dashboards) {
 
   /** The file name. */

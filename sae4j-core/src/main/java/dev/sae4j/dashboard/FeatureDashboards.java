@@ -21,48 +21,51 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
- * Computes a {@link LatentDashboard} for every live latent of an SAE on a {@link TokenSet}, in
- * two passes of the model to the SAE's hook: the first counts each latent's firing and its
- * largest activation (and keeps a few final residual states for the logit effects), the second,
- * knowing each latent's range, bins its activations, keeps its top contexts and samples contexts
- * from three lower activation bands ({@link #BANDS} of its maximum, as SAEDashboard does).
- * Only positions the token set measures ({@link TokenSet#isMetricPosition}: no padding, no BOS
- * when specials are excluded) count or are shown. Each context window gives a latent at most one
- * top context and one sample per band (at its largest activation there), so one repetitive window
- * cannot fill a list. Sampling is seeded, so the same inputs give the same dashboards.
+ * Computes a {@link LatentDashboard} for every live latent of an SAE on a {@link TokenSet}, in two
+ * passes of the model to the SAE's hook: the first counts each latent's firing and its largest
+ * activation (and keeps a few final residual states for the logit effects), the second, knowing
+ * each latent's range, bins its activations, keeps its top contexts and samples contexts from three
+ * lower activation bands ({@link #BANDS} of its maximum, as SAEDashboard does). Only positions the
+ * token set measures ({@link TokenSet#isMetricPosition}: no padding, no BOS when specials are
+ * excluded) count or are shown. Each context window gives a latent at most one top context and one
+ * sample per band (at its largest activation there), so one repetitive window cannot fill a list.
+ * Sampling is seeded, so the same inputs give the same dashboards.
  *
  * <p><b>Logit effects.</b> Boosted and suppressed tokens are the derivative of the output logits
- * along the latent's decoder direction added to the final residual stream, through the model's
- * own final norm and head, averaged over {@link Settings#normStates} real final residual states
- * ({@link TransformerModel#logitSlopes}): the norm's centring, its learned gain and its scale at
- * real activations are applied. Layers between the hook and the final norm are skipped (the
- * direct path), so this is what the direction writes, not a measured effect (the causal stage
- * measures effects). At {@code ln_final.hook_normalized} the direction is already normalised and
- * is read through the head alone.
+ * along the latent's decoder direction added to the final residual stream, through the model's own
+ * final norm and head, averaged over {@link Settings#normStates} real final residual states ({@link
+ * TransformerModel#logitSlopes}): the norm's centring, its learned gain and its scale at real
+ * activations are applied. Layers between the hook and the final norm are skipped (the direct
+ * path), so this is what the direction writes, not a measured effect (the causal stage measures
+ * effects). At {@code ln_final.hook_normalized} the direction is already normalised and is read
+ * through the head alone.
  *
- * <p><b>Nearest latents.</b> The latents whose decoder rows have the largest cosine with this
- * one's (dead latents included), so duplicates show.
+ * <p><b>Nearest latents.</b> The latents whose decoder rows have the largest cosine with this one's
+ * (dead latents included), so duplicates show.
  *
- * <p>Memory: per live latent its histogram, its top and band contexts (a slice of the window
- * around the peak); per batch, one sub-manager and the batch's latent activations as a Java array.
+ * <p>Memory: per live latent its histogram, its top and band contexts (a slice of the window around
+ * the peak); per batch, one sub-manager and the batch's latent activations as a Java array.
  */
 public final class FeatureDashboards {
   /**
-   * Band edges as fractions of a latent's maximum activation, highest band first:
-   * {@code [0.5, 0.75)}, {@code [0.25, 0.5)}, {@code (0, 0.25)}.
+   * Band edges as fractions of a latent's maximum activation, highest band first: {@code [0.5,
+   * 0.75)}, {@code [0.25, 0.5)}, {@code (0, 0.25)}.
    */
   static final double[] BANDS = {0.75, 0.5, 0.25, 0};
+
   /** The band rule in words, for files and reports. */
-  public static final String BAND_RULE = "activations in [0.5, 0.75), [0.25, 0.5) and (0, 0.25)"
-      + " of the latent's maximum; contexts drawn uniformly (seeded) from the windows that reach"
-      + " each band, centred on the window's largest activation in it";
+  public static final String BAND_RULE =
+      "activations in [0.5, 0.75), [0.25, 0.5) and (0, 0.25) of the latent's maximum; contexts"
+          + " drawn uniformly (seeded) from the windows that reach each band, centred on the"
+          + " window's largest activation in it";
+
   /** How the logit effects are computed, for files and reports. */
-  public static final String LOGIT_EFFECT = "derivative of each output logit along the latent's"
-      + " decoder direction added to the final residual stream, through the model's own final"
-      + " norm and head, averaged over real final residual states (the norm's centring, learned"
-      + " gain and scale at real activations are applied); layers between the hook and the final"
-      + " norm are skipped (direct path), so it shows what the direction writes, not a measured"
-      + " effect";
+  public static final String LOGIT_EFFECT =
+      "derivative of each output logit along the latent's decoder direction added to the final"
+          + " residual stream, through the model's own final norm and head, averaged over real"
+          + " final residual states (the norm's centring, learned gain and scale at real"
+          + " activations are applied); layers between the hook and the final norm are skipped"
+          + " (direct path), so it shows what the direction writes, not a measured effect";
 
   private FeatureDashboards() {}
 
@@ -79,21 +82,37 @@ public final class FeatureDashboards {
    * @param normStates final residual states the logit effects are averaged over
    * @param seed seed of the band samples and of the states' choice
    */
-  public record Settings(int contexts, int before, int after, int bins, int topTokens,
-      int bandSamples, int neighbours, int normStates, long seed) {
+  public record Settings(
+      int contexts,
+      int before,
+      int after,
+      int bins,
+      int topTokens,
+      int bandSamples,
+      int neighbours,
+      int normStates,
+      long seed) {
     /** Checks every count is usable. */
     public Settings {
-      if (contexts < 1 || before < 0 || after < 0 || bins < 1 || topTokens < 1
-          || bandSamples < 0 || neighbours < 0 || normStates < 1) {
-        throw new IllegalArgumentException("dashboard settings need contexts >= 1, before >= 0,"
-            + " after >= 0, bins >= 1, top tokens >= 1, band samples >= 0, neighbours >= 0,"
-            + " norm states >= 1; got " + this);
+      if (contexts < 1
+          || before < 0
+          || after < 0
+          || bins < 1
+          || topTokens < 1
+          || bandSamples < 0
+          || neighbours < 0
+          || normStates < 1) {
+        throw new IllegalArgumentException(
+            "dashboard settings need contexts >= 1, before >= 0,"
+                + " after >= 0, bins >= 1, top tokens >= 1, band samples >= 0, neighbours >= 0,"
+                + " norm states >= 1; got "
+                + this);
       }
     }
 
     /**
-     * 5 top contexts of 12 tokens before and 4 after the peak, 20 bins, 10 tokens each way,
-     * 3 samples per band, 5 neighbours, 16 final states, seed 0.
+     * 5 top contexts of 12 tokens before and 4 after the peak, 20 bins, 10 tokens each way, 3
+     * samples per band, 5 neighbours, 16 final states, seed 0.
      */
     public static Settings defaults() {
       return new Settings(5, 12, 4, 20, 10, 3, 5, 16, 0);
@@ -125,8 +144,13 @@ public final class FeatureDashboards {
    * @param tokens the token set to measure on
    * @param settings what to show
    */
-  public static Result compute(TransformerModel model, Tokenizer tokenizer, String hook, Sae sae,
-      TokenSet tokens, Settings settings) {
+  public static Result compute(
+      TransformerModel model,
+      Tokenizer tokenizer,
+      String hook,
+      Sae sae,
+      TokenSet tokens,
+      Settings settings) {
     int dSae = sae.config().dSae();
     String last = HookPoints.residPost(model.config().numLayers() - 1);
     boolean normed = hook.equals(HookPoints.LN_FINAL);
@@ -139,7 +163,12 @@ public final class FeatureDashboards {
     long stride = Math.max(1, tokens.metricTokens() / settings.normStates());
     List<float[]> states = new ArrayList<>();
     List<String> firstHooks = normed || hook.equals(last) ? List.of(hook) : List.of(hook, last);
-    pass(model, hook, firstHooks, sae, tokens,
+    pass(
+        model,
+        hook,
+        firstHooks,
+        sae,
+        tokens,
         (batch, first, f, cache) -> {
           float[] residual = null;
           for (int b = 0; b < batch.batchSize(); b++) {
@@ -189,81 +218,90 @@ public final class FeatureDashboards {
       samples.add(perBand);
     }
     SplittableRandom random = new SplittableRandom(settings.seed());
-    pass(model, hook, List.of(hook), sae, tokens, (batch, firstWindow, f, cache) -> {
-      int len = batch.length();
-      for (int b = 0; b < batch.batchSize(); b++) {
-        // Per live latent firing in this window: its activation row and peaks (overall and
-        // per band), filled lazily.
-        Map<Integer, float[]> rows = new HashMap<>();
-        for (int t = 0; t < len; t++) {
-          if (!tokens.isMetricPosition(batch, b, t)) {
-            continue;
-          }
-          int base = (b * len + t) * dSae;
-          for (int i = 0; i < dSae; i++) {
-            float a = f[base + i];
-            if (a <= 0) {
-              continue;
+    pass(
+        model,
+        hook,
+        List.of(hook),
+        sae,
+        tokens,
+        (batch, firstWindow, f, cache) -> {
+          int len = batch.length();
+          for (int b = 0; b < batch.batchSize(); b++) {
+            // Per live latent firing in this window: its activation row and peaks (overall and
+            // per band), filled lazily.
+            Map<Integer, float[]> rows = new HashMap<>();
+            for (int t = 0; t < len; t++) {
+              if (!tokens.isMetricPosition(batch, b, t)) {
+                continue;
+              }
+              int base = (b * len + t) * dSae;
+              for (int i = 0; i < dSae; i++) {
+                float a = f[base + i];
+                if (a <= 0) {
+                  continue;
+                }
+                int j = slot[i];
+                bins[j][bin(a, max[i], settings.bins())]++;
+                int k = band(a, max[i]);
+                if (k >= 0) {
+                  bandCounts[j][k]++;
+                }
+                rows.computeIfAbsent(i, key -> new float[len])[t] = a;
+              }
             }
-            int j = slot[i];
-            bins[j][bin(a, max[i], settings.bins())]++;
-            int k = band(a, max[i]);
-            if (k >= 0) {
-              bandCounts[j][k]++;
-            }
-            rows.computeIfAbsent(i, key -> new float[len])[t] = a;
-          }
-        }
-        int window = firstWindow + b;
-        List<Integer> fired = new ArrayList<>(rows.keySet());
-        fired.sort(null); // the random draws must not depend on hash order
-        for (int i : fired) {
-          int j = slot[i];
-          float[] row = rows.get(i);
-          int peak = -1;
-          int[] bandPeak = new int[BANDS.length - 1];
-          Arrays.fill(bandPeak, -1);
-          for (int t = 0; t < len; t++) {
-            if (row[t] <= 0) {
-              continue;
-            }
-            if (peak < 0 || row[t] > row[peak]) {
-              peak = t;
-            }
-            int k = band(row[t], max[i]);
-            if (k >= 0 && (bandPeak[k] < 0 || row[t] > row[bandPeak[k]])) {
-              bandPeak[k] = t;
-            }
-          }
-          List<Candidate> top = best.get(j);
-          if (top.size() < settings.contexts() || row[peak] > top.get(top.size() - 1).value) {
-            offer(top, new Candidate(window, peak, row, tokens, batch, b, settings),
-                settings.contexts());
-          }
-          for (int k = 0; k < bandPeak.length; k++) {
-            if (bandPeak[k] < 0) {
-              continue;
-            }
-            // Reservoir sampling: window number s of this band replaces a sample w.p. m / s.
-            int s = ++windowsSeen[j][k];
-            List<Candidate> r = samples.get(j).get(k);
-            if (r.size() < settings.bandSamples()) {
-              r.add(new Candidate(window, bandPeak[k], row, tokens, batch, b, settings));
-            } else if (settings.bandSamples() > 0) {
-              int slotIndex = random.nextInt(s);
-              if (slotIndex < settings.bandSamples()) {
-                r.set(slotIndex, new Candidate(window, bandPeak[k], row, tokens, batch, b,
-                    settings));
+            int window = firstWindow + b;
+            List<Integer> fired = new ArrayList<>(rows.keySet());
+            fired.sort(null); // the random draws must not depend on hash order
+            for (int i : fired) {
+              int j = slot[i];
+              float[] row = rows.get(i);
+              int peak = -1;
+              int[] bandPeak = new int[BANDS.length - 1];
+              Arrays.fill(bandPeak, -1);
+              for (int t = 0; t < len; t++) {
+                if (row[t] <= 0) {
+                  continue;
+                }
+                if (peak < 0 || row[t] > row[peak]) {
+                  peak = t;
+                }
+                int k = band(row[t], max[i]);
+                if (k >= 0 && (bandPeak[k] < 0 || row[t] > row[bandPeak[k]])) {
+                  bandPeak[k] = t;
+                }
+              }
+              List<Candidate> top = best.get(j);
+              if (top.size() < settings.contexts() || row[peak] > top.get(top.size() - 1).value) {
+                offer(
+                    top,
+                    new Candidate(window, peak, row, tokens, batch, b, settings),
+                    settings.contexts());
+              }
+              for (int k = 0; k < bandPeak.length; k++) {
+                if (bandPeak[k] < 0) {
+                  continue;
+                }
+                // Reservoir sampling: window number s of this band replaces a sample w.p. m / s.
+                int s = ++windowsSeen[j][k];
+                List<Candidate> r = samples.get(j).get(k);
+                if (r.size() < settings.bandSamples()) {
+                  r.add(new Candidate(window, bandPeak[k], row, tokens, batch, b, settings));
+                } else if (settings.bandSamples() > 0) {
+                  int slotIndex = random.nextInt(s);
+                  if (slotIndex < settings.bandSamples()) {
+                    r.set(
+                        slotIndex,
+                        new Candidate(window, bandPeak[k], row, tokens, batch, b, settings));
+                  }
+                }
               }
             }
           }
-        }
-      }
-    });
+        });
 
     // Output tokens and neighbours of the live latents' decoder rows.
-    List<List<TokenLogit>[]> logits = outputTokens(model, tokenizer, sae, live, states, normed,
-        settings.topTokens());
+    List<List<TokenLogit>[]> logits =
+        outputTokens(model, tokenizer, sae, live, states, normed, settings.topTokens());
     List<List<Neighbour>> nearest = neighbours(sae, live, settings.neighbours());
     Map<Integer, String> pieces = new HashMap<>();
     List<LatentDashboard> out = new ArrayList<>(n);
@@ -283,9 +321,17 @@ public final class FeatureDashboards {
         }
         bands.add(new Band(BANDS[k + 1] * max[i], BANDS[k] * max[i], bandCounts[j][k], shown));
       }
-      out.add(new LatentDashboard(i, firing[i], max[i], top, bands,
-          new Histogram(0, max[i], bins[j]), logits.get(j)[0], logits.get(j)[1],
-          nearest.get(j)));
+      out.add(
+          new LatentDashboard(
+              i,
+              firing[i],
+              max[i],
+              top,
+              bands,
+              new Histogram(0, max[i], bins[j]),
+              logits.get(j)[0],
+              logits.get(j)[1],
+              nearest.get(j)));
     }
     return new Result(measured[0], dSae - n, out);
   }
@@ -307,8 +353,13 @@ public final class FeatureDashboards {
   }
 
   /** Runs the model to {@code hooks} and encodes {@code hook}, one sub-manager per batch. */
-  private static void pass(TransformerModel model, String hook, List<String> hooks, Sae sae,
-      TokenSet tokens, BatchConsumer consumer) {
+  private static void pass(
+      TransformerModel model,
+      String hook,
+      List<String> hooks,
+      Sae sae,
+      TokenSet tokens,
+      BatchConsumer consumer) {
     Device saeDevice = sae.wDec().getDevice();
     int window = 0;
     try (NDManager root = NDManager.newBaseManager(model.device())) {
@@ -328,8 +379,14 @@ public final class FeatureDashboards {
 
   /** Per live latent: {boosted, suppressed} tokens of its decoder row's logit effect. */
   @SuppressWarnings("unchecked")
-  private static List<List<TokenLogit>[]> outputTokens(TransformerModel model,
-      Tokenizer tokenizer, Sae sae, int[] live, List<float[]> states, boolean normed, int k) {
+  private static List<List<TokenLogit>[]> outputTokens(
+      TransformerModel model,
+      Tokenizer tokenizer,
+      Sae sae,
+      int[] live,
+      List<float[]> states,
+      boolean normed,
+      int k) {
     List<List<TokenLogit>[]> out = new ArrayList<>();
     Map<Integer, String> pieces = new HashMap<>();
     int h = model.config().hiddenSize();
@@ -348,8 +405,10 @@ public final class FeatureDashboards {
         try (NDManager step = scratch.newSubManager()) {
           NDArray rows = sae.wDec().get(step.create(Arrays.copyOfRange(live, from, to)));
           rows.attach(step); // [n, d_in]
-          NDArray logits = residuals == null ? model.unembedDirections(rows, step)
-              : model.logitSlopes(rows, residuals, step); // [n, V]
+          NDArray logits =
+              residuals == null
+                  ? model.unembedDirections(rows, step)
+                  : model.logitSlopes(rows, residuals, step); // [n, V]
           int vocab = (int) logits.getShape().get(1);
           float[] all = logits.toFloatArray();
           for (int j = 0; j < to - from; j++) {
@@ -362,18 +421,18 @@ public final class FeatureDashboards {
   }
 
   /**
-   * The {@code k} largest positive and {@code k} most negative of
-   * {@code all[base .. base + vocab)}.
+   * The {@code k} largest positive and {@code k} most negative of {@code all[base .. base +
+   * vocab)}.
    */
   @SuppressWarnings("unchecked")
-  private static List<TokenLogit>[] extremes(float[] all, int base, int vocab, int k,
-      Tokenizer tokenizer, Map<Integer, String> pieces) {
+  private static List<TokenLogit>[] extremes(
+      float[] all, int base, int vocab, int k, Tokenizer tokenizer, Map<Integer, String> pieces) {
     Integer[] ids = new Integer[vocab];
     for (int v = 0; v < vocab; v++) {
       ids[v] = v;
     }
-    Arrays.sort(ids, Comparator.comparingDouble((Integer v) -> -all[base + v])
-        .thenComparing(v -> v));
+    Arrays.sort(
+        ids, Comparator.comparingDouble((Integer v) -> -all[base + v]).thenComparing(v -> v));
     List<TokenLogit> up = new ArrayList<>();
     List<TokenLogit> down = new ArrayList<>();
     for (int r = 0; r < Math.min(k, vocab); r++) {
@@ -414,8 +473,9 @@ public final class FeatureDashboards {
             for (int i = 0; i < dSae; i++) {
               order[i] = i;
             }
-            Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -c[base + i])
-                .thenComparing(i -> i));
+            Arrays.sort(
+                order,
+                Comparator.comparingDouble((Integer i) -> -c[base + i]).thenComparing(i -> i));
             List<Neighbour> list = new ArrayList<>();
             for (int r = 0; r < dSae && list.size() < k; r++) {
               if (order[r] != self) {
@@ -450,8 +510,8 @@ public final class FeatureDashboards {
   }
 
   /**
-   * A context window's position for one latent: the measured tokens from {@code before} ahead of
-   * it to {@code after} past it, with the latent's activation at each.
+   * A context window's position for one latent: the measured tokens from {@code before} ahead of it
+   * to {@code after} past it, with the latent's activation at each.
    */
   private static final class Candidate {
     final int window;
@@ -460,7 +520,13 @@ public final class FeatureDashboards {
     final int[] ids;
     final float[] acts;
 
-    Candidate(int window, int position, float[] row, TokenSet tokens, TokenBatch batch, int b,
+    Candidate(
+        int window,
+        int position,
+        float[] row,
+        TokenSet tokens,
+        TokenBatch batch,
+        int b,
         Settings s) {
       this.window = window;
       this.value = row[position];

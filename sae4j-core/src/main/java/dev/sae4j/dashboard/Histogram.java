@@ -1,8 +1,8 @@
 package dev.sae4j.dashboard;
 
 /**
- * Counts of a latent's nonzero activations in equal-width bins over {@code [low, high]}; the
- * last bin includes {@code high}.
+ * Counts of a latent's nonzero activations in equal-width bins over {@code [low, high]}; the last
+ * bin includes {@code high}.
  *
  * @param low lower edge of the first bin (0: activations are non-negative)
  * @param high upper edge of the last bin (the largest activation seen)

@@ -5,9 +5,9 @@ import java.util.Locale;
 /**
  * An accuracy with its Wilson score interval (95% by default).
  *
- * <p>For {@code p = correct / total}, {@code n = total} and normal quantile {@code z}, the
- * interval is {@code (p + z^2/(2n) +- z * sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n)}. Unlike the
- * normal approximation it stays inside [0, 1] and is not degenerate at 0 or n correct.
+ * <p>For {@code p = correct / total}, {@code n = total} and normal quantile {@code z}, the interval
+ * is {@code (p + z^2/(2n) +- z * sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n)}. Unlike the normal
+ * approximation it stays inside [0, 1] and is not degenerate at 0 or n correct.
  *
  * @param correct number of correct examples
  * @param total number of examples
@@ -19,7 +19,8 @@ public record AccuracyResult(int correct, int total) {
   /** Requires {@code 0 <= correct <= total}. */
   public AccuracyResult {
     if (correct < 0 || total < 0 || correct > total) {
-      throw new IllegalArgumentException("need 0 <= correct <= total, got " + correct + "/" + total);
+      throw new IllegalArgumentException(
+          "need 0 <= correct <= total, got " + correct + "/" + total);
     }
   }
 
@@ -65,7 +66,13 @@ public record AccuracyResult(int correct, int total) {
   /** {@code "8/10 = 0.800 [0.490, 0.943]"}. */
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "%d/%d = %.3f [%.3f, %.3f]", correct, total, accuracy(),
-        wilsonLow(), wilsonHigh());
+    return String.format(
+        Locale.ROOT,
+        "%d/%d = %.3f [%.3f, %.3f]",
+        correct,
+        total,
+        accuracy(),
+        wilsonLow(),
+        wilsonHigh());
   }
 }

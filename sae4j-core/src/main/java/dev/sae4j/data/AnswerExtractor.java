@@ -9,10 +9,13 @@ package dev.sae4j.data;
 public interface AnswerExtractor {
   /** GSM8K "strict-match": the first {@code #### <number>}. */
   AnswerExtractor GSM8K_STRICT = Answers::gsm8kStrict;
+
   /** GSM8K "flexible-extract": the last number-like run, as lm-evaluation-harness. */
   AnswerExtractor GSM8K_FLEXIBLE = Answers::gsm8kFlexible;
+
   /** MATH: the content of the last {@code \boxed{}} / {@code \fbox{}}. */
   AnswerExtractor MATH_BOXED = MathAnswers::lastBoxed;
+
   /** Logic: the first True / False / Unknown / Uncertain word. */
   AnswerExtractor LOGIC_LABEL = Answers::firstLabel;
 

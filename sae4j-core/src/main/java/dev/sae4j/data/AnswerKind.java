@@ -12,8 +12,8 @@ public enum AnswerKind {
   TEXT;
 
   /**
-   * The canonical form of {@code answer}, or null if it is null or cannot be an answer of this
-   * kind (not a number, not a label, empty).
+   * The canonical form of {@code answer}, or null if it is null or cannot be an answer of this kind
+   * (not a number, not a label, empty).
    *
    * @param answer an extracted answer or a gold answer
    * @return the normalised answer, or null
@@ -22,12 +22,13 @@ public enum AnswerKind {
     if (answer == null) {
       return null;
     }
-    String s = switch (this) {
-      case NUMBER -> Answers.normalizeNumber(answer);
-      case MATH -> MathAnswers.normalize(answer);
-      case LOGIC -> Answers.normalizeLabel(answer);
-      case TEXT -> answer.strip().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
-    };
+    String s =
+        switch (this) {
+          case NUMBER -> Answers.normalizeNumber(answer);
+          case MATH -> MathAnswers.normalize(answer);
+          case LOGIC -> Answers.normalizeLabel(answer);
+          case TEXT -> answer.strip().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
+        };
     return s == null || s.isEmpty() ? null : s;
   }
 

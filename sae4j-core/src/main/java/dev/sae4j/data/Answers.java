@@ -6,12 +6,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Answer extraction and normalisation for numeric (GSM8K) and logic answers, following the
- * GSM8K reference code and lm-evaluation-harness's {@code gsm8k} task filters.
+ * Answer extraction and normalisation for numeric (GSM8K) and logic answers, following the GSM8K
+ * reference code and lm-evaluation-harness's {@code gsm8k} task filters.
  */
 public final class Answers {
   /** GSM8K reference / lm-eval strict-match pattern; group 1 is the number. */
   public static final Pattern GSM8K_STRICT = Pattern.compile("#### (\\-?[0-9\\.\\,]+)");
+
   /** lm-eval flexible-extract pattern; the last match is taken. */
   public static final Pattern GSM8K_FLEXIBLE = Pattern.compile("(-?[$0-9.,]{2,})|(-?[0-9]+)");
 
@@ -33,8 +34,8 @@ public final class Answers {
   }
 
   /**
-   * The last match of {@code (-?[$0-9.,]{2,})|(-?[0-9]+)} (lm-eval flexible-extract), or null.
-   * Like lm-eval, a trailing run such as {@code "..."} also matches and then wins over an earlier
+   * The last match of {@code (-?[$0-9.,]{2,})|(-?[0-9]+)} (lm-eval flexible-extract), or null. Like
+   * lm-eval, a trailing run such as {@code "..."} also matches and then wins over an earlier
    * number.
    *
    * @param text generated text
@@ -50,8 +51,8 @@ public final class Answers {
   }
 
   /**
-   * Normalises a numeric answer: drops {@code $} and {@code ,}, outer whitespace, then trailing dots;
-   * a decimal number is written canonically ({@code "12.0" -> "12"}, {@code ".5" -> "0.5"},
+   * Normalises a numeric answer: drops {@code $} and {@code ,}, outer whitespace, then trailing
+   * dots; a decimal number is written canonically ({@code "12.0" -> "12"}, {@code ".5" -> "0.5"},
    * {@code "-0" -> "0"}). Returns null if what remains is not a number.
    *
    * @param s the raw answer
@@ -86,8 +87,8 @@ public final class Answers {
   }
 
   /**
-   * The first whole word True / False / Unknown / Uncertain (any case) in {@code text},
-   * normalised, or null.
+   * The first whole word True / False / Unknown / Uncertain (any case) in {@code text}, normalised,
+   * or null.
    *
    * @param text generated text (the continuation after the prompt)
    * @return the label, or null

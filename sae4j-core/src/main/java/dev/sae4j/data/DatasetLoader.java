@@ -25,9 +25,9 @@ import java.util.regex.Matcher;
  *
  * <p>A record with invalid JSON, a missing or mistyped field, an unparseable gold answer or a
  * duplicate id is malformed. With {@code strict} the first one throws a {@link
- * MalformedRecordException} whose message is {@code file:line: reason}; otherwise it is skipped
- * and listed in {@link LoadResult#problems()}. A JSON syntax error in a (non-jsonl) JSON file
- * always throws, since nothing after it can be located.
+ * MalformedRecordException} whose message is {@code file:line: reason}; otherwise it is skipped and
+ * listed in {@link LoadResult#problems()}. A JSON syntax error in a (non-jsonl) JSON file always
+ * throws, since nothing after it can be located.
  */
 public final class DatasetLoader {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,12 +47,13 @@ public final class DatasetLoader {
    */
   public static LoadResult load(Path file, DatasetFormat format, boolean strict)
       throws IOException {
-    RecordParser parser = switch (format) {
-      case GSM8K -> DatasetLoader::gsm8k;
-      case MATH -> DatasetLoader::math;
-      case PRONTOQA -> DatasetLoader::prontoqa;
-      case FOLIO -> DatasetLoader::folio;
-    };
+    RecordParser parser =
+        switch (format) {
+          case GSM8K -> DatasetLoader::gsm8k;
+          case MATH -> DatasetLoader::math;
+          case PRONTOQA -> DatasetLoader::prontoqa;
+          case FOLIO -> DatasetLoader::folio;
+        };
     return read(file, parser, strict);
   }
 
@@ -211,8 +212,7 @@ public final class DatasetLoader {
   }
 
   /** Reads the example map again, streaming, to learn the line of each entry. */
-  private static void readExampleMap(Path file, String text, List<Object> out)
-      throws IOException {
+  private static void readExampleMap(Path file, String text, List<Object> out) throws IOException {
     try (JsonParser p = JSON.createParser(text)) {
       p.nextToken(); // START_OBJECT
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -241,8 +241,7 @@ public final class DatasetLoader {
     if (gold == null) {
       throw new BadRecord("final answer '" + raw + "' after '#### ' is not a number");
     }
-    return new Example(id(r), "", question, answer, gold, AnswerKind.NUMBER, fields(n),
-        r.source());
+    return new Example(id(r), "", question, answer, gold, AnswerKind.NUMBER, fields(n), r.source());
   }
 
   private static Example math(RawRecord r) throws BadRecord {
@@ -258,8 +257,7 @@ public final class DatasetLoader {
     if (gold == null) {
       throw new BadRecord("empty answer '" + raw + "'");
     }
-    return new Example(id(r), "", problem, solution, gold, AnswerKind.MATH, fields(n),
-        r.source());
+    return new Example(id(r), "", problem, solution, gold, AnswerKind.MATH, fields(n), r.source());
   }
 
   private static Example prontoqa(RawRecord r) throws BadRecord {
@@ -281,8 +279,8 @@ public final class DatasetLoader {
       question = text(n, "query");
     }
     String label = label(n, n.has("answer") ? "answer" : "label");
-    return new Example(id(r), context, question, label, label, AnswerKind.LOGIC, fields(n),
-        r.source());
+    return new Example(
+        id(r), context, question, label, label, AnswerKind.LOGIC, fields(n), r.source());
   }
 
   private static Example folio(RawRecord r) throws BadRecord {
@@ -290,8 +288,8 @@ public final class DatasetLoader {
     String premises = textOrLines(n, "premises");
     String conclusion = text(n, "conclusion");
     String label = label(n, "label");
-    return new Example(id(r), premises, conclusion, label, label, AnswerKind.LOGIC, fields(n),
-        r.source());
+    return new Example(
+        id(r), premises, conclusion, label, label, AnswerKind.LOGIC, fields(n), r.source());
   }
 
   private static Example generic(RawRecord r, GenericFormat f) throws BadRecord {
@@ -303,15 +301,19 @@ public final class DatasetLoader {
     if (f.answerPattern() != null) {
       Matcher m = f.answerPattern().matcher(answer);
       if (!m.find()) {
-        throw new BadRecord("field '" + f.answerField() + "' does not match /"
-            + f.answerPattern() + "/");
+        throw new BadRecord(
+            "field '" + f.answerField() + "' does not match /" + f.answerPattern() + "/");
       }
       raw = m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group();
     }
     String gold = f.kind().parse(raw);
     if (gold == null) {
-      throw new BadRecord("answer '" + raw + "' is not a valid "
-          + f.kind().name().toLowerCase(java.util.Locale.ROOT) + " answer");
+      throw new BadRecord(
+          "answer '"
+              + raw
+              + "' is not a valid "
+              + f.kind().name().toLowerCase(java.util.Locale.ROOT)
+              + " answer");
     }
     String id = f.idField() == null ? r.defaultId() : scalar(n, f.idField());
     return new Example(id, context, question, answer, gold, f.kind(), fields(n), r.source());
@@ -350,8 +352,8 @@ public final class DatasetLoader {
   private static String scalar(JsonNode n, String field) throws BadRecord {
     JsonNode v = present(n, field);
     if (!(v.isTextual() || v.isNumber() || v.isBoolean()) || v.asText().isBlank()) {
-      throw new BadRecord("field '" + field + "' must be a non-empty string or number, got "
-          + describe(v));
+      throw new BadRecord(
+          "field '" + field + "' must be a non-empty string or number, got " + describe(v));
     }
     return v.asText();
   }
@@ -380,8 +382,8 @@ public final class DatasetLoader {
     String raw = scalar(n, field);
     String label = Answers.normalizeLabel(raw);
     if (label == null) {
-      throw new BadRecord("field '" + field + "' is '" + raw
-          + "', expected True, False or Unknown/Uncertain");
+      throw new BadRecord(
+          "field '" + field + "' is '" + raw + "', expected True, False or Unknown/Uncertain");
     }
     return label;
   }

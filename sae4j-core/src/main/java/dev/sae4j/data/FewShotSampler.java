@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Draws k exemplars for each evaluated example from a separate pool, deterministically: the
- * draw depends only on the seed, the pool and the evaluated example's id (not on evaluation
- * order). Pool items with the evaluated example's id or question are never drawn.
+ * Draws k exemplars for each evaluated example from a separate pool, deterministically: the draw
+ * depends only on the seed, the pool and the evaluated example's id (not on evaluation order). Pool
+ * items with the evaluated example's id or question are never drawn.
  */
 public final class FewShotSampler {
   private final List<Example> pool;
@@ -44,8 +44,13 @@ public final class FewShotSampler {
       }
     }
     if (eligible.size() < k) {
-      throw new IllegalArgumentException("few-shot pool has " + eligible.size()
-          + " examples other than '" + example.id() + "', need " + k);
+      throw new IllegalArgumentException(
+          "few-shot pool has "
+              + eligible.size()
+              + " examples other than '"
+              + example.id()
+              + "', need "
+              + k);
     }
     // java.util.Random's sequence is specified, so draws are identical across JVMs.
     Collections.shuffle(eligible, new Random(seed * 1_000_003L + example.id().hashCode()));

@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Exact-match scoring from greedy generation: generate a continuation of each prompt, cut it at
- * the first stop sequence, extract the answer and compare it with the gold answer after
- * normalisation ({@link Example#isCorrect}).
+ * Exact-match scoring from greedy generation: generate a continuation of each prompt, cut it at the
+ * first stop sequence, extract the answer and compare it with the gold answer after normalisation
+ * ({@link Example#isCorrect}).
  */
 public final class GenerationScorer {
   /**
@@ -21,8 +21,8 @@ public final class GenerationScorer {
    * @param batchSize prompts per generation batch (left-padded)
    * @param bos BOS policy for encoding prompts
    */
-  public record Settings(int maxNewTokens, List<String> stopSequences, int batchSize,
-      Tokenizer.BosPolicy bos) {
+  public record Settings(
+      int maxNewTokens, List<String> stopSequences, int batchSize, Tokenizer.BosPolicy bos) {
     /** Validates and copies. */
     public Settings {
       if (maxNewTokens <= 0 || batchSize <= 0) {
@@ -111,16 +111,20 @@ public final class GenerationScorer {
       List<int[]> continuations = generator.generate(encoded, options, hooks);
       for (int i = from; i < to; i++) {
         String raw = tokenizer.decode(continuations.get(i - from), true);
-        out.add(new Generation(examples.get(i), prompts.get(i), raw,
-            truncateAtStop(raw, settings.stopSequences())));
+        out.add(
+            new Generation(
+                examples.get(i),
+                prompts.get(i),
+                raw,
+                truncateAtStop(raw, settings.stopSequences())));
       }
     }
     return out;
   }
 
   /**
-   * Scores generations with one extractor; several extractors (GSM8K strict and flexible) can
-   * score the same generations.
+   * Scores generations with one extractor; several extractors (GSM8K strict and flexible) can score
+   * the same generations.
    *
    * @param generations generated continuations
    * @param extractor pulls the answer out of the cut text

@@ -9,20 +9,27 @@ import java.util.regex.Pattern;
  * @param answerField field holding the answer (required)
  * @param contextField field holding context shown before the question, or null
  * @param idField field holding the record id, or null (ids are then {@code file:line})
- * @param answerPattern if non-null, the gold answer is the first match in the answer field
- *     (group 1 if the pattern has a group, else the whole match); a record without a match is
- *     malformed
+ * @param answerPattern if non-null, the gold answer is the first match in the answer field (group 1
+ *     if the pattern has a group, else the whole match); a record without a match is malformed
  * @param kind how the gold answer is normalised and compared
  */
-public record GenericFormat(String questionField, String answerField, String contextField,
-    String idField, Pattern answerPattern, AnswerKind kind) {
+public record GenericFormat(
+    String questionField,
+    String answerField,
+    String contextField,
+    String idField,
+    Pattern answerPattern,
+    AnswerKind kind) {
 
   /** Rejects missing required settings. */
   public GenericFormat {
-    if (questionField == null || questionField.isBlank() || answerField == null
-        || answerField.isBlank() || kind == null) {
-      throw new IllegalArgumentException("generic format needs a question field, an answer field"
-          + " and an answer kind");
+    if (questionField == null
+        || questionField.isBlank()
+        || answerField == null
+        || answerField.isBlank()
+        || kind == null) {
+      throw new IllegalArgumentException(
+          "generic format needs a question field, an answer field" + " and an answer kind");
     }
   }
 

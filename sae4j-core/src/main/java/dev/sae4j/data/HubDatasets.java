@@ -8,9 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Files of HuggingFace Hub dataset repositories, downloaded into the HF cache by {@link
- * HubClient} (the same code and cache as models). Only JSON / jsonl files can be loaded by
- * {@link DatasetLoader}; parquet is not read.
+ * Files of HuggingFace Hub dataset repositories, downloaded into the HF cache by {@link HubClient}
+ * (the same code and cache as models). Only JSON / jsonl files can be loaded by {@link
+ * DatasetLoader}; parquet is not read.
  */
 public final class HubDatasets {
   private static final String PREFIX = "hf://datasets/";
@@ -33,8 +33,8 @@ public final class HubDatasets {
 
   /**
    * Parses {@code hf://datasets/<org>/<name>[@<revision>]/<path-in-repo>} (the {@code
-   * huggingface_hub} file-system form; a revision containing {@code /} is written with
-   * {@code %2F}).
+   * huggingface_hub} file-system form; a revision containing {@code /} is written with {@code
+   * %2F}).
    *
    * @param uri the address
    * @return the repository, revision and path
@@ -46,8 +46,8 @@ public final class HubDatasets {
     }
     String[] parts = uri.substring(PREFIX.length()).split("/", 3);
     if (parts.length < 3 || parts[0].isEmpty() || parts[1].isEmpty() || parts[2].isEmpty()) {
-      throw new IllegalArgumentException("'" + uri + "': expected "
-          + "hf://datasets/<org>/<name>[@<revision>]/<path-in-repo>");
+      throw new IllegalArgumentException(
+          "'" + uri + "': expected " + "hf://datasets/<org>/<name>[@<revision>]/<path-in-repo>");
     }
     String name = parts[1];
     String revision = null;

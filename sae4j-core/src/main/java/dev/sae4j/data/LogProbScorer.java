@@ -12,22 +12,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Teacher-forced log-probability of a continuation (the gold answer) given a context (the
- * prompt): {@code log p(y | x) = Σ_t log softmax(logits at the position before y_t)[y_t]}, from
- * one forward pass over the context and continuation tokens. Batches are right-padded, so the
- * real tokens of a row keep positions 0..n-1 and padding cannot affect them.
+ * Teacher-forced log-probability of a continuation (the gold answer) given a context (the prompt):
+ * {@code log p(y | x) = Σ_t log softmax(logits at the position before y_t)[y_t]}, from one forward
+ * pass over the context and continuation tokens. Batches are right-padded, so the real tokens of a
+ * row keep positions 0..n-1 and padding cannot affect them.
  *
  * <p>Like lm-evaluation-harness, the context and continuation are tokenized separately and
- * concatenated, and trailing whitespace of the context is moved to the continuation (so
- * {@code ("Answer: ", "42")} scores the tokens of {@code " 42"}).
+ * concatenated, and trailing whitespace of the context is moved to the continuation (so {@code
+ * ("Answer: ", "42")} scores the tokens of {@code " 42"}).
  */
 public final class LogProbScorer {
   /**
    * The score of one continuation.
    *
    * @param tokenLogProbs log-probability of each continuation token, in order
-   * @param greedy whether every continuation token is the argmax prediction (greedy decoding
-   *     would produce the continuation)
+   * @param greedy whether every continuation token is the argmax prediction (greedy decoding would
+   *     produce the continuation)
    */
   public record Result(double[] tokenLogProbs, boolean greedy) {
     /** Copies the array. */
@@ -68,8 +68,8 @@ public final class LogProbScorer {
    * @param bos BOS policy for the context (the continuation never gets one)
    * @param batchSize rows per forward pass
    */
-  public LogProbScorer(TransformerModel model, Tokenizer tokenizer, Tokenizer.BosPolicy bos,
-      int batchSize) {
+  public LogProbScorer(
+      TransformerModel model, Tokenizer tokenizer, Tokenizer.BosPolicy bos, int batchSize) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
     }
@@ -137,17 +137,17 @@ public final class LogProbScorer {
     List<Result> out = new ArrayList<>(contexts.size());
     for (int from = 0; from < contexts.size(); from += batchSize) {
       int to = Math.min(contexts.size(), from + batchSize);
-      out.addAll(scoreBatch(contexts.subList(from, to), continuations.subList(from, to), hooks,
-          from));
+      out.addAll(
+          scoreBatch(contexts.subList(from, to), continuations.subList(from, to), hooks, from));
     }
     return out;
   }
 
-  private List<Result> scoreBatch(List<int[]> contexts, List<int[]> continuations, Hooks hooks,
-      int offset) {
+  private List<Result> scoreBatch(
+      List<int[]> contexts, List<int[]> continuations, Hooks hooks, int offset) {
     int rows = contexts.size();
-    TeacherForcedRows layout = TeacherForcedRows.of(contexts, continuations,
-        model.config().paddingId(), offset);
+    TeacherForcedRows layout =
+        TeacherForcedRows.of(contexts, continuations, model.config().paddingId(), offset);
     TokenBatch batch = layout.batch();
     int t = batch.length();
     long[] next = layout.next();
@@ -175,5 +175,4 @@ public final class LogProbScorer {
     }
     return out;
   }
-
 }

@@ -4,8 +4,8 @@ import java.util.regex.Pattern;
 
 /**
  * MATH (Hendrycks) answers: the last {@code \boxed{...}} of a solution, and the string
- * normalisation of the reference {@code is_equiv} (the Hendrycks {@code math_equivalence}
- * rules), plus trailing-dot removal and canonical decimals.
+ * normalisation of the reference {@code is_equiv} (the Hendrycks {@code math_equivalence} rules),
+ * plus trailing-dot removal and canonical decimals.
  */
 public final class MathAnswers {
   private static final Pattern INTEGER = Pattern.compile("-?\\d+");
@@ -15,10 +15,9 @@ public final class MathAnswers {
   private MathAnswers() {}
 
   /**
-   * The content of the last {@code \boxed{...}} or {@code \fbox{...}} in {@code text}, with
-   * nested braces matched ({@code \boxed{\frac{1}{2}} -> \frac{1}{2}}); the brace-less form
-   * {@code \boxed 5} runs to the next {@code $} or the end. Null if there is no box or its
-   * braces are unbalanced.
+   * The content of the last {@code \boxed{...}} or {@code \fbox{...}} in {@code text}, with nested
+   * braces matched ({@code \boxed{\frac{1}{2}} -> \frac{1}{2}}); the brace-less form {@code \boxed
+   * 5} runs to the next {@code $} or the end. Null if there is no box or its braces are unbalanced.
    *
    * @param text a solution or generated text
    * @return the boxed content, not normalised, or null
@@ -55,14 +54,13 @@ public final class MathAnswers {
   }
 
   /**
-   * Normalises a MATH answer for string comparison. In order: drop newlines and {@code \!};
-   * {@code \\ -> \}; {@code tfrac}/{@code dfrac -> frac}; drop {@code \left}, {@code \right},
-   * degree marks ({@code ^{\circ}}, {@code ^\circ}), {@code \$} and {@code $}; cut a trailing
-   * {@code \text{ unit}}; drop {@code \%}; add a leading zero ({@code .5 -> 0.5}); drop a short
-   * {@code x =} prefix; {@code \sqrt2 -> \sqrt{2}}; remove spaces; {@code \frac12 -> \frac{1}{2}};
-   * drop trailing dots; thousands separators and trailing zeros of plain decimals
-   * ({@code 1,000.50 -> 1000.5}); {@code 0.5 -> \frac{1}{2}}; {@code a/b -> \frac{a}{b}} for
-   * integers a, b.
+   * Normalises a MATH answer for string comparison. In order: drop newlines and {@code \!}; {@code
+   * \\ -> \}; {@code tfrac}/{@code dfrac -> frac}; drop {@code \left}, {@code \right}, degree marks
+   * ({@code ^{\circ}}, {@code ^\circ}), {@code \$} and {@code $}; cut a trailing {@code \text{
+   * unit}}; drop {@code \%}; add a leading zero ({@code .5 -> 0.5}); drop a short {@code x =}
+   * prefix; {@code \sqrt2 -> \sqrt{2}}; remove spaces; {@code \frac12 -> \frac{1}{2}}; drop
+   * trailing dots; thousands separators and trailing zeros of plain decimals ({@code 1,000.50 ->
+   * 1000.5}); {@code 0.5 -> \frac{1}{2}}; {@code a/b -> \frac{a}{b}} for integers a, b.
    *
    * @param answer a boxed answer
    * @return the normalised answer (possibly empty)
@@ -143,7 +141,11 @@ public final class MathAnswers {
       } else if (p.charAt(1) == '{') {
         out.append('{').append(p.charAt(0)).append('}').append(p, 1, p.length());
       } else {
-        out.append('{').append(p.charAt(0)).append("}{").append(p.charAt(1)).append('}')
+        out.append('{')
+            .append(p.charAt(0))
+            .append("}{")
+            .append(p.charAt(1))
+            .append('}')
             .append(p, 2, p.length());
       }
     }
@@ -153,7 +155,8 @@ public final class MathAnswers {
   /** {@code "3/4" -> "\frac{3}{4}"} when both sides are integers. */
   private static String fixSlash(String s) {
     String[] parts = s.split("/", -1);
-    if (parts.length == 2 && INTEGER.matcher(parts[0]).matches()
+    if (parts.length == 2
+        && INTEGER.matcher(parts[0]).matches()
         && INTEGER.matcher(parts[1]).matches()) {
       return "\\frac{" + parts[0] + "}{" + parts[1] + "}";
     }

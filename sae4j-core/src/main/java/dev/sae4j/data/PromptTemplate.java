@@ -3,11 +3,11 @@ package dev.sae4j.data;
 import java.util.List;
 
 /**
- * A zero- or k-shot prompt template. Templates contain the placeholders {@code {question}},
- * {@code {context}}, {@code {answer}} (the example's full target, e.g. the GSM8K solution with
- * its {@code ####} line) and {@code {gold}} (the normalised final answer). Substitution is a
- * single pass over the template, so braces inside inserted text (LaTeX) are never re-read;
- * other braces in the template are kept as they are.
+ * A zero- or k-shot prompt template. Templates contain the placeholders {@code {question}}, {@code
+ * {context}}, {@code {answer}} (the example's full target, e.g. the GSM8K solution with its {@code
+ * ####} line) and {@code {gold}} (the normalised final answer). Substitution is a single pass over
+ * the template, so braces inside inserted text (LaTeX) are never re-read; other braces in the
+ * template are kept as they are.
  *
  * <p>A prompt is {@code preamble + shot_1 + separator + ... + shot_k + separator + query}.
  *
@@ -30,8 +30,8 @@ public record PromptTemplate(String shot, String query, String separator, String
    * joined by blank lines, then {@code "Question: {question}\nAnswer:"}.
    */
   public static PromptTemplate gsm8k() {
-    return new PromptTemplate("Question: {question}\nAnswer: {answer}",
-        "Question: {question}\nAnswer:", "\n\n", "");
+    return new PromptTemplate(
+        "Question: {question}\nAnswer: {answer}", "Question: {question}\nAnswer:", "\n\n", "");
   }
 
   /**
@@ -39,14 +39,17 @@ public record PromptTemplate(String shot, String query, String separator, String
    * exemplars show the full solution, so the model learns to end with {@code \boxed{}}.
    */
   public static PromptTemplate math() {
-    return new PromptTemplate("Problem: {question}\nAnswer: {answer}",
-        "Problem: {question}\nAnswer:", "\n\n", "");
+    return new PromptTemplate(
+        "Problem: {question}\nAnswer: {answer}", "Problem: {question}\nAnswer:", "\n\n", "");
   }
 
   /** ProntoQA-style: facts, then the query ({@code "True or false: ..."}), then the label. */
   public static PromptTemplate prontoqa() {
-    return new PromptTemplate("{context}\nQuestion: {question}\nAnswer: {answer}",
-        "{context}\nQuestion: {question}\nAnswer:", "\n\n", "");
+    return new PromptTemplate(
+        "{context}\nQuestion: {question}\nAnswer: {answer}",
+        "{context}\nQuestion: {question}\nAnswer:",
+        "\n\n",
+        "");
   }
 
   /** FOLIO-style: premises, conclusion, and a True / False / Unknown question. */
@@ -54,7 +57,8 @@ public record PromptTemplate(String shot, String query, String separator, String
     return new PromptTemplate(
         "Premises:\n{context}\nConclusion: {question}\nTrue, False, or Unknown?\nAnswer: {answer}",
         "Premises:\n{context}\nConclusion: {question}\nTrue, False, or Unknown?\nAnswer:",
-        "\n\n", "");
+        "\n\n",
+        "");
   }
 
   /** The default template of a built-in format. */
@@ -100,13 +104,14 @@ public record PromptTemplate(String shot, String query, String separator, String
       if (template.charAt(i) == '{') {
         end = template.indexOf('}', i);
         if (end > 0) {
-          value = switch (template.substring(i + 1, end)) {
-            case "question" -> e.question();
-            case "context" -> e.context();
-            case "answer" -> e.target();
-            case "gold" -> e.gold();
-            default -> null;
-          };
+          value =
+              switch (template.substring(i + 1, end)) {
+                case "question" -> e.question();
+                case "context" -> e.context();
+                case "answer" -> e.target();
+                case "gold" -> e.gold();
+                default -> null;
+              };
         }
       }
       if (value != null) {

@@ -13,11 +13,11 @@ import java.util.List;
  * @param batch the right-padded rows
  * @param next {@code [B * T]} the token each position predicts (0 where nothing is read)
  * @param answerMask {@code [B * T]} 1 at positions that predict a continuation token
- * @param contextLengths per row, the context length (continuation token j is predicted at
- *     position {@code contextLength + j - 1})
+ * @param contextLengths per row, the context length (continuation token j is predicted at position
+ *     {@code contextLength + j - 1})
  */
-public record TeacherForcedRows(TokenBatch batch, long[] next, float[] answerMask,
-    int[] contextLengths) {
+public record TeacherForcedRows(
+    TokenBatch batch, long[] next, float[] answerMask, int[] contextLengths) {
 
   /**
    * Builds the rows.
@@ -25,8 +25,8 @@ public record TeacherForcedRows(TokenBatch batch, long[] next, float[] answerMas
    * @param offset index of the first pair in the caller's list, for error messages
    * @throws IllegalArgumentException naming the pair if a context or continuation is empty
    */
-  public static TeacherForcedRows of(List<int[]> contexts, List<int[]> continuations, int padId,
-      int offset) {
+  public static TeacherForcedRows of(
+      List<int[]> contexts, List<int[]> continuations, int padId, int offset) {
     if (contexts.size() != continuations.size()) {
       throw new IllegalArgumentException(
           contexts.size() + " contexts but " + continuations.size() + " continuations");
@@ -38,8 +38,11 @@ public record TeacherForcedRows(TokenBatch batch, long[] next, float[] answerMas
       int[] c = contexts.get(r);
       int[] y = continuations.get(r);
       if (c.length == 0 || y.length == 0) {
-        throw new IllegalArgumentException("pair " + (offset + r) + ": empty "
-            + (c.length == 0 ? "context (use a BOS token)" : "continuation"));
+        throw new IllegalArgumentException(
+            "pair "
+                + (offset + r)
+                + ": empty "
+                + (c.length == 0 ? "context (use a BOS token)" : "continuation"));
       }
       int[] s = Arrays.copyOf(c, c.length + y.length);
       System.arraycopy(y, 0, s, c.length, y.length);

@@ -5,10 +5,10 @@
  * {@link dev.sae4j.data.FewShotSampler}); answer extraction and normalisation ({@link
  * dev.sae4j.data.AnswerExtractor}, {@link dev.sae4j.data.AnswerKind}); and scoring by exact match
  * from greedy generation with Wilson intervals ({@link dev.sae4j.data.GenerationScorer}, {@link
- * dev.sae4j.data.AccuracyResult}) or by teacher-forced log-probability of the gold answer
- * ({@link dev.sae4j.data.LogProbScorer}).
+ * dev.sae4j.data.AccuracyResult}) or by teacher-forced log-probability of the gold answer ({@link
+ * dev.sae4j.data.LogProbScorer}).
  *
- * <p>Malformed records are never scored: they are reported as {@code file:line: reason} and
- * either rejected (strict) or skipped and listed.
+ * <p>Malformed records are never scored: they are reported as {@code file:line: reason} and either
+ * rejected (strict) or skipped and listed.
  */
 package dev.sae4j.data;

@@ -11,8 +11,8 @@ import dev.sae4j.data.AccuracyResult;
  * @param wilsonLow lower end of the 95% Wilson interval
  * @param wilsonHigh upper end
  */
-public record Accuracy(int correct, int total, double accuracy, double wilsonLow,
-    double wilsonHigh) {
+public record Accuracy(
+    int correct, int total, double accuracy, double wilsonLow, double wilsonHigh) {
   /** From the data package's result. */
   public static Accuracy of(AccuracyResult r) {
     return new Accuracy(r.correct(), r.total(), r.accuracy(), r.wilsonLow(), r.wilsonHigh());

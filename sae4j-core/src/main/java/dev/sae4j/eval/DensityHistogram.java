@@ -3,9 +3,9 @@ package dev.sae4j.eval;
 import dev.sae4j.sae.FiringCounts;
 
 /**
- * Histogram of per-latent firing densities on a {@code log10(density + 1e-10)} scale (the
- * SAELens {@code sparsity.safetensors} convention, {@link FiringCounts#logFrequency}), so dead
- * latents sit at -10.
+ * Histogram of per-latent firing densities on a {@code log10(density + 1e-10)} scale (the SAELens
+ * {@code sparsity.safetensors} convention, {@link FiringCounts#logFrequency}), so dead latents sit
+ * at -10.
  *
  * @param edges bin edges, ascending; bin i is {@code [edges[i], edges[i+1])}, the last bin also
  *     includes its upper edge

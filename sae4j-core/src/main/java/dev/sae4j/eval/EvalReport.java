@@ -16,14 +16,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The result of {@code sae4j eval}: one SAE evaluated on one or more datasets (several datasets
- * = domain transfer, reported side by side under their names).
+ * The result of {@code sae4j eval}: one SAE evaluated on one or more datasets (several datasets =
+ * domain transfer, reported side by side under their names).
  *
- * <p>{@link #writeTo} writes, atomically, {@code metrics.json} (this record, snake_case keys,
- * plus the metric definitions), and per dataset {@code NAME.feature_density.safetensors} (the
- * SAELens sparsity layout with the token count: {@link
- * dev.sae4j.sae.FiringCounts#writeSparsity}) and, when task
- * metrics were computed, {@code NAME.task_examples.jsonl} (one paired outcome per example).
+ * <p>{@link #writeTo} writes, atomically, {@code metrics.json} (this record, snake_case keys, plus
+ * the metric definitions), and per dataset {@code NAME.feature_density.safetensors} (the SAELens
+ * sparsity layout with the token count: {@link dev.sae4j.sae.FiringCounts#writeSparsity}) and, when
+ * task metrics were computed, {@code NAME.task_examples.jsonl} (one paired outcome per example).
  *
  * @param model model id or directory
  * @param sae SAE directory or id
@@ -31,18 +30,23 @@ import java.util.Map;
  * @param datasets results per dataset name, in evaluation order
  * @param definitions metric name to formula
  */
-public record EvalReport(String model, String sae, String hook,
-    Map<String, DatasetResult> datasets, Map<String, String> definitions) {
+public record EvalReport(
+    String model,
+    String sae,
+    String hook,
+    Map<String, DatasetResult> datasets,
+    Map<String, String> definitions) {
 
   /** The file name. */
   public static final String FILE = "metrics.json";
 
-  static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
 
   /** Copies the map (keeping order); fills in the standard definitions if null. */
   public EvalReport {
@@ -60,8 +64,8 @@ public record EvalReport(String model, String sae, String hook,
    * @param metrics spliced token-level metrics
    * @param task task metrics with and without the SAE, or null
    */
-  public record DatasetResult(String file, String format, SpliceMetrics metrics,
-      TaskComparison task) {}
+  public record DatasetResult(
+      String file, String format, SpliceMetrics metrics, TaskComparison task) {}
 
   /** The JSON text of metrics.json. */
   public String toJson() throws IOException {
@@ -80,8 +84,8 @@ public record EvalReport(String model, String sae, String hook,
       if (task != null) {
         StringBuilder sb = new StringBuilder();
         for (TaskComparison.ExampleOutcome o : task.perExample()) {
-          sb.append(JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
-              .writeValueAsString(o)).append('\n');
+          sb.append(JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o))
+              .append('\n');
         }
         AtomicFiles.writeString(dir.resolve(e.getKey() + ".task_examples.jsonl"), sb.toString());
       }
@@ -108,8 +112,8 @@ public record EvalReport(String model, String sae, String hook,
   }
 
   /**
-   * The firing counts {@link #writeTo} wrote for dataset {@code name} in {@code dir}, or null
-   * when there is no such file.
+   * The firing counts {@link #writeTo} wrote for dataset {@code name} in {@code dir}, or null when
+   * there is no such file.
    */
   public static FiringCounts readFiring(Path dir, String name) throws IOException {
     Path file = dir.resolve(name + ".feature_density.safetensors");

@@ -11,9 +11,9 @@ import dev.sae4j.sae.Sae;
 import java.util.Set;
 
 /**
- * Hooks that splice an SAE into a model at its hook point (Marks et al., "Sparse Feature
- * Circuits"; docs/causal-methods.md §1). With {@code x} the clean activation {@code [B, T, d]},
- * {@code f = encode(x)} and {@code x̂ = decode(f)}:
+ * Hooks that splice an SAE into a model at its hook point (Marks et al., "Sparse Feature Circuits";
+ * docs/causal-methods.md §1). With {@code x} the clean activation {@code [B, T, d]}, {@code f =
+ * encode(x)} and {@code x̂ = decode(f)}:
  *
  * <ul>
  *   <li>{@link SpliceMode#RECONSTRUCTION}: {@code x -> x̂};
@@ -22,8 +22,8 @@ import java.util.Set;
  *   <li>{@link SpliceMode#ZERO}: {@code x -> 0}.
  * </ul>
  *
- * <p>Edits of single latents inside the exact model are {@code causal.FeatureEdit} (ablation)
- * and {@code causal.Steering}.
+ * <p>Edits of single latents inside the exact model are {@code causal.FeatureEdit} (ablation) and
+ * {@code causal.Steering}.
  *
  * <p>Positions whose token id is in {@code keepClean} (BOS / EOS / pad when the SAE's store left
  * them out) keep the clean activation in every mode: the SAE never saw those activations, whose
@@ -52,13 +52,21 @@ public final class Splice {
 
   /** {@code x -> x̂ + (x - x̂)}: the exact spliced model. */
   public static Hook withError(Sae sae, Set<Integer> keepClean) {
-    return (x, ctx) -> blend(x, inFloat(x, sae, (s, in) -> {
-      NDArray xHat = reconstruct(s, in); // [B, T, d]
-      NDArray error = in.sub(xHat); // [B, T, d]
-      NDArray out = xHat.addi(error);
-      error.close();
-      return out;
-    }), ctx.batch(), keepClean);
+    return (x, ctx) ->
+        blend(
+            x,
+            inFloat(
+                x,
+                sae,
+                (s, in) -> {
+                  NDArray xHat = reconstruct(s, in); // [B, T, d]
+                  NDArray error = in.sub(xHat); // [B, T, d]
+                  NDArray out = xHat.addi(error);
+                  error.close();
+                  return out;
+                }),
+            ctx.batch(),
+            keepClean);
   }
 
   /** {@code x -> 0}. */
@@ -86,8 +94,14 @@ public final class Splice {
   private static NDArray inFloat(NDArray x, Sae sae, SaeOp op) {
     long width = x.getShape().get(x.getShape().dimension() - 1);
     if (width != sae.config().dIn()) {
-      throw new IllegalArgumentException("SAE d_in is " + sae.config().dIn()
-          + " but the hooked activation has width " + width + " (shape " + x.getShape() + ")");
+      throw new IllegalArgumentException(
+          "SAE d_in is "
+              + sae.config().dIn()
+              + " but the hooked activation has width "
+              + width
+              + " (shape "
+              + x.getShape()
+              + ")");
     }
     if (x.getDataType() == DataType.FLOAT32) {
       return op.apply(sae, x);

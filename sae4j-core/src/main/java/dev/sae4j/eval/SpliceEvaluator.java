@@ -14,8 +14,8 @@ import dev.sae4j.sae.Sae;
 
 /**
  * Computes {@link SpliceMetrics} for one SAE at one hook point over a {@link TokenSet}: per batch,
- * one clean forward pass (observing the hook to measure reconstruction and latent statistics),
- * one with the reconstruction spliced in and one with the hook zero-ablated. Excluded (special)
+ * one clean forward pass (observing the hook to measure reconstruction and latent statistics), one
+ * with the reconstruction spliced in and one with the hook zero-ablated. Excluded (special)
  * positions keep their clean activation in the spliced runs and are left out of every mean.
  */
 public final class SpliceEvaluator {
@@ -54,8 +54,14 @@ public final class SpliceEvaluator {
    */
   public SpliceEvaluator(TransformerModel model, Sae sae, String hook, Settings settings) {
     if (!model.hookPoints().contains(hook)) {
-      throw new IllegalArgumentException("unknown hook point '" + hook + "' for "
-          + model.config().modelType() + " (available: " + model.hookPoints() + ")");
+      throw new IllegalArgumentException(
+          "unknown hook point '"
+              + hook
+              + "' for "
+              + model.config().modelType()
+              + " (available: "
+              + model.hookPoints()
+              + ")");
     }
     this.model = model;
     this.sae = sae;
@@ -102,18 +108,26 @@ public final class SpliceEvaluator {
     try (NDManager m = NDManager.newBaseManager(model.device())) {
       NDArray targets = m.create(next, new Shape(rows, t, 1)); // [B, T, 1]
       // Clean pass: observe the hook and measure the SAE on the clean activation.
-      Hooks observe = Hooks.none().add(hook, (x, ctx) -> {
-        measure(x, use, totals);
-        return null;
-      });
-      NDArray clean = model.forward(batch, observe, m).toType(DataType.FLOAT32, false)
-          .logSoftmax(2); // [B, T, V]
+      Hooks observe =
+          Hooks.none()
+              .add(
+                  hook,
+                  (x, ctx) -> {
+                    measure(x, use, totals);
+                    return null;
+                  });
+      NDArray clean =
+          model
+              .forward(batch, observe, m)
+              .toType(DataType.FLOAT32, false)
+              .logSoftmax(2); // [B, T, V]
       NDArray pClean = clean.exp(); // [B, T, V]
       float[] ceOrig = clean.gather(targets, 2).toFloatArray(); // [B, T, 1]
-      float[][] sae = splicedRun(batch, Splice.reconstruction(this.sae, tokens.excluded()),
-          clean, pClean, targets, m);
-      float[][] zero = splicedRun(batch, Splice.zeroAblation(tokens.excluded()), clean, pClean,
-          targets, m);
+      float[][] sae =
+          splicedRun(
+              batch, Splice.reconstruction(this.sae, tokens.excluded()), clean, pClean, targets, m);
+      float[][] zero =
+          splicedRun(batch, Splice.zeroAblation(tokens.excluded()), clean, pClean, targets, m);
       for (int k = 0; k < use.length; k++) {
         if (use[k]) {
           totals.klSae += sae[1][k];
@@ -130,11 +144,19 @@ public final class SpliceEvaluator {
   }
 
   /** Log-prob of each target and KL(p_clean || p_run) per position, both {@code [B*T]}. */
-  private float[][] splicedRun(TokenBatch batch, dev.sae4j.model.Hook splice, NDArray clean,
-      NDArray pClean, NDArray targets, NDManager m) {
+  private float[][] splicedRun(
+      TokenBatch batch,
+      dev.sae4j.model.Hook splice,
+      NDArray clean,
+      NDArray pClean,
+      NDArray targets,
+      NDManager m) {
     try (NDManager run = m.newSubManager()) {
-      NDArray logProbs = model.forward(batch, Splice.at(hook, splice), run)
-          .toType(DataType.FLOAT32, false).logSoftmax(2); // [B, T, V]
+      NDArray logProbs =
+          model
+              .forward(batch, Splice.at(hook, splice), run)
+              .toType(DataType.FLOAT32, false)
+              .logSoftmax(2); // [B, T, V]
       float[] picked = logProbs.gather(targets, 2).toFloatArray(); // [B, T, 1]
       // log p_clean - log p_run, built from logProbs so every temporary lives in `run`.
       NDArray diff = logProbs.neg().addi(clean); // [B, T, V]
@@ -167,13 +189,31 @@ public final class SpliceEvaluator {
     if (duplicateLatents == null) {
       duplicateLatents = DictionaryHealth.duplicateLatents(sae.wDec());
     }
-    DictionaryHealth health = DictionaryHealth.of(firing, duplicateLatents, sae.config(),
-        settings.sparsityCoef());
-    return new SpliceMetrics(r.tokens(), s.ceTokens, ceOrig, ceSae, ceZero,
-        (ceZero - ceSae) / (ceZero - ceOrig), ceSae - ceOrig, klSae, klZero,
-        (klZero - klSae) / klZero, r.l0(), r.l1(), r.mse(), r.ssePerToken(), r.fvu(),
-        r.explainedVariance(), r.cossim(), r.l2Ratio(), r.relativeReconstructionBias(),
-        1 - health.deadShare(), health,
-        DensityHistogram.of(firing.frequencies(), settings.histogramBins()), firing);
+    DictionaryHealth health =
+        DictionaryHealth.of(firing, duplicateLatents, sae.config(), settings.sparsityCoef());
+    return new SpliceMetrics(
+        r.tokens(),
+        s.ceTokens,
+        ceOrig,
+        ceSae,
+        ceZero,
+        (ceZero - ceSae) / (ceZero - ceOrig),
+        ceSae - ceOrig,
+        klSae,
+        klZero,
+        (klZero - klSae) / klZero,
+        r.l0(),
+        r.l1(),
+        r.mse(),
+        r.ssePerToken(),
+        r.fvu(),
+        r.explainedVariance(),
+        r.cossim(),
+        r.l2Ratio(),
+        r.relativeReconstructionBias(),
+        1 - health.deadShare(),
+        health,
+        DensityHistogram.of(firing.frequencies(), settings.histogramBins()),
+        firing);
   }
 }

@@ -5,9 +5,9 @@ import dev.sae4j.sae.DictionaryHealth;
 import dev.sae4j.sae.FiringCounts;
 
 /**
- * Spliced-evaluation metrics of one SAE on one token set, under the SAEBench core names where
- * one exists. Means are over metric tokens (real tokens not excluded as special); the formulas
- * are in docs/design.md and in {@link #DEFINITIONS} (written into metrics.json).
+ * Spliced-evaluation metrics of one SAE on one token set, under the SAEBench core names where one
+ * exists. Means are over metric tokens (real tokens not excluded as special); the formulas are in
+ * docs/design.md and in {@link #DEFINITIONS} (written into metrics.json).
  *
  * @param tokens metric tokens (reconstruction metrics, KL)
  * @param ceTokens metric tokens that have a real next token (CE)
@@ -34,12 +34,30 @@ import dev.sae4j.sae.FiringCounts;
  * @param densityHistogram latents per {@code log10(density + 1e-10)} bin
  * @param firing per-latent firing counts (not in metrics.json; written as a separate file)
  */
-public record SpliceMetrics(long tokens, long ceTokens, double ceLossWithoutSae,
-    double ceLossWithSae, double ceLossWithAblation, double ceLossScore, double deltaLmLoss,
-    double klDivWithSae, double klDivWithAblation, double klDivScore, double l0, double l1,
-    double mse, double ssePerToken, double fvu, double explainedVariance, double cossim,
-    double l2Ratio, double relativeReconstructionBias, double fracAlive, DictionaryHealth health,
-    DensityHistogram densityHistogram, @JsonIgnore FiringCounts firing) {
+public record SpliceMetrics(
+    long tokens,
+    long ceTokens,
+    double ceLossWithoutSae,
+    double ceLossWithSae,
+    double ceLossWithAblation,
+    double ceLossScore,
+    double deltaLmLoss,
+    double klDivWithSae,
+    double klDivWithAblation,
+    double klDivScore,
+    double l0,
+    double l1,
+    double mse,
+    double ssePerToken,
+    double fvu,
+    double explainedVariance,
+    double cossim,
+    double l2Ratio,
+    double relativeReconstructionBias,
+    double fracAlive,
+    DictionaryHealth health,
+    DensityHistogram densityHistogram,
+    @JsonIgnore FiringCounts firing) {
 
   /** Metric name to formula, as written into metrics.json. */
   public static final java.util.Map<String, String> DEFINITIONS = definitions();
@@ -48,8 +66,10 @@ public record SpliceMetrics(long tokens, long ceTokens, double ceLossWithoutSae,
     java.util.Map<String, String> d = new java.util.LinkedHashMap<>();
     d.put("tokens", "real tokens not excluded as special (BOS/EOS/pad) over all windows");
     d.put("ce_loss_*", "mean over tokens t with a real next token of -log p(token_{t+1} | <=t)");
-    d.put("ce_loss_score", "(CE_zero - CE_sae) / (CE_zero - CE_orig); sae = reconstruction only, "
-        + "zero = hooked activation replaced by 0");
+    d.put(
+        "ce_loss_score",
+        "(CE_zero - CE_sae) / (CE_zero - CE_orig); sae = reconstruction only, "
+            + "zero = hooked activation replaced by 0");
     d.put("delta_lm_loss", "CE_sae - CE_orig");
     d.put("kl_div_with_*", "mean_tok sum_v p_orig(v) (log p_orig(v) - log p_new(v))");
     d.put("kl_div_score", "(KL_zero - KL_sae) / KL_zero");
@@ -62,8 +82,9 @@ public record SpliceMetrics(long tokens, long ceTokens, double ceLossWithoutSae,
     d.put("cossim", "mean_tok cos(x, x_hat) (tokens with x != 0)");
     d.put("l2_ratio", "mean_tok ||x_hat|| / ||x|| (tokens with x != 0)");
     d.put("relative_reconstruction_bias", "sum_tok ||x_hat||^2 / sum_tok x.x_hat");
-    d.put("frac_alive", "fraction of latents with f_i > 0 on at least one token (1 - "
-        + "health.dead_share)");
+    d.put(
+        "frac_alive",
+        "fraction of latents with f_i > 0 on at least one token (1 - " + "health.dead_share)");
     d.put("health", DictionaryHealth.DEFINITION);
     d.put("density_histogram", "latent counts per bin of log10(density + 1e-10)");
     return java.util.Collections.unmodifiableMap(d);

@@ -22,10 +22,20 @@ import java.util.List;
  * @param meanTokenLogProbSpliced the same, spliced
  * @param perExample per-example outcomes (written as a separate jsonl file, not in metrics.json)
  */
-public record TaskComparison(int examples, Accuracy accuracyClean, Accuracy accuracySpliced,
-    int bothCorrect, int cleanOnly, int splicedOnly, int neitherCorrect, double meanLogProbClean,
-    double meanLogProbSpliced, double meanLogProbDiff, double logProbDiffStdErr,
-    double meanTokenLogProbClean, double meanTokenLogProbSpliced,
+public record TaskComparison(
+    int examples,
+    Accuracy accuracyClean,
+    Accuracy accuracySpliced,
+    int bothCorrect,
+    int cleanOnly,
+    int splicedOnly,
+    int neitherCorrect,
+    double meanLogProbClean,
+    double meanLogProbSpliced,
+    double meanLogProbDiff,
+    double logProbDiffStdErr,
+    double meanTokenLogProbClean,
+    double meanTokenLogProbSpliced,
     @JsonIgnore List<ExampleOutcome> perExample) {
 
   /**
@@ -41,7 +51,14 @@ public record TaskComparison(int examples, Accuracy accuracyClean, Accuracy accu
    * @param logProbSpliced the same, spliced
    * @param targetTokens number of target tokens scored
    */
-  public record ExampleOutcome(String id, String gold, String predictedClean,
-      String predictedSpliced, boolean correctClean, boolean correctSpliced, double logProbClean,
-      double logProbSpliced, int targetTokens) {}
+  public record ExampleOutcome(
+      String id,
+      String gold,
+      String predictedClean,
+      String predictedSpliced,
+      boolean correctClean,
+      boolean correctSpliced,
+      double logProbClean,
+      double logProbSpliced,
+      int targetTokens) {}
 }

@@ -14,9 +14,9 @@ import java.util.List;
 /**
  * Task metrics with and without a splice, paired per example: exact-match accuracy from greedy
  * generation ({@link GenerationScorer}) and the teacher-forced log-prob of the gold target given
- * the zero-shot prompt ({@link LogProbScorer}). The target is the example's full gold target
- * (for GSM8K the worked solution ending {@code #### N}; for logic tasks the label), scored as
- * {@code " " + target} after the prompt.
+ * the zero-shot prompt ({@link LogProbScorer}). The target is the example's full gold target (for
+ * GSM8K the worked solution ending {@code #### N}; for logic tasks the label), scored as {@code " "
+ * + target} after the prompt.
  */
 public final class TaskEvaluator {
   /**
@@ -27,13 +27,16 @@ public final class TaskEvaluator {
    * @param generation generation settings; null to skip generation (accuracy fields null)
    * @param logProbBatch rows per teacher-forced pass; 0 to skip log-prob scoring
    */
-  public record Settings(PromptTemplate template, AnswerExtractor extractor,
-      GenerationScorer.Settings generation, int logProbBatch) {
+  public record Settings(
+      PromptTemplate template,
+      AnswerExtractor extractor,
+      GenerationScorer.Settings generation,
+      int logProbBatch) {
     /** Requires a template and, when generating, an extractor. */
     public Settings {
       if (template == null || (generation != null && extractor == null)) {
-        throw new IllegalArgumentException("a template, and an extractor when generating, are "
-            + "required");
+        throw new IllegalArgumentException(
+            "a template, and an extractor when generating, are " + "required");
       }
       if (logProbBatch < 0) {
         throw new IllegalArgumentException("log-prob batch must be >= 0, got " + logProbBatch);
@@ -78,16 +81,23 @@ public final class TaskEvaluator {
     GenerationScorer.Result genSpliced = null;
     if (settings.generation() != null) {
       GenerationScorer scorer = new GenerationScorer(model, tokenizer, settings.generation());
-      genClean = GenerationScorer.score(scorer.generate(examples, prompts, Hooks.none()),
-          settings.extractor());
-      genSpliced = GenerationScorer.score(scorer.generate(examples, prompts, spliced),
-          settings.extractor());
+      genClean =
+          GenerationScorer.score(
+              scorer.generate(examples, prompts, Hooks.none()), settings.extractor());
+      genSpliced =
+          GenerationScorer.score(scorer.generate(examples, prompts, spliced), settings.extractor());
     }
     List<LogProbScorer.Result> lpClean = null;
     List<LogProbScorer.Result> lpSpliced = null;
     if (settings.logProbBatch() > 0) {
-      LogProbScorer scorer = new LogProbScorer(model, tokenizer, settings.generation() == null
-          ? Tokenizer.BosPolicy.PREPEND : settings.generation().bos(), settings.logProbBatch());
+      LogProbScorer scorer =
+          new LogProbScorer(
+              model,
+              tokenizer,
+              settings.generation() == null
+                  ? Tokenizer.BosPolicy.PREPEND
+                  : settings.generation().bos(),
+              settings.logProbBatch());
       lpClean = scorer.score(prompts, targets, Hooks.none());
       lpSpliced = scorer.score(prompts, targets, spliced);
     }
@@ -116,10 +126,17 @@ public final class TaskEvaluator {
         sumTokSpliced += lpSpliced.get(i).mean();
         diffs[i] = ls - lc;
       }
-      outcomes.add(new TaskComparison.ExampleOutcome(e.id(), e.gold(),
-          genClean == null ? null : genClean.examples().get(i).predicted(),
-          genSpliced == null ? null : genSpliced.examples().get(i).predicted(), c, s, lc, ls,
-          tokens));
+      outcomes.add(
+          new TaskComparison.ExampleOutcome(
+              e.id(),
+              e.gold(),
+              genClean == null ? null : genClean.examples().get(i).predicted(),
+              genSpliced == null ? null : genSpliced.examples().get(i).predicted(),
+              c,
+              s,
+              lc,
+              ls,
+              tokens));
     }
     double meanDiff = Double.NaN;
     double stdErr = Double.NaN;
@@ -132,11 +149,20 @@ public final class TaskEvaluator {
       stdErr = n > 1 ? Math.sqrt(ss / (n - 1) / n) : Double.NaN;
     }
     boolean lp = lpClean != null;
-    return new TaskComparison(n,
+    return new TaskComparison(
+        n,
         genClean == null ? null : Accuracy.of(genClean.accuracy()),
         genSpliced == null ? null : Accuracy.of(genSpliced.accuracy()),
-        both, cleanOnly, splicedOnly, neither,
-        lp ? sumClean / n : Double.NaN, lp ? sumSpliced / n : Double.NaN, meanDiff, stdErr,
-        lp ? sumTokClean / n : Double.NaN, lp ? sumTokSpliced / n : Double.NaN, outcomes);
+        both,
+        cleanOnly,
+        splicedOnly,
+        neither,
+        lp ? sumClean / n : Double.NaN,
+        lp ? sumSpliced / n : Double.NaN,
+        meanDiff,
+        stdErr,
+        lp ? sumTokClean / n : Double.NaN,
+        lp ? sumTokSpliced / n : Double.NaN,
+        outcomes);
   }
 }

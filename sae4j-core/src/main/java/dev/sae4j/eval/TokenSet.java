@@ -15,9 +15,9 @@ import java.util.TreeSet;
  * excluded from the metrics (and kept clean by the splice hooks).
  *
  * <p>Windows follow the activation store's rule: each text starts its own window; a text longer
- * than the context is cut into consecutive windows, each starting with BOS under the
- * {@code prepend} policy. With {@code excludeSpecial}, BOS / EOS / pad ids are excluded, as
- * {@code sae4j capture} leaves them out of the store by default.
+ * than the context is cut into consecutive windows, each starting with BOS under the {@code
+ * prepend} policy. With {@code excludeSpecial}, BOS / EOS / pad ids are excluded, as {@code sae4j
+ * capture} leaves them out of the store by default.
  *
  * @param batches right-padded token batches
  * @param excluded token ids left out of the metrics (and never spliced)
@@ -39,13 +39,22 @@ public record TokenSet(List<TokenBatch> batches, Set<Integer> excluded, long met
    * @param excludeSpecial exclude BOS / EOS / pad ids from the metrics
    * @param maxTokens stop once this many metric tokens are collected (0 = all texts)
    */
-  public record Options(int contextSize, int batchSize, Tokenizer.BosPolicy bos,
-      boolean excludeSpecial, long maxTokens) {
+  public record Options(
+      int contextSize,
+      int batchSize,
+      Tokenizer.BosPolicy bos,
+      boolean excludeSpecial,
+      long maxTokens) {
     /** Validates ranges. */
     public Options {
       if (contextSize < 2 || batchSize < 1 || maxTokens < 0) {
-        throw new IllegalArgumentException("need context >= 2, batch >= 1, max tokens >= 0; got "
-            + contextSize + ", " + batchSize + ", " + maxTokens);
+        throw new IllegalArgumentException(
+            "need context >= 2, batch >= 1, max tokens >= 0; got "
+                + contextSize
+                + ", "
+                + batchSize
+                + ", "
+                + maxTokens);
       }
     }
 
@@ -64,12 +73,12 @@ public record TokenSet(List<TokenBatch> batches, Set<Integer> excluded, long met
    * @param options windowing options
    * @return the token set
    */
-  public static TokenSet fromTexts(List<String> texts, Tokenizer tokenizer, ModelConfig config,
-      Options options) {
+  public static TokenSet fromTexts(
+      List<String> texts, Tokenizer tokenizer, ModelConfig config, Options options) {
     Set<Integer> excluded = new TreeSet<>();
     if (options.excludeSpecial()) {
-      for (Integer id : new Integer[] {config.bosTokenId(), config.eosTokenId(),
-          config.padTokenId()}) {
+      for (Integer id :
+          new Integer[] {config.bosTokenId(), config.eosTokenId(), config.padTokenId()}) {
         if (id != null) {
           excluded.add(id);
         }
@@ -115,9 +124,10 @@ public record TokenSet(List<TokenBatch> batches, Set<Integer> excluded, long met
     }
     List<TokenBatch> batches = new ArrayList<>();
     for (int i = 0; i < windows.size(); i += options.batchSize()) {
-      batches.add(TokenBatch.rightPadded(
-          windows.subList(i, Math.min(windows.size(), i + options.batchSize())),
-          config.paddingId()));
+      batches.add(
+          TokenBatch.rightPadded(
+              windows.subList(i, Math.min(windows.size(), i + options.batchSize())),
+              config.paddingId()));
     }
     return new TokenSet(batches, excluded, counted);
   }

@@ -53,8 +53,12 @@ final class HubCache {
       }
     }
     throw new HubException(
-        "refusing file name '" + filename + "' of repository '" + repoId
-            + "': it would escape the snapshot folder " + snapshotDir);
+        "refusing file name '"
+            + filename
+            + "' of repository '"
+            + repoId
+            + "': it would escape the snapshot folder "
+            + snapshotDir);
   }
 
   /**
@@ -74,8 +78,8 @@ final class HubCache {
       throw e.getCause();
     }
     for (Path entry : entries) {
-      String target = Files.isSymbolicLink(entry) ? Files.readSymbolicLink(entry).toString()
-          : entry.toString();
+      String target =
+          Files.isSymbolicLink(entry) ? Files.readSymbolicLink(entry).toString() : entry.toString();
       try {
         SafePaths.requireRealInside(repo, entry, entry, "symlink target", target);
       } catch (IOException e) {
@@ -124,8 +128,8 @@ final class HubCache {
   /**
    * Finds a cached file or snapshot without using the network.
    *
-   * @param filename one file to find, or null to find a snapshot holding at least one file
-   *     accepted by the filter (without the repo's file list, completeness cannot be checked)
+   * @param filename one file to find, or null to find a snapshot holding at least one file accepted
+   *     by the filter (without the repo's file list, completeness cannot be checked)
    * @return the file or snapshot folder, or null when not cached
    */
   Path findCached(

@@ -38,8 +38,7 @@ import java.util.function.Predicate;
  * blobs/<etag>}.
  *
  * <p>When {@link HubSettings#offline()} is set no request is made and only the cache is used. When
- * the Hub cannot be reached the cached snapshot of the revision is used, with a warning on
- * stderr.
+ * the Hub cannot be reached the cached snapshot of the revision is used, with a warning on stderr.
  *
  * <p>Instances are thread-safe, but two downloads of the same file at the same time (from threads
  * or processes) are not coordinated.
@@ -50,6 +49,7 @@ public final class HubClient {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration API_TIMEOUT = Duration.ofSeconds(60);
   private static final int MAX_REDIRECTS = 10;
+
   /** Attempts per file; an interrupted transfer resumes from the bytes already written. */
   private static final int MAX_ATTEMPTS = 3;
 
@@ -115,9 +115,9 @@ public final class HubClient {
   }
 
   /**
-   * Returns the filter for a model's tokenizer without its weights: {@code config.json},
-   * {@code tokenizer.json}, {@code tokenizer_config.json} and {@code special_tokens_map.json} at
-   * the top level of the repository.
+   * Returns the filter for a model's tokenizer without its weights: {@code config.json}, {@code
+   * tokenizer.json}, {@code tokenizer_config.json} and {@code special_tokens_map.json} at the top
+   * level of the repository.
    *
    * @return the filter on repo-relative file names
    */
@@ -135,8 +135,8 @@ public final class HubClient {
   }
 
   /**
-   * Downloads (or finds in the cache) the files of {@code repoId@revision} whose repo-relative
-   * name matches the filter.
+   * Downloads (or finds in the cache) the files of {@code repoId@revision} whose repo-relative name
+   * matches the filter.
    *
    * <p>Offline, or when the Hub cannot be reached, the cached snapshot is returned if it holds at
    * least one file accepted by the filter (the full file list is unknown without the Hub).
@@ -147,11 +147,10 @@ public final class HubClient {
    * @param fileFilter accepts the repo-relative names (with {@code /}) of the files to fetch
    * @return the snapshot folder {@code <cache>/<models|datasets>--org--name/snapshots/<commit>}
    * @throws IllegalArgumentException if the repo id or revision is malformed
-   * @throws IOException if the Hub refuses the request, a download fails or fails verification,
-   *     or the cache cannot be written ({@link HubException} for all Hub-related failures)
+   * @throws IOException if the Hub refuses the request, a download fails or fails verification, or
+   *     the cache cannot be written ({@link HubException} for all Hub-related failures)
    */
-  public Path snapshot(
-      RepoType type, String repoId, String revision, Predicate<String> fileFilter)
+  public Path snapshot(RepoType type, String repoId, String revision, Predicate<String> fileFilter)
       throws IOException {
     Objects.requireNonNull(fileFilter, "fileFilter");
     return fetch(type, repoId, revision, fileFilter, null);
@@ -595,8 +594,8 @@ public final class HubClient {
   private record Opened(HttpResponse<InputStream> response, HttpHeaders firstHeaders) {}
 
   /**
-   * Sends a GET, following redirects by hand so that the token is only sent to the endpoint's
-   * own host (not to a CDN) and the first response's headers are kept.
+   * Sends a GET, following redirects by hand so that the token is only sent to the endpoint's own
+   * host (not to a CDN) and the first response's headers are kept.
    */
   private Opened open(URI uri, long rangeStart, Duration timeout) throws IOException {
     URI current = uri;
@@ -691,21 +690,38 @@ public final class HubClient {
     String kind = type.name().toLowerCase(Locale.ROOT);
     String message;
     if (code.equals("RevisionNotFound")) {
-      message =
-          "revision '" + revision + "' not found in " + kind + " repository '" + repoId + "'";
+      message = "revision '" + revision + "' not found in " + kind + " repository '" + repoId + "'";
     } else if (code.equals("EntryNotFound") || (status == 404 && filename != null)) {
       message =
-          "file '" + filename + "' not found in " + kind + " repository '" + repoId
-              + "' at revision '" + revision + "'";
+          "file '"
+              + filename
+              + "' not found in "
+              + kind
+              + " repository '"
+              + repoId
+              + "' at revision '"
+              + revision
+              + "'";
     } else if (code.equals("RepoNotFound") || status == 404) {
       message =
-          kind + " repository '" + repoId + "' not found (or revision '" + revision + "')"
+          kind
+              + " repository '"
+              + repoId
+              + "' not found (or revision '"
+              + revision
+              + "')"
               + (settings.token() == null
                   ? "; if it is private, set HF_TOKEN to a token that can read it"
                   : "");
     } else if (status == 401 || status == 403 || code.equals("GatedRepo")) {
       message =
-          "access denied (HTTP " + status + ") to " + kind + " repository '" + repoId + "'"
+          "access denied (HTTP "
+              + status
+              + ") to "
+              + kind
+              + " repository '"
+              + repoId
+              + "'"
               + (filename == null ? "" : " file '" + filename + "'")
               + ": the repository is gated or private; "
               + (settings.token() == null
@@ -716,8 +732,7 @@ public final class HubClient {
     } else if (status == 429) {
       message = "rate limited by the Hub (HTTP 429) for " + kind + " repository '" + repoId + "'";
     } else {
-      message =
-          "HTTP " + status + " for " + describe(type, repoId, revision, filename);
+      message = "HTTP " + status + " for " + describe(type, repoId, revision, filename);
     }
     return new HubException(message + serverMessage + " [" + uri + "]");
   }

@@ -14,8 +14,8 @@ import java.util.Set;
  *
  * <p>{@link #toString()} never shows the token.
  *
- * @param endpoint base URL of the Hub, for example {@code https://huggingface.co} (a trailing
- *     slash is removed)
+ * @param endpoint base URL of the Hub, for example {@code https://huggingface.co} (a trailing slash
+ *     is removed)
  * @param token access token sent as {@code Authorization: Bearer}, or {@code null} for none
  * @param cacheDir root of the hub cache, for example {@code ~/.cache/huggingface/hub}
  * @param offline when true no network request is made and only cached files are used

@@ -54,12 +54,19 @@ public final class AtomicFiles {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
     if (!Files.isDirectory(dir)) {
-      throw new NoSuchFileException(target.toString(), null, "cannot be written: "
-          + (Files.exists(dir) ? dir + " is not a directory" : "directory " + dir
-              + " does not exist"));
+      throw new NoSuchFileException(
+          target.toString(),
+          null,
+          "cannot be written: "
+              + (Files.exists(dir)
+                  ? dir + " is not a directory"
+                  : "directory " + dir + " does not exist"));
     }
     String tmpName =
-        "." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+        "."
+            + abs.getFileName()
+            + "."
+            + Long.toHexString(ThreadLocalRandom.current().nextLong())
             + ".tmp";
     Path tmp = dir.resolve(tmpName);
     boolean done = false;
@@ -68,8 +75,7 @@ public final class AtomicFiles {
       try {
         opened = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       } catch (IOException e) {
-        throw new IOException("cannot write " + target + " (temporary file " + tmp + "): " + e,
-            e);
+        throw new IOException("cannot write " + target + " (temporary file " + tmp + "): " + e, e);
       }
       try (FileChannel ch = opened) {
         OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);

@@ -7,16 +7,16 @@ import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 /**
- * Confines paths read from files (a store manifest's shard names, a safetensors index's weight
- * map, a checkpoint's tensors file, Hub cache entries) to the folder they belong to, so a crafted
- * file cannot make sae4j open, hash or train on anything outside it.
+ * Confines paths read from files (a store manifest's shard names, a safetensors index's weight map,
+ * a checkpoint's tensors file, Hub cache entries) to the folder they belong to, so a crafted file
+ * cannot make sae4j open, hash or train on anything outside it.
  *
- * <p>A value is refused when it is empty, absolute (or has a drive letter), uses backslashes,
- * has a {@code ..} part, or names an existing file whose real path (symlinks followed) is outside
- * the folder's real path. Inside a HuggingFace cache snapshot ({@code
- * <models|datasets|spaces>--org--name/snapshots/<commit>}) files are symlinks into the
- * repository's {@code blobs} folder, so there the repository folder is the bound for the real
- * path. Errors name the file, the field and the value.
+ * <p>A value is refused when it is empty, absolute (or has a drive letter), uses backslashes, has a
+ * {@code ..} part, or names an existing file whose real path (symlinks followed) is outside the
+ * folder's real path. Inside a HuggingFace cache snapshot ({@code
+ * <models|datasets|spaces>--org--name/snapshots/<commit>}) files are symlinks into the repository's
+ * {@code blobs} folder, so there the repository folder is the bound for the real path. Errors name
+ * the file, the field and the value.
  */
 public final class SafePaths {
   private static final Pattern HUB_REPO_FOLDER = Pattern.compile("(models|datasets|spaces)--.+");
@@ -46,8 +46,8 @@ public final class SafePaths {
       }
     }
     if (problem == null && (!resolved.startsWith(base) || resolved.equals(base))) {
-      problem = resolved.equals(base) ? "names the folder itself, not a file in it"
-          : "leaves the folder";
+      problem =
+          resolved.equals(base) ? "names the folder itself, not a file in it" : "leaves the folder";
     }
     if (problem != null) {
       throw refused(root, relative, file, field, problem);
@@ -67,8 +67,8 @@ public final class SafePaths {
    * @param value the value as named
    * @throws IOException if a symlink takes it outside
    */
-  public static void requireRealInside(Path root, Path path, Path file, String field,
-      String value) throws IOException {
+  public static void requireRealInside(Path root, Path path, Path file, String field, String value)
+      throws IOException {
     if (!Files.exists(path)) {
       return; // the caller reports a missing file
     }
@@ -76,8 +76,7 @@ public final class SafePaths {
     Path real = path.toRealPath();
     Path realBound = bound.toRealPath();
     if (!real.startsWith(realBound)) {
-      throw refused(root, value, file, field, "is a symlink to " + real + ", outside "
-          + realBound);
+      throw refused(root, value, file, field, "is a symlink to " + real + ", outside " + realBound);
     }
   }
 
@@ -86,8 +85,10 @@ public final class SafePaths {
     for (Path p = dir; p != null && p.getParent() != null; p = p.getParent()) {
       Path parent = p.getParent();
       Path repo = parent.getParent();
-      if (parent.getFileName() != null && parent.getFileName().toString().equals("snapshots")
-          && repo != null && repo.getFileName() != null
+      if (parent.getFileName() != null
+          && parent.getFileName().toString().equals("snapshots")
+          && repo != null
+          && repo.getFileName() != null
           && HUB_REPO_FOLDER.matcher(repo.getFileName().toString()).matches()) {
         return repo;
       }
@@ -116,9 +117,18 @@ public final class SafePaths {
     return null;
   }
 
-  private static IOException refused(Path root, String value, Path file, String field,
-      String problem) {
-    return new IOException(file + ": field '" + field + "' is '" + value + "', which " + problem
-        + " (it must stay inside " + root + ")");
+  private static IOException refused(
+      Path root, String value, Path file, String field, String problem) {
+    return new IOException(
+        file
+            + ": field '"
+            + field
+            + "' is '"
+            + value
+            + "', which "
+            + problem
+            + " (it must stay inside "
+            + root
+            + ")");
   }
 }

@@ -39,11 +39,11 @@ import java.util.Set;
  *
  * <p>{@link #open} validates the whole header up front, so later reads cannot hit a malformed
  * entry, and like the reference implementation requires the tensors to cover the data region
- * exactly (no overlaps, gaps or trailing bytes). The data region is mapped lazily in windows of
- * at most 2 GiB (one {@link ByteBuffer} holds at most 2^31 - 1 bytes). {@link #load} hands
- * float32 / int32 / int64 data to the engine without copying when it is suitably aligned, so the
- * returned arrays share memory with the mapping: never run in-place ops on them. Mappings stay
- * valid after {@link #close}, so loaded arrays outlive the file object.
+ * exactly (no overlaps, gaps or trailing bytes). The data region is mapped lazily in windows of at
+ * most 2 GiB (one {@link ByteBuffer} holds at most 2^31 - 1 bytes). {@link #load} hands float32 /
+ * int32 / int64 data to the engine without copying when it is suitably aligned, so the returned
+ * arrays share memory with the mapping: never run in-place ops on them. Mappings stay valid after
+ * {@link #close}, so loaded arrays outlive the file object.
  *
  * <p>Example:
  *
@@ -306,9 +306,9 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /**
    * The tensors must tile the data region exactly, as the reference implementation requires: in
-   * offset order each starts where the previous one ended, the first at 0, and the last ends at
-   * the end of the file. Overlaps, gaps and trailing bytes are refused (bytes no tensor owns are
-   * where a crafted file hides data).
+   * offset order each starts where the previous one ended, the first at 0, and the last ends at the
+   * end of the file. Overlaps, gaps and trailing bytes are refused (bytes no tensor owns are where
+   * a crafted file hides data).
    */
   private static void checkLayout(Path file, Map<String, TensorInfo> tensors, long dataSize)
       throws SafetensorsFormatException {
@@ -322,22 +322,47 @@ public final class SafetensorsFile implements AutoCloseable {
             file,
             "tensors '"
                 + previous.name()
-                + "' [" + previous.begin() + ", " + previous.end() + ") and '"
+                + "' ["
+                + previous.begin()
+                + ", "
+                + previous.end()
+                + ") and '"
                 + t.name()
-                + "' [" + t.begin() + ", " + t.end() + ") overlap");
+                + "' ["
+                + t.begin()
+                + ", "
+                + t.end()
+                + ") overlap");
       }
       if (t.begin() > cursor) {
-        throw new SafetensorsFormatException(file, "gap of " + (t.begin() - cursor)
-            + " bytes before tensor '" + t.name() + "' [" + t.begin() + ", " + t.end()
-            + "): data bytes [" + cursor + ", " + t.begin() + ") belong to no tensor");
+        throw new SafetensorsFormatException(
+            file,
+            "gap of "
+                + (t.begin() - cursor)
+                + " bytes before tensor '"
+                + t.name()
+                + "' ["
+                + t.begin()
+                + ", "
+                + t.end()
+                + "): data bytes ["
+                + cursor
+                + ", "
+                + t.begin()
+                + ") belong to no tensor");
       }
       cursor = t.end();
       previous = t;
     }
     if (cursor != dataSize) {
-      throw new SafetensorsFormatException(file, (dataSize - cursor) + " trailing bytes after"
-          + " the last tensor: the data region is " + dataSize + " bytes, the tensors cover "
-          + cursor);
+      throw new SafetensorsFormatException(
+          file,
+          (dataSize - cursor)
+              + " trailing bytes after"
+              + " the last tensor: the data region is "
+              + dataSize
+              + " bytes, the tensors cover "
+              + cursor);
     }
   }
 
@@ -391,12 +416,12 @@ public final class SafetensorsFile implements AutoCloseable {
   /**
    * Loads a tensor into an NDArray owned by {@code manager}.
    *
-   * <p>F32, F16, BF16 and F64 become FLOAT32 (half types are widened exactly; F64 is rounded);
-   * I32 and I16 become INT32; I64 becomes INT64; U8, I8 and BOOL become UINT8, INT8 and BOOLEAN.
+   * <p>F32, F16, BF16 and F64 become FLOAT32 (half types are widened exactly; F64 is rounded); I32
+   * and I16 become INT32; I64 becomes INT64; U8, I8 and BOOL become UINT8, INT8 and BOOLEAN.
    * Aligned F32 / I32 / I64 / U8 / I8 / BOOL data is not copied: the array reads the read-only
    * mapping, so never modify it in place. Converted tensors are written into memory the engine
-   * allocates and owns (freed when the array is closed, and kept alive by autograd like any
-   * other tensor), in pieces, on all CPU cores.
+   * allocates and owns (freed when the array is closed, and kept alive by autograd like any other
+   * tensor), in pieces, on all CPU cores.
    *
    * @param name the tensor name
    * @param manager the manager that will own the array
@@ -408,10 +433,11 @@ public final class SafetensorsFile implements AutoCloseable {
     TensorInfo t = info(name);
     DataType out = engineType(t.dtype());
     long srcBytes = t.byteCount();
-    boolean zeroCopy = switch (t.dtype()) {
-      case F32, I32, I64, U8, I8, BOOL -> true;
-      default -> false;
-    };
+    boolean zeroCopy =
+        switch (t.dtype()) {
+          case F32, I32, I64, U8, I8, BOOL -> true;
+          default -> false;
+        };
     if (zeroCopy && srcBytes <= Integer.MAX_VALUE && fitsOneWindow(t.begin(), srcBytes)) {
       ByteBuffer src = region(t.begin(), srcBytes);
       if (src.alignmentOffset(0, t.dtype().byteSize()) == 0) {
@@ -432,27 +458,40 @@ public final class SafetensorsFile implements AutoCloseable {
    * @param rows indices along dimension 0, in output order (repeats allowed)
    * @param manager the manager that will own the array
    * @return the rows, widened to float32
-   * @throws IllegalArgumentException if there is no such tensor, it is not a float type, or a
-   *     row is out of range
+   * @throws IllegalArgumentException if there is no such tensor, it is not a float type, or a row
+   *     is out of range
    * @throws IOException if the data cannot be read
    */
   public NDArray loadRows(String name, long[] rows, NDManager manager) throws IOException {
     TensorInfo t = info(name);
     long[] shape = t.shape();
     if (!t.dtype().isFloat() || shape.length == 0) {
-      throw new IllegalArgumentException(path + ": tensor '" + name + "' is " + t.dtype()
-          + Arrays.toString(shape) + "; rows need a float tensor with at least one dimension");
+      throw new IllegalArgumentException(
+          path
+              + ": tensor '"
+              + name
+              + "' is "
+              + t.dtype()
+              + Arrays.toString(shape)
+              + "; rows need a float tensor with at least one dimension");
     }
     long rowNumel = shape[0] == 0 ? 0 : t.numel() / shape[0];
     int size = t.dtype().byteSize();
     if (rowNumel * size > chunkBytes || (long) rows.length * rowNumel > Integer.MAX_VALUE / 4) {
-      throw new IOException(path + ": tensor '" + name + "': rows of " + rowNumel
-          + " elements cannot be gathered " + rows.length + " at a time");
+      throw new IOException(
+          path
+              + ": tensor '"
+              + name
+              + "': rows of "
+              + rowNumel
+              + " elements cannot be gathered "
+              + rows.length
+              + " at a time");
     }
     for (long r : rows) {
       if (r < 0 || r >= shape[0]) {
-        throw new IllegalArgumentException(path + ": tensor '" + name + "' has " + shape[0]
-            + " rows, row " + r + " requested");
+        throw new IllegalArgumentException(
+            path + ": tensor '" + name + "' has " + shape[0] + " rows, row " + r + " requested");
       }
     }
     long[] outShape = shape.clone();
@@ -460,21 +499,30 @@ public final class SafetensorsFile implements AutoCloseable {
     if (rowNumel == 0 || rows.length == 0) {
       return manager.create(new Shape(outShape), DataType.FLOAT32);
     }
-    return filledFloat32(manager, new Shape(outShape), (dst, offset, n) -> {
-      int perRow = (int) rowNumel;
-      for (int i = (int) (offset / perRow); i < (offset + n) / perRow; i++) {
-        ByteBuffer src = region(t.begin() + rows[i] * rowNumel * size, rowNumel * size);
-        convert(t.dtype(), src, dst, (int) ((long) i * perRow - offset), perRow);
-      }
-    }, rowNumel, PIECE);
+    return filledFloat32(
+        manager,
+        new Shape(outShape),
+        (dst, offset, n) -> {
+          int perRow = (int) rowNumel;
+          for (int i = (int) (offset / perRow); i < (offset + n) / perRow; i++) {
+            ByteBuffer src = region(t.begin() + rows[i] * rowNumel * size, rowNumel * size);
+            convert(t.dtype(), src, dst, (int) ((long) i * perRow - offset), perRow);
+          }
+        },
+        rowNumel,
+        PIECE);
   }
 
   /** Float tensor {@code t} as FLOAT32 in engine-owned memory. */
   private NDArray toFloat32(TensorInfo t, NDManager manager) throws IOException {
     int size = t.dtype().byteSize();
-    return filledFloat32(manager, new Shape(t.shape()), (dst, offset, n) ->
-        convert(t.dtype(), region(t.begin() + offset * size, (long) n * size), dst, 0, n),
-        1, Math.min(PIECE, Math.max(1, chunkBytes / size)));
+    return filledFloat32(
+        manager,
+        new Shape(t.shape()),
+        (dst, offset, n) ->
+            convert(t.dtype(), region(t.begin() + offset * size, (long) n * size), dst, 0, n),
+        1,
+        Math.min(PIECE, Math.max(1, chunkBytes / size)));
   }
 
   /** Fills {@code n} floats of {@code dst} (native order, from 0) with elements from offset. */
@@ -494,8 +542,8 @@ public final class SafetensorsFile implements AutoCloseable {
    * pieces of a whole number of {@code unit} elements (at most {@code maxPiece} elements unless one
    * unit is more), in parallel; then moved to the manager's device.
    */
-  private static NDArray filledFloat32(NDManager manager, Shape shape, Filler filler, long unit,
-      long maxPiece) throws IOException {
+  private static NDArray filledFloat32(
+      NDManager manager, Shape shape, Filler filler, long unit, long maxPiece) throws IOException {
     long numel = shape.size();
     boolean cpu = !manager.getDevice().isGpu();
     NDManager target = cpu ? manager : NDManager.newBaseManager(ai.djl.Device.cpu());
@@ -514,12 +562,15 @@ public final class SafetensorsFile implements AutoCloseable {
               pieces.add(new long[] {p, Math.min(viewEnd, p + step)});
             }
             final long base = v;
-            runParallel(pieces, piece -> {
-              int n = (int) (piece[1] - piece[0]);
-              ByteBuffer slice = dst.slice((int) (4 * (piece[0] - base)), 4 * n)
-                  .order(ByteOrder.nativeOrder());
-              filler.fill(slice, piece[0], n);
-            });
+            runParallel(
+                pieces,
+                piece -> {
+                  int n = (int) (piece[1] - piece[0]);
+                  ByteBuffer slice =
+                      dst.slice((int) (4 * (piece[0] - base)), 4 * n)
+                          .order(ByteOrder.nativeOrder());
+                  filler.fill(slice, piece[0], n);
+                });
           }
         }
       }
@@ -548,13 +599,15 @@ public final class SafetensorsFile implements AutoCloseable {
       return;
     }
     try {
-      pieces.parallelStream().forEach(p -> {
-        try {
-          task.run(p);
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      pieces.parallelStream()
+          .forEach(
+              p -> {
+                try {
+                  task.run(p);
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
     } catch (java.io.UncheckedIOException e) {
       throw e.getCause();
     }
@@ -706,9 +759,9 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
-   * Reads {@code count} consecutive elements of a floating-point tensor, starting at element
-   * {@code from} (C order), into {@code dst[at ..]}; only that range is touched, so a caller can
-   * stream rows of a large tensor with bounded memory.
+   * Reads {@code count} consecutive elements of a floating-point tensor, starting at element {@code
+   * from} (C order), into {@code dst[at ..]}; only that range is touched, so a caller can stream
+   * rows of a large tensor with bounded memory.
    *
    * @param name the tensor name
    * @param from first element (flat index)
@@ -727,8 +780,17 @@ public final class SafetensorsFile implements AutoCloseable {
           path + ": tensor '" + name + "' is " + t.dtype() + ", not a float type");
     }
     if (from < 0 || count < 0 || from + count > t.numel()) {
-      throw new IllegalArgumentException(path + ": tensor '" + name + "' has " + t.numel()
-          + " elements, cannot read [" + from + ", " + (from + count) + ")");
+      throw new IllegalArgumentException(
+          path
+              + ": tensor '"
+              + name
+              + "' has "
+              + t.numel()
+              + " elements, cannot read ["
+              + from
+              + ", "
+              + (from + count)
+              + ")");
     }
     int size = t.dtype().byteSize();
     long perChunk = Math.max(1, chunkBytes / size);
@@ -764,7 +826,13 @@ public final class SafetensorsFile implements AutoCloseable {
             long v = integerAt(t.dtype(), src, i);
             if (v != (int) v) {
               throw new ArithmeticException(
-                  path + ": tensor '" + name + "' element " + (offset + i) + " = " + v
+                  path
+                      + ": tensor '"
+                      + name
+                      + "' element "
+                      + (offset + i)
+                      + " = "
+                      + v
                       + " does not fit an int");
             }
             out[offset + i] = (int) v;
@@ -920,9 +988,15 @@ public final class SafetensorsFile implements AutoCloseable {
       try {
         windows[k] = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + windowStart, size);
       } catch (IOException e) {
-        throw new IOException(path + ": cannot map data bytes [" + windowStart + ", "
-            + (windowStart + size) + ") (was the file changed since it was opened?): "
-            + e.getMessage(), e);
+        throw new IOException(
+            path
+                + ": cannot map data bytes ["
+                + windowStart
+                + ", "
+                + (windowStart + size)
+                + ") (was the file changed since it was opened?): "
+                + e.getMessage(),
+            e);
       }
     }
     return windows[k].slice((int) (begin - windowStart), (int) len).order(ByteOrder.LITTLE_ENDIAN);

@@ -20,8 +20,8 @@ import java.util.Map;
  * with spaces to a multiple of 8 bytes (as HF does) so every tensor starts 8-byte aligned when all
  * sizes are multiples of 8.
  *
- * <p>Data is copied out when a tensor is added, so arrays may be closed right after {@link
- * #add}. The file is written atomically.
+ * <p>Data is copied out when a tensor is added, so arrays may be closed right after {@link #add}.
+ * The file is written atomically.
  *
  * <pre>{@code
  * new SafetensorsWriter()
@@ -184,8 +184,8 @@ public final class SafetensorsWriter {
   /** The JSON header padded with spaces to a multiple of 8 bytes. */
   byte[] header() {
     List<HeaderEntry> list = new ArrayList<>();
-    entries.forEach((name, e) -> list.add(
-        new HeaderEntry(name, e.dtype(), e.shape(), e.data().length)));
+    entries.forEach(
+        (name, e) -> list.add(new HeaderEntry(name, e.dtype(), e.shape(), e.data().length)));
     return header(metadata, list);
   }
 

@@ -25,6 +25,7 @@ import java.util.stream.IntStream;
  */
 public final class ShardedSafetensorsWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Elements produced per call of {@link Data#fill}. */
   private static final int CHUNK_ELEMENTS = 1 << 22;
 
@@ -65,8 +66,8 @@ public final class ShardedSafetensorsWriter {
    *
    * @param dir the model directory
    * @param tensors the tensors, in file order
-   * @param maxShardBytes data bytes per shard before a new one starts (a bigger tensor gets a
-   *     shard of its own)
+   * @param maxShardBytes data bytes per shard before a new one starts (a bigger tensor gets a shard
+   *     of its own)
    * @return the files written, the index last when there is one
    * @throws IOException if a file cannot be written or a tensor's data fails
    */
@@ -94,8 +95,8 @@ public final class ShardedSafetensorsWriter {
     long total = 0;
     ObjectNode weightMap = JSON.createObjectNode();
     for (int i = 0; i < shards.size(); i++) {
-      String name = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1,
-          shards.size());
+      String name =
+          String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
       Path file = dir.resolve(name);
       writeShard(file, shards.get(i));
       written.add(file);
@@ -115,15 +116,17 @@ public final class ShardedSafetensorsWriter {
 
   private static void writeShard(Path file, List<Tensor> tensors) throws IOException {
     byte[] header = header(tensors);
-    AtomicFiles.write(file, out -> {
-      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      len.putLong(header.length);
-      out.write(len.array());
-      out.write(header);
-      for (Tensor t : tensors) {
-        writeData(t, out);
-      }
-    });
+    AtomicFiles.write(
+        file,
+        out -> {
+          ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+          len.putLong(header.length);
+          out.write(len.array());
+          out.write(header);
+          for (Tensor t : tensors) {
+            writeData(t, out);
+          }
+        });
   }
 
   /** Produces a tensor in rounds of one chunk per core (in parallel), written in order. */
@@ -137,19 +140,22 @@ public final class ShardedSafetensorsWriter {
       final long base = first;
       int round = (int) Math.min(buffers.length, chunks - first);
       try {
-        IntStream.range(0, round).parallel().forEach(k -> {
-          long from = (base + k) * CHUNK_ELEMENTS;
-          int n = (int) Math.min(CHUNK_ELEMENTS, numel - from);
-          if (buffers[k] == null || buffers[k].length != n * size) {
-            buffers[k] = new byte[n * size];
-          }
-          ByteBuffer dst = ByteBuffer.wrap(buffers[k]).order(ByteOrder.LITTLE_ENDIAN);
-          try {
-            t.data().fill(from, n, dst);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
+        IntStream.range(0, round)
+            .parallel()
+            .forEach(
+                k -> {
+                  long from = (base + k) * CHUNK_ELEMENTS;
+                  int n = (int) Math.min(CHUNK_ELEMENTS, numel - from);
+                  if (buffers[k] == null || buffers[k].length != n * size) {
+                    buffers[k] = new byte[n * size];
+                  }
+                  ByteBuffer dst = ByteBuffer.wrap(buffers[k]).order(ByteOrder.LITTLE_ENDIAN);
+                  try {
+                    t.data().fill(from, n, dst);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                });
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
@@ -162,8 +168,7 @@ public final class ShardedSafetensorsWriter {
   private static byte[] header(List<Tensor> tensors) {
     List<SafetensorsWriter.HeaderEntry> entries = new ArrayList<>();
     for (Tensor t : tensors) {
-      entries.add(new SafetensorsWriter.HeaderEntry(t.name(), t.dtype(), t.shape(),
-          t.byteCount()));
+      entries.add(new SafetensorsWriter.HeaderEntry(t.name(), t.dtype(), t.shape(), t.byteCount()));
     }
     return SafetensorsWriter.header(Map.of("format", "pt"), entries);
   }

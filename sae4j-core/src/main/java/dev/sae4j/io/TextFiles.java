@@ -17,8 +17,8 @@ import java.util.Locale;
 
 /**
  * Reads UTF-8 text files strictly: a byte sequence that is not UTF-8 is an error naming the file,
- * the line and the byte offset (never a bare "Input length = 1", never replacement characters),
- * and a leading UTF-8 byte-order mark is skipped (editors on Windows write one).
+ * the line and the byte offset (never a bare "Input length = 1", never replacement characters), and
+ * a leading UTF-8 byte-order mark is skipped (editors on Windows write one).
  */
 public final class TextFiles {
   private TextFiles() {}
@@ -32,17 +32,25 @@ public final class TextFiles {
    */
   public static String readString(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
-    boolean byteOrderMark = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef
-        && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf;
+    boolean byteOrderMark =
+        bytes.length >= 3
+            && (bytes[0] & 0xff) == 0xef
+            && (bytes[1] & 0xff) == 0xbb
+            && (bytes[2] & 0xff) == 0xbf;
     int start = byteOrderMark ? 3 : 0;
-    if (bytes.length >= 2 && (((bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe)
-        || ((bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff))) {
-      throw new IOException(file + ":1: the file is not UTF-8: it starts with a UTF-16 "
-          + "byte-order mark (byte offset 0); convert it, e.g. iconv -f utf-16 -t utf-8");
+    if (bytes.length >= 2
+        && (((bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xfe)
+            || ((bytes[0] & 0xff) == 0xfe && (bytes[1] & 0xff) == 0xff))) {
+      throw new IOException(
+          file
+              + ":1: the file is not UTF-8: it starts with a UTF-16 "
+              + "byte-order mark (byte offset 0); convert it, e.g. iconv -f utf-16 -t utf-8");
     }
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(bytes, start, bytes.length - start);
     CharBuffer out = CharBuffer.allocate(bytes.length);
     CoderResult r = decoder.decode(in, out, true);
@@ -61,17 +69,26 @@ public final class TextFiles {
       for (int i = offset; i < Math.min(bytes.length, offset + r.length()); i++) {
         hex.append(String.format(Locale.ROOT, " 0x%02X", bytes[i] & 0xff));
       }
-      throw new IOException(file + ":" + line + ": the file is not UTF-8: invalid byte(s)" + hex
-          + " at byte offset " + offset + " (line " + line + "); convert it to UTF-8, e.g. "
-          + "iconv -f latin1 -t utf-8");
+      throw new IOException(
+          file
+              + ":"
+              + line
+              + ": the file is not UTF-8: invalid byte(s)"
+              + hex
+              + " at byte offset "
+              + offset
+              + " (line "
+              + line
+              + "); convert it to UTF-8, e.g. "
+              + "iconv -f latin1 -t utf-8");
     }
     out.flip();
     return out.toString();
   }
 
   /**
-   * The file's lines, split as {@link Files#readAllLines} does ({@code \n}, {@code \r\n} or
-   * {@code \r}).
+   * The file's lines, split as {@link Files#readAllLines} does ({@code \n}, {@code \r\n} or {@code
+   * \r}).
    *
    * @param file a UTF-8 file, with or without a byte-order mark
    * @return the lines without terminators

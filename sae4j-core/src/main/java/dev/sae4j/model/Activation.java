@@ -35,7 +35,8 @@ public enum Activation {
         return RELU;
       default:
         throw new IllegalArgumentException(
-            "unsupported activation '" + name
+            "unsupported activation '"
+                + name
                 + "' (supported: gelu_new, gelu_fast, gelu_pytorch_tanh, gelu, silu, swish, relu)");
     }
   }
@@ -49,8 +50,13 @@ public enum Activation {
           // Under autograd tanh's output is saved for the backward pass, so it must not be
           // modified in place: the same ops out of place (same values).
           // Scalars as PyTorch-owned arrays: autograd keeps them (Autograd.constant).
-          NDArray t = x.mul(x).mul(x).mul(Autograd.constant(x, 0.044715f)).add(x)
-              .mul(Autograd.constant(x, SQRT_2_OVER_PI)).tanh();
+          NDArray t =
+              x.mul(x)
+                  .mul(x)
+                  .mul(Autograd.constant(x, 0.044715f))
+                  .add(x)
+                  .mul(Autograd.constant(x, SQRT_2_OVER_PI))
+                  .tanh();
           return x.mul(Autograd.constant(x, 0.5f)).mul(t.add(1f));
         }
         // 0.5 * x * (1 + tanh(z)) = x * sigmoid(2z) with z = sqrt(2/pi) * (x + 0.044715 x^3):

@@ -23,13 +23,13 @@ public final class Autograd {
    * {@code value} as a scalar array in {@code like}'s manager and type, in memory PyTorch owns.
    * Forward code multiplies, divides and raises recorded arrays by these instead of by a Java
    * number: DJL's {@code x.mul(number)} wraps the number in a Java buffer and closes it after the
-   * op, while autograd keeps that tensor for the backward pass ({@code d(x·c)/dx = c}); the
-   * garbage collector then frees the buffer under it and the gradients read freed memory (NaN
-   * or silently wrong values on some runs, see OrganismTest).
+   * op, while autograd keeps that tensor for the backward pass ({@code d(x·c)/dx = c}); the garbage
+   * collector then frees the buffer under it and the gradients read freed memory (NaN or silently
+   * wrong values on some runs, see OrganismTest).
    */
   public static NDArray constant(NDArray like, double value) {
-    return like.getManager().full(new ai.djl.ndarray.types.Shape(), (float) value,
-        like.getDataType());
+    return like.getManager()
+        .full(new ai.djl.ndarray.types.Shape(), (float) value, like.getDataType());
   }
 
   /**
@@ -81,8 +81,8 @@ public final class Autograd {
   }
 
   /**
-   * Turns recording on or off for the calling thread (PyTorch's grad mode is per thread, and on
-   * by default in a new thread); returns the previous state.
+   * Turns recording on or off for the calling thread (PyTorch's grad mode is per thread, and on by
+   * default in a new thread); returns the previous state.
    */
   public static boolean setRecording(boolean on) {
     Engine.getInstance(); // loads the native library if nothing has yet
@@ -93,8 +93,8 @@ public final class Autograd {
 
   /**
    * Zeroes the gradient accumulated on a leaf in place. PyTorch adds each backward's gradient to
-   * the previous one and DJL's collector does not reset gradients of arrays outside its own
-   * system manager, so a training loop calls this after each optimizer step.
+   * the previous one and DJL's collector does not reset gradients of arrays outside its own system
+   * manager, so a training loop calls this after each optimizer step.
    */
   public static void zeroGradient(NDArray leaf) {
     JniUtils.zeroGrad((PtNDArray) leaf);

@@ -24,27 +24,81 @@ public final class ConfigJson {
 
   /**
    * Keys of HF's generic {@code PretrainedConfig} and of the common config classes that never
-   * change a float32 forward pass: bookkeeping, training-only settings (dropouts,
-   * initialisation, gradient checkpointing), the storage dtype (sae4j computes in float32), the
-   * attention kernel choice, generation defaults, fine-tuning heads.
+   * change a float32 forward pass: bookkeeping, training-only settings (dropouts, initialisation,
+   * gradient checkpointing), the storage dtype (sae4j computes in float32), the attention kernel
+   * choice, generation defaults, fine-tuning heads.
    */
-  private static final Set<String> INERT = Set.of(
-      "_name_or_path", "architectures", "auto_map", "model_type", "transformers_version",
-      "torch_dtype", "dtype", "use_cache", "output_past", "cache_implementation",
-      "_attn_implementation", "_attn_implementation_autoset", "attn_implementation",
-      "gradient_checkpointing", "_num_labels", "num_labels", "initializer_range",
-      "attention_dropout", "attn_pdrop", "embd_pdrop", "resid_pdrop", "hidden_dropout",
-      "classifier_dropout", "id2label", "label2id", "problem_type", "finetuning_task",
-      "task_specific_params", "tokenizer_class", "prefix", "return_dict", "output_hidden_states",
-      "output_attentions", "torchscript", "use_bfloat16", "tf_legacy_loss", "is_decoder",
-      "is_encoder_decoder", "add_cross_attention", "tie_encoder_decoder", "chunk_size_feed_forward",
-      "cross_attention_hidden_size", "decoder_start_token_id", "sep_token_id", "max_length",
-      "min_length", "do_sample", "early_stopping", "num_beams", "num_beam_groups",
-      "diversity_penalty", "temperature", "top_k", "top_p", "typical_p", "repetition_penalty",
-      "length_penalty", "no_repeat_ngram_size", "encoder_no_repeat_ngram_size", "bad_words_ids",
-      "num_return_sequences", "output_scores", "return_dict_in_generate", "forced_bos_token_id",
-      "forced_eos_token_id", "remove_invalid_values", "exponential_decay_length_penalty",
-      "suppress_tokens", "begin_suppress_tokens");
+  private static final Set<String> INERT =
+      Set.of(
+          "_name_or_path",
+          "architectures",
+          "auto_map",
+          "model_type",
+          "transformers_version",
+          "torch_dtype",
+          "dtype",
+          "use_cache",
+          "output_past",
+          "cache_implementation",
+          "_attn_implementation",
+          "_attn_implementation_autoset",
+          "attn_implementation",
+          "gradient_checkpointing",
+          "_num_labels",
+          "num_labels",
+          "initializer_range",
+          "attention_dropout",
+          "attn_pdrop",
+          "embd_pdrop",
+          "resid_pdrop",
+          "hidden_dropout",
+          "classifier_dropout",
+          "id2label",
+          "label2id",
+          "problem_type",
+          "finetuning_task",
+          "task_specific_params",
+          "tokenizer_class",
+          "prefix",
+          "return_dict",
+          "output_hidden_states",
+          "output_attentions",
+          "torchscript",
+          "use_bfloat16",
+          "tf_legacy_loss",
+          "is_decoder",
+          "is_encoder_decoder",
+          "add_cross_attention",
+          "tie_encoder_decoder",
+          "chunk_size_feed_forward",
+          "cross_attention_hidden_size",
+          "decoder_start_token_id",
+          "sep_token_id",
+          "max_length",
+          "min_length",
+          "do_sample",
+          "early_stopping",
+          "num_beams",
+          "num_beam_groups",
+          "diversity_penalty",
+          "temperature",
+          "top_k",
+          "top_p",
+          "typical_p",
+          "repetition_penalty",
+          "length_penalty",
+          "no_repeat_ngram_size",
+          "encoder_no_repeat_ngram_size",
+          "bad_words_ids",
+          "num_return_sequences",
+          "output_scores",
+          "return_dict_in_generate",
+          "forced_bos_token_id",
+          "forced_eos_token_id",
+          "remove_invalid_values",
+          "exponential_decay_length_penalty",
+          "suppress_tokens",
+          "begin_suppress_tokens");
 
   private final Path path;
   private final JsonNode root;
@@ -73,8 +127,8 @@ public final class ConfigJson {
   }
 
   /**
-   * A config held in memory (e.g. one about to be written next to freshly trained weights);
-   * {@code origin} names it in error messages.
+   * A config held in memory (e.g. one about to be written next to freshly trained weights); {@code
+   * origin} names it in error messages.
    */
   public static ConfigJson of(JsonNode root, Path origin) {
     if (root == null || !root.isObject()) {
@@ -117,16 +171,21 @@ public final class ConfigJson {
     List<String> unknown = new ArrayList<>();
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
-      if (!read.contains(key) && !INERT.contains(key) && !inert.contains(key)
+      if (!read.contains(key)
+          && !INERT.contains(key)
+          && !inert.contains(key)
           && !root.get(key).isNull()) {
         unknown.add(key);
       }
     }
     if (!unknown.isEmpty()) {
-      throw error(unknown.get(0), "is not implemented by sae4j for " + modelType
-          + (unknown.size() > 1 ? " (nor are " + unknown.subList(1, unknown.size()) + ")" : "")
-          + ": it may change the model's outputs, so the model is refused rather than computed"
-          + " without it (if you know it does not, remove it from config.json)");
+      throw error(
+          unknown.get(0),
+          "is not implemented by sae4j for "
+              + modelType
+              + (unknown.size() > 1 ? " (nor are " + unknown.subList(1, unknown.size()) + ")" : "")
+              + ": it may change the model's outputs, so the model is refused rather than computed"
+              + " without it (if you know it does not, remove it from config.json)");
     }
   }
 
@@ -144,8 +203,8 @@ public final class ConfigJson {
   }
 
   /**
-   * An optional integer field whose JSON null means something else than its absence (HF's
-   * {@code sliding_window}: absent takes the class default, null switches the feature off).
+   * An optional integer field whose JSON null means something else than its absence (HF's {@code
+   * sliding_window}: absent takes the class default, null switches the feature off).
    */
   public int optInt(String key, int whenAbsent, int whenNull) {
     if (!root.has(key)) {

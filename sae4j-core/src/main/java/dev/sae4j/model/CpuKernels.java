@@ -16,15 +16,14 @@ import java.util.Set;
  * Which CPU code path PyTorch's kernels take, and the pinned one sae4j uses for reproducible
  * results.
  *
- * <p>ATen picks its vectorised kernels per instruction set on first use (AVX2 or AVX-512), and
- * MKL and oneDNN do the same for matrix products. Different kernels sum in different orders, so
- * the same seeded training ends with different weights on an AVX2 and an AVX-512 machine: the CI
+ * <p>ATen picks its vectorised kernels per instruction set on first use (AVX2 or AVX-512), and MKL
+ * and oneDNN do the same for matrix products. Different kernels sum in different orders, so the
+ * same seeded training ends with different weights on an AVX2 and an AVX-512 machine: the CI
  * organism reached 188/200 held-out with AVX2 kernels and 178/200 with AVX-512 ones. Pinning all
- * three libraries to the AVX2 path makes every result identical on any x86-64 CPU with AVX2.
- * The libraries read their settings from the environment once, at first use, and a JVM cannot
- * change its own environment, so the pins are set by whoever starts the JVM: the {@code sae4j}
- * launcher, the build's test configuration, or the CLI re-executing itself (docs/design.md, "CPU
- * kernels").
+ * three libraries to the AVX2 path makes every result identical on any x86-64 CPU with AVX2. The
+ * libraries read their settings from the environment once, at first use, and a JVM cannot change
+ * its own environment, so the pins are set by whoever starts the JVM: the {@code sae4j} launcher,
+ * the build's test configuration, or the CLI re-executing itself (docs/design.md, "CPU kernels").
  */
 public final class CpuKernels {
   /** Environment variable choosing the mode: {@code pinned} (the default) or {@code native}. */
@@ -48,8 +47,7 @@ public final class CpuKernels {
 
   /** Whether {@code env} holds every pinned setting. */
   public static boolean isPinned(Map<String, String> env) {
-    return PINNED_ENV.entrySet().stream()
-        .allMatch(e -> e.getValue().equals(env.get(e.getKey())));
+    return PINNED_ENV.entrySet().stream().allMatch(e -> e.getValue().equals(env.get(e.getKey())));
   }
 
   /** Whether this process runs the pinned code path. */
@@ -70,14 +68,14 @@ public final class CpuKernels {
     if (mode.equals("native")) {
       return true;
     }
-    throw new IllegalArgumentException(MODE_ENV + " must be 'pinned' or 'native', got '" + mode
-        + "'");
+    throw new IllegalArgumentException(
+        MODE_ENV + " must be 'pinned' or 'native', got '" + mode + "'");
   }
 
   /**
-   * A short name of the code path for cache keys and provenance: {@code avx2-pinned}, or
-   * {@code native-<best instruction set>} (e.g. {@code native-avx512}), with any explicit ATen
-   * setting appended.
+   * A short name of the code path for cache keys and provenance: {@code avx2-pinned}, or {@code
+   * native-<best instruction set>} (e.g. {@code native-avx512}), with any explicit ATen setting
+   * appended.
    */
   public static String codePath() {
     return codePath(System.getenv(), cpuFeatures());
@@ -87,8 +85,10 @@ public final class CpuKernels {
     if (isPinned(env)) {
       return "avx2-pinned";
     }
-    String isa = features.contains("avx512f") ? "avx512"
-        : features.contains("avx2") ? "avx2" : features.isEmpty() ? "unknown" : "other";
+    String isa =
+        features.contains("avx512f")
+            ? "avx512"
+            : features.contains("avx2") ? "avx2" : features.isEmpty() ? "unknown" : "other";
     String aten = env.get("ATEN_CPU_CAPABILITY");
     return "native-" + isa + (aten == null || aten.isEmpty() ? "" : "-aten_" + aten);
   }
@@ -104,16 +104,19 @@ public final class CpuKernels {
   }
 
   /**
-   * The instruction-set flags of this CPU that select PyTorch kernels (a subset of avx2,
-   * avx512f, avx512_bf16, amx_bf16, amx_tile), from {@code /proc/cpuinfo}; empty where it cannot
-   * be read.
+   * The instruction-set flags of this CPU that select PyTorch kernels (a subset of avx2, avx512f,
+   * avx512_bf16, amx_bf16, amx_tile), from {@code /proc/cpuinfo}; empty where it cannot be read.
    */
   public static Set<String> cpuFeatures() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
         if (line.startsWith("flags")) {
-          Set<String> flags = Set.of(line.substring(line.indexOf(':') + 1).trim()
-              .toLowerCase(Locale.ROOT).split("\\s+"));
+          Set<String> flags =
+              Set.of(
+                  line.substring(line.indexOf(':') + 1)
+                      .trim()
+                      .toLowerCase(Locale.ROOT)
+                      .split("\\s+"));
           List<String> present = new ArrayList<>();
           for (String f : FEATURES) {
             if (flags.contains(f)) {

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Autoregressive generation, greedy or sampled, with or without a KV cache. Prompts are
- * left-padded (HF {@code generate()} convention), so every row's next token sits in the last
- * column. Hooks apply on every step.
+ * Autoregressive generation, greedy or sampled, with or without a KV cache. Prompts are left-padded
+ * (HF {@code generate()} convention), so every row's next token sits in the last column. Hooks
+ * apply on every step.
  */
 public final class Generator {
   /**
@@ -24,8 +24,14 @@ public final class Generator {
    * @param stopAtEos stop a row once it emits {@code eos_token_id}
    * @param useKvCache reuse keys/values of earlier tokens instead of recomputing them
    */
-  public record Options(int maxNewTokens, double temperature, int topK, double topP, long seed,
-      boolean stopAtEos, boolean useKvCache) {
+  public record Options(
+      int maxNewTokens,
+      double temperature,
+      int topK,
+      double topP,
+      long seed,
+      boolean stopAtEos,
+      boolean useKvCache) {
     /** Validates ranges. */
     public Options {
       if (maxNewTokens < 0) {
@@ -73,8 +79,9 @@ public final class Generator {
     try (KvCache cache = options.useKvCache() ? model.newKvCache() : null) {
       TokenBatch next = prompt;
       for (int step = 0; step < options.maxNewTokens(); step++) {
-        float[][] lastLogits = lastPositionLogits(options.useKvCache() ? next
-            : TokenBatch.leftPadded(sequences, pad), cache, hooks);
+        float[][] lastLogits =
+            lastPositionLogits(
+                options.useKvCache() ? next : TokenBatch.leftPadded(sequences, pad), cache, hooks);
         int[] chosen = new int[rows];
         boolean allDone = true;
         for (int r = 0; r < rows; r++) {
@@ -128,8 +135,10 @@ public final class Generator {
 
   private float[][] lastPositionLogits(TokenBatch batch, KvCache cache, Hooks hooks) {
     try (NDManager scratch = NDManager.newBaseManager(model.device())) {
-      NDArray logits = cache == null ? model.forward(batch, hooks, scratch)
-          : model.forward(batch, hooks, cache, scratch); // [B, T, V]
+      NDArray logits =
+          cache == null
+              ? model.forward(batch, hooks, scratch)
+              : model.forward(batch, hooks, cache, scratch); // [B, T, V]
       NDArray last = logits.get(":, -1, :"); // [B, V]
       float[] flat = last.toFloatArray();
       int vocab = (int) last.getShape().get(1);

@@ -20,9 +20,20 @@ final class Gpt2 extends TransformerModel {
   private NDArray lnFinalB;
   private Weight lmHead; // [V, H], tied to wte unless lm_head.weight is stored
 
-  private record Layer(NDArray ln1W, NDArray ln1B, NDArray qkvW, NDArray qkvB, NDArray projW,
-      NDArray projB, NDArray ln2W, NDArray ln2B, NDArray fcW, NDArray fcB, NDArray fcProjW,
-      NDArray fcProjB) implements BlockWeights {}
+  private record Layer(
+      NDArray ln1W,
+      NDArray ln1B,
+      NDArray qkvW,
+      NDArray qkvB,
+      NDArray projW,
+      NDArray projB,
+      NDArray ln2W,
+      NDArray ln2B,
+      NDArray fcW,
+      NDArray fcB,
+      NDArray fcProjW,
+      NDArray fcProjB)
+      implements BlockWeights {}
 
   Gpt2(ModelConfig config, Device device) {
     super(config, device, true);
@@ -31,14 +42,19 @@ final class Gpt2 extends TransformerModel {
   }
 
   /** Config keys that do not change a float32 forward pass. */
-  static final Set<String> INERT = Set.of(
-      "n_ctx", // a legacy duplicate of n_positions
-      "n_special", "predict_special_tokens", // OpenAI GPT leftovers (gpt2-medium), unused
-      // Sequence-classification and double-heads model heads.
-      "summary_activation", "summary_first_dropout", "summary_proj_to_labels", "summary_type",
-      "summary_use_proj",
-      // Upcasts half-precision scores to float32 and scales q first: the same in float32.
-      "reorder_and_upcast_attn");
+  static final Set<String> INERT =
+      Set.of(
+          "n_ctx", // a legacy duplicate of n_positions
+          "n_special",
+          "predict_special_tokens", // OpenAI GPT leftovers (gpt2-medium), unused
+          // Sequence-classification and double-heads model heads.
+          "summary_activation",
+          "summary_first_dropout",
+          "summary_proj_to_labels",
+          "summary_type",
+          "summary_use_proj",
+          // Upcasts half-precision scores to float32 and scales q first: the same in float32.
+          "reorder_and_upcast_attn");
 
   /** Maps GPT2Config keys (and their class defaults) onto a {@link ModelConfig}. */
   static ModelConfig config(ConfigJson c) {
@@ -46,17 +62,33 @@ final class Gpt2 extends TransformerModel {
     int heads = c.optInt("n_head", 12);
     int layers = c.optInt("n_layer", 12);
     int headDim = c.headDim("n_embd", hidden, "n_head", heads);
-    Llama.refuseTrue(c, "scale_attn_by_inverse_layer_idx",
-        c.optBool("scale_attn_by_inverse_layer_idx", false));
+    Llama.refuseTrue(
+        c, "scale_attn_by_inverse_layer_idx", c.optBool("scale_attn_by_inverse_layer_idx", false));
     if (!c.optBool("scale_attn_weights", true)) {
       throw c.error("scale_attn_weights", "false is not supported");
     }
-    return new ModelConfig("gpt2", c.optInt("vocab_size", 50257), hidden, layers, heads, heads,
-        headDim, c.optInt("n_inner", 4 * hidden), c.optInt("n_positions", 1024),
+    return new ModelConfig(
+        "gpt2",
+        c.optInt("vocab_size", 50257),
+        hidden,
+        layers,
+        heads,
+        heads,
+        headDim,
+        c.optInt("n_inner", 4 * hidden),
+        c.optInt("n_positions", 1024),
         c.optDouble("layer_norm_epsilon", 1e-5),
-        Activation.fromHf(c.optString("activation_function", "gelu_new")), true, true, 0, null,
-        c.optBool("tie_word_embeddings", true), false, ModelConfig.Attention.causal(layers), 0,
-        c.optInteger("bos_token_id"), c.optInteger("eos_token_id"),
+        Activation.fromHf(c.optString("activation_function", "gelu_new")),
+        true,
+        true,
+        0,
+        null,
+        c.optBool("tie_word_embeddings", true),
+        false,
+        ModelConfig.Attention.causal(layers),
+        0,
+        c.optInteger("bos_token_id"),
+        c.optInteger("eos_token_id"),
         c.optInteger("pad_token_id"));
   }
 
@@ -73,12 +105,16 @@ final class Gpt2 extends TransformerModel {
   protected BlockWeights loadBlock(WeightLoader w, int layer) throws IOException {
     String p = "h." + layer + ".";
     return new Layer(
-        w.take(p + "ln_1.weight", h), w.take(p + "ln_1.bias", h),
+        w.take(p + "ln_1.weight", h),
+        w.take(p + "ln_1.bias", h),
         w.take(p + "attn.c_attn.weight", h, 3L * h).transpose(),
         w.take(p + "attn.c_attn.bias", 3L * h),
-        w.take(p + "attn.c_proj.weight", h, h).transpose(), w.take(p + "attn.c_proj.bias", h),
-        w.take(p + "ln_2.weight", h), w.take(p + "ln_2.bias", h),
-        w.take(p + "mlp.c_fc.weight", h, inner).transpose(), w.take(p + "mlp.c_fc.bias", inner),
+        w.take(p + "attn.c_proj.weight", h, h).transpose(),
+        w.take(p + "attn.c_proj.bias", h),
+        w.take(p + "ln_2.weight", h),
+        w.take(p + "ln_2.bias", h),
+        w.take(p + "mlp.c_fc.weight", h, inner).transpose(),
+        w.take(p + "mlp.c_fc.bias", inner),
         w.take(p + "mlp.c_proj.weight", inner, h).transpose(),
         w.take(p + "mlp.c_proj.bias", h));
   }
@@ -88,8 +124,12 @@ final class Gpt2 extends TransformerModel {
     NDArray positions = pass.positions();
     for (int p : pass.batch.positionIds()) {
       if (p >= config.maxPositions()) {
-        throw new IllegalArgumentException("position id " + p + " is beyond n_positions "
-            + config.maxPositions() + " of this GPT-2 model (learned positions)");
+        throw new IllegalArgumentException(
+            "position id "
+                + p
+                + " is beyond n_positions "
+                + config.maxPositions()
+                + " of this GPT-2 model (learned positions)");
       }
     }
     NDArray tok = pass.hook(HookPoints.EMBED, -1, wte.lookup(ids)); // [B, T, H]

@@ -7,8 +7,8 @@ import ai.djl.ndarray.NDArray;
  * observes it (returns null) or returns a replacement of the same shape, which the rest of the
  * forward pass then uses. Splicing an SAE, ablating a feature and steering are replacing hooks.
  *
- * <p>The activation belongs to the forward pass's scratch manager and is freed when the pass
- * ends: a hook that keeps it must {@code duplicate()} it and attach the copy to its own manager.
+ * <p>The activation belongs to the forward pass's scratch manager and is freed when the pass ends:
+ * a hook that keeps it must {@code duplicate()} it and attach the copy to its own manager.
  */
 @FunctionalInterface
 public interface Hook {

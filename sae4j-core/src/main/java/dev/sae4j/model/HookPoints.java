@@ -9,8 +9,10 @@ import java.util.regex.Pattern;
 public final class HookPoints {
   /** Token embedding (Gemma: after the sqrt(d) scale, as TransformerLens folds it into W_E). */
   public static final String EMBED = "hook_embed";
+
   /** Learned position embedding (GPT-2 only). */
   public static final String POS_EMBED = "hook_pos_embed";
+
   /** Output of the final norm: what the unembedding reads. */
   public static final String LN_FINAL = "ln_final.hook_normalized";
 

@@ -30,10 +30,12 @@ public final class Hooks {
   /** Adds an observing hook at each name that copies the activation into {@code cache}. */
   public Hooks cacheInto(ActivationCache cache, Collection<String> names) {
     for (String name : names) {
-      add(name, (act, ctx) -> {
-        cache.put(name, act);
-        return null;
-      });
+      add(
+          name,
+          (act, ctx) -> {
+            cache.put(name, act);
+            return null;
+          });
     }
     return this;
   }
@@ -71,12 +73,22 @@ public final class Hooks {
       NDArray replacement = hook.apply(current, ctx);
       if (replacement != null) {
         if (!replacement.getShape().equals(current.getShape())) {
-          throw new IllegalStateException("hook at " + ctx.name() + " returned shape "
-              + replacement.getShape() + ", expected " + current.getShape());
+          throw new IllegalStateException(
+              "hook at "
+                  + ctx.name()
+                  + " returned shape "
+                  + replacement.getShape()
+                  + ", expected "
+                  + current.getShape());
         }
         if (replacement.getDataType() != current.getDataType()) {
-          throw new IllegalStateException("hook at " + ctx.name() + " returned "
-              + replacement.getDataType() + ", expected " + current.getDataType());
+          throw new IllegalStateException(
+              "hook at "
+                  + ctx.name()
+                  + " returned "
+                  + replacement.getDataType()
+                  + ", expected "
+                  + current.getDataType());
         }
         current = replacement;
       }

@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Llama and Mistral ({@code model_type: llama | mistral}): RMSNorm pre-norm sequential blocks,
- * full half-split RoPE (with optional llama3 or linear frequency scaling), grouped-query
- * attention, SwiGLU MLP, optional projection biases. Mistral adds a sliding attention window in
- * every block. Gemma 1, Qwen 2/3 and Phi-3 extend this class.
+ * Llama and Mistral ({@code model_type: llama | mistral}): RMSNorm pre-norm sequential blocks, full
+ * half-split RoPE (with optional llama3 or linear frequency scaling), grouped-query attention,
+ * SwiGLU MLP, optional projection biases. Mistral adds a sliding attention window in every block.
+ * Gemma 1, Qwen 2/3 and Phi-3 extend this class.
  */
 class Llama extends TransformerModel {
   protected final int h;
@@ -24,14 +24,32 @@ class Llama extends TransformerModel {
   private Weight lmHead; // [V, H]
 
   /**
-   * One block's weights. Norms hold the effective scale ({@link #normScale}); biases, q/k norms
-   * and the post-norms of attention and MLP outputs (Gemma 2/3) are null where the architecture
-   * has none.
+   * One block's weights. Norms hold the effective scale ({@link #normScale}); biases, q/k norms and
+   * the post-norms of attention and MLP outputs (Gemma 2/3) are null where the architecture has
+   * none.
    */
-  protected record Layer(NDArray norm1, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW,
-      NDArray vB, NDArray oW, NDArray oB, NDArray qNorm, NDArray kNorm, NDArray attnPostNorm,
-      NDArray norm2, NDArray gateW, NDArray gateB, NDArray upW, NDArray upB, NDArray downW,
-      NDArray downB, NDArray mlpPostNorm) implements BlockWeights {}
+  protected record Layer(
+      NDArray norm1,
+      NDArray qW,
+      NDArray qB,
+      NDArray kW,
+      NDArray kB,
+      NDArray vW,
+      NDArray vB,
+      NDArray oW,
+      NDArray oB,
+      NDArray qNorm,
+      NDArray kNorm,
+      NDArray attnPostNorm,
+      NDArray norm2,
+      NDArray gateW,
+      NDArray gateB,
+      NDArray upW,
+      NDArray upB,
+      NDArray downW,
+      NDArray downB,
+      NDArray mlpPostNorm)
+      implements BlockWeights {}
 
   Llama(ModelConfig config, Device device) {
     super(config, device, false);
@@ -52,8 +70,7 @@ class Llama extends TransformerModel {
     int heads = c.requireInt("num_attention_heads");
     int layers = c.requireInt("num_hidden_layers");
     int headDim = c.optInt("head_dim", hidden / heads);
-    RopeParameters.Resolved rope =
-        RopeParameters.read(c, RopeParameters.Sources.fullHead(10000));
+    RopeParameters.Resolved rope = RopeParameters.read(c, RopeParameters.Sources.fullHead(10000));
     boolean attentionBias = c.optBool("attention_bias", false);
     boolean mlpBias = c.optBool("mlp_bias", false);
     if (mistral) {
@@ -64,19 +81,34 @@ class Llama extends TransformerModel {
       }
     }
     int window = mistral ? c.optInt("sliding_window", 4096, 0) : 0;
-    return new ModelConfig(modelType, c.requireInt("vocab_size"), hidden, layers, heads,
-        c.optInt("num_key_value_heads", heads), headDim, c.requireInt("intermediate_size"),
+    return new ModelConfig(
+        modelType,
+        c.requireInt("vocab_size"),
+        hidden,
+        layers,
+        heads,
+        c.optInt("num_key_value_heads", heads),
+        headDim,
+        c.requireInt("intermediate_size"),
         c.optInt("max_position_embeddings", mistral ? 131072 : 2048),
-        c.optDouble("rms_norm_eps", 1e-6), Activation.fromHf(c.optString("hidden_act", "silu")),
-        attentionBias, mlpBias, rope.rotaryDims(headDim), rope.rope(),
-        c.optBool("tie_word_embeddings", false), false,
-        ModelConfig.Attention.uniform(layers, window), 0, c.optInteger("bos_token_id"),
-        c.optInteger("eos_token_id"), c.optInteger("pad_token_id"));
+        c.optDouble("rms_norm_eps", 1e-6),
+        Activation.fromHf(c.optString("hidden_act", "silu")),
+        attentionBias,
+        mlpBias,
+        rope.rotaryDims(headDim),
+        rope.rope(),
+        c.optBool("tie_word_embeddings", false),
+        false,
+        ModelConfig.Attention.uniform(layers, window),
+        0,
+        c.optInteger("bos_token_id"),
+        c.optInteger("eos_token_id"),
+        c.optInteger("pad_token_id"));
   }
 
   /** Config keys of Llama-family configs that do not change the outputs. */
-  static final Set<String> INERT = Set.of(
-      "pretraining_tp"); // v4 split its matmuls in pieces (same values); v5 ignores it
+  static final Set<String> INERT =
+      Set.of("pretraining_tp"); // v4 split its matmuls in pieces (same values); v5 ignores it
 
   /** {@code layer_types} of {@code layers} entries, or null when the config has none. */
   static List<ModelConfig.LayerType> layerTypes(ConfigJson c, int layers) {
@@ -137,16 +169,26 @@ class Llama extends TransformerModel {
     boolean qkvBias = hasQkvBias();
     boolean oBias = config.attentionBias();
     boolean mlpBias = config.mlpBias();
-    return new Layer(norm(w, p + "input_layernorm.weight", h),
-        w.take(a + "q_proj.weight", qDim, h), w.takeIf(qkvBias, a + "q_proj.bias", qDim),
-        w.take(a + "k_proj.weight", kvDim, h), w.takeIf(qkvBias, a + "k_proj.bias", kvDim),
-        w.take(a + "v_proj.weight", kvDim, h), w.takeIf(qkvBias, a + "v_proj.bias", kvDim),
-        w.take(a + "o_proj.weight", h, qDim), w.takeIf(oBias, a + "o_proj.bias", h),
-        qkNorm(w, a + "q_norm.weight"), qkNorm(w, a + "k_norm.weight"), null,
+    return new Layer(
+        norm(w, p + "input_layernorm.weight", h),
+        w.take(a + "q_proj.weight", qDim, h),
+        w.takeIf(qkvBias, a + "q_proj.bias", qDim),
+        w.take(a + "k_proj.weight", kvDim, h),
+        w.takeIf(qkvBias, a + "k_proj.bias", kvDim),
+        w.take(a + "v_proj.weight", kvDim, h),
+        w.takeIf(qkvBias, a + "v_proj.bias", kvDim),
+        w.take(a + "o_proj.weight", h, qDim),
+        w.takeIf(oBias, a + "o_proj.bias", h),
+        qkNorm(w, a + "q_norm.weight"),
+        qkNorm(w, a + "k_norm.weight"),
+        null,
         norm(w, p + "post_attention_layernorm.weight", h),
-        w.take(m + "gate_proj.weight", inner, h), w.takeIf(mlpBias, m + "gate_proj.bias", inner),
-        w.take(m + "up_proj.weight", inner, h), w.takeIf(mlpBias, m + "up_proj.bias", inner),
-        w.take(m + "down_proj.weight", h, inner), w.takeIf(mlpBias, m + "down_proj.bias", h),
+        w.take(m + "gate_proj.weight", inner, h),
+        w.takeIf(mlpBias, m + "gate_proj.bias", inner),
+        w.take(m + "up_proj.weight", inner, h),
+        w.takeIf(mlpBias, m + "up_proj.bias", inner),
+        w.take(m + "down_proj.weight", h, inner),
+        w.takeIf(mlpBias, m + "down_proj.bias", h),
         null);
   }
 
@@ -174,8 +216,7 @@ class Llama extends TransformerModel {
   protected NDArray embed(NDArray ids, Pass pass) {
     NDArray x = embed.lookup(ids); // [B, T, H]
     float scale = embedScale();
-    return pass.hook(HookPoints.EMBED, -1, scale == 1f ? x
-        : x.mul(Autograd.constant(x, scale)));
+    return pass.hook(HookPoints.EMBED, -1, scale == 1f ? x : x.mul(Autograd.constant(x, scale)));
   }
 
   @Override

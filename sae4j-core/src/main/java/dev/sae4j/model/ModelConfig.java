@@ -60,15 +60,25 @@ public record ModelConfig(
     require(hiddenSize > 0, "hidden size must be positive");
     require(numLayers > 0, "number of layers must be positive");
     require(numHeads > 0 && numKvHeads > 0, "head counts must be positive");
-    require(numHeads % numKvHeads == 0,
-        "num_attention_heads " + numHeads + " is not a multiple of num_key_value_heads " + numKvHeads);
+    require(
+        numHeads % numKvHeads == 0,
+        "num_attention_heads "
+            + numHeads
+            + " is not a multiple of num_key_value_heads "
+            + numKvHeads);
     require(headDim > 0, "head_dim must be positive");
     require(intermediateSize > 0, "intermediate size must be positive");
-    require(rotaryDims >= 0 && rotaryDims <= headDim && rotaryDims % 2 == 0,
+    require(
+        rotaryDims >= 0 && rotaryDims <= headDim && rotaryDims % 2 == 0,
         "rotary dims " + rotaryDims + " must be even and within head_dim " + headDim);
     require(rotaryDims == 0 || rope != null, "RoPE needs its parameters");
-    require(attention.layerTypes().size() == numLayers, "layer_types has "
-        + attention.layerTypes().size() + " entries for " + numLayers + " layers");
+    require(
+        attention.layerTypes().size() == numLayers,
+        "layer_types has "
+            + attention.layerTypes().size()
+            + " entries for "
+            + numLayers
+            + " layers");
     require(finalLogitSoftcap >= 0, "final_logit_softcapping must be positive");
   }
 
@@ -88,13 +98,16 @@ public record ModelConfig(
   /** The attention window of {@code layer}: 0 for full causal attention. */
   public int slidingWindow(int layer) {
     return attention.layerTypes().get(layer) == LayerType.SLIDING_ATTENTION
-        ? attention.slidingWindow() : 0;
+        ? attention.slidingWindow()
+        : 0;
   }
 
   /** The RoPE of {@code layer}. */
   public Rope rope(int layer) {
     return attention.layerTypes().get(layer) == LayerType.SLIDING_ATTENTION
-        && attention.slidingRope() != null ? attention.slidingRope() : rope;
+            && attention.slidingRope() != null
+        ? attention.slidingRope()
+        : rope;
   }
 
   /** The factor attention scores are multiplied by: head_dim^-0.5 or query_pre_attn_scalar^-0.5. */
@@ -124,8 +137,10 @@ public record ModelConfig(
         case "sliding_attention":
           return SLIDING_ATTENTION;
         default:
-          throw new IllegalArgumentException("unsupported layer type '" + name
-              + "' (supported: full_attention, sliding_attention)");
+          throw new IllegalArgumentException(
+              "unsupported layer type '"
+                  + name
+                  + "' (supported: full_attention, sliding_attention)");
       }
     }
   }
@@ -142,8 +157,12 @@ public record ModelConfig(
    *     0 for head_dim
    * @param logitSoftcap {@code cap * tanh(score / cap)} before the mask, 0 for none (Gemma 2)
    */
-  public record Attention(List<LayerType> layerTypes, int slidingWindow, Rope slidingRope,
-      double queryPreAttnScalar, double logitSoftcap) {
+  public record Attention(
+      List<LayerType> layerTypes,
+      int slidingWindow,
+      Rope slidingRope,
+      double queryPreAttnScalar,
+      double logitSoftcap) {
     /** Checks that a sliding layer has a window. */
     public Attention {
       layerTypes = List.copyOf(layerTypes);
@@ -159,14 +178,19 @@ public record ModelConfig(
 
     /** Full causal attention in every layer, scaled by head_dim^-0.5, no soft-capping. */
     public static Attention causal(int numLayers) {
-      return new Attention(Collections.nCopies(numLayers, LayerType.FULL_ATTENTION), 0, null, 0,
-          0);
+      return new Attention(Collections.nCopies(numLayers, LayerType.FULL_ATTENTION), 0, null, 0, 0);
     }
 
     /** The same sliding window in every layer (Mistral, Phi-3); 0 or less is full attention. */
     public static Attention uniform(int numLayers, int slidingWindow) {
-      return slidingWindow <= 0 ? causal(numLayers) : new Attention(
-          Collections.nCopies(numLayers, LayerType.SLIDING_ATTENTION), slidingWindow, null, 0, 0);
+      return slidingWindow <= 0
+          ? causal(numLayers)
+          : new Attention(
+              Collections.nCopies(numLayers, LayerType.SLIDING_ATTENTION),
+              slidingWindow,
+              null,
+              0,
+              0);
     }
   }
 
@@ -220,8 +244,8 @@ public record ModelConfig(
         if (wavelen > lowWavelen) {
           inv[i] = (float) (inv[i] / factor);
         } else if (wavelen >= highWavelen) {
-          double smooth = (originalMaxPositions / wavelen - lowFreqFactor)
-              / (highFreqFactor - lowFreqFactor);
+          double smooth =
+              (originalMaxPositions / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
           inv[i] = (float) ((1 - smooth) * inv[i] / factor + smooth * inv[i]);
         }
       }

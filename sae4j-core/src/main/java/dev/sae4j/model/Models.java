@@ -25,11 +25,11 @@ public final class Models {
    * @param modulePrefix the module prefix of its tensor names in HF checkpoints
    * @param parser reads config.json
    * @param factory builds the model
-   * @param inert config keys of this architecture that never change its outputs (besides those
-   *     the parser reads and the generic ones in {@link ConfigJson#refuseUnread})
+   * @param inert config keys of this architecture that never change its outputs (besides those the
+   *     parser reads and the generic ones in {@link ConfigJson#refuseUnread})
    */
-  private record Architecture(String modulePrefix, ConfigParser parser, Factory factory,
-      Set<String> inert) {}
+  private record Architecture(
+      String modulePrefix, ConfigParser parser, Factory factory, Set<String> inert) {}
 
   @FunctionalInterface
   private interface ConfigParser {
@@ -44,62 +44,75 @@ public final class Models {
   private static final Map<String, Architecture> ARCHITECTURES = new LinkedHashMap<>();
 
   static {
-    ARCHITECTURES.put("gpt2",
-        new Architecture("transformer.", Gpt2::config, Gpt2::new, Gpt2.INERT));
-    ARCHITECTURES.put("gpt_neox",
-        new Architecture("gpt_neox.", GptNeox::config, GptNeox::new, Set.of()));
+    ARCHITECTURES.put(
+        "gpt2", new Architecture("transformer.", Gpt2::config, Gpt2::new, Gpt2.INERT));
+    ARCHITECTURES.put(
+        "gpt_neox", new Architecture("gpt_neox.", GptNeox::config, GptNeox::new, Set.of()));
     ARCHITECTURES.put("gemma", new Architecture("model.", Gemma::config, Gemma::new, Set.of()));
-    ARCHITECTURES.put("gemma2", new Architecture("model.", c -> Gemma2.config(c, "gemma2"),
-        Gemma2::new, Gemma2.INERT));
-    ARCHITECTURES.put("gemma3_text", new Architecture("model.",
-        c -> Gemma2.config(c, "gemma3_text"), Gemma2::new, Gemma2.INERT));
+    ARCHITECTURES.put(
+        "gemma2",
+        new Architecture("model.", c -> Gemma2.config(c, "gemma2"), Gemma2::new, Gemma2.INERT));
+    ARCHITECTURES.put(
+        "gemma3_text",
+        new Architecture(
+            "model.", c -> Gemma2.config(c, "gemma3_text"), Gemma2::new, Gemma2.INERT));
     ARCHITECTURES.put("phi", new Architecture("model.", Phi::config, Phi::new, Set.of()));
     ARCHITECTURES.put("phi3", new Architecture("model.", Phi3::config, Phi3::new, Phi3.INERT));
-    ARCHITECTURES.put("llama", new Architecture("model.", c -> Llama.config(c, "llama"),
-        Llama::new, Llama.INERT));
-    ARCHITECTURES.put("mistral", new Architecture("model.", c -> Llama.config(c, "mistral"),
-        Llama::new, Llama.INERT));
-    ARCHITECTURES.put("qwen2", new Architecture("model.", c -> Qwen.config(c, "qwen2"),
-        Qwen::new, Set.of()));
-    ARCHITECTURES.put("qwen3", new Architecture("model.", c -> Qwen.config(c, "qwen3"),
-        Qwen::new, Set.of()));
+    ARCHITECTURES.put(
+        "llama",
+        new Architecture("model.", c -> Llama.config(c, "llama"), Llama::new, Llama.INERT));
+    ARCHITECTURES.put(
+        "mistral",
+        new Architecture("model.", c -> Llama.config(c, "mistral"), Llama::new, Llama.INERT));
+    ARCHITECTURES.put(
+        "qwen2", new Architecture("model.", c -> Qwen.config(c, "qwen2"), Qwen::new, Set.of()));
+    ARCHITECTURES.put(
+        "qwen3", new Architecture("model.", c -> Qwen.config(c, "qwen3"), Qwen::new, Set.of()));
   }
 
   private Models() {}
 
   /**
-   * A local model directory for {@code idOrDir}: the directory itself if it exists, else a Hub
-   * repo id downloaded (config, tokenizer and safetensors only; never pickles) into the standard
-   * HF cache, honouring HF_HOME, HF_HUB_CACHE, HF_TOKEN and HF_HUB_OFFLINE.
+   * A local model directory for {@code idOrDir}: the directory itself if it exists, else a Hub repo
+   * id downloaded (config, tokenizer and safetensors only; never pickles) into the standard HF
+   * cache, honouring HF_HOME, HF_HUB_CACHE, HF_TOKEN and HF_HUB_OFFLINE.
    */
   public static Path resolve(String idOrDir, String revision) throws IOException {
     return resolve(idOrDir, revision, HubSettings.fromEnvironment(), ProgressListener.NONE);
   }
 
   /** As {@link #resolve(String, String)} with explicit Hub settings. */
-  public static Path resolve(String idOrDir, String revision, HubSettings hub)
-      throws IOException {
+  public static Path resolve(String idOrDir, String revision, HubSettings hub) throws IOException {
     return resolve(idOrDir, revision, hub, ProgressListener.NONE);
   }
 
   /** As {@link #resolve(String, String)} with explicit Hub settings and download progress. */
-  public static Path resolve(String idOrDir, String revision, HubSettings hub,
-      ProgressListener progress) throws IOException {
+  public static Path resolve(
+      String idOrDir, String revision, HubSettings hub, ProgressListener progress)
+      throws IOException {
     return resolve(idOrDir, revision, hub, progress, HubClient.modelFiles());
   }
 
   /**
-   * As {@link #resolve(String, String, HubSettings, ProgressListener)}, downloading only the
-   * files {@code files} accepts (e.g. {@link HubClient#tokenizerFiles()}).
+   * As {@link #resolve(String, String, HubSettings, ProgressListener)}, downloading only the files
+   * {@code files} accepts (e.g. {@link HubClient#tokenizerFiles()}).
    */
-  public static Path resolve(String idOrDir, String revision, HubSettings hub,
-      ProgressListener progress, Predicate<String> files) throws IOException {
+  public static Path resolve(
+      String idOrDir,
+      String revision,
+      HubSettings hub,
+      ProgressListener progress,
+      Predicate<String> files)
+      throws IOException {
     Path local = Path.of(idOrDir);
     if (Files.isDirectory(local)) {
       return local;
     }
-    boolean looksLikePath = idOrDir.startsWith("/") || idOrDir.startsWith(".")
-        || idOrDir.startsWith("~") || idOrDir.chars().filter(ch -> ch == '/').count() > 1;
+    boolean looksLikePath =
+        idOrDir.startsWith("/")
+            || idOrDir.startsWith(".")
+            || idOrDir.startsWith("~")
+            || idOrDir.chars().filter(ch -> ch == '/').count() > 1;
     if (looksLikePath) {
       throw new IOException(idOrDir + ": no such model directory");
     }
@@ -115,8 +128,8 @@ public final class Models {
   }
 
   /**
-   * The architecture's view of {@code json}; every key with a value must be one the
-   * architecture implements or one that never changes the outputs.
+   * The architecture's view of {@code json}; every key with a value must be one the architecture
+   * implements or one that never changes the outputs.
    */
   private static ModelConfig parse(ConfigJson json, Architecture arch) {
     ModelConfig config;
@@ -124,7 +137,8 @@ public final class Models {
       config = arch.parser.parse(json);
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();
-      throw m != null && m.startsWith(json.path().toString()) ? e
+      throw m != null && m.startsWith(json.path().toString())
+          ? e
           : new IllegalArgumentException(json.path() + ": " + m, e);
     }
     json.refuseUnread(config.modelType(), arch.inert);
@@ -162,8 +176,8 @@ public final class Models {
       StoredWeights stored = StoredWeights.of(checkpoint);
       boolean mapped = stored.mapped(options);
       model = arch.factory.create(config, options.device());
-      modelOwnsCheckpoint = model.load(dir, checkpoint, arch.modulePrefix, mapped,
-          stored.describe(mapped));
+      modelOwnsCheckpoint =
+          model.load(dir, checkpoint, arch.modulePrefix, mapped, stored.describe(mapped));
       return model;
     } catch (IOException | RuntimeException e) {
       if (model != null) {
@@ -207,8 +221,8 @@ public final class Models {
       return switch (options.weights()) {
         case FLOAT32 -> false;
         case MAPPED -> true;
-        case AUTO -> !options.device().isGpu()
-            && float32Bytes > WeightStorage.AUTO_FLOAT32_LIMIT_BYTES;
+        case AUTO ->
+            !options.device().isGpu() && float32Bytes > WeightStorage.AUTO_FLOAT32_LIMIT_BYTES;
       };
     }
 
@@ -221,7 +235,9 @@ public final class Models {
       if (mapped) {
         return types + ", " + gb + " memory-mapped, widened to float32 one block at a time";
       }
-      return "widened from " + types + " to float32 at load, "
+      return "widened from "
+          + types
+          + " to float32 at load, "
           + String.format(java.util.Locale.ROOT, "%.2f GB", float32Bytes / 1e9);
     }
 
@@ -241,8 +257,8 @@ public final class Models {
 
   /**
    * The tensors a checkpoint of this config holds, by their HF names (module prefix included,
-   * except on the LM head, which transformers keeps at the top level), base model first and the
-   * LM head last, as {@code save_pretrained} orders them: what {@link #load} consumes.
+   * except on the LM head, which transformers keeps at the top level), base model first and the LM
+   * head last, as {@code save_pretrained} orders them: what {@link #load} consumes.
    *
    * @param config the config.json content
    * @return name to shape
@@ -252,13 +268,16 @@ public final class Models {
     try (TransformerModel model = arch.factory.create(parse(config, arch), Device.cpu())) {
       Map<String, long[]> base = new LinkedHashMap<>();
       Map<String, long[]> top = new LinkedHashMap<>();
-      model.tensorTable().forEach((name, shape) -> {
-        if (TOP_LEVEL.stream().anyMatch(name::startsWith)) {
-          top.put(name, shape);
-        } else {
-          base.put(arch.modulePrefix + name, shape);
-        }
-      });
+      model
+          .tensorTable()
+          .forEach(
+              (name, shape) -> {
+                if (TOP_LEVEL.stream().anyMatch(name::startsWith)) {
+                  top.put(name, shape);
+                } else {
+                  base.put(arch.modulePrefix + name, shape);
+                }
+              });
       base.putAll(top);
       return base;
     }
@@ -276,8 +295,9 @@ public final class Models {
    * @param parameters every tensor of the architecture by name
    * @param device where the arrays live
    */
-  public static TransformerModel fromParameters(ConfigJson config,
-      Map<String, ai.djl.ndarray.NDArray> parameters, Device device) throws IOException {
+  public static TransformerModel fromParameters(
+      ConfigJson config, Map<String, ai.djl.ndarray.NDArray> parameters, Device device)
+      throws IOException {
     Architecture arch = architecture(config);
     TransformerModel model = arch.factory.create(parse(config, arch), device);
     try {
@@ -293,13 +313,18 @@ public final class Models {
     ConfigChecks.check(json);
     String type = json.optString("model_type", null);
     if (type == null) {
-      throw json.error("model_type", "missing (supported: " + String.join(", ",
-          ARCHITECTURES.keySet()) + ")");
+      throw json.error(
+          "model_type", "missing (supported: " + String.join(", ", ARCHITECTURES.keySet()) + ")");
     }
     Architecture arch = ARCHITECTURES.get(type);
     if (arch == null) {
-      throw new IllegalArgumentException(json.path() + ": unsupported model_type " + type
-          + " (supported: " + String.join(", ", ARCHITECTURES.keySet()) + ")");
+      throw new IllegalArgumentException(
+          json.path()
+              + ": unsupported model_type "
+              + type
+              + " (supported: "
+              + String.join(", ", ARCHITECTURES.keySet())
+              + ")");
     }
     return arch;
   }

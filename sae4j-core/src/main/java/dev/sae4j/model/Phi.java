@@ -20,9 +20,22 @@ final class Phi extends TransformerModel {
   private Weight headW; // [V, H]
   private NDArray headB; // [V]
 
-  private record Layer(NDArray lnW, NDArray lnB, NDArray qW, NDArray qB, NDArray kW, NDArray kB,
-      NDArray vW, NDArray vB, NDArray denseW, NDArray denseB, NDArray fc1W, NDArray fc1B,
-      NDArray fc2W, NDArray fc2B) implements BlockWeights {}
+  private record Layer(
+      NDArray lnW,
+      NDArray lnB,
+      NDArray qW,
+      NDArray qB,
+      NDArray kW,
+      NDArray kB,
+      NDArray vW,
+      NDArray vB,
+      NDArray denseW,
+      NDArray denseB,
+      NDArray fc1W,
+      NDArray fc1B,
+      NDArray fc2W,
+      NDArray fc2B)
+      implements BlockWeights {}
 
   Phi(ModelConfig config, Device device) {
     super(config, device, false);
@@ -39,15 +52,34 @@ final class Phi extends TransformerModel {
     int layers = c.requireInt("num_hidden_layers");
     int headDim = c.headDim("hidden_size", hidden, "num_attention_heads", heads);
     Llama.refuseTrue(c, "qk_layernorm", c.optBool("qk_layernorm", false));
-    RopeParameters.Resolved rope = RopeParameters.read(c, new RopeParameters.Sources(10000,
-        List.of("rope_theta"), 0.5, List.of("partial_rotary_factor")));
-    return new ModelConfig("phi", c.optInt("vocab_size", 51200), hidden, layers, heads,
-        c.optInt("num_key_value_heads", heads), headDim, c.requireInt("intermediate_size"),
-        c.optInt("max_position_embeddings", 2048), c.optDouble("layer_norm_eps", 1e-5),
-        Activation.fromHf(c.optString("hidden_act", "gelu_new")), true, true,
-        rope.rotaryDims(headDim), rope.rope(), c.optBool("tie_word_embeddings", false), true,
-        ModelConfig.Attention.causal(layers), 0, c.optInteger("bos_token_id"),
-        c.optInteger("eos_token_id"), c.optInteger("pad_token_id"));
+    RopeParameters.Resolved rope =
+        RopeParameters.read(
+            c,
+            new RopeParameters.Sources(
+                10000, List.of("rope_theta"), 0.5, List.of("partial_rotary_factor")));
+    return new ModelConfig(
+        "phi",
+        c.optInt("vocab_size", 51200),
+        hidden,
+        layers,
+        heads,
+        c.optInt("num_key_value_heads", heads),
+        headDim,
+        c.requireInt("intermediate_size"),
+        c.optInt("max_position_embeddings", 2048),
+        c.optDouble("layer_norm_eps", 1e-5),
+        Activation.fromHf(c.optString("hidden_act", "gelu_new")),
+        true,
+        true,
+        rope.rotaryDims(headDim),
+        rope.rope(),
+        c.optBool("tie_word_embeddings", false),
+        true,
+        ModelConfig.Attention.causal(layers),
+        0,
+        c.optInteger("bos_token_id"),
+        c.optInteger("eos_token_id"),
+        c.optInteger("pad_token_id"));
   }
 
   @Override

@@ -24,16 +24,24 @@ import java.util.TreeSet;
  * with an index and HF tensor names (the tensors {@link Models#load} consumes), and a stand-in
  * byte-level tokenizer. For tests and benchmarks of real shapes without downloads.
  *
- * <p>Weights: matrices uniform with standard deviation 0.02, biases 0, norm scales 1 (Gemma,
- * which scales by 1 + w: 0). Every value lies on the bfloat16 grid, so the same seed gives the
- * same model in every dtype, and float32 and bfloat16 checkpoints compute identically.
+ * <p>Weights: matrices uniform with standard deviation 0.02, biases 0, norm scales 1 (Gemma, which
+ * scales by 1 + w: 0). Every value lies on the bfloat16 grid, so the same seed gives the same model
+ * in every dtype, and float32 and bfloat16 checkpoints compute identically.
  */
 public final class RandomCheckpoint {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The published configs, by the name {@code --like} takes. */
-  public static final List<String> PRESETS = List.of("gpt2-medium", "pythia-1.4b", "gemma-2b",
-      "phi-2", "gemma-2-2b", "qwen2.5-1.5b", "llama-3.2-1b", "llama-3.1-8b");
+  public static final List<String> PRESETS =
+      List.of(
+          "gpt2-medium",
+          "pythia-1.4b",
+          "gemma-2b",
+          "phi-2",
+          "gemma-2-2b",
+          "qwen2.5-1.5b",
+          "llama-3.2-1b",
+          "llama-3.1-8b");
 
   /** transformers' default shard size. */
   public static final long DEFAULT_SHARD_BYTES = 5_000_000_000L;
@@ -58,19 +66,19 @@ public final class RandomCheckpoint {
    */
   public static ObjectNode preset(String name) throws IOException {
     if (!PRESETS.contains(name)) {
-      throw new IllegalArgumentException("unknown model '" + name + "' (known: "
-          + String.join(", ", PRESETS) + ")");
+      throw new IllegalArgumentException(
+          "unknown model '" + name + "' (known: " + String.join(", ", PRESETS) + ")");
     }
-    try (InputStream in = RandomCheckpoint.class.getResourceAsStream(
-        "published/" + name + ".json")) {
+    try (InputStream in =
+        RandomCheckpoint.class.getResourceAsStream("published/" + name + ".json")) {
       return (ObjectNode) JSON.readTree(in);
     }
   }
 
   /**
    * A small copy of {@code config} for tests: the same keys and architecture, sizes cut to 64
-   * hidden, 2 layers, 4 heads of 16 (key/value heads 1, 2 or 4 as the original shares them),
-   * MLP 128 and vocabulary 512; special token ids beyond the vocabulary are moved inside it.
+   * hidden, 2 layers, 4 heads of 16 (key/value heads 1, 2 or 4 as the original shares them), MLP
+   * 128 and vocabulary 512; special token ids beyond the vocabulary are moved inside it.
    */
   public static ObjectNode tiny(ObjectNode config) {
     ObjectNode c = config.deepCopy();
@@ -116,21 +124,22 @@ public final class RandomCheckpoint {
    * @param maxShardBytes data bytes per shard
    * @param seed random seed (same seed, same values in every dtype)
    */
-  public static Written write(ObjectNode config, Path out, DType dtype, long maxShardBytes,
-      long seed) throws IOException {
+  public static Written write(
+      ObjectNode config, Path out, DType dtype, long maxShardBytes, long seed) throws IOException {
     if (dtype != DType.BF16 && dtype != DType.F16 && dtype != DType.F32) {
       throw new IllegalArgumentException("dtype must be BF16, F16 or F32, got " + dtype);
     }
     ObjectNode written = config.deepCopy();
-    String dtypeKey = written.has("dtype") && !written.has("torch_dtype") ? "dtype"
-        : "torch_dtype";
-    written.put(dtypeKey, switch (dtype) {
-      case BF16 -> "bfloat16";
-      case F16 -> "float16";
-      default -> "float32";
-    });
-    Map<String, long[]> shapes = Models.tensorShapes(ConfigJson.of(written,
-        out.resolve("config.json")));
+    String dtypeKey = written.has("dtype") && !written.has("torch_dtype") ? "dtype" : "torch_dtype";
+    written.put(
+        dtypeKey,
+        switch (dtype) {
+          case BF16 -> "bfloat16";
+          case F16 -> "float16";
+          default -> "float32";
+        });
+    Map<String, long[]> shapes =
+        Models.tensorShapes(ConfigJson.of(written, out.resolve("config.json")));
     java.nio.file.Files.createDirectories(out);
     boolean gemma = written.path("model_type").asText().startsWith("gemma");
     List<ShardedSafetensorsWriter.Tensor> tensors = new ArrayList<>();
@@ -140,23 +149,31 @@ public final class RandomCheckpoint {
     for (Map.Entry<String, long[]> e : shapes.entrySet()) {
       String name = e.getKey();
       long[] shape = e.getValue();
-      Init init = shape.length > 1 ? Init.UNIFORM : name.endsWith(".bias") ? Init.ZERO
-          : gemma ? Init.ZERO : Init.ONE;
+      Init init =
+          shape.length > 1
+              ? Init.UNIFORM
+              : name.endsWith(".bias") ? Init.ZERO : gemma ? Init.ZERO : Init.ONE;
       long tensorSeed = mix(seed * 0x9E3779B97F4A7C15L + index++);
-      ShardedSafetensorsWriter.Tensor t = new ShardedSafetensorsWriter.Tensor(name, dtype, shape,
-          (from, n, dst) -> fill(init, tensorSeed, from, n, dtype, dst));
+      ShardedSafetensorsWriter.Tensor t =
+          new ShardedSafetensorsWriter.Tensor(
+              name, dtype, shape, (from, n, dst) -> fill(init, tensorSeed, from, n, dtype, dst));
       tensors.add(t);
       parameters += t.byteCount() / dtype.byteSize();
       bytes += t.byteCount();
     }
-    AtomicFiles.write(out.resolve("config.json"),
+    AtomicFiles.write(
+        out.resolve("config.json"),
         o -> o.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(written)));
     writeTokenizer(written, out);
     List<Path> files = ShardedSafetensorsWriter.write(out, tensors, maxShardBytes);
     return new Written(parameters, bytes, files);
   }
 
-  private enum Init { UNIFORM, ZERO, ONE }
+  private enum Init {
+    UNIFORM,
+    ZERO,
+    ONE
+  }
 
   /** Half-width of a uniform distribution with standard deviation 0.02. */
   private static final float UNIFORM_HALF_WIDTH = (float) (0.02 * Math.sqrt(3));
@@ -167,15 +184,16 @@ public final class RandomCheckpoint {
    */
   private static void fill(Init init, long seed, long from, int n, DType dtype, ByteBuffer dst) {
     for (int i = 0; i < n; i++) {
-      float v = switch (init) {
-        case ZERO -> 0f;
-        case ONE -> 1f;
-        case UNIFORM -> {
-          long x = mix(seed + (from + i) * 0x9E3779B97F4A7C15L);
-          float u = (x >>> 40) * 0x1p-24f; // [0, 1)
-          yield (2 * u - 1) * UNIFORM_HALF_WIDTH;
-        }
-      };
+      float v =
+          switch (init) {
+            case ZERO -> 0f;
+            case ONE -> 1f;
+            case UNIFORM -> {
+              long x = mix(seed + (from + i) * 0x9E3779B97F4A7C15L);
+              float u = (x >>> 40) * 0x1p-24f; // [0, 1)
+              yield (2 * u - 1) * UNIFORM_HALF_WIDTH;
+            }
+          };
       short bf16 = HalfFloats.toBfloat16(v);
       switch (dtype) {
         case BF16 -> dst.putShort(bf16);
@@ -194,8 +212,8 @@ public final class RandomCheckpoint {
 
   /**
    * A byte-level BPE {@code tokenizer.json} without merges (one token per UTF-8 byte, GPT-2's
-   * byte-to-character map) plus the config's BOS, EOS and pad ids as special tokens: enough to
-   * run text through the model, not the model's real tokenizer.
+   * byte-to-character map) plus the config's BOS, EOS and pad ids as special tokens: enough to run
+   * text through the model, not the model's real tokenizer.
    */
   private static void writeTokenizer(ObjectNode config, Path out) throws IOException {
     Set<Integer> special = new TreeSet<>();
@@ -253,7 +271,8 @@ public final class RandomCheckpoint {
       vocab.put(new String(Character.toChars(chars[b])), first + b);
     }
     model.putArray("merges");
-    AtomicFiles.write(out.resolve("tokenizer.json"),
+    AtomicFiles.write(
+        out.resolve("tokenizer.json"),
         o -> o.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root)));
   }
 

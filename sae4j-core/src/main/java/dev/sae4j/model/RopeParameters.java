@@ -8,21 +8,26 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * RoPE settings of a {@code config.json} in both layouts: transformers 4 top-level keys
- * ({@code rope_theta}, {@code rope_scaling}, {@code partial_rotary_factor} and per-architecture
- * aliases such as NeoX's {@code rotary_emb_base}) and transformers 5 {@code rope_parameters} (one
- * dict, or one per layer type as Gemma 3 writes it). Where a value is given in several places
- * they must agree. Every key of a RoPE dict is checked: rope types other than {@code default},
- * {@code linear} and {@code llama3}, and keys those types do not have, are refused by name.
+ * RoPE settings of a {@code config.json} in both layouts: transformers 4 top-level keys ({@code
+ * rope_theta}, {@code rope_scaling}, {@code partial_rotary_factor} and per-architecture aliases
+ * such as NeoX's {@code rotary_emb_base}) and transformers 5 {@code rope_parameters} (one dict, or
+ * one per layer type as Gemma 3 writes it). Where a value is given in several places they must
+ * agree. Every key of a RoPE dict is checked: rope types other than {@code default}, {@code linear}
+ * and {@code llama3}, and keys those types do not have, are refused by name.
  */
 final class RopeParameters {
-  private static final Set<String> COMMON = Set.of("rope_type", "type", "rope_theta",
-      "partial_rotary_factor");
-  private static final Map<String, Set<String>> TYPE_KEYS = Map.of(
-      "default", Set.of(),
-      "linear", Set.of("factor"),
-      "llama3", Set.of("factor", "low_freq_factor", "high_freq_factor",
-          "original_max_position_embeddings"));
+  private static final Set<String> COMMON =
+      Set.of("rope_type", "type", "rope_theta", "partial_rotary_factor");
+  private static final Map<String, Set<String>> TYPE_KEYS =
+      Map.of(
+          "default", Set.of(),
+          "linear", Set.of("factor"),
+          "llama3",
+              Set.of(
+                  "factor",
+                  "low_freq_factor",
+                  "high_freq_factor",
+                  "original_max_position_embeddings"));
 
   /**
    * The RoPE of one kind of layer and the fraction of each head it rotates.
@@ -46,7 +51,10 @@ final class RopeParameters {
    * @param partialKeys top-level keys that give the fraction; empty when the architecture rotates
    *     whole heads only (any fraction but 1 is then refused)
    */
-  record Sources(double defaultTheta, List<String> thetaKeys, double defaultPartial,
+  record Sources(
+      double defaultTheta,
+      List<String> thetaKeys,
+      double defaultPartial,
       List<String> partialKeys) {
     /** Whole-head RoPE with base {@code rope_theta} (default {@code defaultTheta}). */
     static Sources fullHead(double defaultTheta) {
@@ -70,9 +78,9 @@ final class RopeParameters {
   }
 
   /**
-   * Gemma 3's per-layer-type RoPE: {@code rope_parameters.full_attention} and
-   * {@code .sliding_attention}, or the legacy top-level keys ({@code rope_theta} for global
-   * layers, {@code rope_local_base_freq} for local ones, {@code rope_scaling} for global layers).
+   * Gemma 3's per-layer-type RoPE: {@code rope_parameters.full_attention} and {@code
+   * .sliding_attention}, or the legacy top-level keys ({@code rope_theta} for global layers, {@code
+   * rope_local_base_freq} for local ones, {@code rope_scaling} for global layers).
    *
    * @return [full attention, sliding attention]
    */
@@ -87,8 +95,12 @@ final class RopeParameters {
       for (Iterator<String> it = params.fieldNames(); it.hasNext(); ) {
         String name = it.next();
         if (!name.equals("full_attention") && !name.equals("sliding_attention")) {
-          throw c.error("rope_parameters", "has key '" + name + "'; expected one entry per layer"
-              + " type (full_attention, sliding_attention)");
+          throw c.error(
+              "rope_parameters",
+              "has key '"
+                  + name
+                  + "'; expected one entry per layer"
+                  + " type (full_attention, sliding_attention)");
         }
       }
       fullDict = nonNull(params.get("full_attention"));
@@ -97,14 +109,18 @@ final class RopeParameters {
     JsonNode legacyScaling = c.node("rope_scaling");
     if (legacyScaling != null) {
       if (fullDict != null) {
-        throw c.error("rope_scaling", "is given together with rope_parameters.full_attention;"
-            + " keep one");
+        throw c.error(
+            "rope_scaling", "is given together with rope_parameters.full_attention;" + " keep one");
       }
-      return new Resolved[] {resolve(c, legacyScaling, "rope_scaling", full),
-          resolve(c, slidingDict, "rope_parameters.sliding_attention", sliding)};
+      return new Resolved[] {
+        resolve(c, legacyScaling, "rope_scaling", full),
+        resolve(c, slidingDict, "rope_parameters.sliding_attention", sliding)
+      };
     }
-    return new Resolved[] {resolve(c, fullDict, "rope_parameters.full_attention", full),
-        resolve(c, slidingDict, "rope_parameters.sliding_attention", sliding)};
+    return new Resolved[] {
+      resolve(c, fullDict, "rope_parameters.full_attention", full),
+      resolve(c, slidingDict, "rope_parameters.sliding_attention", sliding)
+    };
   }
 
   private static JsonNode nonNull(JsonNode n) {
@@ -125,42 +141,68 @@ final class RopeParameters {
       type = ropeType != null ? ropeType : legacyType != null ? legacyType : "default";
       Set<String> typeKeys = TYPE_KEYS.get(type);
       if (typeKeys == null) {
-        throw c.error(where, "rope_type '" + type + "' is not supported (supported: default,"
-            + " linear, llama3)");
+        throw c.error(
+            where,
+            "rope_type '" + type + "' is not supported (supported: default," + " linear, llama3)");
       }
       for (Iterator<String> it = dict.fieldNames(); it.hasNext(); ) {
         String name = it.next();
         if (!COMMON.contains(name) && !typeKeys.contains(name) && !dict.get(name).isNull()) {
-          throw c.error(where, "key '" + name + "' is not supported for rope_type '" + type
-              + "' (sae4j implements " + allowed(typeKeys) + ")");
+          throw c.error(
+              where,
+              "key '"
+                  + name
+                  + "' is not supported for rope_type '"
+                  + type
+                  + "' (sae4j implements "
+                  + allowed(typeKeys)
+                  + ")");
         }
       }
     }
-    double theta = agreeing(c, where, dict, "rope_theta", sources.thetaKeys(),
-        sources.defaultTheta());
-    double partial = agreeing(c, where, dict, "partial_rotary_factor", sources.partialKeys(),
-        sources.defaultPartial());
+    double theta =
+        agreeing(c, where, dict, "rope_theta", sources.thetaKeys(), sources.defaultTheta());
+    double partial =
+        agreeing(
+            c,
+            where,
+            dict,
+            "partial_rotary_factor",
+            sources.partialKeys(),
+            sources.defaultPartial());
     if (sources.partialKeys().isEmpty() && partial != 1.0) {
-      throw c.error(where, "partial_rotary_factor " + partial + " is not supported for "
-          + c.optString("model_type", "this model") + " (it rotates whole heads)");
+      throw c.error(
+          where,
+          "partial_rotary_factor "
+              + partial
+              + " is not supported for "
+              + c.optString("model_type", "this model")
+              + " (it rotates whole heads)");
     }
     if (!(theta > 0) || !(partial > 0 && partial <= 1)) {
-      throw c.error(where, "needs rope_theta > 0 and 0 < partial_rotary_factor <= 1, got "
-          + theta + " and " + partial);
+      throw c.error(
+          where,
+          "needs rope_theta > 0 and 0 < partial_rotary_factor <= 1, got "
+              + theta
+              + " and "
+              + partial);
     }
-    ModelConfig.RopeScaling scaling = switch (type) {
-      case "linear" -> new ModelConfig.LinearScaling(positive(c, where, dict, "factor"));
-      case "llama3" -> new ModelConfig.Llama3Scaling(positive(c, where, dict, "factor"),
-          positive(c, where, dict, "low_freq_factor"), positive(c, where, dict, "high_freq_factor"),
-          originalMaxPositions(c, where, dict));
-      default -> null;
-    };
+    ModelConfig.RopeScaling scaling =
+        switch (type) {
+          case "linear" -> new ModelConfig.LinearScaling(positive(c, where, dict, "factor"));
+          case "llama3" ->
+              new ModelConfig.Llama3Scaling(
+                  positive(c, where, dict, "factor"),
+                  positive(c, where, dict, "low_freq_factor"),
+                  positive(c, where, dict, "high_freq_factor"),
+                  originalMaxPositions(c, where, dict));
+          default -> null;
+        };
     return new Resolved(new ModelConfig.Rope(theta, scaling), partial);
   }
 
   private static String allowed(Set<String> typeKeys) {
-    List<String> all = new ArrayList<>(List.of("rope_type", "rope_theta",
-        "partial_rotary_factor"));
+    List<String> all = new ArrayList<>(List.of("rope_type", "rope_theta", "partial_rotary_factor"));
     all.addAll(typeKeys);
     return String.join(", ", all);
   }
@@ -180,8 +222,13 @@ final class RopeParameters {
    * {@code dict.key} and the top-level {@code aliases}: the value they agree on, the default when
    * none is given; several different values are an error naming them.
    */
-  private static double agreeing(ConfigJson c, String where, JsonNode dict, String key,
-      List<String> aliases, double fallback) {
+  private static double agreeing(
+      ConfigJson c,
+      String where,
+      JsonNode dict,
+      String key,
+      List<String> aliases,
+      double fallback) {
     Double value = null;
     String from = null;
     if (dict != null && dict.has(key) && !dict.get(key).isNull()) {

@@ -4,12 +4,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A rectangular batch of token ids with attention mask and position ids, stored row-major
- * ({@code [batch, length]} flattened).
+ * A rectangular batch of token ids with attention mask and position ids, stored row-major ({@code
+ * [batch, length]} flattened).
  *
- * <p>Padded slots have mask 0. With left padding, positions follow HF {@code generate()}:
- * {@code cumsum(mask) - 1} with pad slots set to 1, so a padded row's real tokens get the same
- * positions as the unpadded sequence.
+ * <p>Padded slots have mask 0. With left padding, positions follow HF {@code generate()}: {@code
+ * cumsum(mask) - 1} with pad slots set to 1, so a padded row's real tokens get the same positions
+ * as the unpadded sequence.
  *
  * @param batchSize rows B
  * @param length columns T
@@ -19,12 +19,17 @@ import java.util.List;
  * @param segmentIds null, or for packed rows (several sequences per row) the sequence of each
  *     token, B*T: a token attends only to earlier tokens of its own segment
  */
-public record TokenBatch(int batchSize, int length, int[] tokenIds, int[] attentionMask,
-    int[] positionIds, int[] segmentIds) {
+public record TokenBatch(
+    int batchSize,
+    int length,
+    int[] tokenIds,
+    int[] attentionMask,
+    int[] positionIds,
+    int[] segmentIds) {
 
   /** A batch with one sequence per row. */
-  public TokenBatch(int batchSize, int length, int[] tokenIds, int[] attentionMask,
-      int[] positionIds) {
+  public TokenBatch(
+      int batchSize, int length, int[] tokenIds, int[] attentionMask, int[] positionIds) {
     this(batchSize, length, tokenIds, attentionMask, positionIds, null);
   }
 
@@ -44,16 +49,30 @@ public record TokenBatch(int batchSize, int length, int[] tokenIds, int[] attent
     for (int i = 0; i < n; i++) {
       if (attentionMask[i] != 0 && attentionMask[i] != 1) {
         throw new IllegalArgumentException(
-            "attention mask values must be 0 or 1, got " + attentionMask[i] + " at row "
-                + i / length + ", column " + i % length);
+            "attention mask values must be 0 or 1, got "
+                + attentionMask[i]
+                + " at row "
+                + i / length
+                + ", column "
+                + i % length);
       }
       if (tokenIds[i] < 0) {
-        throw new IllegalArgumentException("negative token id " + tokenIds[i] + " at row "
-            + i / length + ", column " + i % length);
+        throw new IllegalArgumentException(
+            "negative token id "
+                + tokenIds[i]
+                + " at row "
+                + i / length
+                + ", column "
+                + i % length);
       }
       if (positionIds[i] < 0) {
-        throw new IllegalArgumentException("negative position id " + positionIds[i] + " at row "
-            + i / length + ", column " + i % length);
+        throw new IllegalArgumentException(
+            "negative position id "
+                + positionIds[i]
+                + " at row "
+                + i / length
+                + ", column "
+                + i % length);
       }
     }
   }
@@ -100,18 +119,22 @@ public record TokenBatch(int batchSize, int length, int[] tokenIds, int[] attent
   }
 
   /**
-   * Rows that each hold several sequences one after another ({@code segments}: the sequence
-   * index of each token within its row), with explicit mask and positions; a token attends
-   * only to earlier tokens of the same segment, so each sequence is computed as if alone.
+   * Rows that each hold several sequences one after another ({@code segments}: the sequence index
+   * of each token within its row), with explicit mask and positions; a token attends only to
+   * earlier tokens of the same segment, so each sequence is computed as if alone.
    */
-  public static TokenBatch packed(int[][] ids, int[][] mask, int[][] positions,
-      int[][] segments) {
+  public static TokenBatch packed(int[][] ids, int[][] mask, int[][] positions, int[][] segments) {
     TokenBatch b = of(ids, mask, positions);
     if (segments.length != ids.length) {
       throw new IllegalArgumentException(
           "segment ids have " + segments.length + " rows, token ids have " + ids.length);
     }
-    return new TokenBatch(b.batchSize, b.length, b.tokenIds, b.attentionMask, b.positionIds,
+    return new TokenBatch(
+        b.batchSize,
+        b.length,
+        b.tokenIds,
+        b.attentionMask,
+        b.positionIds,
         flatten(segments, b.length, "segment ids"));
   }
 
@@ -166,10 +189,17 @@ public record TokenBatch(int batchSize, int length, int[] tokenIds, int[] attent
     int[] out = new int[rows.length * t];
     for (int r = 0; r < rows.length; r++) {
       if (rows[r].length != t) {
-        throw new IllegalArgumentException(what + ": row " + r + " has " + rows[r].length
-            + " values, expected " + t + (what.equals("token ids")
-                ? " like row 0 (rows must have equal length; pad them and pass a mask)"
-                : ", one per token of the token ids' row " + r));
+        throw new IllegalArgumentException(
+            what
+                + ": row "
+                + r
+                + " has "
+                + rows[r].length
+                + " values, expected "
+                + t
+                + (what.equals("token ids")
+                    ? " like row 0 (rows must have equal length; pad them and pass a mask)"
+                    : ", one per token of the token ids' row " + r));
       }
       System.arraycopy(rows[r], 0, out, r * t, t);
     }

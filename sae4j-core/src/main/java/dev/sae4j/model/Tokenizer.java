@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A HF fast tokenizer read from the checkpoint's own {@code tokenizer.json} (Rust
- * {@code tokenizers} via DJL, identical to {@code transformers}' fast tokenizers), with an
- * explicit BOS policy.
+ * A HF fast tokenizer read from the checkpoint's own {@code tokenizer.json} (Rust {@code
+ * tokenizers} via DJL, identical to {@code transformers}' fast tokenizers), with an explicit BOS
+ * policy.
  *
  * <p>Characters the tokenizer cannot encode (no byte fallback: dropped, or mapped to the unknown
  * token) are counted and reported on stderr, never lost silently.
@@ -27,8 +27,8 @@ public final class Tokenizer implements AutoCloseable {
     /** Never add BOS or other special tokens. */
     NONE,
     /**
-     * Whatever the post-processor of {@code tokenizer.json} adds, as transformers 5 does (HF
-     * {@code add_special_tokens=True}): Llama 2/3 and Gemma add BOS, GPT-2 and Qwen nothing.
+     * Whatever the post-processor of {@code tokenizer.json} adds, as transformers 5 does (HF {@code
+     * add_special_tokens=True}): Llama 2/3 and Gemma add BOS, GPT-2 and Qwen nothing.
      */
     TOKENIZER;
 
@@ -48,8 +48,8 @@ public final class Tokenizer implements AutoCloseable {
    *
    * @param ids token ids
    * @param tokens each id's vocabulary string (HF {@code convert_ids_to_tokens})
-   * @param unencodable characters of the text the tokenizer cannot encode (dropped or mapped to
-   *     the unknown token)
+   * @param unencodable characters of the text the tokenizer cannot encode (dropped or mapped to the
+   *     unknown token)
    */
   public record Encoded(int[] ids, String[] tokens, int unencodable) {}
 
@@ -57,13 +57,18 @@ public final class Tokenizer implements AutoCloseable {
   private final Integer bosTokenId;
   private final Path file;
   private final TokenizerFiles.UnknownToken unknown;
+
   /** Per code point: whether the tokenizer can encode it (checked once, alone). */
   private final Map<Integer, Boolean> encodable = new ConcurrentHashMap<>();
+
   private final AtomicLong unencodableTotal = new AtomicLong();
   private final AtomicLong textsWithUnencodable = new AtomicLong();
   private volatile String firstUnencodable;
 
-  private Tokenizer(HuggingFaceTokenizer tokenizer, Integer bosTokenId, Path file,
+  private Tokenizer(
+      HuggingFaceTokenizer tokenizer,
+      Integer bosTokenId,
+      Path file,
       TokenizerFiles.UnknownToken unknown) {
     this.tokenizer = tokenizer;
     this.bosTokenId = bosTokenId;
@@ -77,10 +82,10 @@ public final class Tokenizer implements AutoCloseable {
   }
 
   /**
-   * Loads a tokenizer folder without model weights: {@code tokenizer.json}, and the BOS token
-   * of {@code tokenizer_config.json} ({@code bos_token}) for {@link BosPolicy#PREPEND}; when the
-   * folder also holds a model's {@code config.json}, its {@code bos_token_id} is used, as by
-   * {@link #load(Path, ModelConfig)}.
+   * Loads a tokenizer folder without model weights: {@code tokenizer.json}, and the BOS token of
+   * {@code tokenizer_config.json} ({@code bos_token}) for {@link BosPolicy#PREPEND}; when the
+   * folder also holds a model's {@code config.json}, its {@code bos_token_id} is used, as by {@link
+   * #load(Path, ModelConfig)}.
    */
   public static Tokenizer load(Path dir) throws IOException {
     Integer configBos = null;
@@ -98,9 +103,18 @@ public final class Tokenizer implements AutoCloseable {
     }
     HuggingFaceTokenizer tok;
     try {
-      tok = HuggingFaceTokenizer.newInstance(file,
-          Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false",
-              "maxLength", "-1"));
+      tok =
+          HuggingFaceTokenizer.newInstance(
+              file,
+              Map.of(
+                  "addSpecialTokens",
+                  "false",
+                  "truncation",
+                  "false",
+                  "padding",
+                  "false",
+                  "maxLength",
+                  "-1"));
     } catch (RuntimeException e) {
       throw new IOException(file + ": cannot be read as a HF tokenizer.json: " + e.getMessage(), e);
     }
@@ -115,14 +129,14 @@ public final class Tokenizer implements AutoCloseable {
   }
 
   /**
-   * transformers 5 ignores {@code add_bos_token} / {@code add_eos_token} of
-   * {@code tokenizer_config.json} when a {@code tokenizer.json} exists (the post-processor
-   * decides), and so does sae4j; transformers 4's Llama and Gemma tokenizer classes rewrote the
-   * post-processor from them. Where the two disagree, say so.
+   * transformers 5 ignores {@code add_bos_token} / {@code add_eos_token} of {@code
+   * tokenizer_config.json} when a {@code tokenizer.json} exists (the post-processor decides), and
+   * so does sae4j; transformers 4's Llama and Gemma tokenizer classes rewrote the post-processor
+   * from them. Where the two disagree, say so.
    */
   private void checkAddBosToken(Path config) throws IOException {
-    for (String[] flag : new String[][] {{"add_bos_token", "bos_token"},
-        {"add_eos_token", "eos_token"}}) {
+    for (String[] flag :
+        new String[][] {{"add_bos_token", "bos_token"}, {"add_eos_token", "eos_token"}}) {
       Boolean wanted = TokenizerFiles.flag(config, flag[0]);
       String token = TokenizerFiles.specialToken(config, flag[1]);
       Integer id = token == null ? null : specialTokenId(tokenizer, token);
@@ -132,10 +146,11 @@ public final class Tokenizer implements AutoCloseable {
       long[] added = tokenizer.encode("", true, false).getIds(); // what the post-processor adds
       boolean adds = Arrays.stream(added).anyMatch(a -> a == id);
       if (adds != wanted) {
-        System.err.printf("warning: %s sets %s %s but the post-processor of %s %s %s; sae4j"
-            + " follows tokenizer.json as transformers 5 does (transformers 4's Llama and Gemma"
-            + " tokenizers followed %s): choose with --bos prepend or none%n", config, flag[0],
-            wanted, file, adds ? "adds" : "does not add", token, flag[0]);
+        System.err.printf(
+            "warning: %s sets %s %s but the post-processor of %s %s %s; sae4j"
+                + " follows tokenizer.json as transformers 5 does (transformers 4's Llama and Gemma"
+                + " tokenizers followed %s): choose with --bos prepend or none%n",
+            config, flag[0], wanted, file, adds ? "adds" : "does not add", token, flag[0]);
       }
     }
   }
@@ -144,7 +159,8 @@ public final class Tokenizer implements AutoCloseable {
   private static Integer specialTokenId(HuggingFaceTokenizer tokenizer, String content) {
     Encoding e = tokenizer.encode(content, false, false);
     return e.getIds().length == 1 && content.equals(e.getTokens()[0])
-        ? Math.toIntExact(e.getIds()[0]) : null;
+        ? Math.toIntExact(e.getIds()[0])
+        : null;
   }
 
   /**
@@ -161,8 +177,8 @@ public final class Tokenizer implements AutoCloseable {
   }
 
   /**
-   * Ids, token strings and the count of unencodable characters of {@code text} under the given
-   * BOS policy. Unencodable characters are also counted for {@link #unencodableWarning}.
+   * Ids, token strings and the count of unencodable characters of {@code text} under the given BOS
+   * policy. Unencodable characters are also counted for {@link #unencodableWarning}.
    */
   public Encoded encodeDetailed(String text, BosPolicy policy) {
     Encoding e = tokenizer.encode(text, policy == BosPolicy.TOKENIZER, false);
@@ -170,9 +186,10 @@ public final class Tokenizer implements AutoCloseable {
     String[] pieces = e.getTokens();
     boolean prepend = policy == BosPolicy.PREPEND;
     if (prepend && bosTokenId == null) {
-      throw new IllegalStateException("BOS policy 'prepend' but the model has no BOS token"
-          + " (config.json bos_token_id, or tokenizer_config.json bos_token for a tokenizer"
-          + " folder); use policy 'none' or 'tokenizer'");
+      throw new IllegalStateException(
+          "BOS policy 'prepend' but the model has no BOS token"
+              + " (config.json bos_token_id, or tokenizer_config.json bos_token for a tokenizer"
+              + " folder); use policy 'none' or 'tokenizer'");
     }
     int offset = prepend ? 1 : 0;
     int[] out = new int[ids.length + offset];
@@ -195,9 +212,17 @@ public final class Tokenizer implements AutoCloseable {
       unencodableTotal.addAndGet(lost);
       textsWithUnencodable.incrementAndGet();
       if (firstUnencodable == null) {
-        text.codePoints().filter(cp -> !Character.isWhitespace(cp) && !encodable.get(cp))
-            .findFirst().ifPresent(cp -> firstUnencodable = String.format(
-                java.util.Locale.ROOT, "'%s' (U+%04X)", new String(Character.toChars(cp)), cp));
+        text.codePoints()
+            .filter(cp -> !Character.isWhitespace(cp) && !encodable.get(cp))
+            .findFirst()
+            .ifPresent(
+                cp ->
+                    firstUnencodable =
+                        String.format(
+                            java.util.Locale.ROOT,
+                            "'%s' (U+%04X)",
+                            new String(Character.toChars(cp)),
+                            cp));
       }
     }
     return lost;
@@ -209,8 +234,8 @@ public final class Tokenizer implements AutoCloseable {
   }
 
   /**
-   * A warning about the characters encoded so far that the tokenizer could not encode (dropped,
-   * or mapped to the unknown token): count, texts and the first one; null when there were none.
+   * A warning about the characters encoded so far that the tokenizer could not encode (dropped, or
+   * mapped to the unknown token): count, texts and the first one; null when there were none.
    * Commands print it once at the end instead of once per text.
    */
   public String unencodableWarning() {
@@ -218,14 +243,19 @@ public final class Tokenizer implements AutoCloseable {
     if (n == 0) {
       return null;
     }
-    return n + " character(s) in " + textsWithUnencodable.get() + " text(s) cannot be encoded by "
-        + file + " (no byte fallback: dropped or mapped to the unknown token; first: "
-        + firstUnencodable + ")";
+    return n
+        + " character(s) in "
+        + textsWithUnencodable.get()
+        + " text(s) cannot be encoded by "
+        + file
+        + " (no byte fallback: dropped or mapped to the unknown token; first: "
+        + firstUnencodable
+        + ")";
   }
 
   /**
-   * Non-whitespace characters of {@code text} that the tokenizer cannot encode: alone they give
-   * no token, or only the unknown token. Decided once per code point: BPE and Unigram vocabularies
+   * Non-whitespace characters of {@code text} that the tokenizer cannot encode: alone they give no
+   * token, or only the unknown token. Decided once per code point: BPE and Unigram vocabularies
    * cover a character in context iff they cover it alone (a normalizer composing it with a
    * neighbour, e.g. NFC on a combining accent, is the exception, reported conservatively).
    */
@@ -252,10 +282,10 @@ public final class Tokenizer implements AutoCloseable {
   }
 
   /**
-   * Token ids of {@code text} (no special tokens added) with each token's character span, as the
-   * HF tokenizers library reports it: {@code [start, end)} in Unicode code points of
-   * {@code text}. Several byte-level tokens of one multi-byte character share that character's
-   * span. A token the library gives no span gets {@code [-1, -1)}.
+   * Token ids of {@code text} (no special tokens added) with each token's character span, as the HF
+   * tokenizers library reports it: {@code [start, end)} in Unicode code points of {@code text}.
+   * Several byte-level tokens of one multi-byte character share that character's span. A token the
+   * library gives no span gets {@code [-1, -1)}.
    *
    * @param ids token ids
    * @param start per token, its first character
@@ -268,7 +298,9 @@ public final class Tokenizer implements AutoCloseable {
     }
   }
 
-  /** {@code text} tokenized without special tokens, with character spans (cross-model alignment). */
+  /**
+   * {@code text} tokenized without special tokens, with character spans (cross-model alignment).
+   */
   public Spans encodeWithSpans(String text) {
     Encoding e = tokenizer.encode(text, false, false);
     reportUnencodable(text);
@@ -285,7 +317,6 @@ public final class Tokenizer implements AutoCloseable {
     }
     return new Spans(id, start, end);
   }
-
 
   /** The string pieces of each token of {@code text}, no special tokens added. */
   public String[] tokens(String text) {

@@ -20,9 +20,9 @@ final class TokenizerFiles {
   private TokenizerFiles() {}
 
   /**
-   * The unknown token of a tokenizer model: BPE, WordPiece and WordLevel name it
-   * ({@code unk_token}), Unigram gives its index ({@code unk_id}); neither when the model has
-   * none (byte-level BPE).
+   * The unknown token of a tokenizer model: BPE, WordPiece and WordLevel name it ({@code
+   * unk_token}), Unigram gives its index ({@code unk_id}); neither when the model has none
+   * (byte-level BPE).
    */
   record UnknownToken(String text, Long id) {
     boolean matches(long tokenId, String token) {
@@ -31,8 +31,8 @@ final class TokenizerFiles {
   }
 
   /**
-   * {@code model.unk_token} / {@code model.unk_id} of {@code tokenizer.json}, read with a
-   * streaming parser (the vocabulary can be tens of megabytes).
+   * {@code model.unk_token} / {@code model.unk_id} of {@code tokenizer.json}, read with a streaming
+   * parser (the vocabulary can be tens of megabytes).
    */
   static UnknownToken unknownToken(Path tokenizerJson) throws IOException {
     String text = null;
@@ -68,8 +68,8 @@ final class TokenizerFiles {
 
   /**
    * A special token's text in {@code tokenizer_config.json} ({@code "bos_token": "<s>"}, or the
-   * object form {@code {"content": "<s>", ...}} of transformers 4); null when the file or the
-   * key is absent.
+   * object form {@code {"content": "<s>", ...}} of transformers 4); null when the file or the key
+   * is absent.
    */
   static String specialToken(Path config, String key) throws IOException {
     JsonNode n = read(config).get(key);
@@ -82,8 +82,13 @@ final class TokenizerFiles {
     if (n.isObject() && n.path("content").isTextual()) {
       return n.get("content").asText();
     }
-    throw new IOException(config + ": field '" + key + "' expected a string or an object with"
-        + " 'content', got " + n);
+    throw new IOException(
+        config
+            + ": field '"
+            + key
+            + "' expected a string or an object with"
+            + " 'content', got "
+            + n);
   }
 
   /** A boolean of {@code tokenizer_config.json}; null when the file or the key is absent. */

@@ -11,8 +11,8 @@ import ai.djl.pytorch.jni.JniUtils;
  *       each other (measured 10x slower per step with 2 threads than with 1 on a 2-core machine
  *       shared with other jobs).
  *   <li>A defined state per thread: OpenMP's thread count is a per-thread value that PyTorch
- *       initialises lazily, so pipeline jobs call {@link #applyConfigured()} on their fresh
- *       thread (as they set grad mode, see {@link Autograd#setRecording}).
+ *       initialises lazily, so pipeline jobs call {@link #applyConfigured()} on their fresh thread
+ *       (as they set grad mode, see {@link Autograd#setRecording}).
  * </ul>
  */
 public final class TorchThreads {
@@ -55,8 +55,8 @@ public final class TorchThreads {
       threads = -1;
     }
     if (threads <= 0) {
-      throw new IllegalArgumentException("system property " + PROPERTY
-          + " must be a positive integer, got '" + value + "'");
+      throw new IllegalArgumentException(
+          "system property " + PROPERTY + " must be a positive integer, got '" + value + "'");
     }
     set(threads);
   }

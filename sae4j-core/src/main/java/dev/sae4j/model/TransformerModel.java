@@ -23,34 +23,42 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A decoder-only HF transformer with TransformerLens hook points. Subclasses (one per
- * architecture) load weights by explicit HF names and write the embedding, one block, the final
- * norm and the unembedding as straight-line NDArray code; this class owns the shared loop, masks,
- * RoPE, attention and the KV cache.
+ * A decoder-only HF transformer with TransformerLens hook points. Subclasses (one per architecture)
+ * load weights by explicit HF names and write the embedding, one block, the final norm and the
+ * unembedding as straight-line NDArray code; this class owns the shared loop, masks, RoPE,
+ * attention and the KV cache.
  *
- * <p>Memory: resident weights live in one manager that is capped after loading; every forward
- * call runs in a scratch sub-manager (and one per block), closed before the call returns; results
- * are attached to the manager the caller passes in. With mapped weights ({@link WeightStorage}),
- * a block's weights are read into its block manager when it runs and freed with it.
+ * <p>Memory: resident weights live in one manager that is capped after loading; every forward call
+ * runs in a scratch sub-manager (and one per block), closed before the call returns; results are
+ * attached to the manager the caller passes in. With mapped weights ({@link WeightStorage}), a
+ * block's weights are read into its block manager when it runs and freed with it.
  */
 public abstract class TransformerModel implements AutoCloseable {
   protected final ModelConfig config;
   protected final Device device;
   private final NDManager root;
+
   /** Weights and constant tables; capped once loading finishes. */
   protected final NDManager weights;
+
   private final List<String> hookPoints;
   private final Set<String> hookPointSet;
+
   /** Inverse RoPE frequencies {@code [rotaryDims / 2]} of each RoPE the layers use. */
   private final Map<ModelConfig.Rope, NDArray> invFreq = new HashMap<>();
+
   private long parameterCount;
   private Path source;
+
   /** Each block's weights when they are resident; null when blocks are read per pass. */
   private BlockWeights[] residentBlocks;
+
   /** Reads a block's weights per pass from the mapped checkpoint; null when resident. */
   private WeightLoader blockReader;
+
   /** The checkpoint the model still reads from (mapped or first-use weights); closed with it. */
   private SafetensorsCheckpoint openCheckpoint;
+
   private String weightsDescription = "in-memory float32 parameters";
 
   protected TransformerModel(ModelConfig config, Device device, boolean learnedPositions) {
@@ -94,20 +102,33 @@ public abstract class TransformerModel implements AutoCloseable {
   protected abstract NDArray unembed(NDArray h);
 
   /**
-   * Reads the checkpoint, consuming every tensor, and caps the weights manager. With
-   * {@code mapped}, block weights are only checked here (names and shapes) and read per pass,
-   * and the embedding and LM head stay mapped when they are not float32; otherwise an LM head
-   * that is not float32 is read on first use.
+   * Reads the checkpoint, consuming every tensor, and caps the weights manager. With {@code
+   * mapped}, block weights are only checked here (names and shapes) and read per pass, and the
+   * embedding and LM head stay mapped when they are not float32; otherwise an LM head that is not
+   * float32 is read on first use.
    *
-   * @return true when the model reads {@code checkpoint} later: it then owns it and closes it
-   *     with itself; false when the caller may close it now
+   * @return true when the model reads {@code checkpoint} later: it then owns it and closes it with
+   *     itself; false when the caller may close it now
    */
-  final boolean load(Path dir, SafetensorsCheckpoint checkpoint, String prefix, boolean mapped,
-      String weightsDescription) throws IOException {
+  final boolean load(
+      Path dir,
+      SafetensorsCheckpoint checkpoint,
+      String prefix,
+      boolean mapped,
+      String weightsDescription)
+      throws IOException {
     this.source = dir;
     this.weightsDescription = weightsDescription;
-    WeightLoader loader = new WeightLoader(checkpoint, dir, config.modelType(), prefix, weights,
-        mapped, mapped ? null : root.newSubManager(), device);
+    WeightLoader loader =
+        new WeightLoader(
+            checkpoint,
+            dir,
+            config.modelType(),
+            prefix,
+            weights,
+            mapped,
+            mapped ? null : root.newSubManager(),
+            device);
     loadGlobals(loader);
     if (mapped) {
       try (NDManager scratch = root.newSubManager()) {
@@ -263,15 +284,15 @@ public abstract class TransformerModel implements AutoCloseable {
 
   /**
    * Logit-lens readout of residual-stream directions: {@code directions @ W_U}, {@code [N, H] ->
-   * [N, V]}, attached to {@code out}. The final norm is NOT applied (a direction has no
-   * per-token scale to normalise) and a head bias, if the architecture has one, is left out, so
-   * the result is linear in the directions. For tied embeddings (GPT-2) {@code W_U = wte^T}.
+   * [N, V]}, attached to {@code out}. The final norm is NOT applied (a direction has no per-token
+   * scale to normalise) and a head bias, if the architecture has one, is left out, so the result is
+   * linear in the directions. For tied embeddings (GPT-2) {@code W_U = wte^T}.
    */
   public NDArray unembedDirections(NDArray directions, NDManager out) {
     if (directions.getShape().dimension() != 2
         || directions.getShape().get(1) != config.hiddenSize()) {
-      throw new IllegalArgumentException("directions must be [N, " + config.hiddenSize()
-          + "], got " + directions.getShape());
+      throw new IllegalArgumentException(
+          "directions must be [N, " + config.hiddenSize() + "], got " + directions.getShape());
     }
     try (NDManager step = root.newSubManager()) {
       NDArray x = directions.toDevice(device, true); // [N, H], a copy we own
@@ -286,23 +307,31 @@ public abstract class TransformerModel implements AutoCloseable {
   }
 
   /**
-   * Logit effect of residual-stream directions through the model's own final norm and head:
-   * for each direction d ({@code [N, H]}), the mean over the final residual states r of
-   * {@code residuals} ({@code [S, H]}, e.g. {@code blocks.<last>.hook_resid_post} at real tokens)
-   * of the derivative of the logits at r along d, by central differences
-   * {@code (logits(norm(r + e d)) - logits(norm(r - e d))) / 2e} with {@code e} one percent of
-   * {@code |r|} per unit of {@code |d|}. Unlike {@link #unembedDirections} this applies the
-   * norm as it acts on real states: its centring, learned gain and {@code 1/scale} at that
-   * state's size (and a soft-cap's slope). The result is {@code [N, V]}, attached to
-   * {@code out}; it is linear in each direction's length.
+   * Logit effect of residual-stream directions through the model's own final norm and head: for
+   * each direction d ({@code [N, H]}), the mean over the final residual states r of {@code
+   * residuals} ({@code [S, H]}, e.g. {@code blocks.<last>.hook_resid_post} at real tokens) of the
+   * derivative of the logits at r along d, by central differences {@code (logits(norm(r + e d)) -
+   * logits(norm(r - e d))) / 2e} with {@code e} one percent of {@code |r|} per unit of {@code |d|}.
+   * Unlike {@link #unembedDirections} this applies the norm as it acts on real states: its
+   * centring, learned gain and {@code 1/scale} at that state's size (and a soft-cap's slope). The
+   * result is {@code [N, V]}, attached to {@code out}; it is linear in each direction's length.
    */
   public NDArray logitSlopes(NDArray directions, NDArray residuals, NDManager out) {
     long h = config.hiddenSize();
-    if (directions.getShape().dimension() != 2 || directions.getShape().get(1) != h
-        || residuals.getShape().dimension() != 2 || residuals.getShape().get(1) != h
+    if (directions.getShape().dimension() != 2
+        || directions.getShape().get(1) != h
+        || residuals.getShape().dimension() != 2
+        || residuals.getShape().get(1) != h
         || residuals.getShape().get(0) < 1) {
-      throw new IllegalArgumentException("directions [N, " + h + "] and residuals [S >= 1, " + h
-          + "] expected, got " + directions.getShape() + " and " + residuals.getShape());
+      throw new IllegalArgumentException(
+          "directions [N, "
+              + h
+              + "] and residuals [S >= 1, "
+              + h
+              + "] expected, got "
+              + directions.getShape()
+              + " and "
+              + residuals.getShape());
     }
     try (NDManager step = root.newSubManager()) {
       // The states come from this model, so their type is the one its weights take.
@@ -339,8 +368,7 @@ public abstract class TransformerModel implements AutoCloseable {
     run(batch, hooks, null, null, false);
   }
 
-  private NDArray run(TokenBatch batch, Hooks hooks, KvCache cache, NDManager out,
-      boolean logits) {
+  private NDArray run(TokenBatch batch, Hooks hooks, KvCache cache, NDManager out, boolean logits) {
     checkInputs(batch, hooks);
     int numLayers = config.numLayers();
     int lastLayer = logits ? numLayers : hooks.deepestLayer(numLayers);
@@ -381,27 +409,40 @@ public abstract class TransformerModel implements AutoCloseable {
   private void checkInputs(TokenBatch batch, Hooks hooks) {
     for (String name : hooks.names()) {
       if (!hookPointSet.contains(name)) {
-        throw new IllegalArgumentException("unknown hook point '" + name + "' for "
-            + config.modelType() + " (available: " + hookPoints + ")");
+        throw new IllegalArgumentException(
+            "unknown hook point '"
+                + name
+                + "' for "
+                + config.modelType()
+                + " (available: "
+                + hookPoints
+                + ")");
       }
     }
     int[] ids = batch.tokenIds();
     for (int i = 0; i < ids.length; i++) {
       if (ids[i] >= config.vocabSize()) {
-        throw new IllegalArgumentException("token id " + ids[i] + " at row " + i / batch.length()
-            + ", column " + i % batch.length() + " is outside the vocabulary (size "
-            + config.vocabSize() + ")");
+        throw new IllegalArgumentException(
+            "token id "
+                + ids[i]
+                + " at row "
+                + i / batch.length()
+                + ", column "
+                + i % batch.length()
+                + " is outside the vocabulary (size "
+                + config.vocabSize()
+                + ")");
       }
     }
   }
 
   /**
    * {@code values} as an INT64 {@code [rows, cols]} array in {@code m} whose memory PyTorch owns.
-   * An array created from Java data wraps a Java direct buffer, which the garbage collector
-   * frees once the array's manager is closed; but autograd keeps what a backward pass needs
-   * beyond this pass's scratch manager (the embedding backward reads the ids and positions when
-   * the embeddings are trained), and reading freed memory there silently corrupted organism
-   * training on some runs. A copy made by PyTorch lives as long as autograd refers to it.
+   * An array created from Java data wraps a Java direct buffer, which the garbage collector frees
+   * once the array's manager is closed; but autograd keeps what a backward pass needs beyond this
+   * pass's scratch manager (the embedding backward reads the ids and positions when the embeddings
+   * are trained), and reading freed memory there silently corrupted organism training on some runs.
+   * A copy made by PyTorch lives as long as autograd refers to it.
    */
   static NDArray torchOwned(NDManager m, int[] values, int rows, int cols) {
     long[] longs = new long[values.length];
@@ -430,8 +471,9 @@ public abstract class TransformerModel implements AutoCloseable {
 
   /** torch {@code layer_norm} over the last dimension. */
   protected NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
-    return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), weight, bias,
-        (float) config.normEps()).singletonOrThrow();
+    return LayerNorm.layerNorm(
+            x, new Shape(config.hiddenSize()), weight, bias, (float) config.normEps())
+        .singletonOrThrow();
   }
 
   /** RMSNorm: {@code x * rsqrt(mean(x^2) + eps) * scale} (Gemma passes 1 + w as the scale). */
@@ -444,18 +486,18 @@ public abstract class TransformerModel implements AutoCloseable {
   }
 
   /**
-   * Causal self-attention core shared by all architectures: RoPE, the layer's mask (causal,
-   * padding and sliding window), the score scale and soft-capping, and the KV cache.
+   * Causal self-attention core shared by all architectures: RoPE, the layer's mask (causal, padding
+   * and sliding window), the score scale and soft-capping, and the KV cache.
    *
    * @param q queries {@code [B, T, nH, dH]} before RoPE
    * @param k keys {@code [B, T, nKV, dH]} before RoPE
    * @param v values {@code [B, T, nKV, dH]}
-   * @param divideBySqrt GPT-2 and Phi divide scores by sqrt(dH); the others multiply by
-   *     {@link ModelConfig#attentionScale()}
+   * @param divideBySqrt GPT-2 and Phi divide scores by sqrt(dH); the others multiply by {@link
+   *     ModelConfig#attentionScale()}
    * @return the per-head weighted values, merged: {@code [B, T, nH * dH]}
    */
-  protected NDArray attention(int layer, NDArray q, NDArray k, NDArray v, Pass pass,
-      boolean divideBySqrt) {
+  protected NDArray attention(
+      int layer, NDArray q, NDArray k, NDArray v, Pass pass, boolean divideBySqrt) {
     int b = pass.batch.batchSize();
     int t = pass.batch.length();
     int nH = config.numHeads();
@@ -511,8 +553,8 @@ public abstract class TransformerModel implements AutoCloseable {
   /**
    * {@code cap * tanh(x / cap)} as a new array, as HF soft-caps scores and logits. Scores and
    * logits are the largest arrays of a pass (Gemma 2's vocabulary is 256k), so the temporary is
-   * freed at once and the product taken in place, except under autograd, which keeps tanh's
-   * output for the backward pass.
+   * freed at once and the product taken in place, except under autograd, which keeps tanh's output
+   * for the backward pass.
    */
   private static NDArray softcap(NDArray x, double cap) {
     NDArray c = Autograd.constant(x, cap);
@@ -541,8 +583,8 @@ public abstract class TransformerModel implements AutoCloseable {
   private NDArray ropeInverseFrequencies(ModelConfig.Rope rope) {
     int dim = config.rotaryDims();
     try (NDManager tmp = root.newSubManager()) {
-      NDArray exponents = tmp.arange(0, dim, 2, DataType.INT64).toType(DataType.FLOAT32, false)
-          .div((float) dim);
+      NDArray exponents =
+          tmp.arange(0, dim, 2, DataType.INT64).toType(DataType.FLOAT32, false).div((float) dim);
       NDArray base = tmp.create((float) rope.theta());
       float[] inv = base.pow(exponents).pow(-1f).toFloatArray();
       if (rope.scaling() != null) {
@@ -570,8 +612,10 @@ public abstract class TransformerModel implements AutoCloseable {
     final KvCache cache;
     final NDManager step;
     final int pastLength;
+
     /** Additive masks {@code [B, 1, T, Tk]} by sliding window (0: full causal attention). */
     private final Map<Integer, NDArray> masks = new HashMap<>();
+
     /** cos and sin {@code [B, T, 1, rotaryDims]} by RoPE. */
     private final Map<ModelConfig.Rope, NDArray[]> rotaryTables = new HashMap<>();
 
@@ -597,8 +641,8 @@ public abstract class TransformerModel implements AutoCloseable {
      * Additive causal + padding (+ sliding window) mask {@code [B, 1, T, Tk]}: 0 where visible,
      * float32's most negative value where masked. Query i sees key j iff j <= i, key j is not
      * padding and, with a window, i - j < window, where i and j are indices in the row (cached
-     * tokens first), as HF's eager masks. Built with tensor ops from the {@code [B, Tk]} key
-     * mask, so no {@code B x T x Tk} Java buffer is allocated per call.
+     * tokens first), as HF's eager masks. Built with tensor ops from the {@code [B, Tk]} key mask,
+     * so no {@code B x T x Tk} Java buffer is allocated per call.
      */
     NDArray mask(int window) {
       NDArray mask = masks.get(window);
@@ -634,8 +678,11 @@ public abstract class TransformerModel implements AutoCloseable {
       ModelConfig.Rope rope = config.rope(layer);
       NDArray[] table = rotaryTables.get(rope);
       if (table == null) {
-        NDArray freqs = positions().toType(DataType.FLOAT32, false).expandDims(-1)
-            .mul(invFreq.get(rope)); // [B, T, rd/2]
+        NDArray freqs =
+            positions()
+                .toType(DataType.FLOAT32, false)
+                .expandDims(-1)
+                .mul(invFreq.get(rope)); // [B, T, rd/2]
         NDArray emb = NDArrays.concat(new NDList(freqs, freqs), 2); // [B, T, rd]
         table = new NDArray[] {emb.cos().expandDims(2), emb.sin().expandDims(2)}; // [B, T, 1, rd]
         rotaryTables.put(rope, table);

@@ -8,10 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * A large weight outside the blocks (a token embedding or an LM head): a resident float32 array,
- * or a tensor of a memory-mapped checkpoint that is widened each time it is used (the whole
- * matrix for a product, only the looked-up rows for an embedding), or one widened on first use
- * and kept.
+ * A large weight outside the blocks (a token embedding or an LM head): a resident float32 array, or
+ * a tensor of a memory-mapped checkpoint that is widened each time it is used (the whole matrix for
+ * a product, only the looked-up rows for an embedding), or one widened on first use and kept.
  */
 final class Weight {
   /** Reads the tensor from the checkpoint. */
@@ -24,8 +23,10 @@ final class Weight {
   }
 
   private final Reader reader;
+
   /** Owner of a weight widened on first use; null for the other kinds. */
   private final NDManager cacheOwner;
+
   private volatile NDArray resident;
 
   private Weight(NDArray resident, Reader reader, NDManager cacheOwner) {
@@ -80,8 +81,7 @@ final class Weight {
    */
   NDArray lookup(NDArray ids) {
     if (reader == null || cacheOwner != null) {
-      return Embedding.embedding(ids, get(ids.getManager()), SparseFormat.DENSE)
-          .singletonOrThrow();
+      return Embedding.embedding(ids, get(ids.getManager()), SparseFormat.DENSE).singletonOrThrow();
     }
     long[] rows = ids.toLongArray();
     NDArray gathered = read(() -> reader.rows(rows, ids.getManager())); // [N, H]

@@ -21,18 +21,18 @@ import java.util.regex.Pattern;
  * Takes tensors out of a HF checkpoint by explicit name, checking each shape, and at the end
  * verifies that every tensor in the checkpoint was consumed (known buffers excepted).
  *
- * <p>Names are given without the architecture's module prefix ({@code transformer.},
- * {@code model.}, {@code gpt_neox.}); checkpoints with or without the prefix both load.
+ * <p>Names are given without the architecture's module prefix ({@code transformer.}, {@code
+ * model.}, {@code gpt_neox.}); checkpoints with or without the prefix both load.
  *
  * <p>Two sources share the name table and the checks: a safetensors checkpoint (zero-copy for
- * float32, widened for half precision) and an in-memory map of parameters (the trainable path:
- * the very same arrays are used, so their gradients are the gradients of the model's weights, and
- * they stay owned by the caller).
+ * float32, widened for half precision) and an in-memory map of parameters (the trainable path: the
+ * very same arrays are used, so their gradients are the gradients of the model's weights, and they
+ * stay owned by the caller).
  *
  * <p>A loader over a checkpoint has three uses, sharing one name table: loading into the model's
- * weights manager; a check run, where {@link #take} returns zero-stride stand-ins that read
- * nothing (a mapped model checks every block this way at load); and a reader that widens one
- * block's weights into a pass's scratch manager ({@link #reader}).
+ * weights manager; a check run, where {@link #take} returns zero-stride stand-ins that read nothing
+ * (a mapped model checks every block this way at load); and a reader that widens one block's
+ * weights into a pass's scratch manager ({@link #reader}).
  */
 final class WeightLoader {
   /** Where the named tensors come from. */
@@ -78,12 +78,16 @@ final class WeightLoader {
     final String dir;
     final String modelType;
     final Device device;
+
     /** normalised name (prefix stripped) -> name in the file. */
     final Map<String, String> fileNames = new LinkedHashMap<>();
+
     final Set<String> consumed = new HashSet<>();
     long parameterCount;
+
     /** Whether a weight will be read after loading (mapped, or on first use). */
     boolean readsLater;
+
     /** RECORD mode: the tensors asked for, by name without prefix. */
     final Map<String, long[]> recorded = new LinkedHashMap<>();
 
@@ -96,27 +100,38 @@ final class WeightLoader {
         String name = fileName.startsWith(prefix) ? fileName.substring(prefix.length()) : fileName;
         String clash = fileNames.put(name, fileName);
         if (clash != null) {
-          throw new IllegalArgumentException(dir + ": checkpoint holds both '" + clash + "' and '"
-              + fileName + "' (same tensor with and without the '" + prefix + "' prefix)");
+          throw new IllegalArgumentException(
+              dir
+                  + ": checkpoint holds both '"
+                  + clash
+                  + "' and '"
+                  + fileName
+                  + "' (same tensor with and without the '"
+                  + prefix
+                  + "' prefix)");
         }
       }
     }
   }
 
   /** Non-parameter buffers that old checkpoints carry: causal masks and RoPE tables. */
-  private static final Pattern KNOWN_BUFFERS = Pattern.compile(
-      ".*\\.(attn\\.bias|attn\\.masked_bias|attention\\.bias|attention\\.masked_bias"
-          + "|rotary_emb\\.inv_freq)");
+  private static final Pattern KNOWN_BUFFERS =
+      Pattern.compile(
+          ".*\\.(attn\\.bias|attn\\.masked_bias|attention\\.bias|attention\\.masked_bias"
+              + "|rotary_emb\\.inv_freq)");
 
   private final Table table;
   private final Mode mode;
+
   /** Where read tensors go; null for in-memory parameters (used as they are). */
   private final NDManager manager;
+
   /**
    * Where an LM head that is not float32 goes on its first use; null when the embedding and head
    * stay mapped (read on each use) or for in-memory parameters.
    */
   private final NDManager firstUse;
+
   /** Whether a token embedding and LM head that are not float32 stay mapped. */
   private final boolean mapped;
 
@@ -124,49 +139,66 @@ final class WeightLoader {
    * A loader over a checkpoint.
    *
    * @param manager receives the weights read at load
-   * @param mapped keep the token embedding and LM head mapped when they are not float32 (read
-   *     row by row, or whole on each use); else the embedding is read now and the head on first
-   *     use, into {@code firstUse}
+   * @param mapped keep the token embedding and LM head mapped when they are not float32 (read row
+   *     by row, or whole on each use); else the embedding is read now and the head on first use,
+   *     into {@code firstUse}
    */
-  WeightLoader(SafetensorsCheckpoint checkpoint, Path dir, String modelType, String prefix,
-      NDManager manager, boolean mapped, NDManager firstUse, Device device) {
-    this(new Table(new Source() {
-      @Override
-      public Iterable<String> names() {
-        return checkpoint.names();
-      }
+  WeightLoader(
+      SafetensorsCheckpoint checkpoint,
+      Path dir,
+      String modelType,
+      String prefix,
+      NDManager manager,
+      boolean mapped,
+      NDManager firstUse,
+      Device device) {
+    this(
+        new Table(
+            new Source() {
+              @Override
+              public Iterable<String> names() {
+                return checkpoint.names();
+              }
 
-      @Override
-      public long[] shape(String name) {
-        return checkpoint.info(name).shape();
-      }
+              @Override
+              public long[] shape(String name) {
+                return checkpoint.info(name).shape();
+              }
 
-      @Override
-      public String nonFloatType(String name) {
-        DType t = checkpoint.info(name).dtype();
-        return t.isFloat() ? null : t.name();
-      }
+              @Override
+              public String nonFloatType(String name) {
+                DType t = checkpoint.info(name).dtype();
+                return t.isFloat() ? null : t.name();
+              }
 
-      @Override
-      public boolean needsConversion(String name) {
-        return checkpoint.info(name).dtype() != DType.F32;
-      }
+              @Override
+              public boolean needsConversion(String name) {
+                return checkpoint.info(name).dtype() != DType.F32;
+              }
 
-      @Override
-      public NDArray load(String name, NDManager m) throws IOException {
-        return checkpoint.load(name, m);
-      }
+              @Override
+              public NDArray load(String name, NDManager m) throws IOException {
+                return checkpoint.load(name, m);
+              }
 
-      @Override
-      public NDArray loadRows(String name, long[] rows, NDManager m) throws IOException {
-        return checkpoint.loadRows(name, rows, m);
-      }
+              @Override
+              public NDArray loadRows(String name, long[] rows, NDManager m) throws IOException {
+                return checkpoint.loadRows(name, rows, m);
+              }
 
-      @Override
-      public String origin(String name) {
-        return checkpoint.fileOf(name).toString();
-      }
-    }, dir.toString(), modelType, prefix, device), Mode.LOAD, manager, mapped, firstUse);
+              @Override
+              public String origin(String name) {
+                return checkpoint.fileOf(name).toString();
+              }
+            },
+            dir.toString(),
+            modelType,
+            prefix,
+            device),
+        Mode.LOAD,
+        manager,
+        mapped,
+        firstUse);
   }
 
   /**
@@ -174,47 +206,57 @@ final class WeightLoader {
    * given arrays themselves (no copy), so they must already be on {@code device}.
    */
   WeightLoader(Map<String, NDArray> parameters, String modelType, Device device) {
-    this(new Table(new Source() {
-      @Override
-      public Iterable<String> names() {
-        return parameters.keySet();
-      }
+    this(
+        new Table(
+            new Source() {
+              @Override
+              public Iterable<String> names() {
+                return parameters.keySet();
+              }
 
-      @Override
-      public long[] shape(String name) {
-        return parameters.get(name).getShape().getShape();
-      }
+              @Override
+              public long[] shape(String name) {
+                return parameters.get(name).getShape().getShape();
+              }
 
-      @Override
-      public String nonFloatType(String name) {
-        DataType t = parameters.get(name).getDataType();
-        return t.isFloating() ? null : t.toString();
-      }
+              @Override
+              public String nonFloatType(String name) {
+                DataType t = parameters.get(name).getDataType();
+                return t.isFloating() ? null : t.toString();
+              }
 
-      @Override
-      public boolean needsConversion(String name) {
-        return false;
-      }
+              @Override
+              public boolean needsConversion(String name) {
+                return false;
+              }
 
-      @Override
-      public NDArray load(String name, NDManager m) {
-        return parameters.get(name);
-      }
+              @Override
+              public NDArray load(String name, NDManager m) {
+                return parameters.get(name);
+              }
 
-      @Override
-      public NDArray loadRows(String name, long[] rows, NDManager m) {
-        throw new AssertionError("in-memory parameters are never mapped");
-      }
+              @Override
+              public NDArray loadRows(String name, long[] rows, NDManager m) {
+                throw new AssertionError("in-memory parameters are never mapped");
+              }
 
-      @Override
-      public String origin(String name) {
-        return "in-memory parameters";
-      }
-    }, "in-memory parameters", modelType, "", device), Mode.LOAD, null, false, null);
+              @Override
+              public String origin(String name) {
+                return "in-memory parameters";
+              }
+            },
+            "in-memory parameters",
+            modelType,
+            "",
+            device),
+        Mode.LOAD,
+        null,
+        false,
+        null);
   }
 
-  private WeightLoader(Table table, Mode mode, NDManager manager, boolean mapped,
-      NDManager firstUse) {
+  private WeightLoader(
+      Table table, Mode mode, NDManager manager, boolean mapped, NDManager firstUse) {
     this.table = table;
     this.mode = mode;
     this.manager = manager;
@@ -223,48 +265,53 @@ final class WeightLoader {
   }
 
   /**
-   * A loader that reads nothing and records the tensors an architecture's tables ask for
-   * ({@link #recorded}); {@link #take} returns zero-stride stand-ins made in {@code scratch}.
+   * A loader that reads nothing and records the tensors an architecture's tables ask for ({@link
+   * #recorded}); {@link #take} returns zero-stride stand-ins made in {@code scratch}.
    */
   static WeightLoader recorder(String modelType, NDManager scratch) {
-    Source none = new Source() {
-      @Override
-      public Iterable<String> names() {
-        return java.util.List.of();
-      }
+    Source none =
+        new Source() {
+          @Override
+          public Iterable<String> names() {
+            return java.util.List.of();
+          }
 
-      @Override
-      public long[] shape(String name) {
-        throw new AssertionError();
-      }
+          @Override
+          public long[] shape(String name) {
+            throw new AssertionError();
+          }
 
-      @Override
-      public String nonFloatType(String name) {
-        throw new AssertionError();
-      }
+          @Override
+          public String nonFloatType(String name) {
+            throw new AssertionError();
+          }
 
-      @Override
-      public boolean needsConversion(String name) {
-        throw new AssertionError();
-      }
+          @Override
+          public boolean needsConversion(String name) {
+            throw new AssertionError();
+          }
 
-      @Override
-      public NDArray load(String name, NDManager m) {
-        throw new AssertionError();
-      }
+          @Override
+          public NDArray load(String name, NDManager m) {
+            throw new AssertionError();
+          }
 
-      @Override
-      public NDArray loadRows(String name, long[] rows, NDManager m) {
-        throw new AssertionError();
-      }
+          @Override
+          public NDArray loadRows(String name, long[] rows, NDManager m) {
+            throw new AssertionError();
+          }
 
-      @Override
-      public String origin(String name) {
-        return "recorder";
-      }
-    };
-    return new WeightLoader(new Table(none, "recorder", modelType, "", scratch.getDevice()),
-        Mode.RECORD, scratch, false, null);
+          @Override
+          public String origin(String name) {
+            return "recorder";
+          }
+        };
+    return new WeightLoader(
+        new Table(none, "recorder", modelType, "", scratch.getDevice()),
+        Mode.RECORD,
+        scratch,
+        false,
+        null);
   }
 
   /** RECORD mode: tensor name (no module prefix) to shape, in the order asked for. */
@@ -273,8 +320,8 @@ final class WeightLoader {
   }
 
   /**
-   * A view that consumes and checks tensors like this loader but returns stand-ins made in
-   * {@code scratch} (zero-stride views of one zero: no data is read or allocated).
+   * A view that consumes and checks tensors like this loader but returns stand-ins made in {@code
+   * scratch} (zero-stride views of one zero: no data is read or allocated).
    */
   WeightLoader checker(NDManager scratch) {
     return new WeightLoader(table, Mode.CHECK, scratch, false, null);
@@ -304,8 +351,13 @@ final class WeightLoader {
     NDArray array = table.source.load(fileName, manager);
     if (manager == null) { // in-memory parameters: used as they are, owned by the caller
       if (!table.device.equals(array.getDevice())) {
-        throw new IllegalArgumentException("parameter '" + name + "' is on " + array.getDevice()
-            + ", the model is on " + table.device);
+        throw new IllegalArgumentException(
+            "parameter '"
+                + name
+                + "' is on "
+                + array.getDevice()
+                + ", the model is on "
+                + table.device);
       }
       return array;
     }
@@ -320,8 +372,8 @@ final class WeightLoader {
   }
 
   /**
-   * A token embedding: resident (read now, as {@link #take}) unless the loader keeps large
-   * weights mapped and the stored tensor is not float32; then only looked-up rows are ever read.
+   * A token embedding: resident (read now, as {@link #take}) unless the loader keeps large weights
+   * mapped and the stored tensor is not float32; then only looked-up rows are ever read.
    */
   Weight takeEmbedding(String name, long... shape) throws IOException {
     if (mode == Mode.LOAD && mapped) {
@@ -335,8 +387,8 @@ final class WeightLoader {
   }
 
   /**
-   * Loads a tensor the config says is there, or returns null when it says it is not (a stored
-   * one is then reported by {@link #finish} as unused).
+   * Loads a tensor the config says is there, or returns null when it says it is not (a stored one
+   * is then reported by {@link #finish} as unused).
    */
   NDArray takeIf(boolean present, String name, long... shape) throws IOException {
     return present ? take(name, shape) : null;
@@ -348,10 +400,10 @@ final class WeightLoader {
   }
 
   /**
-   * The LM head: {@code name} if the checkpoint stores it, else the input embedding when the
-   * config ties them; fails naming the tensor otherwise. A stored head that is not float32 is
-   * not read at load: it is widened on first use (and kept), or on each use when the loader
-   * keeps large weights mapped, so a pass that computes no logits never materialises it.
+   * The LM head: {@code name} if the checkpoint stores it, else the input embedding when the config
+   * ties them; fails naming the tensor otherwise. A stored head that is not float32 is not read at
+   * load: it is widened on first use (and kept), or on each use when the loader keeps large weights
+   * mapped, so a pass that computes no logits never materialises it.
    */
   Weight head(String name, Weight embedding, boolean tied, long... shape) throws IOException {
     if (mode == Mode.RECORD) {
@@ -359,15 +411,19 @@ final class WeightLoader {
     }
     if (!has(name)) {
       if (!tied) {
-        throw new IllegalArgumentException(table.dir + ": missing tensor '" + name
-            + "' (tie_word_embeddings is false, so the LM head must be stored)");
+        throw new IllegalArgumentException(
+            table.dir
+                + ": missing tensor '"
+                + name
+                + "' (tie_word_embeddings is false, so the LM head must be stored)");
       }
       return embedding;
     }
     if (mode == Mode.LOAD && manager != null) {
       String fileName = check(name, shape);
       if (table.source.needsConversion(fileName)) {
-        return mapped ? Weight.mapped(reader(fileName))
+        return mapped
+            ? Weight.mapped(reader(fileName))
             : Weight.onFirstUse(reader(fileName), firstUse);
       }
       return Weight.resident(table.source.load(fileName, manager));
@@ -378,15 +434,22 @@ final class WeightLoader {
   /** Fails if any tensor other than a known buffer was not consumed. */
   void finish() {
     TreeSet<String> unused = new TreeSet<>();
-    table.fileNames.forEach((name, fileName) -> {
-      if (!table.consumed.contains(name) && !KNOWN_BUFFERS.matcher(fileName).matches()) {
-        unused.add(fileName);
-      }
-    });
+    table.fileNames.forEach(
+        (name, fileName) -> {
+          if (!table.consumed.contains(name) && !KNOWN_BUFFERS.matcher(fileName).matches()) {
+            unused.add(fileName);
+          }
+        });
     if (!unused.isEmpty()) {
-      throw new IllegalArgumentException(table.dir + ": " + unused.size()
-          + " tensor(s) in the checkpoint are not used by " + table.modelType + ": " + unused
-          + " (wrong model_type, or an unsupported variant of the architecture)");
+      throw new IllegalArgumentException(
+          table.dir
+              + ": "
+              + unused.size()
+              + " tensor(s) in the checkpoint are not used by "
+              + table.modelType
+              + ": "
+              + unused
+              + " (wrong model_type, or an unsupported variant of the architecture)");
     }
   }
 
@@ -396,8 +459,8 @@ final class WeightLoader {
   }
 
   /**
-   * Checks that {@code name} exists with {@code shape} and a float type, marks it consumed
-   * (except when reading for a pass) and returns its name in the file.
+   * Checks that {@code name} exists with {@code shape} and a float type, marks it consumed (except
+   * when reading for a pass) and returns its name in the file.
    */
   private String check(String name, long[] shape) {
     if (mode == Mode.RECORD) {
@@ -408,21 +471,42 @@ final class WeightLoader {
     }
     String fileName = table.fileNames.get(name);
     if (fileName == null || (mode != Mode.READ && table.consumed.contains(name))) {
-      throw new IllegalArgumentException(table.dir + ": missing tensor '" + name
-          + "' required by " + table.modelType + " (shape " + Arrays.toString(shape) + ")");
+      throw new IllegalArgumentException(
+          table.dir
+              + ": missing tensor '"
+              + name
+              + "' required by "
+              + table.modelType
+              + " (shape "
+              + Arrays.toString(shape)
+              + ")");
     }
     Source source = table.source;
     long[] actual = source.shape(fileName);
     if (!Arrays.equals(actual, shape)) {
-      throw new IllegalArgumentException(source.origin(fileName) + ": tensor '" + fileName
-          + "' has shape " + Arrays.toString(actual) + ", " + table.modelType + " expects "
-          + Arrays.toString(shape));
+      throw new IllegalArgumentException(
+          source.origin(fileName)
+              + ": tensor '"
+              + fileName
+              + "' has shape "
+              + Arrays.toString(actual)
+              + ", "
+              + table.modelType
+              + " expects "
+              + Arrays.toString(shape));
     }
     String type = source.nonFloatType(fileName);
     if (type != null) {
-      throw new IllegalArgumentException(source.origin(fileName) + ": tensor '" + fileName
-          + "' is " + type + "; " + table.modelType + " weights must be a float type (F32, F16,"
-          + " BF16 or F64)");
+      throw new IllegalArgumentException(
+          source.origin(fileName)
+              + ": tensor '"
+              + fileName
+              + "' is "
+              + type
+              + "; "
+              + table.modelType
+              + " weights must be a float type (F32, F16,"
+              + " BF16 or F64)");
     }
     if (mode != Mode.READ) {
       table.consumed.add(name);

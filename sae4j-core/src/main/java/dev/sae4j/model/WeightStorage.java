@@ -14,14 +14,14 @@ public enum WeightStorage {
    */
   AUTO,
   /**
-   * Every weight widened to float32 once, at load: fastest per pass, twice the memory of a
-   * bfloat16 checkpoint. Float32 tensors are used in place (memory-mapped) either way.
+   * Every weight widened to float32 once, at load: fastest per pass, twice the memory of a bfloat16
+   * checkpoint. Float32 tensors are used in place (memory-mapped) either way.
    */
   FLOAT32,
   /**
    * Weights stay in the checkpoint's dtype in memory-mapped shards; each block's weights are
-   * widened to float32 when the block runs and freed after it, and embedding rows are read for
-   * the tokens at hand. Memory stays about the checkpoint's size.
+   * widened to float32 when the block runs and freed after it, and embedding rows are read for the
+   * tokens at hand. Memory stays about the checkpoint's size.
    */
   MAPPED;
 
@@ -41,8 +41,8 @@ public enum WeightStorage {
         return w;
       }
     }
-    throw new IllegalArgumentException("--weights must be auto, float32 or mapped, got '" + s
-        + "'");
+    throw new IllegalArgumentException(
+        "--weights must be auto, float32 or mapped, got '" + s + "'");
   }
 
   @Override

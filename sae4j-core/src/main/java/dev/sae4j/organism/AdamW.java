@@ -11,9 +11,9 @@ import java.util.Map;
 /**
  * AdamW (decoupled weight decay, Loshchilov and Hutter) with global-norm gradient clipping, as
  * {@code torch.optim.AdamW} + {@code clip_grad_norm_}. Weight decay applies to matrices and
- * embeddings only (names ending in {@code .weight} of rank 2), not to biases or LayerNorm gains,
- * as in nanoGPT / HF training scripts. Updates are in place, so views the model holds of a
- * parameter see them.
+ * embeddings only (names ending in {@code .weight} of rank 2), not to biases or LayerNorm gains, as
+ * in nanoGPT / HF training scripts. Updates are in place, so views the model holds of a parameter
+ * see them.
  */
 final class AdamW {
   private final List<String> names;
@@ -29,8 +29,14 @@ final class AdamW {
   private int step;
 
   /** Optimizer state lives in {@code state} (the caller closes it). */
-  AdamW(Map<String, NDArray> parameters, NDManager state, double beta1, double beta2, double eps,
-      double weightDecay, double clipNorm) {
+  AdamW(
+      Map<String, NDArray> parameters,
+      NDManager state,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      double clipNorm) {
     this.names = new ArrayList<>(parameters.keySet());
     this.params = new ArrayList<>(parameters.values());
     this.beta1 = beta1;

@@ -9,19 +9,20 @@ import java.nio.file.Path;
 
 /**
  * The organism's character-level vocabulary: token {@code i} is character {@code i} of {@link
- * SyntheticTasks#ALPHABET}, so id 0 is the newline that ends every example. The newline doubles
- * as BOS, EOS and padding (GPT-2 uses one {@code <|endoftext|>} for all three): a sequence starts
- * with it and generation stops at it.
+ * SyntheticTasks#ALPHABET}, so id 0 is the newline that ends every example. The newline doubles as
+ * BOS, EOS and padding (GPT-2 uses one {@code <|endoftext|>} for all three): a sequence starts with
+ * it and generation stops at it.
  *
- * <p>{@link #writeJson} writes the same mapping as a HF {@code tokenizer.json} (a BPE model with
- * no merges and a {@code Fuse} decoder, so every character is one token and decoding
- * concatenates), which {@link dev.sae4j.model.Tokenizer} loads through DJL's HF tokenizers. The
- * Java {@link #encode} here is used in training loops only to avoid a JNI call per example; a test
- * checks the two agree.
+ * <p>{@link #writeJson} writes the same mapping as a HF {@code tokenizer.json} (a BPE model with no
+ * merges and a {@code Fuse} decoder, so every character is one token and decoding concatenates),
+ * which {@link dev.sae4j.model.Tokenizer} loads through DJL's HF tokenizers. The Java {@link
+ * #encode} here is used in training loops only to avoid a JNI call per example; a test checks the
+ * two agree.
  */
 public final class CharTokenizer {
   /** The characters, one per id. */
   public static final String VOCAB = SyntheticTasks.ALPHABET;
+
   /** Id of the newline: BOS, EOS and padding. */
   public static final int NEWLINE = VOCAB.indexOf('\n');
 
@@ -38,8 +39,16 @@ public final class CharTokenizer {
     for (int i = 0; i < ids.length; i++) {
       int id = VOCAB.indexOf(text.charAt(i));
       if (id < 0) {
-        throw new IllegalArgumentException("character '" + text.charAt(i) + "' at " + i
-            + " of \"" + text + "\" is not in the organism alphabet \"" + VOCAB + "\"");
+        throw new IllegalArgumentException(
+            "character '"
+                + text.charAt(i)
+                + "' at "
+                + i
+                + " of \""
+                + text
+                + "\" is not in the organism alphabet \""
+                + VOCAB
+                + "\"");
       }
       ids[i] = id;
     }

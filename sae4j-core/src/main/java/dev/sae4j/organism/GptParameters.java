@@ -13,11 +13,11 @@ import java.util.SplittableRandom;
 
 /**
  * The parameters of a GPT-2 organism by HF name (no {@code transformer.} prefix), in the
- * checkpoint's own layout: Conv1D weights are {@code [in, out]}. Initialisation follows HF
- * {@code GPT2PreTrainedModel._init_weights}: normal(0, 0.02) for matrices and embeddings, the
- * residual projections ({@code c_proj}) scaled by {@code 1/sqrt(2 n_layer)}, zero biases, unit
- * LayerNorm gains. The draws come from a Java {@link SplittableRandom}, so a seed gives the same
- * weights on every machine.
+ * checkpoint's own layout: Conv1D weights are {@code [in, out]}. Initialisation follows HF {@code
+ * GPT2PreTrainedModel._init_weights}: normal(0, 0.02) for matrices and embeddings, the residual
+ * projections ({@code c_proj}) scaled by {@code 1/sqrt(2 n_layer)}, zero biases, unit LayerNorm
+ * gains. The draws come from a Java {@link SplittableRandom}, so a seed gives the same weights on
+ * every machine.
  */
 public final class GptParameters {
   private GptParameters() {}
@@ -54,8 +54,8 @@ public final class GptParameters {
    *
    * @param dtype FLOAT32 for training; FLOAT64 for gradient checks
    */
-  public static Map<String, NDArray> init(OrganismConfig c, long seed, NDManager manager,
-      DataType dtype) {
+  public static Map<String, NDArray> init(
+      OrganismConfig c, long seed, NDManager manager, DataType dtype) {
     SplittableRandom rng = new SplittableRandom(seed);
     double projStd = 0.02 / Math.sqrt(2.0 * c.layers());
     Map<String, NDArray> params = new LinkedHashMap<>();

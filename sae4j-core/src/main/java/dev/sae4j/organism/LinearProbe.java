@@ -3,10 +3,10 @@ package dev.sae4j.organism;
 import java.util.Arrays;
 
 /**
- * A closed-form multi-class linear probe: ridge regression of one-hot targets on the features
- * (plus a bias), predicting the class with the largest score. Small and dependency-free, enough
- * to show that a label is linearly decodable; the general logistic-regression probes are the
- * {@code probe} package's job.
+ * A closed-form multi-class linear probe: ridge regression of one-hot targets on the features (plus
+ * a bias), predicting the class with the largest score. Small and dependency-free, enough to show
+ * that a label is linearly decodable; the general logistic-regression probes are the {@code probe}
+ * package's job.
  */
 final class LinearProbe {
   private final int classes;

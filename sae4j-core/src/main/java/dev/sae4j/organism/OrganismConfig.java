@@ -6,8 +6,8 @@ import dev.sae4j.model.ConfigJson;
 import java.nio.file.Path;
 
 /**
- * Shape of an organism: a GPT-2 ({@code GPT2LMHeadModel}) over the {@link CharTokenizer}
- * vocabulary with tied embeddings and {@code gelu_new}.
+ * Shape of an organism: a GPT-2 ({@code GPT2LMHeadModel}) over the {@link CharTokenizer} vocabulary
+ * with tied embeddings and {@code gelu_new}.
  *
  * @param layers decoder blocks ({@code n_layer})
  * @param dModel residual width ({@code n_embd})
@@ -18,8 +18,16 @@ public record OrganismConfig(int layers, int dModel, int heads, int positions) {
   /** Validates the shape. */
   public OrganismConfig {
     if (layers <= 0 || dModel <= 0 || heads <= 0 || positions <= 0) {
-      throw new IllegalArgumentException("organism layers, d-model, heads and positions must be"
-          + " positive, got " + layers + ", " + dModel + ", " + heads + ", " + positions);
+      throw new IllegalArgumentException(
+          "organism layers, d-model, heads and positions must be"
+              + " positive, got "
+              + layers
+              + ", "
+              + dModel
+              + ", "
+              + heads
+              + ", "
+              + positions);
     }
     if (dModel % heads != 0) {
       throw new IllegalArgumentException(
@@ -59,7 +67,9 @@ public record OrganismConfig(int layers, int dModel, int heads, int positions) {
     return c;
   }
 
-  /** {@link #toJson()} as a {@link ConfigJson} for {@link dev.sae4j.model.Models#fromParameters}. */
+  /**
+   * {@link #toJson()} as a {@link ConfigJson} for {@link dev.sae4j.model.Models#fromParameters}.
+   */
   public ConfigJson toConfigJson() {
     return ConfigJson.of(toJson(), Path.of("<organism>", "config.json"));
   }

@@ -23,10 +23,10 @@ import java.util.function.Function;
 
 /**
  * Held-out exact-match evaluation by greedy generation: the model continues each prompt until it
- * writes the newline (EOS); the answer is what follows the last {@code ';'}, compared with the
- * gold answer after normalisation ({@link AnswerKind#NUMBER} for addition, {@link
- * AnswerKind#TEXT} otherwise). The whole completion (chain of thought included) is also compared,
- * as a stricter "trace" accuracy.
+ * writes the newline (EOS); the answer is what follows the last {@code ';'}, compared with the gold
+ * answer after normalisation ({@link AnswerKind#NUMBER} for addition, {@link AnswerKind#TEXT}
+ * otherwise). The whole completion (chain of thought included) is also compared, as a stricter
+ * "trace" accuracy.
  */
 public final class OrganismEvaluator {
   /** Offset between the training seed and the held-out seed, so the two streams differ. */
@@ -72,8 +72,8 @@ public final class OrganismEvaluator {
       int attempts = 0;
       while (prompts.size() < n) { // n = 0: no held-out set
         if (++attempts > 50 * n) {
-          throw new IllegalStateException("task " + t.name() + " has fewer than " + n
-              + " distinct prompts");
+          throw new IllegalStateException(
+              "task " + t.name() + " has fewer than " + n + " distinct prompts");
         }
         SyntheticExample e = t.generate(rng.split());
         if (prompts.add(e.prompt())) {
@@ -102,9 +102,12 @@ public final class OrganismEvaluator {
    * @param batchSize prompts per generation batch
    * @return results by base task, in first-seen order
    */
-  public static Map<String, TaskResult> evaluate(TransformerModel model,
-      Function<String, int[]> encode, Function<int[], String> decode,
-      List<SyntheticExample> examples, int batchSize) {
+  public static Map<String, TaskResult> evaluate(
+      TransformerModel model,
+      Function<String, int[]> encode,
+      Function<int[], String> decode,
+      List<SyntheticExample> examples,
+      int batchSize) {
     Map<String, int[]> counts = new LinkedHashMap<>(); // task -> {answer ok, trace ok, total}
     Generator generator = new Generator(model);
     int positions = model.config().maxPositions();
@@ -122,8 +125,12 @@ public final class OrganismEvaluator {
       }
       int budget = Math.min(positions - longestPrompt, longestCompletion + 8);
       if (budget <= 0) {
-        throw new IllegalArgumentException("prompts of " + longestPrompt
-            + " tokens leave no room in the model's " + positions + " positions");
+        throw new IllegalArgumentException(
+            "prompts of "
+                + longestPrompt
+                + " tokens leave no room in the model's "
+                + positions
+                + " positions");
       }
       List<int[]> generated =
           generator.generate(prompts, Generator.Options.greedy(budget), Hooks.none());
@@ -138,8 +145,12 @@ public final class OrganismEvaluator {
       }
     }
     Map<String, TaskResult> results = new LinkedHashMap<>();
-    counts.forEach((task, c) -> results.put(task,
-        new TaskResult(task, new AccuracyResult(c[0], c[2]), new AccuracyResult(c[1], c[2]))));
+    counts.forEach(
+        (task, c) ->
+            results.put(
+                task,
+                new TaskResult(
+                    task, new AccuracyResult(c[0], c[2]), new AccuracyResult(c[1], c[2]))));
     return results;
   }
 }

@@ -33,8 +33,8 @@ public final class OrganismIo {
   private OrganismIo() {}
 
   /**
-   * The organism's answer accuracy on one task at its last evaluation (held-out problems,
-   * greedy generation).
+   * The organism's answer accuracy on one task at its last evaluation (held-out problems, greedy
+   * generation).
    *
    * @param task the task
    * @param step the training step it was measured at
@@ -45,8 +45,8 @@ public final class OrganismIo {
   public record Accuracy(String task, int step, int correct, int total, int traceCorrect) {}
 
   /**
-   * The last evaluation in {@code dir/organism.json}, one entry per task; empty when the
-   * directory is not an organism or was never evaluated. Errors name the file.
+   * The last evaluation in {@code dir/organism.json}, one entry per task; empty when the directory
+   * is not an organism or was never evaluated. Errors name the file.
    */
   public static List<Accuracy> readAccuracy(Path dir) throws IOException {
     Path file = dir.resolve(RECIPE_FILE);
@@ -69,11 +69,22 @@ public final class OrganismIo {
       Map.Entry<String, JsonNode> t = it.next();
       JsonNode a = t.getValue();
       if (!a.path("correct").isInt() || !a.path("total").isInt()) {
-        throw new IOException(file + ": evaluations[" + (evals.size() - 1) + "].answer_accuracy."
-            + t.getKey() + " needs integer 'correct' and 'total', got " + a);
+        throw new IOException(
+            file
+                + ": evaluations["
+                + (evals.size() - 1)
+                + "].answer_accuracy."
+                + t.getKey()
+                + " needs integer 'correct' and 'total', got "
+                + a);
       }
-      out.add(new Accuracy(t.getKey(), last.path("step").asInt(), a.path("correct").asInt(),
-          a.path("total").asInt(), a.path("trace_correct").asInt()));
+      out.add(
+          new Accuracy(
+              t.getKey(),
+              last.path("step").asInt(),
+              a.path("correct").asInt(),
+              a.path("total").asInt(),
+              a.path("trace_correct").asInt()));
     }
     return out;
   }
@@ -92,39 +103,54 @@ public final class OrganismIo {
       e.put("seconds", Math.round(c.seconds() * 10) / 10.0);
       e.put("loss", c.loss());
       ObjectNode tasks = e.putObject("answer_accuracy");
-      c.results().forEach((t, r) -> {
-        ObjectNode n = tasks.putObject(t);
-        n.put("correct", r.answer().correct());
-        n.put("total", r.answer().total());
-        n.put("trace_correct", r.trace().correct());
-      });
+      c.results()
+          .forEach(
+              (t, r) -> {
+                ObjectNode n = tasks.putObject(t);
+                n.put("correct", r.answer().correct());
+                n.put("total", r.answer().total());
+                n.put("trace_correct", r.trace().correct());
+              });
     }
     save(trainer.recipe().arch(), trainer.parameters(), info, dir);
   }
 
   /** Saves parameters under {@code arch} with {@code info} as organism.json. */
-  public static void save(OrganismConfig arch, Map<String, NDArray> params, ObjectNode info,
-      Path dir) throws IOException {
+  public static void save(
+      OrganismConfig arch, Map<String, NDArray> params, ObjectNode info, Path dir)
+      throws IOException {
     Path target = dir.toAbsolutePath();
     Files.createDirectories(target.getParent());
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-"
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Path tmp =
+        target.resolveSibling(
+            "."
+                + target.getFileName()
+                + ".tmp-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     Files.createDirectory(tmp);
     try {
       ObjectMapper json = new ObjectMapper();
-      AtomicFiles.writeString(tmp.resolve("config.json"),
+      AtomicFiles.writeString(
+          tmp.resolve("config.json"),
           json.writerWithDefaultPrettyPrinter().writeValueAsString(arch.toJson()));
       GptParameters.save(params, tmp.resolve("model.safetensors"));
       CharTokenizer.writeJson(tmp.resolve("tokenizer.json"));
-      AtomicFiles.writeString(tmp.resolve(RECIPE_FILE),
-          json.writerWithDefaultPrettyPrinter().writeValueAsString(info));
+      AtomicFiles.writeString(
+          tmp.resolve(RECIPE_FILE), json.writerWithDefaultPrettyPrinter().writeValueAsString(info));
       if (Files.exists(target)) {
         if (!Files.isRegularFile(target.resolve(RECIPE_FILE))) {
-          throw new IOException(target + " exists and is not an organism directory (no "
-              + RECIPE_FILE + "); refusing to replace it");
+          throw new IOException(
+              target
+                  + " exists and is not an organism directory (no "
+                  + RECIPE_FILE
+                  + "); refusing to replace it");
         }
-        Path old = target.resolveSibling("." + target.getFileName() + ".old-"
-            + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Path old =
+            target.resolveSibling(
+                "."
+                    + target.getFileName()
+                    + ".old-"
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         move(tmp, target);
         FileTrees.deleteTree(old);

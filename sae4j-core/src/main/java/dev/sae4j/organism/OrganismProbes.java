@@ -16,13 +16,13 @@ import java.util.function.Function;
 /**
  * Per-layer linear decodability of the synthetic tasks' ground-truth labels from the residual
  * stream. For every example the model reads BOS + text; the residual at the token of character
- * {@code j} (the stream after reading it) is paired with the label value at {@code j}, wherever
- * the label is defined. Each task's examples (not tokens) are split 70/30 into probe-train and
- * probe-test, so no test token shares a problem with a training token. Where the text itself
- * spells the label (the answer character, a written carry digit) decoding is easy even from the
- * embedding, which is why the embedding ({@code blocks.0.hook_resid_pre}) is reported as a
- * baseline next to the blocks. Reported: held-out accuracy of a ridge
- * probe ({@link LinearProbe}) per hook point, against the majority-class baseline.
+ * {@code j} (the stream after reading it) is paired with the label value at {@code j}, wherever the
+ * label is defined. Each task's examples (not tokens) are split 70/30 into probe-train and
+ * probe-test, so no test token shares a problem with a training token. Where the text itself spells
+ * the label (the answer character, a written carry digit) decoding is easy even from the embedding,
+ * which is why the embedding ({@code blocks.0.hook_resid_pre}) is reported as a baseline next to
+ * the blocks. Reported: held-out accuracy of a ridge probe ({@link LinearProbe}) per hook point,
+ * against the majority-class baseline.
  */
 public final class OrganismProbes {
   /**
@@ -37,8 +37,15 @@ public final class OrganismProbes {
    * @param accuracy probe accuracy on the test tokens
    * @param majority accuracy of always predicting the most frequent training class
    */
-  public record Result(String task, String label, String hook, int classes, int trainTokens,
-      int testTokens, double accuracy, double majority) {}
+  public record Result(
+      String task,
+      String label,
+      String hook,
+      int classes,
+      int trainTokens,
+      int testTokens,
+      double accuracy,
+      double majority) {}
 
   private OrganismProbes() {}
 
@@ -58,8 +65,8 @@ public final class OrganismProbes {
    * @param encode text to ids with BOS first, one token per character
    * @param examples problems (several tasks may be mixed)
    */
-  public static List<Result> run(TransformerModel model, Function<String, int[]> encode,
-      List<SyntheticExample> examples) {
+  public static List<Result> run(
+      TransformerModel model, Function<String, int[]> encode, List<SyntheticExample> examples) {
     List<String> hooks = hooks(model);
     // task -> label -> hook -> rows; and task -> label -> values, with the example index per row
     Map<String, Map<String, List<int[]>>> labelRows = new LinkedHashMap<>();
@@ -68,8 +75,12 @@ public final class OrganismProbes {
       SyntheticExample e = examples.get(ei);
       int[] ids = encode.apply(e.text());
       if (ids.length != e.text().length() + 1) {
-        throw new IllegalArgumentException("probing needs one token per character after BOS; got "
-            + ids.length + " ids for " + e.text().length() + " characters");
+        throw new IllegalArgumentException(
+            "probing needs one token per character after BOS; got "
+                + ids.length
+                + " ids for "
+                + e.text().length()
+                + " characters");
       }
       Map<String, float[][]> acts = capture(model, ids, hooks);
       for (Map.Entry<String, int[]> lab : e.labels().entrySet()) {
@@ -78,13 +89,16 @@ public final class OrganismProbes {
           if (values[j] < 0) {
             continue;
           }
-          labelRows.computeIfAbsent(e.task(), k -> new LinkedHashMap<>())
+          labelRows
+              .computeIfAbsent(e.task(), k -> new LinkedHashMap<>())
               .computeIfAbsent(lab.getKey(), k -> new ArrayList<>())
               .add(new int[] {ei, values[j]});
           for (String h : hooks) {
-            features.computeIfAbsent(e.task(), k -> new LinkedHashMap<>())
+            features
+                .computeIfAbsent(e.task(), k -> new LinkedHashMap<>())
                 .computeIfAbsent(lab.getKey(), k -> new LinkedHashMap<>())
-                .computeIfAbsent(h, k -> new ArrayList<>()).add(acts.get(h)[j + 1]);
+                .computeIfAbsent(h, k -> new ArrayList<>())
+                .add(acts.get(h)[j + 1]);
           }
         }
       }
@@ -99,42 +113,53 @@ public final class OrganismProbes {
       trainExamples.addAll(indices.subList(0, (int) Math.round(indices.size() * 0.7)));
     }
     List<Result> results = new ArrayList<>();
-    labelRows.forEach((task, byLabel) -> byLabel.forEach((label, rows) -> {
-      // Map label values to class indices.
-      TreeMap<Integer, Integer> classOf = new TreeMap<>();
-      for (int[] r : rows) {
-        classOf.putIfAbsent(r[1], 0);
-      }
-      int c = 0;
-      for (Map.Entry<Integer, Integer> en : classOf.entrySet()) {
-        en.setValue(c++);
-      }
-      if (classOf.size() < 2) {
-        return; // a constant label says nothing
-      }
-      for (String h : hooks) {
-        List<float[]> x = features.get(task).get(label).get(h);
-        List<float[]> trX = new ArrayList<>();
-        List<float[]> teX = new ArrayList<>();
-        List<Integer> trY = new ArrayList<>();
-        List<Integer> teY = new ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) {
-          boolean train = trainExamples.contains(rows.get(i)[0]);
-          (train ? trX : teX).add(x.get(i));
-          (train ? trY : teY).add(classOf.get(rows.get(i)[1]));
-        }
-        if (trX.isEmpty() || teX.isEmpty()) {
-          continue;
-        }
-        int[] trYa = trY.stream().mapToInt(Integer::intValue).toArray();
-        int[] teYa = teY.stream().mapToInt(Integer::intValue).toArray();
-        LinearProbe probe = LinearProbe.fit(trX.toArray(new float[0][]), trYa, classOf.size(),
-            1e-3);
-        double acc = probe.accuracy(teX.toArray(new float[0][]), teYa);
-        results.add(new Result(task, label, h, classOf.size(), trYa.length, teYa.length, acc,
-            majority(trYa, teYa, classOf.size())));
-      }
-    }));
+    labelRows.forEach(
+        (task, byLabel) ->
+            byLabel.forEach(
+                (label, rows) -> {
+                  // Map label values to class indices.
+                  TreeMap<Integer, Integer> classOf = new TreeMap<>();
+                  for (int[] r : rows) {
+                    classOf.putIfAbsent(r[1], 0);
+                  }
+                  int c = 0;
+                  for (Map.Entry<Integer, Integer> en : classOf.entrySet()) {
+                    en.setValue(c++);
+                  }
+                  if (classOf.size() < 2) {
+                    return; // a constant label says nothing
+                  }
+                  for (String h : hooks) {
+                    List<float[]> x = features.get(task).get(label).get(h);
+                    List<float[]> trX = new ArrayList<>();
+                    List<float[]> teX = new ArrayList<>();
+                    List<Integer> trY = new ArrayList<>();
+                    List<Integer> teY = new ArrayList<>();
+                    for (int i = 0; i < rows.size(); i++) {
+                      boolean train = trainExamples.contains(rows.get(i)[0]);
+                      (train ? trX : teX).add(x.get(i));
+                      (train ? trY : teY).add(classOf.get(rows.get(i)[1]));
+                    }
+                    if (trX.isEmpty() || teX.isEmpty()) {
+                      continue;
+                    }
+                    int[] trYa = trY.stream().mapToInt(Integer::intValue).toArray();
+                    int[] teYa = teY.stream().mapToInt(Integer::intValue).toArray();
+                    LinearProbe probe =
+                        LinearProbe.fit(trX.toArray(new float[0][]), trYa, classOf.size(), 1e-3);
+                    double acc = probe.accuracy(teX.toArray(new float[0][]), teYa);
+                    results.add(
+                        new Result(
+                            task,
+                            label,
+                            h,
+                            classOf.size(),
+                            trYa.length,
+                            teYa.length,
+                            acc,
+                            majority(trYa, teYa, classOf.size())));
+                  }
+                }));
     return results;
   }
 
@@ -157,22 +182,24 @@ public final class OrganismProbes {
   }
 
   /** Residuals {@code [T][d]} at each hook for one sequence. */
-  private static Map<String, float[][]> capture(TransformerModel model, int[] ids,
-      List<String> hookNames) {
+  private static Map<String, float[][]> capture(
+      TransformerModel model, int[] ids, List<String> hookNames) {
     Map<String, float[][]> out = new HashMap<>();
     Hooks hooks = Hooks.none();
     for (String h : hookNames) {
-      hooks.add(h, (act, ctx) -> {
-        int t = (int) act.getShape().get(1);
-        int d = (int) act.getShape().get(2);
-        float[] flat = act.toFloatArray(); // [1, T, d]
-        float[][] rows = new float[t][];
-        for (int i = 0; i < t; i++) {
-          rows[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
-        }
-        out.put(h, rows);
-        return null;
-      });
+      hooks.add(
+          h,
+          (act, ctx) -> {
+            int t = (int) act.getShape().get(1);
+            int d = (int) act.getShape().get(2);
+            float[] flat = act.toFloatArray(); // [1, T, d]
+            float[][] rows = new float[t][];
+            for (int i = 0; i < t; i++) {
+              rows[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+            }
+            out.put(h, rows);
+            return null;
+          });
     }
     model.runHooks(TokenBatch.of(new int[][] {ids}), hooks);
     return out;

@@ -28,35 +28,63 @@ import java.util.HexFormat;
  *     since kernels split their sums by thread (the default addition organism reached 196/200
  *     held-out trained with 2 threads and 200/200 with 1)
  */
-public record OrganismRecipe(String task, OrganismConfig arch, long seed, int steps,
-    double maxSeconds, int batch, double lr, int warmupSteps, double weightDecay, int evalEvery,
-    int evalPerTask, int threads) {
+public record OrganismRecipe(
+    String task,
+    OrganismConfig arch,
+    long seed,
+    int steps,
+    double maxSeconds,
+    int batch,
+    double lr,
+    int warmupSteps,
+    double weightDecay,
+    int evalEvery,
+    int evalPerTask,
+    int threads) {
 
   /** Validates ranges and the task name. */
   public OrganismRecipe {
     SyntheticTasks.byName(task);
-    if (steps <= 0 || batch <= 0 || !(lr > 0) || warmupSteps < 0 || weightDecay < 0
-        || evalEvery < 0 || evalPerTask < 0 || maxSeconds < 0 || threads < 1) {
+    if (steps <= 0
+        || batch <= 0
+        || !(lr > 0)
+        || warmupSteps < 0
+        || weightDecay < 0
+        || evalEvery < 0
+        || evalPerTask < 0
+        || maxSeconds < 0
+        || threads < 1) {
       throw new IllegalArgumentException("invalid organism recipe: " + this);
     }
   }
 
   /**
-   * The default recipe of a task: the one {@link Organisms#defaultOrganism} trains for
-   * {@code mix}. 3 layers, d_model 128, 4 heads, 96 positions (the longest task text is 80
-   * characters), batch 32, AdamW at 2e-3 with 200 warmup steps and cosine decay (3e-3 with fewer
-   * steps ends lower on addition and bfs); {@value #MIX_STEPS} steps for the mix (fewer leave
-   * addition, the task learnt last, below its bar for some seeds), {@value #SINGLE_TASK_STEPS}
-   * for a single task, which sees three to five times as many of its own examples per step
-   * (addition alone reaches 100% of 200 held-out problems in 1500 steps). BENCHMARKS.md records
-   * what they reach and how long they take.
+   * The default recipe of a task: the one {@link Organisms#defaultOrganism} trains for {@code mix}.
+   * 3 layers, d_model 128, 4 heads, 96 positions (the longest task text is 80 characters), batch
+   * 32, AdamW at 2e-3 with 200 warmup steps and cosine decay (3e-3 with fewer steps ends lower on
+   * addition and bfs); {@value #MIX_STEPS} steps for the mix (fewer leave addition, the task learnt
+   * last, below its bar for some seeds), {@value #SINGLE_TASK_STEPS} for a single task, which sees
+   * three to five times as many of its own examples per step (addition alone reaches 100% of 200
+   * held-out problems in 1500 steps). BENCHMARKS.md ("Ground-truth organism") records what they
+   * reach and how long they take.
    */
   public static OrganismRecipe defaults(String task) {
     boolean mix = task.equals("mix");
     int steps = mix ? MIX_STEPS : SINGLE_TASK_STEPS;
     int evalEvery = mix ? steps / 5 : steps / 3; // divides steps: no evaluation just before the end
-    return new OrganismRecipe(task, new OrganismConfig(3, 128, 4, 96), 1, steps, 0, 32, 2e-3,
-        200, 0.05, evalEvery, 200, DEFAULT_THREADS);
+    return new OrganismRecipe(
+        task,
+        new OrganismConfig(3, 128, 4, 96),
+        1,
+        steps,
+        0,
+        32,
+        2e-3,
+        200,
+        0.05,
+        evalEvery,
+        200,
+        DEFAULT_THREADS);
   }
 
   /** Default training threads: 1.5x faster than 1 on an idle 2-core machine. */
@@ -111,8 +139,15 @@ public record OrganismRecipe(String task, OrganismConfig arch, long seed, int st
   public String hash() {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update((toJson().toString() + "|" + CharTokenizer.VOCAB + "|" + TRAINER_VERSION + "|"
-          + SyntheticTasks.FORMAT_VERSION).getBytes(StandardCharsets.UTF_8));
+      d.update(
+          (toJson().toString()
+                  + "|"
+                  + CharTokenizer.VOCAB
+                  + "|"
+                  + TRAINER_VERSION
+                  + "|"
+                  + SyntheticTasks.FORMAT_VERSION)
+              .getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d.digest()).substring(0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

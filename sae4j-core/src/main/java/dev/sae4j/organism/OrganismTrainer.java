@@ -32,11 +32,11 @@ import java.util.SplittableRandom;
  * Models#fromParameters}) under a DJL gradient collector, AdamW with warmup and cosine decay,
  * seeded and reproducible on a given machine.
  *
- * <p>Each example is one row: the newline (BOS), then the text, right-padded. The loss is the
- * mean next-token cross-entropy over the completion only (chain of thought, {@code ';'}, answer,
- * final newline): prompts are random problems with nothing to learn, and the newline target
- * teaches the model to stop. Training examples come from a seeded stream of the task, skipping
- * every prompt of the held-out set.
+ * <p>Each example is one row: the newline (BOS), then the text, right-padded. The loss is the mean
+ * next-token cross-entropy over the completion only (chain of thought, {@code ';'}, answer, final
+ * newline): prompts are random problems with nothing to learn, and the newline target teaches the
+ * model to stop. Training examples come from a seeded stream of the task, skipping every prompt of
+ * the held-out set.
  */
 public final class OrganismTrainer implements AutoCloseable {
   /**
@@ -47,8 +47,8 @@ public final class OrganismTrainer implements AutoCloseable {
    * @param loss mean training loss over the last steps
    * @param results accuracy per base task
    */
-  public record Checkpoint(int step, double seconds, double loss,
-      Map<String, OrganismEvaluator.TaskResult> results) {}
+  public record Checkpoint(
+      int step, double seconds, double loss, Map<String, OrganismEvaluator.TaskResult> results) {}
 
   private final OrganismRecipe recipe;
   private final SyntheticTask task;
@@ -66,13 +66,15 @@ public final class OrganismTrainer implements AutoCloseable {
 
   /** Initialises the parameters of {@code recipe} on the CPU. */
   public OrganismTrainer(OrganismRecipe recipe) throws IOException {
-    this(recipe, SyntheticTasks.byName(recipe.task()), OrganismEvaluator.heldOut(recipe.task(),
-        recipe.evalPerTask(), recipe.seed()));
+    this(
+        recipe,
+        SyntheticTasks.byName(recipe.task()),
+        OrganismEvaluator.heldOut(recipe.task(), recipe.evalPerTask(), recipe.seed()));
   }
 
   /**
-   * A trainer on an explicit task generator and held-out set (reduced tasks in tests); the
-   * recipe's task name is then only a label.
+   * A trainer on an explicit task generator and held-out set (reduced tasks in tests); the recipe's
+   * task name is then only a label.
    */
   OrganismTrainer(OrganismRecipe recipe, SyntheticTask task, List<SyntheticExample> heldOut)
       throws IOException {
@@ -127,10 +129,9 @@ public final class OrganismTrainer implements AutoCloseable {
     return seconds;
   }
 
-
   /**
-   * Runs the recipe's steps (or until {@code maxSeconds}), evaluating every {@code evalEvery}
-   * steps and at the end.
+   * Runs the recipe's steps (or until {@code maxSeconds}), evaluating every {@code evalEvery} steps
+   * and at the end.
    *
    * @param log where the progress bar and evaluations go (stderr), or null for silence
    */
@@ -147,8 +148,9 @@ public final class OrganismTrainer implements AutoCloseable {
     SplittableRandom stream = new SplittableRandom(recipe.seed());
     long start = System.nanoTime();
     boolean quiet = log == null;
-    Progress progress = new Progress(quiet ? System.err : log, quiet, recipe.steps(), 0,
-        "train " + recipe.task(), "steps");
+    Progress progress =
+        new Progress(
+            quiet ? System.err : log, quiet, recipe.steps(), 0, "train " + recipe.task(), "steps");
     double lossSum = 0;
     int lossCount = 0;
     try (NDManager optState = manager.newSubManager()) {
@@ -175,9 +177,12 @@ public final class OrganismTrainer implements AutoCloseable {
           if (skipped) {
             skippedSteps++;
             if (++skippedInARow >= 10) {
-              throw new IllegalStateException("training diverged at step " + (s + 1)
-                  + " (10 non-finite losses or gradients in a row, learning rate "
-                  + recipe.lrAt(s) + "); lower --lr or raise warmup");
+              throw new IllegalStateException(
+                  "training diverged at step "
+                      + (s + 1)
+                      + " (10 non-finite losses or gradients in a row, learning rate "
+                      + recipe.lrAt(s)
+                      + "); lower --lr or raise warmup");
             }
           } else {
             skippedInARow = 0;
@@ -189,8 +194,12 @@ public final class OrganismTrainer implements AutoCloseable {
         // A skipped step still counts against the budget (the schedule is per step).
         stepsDone = s + 1;
         seconds = (System.nanoTime() - start) / 1e9;
-        progress.setSuffix(String.format(Locale.ROOT, "loss %.4f%s", lossSum / lossCount,
-            skippedSteps == 0 ? "" : "  skipped " + skippedSteps));
+        progress.setSuffix(
+            String.format(
+                Locale.ROOT,
+                "loss %.4f%s",
+                lossSum / lossCount,
+                skippedSteps == 0 ? "" : "  skipped " + skippedSteps));
         progress.update(stepsDone);
         boolean out = recipe.maxSeconds() > 0 && seconds >= recipe.maxSeconds();
         boolean last = stepsDone == recipe.steps() || out;
@@ -209,15 +218,17 @@ public final class OrganismTrainer implements AutoCloseable {
   }
 
   private void evaluate(double loss, PrintStream log) {
-    Map<String, OrganismEvaluator.TaskResult> results = OrganismEvaluator.evaluate(model,
-        p -> withBos(CharTokenizer.encode(p)), CharTokenizer::decode, heldOut, 64);
+    Map<String, OrganismEvaluator.TaskResult> results =
+        OrganismEvaluator.evaluate(
+            model, p -> withBos(CharTokenizer.encode(p)), CharTokenizer::decode, heldOut, 64);
     Checkpoint c = new Checkpoint(stepsDone, seconds, loss, results);
     history.add(c);
     if (log != null) {
-      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-          "\rstep %d  %.0fs  loss %.4f ", stepsDone, seconds, loss));
-      results.forEach((t, r) -> sb.append(String.format(Locale.ROOT, " %s %.3f",
-          t, r.answer().accuracy())));
+      StringBuilder sb =
+          new StringBuilder(
+              String.format(Locale.ROOT, "\rstep %d  %.0fs  loss %.4f ", stepsDone, seconds, loss));
+      results.forEach(
+          (t, r) -> sb.append(String.format(Locale.ROOT, " %s %.3f", t, r.answer().accuracy())));
       log.println(sb);
     }
   }
@@ -239,8 +250,14 @@ public final class OrganismTrainer implements AutoCloseable {
         continue;
       }
       if (e.text().length() + 1 > positions) {
-        throw new IllegalStateException("a " + e.task() + " example of " + e.text().length()
-            + " characters does not fit the organism's " + positions + " positions");
+        throw new IllegalStateException(
+            "a "
+                + e.task()
+                + " example of "
+                + e.text().length()
+                + " characters does not fit the organism's "
+                + positions
+                + " positions");
       }
       batch.add(e);
     }
@@ -250,10 +267,10 @@ public final class OrganismTrainer implements AutoCloseable {
   /**
    * Mean cross-entropy over the completion tokens of the batch, a scalar in {@code m}.
    *
-   * <p>Examples are packed one after another into rows of the organism's context length (first
-   * fit, in batch order), each with its own positions from 0 and a segment id so that it
-   * attends only to itself: the same loss as one padded row per example, without computing the
-   * padding (the four-task mix trains 1.39x faster, BENCHMARKS.md).
+   * <p>Examples are packed one after another into rows of the organism's context length (first fit,
+   * in batch order), each with its own positions from 0 and a segment id so that it attends only to
+   * itself: the same loss as one padded row per example, without computing the padding (the
+   * four-task mix trained 1.39x faster: the git history of BENCHMARKS.md).
    */
   NDArray loss(List<SyntheticExample> batch, NDManager m) {
     int capacity = recipe.arch().positions();
@@ -305,8 +322,9 @@ public final class OrganismTrainer implements AutoCloseable {
         }
       }
     }
-    NDArray logits = model.forward(TokenBatch.packed(inputs, mask, positions, segments),
-        Hooks.none(), m); // [B, T, V]
+    NDArray logits =
+        model.forward(
+            TokenBatch.packed(inputs, mask, positions, segments), Hooks.none(), m); // [B, T, V]
     NDArray logp = logits.logSoftmax(2); // [B, T, V]
     NDArray target = m.create(targets, new Shape(b, t, 1));
     NDArray picked = logp.gather(target, 2).reshape(b, t); // [B, T]

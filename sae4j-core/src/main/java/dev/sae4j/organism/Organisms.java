@@ -19,14 +19,16 @@ public final class Organisms {
   /** The default cache root: {@code $SAE4J_CACHE}/organisms, else ~/.cache/sae4j/organisms. */
   public static Path defaultCacheRoot() {
     String env = System.getenv("SAE4J_CACHE");
-    Path base = env != null && !env.isEmpty() ? Path.of(env)
-        : Path.of(System.getProperty("user.home"), ".cache", "sae4j");
+    Path base =
+        env != null && !env.isEmpty()
+            ? Path.of(env)
+            : Path.of(System.getProperty("user.home"), ".cache", "sae4j");
     return base.resolve("organisms");
   }
 
   /**
-   * The directory of the default {@code mix} organism under {@code cacheRoot}, training it first
-   * (a few minutes on 2 CPU cores) if no complete copy is there. The directory is named after the
+   * The directory of the default {@code mix} organism under {@code cacheRoot}, training it first (a
+   * few minutes on 2 CPU cores) if no complete copy is there. The directory is named after the
    * recipe hash, so a changed recipe trains a new organism instead of reusing a stale one.
    *
    * @param cacheRoot e.g. {@link #defaultCacheRoot()}
@@ -51,8 +53,17 @@ public final class Organisms {
       return dir;
     }
     if (log != null) {
-      log.println("training organism " + recipe.task() + " (recipe " + recipe.hash() + ", "
-          + CpuKernels.codePath() + ", " + recipe.threads() + " threads) into " + dir);
+      log.println(
+          "training organism "
+              + recipe.task()
+              + " (recipe "
+              + recipe.hash()
+              + ", "
+              + CpuKernels.codePath()
+              + ", "
+              + recipe.threads()
+              + " threads) into "
+              + dir);
     }
     try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
       trainer.train(log);

@@ -3,9 +3,9 @@ package dev.sae4j.pipeline;
 import java.util.concurrent.Semaphore;
 
 /**
- * Limits how many device-using jobs run at once, independently of the worker count (e.g. one
- * job per GPU while CPU-only jobs run beside it). The runner acquires a slot around every job
- * whose stage {@link Stage#usesDevice() uses a device}.
+ * Limits how many device-using jobs run at once, independently of the worker count (e.g. one job
+ * per GPU while CPU-only jobs run beside it). The runner acquires a slot around every job whose
+ * stage {@link Stage#usesDevice() uses a device}.
  */
 public interface DeviceGate {
   /** A held slot; closing releases it. */

@@ -23,7 +23,9 @@ final class Fields {
     this.errors = errors;
   }
 
-  /** A mapping at {@code path}; a missing or non-mapping node reads as empty (reporting the latter). */
+  /**
+   * A mapping at {@code path}; a missing or non-mapping node reads as empty (reporting the latter).
+   */
   static Fields of(JsonNode node, String path, List<String> errors) {
     if (node != null && !node.isNull() && !node.isObject()) {
       errors.add(path + ": expected a mapping ({key: value, ...}), got " + describe(node));

@@ -16,8 +16,15 @@ import java.util.Map;
  * @param sae the SAE configuration, or null
  * @param slice the part of the resolved config this job depends on (hashed into its input hash)
  */
-public record Job(String id, String stage, List<String> dependsOn, String outputDir,
-    StudyConfig.Model model, StudyConfig.Dataset dataset, String hook, StudyConfig.SaeSpec sae,
+public record Job(
+    String id,
+    String stage,
+    List<String> dependsOn,
+    String outputDir,
+    StudyConfig.Model model,
+    StudyConfig.Dataset dataset,
+    String hook,
+    StudyConfig.SaeSpec sae,
     Map<String, Object> slice) {
 
   /** Copies the lists and map. */

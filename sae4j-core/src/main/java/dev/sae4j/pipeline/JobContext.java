@@ -17,8 +17,15 @@ import java.nio.file.Path;
  * @param log the job's log ({@code logs/<job-id>.log})
  * @param progress the job's live status line
  */
-public record JobContext(Job job, StudyConfig config, JobGraph graph, Path runDir, Path outputDir,
-    boolean resuming, PrintStream log, ProgressBoard.Line progress) {
+public record JobContext(
+    Job job,
+    StudyConfig config,
+    JobGraph graph,
+    Path runDir,
+    Path outputDir,
+    boolean resuming,
+    PrintStream log,
+    ProgressBoard.Line progress) {
 
   /** The final output directory of an upstream job (which is done). */
   public Path inputDir(String upstreamJobId) {

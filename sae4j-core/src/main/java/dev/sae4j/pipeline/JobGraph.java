@@ -43,12 +43,21 @@ public final class JobGraph {
         // Shots only shape the causal prompts: changing them must not redo the capture.
         captureSlice.put("dataset", d.withShots(0));
         captureSlice.put("capture", config.capture());
-        jobs.add(new Job(captureId, "capture", List.of(), "activations/" + m.key() + "/" + d.id(),
-            m, d, null, null, captureSlice));
+        jobs.add(
+            new Job(
+                captureId,
+                "capture",
+                List.of(),
+                "activations/" + m.key() + "/" + d.id(),
+                m,
+                d,
+                null,
+                null,
+                captureSlice));
         everything.add(captureId);
         for (String hook : m.hooks()) {
-          for (StudyConfig.SaeSpec sae : config.saes().stream()
-              .flatMap(c -> c.replicates().stream()).toList()) {
+          for (StudyConfig.SaeSpec sae :
+              config.saes().stream().flatMap(c -> c.replicates().stream()).toList()) {
             String cell = m.key() + "/" + d.id() + "/" + hook + "/" + sae.name();
             Map<String, Object> trainSlice = new LinkedHashMap<>();
             trainSlice.put("model", m.id());
@@ -56,12 +65,30 @@ public final class JobGraph {
             trainSlice.put("hook", hook);
             trainSlice.put("sae", sae);
             String trainId = "train/" + cell;
-            jobs.add(new Job(trainId, "train", List.of(captureId), "saes/" + cell, m, d, hook, sae,
-                trainSlice));
+            jobs.add(
+                new Job(
+                    trainId,
+                    "train",
+                    List.of(captureId),
+                    "saes/" + cell,
+                    m,
+                    d,
+                    hook,
+                    sae,
+                    trainSlice));
             modelTrains.add(trainId);
             String evalId = "eval/" + cell;
-            jobs.add(new Job(evalId, "eval", List.of(trainId, captureId), "eval/" + cell, m, d,
-                hook, sae, trainSlice));
+            jobs.add(
+                new Job(
+                    evalId,
+                    "eval",
+                    List.of(trainId, captureId),
+                    "eval/" + cell,
+                    m,
+                    d,
+                    hook,
+                    sae,
+                    trainSlice));
             everything.add(trainId);
             everything.add(evalId);
             String causalId = null;
@@ -71,13 +98,21 @@ public final class JobGraph {
               causalSlice.put("dataset", d);
               causalSlice.put("causal", config.causal());
               causalId = "causal/" + cell;
-              jobs.add(new Job(causalId, "causal", List.of(trainId), "causal/" + cell, m, d, hook,
-                  sae, causalSlice));
+              jobs.add(
+                  new Job(
+                      causalId,
+                      "causal",
+                      List.of(trainId),
+                      "causal/" + cell,
+                      m,
+                      d,
+                      hook,
+                      sae,
+                      causalSlice));
               everything.add(causalId);
             }
             if (config.report().enabled() && config.report().dashboards()) {
-              everything.add(dashboardJob(jobs, config, m, d, hook, sae, cell, trainId,
-                  captureId));
+              everything.add(dashboardJob(jobs, config, m, d, hook, sae, cell, trainId, captureId));
             }
           }
         }
@@ -85,20 +120,46 @@ public final class JobGraph {
       allTrains.addAll(modelTrains);
       if (config.compare().enabled() && modelTrains.size() > 1) {
         String id = "compare/" + m.key();
-        jobs.add(new Job(id, "compare", modelTrains, "compare/" + m.key(), m, null, null, null,
-            Map.of("model", m.id(), "compare", config.compare())));
+        jobs.add(
+            new Job(
+                id,
+                "compare",
+                modelTrains,
+                "compare/" + m.key(),
+                m,
+                null,
+                null,
+                null,
+                Map.of("model", m.id(), "compare", config.compare())));
         everything.add(id);
       }
     }
-    if (config.compare().enabled() && config.compare().crossModel()
-        && config.models().size() > 1) {
-      jobs.add(new Job("compare/_all", "compare", allTrains, "compare/_all", null, null, null,
-          null, Map.of("compare", config.compare())));
+    if (config.compare().enabled() && config.compare().crossModel() && config.models().size() > 1) {
+      jobs.add(
+          new Job(
+              "compare/_all",
+              "compare",
+              allTrains,
+              "compare/_all",
+              null,
+              null,
+              null,
+              null,
+              Map.of("compare", config.compare())));
       everything.add("compare/_all");
     }
     if (config.report().enabled()) {
-      jobs.add(new Job("report", "report", everything, "report", null, null, null, null,
-          Map.of("study", config.study(), "report", config.report())));
+      jobs.add(
+          new Job(
+              "report",
+              "report",
+              everything,
+              "report",
+              null,
+              null,
+              null,
+              null,
+              Map.of("study", config.study(), "report", config.report())));
     }
     return new JobGraph(jobs);
   }
@@ -107,8 +168,15 @@ public final class JobGraph {
    * Adds the dashboard job of one SAE: it reads the SAE and re-tokenizes the captured texts (the
    * capture's fingerprint changes when they do).
    */
-  private static String dashboardJob(List<Job> jobs, StudyConfig config, StudyConfig.Model m,
-      StudyConfig.Dataset d, String hook, StudyConfig.SaeSpec sae, String cell, String trainId,
+  private static String dashboardJob(
+      List<Job> jobs,
+      StudyConfig config,
+      StudyConfig.Model m,
+      StudyConfig.Dataset d,
+      String hook,
+      StudyConfig.SaeSpec sae,
+      String cell,
+      String trainId,
       String captureId) {
     Map<String, Object> slice = new LinkedHashMap<>();
     slice.put("model", m.id());
@@ -117,8 +185,17 @@ public final class JobGraph {
     slice.put("sae", sae);
     slice.put("capture", config.capture());
     String id = "dashboard/" + cell;
-    jobs.add(new Job(id, "dashboard", List.of(trainId, captureId), "dashboards/" + cell, m, d,
-        hook, sae, slice));
+    jobs.add(
+        new Job(
+            id,
+            "dashboard",
+            List.of(trainId, captureId),
+            "dashboards/" + cell,
+            m,
+            d,
+            hook,
+            sae,
+            slice));
     return id;
   }
 
@@ -140,8 +217,10 @@ public final class JobGraph {
       if (!j.dependsOn().isEmpty()) {
         sb.append("\n    after: ");
         if (j.dependsOn().size() > 4) {
-          sb.append(j.dependsOn().size()).append(" jobs (")
-              .append(String.join(", ", j.dependsOn().subList(0, 2))).append(", ...)");
+          sb.append(j.dependsOn().size())
+              .append(" jobs (")
+              .append(String.join(", ", j.dependsOn().subList(0, 2)))
+              .append(", ...)");
         } else {
           sb.append(String.join(", ", j.dependsOn()));
         }

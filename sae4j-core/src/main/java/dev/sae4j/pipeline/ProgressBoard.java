@@ -77,8 +77,13 @@ public final class ProgressBoard implements AutoCloseable {
   /** Removes a job's line and prints its outcome. */
   public synchronized void finish(Line line, JobStatus status, long millis, String error) {
     running.remove(line.jobId);
-    String msg = String.format("%-6s %s (%.1f s)%s", status == JobStatus.DONE ? "done" : "FAILED",
-        line.jobId, millis / 1000.0, error == null ? "" : ": " + error);
+    String msg =
+        String.format(
+            "%-6s %s (%.1f s)%s",
+            status == JobStatus.DONE ? "done" : "FAILED",
+            line.jobId,
+            millis / 1000.0,
+            error == null ? "" : ": " + error);
     if (status != JobStatus.DONE || !quiet) {
       event(msg);
     }

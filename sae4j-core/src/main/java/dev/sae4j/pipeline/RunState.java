@@ -11,8 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The run directory's {@code state.json}: one entry per job. Every change is written atomically
- * at once, so a killed run leaves the last consistent state behind.
+ * The run directory's {@code state.json}: one entry per job. Every change is written atomically at
+ * once, so a killed run leaves the last consistent state behind.
  */
 public final class RunState {
   /**
@@ -25,15 +25,28 @@ public final class RunState {
    * @param ended end time, or null
    * @param durationMs run time in milliseconds, or null
    * @param error the failure message (failed and skipped jobs), or null
-   * @param outputs every file of the finished output by path relative to the job's output
-   *     directory (done jobs only), checked before the job is trusted on a rerun
+   * @param outputs every file of the finished output by path relative to the job's output directory
+   *     (done jobs only), checked before the job is trusted on a rerun
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Entry(JobStatus status, String inputHash, String outputHash, String started,
-      String ended, Long durationMs, String error, Map<String, OutputFile> outputs) {
+  public record Entry(
+      JobStatus status,
+      String inputHash,
+      String outputHash,
+      String started,
+      String ended,
+      Long durationMs,
+      String error,
+      Map<String, OutputFile> outputs) {
     /** An entry without recorded outputs (jobs that are not done). */
-    public Entry(JobStatus status, String inputHash, String outputHash, String started,
-        String ended, Long durationMs, String error) {
+    public Entry(
+        JobStatus status,
+        String inputHash,
+        String outputHash,
+        String started,
+        String ended,
+        Long durationMs,
+        String error) {
       this(status, inputHash, outputHash, started, ended, durationMs, error, null);
     }
   }
@@ -42,8 +55,8 @@ public final class RunState {
    * One output file as it was when its job finished.
    *
    * @param size bytes
-   * @param modifiedNanos modification time (nanoseconds since the epoch, as the file system
-   *     keeps it); a file with the same size and time is trusted without rehashing
+   * @param modifiedNanos modification time (nanoseconds since the epoch, as the file system keeps
+   *     it); a file with the same size and time is trusted without rehashing
    * @param sha256 content hash
    */
   public record OutputFile(long size, long modifiedNanos, String sha256) {}
@@ -80,8 +93,8 @@ public final class RunState {
           jobs.putAll(c.jobs());
         }
       } catch (IOException e) {
-        throw new IOException("cannot read " + f + " (delete it to start the study afresh): "
-            + e.getMessage(), e);
+        throw new IOException(
+            "cannot read " + f + " (delete it to start the study afresh): " + e.getMessage(), e);
       }
     }
     return new RunState(f, study, jobs);
@@ -108,8 +121,8 @@ public final class RunState {
     Map<String, Entry> kept = new LinkedHashMap<>();
     for (String id : ids) {
       Entry e = jobs.get(id);
-      kept.put(id, e == null ? new Entry(JobStatus.PENDING, null, null, null, null, null, null)
-          : e);
+      kept.put(
+          id, e == null ? new Entry(JobStatus.PENDING, null, null, null, null, null, null) : e);
     }
     jobs.clear();
     jobs.putAll(kept);

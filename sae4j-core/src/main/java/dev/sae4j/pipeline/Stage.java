@@ -9,20 +9,21 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * One pipeline stage (capture, train, eval, causal, compare or report). The runner calls
- * {@link #run} once per job of this stage, after every upstream job is done.
+ * One pipeline stage (capture, train, eval, causal, compare or report). The runner calls {@link
+ * #run} once per job of this stage, after every upstream job is done.
  *
  * <p>Contract for implementations:
+ *
  * <ul>
  *   <li>Read inputs only from {@link JobContext#inputDir} of the upstream jobs (and the config
- *       slice in {@link JobContext#job()}); write outputs only under {@link JobContext#outputDir()},
- *       a private directory that is renamed into place when {@code run} returns normally. A job that
- *       throws or is killed never leaves output marked done.</li>
+ *       slice in {@link JobContext#job()}); write outputs only under {@link
+ *       JobContext#outputDir()}, a private directory that is renamed into place when {@code run}
+ *       returns normally. A job that throws or is killed never leaves output marked done.
  *   <li>Be deterministic in the config slice and the inputs, so a rerun reproduces the output
- *       (resume checks compare input hashes, and downstream jobs hash upstream outputs).</li>
- *   <li>Log to {@link JobContext#log()} and report progress with {@link JobContext#status}.</li>
+ *       (resume checks compare input hashes, and downstream jobs hash upstream outputs).
+ *   <li>Log to {@link JobContext#log()} and report progress with {@link JobContext#status}.
  *   <li>Throw to fail the job: its message goes to {@code state.json}, the stack trace to its log,
- *       and its dependents are skipped; other jobs go on.</li>
+ *       and its dependents are skipped; other jobs go on.
  * </ul>
  */
 public interface Stage {
@@ -30,8 +31,8 @@ public interface Stage {
   String name();
 
   /**
-   * A version folded into every input hash of this stage: bump it when the stage's code changes
-   * its output, so a rerun redoes the stage's jobs.
+   * A version folded into every input hash of this stage: bump it when the stage's code changes its
+   * output, so a rerun redoes the stage's jobs.
    */
   default String version() {
     return "1";
@@ -70,8 +71,10 @@ public interface Stage {
       files = s.filter(Files::isRegularFile).sorted().toList();
     }
     for (Path f : files) {
-      sb.append(dir.relativize(f).toString().replace('\\', '/')).append(' ')
-          .append(Checksums.sha256(f)).append('\n');
+      sb.append(dir.relativize(f).toString().replace('\\', '/'))
+          .append(' ')
+          .append(Checksums.sha256(f))
+          .append('\n');
     }
     return Checksums.sha256(sb.toString().getBytes(StandardCharsets.UTF_8));
   }

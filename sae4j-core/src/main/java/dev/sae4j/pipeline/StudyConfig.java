@@ -6,9 +6,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
- * A study, fully resolved: every default filled in, paths absolute. The parser builds it from
- * YAML (DESIGN.md section 6) and writes it back as the run directory's {@code study.yaml}; this
- * record knows nothing of the parser.
+ * A study, fully resolved: every default filled in, paths absolute. The parser builds it from YAML
+ * (DESIGN.md section 6) and writes it back as the run directory's {@code study.yaml}; this record
+ * knows nothing of the parser.
  *
  * @param study the study name (also the run directory's name)
  * @param workers jobs run at once (the CLI's {@code --workers} overrides it)
@@ -20,18 +20,27 @@ import java.util.List;
  * @param compare SAE comparison settings
  * @param report report settings
  */
-public record StudyConfig(String study, int workers, List<Model> models, List<Dataset> datasets,
-    Capture capture, List<SaeSpec> saes, Causal causal, Compare compare, Report report) {
+public record StudyConfig(
+    String study,
+    int workers,
+    List<Model> models,
+    List<Dataset> datasets,
+    Capture capture,
+    List<SaeSpec> saes,
+    Causal causal,
+    Compare compare,
+    Report report) {
 
   /** Prefix of the embedded organism's model ids ({@code organism:<task>}). */
   public static final String ORGANISM_PREFIX = "organism:";
+
   /** Synthetic ground-truth task names (usable as dataset formats and organism tasks). */
   public static final List<String> SYNTHETIC_TASKS =
       List.of("addition", "stack", "bfs", "logic", "mix");
 
   /**
-   * Settings that are valid but weaken the study's results, one sentence each (printed before
-   * a run starts): for now, null counts too small for an empirical q of 0.05.
+   * Settings that are valid but weaken the study's results, one sentence each (printed before a run
+   * starts): for now, null counts too small for an empirical q of 0.05.
    */
   public List<String> warnings() {
     List<String> out = new java.util.ArrayList<>();
@@ -109,12 +118,16 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
    * @param excludeBos drop the BOS position from the store
    * @param batch context windows per forward pass
    */
-  public record Capture(long tokens, int context, String dtype,
-      @JsonProperty("exclude_bos") boolean excludeBos, int batch) {}
+  public record Capture(
+      long tokens,
+      int context,
+      String dtype,
+      @JsonProperty("exclude_bos") boolean excludeBos,
+      int batch) {}
 
   /**
-   * One SAE configuration. The keys and defaults of the training settings are those of
-   * {@code sae4j train} ({@link dev.sae4j.sae.TrainConfig}).
+   * One SAE configuration. The keys and defaults of the training settings are those of {@code sae4j
+   * train} ({@link dev.sae4j.sae.TrainConfig}).
    *
    * @param name unique name, used in directory names
    * @param architecture relu, topk, batchtopk or jumprelu
@@ -128,17 +141,27 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
    * @param tokens training tokens (0 = epochs x captured tokens)
    * @param lr Adam learning rate (0: the architecture's default, {@link
    *     dev.sae4j.sae.TrainConfig#LR_DEFAULT})
-   * @param seed base seed: each SAE's initialisation and shuffling seed is derived from it and
-   *     the SAE's job id ({@link #trainingSeed}), so two SAEs never share a seed by accident
-   * @param seeds replicates trained with different seeds (each its own SAE, named
-   *     {@code <group>-s<i>} when there is more than one)
+   * @param seed base seed: each SAE's initialisation and shuffling seed is derived from it and the
+   *     SAE's job id ({@link #trainingSeed}), so two SAEs never share a seed by accident
+   * @param seeds replicates trained with different seeds (each its own SAE, named {@code
+   *     <group>-s<i>} when there is more than one)
    * @param group the configuration's name, shared by its replicates
    */
-  public record SaeSpec(String name, String architecture, int expansion, int k,
-      @JsonProperty("l1_coef") double l1Coef, @JsonProperty("l0_coef") double l0Coef,
+  public record SaeSpec(
+      String name,
+      String architecture,
+      int expansion,
+      int k,
+      @JsonProperty("l1_coef") double l1Coef,
+      @JsonProperty("l0_coef") double l0Coef,
       @JsonProperty("decorrelation_coef") double decorrelationCoef,
-      @JsonProperty("batch_tokens") int batchTokens, int epochs, long tokens, double lr,
-      long seed, int seeds, @JsonIgnore String group) {
+      @JsonProperty("batch_tokens") int batchTokens,
+      int epochs,
+      long tokens,
+      double lr,
+      long seed,
+      int seeds,
+      @JsonIgnore String group) {
 
     /** The replicates of this configuration: itself when {@code seeds} is 1. */
     public List<SaeSpec> replicates() {
@@ -147,22 +170,38 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
       }
       List<SaeSpec> out = new java.util.ArrayList<>();
       for (int r = 0; r < seeds; r++) {
-        out.add(new SaeSpec(group + "-s" + r, architecture, expansion, k, l1Coef, l0Coef,
-            decorrelationCoef, batchTokens, epochs, tokens, lr, seed, seeds, group));
+        out.add(
+            new SaeSpec(
+                group + "-s" + r,
+                architecture,
+                expansion,
+                k,
+                l1Coef,
+                l0Coef,
+                decorrelationCoef,
+                batchTokens,
+                epochs,
+                tokens,
+                lr,
+                seed,
+                seeds,
+                group));
       }
       return out;
     }
 
     /**
-     * The seed an SAE trains with: the first 8 bytes of SHA-256 over its train job id and the
-     * base seed (non-negative), so configurations and replicates get different initialisations
-     * and the same study always gets the same ones.
+     * The seed an SAE trains with: the first 8 bytes of SHA-256 over its train job id and the base
+     * seed (non-negative), so configurations and replicates get different initialisations and the
+     * same study always gets the same ones.
      */
     public long trainingSeed(String trainJobId) {
       try {
-        byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(
-            ("sae4j-sae-seed|" + trainJobId + "|" + seed)
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] h =
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(
+                    ("sae4j-sae-seed|" + trainJobId + "|" + seed)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return java.nio.ByteBuffer.wrap(h).getLong() & Long.MAX_VALUE;
       } catch (java.security.NoSuchAlgorithmException e) {
         throw new IllegalStateException(e);
@@ -180,15 +219,20 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
    * @param randomDirections random-direction controls per tested set
    * @param rankCheck latents whose exact effect is compared with the estimates (Spearman)
    * @param estimateMetric the metric whose gradient ranks latents before the exact ablations
-   *     (log_odds, log_prob or logit of the gold answer; the exact effects are always in
-   *     log-prob)
+   *     (log_odds, log_prob or logit of the gold answer; the exact effects are always in log-prob)
    * @param problems problems used, half for discovery and half held out (0 = all)
    * @param seed seed for controls and bootstrap
    */
-  public record Causal(boolean enabled, String ablation, List<Integer> top, int controls,
+  public record Causal(
+      boolean enabled,
+      String ablation,
+      List<Integer> top,
+      int controls,
       @JsonProperty("random_directions") int randomDirections,
       @JsonProperty("rank_check") int rankCheck,
-      @JsonProperty("estimate_metric") String estimateMetric, int problems, long seed) {}
+      @JsonProperty("estimate_metric") String estimateMetric,
+      int problems,
+      long seed) {}
 
   /**
    * Comparison settings.
@@ -197,8 +241,8 @@ public record StudyConfig(String study, int workers, List<Model> models, List<Da
    * @param threshold similarity above which two features count as matched
    * @param crossModel also compare SAEs across models (needs two or more models)
    */
-  public record Compare(boolean enabled, double threshold,
-      @JsonProperty("cross_model") boolean crossModel) {}
+  public record Compare(
+      boolean enabled, double threshold, @JsonProperty("cross_model") boolean crossModel) {}
 
   /**
    * Report settings.

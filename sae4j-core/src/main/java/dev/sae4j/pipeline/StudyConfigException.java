@@ -11,8 +11,13 @@ public final class StudyConfigException extends IllegalArgumentException {
    * @param problems each problem, starting with its field path
    */
   public StudyConfigException(String source, List<String> problems) {
-    super(source + ": " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
-        + "\n  " + String.join("\n  ", problems));
+    super(
+        source
+            + ": "
+            + problems.size()
+            + (problems.size() == 1 ? " problem" : " problems")
+            + "\n  "
+            + String.join("\n  ", problems));
     this.problems = List.copyOf(problems);
   }
 

@@ -28,34 +28,40 @@ import java.util.regex.Pattern;
 
 /**
  * Parses and validates a study config (DESIGN.md section 6). Every problem is collected, each
- * naming its field path and, for enumerations, the allowed values; nothing runs until the config
- * is clean.
+ * naming its field path and, for enumerations, the allowed values; nothing runs until the config is
+ * clean.
  *
  * <p>Checks that need no network: hook names against the TransformerLens grammar, and for a model
- * given as a local directory the block index against {@code config.json}'s layer count. Hub ids
- * are checked for syntax only (their config.json may not be available offline); the organism's
- * layer count is checked when its stage resolves it, not here. Settings that only fail against a
- * model are checked against every model whose shape is known (local directories, and organisms
- * by their default recipe): an SAE's k above its d_sae, a capture context beyond learned
- * positions. The default capture context is 256, or less when a model has fewer positions.
+ * given as a local directory the block index against {@code config.json}'s layer count. Hub ids are
+ * checked for syntax only (their config.json may not be available offline); the organism's layer
+ * count is checked when its stage resolves it, not here. Settings that only fail against a model
+ * are checked against every model whose shape is known (local directories, and organisms by their
+ * default recipe): an SAE's k above its d_sae, a capture context beyond learned positions. The
+ * default capture context is 256, or less when a model has fewer positions.
  */
 public final class StudyConfigParser {
   /** SAE architectures. */
   public static final List<String> ARCHITECTURES =
       Arrays.stream(SaeArchitecture.values()).map(SaeArchitecture::cliName).toList();
+
   /** Synthetic ground-truth task names (usable as dataset formats and organism tasks). */
   public static final List<String> SYNTHETIC_TASKS = StudyConfig.SYNTHETIC_TASKS;
+
   /** Dataset formats backed by a file. */
   public static final List<String> FILE_FORMATS =
       List.of("gsm8k", "math", "prontoqa", "folio", "text");
+
   /** All dataset formats. */
   public static final List<String> FORMATS = concat(FILE_FORMATS, SYNTHETIC_TASKS);
+
   /** Hook names outside blocks. */
   public static final List<String> GLOBAL_HOOKS =
       List.of("hook_embed", "hook_pos_embed", "ln_final.hook_normalized");
+
   /** Per-block hook suffixes ({@code blocks.N.<suffix>}). */
-  public static final List<String> BLOCK_HOOKS = List.of("hook_resid_pre", "hook_attn_out",
-      "hook_resid_mid", "hook_mlp_out", "hook_resid_post");
+  public static final List<String> BLOCK_HOOKS =
+      List.of(
+          "hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post");
 
   private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.([A-Za-z_.]+)");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -92,8 +98,11 @@ public final class StudyConfigParser {
     }
     List<String> errors = new ArrayList<>();
     if (root == null || !root.isObject()) {
-      throw new StudyConfigException(source, List.of("expected a mapping with keys study, models,"
-          + " datasets, capture, saes, causal, compare, report, workers"));
+      throw new StudyConfigException(
+          source,
+          List.of(
+              "expected a mapping with keys study, models,"
+                  + " datasets, capture, saes, causal, compare, report, workers"));
     }
     Fields top = Fields.of(root, "", errors);
     String study = top.string("study", null, true);
@@ -109,8 +118,8 @@ public final class StudyConfigParser {
     for (ModelShape m : shapes.values()) {
       defaultContext = Math.min(defaultContext, m.maxContext());
     }
-    StudyConfig.Capture capture = capture(Fields.of(top.raw("capture"), "capture", errors),
-        defaultContext);
+    StudyConfig.Capture capture =
+        capture(Fields.of(top.raw("capture"), "capture", errors), defaultContext);
     List<StudyConfig.SaeSpec> saes = saes(top, errors);
     StudyConfig.Causal causal = causal(Fields.of(top.raw("causal"), "causal", errors));
     StudyConfig.Compare compare = compare(Fields.of(top.raw("compare"), "compare", errors));
@@ -120,16 +129,20 @@ public final class StudyConfigParser {
     if (!errors.isEmpty()) {
       throw new StudyConfigException(source, errors);
     }
-    return new StudyConfig(study, workers, models, datasets, capture, saes, causal, compare,
-        report);
+    return new StudyConfig(
+        study, workers, models, datasets, capture, saes, causal, compare, report);
   }
 
-  /** The resolved config as YAML (what {@code study.yaml} holds); parses back to an equal config. */
+  /**
+   * The resolved config as YAML (what {@code study.yaml} holds); parses back to an equal config.
+   */
   public static String toYaml(StudyConfig config) {
-    ObjectMapper m = new ObjectMapper(new YAMLFactory()
-        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
-        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    ObjectMapper m =
+        new ObjectMapper(
+                new YAMLFactory()
+                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     try {
       return m.writeValueAsString(config);
     } catch (IOException e) {
@@ -147,30 +160,51 @@ public final class StudyConfigParser {
   private record ModelShape(String what, int dModel, int maxContext) {}
 
   /**
-   * Settings that only fail against a model, checked here so {@code --dry-run} finds them: an
-   * SAE's k above its d_sae (expansion x d_model) and a capture context beyond learned positions.
+   * Settings that only fail against a model, checked here so {@code --dry-run} finds them: an SAE's
+   * k above its d_sae (expansion x d_model) and a capture context beyond learned positions.
    */
-  private static void checkAgainstModels(Map<String, ModelShape> shapes,
-      StudyConfig.Capture capture, List<StudyConfig.SaeSpec> saes, List<String> errors) {
+  private static void checkAgainstModels(
+      Map<String, ModelShape> shapes,
+      StudyConfig.Capture capture,
+      List<StudyConfig.SaeSpec> saes,
+      List<String> errors) {
     for (ModelShape m : shapes.values()) {
       if (capture != null && capture.context() > m.maxContext()) {
-        errors.add("capture.context: " + capture.context() + " is more than the "
-            + m.maxContext() + " positions of " + m.what() + " (learned positions); use "
-            + m.maxContext() + " or less");
+        errors.add(
+            "capture.context: "
+                + capture.context()
+                + " is more than the "
+                + m.maxContext()
+                + " positions of "
+                + m.what()
+                + " (learned positions); use "
+                + m.maxContext()
+                + " or less");
       }
       for (int i = 0; i < saes.size(); i++) {
         StudyConfig.SaeSpec sae = saes.get(i);
         long dSae = (long) sae.expansion() * m.dModel();
         if (sae.k() > dSae) {
-          errors.add("saes[" + i + "].k: " + sae.k() + " is more than d_sae = expansion "
-              + sae.expansion() + " x d_model " + m.dModel() + " = " + dSae + " of " + m.what());
+          errors.add(
+              "saes["
+                  + i
+                  + "].k: "
+                  + sae.k()
+                  + " is more than d_sae = expansion "
+                  + sae.expansion()
+                  + " x d_model "
+                  + m.dModel()
+                  + " = "
+                  + dSae
+                  + " of "
+                  + m.what());
         }
       }
     }
   }
 
-  private static List<StudyConfig.Model> models(Fields top, Path base, List<String> errors,
-      Map<String, ModelShape> shapes) {
+  private static List<StudyConfig.Model> models(
+      Fields top, Path base, List<String> errors, Map<String, ModelShape> shapes) {
     List<StudyConfig.Model> out = new ArrayList<>();
     JsonNode list = top.list("models", true);
     Set<String> keys = new HashSet<>();
@@ -186,12 +220,17 @@ public final class StudyConfigParser {
       if (id.startsWith(StudyConfig.ORGANISM_PREFIX)) {
         String task = id.substring(StudyConfig.ORGANISM_PREFIX.length());
         if (!SYNTHETIC_TASKS.contains(task)) {
-          f.error("id", "unknown organism task '" + task + "' (allowed: organism:"
-              + String.join(", organism:", SYNTHETIC_TASKS) + ")");
+          f.error(
+              "id",
+              "unknown organism task '"
+                  + task
+                  + "' (allowed: organism:"
+                  + String.join(", organism:", SYNTHETIC_TASKS)
+                  + ")");
         } else {
           OrganismConfig arch = OrganismRecipe.defaults(task).arch();
-          shapes.put(id, new ModelShape(id + " (the default recipe)", arch.dModel(),
-              arch.positions()));
+          shapes.put(
+              id, new ModelShape(id + " (the default recipe)", arch.dModel(), arch.positions()));
         }
       } else {
         Path dir = base.resolve(id);
@@ -210,8 +249,12 @@ public final class StudyConfigParser {
             id = dir.normalize().toString();
           }
         } else if (!HUB_ID.matcher(id).matches()) {
-          f.error("id", "'" + id + "' is neither a hub id (name or org/name), an existing"
-              + " directory, nor organism:<task>");
+          f.error(
+              "id",
+              "'"
+                  + id
+                  + "' is neither a hub id (name or org/name), an existing"
+                  + " directory, nor organism:<task>");
         }
       }
       Set<String> seen = new HashSet<>();
@@ -235,8 +278,11 @@ public final class StudyConfigParser {
 
   /** Null when the hook name is valid (and below {@code layers} when that is known, i.e. >= 0). */
   static String hookProblem(String hook, int layers) {
-    String allowed = "allowed: " + String.join(", ", GLOBAL_HOOKS) + ", blocks.N."
-        + String.join(", blocks.N.", BLOCK_HOOKS);
+    String allowed =
+        "allowed: "
+            + String.join(", ", GLOBAL_HOOKS)
+            + ", blocks.N."
+            + String.join(", blocks.N.", BLOCK_HOOKS);
     if (GLOBAL_HOOKS.contains(hook)) {
       return null;
     }
@@ -247,8 +293,15 @@ public final class StudyConfigParser {
     if (layers >= 0) {
       long n = Long.parseLong(m.group(1));
       if (n >= layers) {
-        return "hook '" + hook + "' needs block " + n + " but the model has " + layers
-            + " layers (allowed N: 0.." + (layers - 1) + ")";
+        return "hook '"
+            + hook
+            + "' needs block "
+            + n
+            + " but the model has "
+            + layers
+            + " layers (allowed N: 0.."
+            + (layers - 1)
+            + ")";
       }
     }
     return null;
@@ -276,8 +329,11 @@ public final class StudyConfigParser {
         }
       }
       if (shots > 0 && format != null && (synthetic || format.equals("text"))) {
-        f.error("shots", "few-shot exemplars need a benchmark format (gsm8k, math, prontoqa,"
-            + " folio), not " + format);
+        f.error(
+            "shots",
+            "few-shot exemplars need a benchmark format (gsm8k, math, prontoqa,"
+                + " folio), not "
+                + format);
       }
       if (synthetic && path != null) {
         f.error("path", "synthetic task '" + format + "' is generated; remove path");
@@ -356,15 +412,33 @@ public final class StudyConfigParser {
       String defName = (arch == null ? "sae" : arch) + "-x" + expansion + (kArch ? "-k" + k : "");
       String name = f.string("name", defName, false);
       f.finish();
-      StudyConfig.SaeSpec spec = new StudyConfig.SaeSpec(name, arch, expansion, k, l1Coef,
-          l0Coef, decorrelation, batchTokens, epochs, tokens, lr, seed, seeds, name);
+      StudyConfig.SaeSpec spec =
+          new StudyConfig.SaeSpec(
+              name,
+              arch,
+              expansion,
+              k,
+              l1Coef,
+              l0Coef,
+              decorrelation,
+              batchTokens,
+              epochs,
+              tokens,
+              lr,
+              seed,
+              seeds,
+              name);
       if (!NAME.matcher(name).matches()) {
         f.error("name", "'" + name + "' must be a directory-safe name (letters, digits, . _ -)");
       } else {
         for (StudyConfig.SaeSpec r : spec.replicates()) {
           if (!names.add(r.name())) {
-            f.error("name", "duplicate SAE name '" + r.name() + "' (give each SAE a distinct"
-                + " name; seed replicates are named <name>-s<i>)");
+            f.error(
+                "name",
+                "duplicate SAE name '"
+                    + r.name()
+                    + "' (give each SAE a distinct"
+                    + " name; seed replicates are named <name>-s<i>)");
           }
         }
       }
@@ -374,12 +448,15 @@ public final class StudyConfigParser {
   }
 
   /** Study keys that now carry sae4j train's names: old name, new name. */
-  private static final String[][] RENAMED_SAE_KEYS = {{"l1", "l1_coef (relu) or l0_coef"
-      + " (jumprelu)"}, {"batch", "batch_tokens"}, {"decorrelation", "decorrelation_coef"}};
+  private static final String[][] RENAMED_SAE_KEYS = {
+    {"l1", "l1_coef (relu) or l0_coef" + " (jumprelu)"},
+    {"batch", "batch_tokens"},
+    {"decorrelation", "decorrelation_coef"}
+  };
 
   /** Refuses a non-zero value of a setting the architecture does not take. */
-  private static void onlyFor(Fields f, String key, double value, boolean takes, String arch,
-      String which) {
+  private static void onlyFor(
+      Fields f, String key, double value, boolean takes, String arch, String which) {
     if (!takes && arch != null && value != 0) {
       f.error(key, "only " + which + " SAEs take " + key + " (this SAE is " + arch + ")");
     }
@@ -392,13 +469,21 @@ public final class StudyConfigParser {
     int controls = f.int32("controls", 199, 0);
     int randomDirections = f.int32("random_directions", 20, 0);
     int rankCheck = f.int32("rank_check", 24, 0);
-    String estimateMetric = f.choice("estimate_metric", "log_odds",
-        List.of("log_odds", "log_prob", "logit"));
+    String estimateMetric =
+        f.choice("estimate_metric", "log_odds", List.of("log_odds", "log_prob", "logit"));
     int problems = f.int32("problems", 0, 0);
     long seed = f.integer("seed", 1234, 0);
     f.finish();
-    return new StudyConfig.Causal(enabled, ablation, List.copyOf(top), controls, randomDirections,
-        rankCheck, estimateMetric, problems, seed);
+    return new StudyConfig.Causal(
+        enabled,
+        ablation,
+        List.copyOf(top),
+        controls,
+        randomDirections,
+        rankCheck,
+        estimateMetric,
+        problems,
+        seed);
   }
 
   private static StudyConfig.Compare compare(Fields f) {
@@ -417,8 +502,11 @@ public final class StudyConfigParser {
     boolean dashboards = true;
     if (f.has("dashboards") && f.raw("dashboards").isNumber()) {
       // A count of earlier versions: refuse it rather than guess what it meant.
-      f.error("dashboards", "expected true or false (every live latent of every SAE gets a"
-          + " dashboard; false: none), got " + f.raw("dashboards"));
+      f.error(
+          "dashboards",
+          "expected true or false (every live latent of every SAE gets a"
+              + " dashboard; false: none), got "
+              + f.raw("dashboards"));
     } else {
       dashboards = f.bool("dashboards", true);
     }

@@ -21,14 +21,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,15 +39,15 @@ import java.util.stream.Stream;
  * that are done with an unchanged input hash, runs the rest on a thread pool as soon as their
  * upstream jobs are done, and records every status change in {@code state.json}.
  *
- * <p>Input hash of a job = sha256 of (stage name, stage version, the job's config slice, the
- * sha256 of its dataset file for capture jobs, and the output fingerprint of every upstream job).
- * So changing an SAE's settings redoes that SAE's train job, and its eval/causal/compare/report
- * jobs only if the new training output differs; other SAEs and the captures are kept.
+ * <p>Input hash of a job = sha256 of (stage name, stage version, the job's config slice, the sha256
+ * of its dataset file for capture jobs, and the output fingerprint of every upstream job). So
+ * changing an SAE's settings redoes that SAE's train job, and its eval/causal/compare/report jobs
+ * only if the new training output differs; other SAEs and the captures are kept.
  *
  * <p>state.json is not trusted blindly: a done job also records each output file's size,
  * modification time and sha256, and a rerun checks them (rehashing only files whose size or time
- * changed). A job whose outputs are missing or changed is redone, with everything downstream of
- * it, and the reason is printed and logged.
+ * changed). A job whose outputs are missing or changed is redone, with everything downstream of it,
+ * and the reason is printed and logged.
  */
 public final class StudyRunner {
   /**
@@ -73,11 +72,11 @@ public final class StudyRunner {
    * @param statuses final status of every job
    * @param ran jobs run (done or failed) in this invocation
    * @param upToDate jobs skipped because they were done with the same input hash
-   * @param redone jobs that state.json called done and up to date but were run again because
-   *     their recorded outputs were missing or changed (or an upstream job's were), with why
+   * @param redone jobs that state.json called done and up to date but were run again because their
+   *     recorded outputs were missing or changed (or an upstream job's were), with why
    */
-  public record Result(Map<String, JobStatus> statuses, int ran, int upToDate,
-      Map<String, String> redone) {
+  public record Result(
+      Map<String, JobStatus> statuses, int ran, int upToDate, Map<String, String> redone) {
     /** Number of jobs with the given status. */
     public long count(JobStatus s) {
       return statuses.values().stream().filter(s::equals).count();
@@ -89,9 +88,11 @@ public final class StudyRunner {
     }
   }
 
-  private static final ObjectMapper CANONICAL = JsonMapper.builder()
-      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
 
   private final StudyConfig config;
   private final JobGraph graph;
@@ -106,8 +107,7 @@ public final class StudyRunner {
    * @param runDir the run directory ({@code runs/<study>})
    * @param options workers, device gate and progress
    */
-  public StudyRunner(StudyConfig config, Map<String, Stage> stages, Path runDir,
-      Options options) {
+  public StudyRunner(StudyConfig config, Map<String, Stage> stages, Path runDir, Options options) {
     this.config = config;
     this.graph = JobGraph.expand(config);
     this.stages = Map.copyOf(stages);
@@ -128,15 +128,25 @@ public final class StudyRunner {
    * @throws InterruptedException if interrupted while waiting for jobs
    */
   public Result run() throws IOException, InterruptedException {
-    List<String> missing = graph.jobs().stream().map(Job::stage).distinct()
-        .filter(s -> !stages.containsKey(s)).toList();
+    List<String> missing =
+        graph.jobs().stream()
+            .map(Job::stage)
+            .distinct()
+            .filter(s -> !stages.containsKey(s))
+            .toList();
     if (!missing.isEmpty()) {
-      throw new IllegalStateException("no implementation for stage(s) " + missing
-          + ": nothing was run (real stages are registered in dev.sae4j.pipeline.stages.Stages)");
+      throw new IllegalStateException(
+          "no implementation for stage(s) "
+              + missing
+              + ": nothing was run (real stages are registered in"
+              + " dev.sae4j.pipeline.stages.Stages)");
     }
     for (Job job : graph.jobs()) {
       // Ids become directory names; none may lead out of the run directory.
-      SafePaths.resolveInside(runDir, job.outputDir(), runDir.resolve("study.yaml"),
+      SafePaths.resolveInside(
+          runDir,
+          job.outputDir(),
+          runDir.resolve("study.yaml"),
           "output directory of job " + job.id());
     }
     Files.createDirectories(runDir.resolve("logs"));
@@ -149,11 +159,14 @@ public final class StudyRunner {
     int ran = 0;
     int upToDate = 0;
     int inFlight = 0;
-    ExecutorService pool = Executors.newFixedThreadPool(options.workers(), r -> {
-      Thread t = new Thread(r, "sae4j-job");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            options.workers(),
+            r -> {
+              Thread t = new Thread(r, "sae4j-job");
+              t.setDaemon(true);
+              return t;
+            });
     ExecutorCompletionService<Map.Entry<String, JobStatus>> done =
         new ExecutorCompletionService<>(pool);
     List<String> submitted = new ArrayList<>();
@@ -177,21 +190,32 @@ public final class StudyRunner {
               }
             }
             if (blocked != null) {
-              String msg = "upstream " + blocked + " "
-                  + (decided.get(blocked) == JobStatus.FAILED ? "failed" : "was skipped");
-              state.put(job.id(), new RunState.Entry(JobStatus.SKIPPED, null, null, null, null,
-                  null, msg));
+              String msg =
+                  "upstream "
+                      + blocked
+                      + " "
+                      + (decided.get(blocked) == JobStatus.FAILED ? "failed" : "was skipped");
+              state.put(
+                  job.id(),
+                  new RunState.Entry(JobStatus.SKIPPED, null, null, null, null, null, msg));
               decided.put(job.id(), JobStatus.SKIPPED);
               changed = true;
             } else if (ready) {
               String hash = inputHash(job, state);
               RunState.Entry prior = state.get(job.id());
-              boolean wasDone = prior != null && prior.status() == JobStatus.DONE
-                  && hash.equals(prior.inputHash()) && prior.outputHash() != null;
+              boolean wasDone =
+                  prior != null
+                      && prior.status() == JobStatus.DONE
+                      && hash.equals(prior.inputHash())
+                      && prior.outputHash() != null;
               String untrusted = null;
               if (wasDone) {
-                untrusted = job.dependsOn().stream().filter(redone::containsKey).findFirst()
-                    .map(dep -> "upstream " + dep + " was redone").orElse(null);
+                untrusted =
+                    job.dependsOn().stream()
+                        .filter(redone::containsKey)
+                        .findFirst()
+                        .map(dep -> "upstream " + dep + " was redone")
+                        .orElse(null);
                 if (untrusted == null) {
                   untrusted = outputsChanged(job, prior, state);
                 }
@@ -207,8 +231,11 @@ public final class StudyRunner {
                 submitted.add(job.id());
                 inFlight++;
                 String why = redone.get(job.id());
-                done.submit(() -> inFreshThread(job.id(),
-                    () -> Map.entry(job.id(), execute(job, hash, prior, state, why))));
+                done.submit(
+                    () ->
+                        inFreshThread(
+                            job.id(),
+                            () -> Map.entry(job.id(), execute(job, hash, prior, state, why))));
               }
               changed = true;
             }
@@ -222,8 +249,8 @@ public final class StudyRunner {
           r = done.take().get();
         } catch (ExecutionException e) {
           // execute() records failures itself; reaching here means state.json could not be written.
-          throw new IOException("pipeline bookkeeping failed: " + e.getCause().getMessage(),
-              e.getCause());
+          throw new IOException(
+              "pipeline bookkeeping failed: " + e.getCause().getMessage(), e.getCause());
         }
         inFlight--;
         ran++;
@@ -241,12 +268,11 @@ public final class StudyRunner {
   }
 
   /**
-   * Why a job that state.json calls done cannot be trusted, or null when every recorded output
-   * file is still there and unchanged. A file with its recorded size and modification time is
-   * trusted as is; any other is rehashed, so the check costs little unless something changed.
+   * Why a job that state.json calls done cannot be trusted, or null when every recorded output file
+   * is still there and unchanged. A file with its recorded size and modification time is trusted as
+   * is; any other is rehashed, so the check costs little unless something changed.
    */
-  private String outputsChanged(Job job, RunState.Entry prior, RunState state)
-      throws IOException {
+  private String outputsChanged(Job job, RunState.Entry prior, RunState state) throws IOException {
     Path dir = runDir.resolve(job.outputDir());
     if (!Files.isDirectory(dir)) {
       return "its output directory " + job.outputDir() + " is missing";
@@ -256,25 +282,38 @@ public final class StudyRunner {
       if (!stages.get(job.stage()).fingerprint(dir).equals(prior.outputHash())) {
         return "its output no longer matches the fingerprint in state.json";
       }
-      state.put(job.id(), new RunState.Entry(prior.status(), prior.inputHash(),
-          prior.outputHash(), prior.started(), prior.ended(), prior.durationMs(), prior.error(),
-          recordOutputs(dir)));
+      state.put(
+          job.id(),
+          new RunState.Entry(
+              prior.status(),
+              prior.inputHash(),
+              prior.outputHash(),
+              prior.started(),
+              prior.ended(),
+              prior.durationMs(),
+              prior.error(),
+              recordOutputs(dir)));
       return null;
     }
     for (Map.Entry<String, RunState.OutputFile> e : prior.outputs().entrySet()) {
-      Path f = SafePaths.resolveInside(dir, e.getKey(), runDir.resolve("state.json"),
-          "jobs['" + job.id() + "'].outputs");
+      Path f =
+          SafePaths.resolveInside(
+              dir, e.getKey(), runDir.resolve("state.json"), "jobs['" + job.id() + "'].outputs");
       RunState.OutputFile was = e.getValue();
       if (!Files.isRegularFile(f)) {
         return "its output " + e.getKey() + " is missing";
       }
       RunState.OutputFile now = outputFile(f, false);
       if (now.size() != was.size()) {
-        return "its output " + e.getKey() + " changed size (" + was.size() + " -> " + now.size()
+        return "its output "
+            + e.getKey()
+            + " changed size ("
+            + was.size()
+            + " -> "
+            + now.size()
             + " bytes)";
       }
-      if (now.modifiedNanos() != was.modifiedNanos()
-          && !Checksums.sha256(f).equals(was.sha256())) {
+      if (now.modifiedNanos() != was.modifiedNanos() && !Checksums.sha256(f).equals(was.sha256())) {
         return "its output " + e.getKey() + " changed (sha256 differs from state.json)";
       }
     }
@@ -295,34 +334,39 @@ public final class StudyRunner {
   }
 
   private static RunState.OutputFile outputFile(Path f, boolean hash) throws IOException {
-    return new RunState.OutputFile(Files.size(f),
+    return new RunState.OutputFile(
+        Files.size(f),
         Files.getLastModifiedTime(f).to(TimeUnit.NANOSECONDS),
         hash ? Checksums.sha256(f) : null);
   }
 
   /** Runs one job into its private directory and moves the output into place on success. */
   /**
-   * Runs {@code task} in a new thread and waits for it, with the configured intra-op thread
-   * count and grad mode off. Both are per-thread native state: on reused pool threads, or with
-   * grad mode left at a new thread's default (on), a job's numbers depended in the last bits on
-   * which jobs had run before it (the forward takes its out-of-place path while autograd
-   * records). With a defined state per job, a resumed study reproduces an uninterrupted one
-   * byte for byte.
+   * Runs {@code task} in a new thread and waits for it, with the configured intra-op thread count
+   * and grad mode off. Both are per-thread native state: on reused pool threads, or with grad mode
+   * left at a new thread's default (on), a job's numbers depended in the last bits on which jobs
+   * had run before it (the forward takes its out-of-place path while autograd records). With a
+   * defined state per job, a resumed study reproduces an uninterrupted one byte for byte.
    */
   private static <T> T inFreshThread(String name, Callable<T> task) throws Exception {
     Object[] result = new Object[1];
     Throwable[] failure = new Throwable[1];
-    Thread t = new Thread(() -> {
-      try {
-        TorchThreads.applyConfigured();
-        // PyTorch's grad mode is per thread and on by default in a new thread; only the thread
-        // that started DJL's engine has it off. Jobs start with it off (collectors turn it on).
-        Autograd.setRecording(false);
-        result[0] = task.call();
-      } catch (Throwable e) { // errors too: the caller must learn that the job died
-        failure[0] = e;
-      }
-    }, "sae4j-job " + name);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                TorchThreads.applyConfigured();
+                // PyTorch's grad mode is per thread and on by default in a new thread; only the
+                // thread
+                // that started DJL's engine has it off. Jobs start with it off (collectors turn it
+                // on).
+                Autograd.setRecording(false);
+                result[0] = task.call();
+              } catch (Throwable e) { // errors too: the caller must learn that the job died
+                failure[0] = e;
+              }
+            },
+            "sae4j-job " + name);
     t.setDaemon(true);
     t.start();
     try {
@@ -342,26 +386,31 @@ public final class StudyRunner {
     return value;
   }
 
-  private JobStatus execute(Job job, String hash, RunState.Entry prior, RunState state,
-      String redoReason) throws IOException {
+  private JobStatus execute(
+      Job job, String hash, RunState.Entry prior, RunState state, String redoReason)
+      throws IOException {
     Stage stage = stages.get(job.stage());
     Path finalDir = runDir.resolve(job.outputDir());
     Path partial = finalDir.resolveSibling(finalDir.getFileName() + ".partial");
-    boolean resuming = prior != null && prior.status() == JobStatus.RUNNING
-        && hash.equals(prior.inputHash()) && Files.isDirectory(partial);
+    boolean resuming =
+        prior != null
+            && prior.status() == JobStatus.RUNNING
+            && hash.equals(prior.inputHash())
+            && Files.isDirectory(partial);
     if (!resuming) {
       FileTrees.deleteTree(partial);
     }
     Files.createDirectories(partial);
     Instant start = Instant.now();
-    state.put(job.id(), new RunState.Entry(JobStatus.RUNNING, hash, null, start.toString(), null,
-        null, null));
+    state.put(
+        job.id(),
+        new RunState.Entry(JobStatus.RUNNING, hash, null, start.toString(), null, null, null));
     Path logFile = runDir.resolve("logs").resolve(job.id() + ".log");
     Files.createDirectories(logFile.getParent());
     ProgressBoard.Line line = options.progress().start(job.id());
     String error = null;
-    try (PrintStream log = new PrintStream(Files.newOutputStream(logFile), true,
-        StandardCharsets.UTF_8)) {
+    try (PrintStream log =
+        new PrintStream(Files.newOutputStream(logFile), true, StandardCharsets.UTF_8)) {
       log.println("# " + job.id() + " started " + start + (resuming ? " (resuming)" : ""));
       log.println("# input hash " + hash);
       if (redoReason != null) {
@@ -394,8 +443,17 @@ public final class StudyRunner {
       }
       JobStatus status = error == null ? JobStatus.DONE : JobStatus.FAILED;
       log.println("# " + status.text() + " after " + ms + " ms");
-      state.put(job.id(), new RunState.Entry(status, hash, outputHash, start.toString(),
-          end.toString(), ms, error, status == JobStatus.DONE ? outputs : null));
+      state.put(
+          job.id(),
+          new RunState.Entry(
+              status,
+              hash,
+              outputHash,
+              start.toString(),
+              end.toString(),
+              ms,
+              error,
+              status == JobStatus.DONE ? outputs : null));
       options.progress().finish(line, status, ms, error);
       return status;
     }

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * Binary L2-regularised logistic regression in plain double Java, solved deterministically by
- * L-BFGS (memory 10, backtracking Armijo line search). The objective is scikit-learn's
- * {@code LogisticRegression(penalty="l2", C)} with sample weights:
+ * L-BFGS (memory 10, backtracking Armijo line search). The objective is scikit-learn's {@code
+ * LogisticRegression(penalty="l2", C)} with sample weights:
  *
  * <pre>
  *   J(w, b) = ½ ||w||² + C Σ_i s_i log(1 + exp(-y_i (w·x_i + b))),   y_i ∈ {-1, +1}
@@ -21,15 +21,20 @@ public final class LogisticRegression {
    *
    * @param c inverse regularisation strength (scikit-learn's C; 1.0 as in SAEBench)
    * @param maxIterations L-BFGS iterations at most
-   * @param tolerance stop when the largest gradient component is below this (relative to
-   *     {@code max(1, |J|)})
+   * @param tolerance stop when the largest gradient component is below this (relative to {@code
+   *     max(1, |J|)})
    */
   public record Settings(double c, int maxIterations, double tolerance) {
     /** Validates ranges. */
     public Settings {
       if (!(c > 0) || maxIterations < 1 || !(tolerance > 0)) {
-        throw new IllegalArgumentException("need C > 0, iterations >= 1, tolerance > 0; got "
-            + c + ", " + maxIterations + ", " + tolerance);
+        throw new IllegalArgumentException(
+            "need C > 0, iterations >= 1, tolerance > 0; got "
+                + c
+                + ", "
+                + maxIterations
+                + ", "
+                + tolerance);
       }
     }
 
@@ -85,8 +90,8 @@ public final class LogisticRegression {
    * @param grad receives the gradient (same length as theta)
    * @return J(theta)
    */
-  public static double objective(double[][] x, int[] y, double[] s, double c, double[] theta,
-      double[] grad) {
+  public static double objective(
+      double[][] x, int[] y, double[] s, double c, double[] theta, double[] grad) {
     int d = theta.length - 1;
     double loss = 0;
     Arrays.fill(grad, 0);
@@ -123,8 +128,13 @@ public final class LogisticRegression {
    */
   public static Model fit(double[][] x, int[] y, double[] s, Settings settings) {
     if (x.length == 0 || x.length != y.length || y.length != s.length) {
-      throw new IllegalArgumentException("need matching non-empty x, y and weights; got "
-          + x.length + ", " + y.length + ", " + s.length);
+      throw new IllegalArgumentException(
+          "need matching non-empty x, y and weights; got "
+              + x.length
+              + ", "
+              + y.length
+              + ", "
+              + s.length);
     }
     int d = x[0].length;
     int n = d + 1;

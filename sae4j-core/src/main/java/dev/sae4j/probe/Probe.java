@@ -6,16 +6,15 @@ import java.util.stream.IntStream;
 
 /**
  * A fitted logistic-regression probe: binary (one model, positive = class 1) or multiclass
- * one-vs-rest (one model per class, the prediction is the class with the largest decision
- * value). Each model sees either all features or its own k selected ones (k-sparse probing),
- * standardised with the training rows' mean and standard deviation (a constant feature becomes
- * 0), so C means the same on raw activations and on SAE latents.
+ * one-vs-rest (one model per class, the prediction is the class with the largest decision value).
+ * Each model sees either all features or its own k selected ones (k-sparse probing), standardised
+ * with the training rows' mean and standard deviation (a constant feature becomes 0), so C means
+ * the same on raw activations and on SAE latents.
  *
  * <p>k-sparse selection (SAEBench / Gurnee et al.): features ranked by {@code |mean over positive
  * rows - mean over negative rows|} on the training rows, unstandardised; ties go to the lower
- * index. With class balancing, each binary problem weights its rows
- * {@code n / (2 n_class)} (scikit-learn {@code class_weight="balanced"}), so both sides carry
- * equal total weight.
+ * index. With class balancing, each binary problem weights its rows {@code n / (2 n_class)}
+ * (scikit-learn {@code class_weight="balanced"}), so both sides carry equal total weight.
  */
 public final class Probe {
   /**
@@ -37,7 +36,11 @@ public final class Probe {
   private final double[][] scale;
   private final LogisticRegression.Model[] models;
 
-  private Probe(int numClasses, int[][] features, double[][] mean, double[][] scale,
+  private Probe(
+      int numClasses,
+      int[][] features,
+      double[][] mean,
+      double[][] scale,
       LogisticRegression.Model[] models) {
     this.numClasses = numClasses;
     this.features = features;
@@ -57,8 +60,8 @@ public final class Probe {
    * @param settings solver and balancing
    * @return the fitted probe
    */
-  public static Probe fit(double[][] x, int[] y, int[] rows, int numClasses, int k,
-      Settings settings) {
+  public static Probe fit(
+      double[][] x, int[] y, int[] rows, int numClasses, int k, Settings settings) {
     if (numClasses < 2) {
       throw new IllegalArgumentException("a probe needs at least 2 classes, got " + numClasses);
     }
@@ -81,8 +84,14 @@ public final class Probe {
       }
       int nNeg = rows.length - nPos;
       if (nPos == 0 || nNeg == 0) {
-        throw new IllegalArgumentException("class " + positive + " has " + nPos
-            + " training rows against " + nNeg + ": both sides are needed");
+        throw new IllegalArgumentException(
+            "class "
+                + positive
+                + " has "
+                + nPos
+                + " training rows against "
+                + nNeg
+                + ": both sides are needed");
       }
       used[p] = k == 0 ? IntStream.range(0, d).toArray() : topByMeanDifference(x, rows, sign, k);
       mean[p] = new double[used[p].length];
@@ -92,8 +101,7 @@ public final class Probe {
       double[] weights = new double[rows.length];
       for (int i = 0; i < rows.length; i++) {
         z[i] = transform(x[rows[i]], used[p], mean[p], scale[p]);
-        weights[i] = !settings.balanced() ? 1
-            : rows.length / (2.0 * (sign[i] > 0 ? nPos : nNeg));
+        weights[i] = !settings.balanced() ? 1 : rows.length / (2.0 * (sign[i] > 0 ? nPos : nNeg));
       }
       models[p] = LogisticRegression.fit(z, sign, weights, settings.solver());
     }
@@ -131,13 +139,16 @@ public final class Probe {
     for (int j = 0; j < d; j++) {
       score[j] = Math.abs(pos[j] / nPos - neg[j] / nNeg);
     }
-    return IntStream.range(0, d).boxed()
+    return IntStream.range(0, d)
+        .boxed()
         .sorted(Comparator.<Integer>comparingDouble(j -> -score[j]).thenComparingInt(j -> j))
-        .limit(k).mapToInt(Integer::intValue).toArray();
+        .limit(k)
+        .mapToInt(Integer::intValue)
+        .toArray();
   }
 
-  private static void standardisation(double[][] x, int[] rows, int[] used, double[] mean,
-      double[] scale) {
+  private static void standardisation(
+      double[][] x, int[] rows, int[] used, double[] mean, double[] scale) {
     for (int row : rows) {
       for (int j = 0; j < used.length; j++) {
         mean[j] += x[row][used[j]];

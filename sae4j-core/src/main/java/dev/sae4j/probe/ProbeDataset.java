@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Labelled probing examples built from an activation store and {@link ProbeLabels}: raw
- * activations and, with an SAE, its latents (each store row encoded, then mean-pooled per
- * document for document-level labels).
+ * Labelled probing examples built from an activation store and {@link ProbeLabels}: raw activations
+ * and, with an SAE, its latents (each store row encoded, then mean-pooled per document for
+ * document-level labels).
  *
  * @param raw activations per example {@code [n][d]}
  * @param latents SAE latents per example {@code [n][d_sae]}, or null without an SAE
@@ -24,8 +24,13 @@ import java.util.Map;
  * @param groups document id per example (for group splits)
  * @param unmatched label entries that matched no store row
  */
-public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<String> classes,
-    int[] groups, int unmatched) {
+public record ProbeDataset(
+    double[][] raw,
+    double[][] latents,
+    int[] y,
+    List<String> classes,
+    int[] groups,
+    int unmatched) {
 
   /** Rows encoded per SAE call. */
   private static final int ENCODE_ROWS = 1024;
@@ -39,17 +44,26 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
    * @param manager parent manager for the SAE's scratch arrays (on the SAE's device)
    * @return the examples
    */
-  public static ProbeDataset fromStore(ActivationStore store, ProbeLabels labels, Sae sae,
-      NDManager manager) throws IOException {
+  public static ProbeDataset fromStore(
+      ActivationStore store, ProbeLabels labels, Sae sae, NDManager manager) throws IOException {
     int d = store.manifest().d();
     if (sae != null && sae.config().dIn() != d) {
-      throw new IllegalArgumentException("SAE d_in is " + sae.config().dIn()
-          + " but the store " + store.directory() + " has d = " + d);
+      throw new IllegalArgumentException(
+          "SAE d_in is "
+              + sae.config().dIn()
+              + " but the store "
+              + store.directory()
+              + " has d = "
+              + d);
     }
     if (labels.rowOrder() && labels.labels().size() != store.rowCount()) {
-      throw new IllegalArgumentException("labels file has " + labels.labels().size()
-          + " lines but the store has " + store.rowCount() + " rows (one label per row, '-' for "
-          + "none)");
+      throw new IllegalArgumentException(
+          "labels file has "
+              + labels.labels().size()
+              + " lines but the store has "
+              + store.rowCount()
+              + " rows (one label per row, '-' for "
+              + "none)");
     }
     // Entry index by key: (doc << 32 | position) for tokens, doc for documents.
     Map<Long, Integer> entryOf = new HashMap<>();
@@ -57,9 +71,11 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
       for (int i = 0; i < labels.labels().size(); i++) {
         long key = key(labels, i);
         if (entryOf.put(key, i) != null) {
-          throw new IllegalArgumentException("labels file labels doc_id " + labels.docIds()[i]
-              + (labels.positions() == null ? "" : " position " + labels.positions()[i])
-              + " twice");
+          throw new IllegalArgumentException(
+              "labels file labels doc_id "
+                  + labels.docIds()[i]
+                  + (labels.positions() == null ? "" : " position " + labels.positions()[i])
+                  + " twice");
         }
       }
     }
@@ -76,8 +92,10 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
         if (labels.rowOrder()) {
           entry = labels.labels().get((int) row) == null ? -1 : (int) row;
         } else {
-          long key = labels.documentLevel() ? shard.docIds()[r]
-              : ((long) shard.docIds()[r] << 32) | (shard.positions()[r] & 0xffffffffL);
+          long key =
+              labels.documentLevel()
+                  ? shard.docIds()[r]
+                  : ((long) shard.docIds()[r] << 32) | (shard.positions()[r] & 0xffffffffL);
           entry = entryOf.getOrDefault(key, -1);
         }
         if (entry < 0) {
@@ -91,9 +109,13 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
           entryOfExample.add(entry);
           groupOf.add(shard.docIds()[r]);
         } else if (!labels.documentLevel()) {
-          throw new IllegalArgumentException("doc_id " + shard.docIds()[r] + " position "
-              + shard.positions()[r] + " occurs in several store rows (a document split into "
-              + "several windows): capture with --long-docs truncate or label by row (.txt)");
+          throw new IllegalArgumentException(
+              "doc_id "
+                  + shard.docIds()[r]
+                  + " position "
+                  + shard.positions()[r]
+                  + " occurs in several store rows (a document split into "
+                  + "several windows): capture with --long-docs truncate or label by row (.txt)");
         }
         float[] a = new float[d];
         System.arraycopy(shard.activations(), r * d, a, 0, d);
@@ -102,8 +124,8 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
     }
     int n = rowsOf.size();
     if (n == 0) {
-      throw new IllegalArgumentException("no label matched a row of the store "
-          + store.directory());
+      throw new IllegalArgumentException(
+          "no label matched a row of the store " + store.directory());
     }
     // Classes in sorted order, so binary labels such as 0/1 or False/True make the second one
     // class 1, the positive class of binary F1.
@@ -136,8 +158,12 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
   public ProbeDataset withPositive(String label) {
     int index = classes.indexOf(label);
     if (classes.size() != 2 || index < 0) {
-      throw new IllegalArgumentException("positive class '" + label + "' needs binary labels "
-          + "containing it; classes are " + classes);
+      throw new IllegalArgumentException(
+          "positive class '"
+              + label
+              + "' needs binary labels "
+              + "containing it; classes are "
+              + classes);
     }
     if (index == 1) {
       return this;
@@ -146,12 +172,13 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
     for (int i = 0; i < y.length; i++) {
       flipped[i] = 1 - y[i];
     }
-    return new ProbeDataset(raw, latents, flipped, List.of(classes.get(1), classes.get(0)),
-        groups, unmatched);
+    return new ProbeDataset(
+        raw, latents, flipped, List.of(classes.get(1), classes.get(0)), groups, unmatched);
   }
 
   private static long key(ProbeLabels labels, int i) {
-    return labels.positions() == null ? labels.docIds()[i]
+    return labels.positions() == null
+        ? labels.docIds()[i]
         : ((long) labels.docIds()[i] << 32) | (labels.positions()[i] & 0xffffffffL);
   }
 
@@ -169,8 +196,7 @@ public record ProbeDataset(double[][] raw, double[][] latents, int[] y, List<Str
   }
 
   /** Encodes every row with the SAE (in chunks) and averages each example's latents. */
-  private static double[][] encodeAndPool(List<List<float[]>> rowsOf, Sae sae,
-      NDManager manager) {
+  private static double[][] encodeAndPool(List<List<float[]>> rowsOf, Sae sae, NDManager manager) {
     int d = sae.config().dIn();
     int s = sae.config().dSae();
     double[][] out = new double[rowsOf.size()][s];

@@ -16,14 +16,14 @@ import java.util.List;
  * Probe labels for the rows of an activation store, read from a file.
  *
  * <ul>
- *   <li>{@code .jsonl}, token level: {@code {"doc_id": 3, "position": 5, "label": "carry"}}
- *       labels the store row with that document id and position in its context window (the
- *       store's {@code doc_ids} / {@code positions} tensors). Rows without a label are left out.
- *   <li>{@code .jsonl}, document level: {@code {"doc_id": 3, "label": "True"}} (no
- *       position key) labels a whole document; its rows are mean-pooled into one example
- *       (SAEBench pools over non-special tokens the same way).
- *   <li>{@code .txt}: one label per store row, in row order; an empty line or {@code -} leaves
- *       the row out.
+ *   <li>{@code .jsonl}, token level: {@code {"doc_id": 3, "position": 5, "label": "carry"}} labels
+ *       the store row with that document id and position in its context window (the store's {@code
+ *       doc_ids} / {@code positions} tensors). Rows without a label are left out.
+ *   <li>{@code .jsonl}, document level: {@code {"doc_id": 3, "label": "True"}} (no position key)
+ *       labels a whole document; its rows are mean-pooled into one example (SAEBench pools over
+ *       non-special tokens the same way).
+ *   <li>{@code .txt}: one label per store row, in row order; an empty line or {@code -} leaves the
+ *       row out.
  * </ul>
  *
  * <p>Labels are strings (numbers and booleans are read as their text); classes are the distinct
@@ -94,8 +94,8 @@ public record ProbeLabels(int[] docIds, int[] positions, List<String> labels, bo
       if (withPosition == null) {
         withPosition = has;
       } else if (withPosition != has) {
-        throw new IOException(where + ": mixes token-level (with 'position') and document-level "
-            + "labels");
+        throw new IOException(
+            where + ": mixes token-level (with 'position') and document-level " + "labels");
       }
       keys.add(new int[] {doc.asInt(), has ? pos.asInt() : -1});
       labels.add(label.asText());
@@ -115,9 +115,9 @@ public record ProbeLabels(int[] docIds, int[] positions, List<String> labels, bo
   }
 
   /**
-   * Writes token-level labels for synthetic examples captured in order (example i = document
-   * i) with one token per character, as the organism's tokenizer does: character j of example
-   * i becomes {@code {"doc_id": i, "position": j + offset, "label": value}}; undefined (-1)
+   * Writes token-level labels for synthetic examples captured in order (example i = document i)
+   * with one token per character, as the organism's tokenizer does: character j of example i
+   * becomes {@code {"doc_id": i, "position": j + offset, "label": value}}; undefined (-1)
    * characters are skipped.
    *
    * @param examples the captured examples, in dataset order
@@ -126,8 +126,8 @@ public record ProbeLabels(int[] docIds, int[] positions, List<String> labels, bo
    * @param file the {@code .jsonl} file to write (atomically)
    * @return number of labelled tokens
    */
-  public static int writeSynthetic(List<SyntheticExample> examples, String label, int offset,
-      Path file) throws IOException {
+  public static int writeSynthetic(
+      List<SyntheticExample> examples, String label, int offset, Path file) throws IOException {
     StringBuilder sb = new StringBuilder();
     int n = 0;
     for (int i = 0; i < examples.size(); i++) {

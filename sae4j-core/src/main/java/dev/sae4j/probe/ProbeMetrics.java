@@ -51,8 +51,7 @@ public record ProbeMetrics(int n, double accuracy, double balancedAccuracy, doub
       }
     }
     double f1 = numClasses == 2 ? f1(tp[1], fp[1], fn[1]) : f1Sum / f1Classes;
-    return new ProbeMetrics(truth.length, (double) correct / truth.length, recallSum / present,
-        f1);
+    return new ProbeMetrics(truth.length, (double) correct / truth.length, recallSum / present, f1);
   }
 
   /** {@code 2TP / (2TP + FP + FN)}; 0 when there are no positives at all. */

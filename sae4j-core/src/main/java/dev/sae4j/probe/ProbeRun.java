@@ -22,12 +22,23 @@ import java.nio.file.Path;
  * @param kSelection how k-sparse probes choose their features
  * @param report the probes' results
  */
-public record ProbeRun(String activations, String hook, String labels, String labelLevel,
-    String sae, int examples, int unmatchedLabels, SplitInfo split, double c, boolean balanced,
-    String kSelection, ProbeSuite.Report report) {
+public record ProbeRun(
+    String activations,
+    String hook,
+    String labels,
+    String labelLevel,
+    String sae,
+    int examples,
+    int unmatchedLabels,
+    SplitInfo split,
+    double c,
+    boolean balanced,
+    String kSelection,
+    ProbeSuite.Report report) {
 
   /** The file name. */
   public static final String FILE = "probe.json";
+
   /** How k-sparse probes choose features ({@link Probe}). */
   public static final String K_SELECTION =
       "top-k |mean_pos - mean_neg| on train rows (per one-vs-rest class)";

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * Runs the standard probe set on one labelled dataset: for each feature set (e.g. {@code raw}
- * activations and {@code sae} latents), a full-width probe and k-sparse probes for each k, all
- * on the same split, next to the majority-class baseline.
+ * activations and {@code sae} latents), a full-width probe and k-sparse probes for each k, all on
+ * the same split, next to the majority-class baseline.
  */
 public final class ProbeSuite {
   private ProbeSuite() {}
@@ -47,8 +47,13 @@ public final class ProbeSuite {
    * @param test metrics on the held-out rows
    * @param converged whether every L-BFGS run reached its tolerance
    */
-  public record Result(String features, int k, int[][] selected, ProbeMetrics train,
-      ProbeMetrics test, boolean converged) {}
+  public record Result(
+      String features,
+      int k,
+      int[][] selected,
+      ProbeMetrics train,
+      ProbeMetrics test,
+      boolean converged) {}
 
   /**
    * All results.
@@ -59,8 +64,12 @@ public final class ProbeSuite {
    * @param majorityBaseline held-out metrics of always predicting the most frequent training class
    * @param results one entry per probe
    */
-  public record Report(List<String> classes, int[] trainCounts, int[] testCounts,
-      ProbeMetrics majorityBaseline, List<Result> results) {}
+  public record Report(
+      List<String> classes,
+      int[] trainCounts,
+      int[] testCounts,
+      ProbeMetrics majorityBaseline,
+      List<Result> results) {}
 
   /**
    * Fits and scores every probe.
@@ -72,8 +81,12 @@ public final class ProbeSuite {
    * @param settings which probes
    * @return the report
    */
-  public static Report run(Map<String, double[][]> featureSets, int[] y, List<String> classes,
-      Split split, Settings settings) {
+  public static Report run(
+      Map<String, double[][]> featureSets,
+      int[] y,
+      List<String> classes,
+      Split split,
+      Settings settings) {
     int c = classes.size();
     int[] trainCounts = counts(y, split.train(), c);
     int[] testCounts = counts(y, split.test(), c);
@@ -91,8 +104,8 @@ public final class ProbeSuite {
     for (Map.Entry<String, double[][]> e : featureSets.entrySet()) {
       double[][] x = e.getValue();
       if (x.length != y.length) {
-        throw new IllegalArgumentException("feature set " + e.getKey() + " has " + x.length
-            + " rows for " + y.length + " labels");
+        throw new IllegalArgumentException(
+            "feature set " + e.getKey() + " has " + x.length + " rows for " + y.length + " labels");
       }
       List<Integer> ks = new ArrayList<>();
       if (settings.dense()) {
@@ -106,9 +119,14 @@ public final class ProbeSuite {
       for (int k : ks) {
         Probe p = Probe.fit(x, y, split.train(), c, k, settings.probe());
         boolean converged = Arrays.stream(p.models()).allMatch(LogisticRegression.Model::converged);
-        results.add(new Result(e.getKey(), k, k == 0 ? null : p.features(),
-            ProbeMetrics.of(pick(y, split.train()), p.predict(x, split.train()), c),
-            ProbeMetrics.of(truth, p.predict(x, split.test()), c), converged));
+        results.add(
+            new Result(
+                e.getKey(),
+                k,
+                k == 0 ? null : p.features(),
+                ProbeMetrics.of(pick(y, split.train()), p.predict(x, split.train()), c),
+                ProbeMetrics.of(truth, p.predict(x, split.test()), c),
+                converged));
       }
     }
     return new Report(List.copyOf(classes), trainCounts, testCounts, baseline, results);

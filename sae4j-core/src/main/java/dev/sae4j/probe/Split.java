@@ -17,8 +17,12 @@ public record Split(int[] train, int[] test) {
   /** Requires both parts non-empty. */
   public Split {
     if (train.length == 0 || test.length == 0) {
-      throw new IllegalArgumentException("split needs rows on both sides, got " + train.length
-          + " train and " + test.length + " test rows");
+      throw new IllegalArgumentException(
+          "split needs rows on both sides, got "
+              + train.length
+              + " train and "
+              + test.length
+              + " test rows");
     }
   }
 
@@ -50,8 +54,8 @@ public record Split(int[] train, int[] test) {
 
   /**
    * Group split: all rows of a group (e.g. a document) land on the same side, so tokens of one
-   * document never appear in both parts. Groups are shuffled with the seed and assigned to the
-   * test part until it holds at least {@code fraction} of the rows.
+   * document never appear in both parts. Groups are shuffled with the seed and assigned to the test
+   * part until it holds at least {@code fraction} of the rows.
    */
   public static Split byGroup(int[] groups, double testFraction, long seed) {
     checkFraction(testFraction);

@@ -3,9 +3,9 @@ package dev.sae4j.report;
 import java.util.List;
 
 /**
- * The report as a renderer-neutral document: {@link ReportDocument} builds these blocks once
- * from {@link ReportData}, and {@link HtmlReport} and {@link MarkdownReport} render the same
- * blocks, so both pages say the same thing. All text is plain (renderers escape it).
+ * The report as a renderer-neutral document: {@link ReportDocument} builds these blocks once from
+ * {@link ReportData}, and {@link HtmlReport} and {@link MarkdownReport} render the same blocks, so
+ * both pages say the same thing. All text is plain (renderers escape it).
  */
 sealed interface Block {
   /** A section heading; {@code id} is its anchor. */

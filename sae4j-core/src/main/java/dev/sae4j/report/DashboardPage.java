@@ -21,17 +21,18 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The dashboard browser of {@code index.html}: one data file per SAE,
- * {@code dashboards/<n>.js} (n = the SAE's index in the report), which assigns
- * {@code window.SAE4J_DASH["<n>"]} and is loaded by adding a script tag when its SAE is first
- * shown, so the page opens fast from a local file (browsers refuse to fetch JSON from
- * {@code file://}, but load scripts). The data joins the dashboard job's
- * {@code dashboards.json} with the causal effects, the rank check, the carry check's per-latent
- * F1 and the evaluation firing; its schema is in docs/design.md ("Dashboard data").
+ * The dashboard browser of {@code index.html}: one data file per SAE, {@code dashboards/<n>.js} (n
+ * = the SAE's index in the report), which assigns {@code window.SAE4J_DASH["<n>"]} and is loaded by
+ * adding a script tag when its SAE is first shown, so the page opens fast from a local file
+ * (browsers refuse to fetch JSON from {@code file://}, but load scripts). The data joins the
+ * dashboard job's {@code dashboards.json} with the causal effects, the rank check, the carry
+ * check's per-latent F1 and the evaluation firing; its schema is in docs/design.md ("Dashboard
+ * data").
  */
 final class DashboardPage {
   /** Version of the data files' schema. */
   static final int SCHEMA = 1;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private DashboardPage() {}
@@ -39,28 +40,33 @@ final class DashboardPage {
   /** The browser's controls and containers (the script is {@link #SCRIPT}). */
   static String html(ReportData d) {
     StringBuilder b = new StringBuilder();
-    b.append("<p>Every live latent of every SAE: pick an SAE, search a latent by its index,"
-        + " or sort the list and click a row. Each dashboard shows the top-activating contexts,"
-        + " samples from three lower activation bands, the activation histogram, the logit"
-        + " effects through the final norm, the five nearest latents by decoder cosine, the"
-        + " measured causal effect where the causal stage tested the latent, and its F1 as a"
-        + " detector of each known carry. Links in the causal tables open the latent here.</p>\n");
+    b.append(
+        "<p>Every live latent of every SAE: pick an SAE, search a latent by its index, or sort the"
+            + " list and click a row. Each dashboard shows the top-activating contexts, samples"
+            + " from three lower activation bands, the activation histogram, the logit effects"
+            + " through the final norm, the five nearest latents by decoder cosine, the measured"
+            + " causal effect where the causal stage tested the latent, and its F1 as a detector of"
+            + " each known carry. Links in the causal tables open the latent here.</p>\n");
     b.append("<div class=\"dashctl\"><label>SAE <select id=\"dash-sae\">");
     for (int i = 0; i < d.saes().size(); i++) {
       SaeRun s = d.saes().get(i);
       if (s.dashboards() != null) {
-        b.append("<option value=\"").append(i).append("\">").append(Fmt.html(d.label(s)))
+        b.append("<option value=\"")
+            .append(i)
+            .append("\">")
+            .append(Fmt.html(d.label(s)))
             .append("</option>");
       }
     }
-    b.append("</select></label> <label>latent <input id=\"dash-search\" type=\"number\""
-        + " min=\"0\" placeholder=\"index\"></label> <button id=\"dash-go\">show</button>"
-        + " <label>sort by <select id=\"dash-sort\"><option value=\"freq\">firing frequency"
-        + "</option><option value=\"effect\">causal effect</option><option value=\"carry\">"
-        + "carry F1</option><option value=\"index\">index</option></select></label></div>\n"
-        + "<p id=\"dash-status\" class=\"muted\">Loading dashboards…</p>\n"
-        + "<div class=\"dashwrap\"><div id=\"dash-list\"></div><div id=\"dash-view\"></div>"
-        + "</div>\n");
+    b.append(
+        "</select></label> <label>latent <input id=\"dash-search\" type=\"number\""
+            + " min=\"0\" placeholder=\"index\"></label> <button id=\"dash-go\">show</button>"
+            + " <label>sort by <select id=\"dash-sort\"><option value=\"freq\">firing frequency"
+            + "</option><option value=\"effect\">causal effect</option><option value=\"carry\">"
+            + "carry F1</option><option value=\"index\">index</option></select></label></div>\n"
+            + "<p id=\"dash-status\" class=\"muted\">Loading dashboards…</p>\n"
+            + "<div class=\"dashwrap\"><div id=\"dash-list\"></div><div id=\"dash-view\"></div>"
+            + "</div>\n");
     return b.toString();
   }
 
@@ -81,8 +87,10 @@ final class DashboardPage {
         rankDrops.put(p.latent(), -p.exactMeanDelta());
       }
     }
-    List<CarryCheckReport.Column> carry = s.carry() != null && s.carry().done()
-        ? s.carry().columns().stream().filter(c -> c.latentF1() != null).toList() : List.of();
+    List<CarryCheckReport.Column> carry =
+        s.carry() != null && s.carry().done()
+            ? s.carry().columns().stream().filter(c -> c.latentF1() != null).toList()
+            : List.of();
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("schema", SCHEMA);
     root.put("label", d.label(s));
@@ -106,8 +114,8 @@ final class DashboardPage {
       o.put("top", contexts(l.top(), pieceIds));
       List<Object> bands = new ArrayList<>();
       for (Band b : l.bands()) {
-        bands.add(List.of(round(b.low()), round(b.high()), b.count(),
-            contexts(b.samples(), pieceIds)));
+        bands.add(
+            List.of(round(b.low()), round(b.high()), b.count(), contexts(b.samples(), pieceIds)));
       }
       o.put("bands", bands);
       o.put("hist", l.histogram().counts());
@@ -132,8 +140,11 @@ final class DashboardPage {
     }
     root.put("pieces", new ArrayList<>(pieceIds.keySet()));
     root.put("latents", latents);
-    return "window.SAE4J_DASH = window.SAE4J_DASH || {};\nwindow.SAE4J_DASH[\"" + index
-        + "\"] = " + json(root) + ";\n";
+    return "window.SAE4J_DASH = window.SAE4J_DASH || {};\nwindow.SAE4J_DASH[\""
+        + index
+        + "\"] = "
+        + json(root)
+        + ";\n";
   }
 
   private static Map<String, Object> effect(CausalReport.Effect e) {
@@ -193,7 +204,8 @@ final class DashboardPage {
   }
 
   /** The browser's script (no external resources). */
-  static final String SCRIPT = """
+  static final String SCRIPT =
+      """
       (function(){
       var D=window.SAE4J_DASH=window.SAE4J_DASH||{};
       var PAGE=20;var st={sae:null,sort:'freq',page:0,latent:null};

@@ -20,8 +20,8 @@ import java.util.function.Function;
 
 /**
  * The report's figures as SVG: short labels (the legend table maps them to full ids), axes with
- * units, across-seed ranges where there are seeds, and a caption saying how to read each. A
- * figure whose data is absent is not drawn.
+ * units, across-seed ranges where there are seeds, and a caption saying how to read each. A figure
+ * whose data is absent is not drawn.
  */
 final class Figures {
   private Figures() {}
@@ -85,8 +85,14 @@ final class Figures {
   }
 
   /** Draws a legend of coloured swatches in rows below {@code y}; returns the height used. */
-  private static double legend(Svg svg, double x, double y, double width, List<String> names,
-      List<String> colours, List<String> shapes) {
+  private static double legend(
+      Svg svg,
+      double x,
+      double y,
+      double width,
+      List<String> names,
+      List<String> colours,
+      List<String> shapes) {
     double cx = x;
     double cy = y + 12;
     for (int i = 0; i < names.size(); i++) {
@@ -118,9 +124,16 @@ final class Figures {
   }
 
   /** Y axis with ticks, grid and a vertical title; x axis line. */
-  private static void axes(Svg svg, Svg.Scale x, Svg.Scale y, List<Double> xTicks,
-      Function<Double, String> xFmt, List<Double> yTicks, Function<Double, String> yFmt,
-      String xTitle, String yTitle) {
+  private static void axes(
+      Svg svg,
+      Svg.Scale x,
+      Svg.Scale y,
+      List<Double> xTicks,
+      Function<Double, String> xFmt,
+      List<Double> yTicks,
+      Function<Double, String> yFmt,
+      String xTitle,
+      String yTitle) {
     double left = Math.min(x.from(), x.to());
     double right = Math.max(x.from(), x.to());
     double bottom = Math.max(y.from(), y.to());
@@ -160,8 +173,10 @@ final class Figures {
 
   /** CE loss and KL recovered per configuration: a dot plot with the range over seeds. */
   static Figure splicedQuality(ReportData d) {
-    List<Group> groups = d.groups().stream().filter(g -> g.members().stream()
-        .anyMatch(s -> s.eval() != null)).toList();
+    List<Group> groups =
+        d.groups().stream()
+            .filter(g -> g.members().stream().anyMatch(s -> s.eval() != null))
+            .toList();
     if (groups.isEmpty()) {
       return null;
     }
@@ -176,8 +191,8 @@ final class Figures {
     double height = top + plotH + 50 + 30;
     Svg svg = new Svg(width, height, "Spliced-in quality");
     String[] titles = {"CE loss recovered (%)", "KL divergence recovered (%)"};
-    List<Function<SpliceMetrics, Double>> metrics = List.of(m -> 100 * m.ceLossScore(),
-        m -> 100 * m.klDivScore());
+    List<Function<SpliceMetrics, Double>> metrics =
+        List.of(m -> 100 * m.ceLossScore(), m -> 100 * m.klDivScore());
     for (int p = 0; p < 2; p++) {
       Function<SpliceMetrics, Double> f = metrics.get(p);
       double lo = 100;
@@ -198,8 +213,7 @@ final class Figures {
       }
       svg.line(x0, top + plotH, x0 + panel, top + plotH, "#444", 1);
       svg.text(x0 + panel / 2, top + plotH + 34, titles[p], "middle");
-      svg.text(x0 + panel / 2, top - 12, p == 0 ? "CE loss recovered" : "KL recovered",
-          "middle");
+      svg.text(x0 + panel / 2, top - 12, p == 0 ? "CE loss recovered" : "KL recovered", "middle");
       for (int i = 0; i < groups.size(); i++) {
         Group g = groups.get(i);
         double y = top + row * i + row / 2;
@@ -211,17 +225,28 @@ final class Figures {
         svg.line(x.at(sp.min()), y, x.at(sp.max()), y, c, 2);
         for (SaeRun s : g.members()) {
           if (s.eval() != null) {
-            svg.ring(x.at(f.apply(s.eval())), y, 3.5, c, g.memberLabel(s) + ": "
-                + Fmt.num(f.apply(s.eval())) + "%");
+            svg.ring(
+                x.at(f.apply(s.eval())),
+                y,
+                3.5,
+                c,
+                g.memberLabel(s) + ": " + Fmt.num(f.apply(s.eval())) + "%");
           }
         }
         svg.diamond(x.at(sp.mean()), y, 6, c, g.labelWithSeeds() + ": mean " + sp.text() + "%");
       }
     }
-    legend(svg, left, top + plotH + 44, width - left, List.of("mean over seeds", "one seed",
-        "range over seeds"), List.of(Svg.GREY, Svg.GREY, Svg.GREY),
+    legend(
+        svg,
+        left,
+        top + plotH + 44,
+        width - left,
+        List.of("mean over seeds", "one seed", "range over seeds"),
+        List.of(Svg.GREY, Svg.GREY, Svg.GREY),
         List.of("diamond", "ring", "line"));
-    return new Figure("spliced_quality", "How much of the model's behaviour survives the SAE",
+    return new Figure(
+        "spliced_quality",
+        "How much of the model's behaviour survives the SAE",
         "With the SAE's reconstruction spliced in at its hook, the share of the cross-entropy"
             + " loss (left) and of the KL divergence to the clean model (right) recovered on"
             + " held-out evaluation tokens: 100% is the clean model, 0% is zero-ablating the"
@@ -233,8 +258,10 @@ final class Figures {
 
   /** L0 against FVU on evaluation tokens, each seed and the group mean with its ranges. */
   static Figure reconstruction(ReportData d) {
-    List<Group> groups = d.groups().stream().filter(g -> g.members().stream()
-        .anyMatch(s -> s.eval() != null)).toList();
+    List<Group> groups =
+        d.groups().stream()
+            .filter(g -> g.members().stream().anyMatch(s -> s.eval() != null))
+            .toList();
     if (groups.isEmpty()) {
       return null;
     }
@@ -257,14 +284,29 @@ final class Figures {
     List<String> names = groups.stream().map(Group::labelWithSeeds).toList();
     double width = left + plotW + 30;
     Svg probe = new Svg(width, 0, "");
-    double legendH = legend(probe, left, 0, plotW, names, repeat(Svg.GREY, names.size()),
-        repeat("diamond", names.size()));
+    double legendH =
+        legend(
+            probe,
+            left,
+            0,
+            plotW,
+            names,
+            repeat(Svg.GREY, names.size()),
+            repeat("diamond", names.size()));
     double height = top + plotH + 46 + legendH + 8;
     Svg svg = new Svg(width, height, "L0 against FVU");
     Svg.Scale x = Svg.Scale.nice(0, maxL0 * 1.1, left, left + plotW, true);
     Svg.Scale y = new Svg.Scale(y0.lo(), y0.hi(), top + plotH, top);
-    axes(svg, x, y, x.ticks(6), Fmt::short3, y.ticks(5), Fmt::short3,
-        "L0: active latents per token", "FVU: fraction of variance unexplained");
+    axes(
+        svg,
+        x,
+        y,
+        x.ticks(6),
+        Fmt::short3,
+        y.ticks(5),
+        Fmt::short3,
+        "L0: active latents per token",
+        "FVU: fraction of variance unexplained");
     for (Group g : groups) {
       String c = colour(d, g);
       Spread l0 = Spread.of(g.members(), s -> s.eval() == null ? null : s.eval().l0());
@@ -273,27 +315,44 @@ final class Figures {
       svg.line(x.at(l0.mean()), y.at(fvu.min()), x.at(l0.mean()), y.at(fvu.max()), c, 1.5);
       for (SaeRun s : g.members()) {
         if (s.eval() != null) {
-          svg.ring(x.at(s.eval().l0()), y.at(s.eval().fvu()), 3.5, c, g.memberLabel(s)
-              + ": L0 " + Fmt.num(s.eval().l0()) + ", FVU " + Fmt.num(s.eval().fvu()));
+          svg.ring(
+              x.at(s.eval().l0()),
+              y.at(s.eval().fvu()),
+              3.5,
+              c,
+              g.memberLabel(s)
+                  + ": L0 "
+                  + Fmt.num(s.eval().l0())
+                  + ", FVU "
+                  + Fmt.num(s.eval().fvu()));
         }
       }
-      svg.diamond(x.at(l0.mean()), y.at(fvu.mean()), 7, c, g.labelWithSeeds() + ": L0 "
-          + l0.text() + ", FVU " + fvu.text());
+      svg.diamond(
+          x.at(l0.mean()),
+          y.at(fvu.mean()),
+          7,
+          c,
+          g.labelWithSeeds() + ": L0 " + l0.text() + ", FVU " + fvu.text());
     }
     List<String> colours = groups.stream().map(g -> colour(d, g)).toList();
     legend(svg, left, top + plotH + 46, plotW, names, colours, repeat("diamond", names.size()));
-    return new Figure("l0_fvu", "Sparsity against reconstruction",
+    return new Figure(
+        "l0_fvu",
+        "Sparsity against reconstruction",
         "Each SAE on held-out evaluation tokens: fewer active latents per token (left) and less"
             + " unexplained variance (down) are both better. Diamonds: mean over seeds; lines:"
-            + " range over seeds; circles: each seed.", svg.toString());
+            + " range over seeds; circles: each seed.",
+        svg.toString());
   }
 
   // ---------------------------------------------------------------- density
 
   /** Firing frequency of every latent on the evaluation tokens, per configuration. */
   static Figure density(ReportData d) {
-    List<Group> groups = d.groups().stream().filter(g -> g.members().stream()
-        .anyMatch(s -> s.evalFiring() != null)).toList();
+    List<Group> groups =
+        d.groups().stream()
+            .filter(g -> g.members().stream().anyMatch(s -> s.evalFiring() != null))
+            .toList();
     if (groups.isEmpty()) {
       return null;
     }
@@ -344,8 +403,15 @@ final class Figures {
     List<String> names = groups.stream().map(Group::labelWithSeeds).toList();
     double width = left + deadW + 16 + plotW + 30;
     Svg probe = new Svg(width, 0, "");
-    double legendH = legend(probe, left, 0, width - left, names, repeat(Svg.GREY, names.size()),
-        repeat("line", names.size()));
+    double legendH =
+        legend(
+            probe,
+            left,
+            0,
+            width - left,
+            names,
+            repeat(Svg.GREY, names.size()),
+            repeat("line", names.size()));
     double height = top + plotH + 48 + legendH + 8;
     Svg svg = new Svg(width, height, "Feature density on evaluation tokens");
     double x0 = left + deadW + 16;
@@ -356,8 +422,16 @@ final class Figures {
       xTicks.add(t);
     }
     // The y axis spans the dead column and the histogram; the x ticks are the histogram's.
-    axes(svg, new Svg.Scale(0, 1, left, x0 + plotW), y, null, null, yTicks, Fmt::short3,
-        "firing frequency on evaluation tokens (log scale)", "latents");
+    axes(
+        svg,
+        new Svg.Scale(0, 1, left, x0 + plotW),
+        y,
+        null,
+        null,
+        yTicks,
+        Fmt::short3,
+        "firing frequency on evaluation tokens (log scale)",
+        "latents");
     for (double t : xTicks) {
       svg.line(x.at(t), top + plotH, x.at(t), top + plotH + 4, "#444", 1);
       svg.text(x.at(t), top + plotH + 17, t == 0 ? "1" : "1e" + (int) Math.round(t), "middle");
@@ -366,8 +440,13 @@ final class Figures {
     svg.text(left + deadW / 2, top + plotH + 17, "dead", "middle");
     double dense = Math.log10(DictionaryHealth.DENSE_ABOVE);
     svg.dashed(x.at(dense), top, x.at(dense), top + plotH, Svg.GREY);
-    svg.text(x.at(dense) + 4, top + 12, "dense above " + Fmt.pct(DictionaryHealth.DENSE_ABOVE),
-        "start", 11, "#555");
+    svg.text(
+        x.at(dense) + 4,
+        top + 12,
+        "dense above " + Fmt.pct(DictionaryHealth.DENSE_ABOVE),
+        "start",
+        11,
+        "#555");
     for (int gi = 0; gi < groups.size(); gi++) {
       Group g = groups.get(gi);
       String c = colour(d, g);
@@ -387,8 +466,13 @@ final class Figures {
       // Dead: a bar per group, side by side, with the range over seeds.
       double bw = (deadW - 8) / groups.size();
       double bx = left + 4 + gi * bw;
-      svg.rect(bx, y.at(mean[0]), bw - 2, y.at(0) - y.at(mean[0]), c, g.labelWithSeeds()
-          + ": " + Fmt.num(mean[0]) + " dead latents (mean over seeds)");
+      svg.rect(
+          bx,
+          y.at(mean[0]),
+          bw - 2,
+          y.at(0) - y.at(mean[0]),
+          c,
+          g.labelWithSeeds() + ": " + Fmt.num(mean[0]) + " dead latents (mean over seeds)");
       svg.line(bx + bw / 2 - 1, y.at(min[0]), bx + bw / 2 - 1, y.at(max[0]), "#222", 1);
       // Live: a step line of the mean and a band of the range.
       List<Double> px = new ArrayList<>();
@@ -414,14 +498,19 @@ final class Figures {
         }
         svg.polygon(bx2, by2, c, 0.18);
       }
-      svg.polyline(px.stream().mapToDouble(Double::doubleValue).toArray(),
-          pyMean.stream().mapToDouble(Double::doubleValue).toArray(), c, 2);
+      svg.polyline(
+          px.stream().mapToDouble(Double::doubleValue).toArray(),
+          pyMean.stream().mapToDouble(Double::doubleValue).toArray(),
+          c,
+          2);
     }
     List<String> colours = groups.stream().map(g -> colour(d, g)).toList();
-    legend(svg, left, top + plotH + 48, width - left, names, colours, repeat("line",
-        names.size()));
-    return new Figure("density", "Feature density",
-        "How often each latent fires on the held-out evaluation tokens (" + Fmt.count(tokens)
+    legend(svg, left, top + plotH + 48, width - left, names, colours, repeat("line", names.size()));
+    return new Figure(
+        "density",
+        "Feature density",
+        "How often each latent fires on the held-out evaluation tokens ("
+            + Fmt.count(tokens)
             + "), as a histogram over quarter decades: lines are the mean count over seeds,"
             + " shaded bands the range; the bars on the left count latents that never fired"
             + " (dead), with the range over seeds. Latents right of the dashed line are dense.",
@@ -449,26 +538,51 @@ final class Figures {
     double plotW = 480;
     double plotH = 240;
     double top = 16;
-    List<Group> groups = d.groups().stream().filter(g -> g.members().stream()
-        .anyMatch(s -> !s.curve().isEmpty())).toList();
+    List<Group> groups =
+        d.groups().stream()
+            .filter(g -> g.members().stream().anyMatch(s -> !s.curve().isEmpty()))
+            .toList();
     List<String> names = groups.stream().map(Group::labelWithSeeds).toList();
     double width = left + plotW + 30;
     Svg probe = new Svg(width, 0, "");
-    double legendH = legend(probe, left, 0, plotW, names, repeat(Svg.GREY, names.size()),
-        repeat("line", names.size()));
+    double legendH =
+        legend(
+            probe,
+            left,
+            0,
+            plotW,
+            names,
+            repeat(Svg.GREY, names.size()),
+            repeat("line", names.size()));
     Svg svg = new Svg(width, top + plotH + 48 + legendH + 8, "Training curves");
     Svg.Scale x = Svg.Scale.nice(0, maxT, left, left + plotW, true);
     Svg.Scale y = new Svg.Scale(y0.lo(), y0.hi(), top + plotH, top);
-    axes(svg, x, y, x.ticks(5), t -> Fmt.count(Math.round(t)), yTicks, Fmt::short3,
-        "training tokens", "FVU on training batches");
+    axes(
+        svg,
+        x,
+        y,
+        x.ticks(5),
+        t -> Fmt.count(Math.round(t)),
+        yTicks,
+        Fmt::short3,
+        "training tokens",
+        "FVU on training batches");
     for (SaeRun s : saes) {
       double[] xs = s.curve().stream().mapToDouble(m -> x.at(m.tokens())).toArray();
       double[] ys = s.curve().stream().mapToDouble(m -> y.at(m.fvu())).toArray();
       svg.polyline(xs, ys, colour(d, d.groupOf(s)), 1.5);
     }
-    legend(svg, left, top + plotH + 48, plotW, names, groups.stream().map(g -> colour(d, g))
-        .toList(), repeat("line", names.size()));
-    return new Figure("training", "Training curves",
+    legend(
+        svg,
+        left,
+        top + plotH + 48,
+        plotW,
+        names,
+        groups.stream().map(g -> colour(d, g)).toList(),
+        repeat("line", names.size()));
+    return new Figure(
+        "training",
+        "Training curves",
         "Fraction of variance unexplained on each logged window of training batches, against"
             + " the tokens trained on; one line per SAE, coloured by configuration (seeds share"
             + " a colour). The evaluation numbers above are on held-out tokens.",
@@ -477,14 +591,20 @@ final class Figures {
 
   // ---------------------------------------------------------------- carry check
 
-  private static final String[] CARRY_SERIES = {"zero the carry latents",
-      "zero random latents (control)", "set the carry latents (steering)",
-      "set random latents (control)"};
+  private static final String[] CARRY_SERIES = {
+    "zero the carry latents",
+    "zero random latents (control)",
+    "set the carry latents (steering)",
+    "set random latents (control)"
+  };
   private static final String[] CARRY_COLOURS = {"#D55E00", "#f2c4a6", "#0072B2", "#a6c8e3"};
 
   static List<Function<CarryCheckReport.Column, CarryCheckReport.Rate>> carryRates() {
-    return List.of(CarryCheckReport.Column::ablation, CarryCheckReport.Column::ablationControl,
-        CarryCheckReport.Column::steering, CarryCheckReport.Column::steeringControl);
+    return List.of(
+        CarryCheckReport.Column::ablation,
+        CarryCheckReport.Column::ablationControl,
+        CarryCheckReport.Column::steering,
+        CarryCheckReport.Column::steeringControl);
   }
 
   /** The carry columns measured for any member of {@code g}. */
@@ -503,8 +623,7 @@ final class Figures {
     if (s.carry() == null || !s.carry().done()) {
       return null;
     }
-    return s.carry().columns().stream().filter(c -> c.column() == column).findFirst()
-        .orElse(null);
+    return s.carry().columns().stream().filter(c -> c.column() == column).findFirst().orElse(null);
   }
 
   static Figure carryFlips(ReportData d) {
@@ -522,16 +641,25 @@ final class Figures {
     List<Double> panelW = new ArrayList<>();
     double total = 0;
     for (Group g : groups) {
-      double w = Math.max(carryColumns(g).size() * cluster + 10,
-          Svg.textWidth(g.labelWithSeeds(), Svg.FONT) + 10);
+      double w =
+          Math.max(
+              carryColumns(g).size() * cluster + 10,
+              Svg.textWidth(g.labelWithSeeds(), Svg.FONT) + 10);
       panelW.add(w);
       total += w;
     }
     double width = left + total + panelGap * (groups.size() - 1) + 20;
     width = Math.max(width, 520);
     Svg probe = new Svg(width, 0, "");
-    double legendH = legend(probe, left, 0, width - left - 10, List.of(CARRY_SERIES),
-        List.of(CARRY_COLOURS), repeat("rect", 4));
+    double legendH =
+        legend(
+            probe,
+            left,
+            0,
+            width - left - 10,
+            List.of(CARRY_SERIES),
+            List.of(CARRY_COLOURS),
+            repeat("rect", 4));
     Svg svg = new Svg(width, top + plotH + 40 + legendH + 26, "Carry edits that flip the output");
     Svg.Scale y = new Svg.Scale(0, 100, top + plotH, top);
     double x0 = left;
@@ -539,8 +667,16 @@ final class Figures {
       Group g = groups.get(gi);
       double w = panelW.get(gi);
       Svg.Scale panel = new Svg.Scale(0, 1, x0, x0 + w);
-      axes(svg, panel, y, null, null, gi == 0 ? yTicks : List.of(), t -> Fmt.short3(t) + "%",
-          null, gi == 0 ? "problems whose written carry flips" : "");
+      axes(
+          svg,
+          panel,
+          y,
+          null,
+          null,
+          gi == 0 ? yTicks : List.of(),
+          t -> Fmt.short3(t) + "%",
+          null,
+          gi == 0 ? "problems whose written carry flips" : "");
       svg.text(x0 + w / 2, top - 14, g.labelWithSeeds(), "middle");
       List<Integer> cols = carryColumns(g);
       for (int ci = 0; ci < cols.size(); ci++) {
@@ -549,28 +685,46 @@ final class Figures {
         List<Function<CarryCheckReport.Column, CarryCheckReport.Rate>> rates = carryRates();
         for (int k = 0; k < 4; k++) {
           Function<CarryCheckReport.Column, CarryCheckReport.Rate> rate = rates.get(k);
-          Spread sp = Spread.of(g.members(), s -> {
-            CarryCheckReport.Column c = column(s, column);
-            return c == null || rate.apply(c).rate() == null ? null : 100 * rate.apply(c).rate();
-          });
+          Spread sp =
+              Spread.of(
+                  g.members(),
+                  s -> {
+                    CarryCheckReport.Column c = column(s, column);
+                    return c == null || rate.apply(c).rate() == null
+                        ? null
+                        : 100 * rate.apply(c).rate();
+                  });
           double bx = cx + k * bar;
           if (sp == null) {
             svg.text(bx + bar / 2, y.at(0) - 4, "–", "middle", 10, "#555");
             continue;
           }
-          svg.rect(bx, y.at(sp.mean()), bar - 2, y.at(0) - y.at(sp.mean()), CARRY_COLOURS[k],
-              g.labelWithSeeds() + ", column " + column + ", " + CARRY_SERIES[k] + ": "
+          svg.rect(
+              bx,
+              y.at(sp.mean()),
+              bar - 2,
+              y.at(0) - y.at(sp.mean()),
+              CARRY_COLOURS[k],
+              g.labelWithSeeds()
+                  + ", column "
+                  + column
+                  + ", "
+                  + CARRY_SERIES[k]
+                  + ": "
                   + sp.text(v -> Fmt.num(v) + "%"));
           if (sp.n() > 1) {
-            svg.line(bx + bar / 2 - 1, y.at(sp.min()), bx + bar / 2 - 1, y.at(sp.max()), "#222",
-                1);
+            svg.line(bx + bar / 2 - 1, y.at(sp.min()), bx + bar / 2 - 1, y.at(sp.max()), "#222", 1);
           }
           for (SaeRun s : g.members()) {
             CarryCheckReport.Column c = column(s, column);
             if (c != null && rate.apply(c).rate() != null) {
               CarryCheckReport.Rate r = rate.apply(c);
-              svg.circle(bx + bar / 2 - 1, y.at(100 * r.rate()), 1.8, "#222", g.memberLabel(s)
-                  + ": " + r.successes() + "/" + r.trials());
+              svg.circle(
+                  bx + bar / 2 - 1,
+                  y.at(100 * r.rate()),
+                  1.8,
+                  "#222",
+                  g.memberLabel(s) + ": " + r.successes() + "/" + r.trials());
             }
           }
         }
@@ -578,16 +732,28 @@ final class Figures {
       }
       x0 += w + panelGap;
     }
-    svg.text(left + (width - left - 20) / 2, top + plotH + 34,
-        "carry into column (1 = tens, 2 = hundreds, 3 = thousands)", "middle");
-    legend(svg, left, top + plotH + 44, width - left - 10, List.of(CARRY_SERIES),
-        List.of(CARRY_COLOURS), repeat("rect", 4));
-    return new Figure("carry_flips", "Do the SAE's carry latents drive the carry the model writes?",
+    svg.text(
+        left + (width - left - 20) / 2,
+        top + plotH + 34,
+        "carry into column (1 = tens, 2 = hundreds, 3 = thousands)",
+        "middle");
+    legend(
+        svg,
+        left,
+        top + plotH + 44,
+        width - left - 10,
+        List.of(CARRY_SERIES),
+        List.of(CARRY_COLOURS),
+        repeat("rect", 4));
+    return new Figure(
+        "carry_flips",
+        "Do the SAE's carry latents drive the carry the model writes?",
         "For each carry column, the share of held-out problems (those the clean model gets"
             + " right) whose written carry digit flips when the latents that best detect that"
             + " carry are zeroed (1 becomes 0) or set to their carry-1 value (0 becomes 1), next to"
             + " the same edit on frequency-matched random latents. Bars: mean over seeds;"
-            + " whiskers: range over seeds; dots: each seed.", svg.toString());
+            + " whiskers: range over seeds; dots: each seed.",
+        svg.toString());
   }
 
   // ---------------------------------------------------------------- causal nulls
@@ -606,12 +772,14 @@ final class Figures {
   }
 
   /**
-   * One row per tested latent set of the group's SAEs: every control's drop (the null), the
-   * random directions, and the set's own drop with its interval, on a symmetric log axis.
+   * One row per tested latent set of the group's SAEs: every control's drop (the null), the random
+   * directions, and the set's own drop with its interval, on a symmetric log axis.
    */
   static Figure nulls(ReportData d, Group g) {
-    List<SaeRun> members = g.members().stream().filter(s -> s.causal() != null
-        && !s.causal().effects().isEmpty()).toList();
+    List<SaeRun> members =
+        g.members().stream()
+            .filter(s -> s.causal() != null && !s.causal().effects().isEmpty())
+            .toList();
     if (members.isEmpty()) {
       return null;
     }
@@ -640,17 +808,24 @@ final class Figures {
     double top = 12;
     double plotH = row * rows.size();
     double width = left + plotW + right;
-    List<String> names = List.of("control latent set (null)", "random direction",
-        "tested set, 95% interval");
+    List<String> names =
+        List.of("control latent set (null)", "random direction", "tested set, 95% interval");
     Svg probe = new Svg(width, 0, "");
-    double legendH = legend(probe, left, 0, plotW + right - 10, names,
-        List.of(Svg.GREY, Svg.GREY, colour(d, g)), List.of("dot", "ring", "diamond"));
-    Svg svg = new Svg(width, top + plotH + 46 + legendH + 8, "Null distributions: "
-        + g.labelWithSeeds());
+    double legendH =
+        legend(
+            probe,
+            left,
+            0,
+            plotW + right - 10,
+            names,
+            List.of(Svg.GREY, Svg.GREY, colour(d, g)),
+            List.of("dot", "ring", "diamond"));
+    Svg svg =
+        new Svg(width, top + plotH + 46 + legendH + 8, "Null distributions: " + g.labelWithSeeds());
     Svg.Scale x = new Svg.Scale(symlog(lo), symlog(hi), left, left + plotW);
     List<Double> ticks = new ArrayList<>();
-    for (double t : new double[] {-10, -1, -0.1, -0.01, -1e-3, -1e-4, 0, 1e-4, 1e-3, 0.01, 0.1,
-        1, 10}) {
+    for (double t :
+        new double[] {-10, -1, -0.1, -0.01, -1e-3, -1e-4, 0, 1e-4, 1e-3, 0.01, 0.1, 1, 10}) {
       if (t >= lo - 1e-12 && t <= hi + 1e-12) {
         ticks.add(t);
       }
@@ -672,8 +847,12 @@ final class Figures {
       svg.text(px, bottom + 17, label, "middle");
     }
     svg.line(left, bottom, left + plotW, bottom, "#444", 1);
-    svg.text(left + plotW / 2, bottom + 34, "drop in gold-answer log-prob, nats (symmetric log"
-        + " scale; right = the answer got less likely)", "middle");
+    svg.text(
+        left + plotW / 2,
+        bottom + 34,
+        "drop in gold-answer log-prob, nats (symmetric log"
+            + " scale; right = the answer got less likely)",
+        "middle");
     String c = colour(d, g);
     for (int i = 0; i < rows.size(); i++) {
       CausalReport.Effect e = rows.get(i);
@@ -693,17 +872,34 @@ final class Figures {
         if (e.ciLow() != null && e.ciHigh() != null) {
           svg.line(x.at(symlog(-e.ciHigh())), y, x.at(symlog(-e.ciLow())), y, c, 2);
         }
-        svg.diamond(x.at(symlog(e.drop())), y, 6, c, rowLabels.get(i) + ": drop "
-            + Fmt.num(e.drop()) + " nats, above " + Fmt.pct(e.nullPercentile() == null ? Double.NaN
-            : e.nullPercentile()) + " of " + e.nullSets() + " controls");
+        svg.diamond(
+            x.at(symlog(e.drop())),
+            y,
+            6,
+            c,
+            rowLabels.get(i)
+                + ": drop "
+                + Fmt.num(e.drop())
+                + " nats, above "
+                + Fmt.pct(e.nullPercentile() == null ? Double.NaN : e.nullPercentile())
+                + " of "
+                + e.nullSets()
+                + " controls");
       }
       svg.text(left + plotW + 8, y + 4, notes.get(i), "start", 11, "#555");
     }
-    legend(svg, left, bottom + 44, plotW + right - 10, names,
-        List.of("#9a9a9a", Svg.GREY, c), List.of("dot", "ring", "diamond"));
+    legend(
+        svg,
+        left,
+        bottom + 44,
+        plotW + right - 10,
+        names,
+        List.of("#9a9a9a", Svg.GREY, c),
+        List.of("dot", "ring", "diamond"));
     String slug = g.label().replaceAll("[^A-Za-z0-9]+", "_").replaceAll("^_|_$", "");
-    return new Figure("nulls_" + slug, "Tested drops against their controls: "
-        + g.labelWithSeeds(),
+    return new Figure(
+        "nulls_" + slug,
+        "Tested drops against their controls: " + g.labelWithSeeds(),
         "Each row is one latent set the causal stage ablated on the held-out problems. Grey"
             + " dots: the drop caused by each frequency-matched random latent set (the null"
             + " distribution the empirical p is counted in); open circles: random directions"
@@ -738,8 +934,10 @@ final class Figures {
   // ---------------------------------------------------------------- path profile
 
   static Figure pathProfile(ReportData d) {
-    List<SaeRun> saes = d.saes().stream().filter(s -> s.causal() != null
-        && s.causal().summary().pathProfile() != null).toList();
+    List<SaeRun> saes =
+        d.saes().stream()
+            .filter(s -> s.causal() != null && s.causal().summary().pathProfile() != null)
+            .toList();
     if (saes.isEmpty()) {
       return null;
     }
@@ -774,8 +972,16 @@ final class Figures {
     Svg svg = new Svg(width, top + plotH + 48 + legendH + 8, "Ablation path profile");
     Svg.Scale x = new Svg.Scale(0, 1, left, left + plotW);
     Svg.Scale y = new Svg.Scale(y0.lo(), y0.hi(), top + plotH, top);
-    axes(svg, x, y, List.of(0.0, 0.25, 0.5, 0.75, 1.0), t -> Fmt.short3(t), yTicks,
-        Fmt::short3, "fraction of the latent removed", "change in gold-answer log-prob (nats)");
+    axes(
+        svg,
+        x,
+        y,
+        List.of(0.0, 0.25, 0.5, 0.75, 1.0),
+        t -> Fmt.short3(t),
+        yTicks,
+        Fmt::short3,
+        "fraction of the latent removed",
+        "change in gold-answer log-prob (nats)");
     for (SaeRun s : saes) {
       CausalReport.PathProfile p = s.causal().summary().pathProfile();
       List<Double> xs = new ArrayList<>(List.of(x.at(0)));
@@ -787,8 +993,11 @@ final class Figures {
         }
       }
       String c = colour(d, d.groupOf(s));
-      svg.polyline(xs.stream().mapToDouble(Double::doubleValue).toArray(),
-          ys.stream().mapToDouble(Double::doubleValue).toArray(), c, 1.8);
+      svg.polyline(
+          xs.stream().mapToDouble(Double::doubleValue).toArray(),
+          ys.stream().mapToDouble(Double::doubleValue).toArray(),
+          c,
+          1.8);
       if (p.initialSlope() != null) {
         double slope = p.initialSlope();
         double xEnd = slope < y0.lo() ? y0.lo() / slope : 1; // clipped at the axis
@@ -796,13 +1005,16 @@ final class Figures {
       }
     }
     legend(svg, left, top + plotH + 48, plotW, names, colours, shapes);
-    return new Figure("path_profile", "Why gradient estimates miss: the ablation path",
+    return new Figure(
+        "path_profile",
+        "Why gradient estimates miss: the ablation path",
         "The exact change in the gold-answer log-prob as each SAE's most harmful latent is"
             + " removed step by step (0: clean, 1: fully removed), on the discovery problems."
             + " Dashed: the first step (5% of the way) extended linearly, which is what a"
             + " gradient at the clean point predicts. A flat start and a steep end mean a"
             + " saturated model: its answer probability is near 1, so the log-prob barely moves"
-            + " until the latent is almost gone.", svg.toString());
+            + " until the latent is almost gone.",
+        svg.toString());
   }
 
   // ---------------------------------------------------------------- heatmaps
@@ -843,13 +1055,24 @@ final class Figures {
         }
       }
     }
-    String svg = heatmap(labels, labels, cells, "MMCS", "best-match cosine of the row SAE's"
-        + " decoder directions in the column SAE");
-    return new Figure("mmcs", "Do the dictionaries agree?", "Mean max cosine similarity (MMCS):"
-        + " for each decoder direction of the row SAE, its best cosine with any direction of"
-        + " the column SAE, averaged. 1 means every row direction has a twin in the column"
-        + " SAE; a random dictionary of the same shape reaches " + Fmt.short3(baseLo)
-        + (baseHi - baseLo > 0.005 ? "–" + Fmt.short3(baseHi) : "") + " here.", svg);
+    String svg =
+        heatmap(
+            labels,
+            labels,
+            cells,
+            "MMCS",
+            "best-match cosine of the row SAE's" + " decoder directions in the column SAE");
+    return new Figure(
+        "mmcs",
+        "Do the dictionaries agree?",
+        "Mean max cosine similarity (MMCS):"
+            + " for each decoder direction of the row SAE, its best cosine with any direction of"
+            + " the column SAE, averaged. 1 means every row direction has a twin in the column"
+            + " SAE; a random dictionary of the same shape reaches "
+            + Fmt.short3(baseLo)
+            + (baseHi - baseLo > 0.005 ? "–" + Fmt.short3(baseHi) : "")
+            + " here.",
+        svg);
   }
 
   static List<Figure> universality(Universality u) {
@@ -867,9 +1090,14 @@ final class Figures {
         names.add(e.modelB() + " " + e.hookB());
       }
       List<String> idx = new ArrayList<>(names);
-      List<String> labels = idx.stream().map(n -> RunReader.shortModel(n.substring(0,
-          n.lastIndexOf(' '))) + " " + RunReader.shortHook(n.substring(n.lastIndexOf(' ') + 1)))
-          .toList();
+      List<String> labels =
+          idx.stream()
+              .map(
+                  n ->
+                      RunReader.shortModel(n.substring(0, n.lastIndexOf(' ')))
+                          + " "
+                          + RunReader.shortHook(n.substring(n.lastIndexOf(' ') + 1)))
+              .toList();
       List<double[]> cells = new ArrayList<>();
       for (Universality.Entry e : g.getValue()) {
         int a = idx.indexOf(e.modelA() + " " + e.hookA());
@@ -885,20 +1113,31 @@ final class Figures {
         continue;
       }
       String slug = g.getKey().replaceAll("[^A-Za-z0-9]+", "_").replaceAll("^_|_$", "");
-      out.add(new Figure("universality_" + slug, "Shared latents across models: " + g.getKey(),
-          "For the SAE recipe " + g.getKey() + ": the share of the row model's live latents"
-              + " whose best activation correlation with any latent of the column model's SAE"
-              + " is at least " + Fmt.num(u.threshold()) + " on the same texts (the table gives"
-              + " each with its shuffled-unit baseline).",
-          heatmap(labels, labels, cells, "share", "share of the row model's latents with a"
-              + " partner in the column model")));
+      out.add(
+          new Figure(
+              "universality_" + slug,
+              "Shared latents across models: " + g.getKey(),
+              "For the SAE recipe "
+                  + g.getKey()
+                  + ": the share of the row model's live latents"
+                  + " whose best activation correlation with any latent of the column model's SAE"
+                  + " is at least "
+                  + Fmt.num(u.threshold())
+                  + " on the same texts (the table gives"
+                  + " each with its shuffled-unit baseline).",
+              heatmap(
+                  labels,
+                  labels,
+                  cells,
+                  "share",
+                  "share of the row model's latents with a" + " partner in the column model")));
     }
     return out;
   }
 
   /** A square heatmap of values in [0, 1] with the value written in each cell. */
-  private static String heatmap(List<String> rows, List<String> cols, List<double[]> cells,
-      String scaleName, String title) {
+  private static String heatmap(
+      List<String> rows, List<String> cols, List<double[]> cells, String scaleName, String title) {
     double cellSize = Math.max(46, widest(List.of("0.00")) + 14);
     double left = widest(rows) + 16;
     double colLabel = widest(cols);
@@ -911,11 +1150,20 @@ final class Figures {
     Svg svg = new Svg(width, top + plotH + below + 10, title);
     for (double[] c : cells) {
       double v = Math.max(0, Math.min(1, c[2]));
-      svg.rect(left + c[1] * cellSize, top + c[0] * cellSize, cellSize - 1, cellSize - 1,
-          shade(v), rows.get((int) c[0]) + " → " + cols.get((int) c[1]) + ": " + Fmt.num(c[2]));
-      svg.text(left + c[1] * cellSize + cellSize / 2, top + c[0] * cellSize + cellSize / 2 + 4,
-          String.format(java.util.Locale.ROOT, "%.2f", c[2]), "middle", 11, v > 0.6 ? "white"
-              : "#222");
+      svg.rect(
+          left + c[1] * cellSize,
+          top + c[0] * cellSize,
+          cellSize - 1,
+          cellSize - 1,
+          shade(v),
+          rows.get((int) c[0]) + " → " + cols.get((int) c[1]) + ": " + Fmt.num(c[2]));
+      svg.text(
+          left + c[1] * cellSize + cellSize / 2,
+          top + c[0] * cellSize + cellSize / 2 + 4,
+          String.format(java.util.Locale.ROOT, "%.2f", c[2]),
+          "middle",
+          11,
+          v > 0.6 ? "white" : "#222");
     }
     for (int i = 0; i < rows.size(); i++) {
       svg.text(left - 8, top + i * cellSize + cellSize / 2 + 4, rows.get(i), "end");
@@ -923,15 +1171,24 @@ final class Figures {
     for (int j = 0; j < cols.size(); j++) {
       double x = left + j * cellSize + cellSize / 2;
       double y = top + plotH + 12;
-      svg.append("<text x=\"" + Svg.n(x) + "\" y=\"" + Svg.n(y) + "\" font-size=\"12\""
-          + " text-anchor=\"end\" transform=\"rotate(-45 " + Svg.n(x) + " " + Svg.n(y) + ")\">"
-          + Fmt.html(cols.get(j)) + "</text>");
+      svg.append(
+          "<text x=\""
+              + Svg.n(x)
+              + "\" y=\""
+              + Svg.n(y)
+              + "\" font-size=\"12\""
+              + " text-anchor=\"end\" transform=\"rotate(-45 "
+              + Svg.n(x)
+              + " "
+              + Svg.n(y)
+              + ")\">"
+              + Fmt.html(cols.get(j))
+              + "</text>");
     }
     // Colour scale.
     double sx = left + plotW + 20;
     for (int k = 0; k < 20; k++) {
-      svg.rect(sx, top + plotH - (k + 1) * plotH / 20, 14, plotH / 20 + 0.5, shade(k / 19.0),
-          null);
+      svg.rect(sx, top + plotH - (k + 1) * plotH / 20, 14, plotH / 20 + 0.5, shade(k / 19.0), null);
     }
     svg.text(sx + 18, top + 10, "1", "start", 11, "#555");
     svg.text(sx + 18, top + plotH, "0", "start", 11, "#555");

@@ -33,9 +33,12 @@ final class Fmt {
       return NOT_MEASURED;
     }
     double p = 100 * share;
-    String s = p == 0 || Math.abs(p) >= 10 ? String.format(Locale.ROOT, "%.1f", p)
-        : Math.abs(p) >= 1e-3 ? String.format(Locale.ROOT, "%.2g", p)
-        : String.format(Locale.ROOT, "%.1e", p);
+    String s =
+        p == 0 || Math.abs(p) >= 10
+            ? String.format(Locale.ROOT, "%.1f", p)
+            : Math.abs(p) >= 1e-3
+                ? String.format(Locale.ROOT, "%.2g", p)
+                : String.format(Locale.ROOT, "%.1e", p);
     return trim(s) + "%";
   }
 
@@ -83,8 +86,13 @@ final class Fmt {
     if (s == null) {
       return "";
     }
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        .replace("|", "\\|").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("`", "\\`")
         .replace("\n", " ");
   }
 }

@@ -6,14 +6,15 @@ import java.util.List;
 
 /**
  * Renders the report's {@link Block}s as {@code index.html}: one page, inline CSS, figures as
- * inline SVG, the dashboard browser's script inline and its data in {@code dashboards/*.js}
- * beside the page (loaded on demand). All text from the data is HTML-escaped; the page fetches
- * nothing, so it works opened as a local file.
+ * inline SVG, the dashboard browser's script inline and its data in {@code dashboards/*.js} beside
+ * the page (loaded on demand). All text from the data is HTML-escaped; the page fetches nothing, so
+ * it works opened as a local file.
  */
 final class HtmlReport {
   private HtmlReport() {}
 
-  private static final String CSS = """
+  private static final String CSS =
+      """
       body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1120px;
         margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45}
       h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
@@ -42,14 +43,16 @@ final class HtmlReport {
   static String render(ReportData d, List<Block> blocks) {
     StringBuilder b = new StringBuilder();
     b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-          .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-          .append("<title>sae4j report: ").append(html(d.study())).append("</title><style>")
-          .append(CSS).append("</style></head><body>\n");
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+        .append("<title>sae4j report: ")
+        .append(html(d.study()))
+        .append("</title><style>")
+        .append(CSS)
+        .append("</style></head><body>\n");
     b.append("<h1>Study ").append(html(d.study())).append("</h1>\n<nav>");
     for (Block x : blocks) {
       if (x instanceof Block.Heading h && h.level() == 2 && h.id() != null) {
-        b.append("<a href=\"#").append(h.id()).append("\">").append(html(h.text()))
-            .append("</a>");
+        b.append("<a href=\"#").append(h.id()).append("\">").append(html(h.text())).append("</a>");
       }
     }
     b.append("</nav>\n");
@@ -57,7 +60,9 @@ final class HtmlReport {
     for (Block x : blocks) {
       // Each top-level section is a <section> element, so a page can be shown in parts.
       if (x instanceof Block.Heading h && h.level() == 2) {
-        b.append(open ? "</section>\n" : "").append("<section id=\"sec-").append(h.id())
+        b.append(open ? "</section>\n" : "")
+            .append("<section id=\"sec-")
+            .append(h.id())
             .append("\">\n");
         open = true;
       }
@@ -70,12 +75,18 @@ final class HtmlReport {
 
   private static void block(StringBuilder b, Block x) {
     if (x instanceof Block.Heading h) {
-      b.append("<h").append(h.level())
-          .append(h.id() == null ? "" : " id=\"" + h.id() + "\"").append('>')
-          .append(html(h.text())).append("</h").append(h.level()).append(">\n");
+      b.append("<h")
+          .append(h.level())
+          .append(h.id() == null ? "" : " id=\"" + h.id() + "\"")
+          .append('>')
+          .append(html(h.text()))
+          .append("</h")
+          .append(h.level())
+          .append(">\n");
     } else if (x instanceof Block.Para p) {
       b.append(p.muted() ? "<p class=\"muted\">" : "<p>")
-          .append(code(html(p.text()))).append("</p>\n");
+          .append(code(html(p.text())))
+          .append("</p>\n");
     } else if (x instanceof Block.Items l) {
       String tag = l.ordered() ? "ol" : "ul";
       b.append('<').append(tag).append(" class=\"").append(l.cssClass()).append("\">\n");
@@ -98,7 +109,10 @@ final class HtmlReport {
         for (Block.Cell c : row) {
           b.append("<td>");
           if (c.href() != null) {
-            b.append("<a href=\"").append(html(c.href())).append("\">").append(html(c.text()))
+            b.append("<a href=\"")
+                .append(html(c.href()))
+                .append("\">")
+                .append(html(c.text()))
                 .append("</a>");
           } else {
             b.append(html(c.text()));
@@ -109,14 +123,20 @@ final class HtmlReport {
       }
       b.append("</table>\n");
     } else if (x instanceof Block.FigureBlock f) {
-      b.append("<figure id=\"fig-").append(f.figure().name())
-          .append("\">").append(f.figure().svg()).append("<figcaption><b>")
-          .append(html(f.figure().title())).append(f.figure().title().endsWith("?") ? "</b> "
-              : ".</b> ").append(html(f.figure().caption()))
+      b.append("<figure id=\"fig-")
+          .append(f.figure().name())
+          .append("\">")
+          .append(f.figure().svg())
+          .append("<figcaption><b>")
+          .append(html(f.figure().title()))
+          .append(f.figure().title().endsWith("?") ? "</b> " : ".</b> ")
+          .append(html(f.figure().caption()))
           .append("</figcaption></figure>\n");
     } else if (x instanceof Block.Details det) {
-      b.append(det.open() ? "<details open>" : "<details>").append("<summary>")
-          .append(html(det.summary())).append("</summary>\n");
+      b.append(det.open() ? "<details open>" : "<details>")
+          .append("<summary>")
+          .append(html(det.summary()))
+          .append("</summary>\n");
       for (Block inner : det.blocks()) {
         block(b, inner);
       }

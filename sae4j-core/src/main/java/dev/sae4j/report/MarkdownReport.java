@@ -5,8 +5,8 @@ import static dev.sae4j.report.Fmt.md;
 import java.util.List;
 
 /**
- * Renders the report's {@link Block}s as {@code REPORT.md}: the same content as the HTML page,
- * with figures linked from {@code figures/*.svg} and the dashboards left to the page.
+ * Renders the report's {@link Block}s as {@code REPORT.md}: the same content as the HTML page, with
+ * figures linked from {@code figures/*.svg} and the dashboards left to the page.
  */
 final class MarkdownReport {
   private MarkdownReport() {}
@@ -21,11 +21,10 @@ final class MarkdownReport {
 
   private static void block(StringBuilder b, Block x) {
     if (x instanceof Block.Heading h) {
-      b.append('\n').append("#".repeat(h.level())).append(' ')
-          .append(md(h.text())).append("\n\n");
+      b.append('\n').append("#".repeat(h.level())).append(' ').append(md(h.text())).append("\n\n");
     } else if (x instanceof Block.Para p) {
-      b.append(p.muted() ? "_" + md(p.text()) + "_" : md(p.text())
-          .replace("\\`", "`")).append("\n\n");
+      b.append(p.muted() ? "_" + md(p.text()) + "_" : md(p.text()).replace("\\`", "`"))
+          .append("\n\n");
     } else if (x instanceof Block.Items l) {
       int n = 1;
       for (Block.Item i : l.items()) {
@@ -51,9 +50,13 @@ final class MarkdownReport {
       }
       b.append('\n');
     } else if (x instanceof Block.FigureBlock f) {
-      b.append("![").append(md(f.figure().title()))
-          .append("](figures/").append(f.figure().name()).append(".svg)\n\n_")
-          .append(md(f.figure().caption())).append("_\n\n");
+      b.append("![")
+          .append(md(f.figure().title()))
+          .append("](figures/")
+          .append(f.figure().name())
+          .append(".svg)\n\n_")
+          .append(md(f.figure().caption()))
+          .append("_\n\n");
     } else if (x instanceof Block.Details det) {
       b.append("**").append(md(det.summary())).append("**\n\n");
       for (Block inner : det.blocks()) {

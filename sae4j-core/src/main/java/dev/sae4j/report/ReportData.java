@@ -30,9 +30,15 @@ import java.util.Map;
  * @param universality the cross-model comparison, or null
  * @param universalityNote why there is no cross-model comparison (null when there is one)
  */
-public record ReportData(String study, List<StageLine> stages, List<Capture> captures,
-    List<SaeRun> saes, List<Group> groups, List<MatchingReport> matchings,
-    Universality universality, String universalityNote) {
+public record ReportData(
+    String study,
+    List<StageLine> stages,
+    List<Capture> captures,
+    List<SaeRun> saes,
+    List<Group> groups,
+    List<MatchingReport> matchings,
+    Universality universality,
+    String universalityNote) {
 
   /** Copies the lists. */
   public ReportData {
@@ -52,8 +58,12 @@ public record ReportData(String study, List<StageLine> stages, List<Capture> cap
    * @param errors the failed jobs' messages, by job id
    * @param note why the stage has no jobs, or null
    */
-  public record StageLine(String stage, int jobs, Map<String, Integer> counts,
-      Map<String, String> errors, String note) {
+  public record StageLine(
+      String stage,
+      int jobs,
+      Map<String, Integer> counts,
+      Map<String, String> errors,
+      String note) {
     /** Whether every job is done. */
     public boolean done() {
       return jobs > 0 && counts.getOrDefault(JobStatus.DONE.text(), 0) == jobs;
@@ -68,8 +78,8 @@ public record ReportData(String study, List<StageLine> stages, List<Capture> cap
    * @param summary capture.json (null when the run predates it)
    * @param stores each hook's manifest, by hook
    */
-  public record Capture(String model, String dataset, CaptureSummary summary,
-      Map<String, StoreManifest> stores) {}
+  public record Capture(
+      String model, String dataset, CaptureSummary summary, Map<String, StoreManifest> stores) {}
 
   /**
    * One trained SAE with everything measured about it.
@@ -90,10 +100,22 @@ public record ReportData(String study, List<StageLine> stages, List<Capture> cap
    * @param carry the organism carry check (null: not run)
    * @param dashboards the dashboard job's directory relative to the run directory (null: none)
    */
-  public record SaeRun(String model, String dataset, String hook, String name, String group,
-      int seed, String dir, SaeConfig config, TrainingSummary training, List<TrainMetrics> curve,
-      SpliceMetrics eval, FiringCounts evalFiring, CausalReport.Result causal,
-      CarryCheckReport carry, String dashboards) {
+  public record SaeRun(
+      String model,
+      String dataset,
+      String hook,
+      String name,
+      String group,
+      int seed,
+      String dir,
+      SaeConfig config,
+      TrainingSummary training,
+      List<TrainMetrics> curve,
+      SpliceMetrics eval,
+      FiringCounts evalFiring,
+      CausalReport.Result causal,
+      CarryCheckReport carry,
+      String dashboards) {
 
     /** The full id: model, dataset, hook and name. */
     public String id() {
@@ -147,7 +169,14 @@ public record ReportData(String study, List<StageLine> stages, List<Capture> cap
 
   /** The SAE of this (model, dataset, hook) with this name, or null. */
   public SaeRun sae(String model, String dataset, String hook, String name) {
-    return saes.stream().filter(s -> s.model().equals(model) && s.dataset().equals(dataset)
-        && s.hook().equals(hook) && s.name().equals(name)).findFirst().orElse(null);
+    return saes.stream()
+        .filter(
+            s ->
+                s.model().equals(model)
+                    && s.dataset().equals(dataset)
+                    && s.hook().equals(hook)
+                    && s.name().equals(name))
+        .findFirst()
+        .orElse(null);
   }
 }

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Writes a report directory from a run directory: {@code index.html}, {@code REPORT.md},
- * {@code figures/*.svg} and {@code dashboards/<n>.js}. Every file is written atomically, the
- * pages last, so a page never refers to a file that is not there; files of an earlier rendering
- * that this one does not write are removed.
+ * Writes a report directory from a run directory: {@code index.html}, {@code REPORT.md}, {@code
+ * figures/*.svg} and {@code dashboards/<n>.js}. Every file is written atomically, the pages last,
+ * so a page never refers to a file that is not there; files of an earlier rendering that this one
+ * does not write are removed.
  */
 public final class ReportWriter {
   private ReportWriter() {}

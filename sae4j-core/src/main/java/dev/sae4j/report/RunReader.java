@@ -34,10 +34,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Reads a run directory into {@link ReportData}: {@code study.yaml} gives the job graph (which
- * job wrote which directory), {@code state.json} how each job ended, and each finished job's
- * files are read through the typed record of the package that wrote them. A job that did not
- * finish contributes nothing but its status; nothing is filled in for it.
+ * Reads a run directory into {@link ReportData}: {@code study.yaml} gives the job graph (which job
+ * wrote which directory), {@code state.json} how each job ended, and each finished job's files are
+ * read through the typed record of the package that wrote them. A job that did not finish
+ * contributes nothing but its status; nothing is filled in for it.
  */
 public final class RunReader {
   private RunReader() {}
@@ -50,8 +50,10 @@ public final class RunReader {
   public static ReportData read(Path runDir) throws IOException {
     Path yaml = runDir.resolve("study.yaml");
     if (!Files.isRegularFile(yaml)) {
-      throw new IOException(yaml + ": not found (not a run directory? a run directory is"
-          + " runs/<study>, holding study.yaml and state.json)");
+      throw new IOException(
+          yaml
+              + ": not found (not a run directory? a run directory is"
+              + " runs/<study>, holding study.yaml and state.json)");
     }
     StudyConfig config = StudyConfigParser.parse(yaml);
     JobGraph graph = JobGraph.expand(config);
@@ -79,12 +81,18 @@ public final class RunReader {
             matchings.addAll(matchings(dir));
           }
         }
-        default -> { }
+        default -> {}
       }
     }
     List<ReportData.SaeRun> saes = new ArrayList<>(byCell.values());
-    return new ReportData(config.study(), stages(config, graph, state), captures, saes,
-        groups(saes), matchings, universality,
+    return new ReportData(
+        config.study(),
+        stages(config, graph, state),
+        captures,
+        saes,
+        groups(saes),
+        matchings,
+        universality,
         universality == null ? universalityNote(config, state) : null);
   }
 
@@ -102,17 +110,30 @@ public final class RunReader {
     for (String hook : j.model().hooks()) {
       stores.put(hook, StoreManifest.read(dir.resolve(hook)));
     }
-    return new ReportData.Capture(j.model().id(), j.dataset().id(), CaptureSummary.read(dir),
-        stores);
+    return new ReportData.Capture(
+        j.model().id(), j.dataset().id(), CaptureSummary.read(dir), stores);
   }
 
   private static ReportData.SaeRun train(Job j, Path dir) throws IOException {
     StudyConfig.SaeSpec spec = j.sae();
-    int seed = spec.seeds() == 1 ? 0 : Integer.parseInt(spec.name().substring(
-        spec.group().length() + 2));
-    return new ReportData.SaeRun(j.model().id(), j.dataset().id(), j.hook(), spec.name(),
-        spec.group(), seed, j.outputDir(), SaeFiles.readConfig(dir), TrainingSummary.read(dir),
-        TrainingSummary.readCurve(dir), null, null, null, null, null);
+    int seed =
+        spec.seeds() == 1 ? 0 : Integer.parseInt(spec.name().substring(spec.group().length() + 2));
+    return new ReportData.SaeRun(
+        j.model().id(),
+        j.dataset().id(),
+        j.hook(),
+        spec.name(),
+        spec.group(),
+        seed,
+        j.outputDir(),
+        SaeFiles.readConfig(dir),
+        TrainingSummary.read(dir),
+        TrainingSummary.readCurve(dir),
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   private static void withEval(Map<String, ReportData.SaeRun> byCell, Job j, Path dir)
@@ -125,9 +146,24 @@ public final class RunReader {
     String name = r.datasets().keySet().iterator().next();
     SpliceMetrics m = r.datasets().get(name).metrics();
     FiringCounts firing = EvalReport.readFiring(dir, name);
-    byCell.put(cell(j), new ReportData.SaeRun(s.model(), s.dataset(), s.hook(), s.name(),
-        s.group(), s.seed(), s.dir(), s.config(), s.training(), s.curve(), m, firing,
-        s.causal(), s.carry(), s.dashboards()));
+    byCell.put(
+        cell(j),
+        new ReportData.SaeRun(
+            s.model(),
+            s.dataset(),
+            s.hook(),
+            s.name(),
+            s.group(),
+            s.seed(),
+            s.dir(),
+            s.config(),
+            s.training(),
+            s.curve(),
+            m,
+            firing,
+            s.causal(),
+            s.carry(),
+            s.dashboards()));
   }
 
   private static void withCausal(Map<String, ReportData.SaeRun> byCell, Job j, Path dir)
@@ -136,9 +172,24 @@ public final class RunReader {
     if (s == null) {
       return;
     }
-    byCell.put(cell(j), new ReportData.SaeRun(s.model(), s.dataset(), s.hook(), s.name(),
-        s.group(), s.seed(), s.dir(), s.config(), s.training(), s.curve(), s.eval(),
-        s.evalFiring(), CausalReport.read(dir), CarryCheckReport.read(dir), s.dashboards()));
+    byCell.put(
+        cell(j),
+        new ReportData.SaeRun(
+            s.model(),
+            s.dataset(),
+            s.hook(),
+            s.name(),
+            s.group(),
+            s.seed(),
+            s.dir(),
+            s.config(),
+            s.training(),
+            s.curve(),
+            s.eval(),
+            s.evalFiring(),
+            CausalReport.read(dir),
+            CarryCheckReport.read(dir),
+            s.dashboards()));
   }
 
   private static void withDashboards(Map<String, ReportData.SaeRun> byCell, Job j, Path dir) {
@@ -146,24 +197,42 @@ public final class RunReader {
     if (s == null || !Files.isRegularFile(dir.resolve(DashboardSet.FILE))) {
       return;
     }
-    byCell.put(cell(j), new ReportData.SaeRun(s.model(), s.dataset(), s.hook(), s.name(),
-        s.group(), s.seed(), s.dir(), s.config(), s.training(), s.curve(), s.eval(),
-        s.evalFiring(), s.causal(), s.carry(), j.outputDir()));
+    byCell.put(
+        cell(j),
+        new ReportData.SaeRun(
+            s.model(),
+            s.dataset(),
+            s.hook(),
+            s.name(),
+            s.group(),
+            s.seed(),
+            s.dir(),
+            s.config(),
+            s.training(),
+            s.curve(),
+            s.eval(),
+            s.evalFiring(),
+            s.causal(),
+            s.carry(),
+            j.outputDir()));
   }
 
   private static List<MatchingReport> matchings(Path dir) throws IOException {
     List<MatchingReport> out = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.filter(f -> f.getFileName().toString().equals(MatchingReport.FILE))
-          .sorted().toList()) {
+      for (Path p :
+          files
+              .filter(f -> f.getFileName().toString().equals(MatchingReport.FILE))
+              .sorted()
+              .toList()) {
         out.add(MatchingReport.read(p));
       }
     }
     return out;
   }
 
-  private static List<ReportData.StageLine> stages(StudyConfig config, JobGraph graph,
-      RunState state) {
+  private static List<ReportData.StageLine> stages(
+      StudyConfig config, JobGraph graph, RunState state) {
     List<ReportData.StageLine> out = new ArrayList<>();
     for (String stage : JobGraph.STAGES) {
       if (stage.equals("report")) {
@@ -180,8 +249,9 @@ public final class RunReader {
           errors.put(j.id(), e.error());
         }
       }
-      out.add(new ReportData.StageLine(stage, jobs.size(), counts, errors,
-          jobs.isEmpty() ? noJobs(stage, config) : null));
+      out.add(
+          new ReportData.StageLine(
+              stage, jobs.size(), counts, errors, jobs.isEmpty() ? noJobs(stage, config) : null));
     }
     return out;
   }
@@ -189,10 +259,14 @@ public final class RunReader {
   private static String noJobs(String stage, StudyConfig c) {
     return switch (stage) {
       case "causal" -> c.causal().enabled() ? "no jobs" : "disabled (causal.enabled: false)";
-      case "dashboard" -> !c.report().enabled() || !c.report().dashboards()
-          ? "disabled (report.dashboards: false)" : "no jobs";
-      case "compare" -> !c.compare().enabled() ? "disabled (compare.enabled: false)"
-          : "needs two SAEs on one model, or two models";
+      case "dashboard" ->
+          !c.report().enabled() || !c.report().dashboards()
+              ? "disabled (report.dashboards: false)"
+              : "no jobs";
+      case "compare" ->
+          !c.compare().enabled()
+              ? "disabled (compare.enabled: false)"
+              : "needs two SAEs on one model, or two models";
       default -> "no jobs";
     };
   }
@@ -212,9 +286,9 @@ public final class RunReader {
   }
 
   /**
-   * The configurations in study order, each with its replicates, labelled from what the SAE
-   * files say (architecture, k or sparsity coefficient, expansion), qualified by model, dataset
-   * or hook only when the study has several.
+   * The configurations in study order, each with its replicates, labelled from what the SAE files
+   * say (architecture, k or sparsity coefficient, expansion), qualified by model, dataset or hook
+   * only when the study has several.
    */
   private static List<ReportData.Group> groups(List<ReportData.SaeRun> saes) {
     Map<String, List<ReportData.SaeRun>> byGroup = new LinkedHashMap<>();
@@ -222,8 +296,11 @@ public final class RunReader {
     Set<String> datasets = new LinkedHashSet<>();
     Set<String> hooks = new LinkedHashSet<>();
     for (ReportData.SaeRun s : saes) {
-      byGroup.computeIfAbsent(s.model() + "\u0000" + s.dataset() + "\u0000" + s.hook() + "\u0000"
-          + s.group(), k -> new ArrayList<>()).add(s);
+      byGroup
+          .computeIfAbsent(
+              s.model() + "\u0000" + s.dataset() + "\u0000" + s.hook() + "\u0000" + s.group(),
+              k -> new ArrayList<>())
+          .add(s);
       models.add(s.model());
       datasets.add(s.dataset());
       hooks.add(s.hook());
@@ -268,8 +345,8 @@ public final class RunReader {
     } else if (cfg.architecture() == SaeArchitecture.JUMPRELU) {
       sparsity = " l0=" + Fmt.num(s.training().config().l0Coef());
     }
-    String expansion = cfg.dSae() % cfg.dIn() == 0 ? "x" + cfg.dSae() / cfg.dIn()
-        : "d=" + cfg.dSae();
+    String expansion =
+        cfg.dSae() % cfg.dIn() == 0 ? "x" + cfg.dSae() / cfg.dIn() : "d=" + cfg.dSae();
     return arch + sparsity + " " + expansion;
   }
 
@@ -281,9 +358,10 @@ public final class RunReader {
 
   /** {@code blocks.3.hook_resid_post -> L3 resid_post}. */
   static String shortHook(String hook) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("blocks\\.(\\d+)\\.hook_(.*)")
-        .matcher(hook);
-    return m.matches() ? "L" + m.group(1) + " " + m.group(2)
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("blocks\\.(\\d+)\\.hook_(.*)").matcher(hook);
+    return m.matches()
+        ? "L" + m.group(1) + " " + m.group(2)
         : hook.replace("hook_", "").toLowerCase(Locale.ROOT);
   }
 }

@@ -57,8 +57,7 @@ record Spread(double mean, double min, double max, int n) {
   String text(Function<Double, String> fmt) {
     String lo = fmt.apply(min);
     String hi = fmt.apply(max);
-    return n == 1 || lo.equals(hi) ? fmt.apply(mean)
-        : fmt.apply(mean) + " (" + lo + "–" + hi + ")";
+    return n == 1 || lo.equals(hi) ? fmt.apply(mean) : fmt.apply(mean) + " (" + lo + "–" + hi + ")";
   }
 
   /** {@link #text} with {@link Fmt#num}. */

@@ -6,15 +6,18 @@ import java.util.Locale;
 
 /**
  * A small SVG writer for the report's figures: shapes and text in user units, with a text width
- * estimate so layouts can make room for every label (nothing is clipped: the figure grows or
- * the text wraps instead).
+ * estimate so layouts can make room for every label (nothing is clipped: the figure grows or the
+ * text wraps instead).
  */
 final class Svg {
   /** Series colours (colour-blind safe, Okabe-Ito), then greys. */
-  static final String[] COLOURS = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
-      "#56B4E9", "#F0E442", "#000000"};
+  static final String[] COLOURS = {
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"
+  };
+
   static final String GREY = "#8c8c8c";
   static final String LIGHT = "#d9d9d9";
+
   /** Font size of ordinary labels. */
   static final double FONT = 12;
 
@@ -38,14 +41,16 @@ final class Svg {
   }
 
   /**
-   * Estimated width of {@code text} at {@code size} in a sans-serif font: wide enough for
-   * digits, capitals and most lower case (an overestimate, so labels get room to spare).
+   * Estimated width of {@code text} at {@code size} in a sans-serif font: wide enough for digits,
+   * capitals and most lower case (an overestimate, so labels get room to spare).
    */
   static double textWidth(String text, double size) {
     double w = 0;
     for (char c : text.toCharArray()) {
-      w += "iljtfr.,;:!|' ()[]".indexOf(c) >= 0 ? 0.36 : "mwMW%@".indexOf(c) >= 0 ? 0.92
-          : Character.isUpperCase(c) ? 0.72 : 0.6;
+      w +=
+          "iljtfr.,;:!|' ()[]".indexOf(c) >= 0
+              ? 0.36
+              : "mwMW%@".indexOf(c) >= 0 ? 0.92 : Character.isUpperCase(c) ? 0.72 : 0.6;
     }
     return w * size;
   }
@@ -75,51 +80,107 @@ final class Svg {
   }
 
   Svg line(double x1, double y1, double x2, double y2, String stroke, double w) {
-    body.append("<line x1=\"").append(n(x1)).append("\" y1=\"").append(n(y1))
-        .append("\" x2=\"").append(n(x2)).append("\" y2=\"").append(n(y2))
-        .append("\" stroke=\"").append(stroke).append("\" stroke-width=\"").append(n(w))
+    body.append("<line x1=\"")
+        .append(n(x1))
+        .append("\" y1=\"")
+        .append(n(y1))
+        .append("\" x2=\"")
+        .append(n(x2))
+        .append("\" y2=\"")
+        .append(n(y2))
+        .append("\" stroke=\"")
+        .append(stroke)
+        .append("\" stroke-width=\"")
+        .append(n(w))
         .append("\"/>");
     return this;
   }
 
   Svg dashed(double x1, double y1, double x2, double y2, String stroke) {
-    body.append("<line x1=\"").append(n(x1)).append("\" y1=\"").append(n(y1))
-        .append("\" x2=\"").append(n(x2)).append("\" y2=\"").append(n(y2))
-        .append("\" stroke=\"").append(stroke).append("\" stroke-dasharray=\"4 3\"/>");
+    body.append("<line x1=\"")
+        .append(n(x1))
+        .append("\" y1=\"")
+        .append(n(y1))
+        .append("\" x2=\"")
+        .append(n(x2))
+        .append("\" y2=\"")
+        .append(n(y2))
+        .append("\" stroke=\"")
+        .append(stroke)
+        .append("\" stroke-dasharray=\"4 3\"/>");
     return this;
   }
 
   Svg rect(double x, double y, double w, double h, String fill, String tooltip) {
-    body.append("<rect x=\"").append(n(x)).append("\" y=\"").append(n(y)).append("\" width=\"")
-        .append(n(Math.max(0, w))).append("\" height=\"").append(n(Math.max(0, h)))
-        .append("\" fill=\"").append(fill).append("\"");
+    body.append("<rect x=\"")
+        .append(n(x))
+        .append("\" y=\"")
+        .append(n(y))
+        .append("\" width=\"")
+        .append(n(Math.max(0, w)))
+        .append("\" height=\"")
+        .append(n(Math.max(0, h)))
+        .append("\" fill=\"")
+        .append(fill)
+        .append("\"");
     return close(tooltip);
   }
 
   Svg circle(double x, double y, double r, String fill, String tooltip) {
-    body.append("<circle cx=\"").append(n(x)).append("\" cy=\"").append(n(y)).append("\" r=\"")
-        .append(n(r)).append("\" fill=\"").append(fill).append("\"");
+    body.append("<circle cx=\"")
+        .append(n(x))
+        .append("\" cy=\"")
+        .append(n(y))
+        .append("\" r=\"")
+        .append(n(r))
+        .append("\" fill=\"")
+        .append(fill)
+        .append("\"");
     return close(tooltip);
   }
 
   Svg ring(double x, double y, double r, String stroke, String tooltip) {
-    body.append("<circle cx=\"").append(n(x)).append("\" cy=\"").append(n(y)).append("\" r=\"")
-        .append(n(r)).append("\" fill=\"white\" stroke=\"").append(stroke)
+    body.append("<circle cx=\"")
+        .append(n(x))
+        .append("\" cy=\"")
+        .append(n(y))
+        .append("\" r=\"")
+        .append(n(r))
+        .append("\" fill=\"white\" stroke=\"")
+        .append(stroke)
         .append("\" stroke-width=\"1.5\"");
     return close(tooltip);
   }
 
   Svg diamond(double x, double y, double r, String fill, String tooltip) {
-    body.append("<path d=\"M").append(n(x)).append(' ').append(n(y - r)).append(" L")
-        .append(n(x + r)).append(' ').append(n(y)).append(" L").append(n(x)).append(' ')
-        .append(n(y + r)).append(" L").append(n(x - r)).append(' ').append(n(y))
-        .append(" Z\" fill=\"").append(fill).append("\" stroke=\"white\" stroke-width=\"0.8\"");
+    body.append("<path d=\"M")
+        .append(n(x))
+        .append(' ')
+        .append(n(y - r))
+        .append(" L")
+        .append(n(x + r))
+        .append(' ')
+        .append(n(y))
+        .append(" L")
+        .append(n(x))
+        .append(' ')
+        .append(n(y + r))
+        .append(" L")
+        .append(n(x - r))
+        .append(' ')
+        .append(n(y))
+        .append(" Z\" fill=\"")
+        .append(fill)
+        .append("\" stroke=\"white\" stroke-width=\"0.8\"");
     return close(tooltip);
   }
 
   Svg polyline(double[] xs, double[] ys, String stroke, double w) {
-    body.append("<polyline fill=\"none\" stroke=\"").append(stroke).append("\" stroke-width=\"")
-        .append(n(w)).append("\" points=\"");
+    body.append("<polyline fill=\"none\" stroke=\"")
+        .append(stroke)
+        .append("\" stroke-width=\"")
+        .append(n(w))
+        .append("\" points=\"");
     for (int i = 0; i < xs.length; i++) {
       body.append(i == 0 ? "" : " ").append(n(xs[i])).append(',').append(n(ys[i]));
     }
@@ -129,7 +190,10 @@ final class Svg {
 
   /** A closed polygon (e.g. a min-max band). */
   Svg polygon(double[] xs, double[] ys, String fill, double opacity) {
-    body.append("<polygon fill=\"").append(fill).append("\" fill-opacity=\"").append(opacity)
+    body.append("<polygon fill=\"")
+        .append(fill)
+        .append("\" fill-opacity=\"")
+        .append(opacity)
         .append("\" points=\"");
     for (int i = 0; i < xs.length; i++) {
       body.append(i == 0 ? "" : " ").append(n(xs[i])).append(',').append(n(ys[i]));
@@ -140,8 +204,13 @@ final class Svg {
 
   /** Text; {@code anchor} start, middle or end; {@code size} in px. */
   Svg text(double x, double y, String text, String anchor, double size, String fill) {
-    body.append("<text x=\"").append(n(x)).append("\" y=\"").append(n(y))
-        .append("\" font-size=\"").append(n(size)).append("\"");
+    body.append("<text x=\"")
+        .append(n(x))
+        .append("\" y=\"")
+        .append(n(y))
+        .append("\" font-size=\"")
+        .append(n(size))
+        .append("\"");
     if (!anchor.equals("start")) {
       body.append(" text-anchor=\"").append(anchor).append("\"");
     }
@@ -164,10 +233,20 @@ final class Svg {
 
   /** Text rotated by -90 degrees around its anchor (a vertical axis title). */
   Svg vertical(double x, double y, String text) {
-    body.append("<text x=\"").append(n(x)).append("\" y=\"").append(n(y))
-        .append("\" font-size=\"").append(n(FONT)).append("\" text-anchor=\"middle\"")
-        .append(" transform=\"rotate(-90 ").append(n(x)).append(' ').append(n(y)).append(")\">")
-        .append(Fmt.html(text)).append("</text>");
+    body.append("<text x=\"")
+        .append(n(x))
+        .append("\" y=\"")
+        .append(n(y))
+        .append("\" font-size=\"")
+        .append(n(FONT))
+        .append("\" text-anchor=\"middle\"")
+        .append(" transform=\"rotate(-90 ")
+        .append(n(x))
+        .append(' ')
+        .append(n(y))
+        .append(")\">")
+        .append(Fmt.html(text))
+        .append("</text>");
     return this;
   }
 
@@ -176,7 +255,10 @@ final class Svg {
       body.append("/>");
     } else {
       String tag = lastTag();
-      body.append("><title>").append(Fmt.html(tooltip)).append("</title></").append(tag)
+      body.append("><title>")
+          .append(Fmt.html(tooltip))
+          .append("</title></")
+          .append(tag)
           .append('>');
     }
     return this;
@@ -190,10 +272,20 @@ final class Svg {
 
   @Override
   public String toString() {
-    return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"fig\" viewBox=\"0 0 " + n(width)
-        + " " + n(height) + "\" width=\"" + n(width) + "\" height=\"" + n(height)
-        + "\" role=\"img\" aria-label=\"" + Fmt.html(title) + "\" font-family=\"sans-serif\">"
-        + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>" + body + "</svg>\n";
+    return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"fig\" viewBox=\"0 0 "
+        + n(width)
+        + " "
+        + n(height)
+        + "\" width=\""
+        + n(width)
+        + "\" height=\""
+        + n(height)
+        + "\" role=\"img\" aria-label=\""
+        + Fmt.html(title)
+        + "\" font-family=\"sans-serif\">"
+        + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+        + body
+        + "</svg>\n";
   }
 
   /**
@@ -219,8 +311,8 @@ final class Svg {
       }
       double raw = span / Math.max(1, count);
       double mag = Math.pow(10, Math.floor(Math.log10(raw)));
-      double step = raw / mag < 1.5 ? mag : raw / mag < 3 ? 2 * mag : raw / mag < 7 ? 5 * mag
-          : 10 * mag;
+      double step =
+          raw / mag < 1.5 ? mag : raw / mag < 3 ? 2 * mag : raw / mag < 7 ? 5 * mag : 10 * mag;
       for (double t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) {
         out.add(Math.abs(t) < step * 1e-9 ? 0 : t);
       }

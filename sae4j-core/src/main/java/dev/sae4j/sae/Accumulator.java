@@ -1,9 +1,9 @@
 package dev.sae4j.sae;
 
 /**
- * Sums over a window of training steps (a metrics.jsonl line or an epoch). The reconstruction
- * error is pooled over the window's tokens ({@link PooledFvu}): weights change from step to step,
- * so it measures the training run, not one set of weights.
+ * Sums over a window of training steps (a metrics.jsonl line or an epoch). The reconstruction error
+ * is pooled over the window's tokens ({@link PooledFvu}): weights change from step to step, so it
+ * measures the training run, not one set of weights.
  */
 final class Accumulator {
   public double loss;

@@ -12,9 +12,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Where training activations come from: a seeded, replayable stream of row batches. Replaying
- * with the same arguments must give the same batches, which is what checkpoint resume relies on
- * (it reopens the stream and skips the batches already consumed).
+ * Where training activations come from: a seeded, replayable stream of row batches. Replaying with
+ * the same arguments must give the same batches, which is what checkpoint resume relies on (it
+ * reopens the stream and skips the batches already consumed).
  */
 public interface BatchSource {
   /** Row width (d_in). */
@@ -27,9 +27,9 @@ public interface BatchSource {
   SaeMetadata metadata();
 
   /**
-   * What the rows are, as named strings (model, hook, dataset hash, row count, shard checksums
-   * for a store). Training checkpoints record it and a resume on data with another identity is
-   * refused, naming the entries that differ.
+   * What the rows are, as named strings (model, hook, dataset hash, row count, shard checksums for
+   * a store). Training checkpoints record it and a resume on data with another identity is refused,
+   * naming the entries that differ.
    */
   Map<String, String> identity();
 
@@ -42,14 +42,20 @@ public interface BatchSource {
   /** An activation store read through its shuffle buffer. */
   static BatchSource of(ActivationStore store, int shuffleBufferRows) {
     StoreManifest m = store.manifest();
-    SaeMetadata meta = new SaeMetadata(m.model() == null ? null : m.model().id(), m.hook(),
-        m.capture() == null ? 0 : m.capture().contextSize(),
-        m.capture() != null && "prepend".equals(m.capture().bosPolicy()),
-        m.dataset() == null ? null : m.dataset().id(),
-        m.capture() != null && m.capture().excludeSpecial());
+    SaeMetadata meta =
+        new SaeMetadata(
+            m.model() == null ? null : m.model().id(),
+            m.hook(),
+            m.capture() == null ? 0 : m.capture().contextSize(),
+            m.capture() != null && "prepend".equals(m.capture().bosPolicy()),
+            m.dataset() == null ? null : m.dataset().id(),
+            m.capture() != null && m.capture().excludeSpecial());
     Map<String, String> identity = new LinkedHashMap<>();
-    identity.put("model", m.model() == null ? null : m.model().id()
-        + (m.model().revision() == null ? "" : "@" + m.model().revision()));
+    identity.put(
+        "model",
+        m.model() == null
+            ? null
+            : m.model().id() + (m.model().revision() == null ? "" : "@" + m.model().revision()));
     identity.put("hook", m.hook());
     identity.put("dataset", m.dataset() == null ? null : m.dataset().id());
     identity.put("dataset_sha256", m.dataset() == null ? null : m.dataset().sha256());
@@ -60,8 +66,8 @@ public interface BatchSource {
     for (StoreManifest.Shard s : m.shards()) {
       shards.append(s.file()).append(' ').append(s.sha256()).append('\n');
     }
-    identity.put("shards_sha256", Checksums.sha256(shards.toString()
-        .getBytes(StandardCharsets.UTF_8)));
+    identity.put(
+        "shards_sha256", Checksums.sha256(shards.toString().getBytes(StandardCharsets.UTF_8)));
     return new BatchSource() {
       @Override
       public int d() {
@@ -93,8 +99,8 @@ public interface BatchSource {
   /** Rows held in memory ({@code data [rows, d]} row-major), shuffled by a full permutation. */
   static BatchSource of(float[] data, int d) {
     if (d <= 0 || data.length % d != 0) {
-      throw new IllegalArgumentException("data length " + data.length
-          + " is not a multiple of d=" + d);
+      throw new IllegalArgumentException(
+          "data length " + data.length + " is not a multiple of d=" + d);
     }
     int rows = data.length / d;
     return new BatchSource() {

@@ -12,6 +12,7 @@ import java.util.List;
 final class CsrCode {
   /** {@link #flags} bit: the entry is active (decoded; its value is f). */
   static final byte ACTIVE = 1;
+
   /** {@link #flags} bit: the pre-activation is within half a bandwidth of the threshold. */
   static final byte WINDOW = 2;
 
@@ -19,6 +20,7 @@ final class CsrCode {
   final int[] start;
   final int[] latent;
   final float[] value;
+
   /** Per entry {@link #ACTIVE} and {@link #WINDOW} bits, or null when every entry is active. */
   final byte[] flags;
 
@@ -59,8 +61,8 @@ final class CsrCode {
   }
 
   /**
-   * The transpose: for every latent its entries in token order, as {@code entry[from[l] ..
-   * from[l + 1])} (indices into this code) with their tokens {@code token[...]}.
+   * The transpose: for every latent its entries in token order, as {@code entry[from[l] .. from[l +
+   * 1])} (indices into this code) with their tokens {@code token[...]}.
    */
   ByLatent byLatent(int dSae) {
     int n = size();

@@ -14,8 +14,8 @@ import java.util.Locale;
  * <ul>
  *   <li>dead: fires ({@code f_i > 0}) on none of the measured tokens;
  *   <li>dense: fires on more than {@value #DENSE_ABOVE} of them;
- *   <li>duplicate: its decoder row has a twin, another row at cosine above
- *       {@value #DUPLICATE_COSINE_ABOVE}.
+ *   <li>duplicate: its decoder row has a twin, another row at cosine above {@value
+ *       #DUPLICATE_COSINE_ABOVE}.
  * </ul>
  *
  * A share above {@value #WARN_ABOVE} of the latents, for any of the three, is a warning. Dead and
@@ -36,22 +36,42 @@ import java.util.Locale;
  * @param warnAbove {@value #WARN_ABOVE}
  * @param warnings one sentence per share above {@code warnAbove}, each saying what to change
  */
-public record DictionaryHealth(long tokens, String tokenSet, int latents, Double l0,
-    Integer deadLatents, Double deadShare, Integer denseLatents, Double denseShare,
-    int duplicateLatents, double duplicateShare, double denseAbove, double duplicateCosineAbove,
-    double warnAbove, List<String> warnings) {
+public record DictionaryHealth(
+    long tokens,
+    String tokenSet,
+    int latents,
+    Double l0,
+    Integer deadLatents,
+    Double deadShare,
+    Integer denseLatents,
+    Double denseShare,
+    int duplicateLatents,
+    double duplicateShare,
+    double denseAbove,
+    double duplicateCosineAbove,
+    double warnAbove,
+    List<String> warnings) {
 
   /** A latent firing on more than this fraction of the measured tokens is dense. */
   public static final double DENSE_ABOVE = 0.1;
+
   /** Two latents whose decoder rows have a cosine above this are duplicates. */
   public static final double DUPLICATE_COSINE_ABOVE = 0.9;
+
   /** A dead, dense or duplicate share above this fraction of the latents is a warning. */
   public static final double WARN_ABOVE = 0.1;
+
   /** The definitions in one sentence, for files and reports. */
-  public static final String DEFINITION = "dead: fires (f_i > 0) on none of the measured tokens;"
-      + " dense: on more than " + pct(DENSE_ABOVE) + " of them; duplicate: its decoder row has"
-      + " cosine > " + DUPLICATE_COSINE_ABOVE + " to another latent's; a share above "
-      + pct(WARN_ABOVE) + " of the latents is a warning";
+  public static final String DEFINITION =
+      "dead: fires (f_i > 0) on none of the measured tokens;"
+          + " dense: on more than "
+          + pct(DENSE_ABOVE)
+          + " of them; duplicate: its decoder row has"
+          + " cosine > "
+          + DUPLICATE_COSINE_ABOVE
+          + " to another latent's; a share above "
+          + pct(WARN_ABOVE)
+          + " of the latents is a warning";
 
   /** Copies the warnings. */
   public DictionaryHealth {
@@ -87,9 +107,9 @@ public record DictionaryHealth(long tokens, String tokenSet, int latents, Double
   }
 
   /**
-   * Latents whose decoder row has a twin at cosine above {@value #DUPLICATE_COSINE_ABOVE}
-   * (all-zero rows have none). Computed in row blocks, so memory stays small for wide SAEs; the
-   * time is {@code d_sae² · d_in}.
+   * Latents whose decoder row has a twin at cosine above {@value #DUPLICATE_COSINE_ABOVE} (all-zero
+   * rows have none). Computed in row blocks, so memory stays small for wide SAEs; the time is
+   * {@code d_sae² · d_in}.
    *
    * @param wDec decoder {@code [d_sae, d_in]}
    * @return how many latents have a twin
@@ -140,12 +160,12 @@ public record DictionaryHealth(long tokens, String tokenSet, int latents, Double
    * @param sae its configuration (for the advice)
    * @param sparsityCoef the L1 (relu) or L0 (jumprelu) coefficient it was trained with, or null
    */
-  public static DictionaryHealth of(FiringCounts firing, int duplicateLatents, SaeConfig sae,
-      Double sparsityCoef) {
+  public static DictionaryHealth of(
+      FiringCounts firing, int duplicateLatents, SaeConfig sae, Double sparsityCoef) {
     int s = sae.dSae();
     if (firing != null && firing.latents() != s) {
-      throw new IllegalArgumentException("firing counts for " + firing.latents()
-          + " latents, the SAE has " + s);
+      throw new IllegalArgumentException(
+          "firing counts for " + firing.latents() + " latents, the SAE has " + s);
     }
     Integer dead = null;
     Integer dense = null;
@@ -165,38 +185,85 @@ public record DictionaryHealth(long tokens, String tokenSet, int latents, Double
     Double denseShare = dense == null ? null : (double) dense / s;
     double duplicateShare = (double) duplicateLatents / s;
     List<String> warnings = new ArrayList<>();
-    String on = !measured ? "" : String.format(Locale.ROOT, " of %,d tokens (%s)",
-        firing.tokens(), firing.tokenSet());
+    String on =
+        !measured
+            ? ""
+            : String.format(Locale.ROOT, " of %,d tokens (%s)", firing.tokens(), firing.tokenSet());
     if (deadShare != null && deadShare > WARN_ABOVE) {
-      warnings.add(String.format(Locale.ROOT, "dead latents: %s (%d of %d) never fired on any%s;"
-          + " limit %s. %s", pct(deadShare), dead, s, on, pct(WARN_ABOVE),
-          deadAdvice(sae, sparsityCoef)));
+      warnings.add(
+          String.format(
+              Locale.ROOT,
+              "dead latents: %s (%d of %d) never fired on any%s;" + " limit %s. %s",
+              pct(deadShare),
+              dead,
+              s,
+              on,
+              pct(WARN_ABOVE),
+              deadAdvice(sae, sparsityCoef)));
     }
     if (denseShare != null && denseShare > WARN_ABOVE) {
-      warnings.add(String.format(Locale.ROOT, "dense latents: %s (%d of %d) fire on more than %s"
-          + "%s (L0 %.1f); limit %s. %s", pct(denseShare), dense, s, pct(DENSE_ABOVE), on, l0,
-          pct(WARN_ABOVE), denseAdvice(sae, sparsityCoef)));
+      warnings.add(
+          String.format(
+              Locale.ROOT,
+              "dense latents: %s (%d of %d) fire on more than %s" + "%s (L0 %.1f); limit %s. %s",
+              pct(denseShare),
+              dense,
+              s,
+              pct(DENSE_ABOVE),
+              on,
+              l0,
+              pct(WARN_ABOVE),
+              denseAdvice(sae, sparsityCoef)));
     }
     if (duplicateShare > WARN_ABOVE) {
-      warnings.add(String.format(Locale.ROOT, "duplicate latents: %s (%d of %d) have a decoder"
-          + " row at cosine > %s to another latent's; limit %s. They split one direction, so"
-          + " each looks less important than the feature is. %s", pct(duplicateShare),
-          duplicateLatents, s, DUPLICATE_COSINE_ABOVE, pct(WARN_ABOVE),
-          duplicateAdvice(sae, sparsityCoef)));
+      warnings.add(
+          String.format(
+              Locale.ROOT,
+              "duplicate latents: %s (%d of %d) have a decoder row at cosine > %s to another"
+                  + " latent's; limit %s. They split one direction, so each looks less important"
+                  + " than the feature is. %s",
+              pct(duplicateShare),
+              duplicateLatents,
+              s,
+              DUPLICATE_COSINE_ABOVE,
+              pct(WARN_ABOVE),
+              duplicateAdvice(sae, sparsityCoef)));
     }
-    return new DictionaryHealth(measured ? firing.tokens() : 0,
-        measured ? firing.tokenSet() : null, s, l0, dead, deadShare, dense, denseShare,
-        duplicateLatents, duplicateShare, DENSE_ABOVE, DUPLICATE_COSINE_ABOVE, WARN_ABOVE,
+    return new DictionaryHealth(
+        measured ? firing.tokens() : 0,
+        measured ? firing.tokenSet() : null,
+        s,
+        l0,
+        dead,
+        deadShare,
+        dense,
+        denseShare,
+        duplicateLatents,
+        duplicateShare,
+        DENSE_ABOVE,
+        DUPLICATE_COSINE_ABOVE,
+        WARN_ABOVE,
         warnings);
   }
 
   /** One line: dead, dense and duplicate shares with what they were measured on. */
   public String summary() {
-    String firing = deadShare == null ? "dead and dense not measured"
-        : String.format(Locale.ROOT, "dead %s, dense %s (on %,d tokens: %s)", pct(deadShare),
-            pct(denseShare), tokens, tokenSet);
-    return firing + String.format(Locale.ROOT, ", duplicates %s (decoder cosine > %s)",
-        pct(duplicateShare), DUPLICATE_COSINE_ABOVE);
+    String firing =
+        deadShare == null
+            ? "dead and dense not measured"
+            : String.format(
+                Locale.ROOT,
+                "dead %s, dense %s (on %,d tokens: %s)",
+                pct(deadShare),
+                pct(denseShare),
+                tokens,
+                tokenSet);
+    return firing
+        + String.format(
+            Locale.ROOT,
+            ", duplicates %s (decoder cosine > %s)",
+            pct(duplicateShare),
+            DUPLICATE_COSINE_ABOVE);
   }
 
   /** The TopK k that keeps the mean firing rate at 1/32 of the latents (at least 1, at most 32). */
@@ -205,20 +272,34 @@ public record DictionaryHealth(long tokens, String tokenSet, int latents, Double
   }
 
   private static String coef(String name, Double value) {
-    return value == null ? name : name + " (now "
-        + java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString() + ")";
+    return value == null
+        ? name
+        : name
+            + " (now "
+            + java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString()
+            + ")";
   }
 
   private static String deadAdvice(SaeConfig sae, Double coef) {
     String common = "few tokens also make rare latents look dead; measure on more tokens.";
     return switch (sae.architecture()) {
-      case TOPK, BATCHTOPK -> "AuxK (aux_k_coef > 0) only trains latents silent for dead_tokens"
-          + " tokens (default 10,000,000): set dead_tokens well below the run's training tokens,"
-          + " train longer, or use fewer latents (lower expansion); " + common;
-      case RELU -> "Lower " + coef("the L1 coefficient", coef) + ", warm it up"
-          + " (sparsity_warmup_steps) or use fewer latents (lower expansion); " + common;
-      case JUMPRELU -> "Lower " + coef("the L0 coefficient", coef) + " or the initial threshold,"
-          + " or use fewer latents (lower expansion); " + common;
+      case TOPK, BATCHTOPK ->
+          "AuxK (aux_k_coef > 0) only trains latents silent for dead_tokens tokens (default"
+              + " 10,000,000): set dead_tokens well below the run's training tokens, train longer,"
+              + " or use fewer latents (lower expansion); "
+              + common;
+      case RELU ->
+          "Lower "
+              + coef("the L1 coefficient", coef)
+              + ", warm it up"
+              + " (sparsity_warmup_steps) or use fewer latents (lower expansion); "
+              + common;
+      case JUMPRELU ->
+          "Lower "
+              + coef("the L0 coefficient", coef)
+              + " or the initial threshold,"
+              + " or use fewer latents (lower expansion); "
+              + common;
     };
   }
 
@@ -226,23 +307,47 @@ public record DictionaryHealth(long tokens, String tokenSet, int latents, Double
     int k = suggestedK(sae.dSae());
     int limit = (int) (DENSE_ABOVE * sae.dSae());
     return switch (sae.architecture()) {
-      case TOPK, BATCHTOPK -> "Lower k (now " + sae.k() + "; k = " + k + " keeps the mean firing"
-          + " rate at 1/32 of the latents).";
-      case RELU -> "Raise " + coef("the L1 coefficient", coef) + " until L0 is well below "
-          + pct(DENSE_ABOVE) + " of d_sae (" + limit + "), or use topk with k = " + k + ".";
-      case JUMPRELU -> "Raise " + coef("the L0 coefficient", coef) + " until L0 is well below "
-          + pct(DENSE_ABOVE) + " of d_sae (" + limit + "), or use topk with k = " + k + ".";
+      case TOPK, BATCHTOPK ->
+          "Lower k (now "
+              + sae.k()
+              + "; k = "
+              + k
+              + " keeps the mean firing"
+              + " rate at 1/32 of the latents).";
+      case RELU ->
+          "Raise "
+              + coef("the L1 coefficient", coef)
+              + " until L0 is well below "
+              + pct(DENSE_ABOVE)
+              + " of d_sae ("
+              + limit
+              + "), or use topk with k = "
+              + k
+              + ".";
+      case JUMPRELU ->
+          "Raise "
+              + coef("the L0 coefficient", coef)
+              + " until L0 is well below "
+              + pct(DENSE_ABOVE)
+              + " of d_sae ("
+              + limit
+              + "), or use topk with k = "
+              + k
+              + ".";
     };
   }
 
   private static String duplicateAdvice(SaeConfig sae, Double coef) {
     return switch (sae.architecture()) {
       case TOPK, BATCHTOPK -> "Use fewer latents (lower expansion) or a smaller k.";
-      case RELU -> "Use fewer latents (lower expansion) or a sparser code: raise "
-          + coef("the L1 coefficient", coef) + " or use topk with k = " + suggestedK(sae.dSae())
-          + ".";
-      case JUMPRELU -> "Use fewer latents (lower expansion) or raise "
-          + coef("the L0 coefficient", coef) + ".";
+      case RELU ->
+          "Use fewer latents (lower expansion) or a sparser code: raise "
+              + coef("the L1 coefficient", coef)
+              + " or use topk with k = "
+              + suggestedK(sae.dSae())
+              + ".";
+      case JUMPRELU ->
+          "Use fewer latents (lower expansion) or raise " + coef("the L0 coefficient", coef) + ".";
     };
   }
 

@@ -13,16 +13,16 @@ import java.util.List;
 
 /**
  * The encoder's dense product and the choice of each token's code, for the host kernels: the
- * product {@code (x − b_dec) W_encᵀ} runs in PyTorch one block of tokens at a time, and the
- * block is read back through a buffer over its storage while it is still in cache; adding
- * {@code b_enc} and choosing the entries happen in that one pass, so the {@code [B, d_sae]}
- * pre-activations are never written out whole.
+ * product {@code (x − b_dec) W_encᵀ} runs in PyTorch one block of tokens at a time, and the block
+ * is read back through a buffer over its storage while it is still in cache; adding {@code b_enc}
+ * and choosing the entries happen in that one pass, so the {@code [B, d_sae]} pre-activations are
+ * never written out whole.
  */
 final class EncoderScan {
   /**
    * Pre-activation values per block (6 MB in float32): a block stays in cache for its scan. The
-   * system property {@code sae4j.block} overrides it (benchmarks); tests set it to scan in
-   * several blocks.
+   * system property {@code sae4j.block} overrides it (benchmarks); tests set it to scan in several
+   * blocks.
    */
   static int blockValues = Integer.getInteger("sae4j.block", 1 << 20 | 1 << 19);
 
@@ -58,11 +58,11 @@ final class EncoderScan {
    *
    * @param wEnc encoder rows {@code [d_sae, d]}
    * @param bEnc encoder bias
-   * @param maxEntries the main code's limit: beyond it the scan stops and returns null (the
-   *     code is too dense for the sparse path)
+   * @param maxEntries the main code's limit: beyond it the scan stops and returns null (the code is
+   *     too dense for the sparse path)
    */
-  static Codes scan(NDArray sIn, NDArray wEnc, float[] bEnc, Rule rule, long maxEntries,
-      NDManager m) {
+  static Codes scan(
+      NDArray sIn, NDArray wEnc, float[] bEnc, Rule rule, long maxEntries, NDManager m) {
     int b = (int) sIn.getShape().get(0);
     int s = bEnc.length;
     int block = Math.max(1, blockValues / s);
@@ -90,16 +90,16 @@ final class EncoderScan {
         }
       }
     }
-    return new Codes(CsrCode.Builder.join(b, main),
-        rule.dead() == null ? null : CsrCode.Builder.join(b, aux));
+    return new Codes(
+        CsrCode.Builder.join(b, main), rule.dead() == null ? null : CsrCode.Builder.join(b, aux));
   }
 
   /**
-   * BatchTopK: the {@code k·B} largest positive pre-activations of the whole batch (PyTorch's
-   * top-k over the flattened product), and the AuxK code from the same pre-activations.
+   * BatchTopK: the {@code k·B} largest positive pre-activations of the whole batch (PyTorch's top-k
+   * over the flattened product), and the AuxK code from the same pre-activations.
    */
-  static Codes scanBatchTopK(NDArray sIn, NDArray wEnc, NDArray bEncTensor, float[] bEnc,
-      Rule rule, NDManager m) {
+  static Codes scanBatchTopK(
+      NDArray sIn, NDArray wEnc, NDArray bEncTensor, float[] bEnc, Rule rule, NDManager m) {
     int b = (int) sIn.getShape().get(0);
     int s = bEnc.length;
     try (NDManager t = m.newSubManager()) {
@@ -143,46 +143,56 @@ final class EncoderScan {
   /**
    * Chooses the entries of {@code rows} rows of pre-activations (row-major {@code [rows, s]} in
    * {@code pre}, the first being token {@code firstToken}), adding {@code bias} when not null;
-   * appends one builder per part to {@code main} and {@code aux}. Returns the main entries.
-   * A null {@code rule.kind()} builds only the AuxK code.
+   * appends one builder per part to {@code main} and {@code aux}. Returns the main entries. A null
+   * {@code rule.kind()} builds only the AuxK code.
    */
-  private static long scanRows(FloatBuffer pre, int firstToken, int rows, int s, float[] bias,
-      Rule rule, int parts, List<CsrCode.Builder> main, List<CsrCode.Builder> aux) {
+  private static long scanRows(
+      FloatBuffer pre,
+      int firstToken,
+      int rows,
+      int s,
+      float[] bias,
+      Rule rule,
+      int parts,
+      List<CsrCode.Builder> main,
+      List<CsrCode.Builder> aux) {
     int n = Math.min(parts, rows);
     CsrCode.Builder[] mb = new CsrCode.Builder[n];
     CsrCode.Builder[] ab = new CsrCode.Builder[n];
-    FloatMath.forParts(n, part -> {
-      int from = FloatMath.bound(rows, part, n);
-      int to = FloatMath.bound(rows, part + 1, n);
-      CsrCode.Builder mine = new CsrCode.Builder(firstToken + from,
-          rule.kind() == Kind.JUMPRELU);
-      CsrCode.Builder auxB = new CsrCode.Builder(firstToken + from, false);
-      float[] v = new float[s];
-      float[] b = bias != null ? bias : new float[s];
-      int[] dead = deadLatents(rule.dead());
-      TopK top = new TopK(Math.max(rule.k(), rule.kAux()));
-      for (int r = from; r < to; r++) {
-        pre.get(r * s, v, 0, s);
-        mine.nextToken();
-        if (rule.kind() != null) {
-          selectMain(v, b, rule, top, mine);
-        }
-        if (dead != null) {
-          auxB.nextToken();
-          top.clear(rule.kAux());
-          float thr = 0;
-          for (int j : dead) {
-            float x = v[j] + b[j];
-            if (x > thr) {
-              thr = top.offer(x, j);
+    FloatMath.forParts(
+        n,
+        part -> {
+          int from = FloatMath.bound(rows, part, n);
+          int to = FloatMath.bound(rows, part + 1, n);
+          CsrCode.Builder mine =
+              new CsrCode.Builder(firstToken + from, rule.kind() == Kind.JUMPRELU);
+          CsrCode.Builder auxB = new CsrCode.Builder(firstToken + from, false);
+          float[] v = new float[s];
+          float[] b = bias != null ? bias : new float[s];
+          int[] dead = deadLatents(rule.dead());
+          TopK top = new TopK(Math.max(rule.k(), rule.kAux()));
+          for (int r = from; r < to; r++) {
+            pre.get(r * s, v, 0, s);
+            mine.nextToken();
+            if (rule.kind() != null) {
+              selectMain(v, b, rule, top, mine);
+            }
+            if (dead != null) {
+              auxB.nextToken();
+              top.clear(rule.kAux());
+              float thr = 0;
+              for (int j : dead) {
+                float x = v[j] + b[j];
+                if (x > thr) {
+                  thr = top.offer(x, j);
+                }
+              }
+              top.drainSorted(auxB);
             }
           }
-          top.drainSorted(auxB);
-        }
-      }
-      mb[part] = mine;
-      ab[part] = auxB;
-    });
+          mb[part] = mine;
+          ab[part] = auxB;
+        });
     long total = 0;
     for (int part = 0; part < n; part++) {
       main.add(mb[part]);
@@ -208,8 +218,7 @@ final class EncoderScan {
   }
 
   /** The main code's entries of one token from its product row {@code v} plus {@code b}. */
-  private static void selectMain(float[] v, float[] b, Rule rule, TopK top,
-      CsrCode.Builder out) {
+  private static void selectMain(float[] v, float[] b, Rule rule, TopK top, CsrCode.Builder out) {
     int s = v.length;
     switch (rule.kind()) {
       case RELU -> {
@@ -227,8 +236,10 @@ final class EncoderScan {
           float x = v[j] + b[j];
           float u = x - theta[j];
           if (u > 0 || Math.abs(u) < half) {
-            out.add(j, x, (byte) ((u > 0 ? CsrCode.ACTIVE : 0)
-                | (Math.abs(u) < half ? CsrCode.WINDOW : 0)));
+            out.add(
+                j,
+                x,
+                (byte) ((u > 0 ? CsrCode.ACTIVE : 0) | (Math.abs(u) < half ? CsrCode.WINDOW : 0)));
           }
         }
       }
@@ -249,13 +260,14 @@ final class EncoderScan {
 
   /** A buffer over a contiguous float32 CPU tensor's storage (no copy). */
   static FloatBuffer buffer(NDArray a) {
-    return JniUtils.getByteBuffer((PtNDArray) a, true).order(ByteOrder.nativeOrder())
+    return JniUtils.getByteBuffer((PtNDArray) a, true)
+        .order(ByteOrder.nativeOrder())
         .asFloatBuffer();
   }
 
   /**
-   * The k largest offered values (a min-heap; ties keep the earlier offer), drained in
-   * increasing latent order.
+   * The k largest offered values (a min-heap; ties keep the earlier offer), drained in increasing
+   * latent order.
    */
   static final class TopK {
     private final float[] value;
@@ -274,8 +286,8 @@ final class EncoderScan {
     }
 
     /**
-     * Offers an entry; returns the value a later offer must exceed to be kept (0 until the heap
-     * is full, then its smallest value).
+     * Offers an entry; returns the value a later offer must exceed to be kept (0 until the heap is
+     * full, then its smallest value).
      */
     float offer(float v, int l) {
       if (size < k) {

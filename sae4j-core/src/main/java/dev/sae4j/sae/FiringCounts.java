@@ -10,10 +10,10 @@ import java.util.Map;
  * How often each latent fired on a stated set of tokens: the measurement behind dead and dense
  * latents ({@link DictionaryHealth}) and behind {@code sparsity.safetensors}.
  *
- * <p>On disk it is SAELens's {@code sparsity.safetensors} layout: one float32 tensor
- * {@code "sparsity" [d_sae]} = {@code log10(frequency + 1e-10)} (docs/sae-formats.md §2), with
- * the token count and the token set in the file's metadata ({@code tokens}, {@code token_set}),
- * so a reader can tell "never fired on 20,000 tokens" from a rare latent.
+ * <p>On disk it is SAELens's {@code sparsity.safetensors} layout: one float32 tensor {@code
+ * "sparsity" [d_sae]} = {@code log10(frequency + 1e-10)} (docs/sae-formats.md §2), with the token
+ * count and the token set in the file's metadata ({@code tokens}, {@code token_set}), so a reader
+ * can tell "never fired on 20,000 tokens" from a rare latent.
  *
  * @param tokens tokens measured
  * @param tokenSet what those tokens were (e.g. {@code "eval tokens, final weights"})
@@ -26,8 +26,8 @@ public record FiringCounts(long tokens, String tokenSet, long[] counts) {
   /** Checks the counts fit the token count. */
   public FiringCounts {
     if (tokens < 0 || tokenSet == null || tokenSet.isBlank()) {
-      throw new IllegalArgumentException("need tokens >= 0 and a token set, got " + tokens
-          + ", '" + tokenSet + "'");
+      throw new IllegalArgumentException(
+          "need tokens >= 0 and a token set, got " + tokens + ", '" + tokenSet + "'");
     }
     for (long c : counts) {
       if (c < 0 || c > tokens) {
@@ -66,8 +66,12 @@ public record FiringCounts(long tokens, String tokenSet, long[] counts) {
     for (int i = 0; i < log.length; i++) {
       log[i] = (float) logFrequency(frequency(i));
     }
-    new SafetensorsWriter().metadata("format", "pt").metadata("tokens", Long.toString(tokens))
-        .metadata("token_set", tokenSet).addFloats("sparsity", log, log.length).write(file);
+    new SafetensorsWriter()
+        .metadata("format", "pt")
+        .metadata("tokens", Long.toString(tokens))
+        .metadata("token_set", tokenSet)
+        .addFloats("sparsity", log, log.length)
+        .write(file);
   }
 
   /**
@@ -91,8 +95,8 @@ public record FiringCounts(long tokens, String tokenSet, long[] counts) {
       try {
         tokens = Long.parseLong(meta.get("tokens"));
       } catch (NumberFormatException e) {
-        throw new IOException(file + ": metadata 'tokens' is '" + meta.get("tokens")
-            + "', expected a token count");
+        throw new IOException(
+            file + ": metadata 'tokens' is '" + meta.get("tokens") + "', expected a token count");
       }
       if (tokens < 0) {
         throw new IOException(file + ": metadata 'tokens' is " + tokens + ", expected >= 0");
@@ -104,8 +108,7 @@ public record FiringCounts(long tokens, String tokenSet, long[] counts) {
         counts[i] = Math.max(0, Math.min(tokens, Math.round(frequency * tokens)));
       }
       String set = meta.get("token_set");
-      return new FiringCounts(tokens, set == null || set.isBlank() ? "not recorded" : set,
-          counts);
+      return new FiringCounts(tokens, set == null || set.isBlank() ? "not recorded" : set, counts);
     }
   }
 }

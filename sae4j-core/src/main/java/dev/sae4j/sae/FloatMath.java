@@ -7,8 +7,8 @@ import java.util.stream.IntStream;
 /**
  * Float32 loops over Java arrays for the host kernels ({@link SparseStep}, {@link Adam}), written
  * so that the JIT vectorises them, and a fixed split of work across threads. Java float arithmetic
- * is IEEE without fused operations, so these give the same bits on every CPU; every output value
- * is computed by one thread in a fixed order, so they give the same bits for any thread count.
+ * is IEEE without fused operations, so these give the same bits on every CPU; every output value is
+ * computed by one thread in a fixed order, so they give the same bits for any thread count.
  */
 final class FloatMath {
   private FloatMath() {}

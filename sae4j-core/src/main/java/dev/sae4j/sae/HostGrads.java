@@ -8,22 +8,37 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Float32 gradients in Java arrays (the host kernels' output), each buffer exactly as long as
- * its gradient, in {@link SaeParams#list()} order. With touched rows, those of {@code wEnc} and
- * {@code wDec} are compact ({@code [u, d]}).
+ * Float32 gradients in Java arrays (the host kernels' output), each buffer exactly as long as its
+ * gradient, in {@link SaeParams#list()} order. With touched rows, those of {@code wEnc} and {@code
+ * wDec} are compact ({@code [u, d]}).
  *
  * @param logThreshold null for architectures without one
  * @param d the weight matrices' row length (d_in)
  */
-record HostGrads(FloatBuffer wEnc, FloatBuffer bEnc, FloatBuffer wDec, FloatBuffer bDec,
-    FloatBuffer logThreshold, int d) {
+record HostGrads(
+    FloatBuffer wEnc,
+    FloatBuffer bEnc,
+    FloatBuffer wDec,
+    FloatBuffer bDec,
+    FloatBuffer logThreshold,
+    int d) {
 
   /** Wraps the first {@code rows · d} values of the weight arrays and the whole bias arrays. */
-  static HostGrads of(float[] wEnc, int rows, int d, float[] bEnc, float[] wDec, float[] bDec,
+  static HostGrads of(
+      float[] wEnc,
+      int rows,
+      int d,
+      float[] bEnc,
+      float[] wDec,
+      float[] bDec,
       float[] logThreshold) {
-    return new HostGrads(wrap(wEnc, rows * d), wrap(bEnc, bEnc.length), wrap(wDec, rows * d),
-        wrap(bDec, bDec.length), logThreshold == null ? null
-            : wrap(logThreshold, logThreshold.length), d);
+    return new HostGrads(
+        wrap(wEnc, rows * d),
+        wrap(bEnc, bEnc.length),
+        wrap(wDec, rows * d),
+        wrap(bDec, bDec.length),
+        logThreshold == null ? null : wrap(logThreshold, logThreshold.length),
+        d);
   }
 
   private static FloatBuffer wrap(float[] a, int n) {

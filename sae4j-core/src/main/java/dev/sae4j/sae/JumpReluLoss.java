@@ -12,18 +12,20 @@ import ai.djl.ndarray.NDManager;
  *   loss = scale · Σ (x̂ − x)² + λ₀ · (1/B) Σ_b Σ_i H(pre_bi − θ_i)
  * </pre>
  *
- * H has zero derivative almost everywhere, so θ is learned through straight-through estimators
- * with a rectangle kernel {@code K(u) = 1[|u| < 1/2]} of bandwidth ε:
- * {@code ∂f/∂θ := −(θ/ε) K((pre − θ)/ε)} and {@code ∂H(pre − θ)/∂θ := −(1/ε) K((pre − θ)/ε)};
- * {@code ∂f/∂pre = H(pre − θ)} exactly, and the step gives pre no gradient. The chain rule through
- * {@code θ = exp(log θ)} multiplies by θ. In float32, while the active and window entries are
- * sparse, {@link SparseLoss} computes the same on the entries only.
+ * H has zero derivative almost everywhere, so θ is learned through straight-through estimators with
+ * a rectangle kernel {@code K(u) = 1[|u| < 1/2]} of bandwidth ε: {@code ∂f/∂θ := −(θ/ε) K((pre −
+ * θ)/ε)} and {@code ∂H(pre − θ)/∂θ := −(1/ε) K((pre − θ)/ε)}; {@code ∂f/∂pre = H(pre − θ)} exactly,
+ * and the step gives pre no gradient. The chain rule through {@code θ = exp(log θ)} multiplies by
+ * θ. In float32, while the active and window entries are sparse, {@link SparseLoss} computes the
+ * same on the entries only.
  */
 final class JumpReluLoss implements TrainingLoss {
   private final Reconstruction recon;
   private final double bandwidth;
+
   /** The float32 path on the code's entries; tests switch it off to compare with this class. */
   final SparseLoss sparse;
+
   boolean hostKernels = true;
 
   JumpReluLoss(Reconstruction recon, double bandwidth) {
@@ -66,14 +68,22 @@ final class JumpReluLoss implements TrainingLoss {
       NDArray gF = gXHat.matMul(p.wDec().transpose()); // [B, s]
       NDArray kernel = u.abs().lt(bandwidth / 2).toType(x.getDataType(), false); // K(u/ε)
       // dL/dθ = Σ_b [gF · (−θ/ε) + (λ/B) · (−1/ε)] · K ; dL/dlogθ = θ · dL/dθ
-      NDArray gTheta = gF.mul(theta.div(-bandwidth)).addi(-lam / (b * bandwidth))
-          .muli(kernel).sum(new int[] {0}); // [s]
+      NDArray gTheta =
+          gF.mul(theta.div(-bandwidth))
+              .addi(-lam / (b * bandwidth))
+              .muli(kernel)
+              .sum(new int[] {0}); // [s]
       NDArray gLogTheta = gTheta.muli(theta);
       gLogTheta.attach(m);
       NDArray gPre = gF.muli(gate); // [B, s]
       SaeParams g = ReluLoss.encoderBackward(p, sIn, gPre, gXHat, gWDec, m);
-      return new LossOutput(scale * sq + lam * l0 / b, sq, Math.round(l0),
-          LossMath.scalar(f.sum()), LossMath.columnCounts(gate), Double.NaN,
+      return new LossOutput(
+          scale * sq + lam * l0 / b,
+          sq,
+          Math.round(l0),
+          LossMath.scalar(f.sum()),
+          LossMath.columnCounts(gate),
+          Double.NaN,
           new SaeParams(g.wEnc(), g.bEnc(), g.wDec(), g.bDec(), gLogTheta));
     }
   }

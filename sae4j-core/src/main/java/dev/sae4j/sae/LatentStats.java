@@ -37,13 +37,15 @@ final class LatentStats {
 
   /** Share of latents dead on the tokens since the last log (NaN before any token). */
   double windowDeadShare() {
-    return logTokens == 0 ? Double.NaN
+    return logTokens == 0
+        ? Double.NaN
         : (double) DictionaryHealth.deadLatents(logCounts) / logCounts.length;
   }
 
   /** Share of latents dense on the tokens since the last log (NaN before any token). */
   double windowDenseShare() {
-    return logTokens == 0 ? Double.NaN
+    return logTokens == 0
+        ? Double.NaN
         : (double) DictionaryHealth.denseLatents(logCounts, logTokens) / logCounts.length;
   }
 

@@ -5,11 +5,11 @@ package dev.sae4j.sae;
  * means derived from the same sums: the one FVU implementation (training logs, eval, sae info).
  *
  * <p>{@code fvu = Σ‖x − x̂‖² / Σ‖x − x̄‖²}, both sums over every token added and x̄ the mean of
- * those same tokens (docs/design.md, "Metric names"). Not a mean of per-batch ratios, and not
- * about per-batch means: both would change with the batch size. Everything is summed in double;
- * the variance about the pooled mean is merged across batches with Chan et al.'s parallel formula
- * (each batch centred on its own mean first), so a large shared mean component, as in residual
- * streams, does not cancel catastrophically.
+ * those same tokens (docs/design.md, "Metric names"). Not a mean of per-batch ratios, and not about
+ * per-batch means: both would change with the batch size. Everything is summed in double; the
+ * variance about the pooled mean is merged across batches with Chan et al.'s parallel formula (each
+ * batch centred on its own mean first), so a large shared mean component, as in residual streams,
+ * does not cancel catastrophically.
  *
  * <p>Immutable: {@link #plus} returns the sums over both operands' tokens.
  *
@@ -57,9 +57,15 @@ public record PooledFvu(long tokens, double sse, double variance, double[] mean)
    */
   public static PooledFvu of(float[] x, boolean[] use, int d, double sse) {
     if (d <= 0 || x.length % d != 0 || (use != null && use.length != x.length / d)) {
-      throw new IllegalArgumentException("expected [rows, " + d + "] values and one flag per"
-          + " row, got " + x.length + " values and " + (use == null ? "no" : use.length)
-          + " flags");
+      throw new IllegalArgumentException(
+          "expected [rows, "
+              + d
+              + "] values and one flag per"
+              + " row, got "
+              + x.length
+              + " values and "
+              + (use == null ? "no" : use.length)
+              + " flags");
     }
     int rows = x.length / d;
     long n = 0;
@@ -99,8 +105,8 @@ public record PooledFvu(long tokens, double sse, double variance, double[] mean)
       return o;
     }
     if (o.mean.length != mean.length) {
-      throw new IllegalArgumentException("width " + o.mean.length + " added to width "
-          + mean.length);
+      throw new IllegalArgumentException(
+          "width " + o.mean.length + " added to width " + mean.length);
     }
     // Chan et al.: M2 = M2_a + M2_b + |mean_a − mean_b|² · n_a n_b / (n_a + n_b).
     long n = tokens + o.tokens;
@@ -111,8 +117,8 @@ public record PooledFvu(long tokens, double sse, double variance, double[] mean)
       shift += delta * delta;
       m[j] = mean[j] + delta * o.tokens / n;
     }
-    return new PooledFvu(n, sse + o.sse,
-        variance + o.variance + shift * ((double) tokens * o.tokens / n), m);
+    return new PooledFvu(
+        n, sse + o.sse, variance + o.variance + shift * ((double) tokens * o.tokens / n), m);
   }
 
   /** {@code Σ‖x − x̂‖² / Σ‖x − x̄‖²}; NaN without tokens. */

@@ -1,8 +1,8 @@
 package dev.sae4j.sae;
 
 /**
- * How the reconstruction error enters the training loss (the logged metrics do not depend on
- * it: docs/design.md, "Metric names").
+ * How the reconstruction error enters the training loss (the logged metrics do not depend on it:
+ * docs/design.md, "Metric names").
  */
 public enum Reconstruction {
   /**

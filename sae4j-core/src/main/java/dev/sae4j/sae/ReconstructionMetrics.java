@@ -7,12 +7,12 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Reconstruction quality and latent firing of an SAE over any number of batches, pooled over
- * tokens: what {@code eval}, {@code sae info} and the trainer's end-of-training measurement
- * report. The formulas (docs/design.md, "Metric names"):
+ * tokens: what {@code eval}, {@code sae info} and the trainer's end-of-training measurement report.
+ * The formulas (docs/design.md, "Metric names"):
  *
  * <ul>
- *   <li>{@code fvu}, {@code mse}, {@code sse_per_token}: {@link PooledFvu};
- *       {@code explained_variance} = 1 − fvu;
+ *   <li>{@code fvu}, {@code mse}, {@code sse_per_token}: {@link PooledFvu}; {@code
+ *       explained_variance} = 1 − fvu;
  *   <li>{@code l0} = mean #{i : f_i > 0}; {@code l1} = mean Σ_i |f_i| (not decoder-weighted);
  *   <li>{@code cossim} = mean cos(x, x̂) and {@code l2_ratio} = mean ‖x̂‖ / ‖x‖, both over the
  *       tokens with x ≠ 0; {@code relative_reconstruction_bias} = Σ‖x̂‖² / Σ x·x̂;
@@ -71,11 +71,20 @@ public final class ReconstructionMetrics {
     Shape xs = x.getShape();
     Shape fs = f.getShape();
     int dims = xs.dimension();
-    if (dims < 1 || !xs.equals(xHat.getShape()) || fs.dimension() != dims
-        || fs.get(dims - 1) != dSae || !fs.slice(0, dims - 1).equals(xs.slice(0, dims - 1))) {
-      throw new IllegalArgumentException("expected x, x_hat [..., d_in] and f [..., " + dSae
-          + "] with the same leading dimensions, got " + xs + ", " + xHat.getShape() + ", "
-          + fs);
+    if (dims < 1
+        || !xs.equals(xHat.getShape())
+        || fs.dimension() != dims
+        || fs.get(dims - 1) != dSae
+        || !fs.slice(0, dims - 1).equals(xs.slice(0, dims - 1))) {
+      throw new IllegalArgumentException(
+          "expected x, x_hat [..., d_in] and f [..., "
+              + dSae
+              + "] with the same leading dimensions, got "
+              + xs
+              + ", "
+              + xHat.getShape()
+              + ", "
+              + fs);
     }
     int d = (int) xs.get(dims - 1);
     int rows = Math.toIntExact(xs.size() / Math.max(1, d));
@@ -152,8 +161,17 @@ public final class ReconstructionMetrics {
   public Result result() {
     double t = recon.tokens();
     double fvu = recon.fvu();
-    return new Result(recon.tokens(), fvu, 1 - fvu, recon.mse(), recon.ssePerToken(), l0 / t,
-        l1 / t, cosine / nonZero, l2Ratio / nonZero, xHatSq / dot);
+    return new Result(
+        recon.tokens(),
+        fvu,
+        1 - fvu,
+        recon.mse(),
+        recon.ssePerToken(),
+        l0 / t,
+        l1 / t,
+        cosine / nonZero,
+        l2Ratio / nonZero,
+        xHatSq / dot);
   }
 
   /**
@@ -170,7 +188,15 @@ public final class ReconstructionMetrics {
    * @param l2Ratio mean {@code ‖x̂‖ / ‖x‖} (tokens with x ≠ 0)
    * @param relativeReconstructionBias {@code Σ‖x̂‖² / Σ x·x̂}
    */
-  public record Result(long tokens, double fvu, double explainedVariance, double mse,
-      double ssePerToken, double l0, double l1, double cossim, double l2Ratio,
+  public record Result(
+      long tokens,
+      double fvu,
+      double explainedVariance,
+      double mse,
+      double ssePerToken,
+      double l0,
+      double l1,
+      double cossim,
+      double l2Ratio,
       double relativeReconstructionBias) {}
 }

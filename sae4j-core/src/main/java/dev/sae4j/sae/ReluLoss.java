@@ -4,18 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * SAELens "standard" objective: {@code f = relu((x − b_dec) W_encᵀ + b_enc)},
- * {@code x̂ = f W_dec + b_dec},
- * {@code loss = scale·Σ(x̂ − x)² + λ₁ · (1/B) Σ_b Σ_i f_bi ‖W_dec,i‖ + decorrelation}
- * (see {@link Decorrelation} for the optional last term). In float32 without decorrelation, a
- * sparse code takes {@link SparseLoss}; otherwise dense matmuls throughout.
+ * SAELens "standard" objective: {@code f = relu((x − b_dec) W_encᵀ + b_enc)}, {@code x̂ = f W_dec +
+ * b_dec}, {@code loss = scale·Σ(x̂ − x)² + λ₁ · (1/B) Σ_b Σ_i f_bi ‖W_dec,i‖ + decorrelation} (see
+ * {@link Decorrelation} for the optional last term). In float32 without decorrelation, a sparse
+ * code takes {@link SparseLoss}; otherwise dense matmuls throughout.
  */
 final class ReluLoss implements TrainingLoss {
   private final Reconstruction recon;
   private final double decorrCoef;
   private final double decorrEps;
+
   /** The float32 path on the code's entries; tests switch it off to compare with this class. */
   final SparseLoss sparse;
+
   boolean hostKernels = true;
 
   ReluLoss(Reconstruction recon, double decorrCoef, double decorrEps) {
@@ -59,10 +60,14 @@ final class ReluLoss implements TrainingLoss {
       NDArray gXHat = r.mul(2 * scale); // [B, d]
       NDArray fSum = f.sum(new int[] {0}); // [s]
       // d/dW_i of (λ/B) Σ_b f_bi ‖W_i‖ = (λ/B) (Σ_b f_bi) W_i / ‖W_i‖
-      NDArray gWDec = f.transpose().matMul(gXHat) // [s, d]
-          .addi(p.wDec().mul(fSum.div(norms.maximum(1e-30)).mul(lam / b).expandDims(1)));
-      NDArray gF = gXHat.matMul(p.wDec().transpose()) // [B, s]
-          .addi(norms.mul(lam / b));
+      NDArray gWDec =
+          f.transpose()
+              .matMul(gXHat) // [s, d]
+              .addi(p.wDec().mul(fSum.div(norms.maximum(1e-30)).mul(lam / b).expandDims(1)));
+      NDArray gF =
+          gXHat
+              .matMul(p.wDec().transpose()) // [B, s]
+              .addi(norms.mul(lam / b));
       double penalty = 0;
       if (decorrCoef > 0) {
         NDArray[] gOut = new NDArray[1];
@@ -71,15 +76,20 @@ final class ReluLoss implements TrainingLoss {
       }
       NDArray gPre = gF.mul(active); // [B, s]
       SaeParams g = encoderBackward(p, sIn, gPre, gXHat, gWDec, m);
-      return new LossOutput(scale * sq + lam * l1 + penalty, sq,
-          Math.round(LossMath.scalar(active.sum())), sumF, LossMath.columnCounts(active),
-          Double.NaN, g);
+      return new LossOutput(
+          scale * sq + lam * l1 + penalty,
+          sq,
+          Math.round(LossMath.scalar(active.sum())),
+          sumF,
+          LossMath.columnCounts(active),
+          Double.NaN,
+          g);
     }
   }
 
   /** Encoder and bias gradients from {@code d loss / d pre}; results attached to {@code m}. */
-  static SaeParams encoderBackward(SaeParams p, NDArray sIn, NDArray gPre, NDArray gXHat,
-      NDArray gWDec, NDManager m) {
+  static SaeParams encoderBackward(
+      SaeParams p, NDArray sIn, NDArray gPre, NDArray gXHat, NDArray gWDec, NDManager m) {
     NDArray gWEnc = gPre.transpose().matMul(sIn); // [s, d]
     NDArray gBEnc = gPre.sum(new int[] {0}); // [s]
     NDArray gSIn = gPre.matMul(p.wEnc()); // [B, d]

@@ -7,12 +7,12 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * A sparse autoencoder in SAELens layout: {@code W_enc [d_in, d_sae]}, {@code b_enc [d_sae]},
- * {@code W_dec [d_sae, d_in]}, {@code b_dec [d_in]}, and {@code threshold [d_sae]} for
- * threshold architectures. Whatever format it was read from, the tensors are converted to this
- * layout, so every consumer sees one type.
+ * {@code W_dec [d_sae, d_in]}, {@code b_dec [d_in]}, and {@code threshold [d_sae]} for threshold
+ * architectures. Whatever format it was read from, the tensors are converted to this layout, so
+ * every consumer sees one type.
  *
- * <p>Memory: the weights are owned by this object's manager (closed with it); results of
- * {@link #encode}, {@link #decode} and {@link #forward} are attached to the input's manager.
+ * <p>Memory: the weights are owned by this object's manager (closed with it); results of {@link
+ * #encode}, {@link #decode} and {@link #forward} are attached to the input's manager.
  */
 public final class Sae implements AutoCloseable {
   private final SaeConfig config;
@@ -24,13 +24,19 @@ public final class Sae implements AutoCloseable {
   private final NDArray threshold; // [d_sae], or null
 
   /**
-   * Takes ownership of the given float32 tensors (they are attached to a new manager under
-   * {@code parent}) after checking every shape against {@code config}.
+   * Takes ownership of the given float32 tensors (they are attached to a new manager under {@code
+   * parent}) after checking every shape against {@code config}.
    *
    * @param threshold required for jumprelu and batchtopk, must be null otherwise
    */
-  public Sae(SaeConfig config, NDManager parent, NDArray wEnc, NDArray bEnc, NDArray wDec,
-      NDArray bDec, NDArray threshold) {
+  public Sae(
+      SaeConfig config,
+      NDManager parent,
+      NDArray wEnc,
+      NDArray bEnc,
+      NDArray wDec,
+      NDArray bDec,
+      NDArray threshold) {
     this.config = config;
     long d = config.dIn();
     long s = config.dSae();
@@ -40,13 +46,13 @@ public final class Sae implements AutoCloseable {
     check("b_dec", bDec, d);
     if (config.architecture().hasThreshold()) {
       if (threshold == null) {
-        throw new IllegalArgumentException(config.architecture().cliName()
-            + " SAE needs a threshold [" + s + "] tensor");
+        throw new IllegalArgumentException(
+            config.architecture().cliName() + " SAE needs a threshold [" + s + "] tensor");
       }
       check("threshold", threshold, s);
     } else if (threshold != null) {
-      throw new IllegalArgumentException(config.architecture().cliName()
-          + " SAE takes no threshold tensor");
+      throw new IllegalArgumentException(
+          config.architecture().cliName() + " SAE takes no threshold tensor");
     }
     this.manager = parent.newSubManager();
     this.wEnc = own(wEnc);
@@ -66,12 +72,12 @@ public final class Sae implements AutoCloseable {
       throw new IllegalArgumentException("missing tensor " + name);
     }
     if (!a.getShape().equals(new Shape(shape))) {
-      throw new IllegalArgumentException("tensor " + name + " has shape " + a.getShape()
-          + ", expected " + new Shape(shape));
+      throw new IllegalArgumentException(
+          "tensor " + name + " has shape " + a.getShape() + ", expected " + new Shape(shape));
     }
     if (a.getDataType() != DataType.FLOAT32) {
-      throw new IllegalArgumentException("tensor " + name + " has dtype " + a.getDataType()
-          + ", expected float32");
+      throw new IllegalArgumentException(
+          "tensor " + name + " has dtype " + a.getDataType() + ", expected float32");
     }
   }
 
@@ -125,8 +131,10 @@ public final class Sae implements AutoCloseable {
         // k-th largest value per row as a threshold: ties at the boundary are kept (measure zero
         // for real data), which avoids a scatter.
         NDArray relu = pre.maximum(0f);
-        NDArray kth = relu.topK(config.k(), -1, true, false).get(0)
-            .min(new int[] {relu.getShape().dimension() - 1}, true); // [..., 1]
+        NDArray kth =
+            relu.topK(config.k(), -1, true, false)
+                .get(0)
+                .min(new int[] {relu.getShape().dimension() - 1}, true); // [..., 1]
         f = relu.mul(relu.gte(kth).toType(DataType.FLOAT32, false));
         relu.close();
         kth.close();

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The SAE architectures sae4j trains and runs. Each has a CLI name and the SAELens v6
- * {@code architecture} string it is saved under (BatchTopK is saved as JumpReLU with its learned
+ * The SAE architectures sae4j trains and runs. Each has a CLI name and the SAELens v6 {@code
+ * architecture} string it is saved under (BatchTopK is saved as JumpReLU with its learned
  * threshold, as SAELens does).
  */
 public enum SaeArchitecture {
@@ -13,7 +13,9 @@ public enum SaeArchitecture {
   RELU("relu", "standard"),
   /** Keeps the k largest ReLU pre-activations per token (OpenAI / sparsify recipe). */
   TOPK("topk", "topk"),
-  /** Keeps the k·B largest activations over a batch in training; a learned threshold at inference. */
+  /**
+   * Keeps the k·B largest activations over a batch in training; a learned threshold at inference.
+   */
   BATCHTOPK("batchtopk", "jumprelu"),
   /** {@code relu(pre) * 1[pre > threshold]} with a learned per-latent threshold. */
   JUMPRELU("jumprelu", "jumprelu");
@@ -66,7 +68,11 @@ public enum SaeArchitecture {
         return a;
       }
     }
-    throw new IllegalArgumentException("unknown SAE architecture '" + name + "' (expected one of "
-        + Arrays.stream(values()).map(SaeArchitecture::cliName).toList() + ")");
+    throw new IllegalArgumentException(
+        "unknown SAE architecture '"
+            + name
+            + "' (expected one of "
+            + Arrays.stream(values()).map(SaeArchitecture::cliName).toList()
+            + ")");
   }
 }

@@ -11,8 +11,13 @@ package dev.sae4j.sae;
  *     Scope)
  * @param metadata provenance of the training activations
  */
-public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k,
-    boolean applyBDecToInput, SaeMetadata metadata) {
+public record SaeConfig(
+    SaeArchitecture architecture,
+    int dIn,
+    int dSae,
+    int k,
+    boolean applyBDecToInput,
+    SaeMetadata metadata) {
 
   /** Checks the fields are consistent; the message names the field. */
   public SaeConfig {
@@ -20,12 +25,12 @@ public record SaeConfig(SaeArchitecture architecture, int dIn, int dSae, int k,
       throw new IllegalArgumentException("architecture is required");
     }
     if (dIn <= 0 || dSae <= 0) {
-      throw new IllegalArgumentException("d_in and d_sae must be positive, got d_in=" + dIn
-          + ", d_sae=" + dSae);
+      throw new IllegalArgumentException(
+          "d_in and d_sae must be positive, got d_in=" + dIn + ", d_sae=" + dSae);
     }
     if (architecture.hasK() && (k <= 0 || k > dSae)) {
-      throw new IllegalArgumentException(architecture.cliName() + " needs 0 < k <= d_sae ("
-          + dSae + "), got k=" + k);
+      throw new IllegalArgumentException(
+          architecture.cliName() + " needs 0 < k <= d_sae (" + dSae + "), got k=" + k);
     }
     if (!architecture.hasK() && k != 0) {
       throw new IllegalArgumentException(architecture.cliName() + " takes no k, got k=" + k);

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Initial parameters, drawn in Java from a seeded {@link SplittableRandom} so they do not depend
- * on the engine's RNG: decoder rows Gaussian, rescaled to {@code decoderInitNorm}; the encoder
- * tied to the decoder ({@code W_enc = W_decᵀ}, SAELens / OpenAI); {@code b_enc = 0};
- * {@code b_dec} from the first batch; JumpReLU {@code log θ = log(init threshold)}.
+ * Initial parameters, drawn in Java from a seeded {@link SplittableRandom} so they do not depend on
+ * the engine's RNG: decoder rows Gaussian, rescaled to {@code decoderInitNorm}; the encoder tied to
+ * the decoder ({@code W_enc = W_decᵀ}, SAELens / OpenAI); {@code b_enc = 0}; {@code b_dec} from the
+ * first batch; JumpReLU {@code log θ = log(init threshold)}.
  */
 final class SaeInit {
   private SaeInit() {}

@@ -10,8 +10,13 @@ package dev.sae4j.sae;
  * @param datasetPath the dataset the activations were captured on
  * @param excludeSpecialTokens whether special tokens were left out of the store
  */
-public record SaeMetadata(String modelName, String hookName, int contextSize, boolean prependBos,
-    String datasetPath, boolean excludeSpecialTokens) {
+public record SaeMetadata(
+    String modelName,
+    String hookName,
+    int contextSize,
+    boolean prependBos,
+    String datasetPath,
+    boolean excludeSpecialTokens) {
 
   /** Metadata for an SAE whose provenance is unknown (e.g. trained on synthetic data). */
   public static SaeMetadata unknown() {

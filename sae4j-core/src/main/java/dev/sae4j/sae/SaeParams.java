@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The trainable tensors of an SAE in the trainer's layout. The encoder is stored as
- * {@code wEnc [d_sae, d_in]} (one row per latent, like the decoder) so that the sparse TopK
- * backward can gather and scatter encoder rows; it is transposed to SAELens's
- * {@code W_enc [d_in, d_sae]} on export. The same record holds gradients and Adam moments.
+ * The trainable tensors of an SAE in the trainer's layout. The encoder is stored as {@code wEnc
+ * [d_sae, d_in]} (one row per latent, like the decoder) so that the sparse TopK backward can gather
+ * and scatter encoder rows; it is transposed to SAELens's {@code W_enc [d_in, d_sae]} on export.
+ * The same record holds gradients and Adam moments.
  *
  * @param wEnc encoder rows {@code [d_sae, d_in]}
  * @param bEnc encoder bias {@code [d_sae]}
@@ -20,6 +20,7 @@ import java.util.List;
 record SaeParams(NDArray wEnc, NDArray bEnc, NDArray wDec, NDArray bDec, NDArray logThreshold) {
   /** Position of {@code wEnc} in {@link #list()}. */
   static final int W_ENC = 0;
+
   /** Position of {@code wDec} in {@link #list()}. */
   static final int W_DEC = 2;
 

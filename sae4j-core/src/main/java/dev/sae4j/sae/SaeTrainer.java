@@ -25,11 +25,10 @@ import java.util.Map;
  * resume.
  *
  * <p>Determinism: initialisation is drawn in Java from the seed, the data order comes from the
- * source's seeded stream, and no other randomness is used, so on CPU the same config and data
- * give bit-identical weights. Resume restores weights, Adam moments and step, latent counters,
- * metric sums and the BatchTopK threshold, then reopens the data stream with the same seed and
- * skips the batches already consumed, so a resumed run ends with the same weights as an
- * uninterrupted one.
+ * source's seeded stream, and no other randomness is used, so on CPU the same config and data give
+ * bit-identical weights. Resume restores weights, Adam moments and step, latent counters, metric
+ * sums and the BatchTopK threshold, then reopens the data stream with the same seed and skips the
+ * batches already consumed, so a resumed run ends with the same weights as an uninterrupted one.
  */
 public final class SaeTrainer {
   /** Receives a metrics line after every step (for progress bars); must be cheap. */
@@ -49,7 +48,7 @@ public final class SaeTrainer {
   private final TrainConfig config;
   private final BatchSource source;
   private final Path out;
-  private Listener listener = (m, s, t) -> { };
+  private Listener listener = (m, s, t) -> {};
   private TrainedSaeWriter writer = TrainedSaeWriter.tensorsOnly();
   private boolean resume;
   private boolean overwrite;
@@ -85,8 +84,8 @@ public final class SaeTrainer {
   }
 
   /**
-   * Start over in an output directory that holds an earlier run (its checkpoint and
-   * training.json are removed); without it such a directory is refused unless resuming.
+   * Start over in an output directory that holds an earlier run (its checkpoint and training.json
+   * are removed); without it such a directory is refused unless resuming.
    */
   public SaeTrainer overwrite(boolean o) {
     this.overwrite = o;
@@ -94,8 +93,8 @@ public final class SaeTrainer {
   }
 
   /**
-   * Stops (after checkpointing) once this many steps are done, as if interrupted; for tests and
-   * for splitting a long run into sessions. The result then holds the SAE at that step.
+   * Stops (after checkpointing) once this many steps are done, as if interrupted; for tests and for
+   * splitting a long run into sessions. The result then holds the SAE at that step.
    */
   public SaeTrainer stopAfterSteps(long steps) {
     this.stopAfterSteps = steps;
@@ -133,8 +132,8 @@ public final class SaeTrainer {
 
   private long totalTokens(long steps) {
     long spe = stepsPerEpoch();
-    return (steps / spe) * source.rows() + Math.min(steps % spe * config.batchTokens(),
-        source.rows());
+    return (steps / spe) * source.rows()
+        + Math.min(steps % spe * config.batchTokens(), source.rows());
   }
 
   /** Learning rate at step {@code step} (0-based) of {@code total}. */
@@ -144,7 +143,8 @@ public final class SaeTrainer {
       return lr * (step + 1) / c.warmupSteps();
     }
     long decayStart = total - c.decaySteps();
-    if (c.decaySteps() > 0 && c.lrSchedule() != TrainConfig.LrSchedule.CONSTANT
+    if (c.decaySteps() > 0
+        && c.lrSchedule() != TrainConfig.LrSchedule.CONSTANT
         && step >= decayStart) {
       double progress = (double) (step - decayStart + 1) / c.decaySteps();
       double end = lr * c.lrEndFactor();
@@ -168,8 +168,8 @@ public final class SaeTrainer {
     long dataSeed = config.seed() * 0x9E3779B97F4A7C15L + 1;
     TrainingLoss loss = TrainingLoss.of(config);
     try (NDManager m = parent.newSubManager()) {
-      Iterator<float[]> data = source.batches(config.batchTokens(),
-          Math.toIntExact(epochsNeeded), dataSeed);
+      Iterator<float[]> data =
+          source.batches(config.batchTokens(), Math.toIntExact(epochsNeeded), dataSeed);
       TrainState s;
       if (resume && TrainCheckpoint.exists(out)) {
         TrainCheckpoint.Info info = TrainCheckpoint.info(out, config, d, source.identity());
@@ -205,9 +205,11 @@ public final class SaeTrainer {
         }
         s.stats.update(o.fireCounts(), b);
         if (!Double.isNaN(o.minPositive())) {
-          s.thresholdEma = s.thresholdEma == null ? o.minPositive()
-              : (1 - config.thresholdLr()) * s.thresholdEma
-                  + config.thresholdLr() * o.minPositive();
+          s.thresholdEma =
+              s.thresholdEma == null
+                  ? o.minPositive()
+                  : (1 - config.thresholdLr()) * s.thresholdEma
+                      + config.thresholdLr() * o.minPositive();
         }
         PooledFvu recon = PooledFvu.of(batch, null, d, o.sqError());
         s.window.add(o, recon);
@@ -238,8 +240,10 @@ public final class SaeTrainer {
           s.epoch.reset();
         }
         boolean stopping = s.step >= stopAfterSteps && s.step < totalSteps;
-        if ((config.checkpointEvery() > 0 && s.step % config.checkpointEvery() == 0
-            && s.step < totalSteps) || stopping) {
+        if ((config.checkpointEvery() > 0
+                && s.step % config.checkpointEvery() == 0
+                && s.step < totalSteps)
+            || stopping) {
           requireFiniteParams(s);
           TrainCheckpoint.save(out, config, d, source.identity(), s);
         }
@@ -251,10 +255,14 @@ public final class SaeTrainer {
       Sae sae = export(s, d, parent);
       boolean complete = s.step >= totalSteps;
       FiringCounts firing = complete ? measureFiring(sae, dataSeed) : null;
-      DictionaryHealth health = complete
-          ? DictionaryHealth.of(firing, DictionaryHealth.duplicateLatents(sae.wDec()),
-              sae.config(), sparsityCoef())
-          : null;
+      DictionaryHealth health =
+          complete
+              ? DictionaryHealth.of(
+                  firing,
+                  DictionaryHealth.duplicateLatents(sae.wDec()),
+                  sae.config(),
+                  sparsityCoef())
+              : null;
       TrainResult result = new TrainResult(sae, firing, health, last, config);
       writeTrainingJson(result, s);
       if (complete) {
@@ -274,10 +282,14 @@ public final class SaeTrainer {
       return;
     }
     if (!overwrite) {
-      throw new IOException(out + ": already holds a training run ("
-          + (TrainCheckpoint.exists(out) ? "checkpoint/ at step " + TrainCheckpoint.savedStep(out)
-              : "training.json") + "); continue it with --resume or start over with"
-          + " --overwrite");
+      throw new IOException(
+          out
+              + ": already holds a training run ("
+              + (TrainCheckpoint.exists(out)
+                  ? "checkpoint/ at step " + TrainCheckpoint.savedStep(out)
+                  : "training.json")
+              + "); continue it with --resume or start over with"
+              + " --overwrite");
     }
     TrainCheckpoint.delete(out);
     Files.deleteIfExists(training);
@@ -296,10 +308,17 @@ public final class SaeTrainer {
   /** Training stopped: says when, why it may be, and which checkpoint is still good. */
   private IOException nonFinite(String what) {
     long saved = TrainCheckpoint.savedStep(out);
-    return new IOException("training stopped: " + what + " (non-finite activations in the"
-        + " data, or a learning rate too high); no SAE was written; "
-        + (saved >= 0 ? "the last good checkpoint is step " + saved + " in "
-            + out.resolve(TrainCheckpoint.DIR) : "there is no checkpoint"));
+    return new IOException(
+        "training stopped: "
+            + what
+            + " (non-finite activations in the"
+            + " data, or a learning rate too high); no SAE was written; "
+            + (saved >= 0
+                ? "the last good checkpoint is step "
+                    + saved
+                    + " in "
+                    + out.resolve(TrainCheckpoint.DIR)
+                : "there is no checkpoint"));
   }
 
   /**
@@ -315,14 +334,21 @@ public final class SaeTrainer {
       float[] rows = it.next();
       int n = (int) Math.min(rows.length / d, limit - metrics.tokens());
       try (NDManager step = sae.manager().newSubManager()) {
-        NDArray x = step.create(n * d == rows.length ? rows : Arrays.copyOf(rows, n * d),
-            new Shape(n, d)); // [n, d_in]
+        NDArray x =
+            step.create(
+                n * d == rows.length ? rows : Arrays.copyOf(rows, n * d),
+                new Shape(n, d)); // [n, d_in]
         metrics.add(sae, x, null);
       }
     }
-    String set = limit == source.rows() ? "training data, every row, final weights"
-        : "training data, first " + limit + " of " + source.rows()
-            + " rows of the shuffled stream, final weights";
+    String set =
+        limit == source.rows()
+            ? "training data, every row, final weights"
+            : "training data, first "
+                + limit
+                + " of "
+                + source.rows()
+                + " rows of the shuffled stream, final weights";
     return new FiringCounts(metrics.tokens(), set, metrics.fired());
   }
 
@@ -381,8 +407,8 @@ public final class SaeTrainer {
 
     /**
      * Sets {@code b_enc} so that each latent fires on about {@code l0 / d_sae} of the tokens of
-     * {@code batch}: the sparsity of a trained SAE, for benchmarks of sparse codes (a fresh
-     * ReLU SAE fires on about half of its latents).
+     * {@code batch}: the sparsity of a trained SAE, for benchmarks of sparse codes (a fresh ReLU
+     * SAE fires on about half of its latents).
      */
     public void targetL0(float[] batch, double l0) {
       SaeParams p = state.params;
@@ -403,26 +429,42 @@ public final class SaeTrainer {
 
   private TrainMetrics metrics(TrainState s, double lr, double tokensPerSecond) {
     Accumulator w = s.window;
-    return new TrainMetrics(s.step, s.tokens, w.meanLoss(), w.ssePerToken(), w.fvu(), w.l0(),
-        w.l1(), 100 * s.stats.windowDeadShare(), 100 * s.stats.windowDenseShare(), lr,
+    return new TrainMetrics(
+        s.step,
+        s.tokens,
+        w.meanLoss(),
+        w.ssePerToken(),
+        w.fvu(),
+        w.l0(),
+        w.l1(),
+        100 * s.stats.windowDeadShare(),
+        100 * s.stats.windowDenseShare(),
+        lr,
         tokensPerSecond);
   }
 
   /** One optimiser step; all temporaries live in a per-step manager. */
-  private LossOutput step(TrainingLoss loss, TrainState s, float[] batch, long b, int d,
-      double lr) {
+  private LossOutput step(
+      TrainingLoss loss, TrainState s, float[] batch, long b, int d, double lr) {
     NDManager pm = s.params.wDec().getManager();
     try (NDManager sm = pm.newSubManager()) {
       NDArray x = sm.create(batch, new Shape(b, d)); // [B, d]
-      double coef = config.architecture() == SaeArchitecture.JUMPRELU ? config.l0Coef()
-          : config.l1Coef();
+      double coef =
+          config.architecture() == SaeArchitecture.JUMPRELU ? config.l0Coef() : config.l1Coef();
       if (config.sparsityWarmupSteps() > 0) {
         coef *= Math.min(1.0, (s.step + 1.0) / config.sparsityWarmupSteps());
       }
-      boolean[] dead = config.architecture().hasK() && config.auxKCoef() > 0
-          ? s.stats.dead(config.deadTokens()) : null;
-      LossOutput o = loss.compute(s.params, x, new TrainingLoss.StepContext(coef, dead, batch,
-          rows -> s.adam.current(s.params, rows)), sm);
+      boolean[] dead =
+          config.architecture().hasK() && config.auxKCoef() > 0
+              ? s.stats.dead(config.deadTokens())
+              : null;
+      LossOutput o =
+          loss.compute(
+              s.params,
+              x,
+              new TrainingLoss.StepContext(
+                  coef, dead, batch, rows -> s.adam.current(s.params, rows)),
+              sm);
       // With unit-norm decoder rows, the decoder gradient loses its component along each row
       // before the update and the rows are renormalised after it (sparsify); Adam does both in
       // its pass over the decoder. The clipping norm is that of the projected gradient.
@@ -442,8 +484,8 @@ public final class SaeTrainer {
   }
 
   /** {@code Σ ‖g‖²} over every gradient; the decoder's after the unit-norm projection. */
-  private static double gradSquaredNorm(LossOutput o, SaeParams params, boolean unit,
-      NDManager sm) {
+  private static double gradSquaredNorm(
+      LossOutput o, SaeParams params, boolean unit, NDManager sm) {
     double sq = 0;
     if (o.host() != null) {
       List<FloatBuffer> g = o.host().list();
@@ -481,28 +523,40 @@ public final class SaeTrainer {
         threshold = p.logThreshold().exp();
         threshold.attach(tmp);
       } else if (config.architecture() == SaeArchitecture.BATCHTOPK) {
-        threshold = tmp.full(new Shape(ds),
-            s.thresholdEma == null ? 0f : s.thresholdEma.floatValue());
+        threshold =
+            tmp.full(new Shape(ds), s.thresholdEma == null ? 0f : s.thresholdEma.floatValue());
       }
-      SaeConfig sc = new SaeConfig(config.architecture(), d, ds,
-          config.architecture().hasK() ? config.k() : 0, true, source.metadata());
+      SaeConfig sc =
+          new SaeConfig(
+              config.architecture(),
+              d,
+              ds,
+              config.architecture().hasK() ? config.k() : 0,
+              true,
+              source.metadata());
       List<NDArray> copies = new ArrayList<>();
       for (NDArray a : new NDArray[] {p.bEnc(), p.wDec(), p.bDec()}) {
         NDArray c = a.duplicate();
         c.attach(tmp);
         copies.add(c);
       }
-      return new Sae(sc, parent, wEnc, copies.get(0), copies.get(1), copies.get(2),
-          threshold);
+      return new Sae(sc, parent, wEnc, copies.get(0), copies.get(1), copies.get(2), threshold);
     }
   }
 
   private void appendLine(String file, Object value) throws IOException {
-    String line = TrainCheckpoint.JSON.writer()
-        .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-        .writeValueAsString(value) + "\n";
-    Files.writeString(out.resolve(file), line, StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    String line =
+        TrainCheckpoint.JSON
+                .writer()
+                .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(value)
+            + "\n";
+    Files.writeString(
+        out.resolve(file),
+        line,
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 
   /** Drops metrics lines written after the checkpoint (a crash may have left some). */
@@ -514,8 +568,7 @@ public final class SaeTrainer {
       }
       StringBuilder keep = new StringBuilder();
       for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-        if (!line.isBlank()
-            && TrainCheckpoint.JSON.readTree(line).path("step").asLong() <= step) {
+        if (!line.isBlank() && TrainCheckpoint.JSON.readTree(line).path("step").asLong() <= step) {
           keep.append(line).append('\n');
         }
       }
@@ -524,7 +577,16 @@ public final class SaeTrainer {
   }
 
   private void writeTrainingJson(TrainResult r, TrainState s) throws IOException {
-    new TrainingSummary(TrainingSummary.FORMAT, s.step >= totalSteps(), s.step, s.tokens,
-        source.d(), s.thresholdEma, config, r.finalMetrics(), r.health()).write(out);
+    new TrainingSummary(
+            TrainingSummary.FORMAT,
+            s.step >= totalSteps(),
+            s.step,
+            s.tokens,
+            source.d(),
+            s.thresholdEma,
+            config,
+            r.finalMetrics(),
+            r.health())
+        .write(out);
   }
 }

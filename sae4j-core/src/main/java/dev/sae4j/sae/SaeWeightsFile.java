@@ -18,11 +18,13 @@ public final class SaeWeightsFile {
 
   /** Writes {@code sae}'s tensors to {@code file} atomically. */
   public static void write(Sae sae, Path file) throws IOException {
-    SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
-        .add("W_enc", sae.wEnc())
-        .add("b_enc", sae.bEnc())
-        .add("W_dec", sae.wDec())
-        .add("b_dec", sae.bDec());
+    SafetensorsWriter w =
+        new SafetensorsWriter()
+            .metadata("format", "pt")
+            .add("W_enc", sae.wEnc())
+            .add("b_enc", sae.bEnc())
+            .add("W_dec", sae.wDec())
+            .add("b_dec", sae.bDec());
     if (sae.threshold() != null) {
       w.add("threshold", sae.threshold());
     }

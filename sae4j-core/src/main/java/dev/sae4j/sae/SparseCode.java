@@ -12,10 +12,10 @@ import ai.djl.pytorch.jni.JniUtils;
 /**
  * A sparse latent code as a flat list of {@code (token, latent, value)} triples, with sparse
  * decoding and its backward. Decoding and the weight gradients are products of the code, as a
- * sparse COO matrix, with dense arrays (PyTorch's sparse-dense matmul): work is {@code O(n·d)}
- * for n triples instead of {@code O(B·s·d)}, and nothing of size {@code [n, d]} or a dense
- * {@code [s, d]} scratch is built. The one gather left (decoder rows for the gradient of the
- * values) runs in chunks of {@link #CHUNK_ELEMENTS} elements whatever the batch size.
+ * sparse COO matrix, with dense arrays (PyTorch's sparse-dense matmul): work is {@code O(n·d)} for
+ * n triples instead of {@code O(B·s·d)}, and nothing of size {@code [n, d]} or a dense {@code [s,
+ * d]} scratch is built. The one gather left (decoder rows for the gradient of the values) runs in
+ * chunks of {@link #CHUNK_ELEMENTS} elements whatever the batch size.
  */
 final class SparseCode {
   /** Elements per {@code [chunk, d]} temporary (64 MiB in float32). */
@@ -25,6 +25,7 @@ final class SparseCode {
   private final NDArray tokens; // int64 [n]
   private final NDArray latents; // int64 [n]
   private final NDArray values; // [n] in the parameters' dtype
+
   /** k when entry i belongs to token i / k (TopK layout), else 0. */
   private final int perTokenK;
 
@@ -81,21 +82,19 @@ final class SparseCode {
   /**
    * Accumulates the gradient of a loss through {@code decode(wDec)} and the ReLU encoder
    * pre-activations that produced {@code values}: given {@code gOut = d loss / d decode [B, d]}
-   * adds into {@code acc} ({@code wEnc, bEnc, wDec} gradients) and into {@code gSIn}
-   * ({@code d loss / d sae_in [B, d]}). The {@code wEnc} and {@code wDec} gradients have one
-   * row per latent of {@code rows} ({@code [u, d]}, compact; {@code rows} must contain this
-   * code's latents), or one per latent of the SAE ({@code [s, d]}) when {@code rows} is null;
-   * {@code bEnc}'s is always dense ({@code [s]}).
+   * adds into {@code acc} ({@code wEnc, bEnc, wDec} gradients) and into {@code gSIn} ({@code d loss
+   * / d sae_in [B, d]}). The {@code wEnc} and {@code wDec} gradients have one row per latent of
+   * {@code rows} ({@code [u, d]}, compact; {@code rows} must contain this code's latents), or one
+   * per latent of the SAE ({@code [s, d]}) when {@code rows} is null; {@code bEnc}'s is always
+   * dense ({@code [s]}).
    *
-   * <p>With {@code Z} the code as a sparse {@code [B, s]} matrix and {@code P} the sparse
-   * gradient of the pre-activations at the same entries ({@code gVal}):
-   * {@code dW_dec = Zᵀ gOut}, {@code dW_enc = Pᵀ sae_in}, {@code db_enc = Pᵀ 1},
-   * {@code d sae_in = P W_enc}: sparse-dense products (PyTorch's COO matmul), so no
-   * {@code [n, d]} temporaries and no dense {@code [s, d]} scratch per chunk. Only
-   * {@code gVal = W_dec[latent] · gOut[token]} gathers decoder rows, in chunks.
+   * <p>With {@code Z} the code as a sparse {@code [B, s]} matrix and {@code P} the sparse gradient
+   * of the pre-activations at the same entries ({@code gVal}): {@code dW_dec = Zᵀ gOut}, {@code
+   * dW_enc = Pᵀ sae_in}, {@code db_enc = Pᵀ 1}, {@code d sae_in = P W_enc}: sparse-dense products
+   * (PyTorch's COO matmul), so no {@code [n, d]} temporaries and no dense {@code [s, d]} scratch
+   * per chunk. Only {@code gVal = W_dec[latent] · gOut[token]} gathers decoder rows, in chunks.
    */
-  void backward(NDArray gOut, NDArray sIn, SaeParams p, Grads acc, NDArray gSIn,
-      TouchedRows rows) {
+  void backward(NDArray gOut, NDArray sIn, SaeParams p, Grads acc, NDArray gSIn, TouchedRows rows) {
     long s = p.wDec().getShape().get(0);
     long d = p.wDec().getShape().get(1);
     long n = size();
@@ -133,19 +132,23 @@ final class SparseCode {
       NDArray gradT = coo(t, idxT, gVal, new Shape(u, batch)); // Pᵀ [u, B]
       acc.wEnc = acc.add(acc.wEnc, gradT.matMul(sIn)); // [u, d]
       // b_enc is small: its gradient stays dense ([s]), from Pᵀ over all latents.
-      NDArray gradAllT = rows == null ? gradT : coo(t, stacked(t, latents, tokens), gVal,
-          new Shape(s, batch)); // Pᵀ [s, B]
-      acc.bEnc = acc.add(acc.bEnc, gradAllT.matMul(t.ones(new Shape(batch, 1),
-          gVal.getDataType())).reshape(s)); // [s]
+      NDArray gradAllT =
+          rows == null
+              ? gradT
+              : coo(t, stacked(t, latents, tokens), gVal, new Shape(s, batch)); // Pᵀ [s, B]
+      acc.bEnc =
+          acc.add(
+              acc.bEnc,
+              gradAllT.matMul(t.ones(new Shape(batch, 1), gVal.getDataType())).reshape(s)); // [s]
       NDArray grad = coo(t, indices(t), gVal, new Shape(batch, s)); // P [B, s]
       gSIn.addi(grad.matMul(p.wEnc())); // [B, s] @ [s, d]
     }
   }
 
   /**
-   * Gradient sums of {@link #backward} calls: each is the first product itself, then later
-   * products are added in place. At a small batch, zero-filling a fresh {@code [s, d]} sum and
-   * adding the product into it cost more than the product.
+   * Gradient sums of {@link #backward} calls: each is the first product itself, then later products
+   * are added in place. At a small batch, zero-filling a fresh {@code [s, d]} sum and adding the
+   * product into it cost more than the product.
    */
   static final class Grads {
     private final NDManager owner;
@@ -181,11 +184,10 @@ final class SparseCode {
 
   /**
    * A sparse COO matrix of {@code shape} with entries {@code entryValues} at {@code idx}, built
-   * from those tensors: DJL's {@code createCoo} from Java buffers once produced garbage indices
-   * in CI ("index out of row bound: 139648244383888"): most likely the Java buffer under the
-   * indices was freed by the garbage collector while the sparse tensor still used it (the same
-   * fault as in docs/design.md, "Ground-truth organism"). Tensors stacked inside PyTorch own
-   * their memory.
+   * from those tensors: DJL's {@code createCoo} from Java buffers once produced garbage indices in
+   * CI ("index out of row bound: 139648244383888"): most likely the Java buffer under the indices
+   * was freed by the garbage collector while the sparse tensor still used it (the same fault as in
+   * docs/design.md, "Ground-truth organism"). Tensors stacked inside PyTorch own their memory.
    */
   private static NDArray coo(NDManager m, NDArray idx, NDArray entryValues, Shape shape) {
     NDArray sparse = JniUtils.createSparseCoo((PtNDArray) idx, (PtNDArray) entryValues, shape);

@@ -9,20 +9,25 @@ import java.nio.FloatBuffer;
 
 /**
  * The float32 path of the training losses that uses the code's sparsity: the encoder's product
- * stays dense (PyTorch), the rest runs on the code's entries ({@link EncoderScan},
- * {@link SparseStep}). TopK and BatchTopK take it always; ReLU and JumpReLU while the code is
- * sparse enough ({@link #maxDensity}), measured on each step's own code, and their dense path
- * otherwise. The maths are those of {@link ReluLoss}, {@link JumpReluLoss} and
- * {@link TopKLoss}; tests compare both paths.
+ * stays dense (PyTorch), the rest runs on the code's entries ({@link EncoderScan}, {@link
+ * SparseStep}). TopK and BatchTopK take it always; ReLU and JumpReLU while the code is sparse
+ * enough ({@link #maxDensity}), measured on each step's own code, and their dense path otherwise.
+ * The maths are those of {@link ReluLoss}, {@link JumpReluLoss} and {@link TopKLoss}; tests compare
+ * both paths.
  */
 final class SparseLoss {
   /** The architectures' rules. */
-  enum Kind { RELU, JUMPRELU, TOPK, BATCHTOPK }
+  enum Kind {
+    RELU,
+    JUMPRELU,
+    TOPK,
+    BATCHTOPK
+  }
 
   /**
    * Default {@link #maxDensity}: the share of (token, latent) pairs in the code above which the
-   * dense products are faster (BENCHMARKS.md, "Sparse ReLU"); the system property
-   * {@code sae4j.sparse.max_density} overrides it (for benchmarks).
+   * dense products are faster (BENCHMARKS.md, "Sparse ReLU crossover"); the system property {@code
+   * sae4j.sparse.max_density} overrides it (for benchmarks).
    */
   static final double DEFAULT_MAX_DENSITY =
       Double.parseDouble(System.getProperty("sae4j.sparse.max_density", "0.02"));
@@ -33,13 +38,14 @@ final class SparseLoss {
   private final double auxCoef;
   private final int kAux;
   private final double bandwidth;
+
   /** ReLU / JumpReLU: the largest share of nonzero pairs (with the kernel window) kept sparse. */
   double maxDensity = DEFAULT_MAX_DENSITY;
+
   private final SparseStep step = new SparseStep();
   private float[] sIn;
 
-  SparseLoss(Kind kind, int k, Reconstruction recon, double auxCoef, int kAux,
-      double bandwidth) {
+  SparseLoss(Kind kind, int k, Reconstruction recon, double auxCoef, int kAux, double bandwidth) {
     this.kind = kind;
     this.k = k;
     this.recon = recon;
@@ -51,7 +57,8 @@ final class SparseLoss {
   /** Whether the parameters and batch are float32 PyTorch tensors (this path's input). */
   static boolean applies(SaeParams p, NDArray x) {
     for (NDArray a : p.list()) {
-      if (!(a instanceof PtNDArray) || a.getDataType() != DataType.FLOAT32
+      if (!(a instanceof PtNDArray)
+          || a.getDataType() != DataType.FLOAT32
           || a.getDevice().isGpu()) {
         return false;
       }
@@ -95,24 +102,33 @@ final class SparseLoss {
           nDead += dead ? 1 : 0;
         }
       }
-      EncoderScan.Rule rule = new EncoderScan.Rule(switch (kind) {
-        case RELU -> EncoderScan.Kind.RELU;
-        case JUMPRELU -> EncoderScan.Kind.JUMPRELU;
-        default -> EncoderScan.Kind.TOPK;
-      }, k, theta, (float) (bandwidth / 2), nDead > 0 ? ctx.dead() : null,
-          Math.min(kAux, nDead));
-      long maxEntries = kind == Kind.RELU || kind == Kind.JUMPRELU
-          ? (long) (maxDensity * b * s) : Long.MAX_VALUE;
-      EncoderScan.Codes codes = kind == Kind.BATCHTOPK
-          ? EncoderScan.scanBatchTopK(sInT, p.wEnc(), p.bEnc(), bEnc, rule, t)
-          : EncoderScan.scan(sInT, p.wEnc(), bEnc, rule, maxEntries, t);
+      EncoderScan.Rule rule =
+          new EncoderScan.Rule(
+              switch (kind) {
+                case RELU -> EncoderScan.Kind.RELU;
+                case JUMPRELU -> EncoderScan.Kind.JUMPRELU;
+                default -> EncoderScan.Kind.TOPK;
+              },
+              k,
+              theta,
+              (float) (bandwidth / 2),
+              nDead > 0 ? ctx.dead() : null,
+              Math.min(kAux, nDead));
+      long maxEntries =
+          kind == Kind.RELU || kind == Kind.JUMPRELU ? (long) (maxDensity * b * s) : Long.MAX_VALUE;
+      EncoderScan.Codes codes =
+          kind == Kind.BATCHTOPK
+              ? EncoderScan.scanBatchTopK(sInT, p.wEnc(), p.bEnc(), bEnc, rule, t)
+              : EncoderScan.scan(sInT, p.wEnc(), bEnc, rule, maxEntries, t);
       if (codes == null) {
         return null;
       }
       CsrCode code = codes.main();
       CsrCode aux = codes.aux();
-      TouchedRows touched = aux == null ? TouchedRows.of(s, code.latentsLong())
-          : TouchedRows.of(s, code.latentsLong(), aux.latentsLong());
+      TouchedRows touched =
+          aux == null
+              ? TouchedRows.of(s, code.latentsLong())
+              : TouchedRows.of(s, code.latentsLong(), aux.latentsLong());
       long t0 = StepProfile.start();
       ctx.decoderRows().current(touched);
       StepProfile.add("decoder rows brought up to date", t0);
@@ -129,8 +145,10 @@ final class SparseLoss {
       st.code = code;
       st.aux = aux;
       st.gScale = (float) (2 * scale);
-      double auxScale = aux == null ? 0
-          : auxCoef * Math.min(1.0, (double) nDead / kAux) / Math.max(totalVar, 1e-30);
+      double auxScale =
+          aux == null
+              ? 0
+              : auxCoef * Math.min(1.0, (double) nDead / kAux) / Math.max(totalVar, 1e-30);
       st.auxGScale = (float) (2 * auxScale);
       st.l1 = kind == Kind.RELU ? (float) (lam / b) : 0f;
       st.norms = kind == Kind.RELU ? rowNorms(wDec, touched, s, d) : null;
@@ -173,10 +191,18 @@ final class SparseLoss {
       } else if (kind == Kind.JUMPRELU) {
         loss += lam * active / b;
       }
-      HostGrads grads = HostGrads.of(st.gWEnc, touched.size(), d, st.gBEnc, st.gWDec, st.gBDec,
-          st.gLogThreshold);
-      return new LossOutput(loss, sq, active, sum, fire,
-          kind == Kind.BATCHTOPK && active > 0 ? minPos : Double.NaN, null, touched, grads);
+      HostGrads grads =
+          HostGrads.of(st.gWEnc, touched.size(), d, st.gBEnc, st.gWDec, st.gBDec, st.gLogThreshold);
+      return new LossOutput(
+          loss,
+          sq,
+          active,
+          sum,
+          fire,
+          kind == Kind.BATCHTOPK && active > 0 ? minPos : Double.NaN,
+          null,
+          touched,
+          grads);
     }
   }
 

@@ -21,8 +21,8 @@ import ai.djl.ndarray.types.Shape;
  *         L_aux = α · min(1, n_dead / k_aux) · Σ ‖ê − e‖² / Σ ‖x − mean_batch x‖²
  * </pre>
  *
- * The gradient touches only the selected rows of W_enc, b_enc and W_dec ({@link SparseCode});
- * those of W_enc and W_dec are returned compact ({@link TouchedRows}).
+ * The gradient touches only the selected rows of W_enc, b_enc and W_dec ({@link SparseCode}); those
+ * of W_enc and W_dec are returned compact ({@link TouchedRows}).
  */
 final class TopKLoss implements TrainingLoss {
   private final boolean batchLevel;
@@ -30,16 +30,21 @@ final class TopKLoss implements TrainingLoss {
   private final Reconstruction recon;
   private final double auxCoef;
   private final int kAux;
+
   /**
    * Tests only: when set, AuxK targets this residual {@code e [B·d]} instead of {@code x − x̂},
    * which makes "e is a constant" checkable by finite differences.
    */
   double[] frozenResidual;
+
   /** Tests only: when true, {@link #lastResidual} receives {@code x − x̂} of each call. */
   boolean captureResidual;
+
   double[] lastResidual;
+
   /** The float32 path on the code's entries; tests switch it off to compare with this class. */
   final SparseLoss sparse;
+
   boolean hostKernels = true;
 
   TopKLoss(boolean batchLevel, int k, Reconstruction recon, double auxCoef, int kAux) {
@@ -48,8 +53,14 @@ final class TopKLoss implements TrainingLoss {
     this.recon = recon;
     this.auxCoef = auxCoef;
     this.kAux = kAux;
-    this.sparse = new SparseLoss(batchLevel ? SparseLoss.Kind.BATCHTOPK : SparseLoss.Kind.TOPK, k,
-        recon, auxCoef, kAux, 0);
+    this.sparse =
+        new SparseLoss(
+            batchLevel ? SparseLoss.Kind.BATCHTOPK : SparseLoss.Kind.TOPK,
+            k,
+            recon,
+            auxCoef,
+            kAux,
+            0);
   }
 
   boolean batchLevel() {
@@ -138,25 +149,36 @@ final class TopKLoss implements TrainingLoss {
         aux = perToken(masked, ka, t);
         aux = aux.withValues(aux.values().maximum(0));
         NDArray eHat = aux.decode(p.wDec(), t); // [B, d]
-        NDArray ra = frozenResidual == null ? eHat.addi(r) // ê − e = ê + (x̂ − x)   [B, d]
-            : eHat.subi(t.create(frozenResidual, new Shape(b, d)).toType(dt, false));
-        double auxScale = auxCoef * Math.min(1.0, (double) nDead / kAux)
-            / Math.max(totalVar, 1e-30);
+        NDArray ra =
+            frozenResidual == null
+                ? eHat.addi(r) // ê − e = ê + (x̂ − x)   [B, d]
+                : eHat.subi(t.create(frozenResidual, new Shape(b, d)).toType(dt, false));
+        double auxScale =
+            auxCoef * Math.min(1.0, (double) nDead / kAux) / Math.max(totalVar, 1e-30);
         loss += auxScale * LossMath.scalar(ra.square().sum());
         gAux = ra.muli(2 * auxScale);
       }
       // The weight gradients have rows only for the latents the codes touch.
-      TouchedRows touched = aux == null ? TouchedRows.of((int) s, latents)
-          : TouchedRows.of((int) s, latents, aux.latents().toLongArray());
+      TouchedRows touched =
+          aux == null
+              ? TouchedRows.of((int) s, latents)
+              : TouchedRows.of((int) s, latents, aux.latents().toLongArray());
       code.backward(gXHat, sIn, p, acc, gSIn, touched);
       if (aux != null) {
         aux.backward(gAux, sIn, p, acc, gSIn, touched);
       }
       NDArray gBDec = gXHat.sum(new int[] {0}).subi(gSIn.sum(new int[] {0})); // [d]
       gBDec.attach(m);
-      return new LossOutput(loss, sq, active, sum, fire,
+      return new LossOutput(
+          loss,
+          sq,
+          active,
+          sum,
+          fire,
           active > 0 ? minPos : Double.NaN,
-          new SaeParams(acc.wEnc, acc.bEnc, acc.wDec, gBDec, null), touched, null);
+          new SaeParams(acc.wEnc, acc.bEnc, acc.wDec, gBDec, null),
+          touched,
+          null);
     }
   }
 
@@ -174,8 +196,8 @@ final class TopKLoss implements TrainingLoss {
   private static SparseCode perToken(NDArray a, int k, NDManager t) {
     long b = a.getShape().get(0);
     NDList top = a.topK(k, 1, true, false); // values, indices [B, k]
-    return new SparseCode(b, rowTokens(b, k, t), top.get(1).reshape(b * k),
-        top.get(0).reshape(b * k), k);
+    return new SparseCode(
+        b, rowTokens(b, k, t), top.get(1).reshape(b * k), top.get(0).reshape(b * k), k);
   }
 
   /** {@code [0 × k, 1 × k, ..., (b−1) × k]}: the token of each entry of a row-major [B, k]. */

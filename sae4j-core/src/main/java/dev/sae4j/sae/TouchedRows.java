@@ -7,10 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
- * The latents that a training step's sparse codes touch, in increasing order, and the row of
- * each in compact gradients {@code [u, d]}. TopK gradients of {@code W_enc} and {@code W_dec} are
- * zero outside these rows; keeping them compact spares a zero-filled {@code [d_sae, d_in]}
- * array per matrix and step, which at small batches cost more than the rest of the backward.
+ * The latents that a training step's sparse codes touch, in increasing order, and the row of each
+ * in compact gradients {@code [u, d]}. TopK gradients of {@code W_enc} and {@code W_dec} are zero
+ * outside these rows; keeping them compact spares a zero-filled {@code [d_sae, d_in]} array per
+ * matrix and step, which at small batches cost more than the rest of the backward.
  */
 final class TouchedRows {
   private final long[] latents;
@@ -67,8 +67,8 @@ final class TouchedRows {
   }
 
   /**
-   * A compact gradient {@code [u, d]} scattered into zeros of {@code d_sae} rows, in {@code m}
-   * and the same dtype: for code paths and tests that need dense gradients.
+   * A compact gradient {@code [u, d]} scattered into zeros of {@code d_sae} rows, in {@code m} and
+   * the same dtype: for code paths and tests that need dense gradients.
    */
   NDArray dense(NDArray compact, NDManager m) {
     int width = (int) compact.getShape().get(1);

@@ -26,29 +26,32 @@ import java.util.TreeSet;
 
 /**
  * Mid-training checkpoints in {@code <out>/checkpoint/}: {@code tensors-<step>.safetensors}
- * (parameters, Adam moments {@code adam_m.*} / {@code adam_v.*}, and the int64 latent counters)
- * and {@code state.json} (counters, BatchTopK threshold, metric sums, the resolved config, and
- * the tensors file's name and sha256). state.json is replaced atomically after its tensors file
- * is complete, so a crash at any point leaves the previous checkpoint intact; older tensors files
- * are deleted afterwards.
+ * (parameters, Adam moments {@code adam_m.*} / {@code adam_v.*}, and the int64 latent counters) and
+ * {@code state.json} (counters, BatchTopK threshold, metric sums, the resolved config, and the
+ * tensors file's name and sha256). state.json is replaced atomically after its tensors file is
+ * complete, so a crash at any point leaves the previous checkpoint intact; older tensors files are
+ * deleted afterwards.
  */
 final class TrainCheckpoint {
   static final String DIR = "checkpoint";
   static final String STATE = "state.json";
   static final String FORMAT = "sae4j-train-checkpoint";
+
   /**
-   * 3: state.json records the training data's identity; window and epoch sums hold a
-   * {@link PooledFvu}; no density windows.
+   * 3: state.json records the training data's identity; window and epoch sums hold a {@link
+   * PooledFvu}; no density windows.
    */
   static final int VERSION = 3;
 
-  static final ObjectMapper JSON = JsonMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .visibility(com.fasterxml.jackson.annotation.PropertyAccessor.FIELD,
-          com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.PUBLIC_ONLY)
-      .build();
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .visibility(
+              com.fasterxml.jackson.annotation.PropertyAccessor.FIELD,
+              com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.PUBLIC_ONLY)
+          .build();
 
   /**
    * The JSON half of a checkpoint.
@@ -59,9 +62,21 @@ final class TrainCheckpoint {
    * @param sha256 its hash
    * @param source the training data's {@link BatchSource#identity()}
    */
-  record Info(String format, int version, String tensors, String sha256, int dIn,
-      Map<String, String> source, TrainConfig config, long step, long tokens, long batches,
-      long adamStep, Double thresholdEma, Accumulator window, Accumulator epoch,
+  record Info(
+      String format,
+      int version,
+      String tensors,
+      String sha256,
+      int dIn,
+      Map<String, String> source,
+      TrainConfig config,
+      long step,
+      long tokens,
+      long batches,
+      long adamStep,
+      Double thresholdEma,
+      Accumulator window,
+      Accumulator epoch,
       long logTokens) {}
 
   private TrainCheckpoint() {}
@@ -73,8 +88,9 @@ final class TrainCheckpoint {
   /** The step of the checkpoint in {@code out}, or -1 when there is none or it is unreadable. */
   static long savedStep(Path out) {
     try {
-      return exists(out) ? JSON.readTree(out.resolve(DIR).resolve(STATE).toFile()).path("step")
-          .asLong(-1) : -1;
+      return exists(out)
+          ? JSON.readTree(out.resolve(DIR).resolve(STATE).toFile()).path("step").asLong(-1)
+          : -1;
     } catch (IOException e) {
       return -1;
     }
@@ -94,8 +110,8 @@ final class TrainCheckpoint {
     Files.delete(dir);
   }
 
-  static void save(Path out, TrainConfig config, int dIn, Map<String, String> source,
-      TrainState s) throws IOException {
+  static void save(Path out, TrainConfig config, int dIn, Map<String, String> source, TrainState s)
+      throws IOException {
     Path dir = out.resolve(DIR);
     Files.createDirectories(dir);
     String name = String.format("tensors-%010d.safetensors", s.step);
@@ -112,8 +128,23 @@ final class TrainCheckpoint {
     w.addLongs("since_fired", st.sinceFired, ds).addLongs("log_counts", st.logCounts, ds);
     Path file = dir.resolve(name);
     w.write(file);
-    Info info = new Info(FORMAT, VERSION, name, Checksums.sha256(file), dIn, source, config,
-        s.step, s.tokens, s.batches, s.adam.t, s.thresholdEma, s.window, s.epoch, st.logTokens);
+    Info info =
+        new Info(
+            FORMAT,
+            VERSION,
+            name,
+            Checksums.sha256(file),
+            dIn,
+            source,
+            config,
+            s.step,
+            s.tokens,
+            s.batches,
+            s.adam.t,
+            s.thresholdEma,
+            s.window,
+            s.epoch,
+            st.logTokens);
     AtomicFiles.writeString(dir.resolve(STATE), JSON.writeValueAsString(info));
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "tensors-*.safetensors")) {
       for (Path f : old) {
@@ -125,9 +156,9 @@ final class TrainCheckpoint {
   }
 
   /**
-   * Reads state.json, refusing a checkpoint of another run: one made from other data (any entry
-   * of the source identity differs), with another width or another configuration. The message
-   * names every difference.
+   * Reads state.json, refusing a checkpoint of another run: one made from other data (any entry of
+   * the source identity differs), with another width or another configuration. The message names
+   * every difference.
    */
   static Info info(Path out, TrainConfig config, int dIn, Map<String, String> source)
       throws IOException {
@@ -139,13 +170,26 @@ final class TrainCheckpoint {
       throw new IOException(file + ": not a readable training checkpoint: " + e.getMessage(), e);
     }
     if (!FORMAT.equals(info.format()) || info.version() != VERSION) {
-      throw new IOException(file + ": format " + info.format() + " v" + info.version()
-          + ", expected " + FORMAT + " v" + VERSION + " (an older checkpoint cannot be checked"
-          + " or resumed; start over with --overwrite)");
+      throw new IOException(
+          file
+              + ": format "
+              + info.format()
+              + " v"
+              + info.version()
+              + ", expected "
+              + FORMAT
+              + " v"
+              + VERSION
+              + " (an older checkpoint cannot be checked"
+              + " or resumed; start over with --overwrite)");
     }
     if (info.dIn() != dIn) {
-      throw new IOException(file + ": cannot resume: the checkpoint has d_in " + info.dIn()
-          + ", the data has " + dIn);
+      throw new IOException(
+          file
+              + ": cannot resume: the checkpoint has d_in "
+              + info.dIn()
+              + ", the data has "
+              + dIn);
     }
     List<String> dataDiffs = new ArrayList<>();
     Set<String> keys = new TreeSet<>(source.keySet());
@@ -159,13 +203,19 @@ final class TrainCheckpoint {
       }
     }
     if (!dataDiffs.isEmpty()) {
-      throw new IOException(file + ": cannot resume: the checkpoint was trained on other data: "
-          + String.join("; ", dataDiffs) + " (use the same --activations, or start over with"
-          + " --overwrite)");
+      throw new IOException(
+          file
+              + ": cannot resume: the checkpoint was trained on other data: "
+              + String.join("; ", dataDiffs)
+              + " (use the same --activations, or start over with"
+              + " --overwrite)");
     }
     if (!info.config().equals(config)) {
-      throw new IOException(file + ": cannot resume: the checkpoint was trained with a different"
-          + " configuration: " + String.join("; ", configDifferences(info.config(), config)));
+      throw new IOException(
+          file
+              + ": cannot resume: the checkpoint was trained with a different"
+              + " configuration: "
+              + String.join("; ", configDifferences(info.config(), config)));
     }
     return info;
   }
@@ -189,12 +239,18 @@ final class TrainCheckpoint {
 
   /** Restores the state; tensors go to {@code m}. */
   static TrainState load(Path out, Info info, TrainConfig config, NDManager m) throws IOException {
-    Path file = SafePaths.resolveInside(out.resolve(DIR), info.tensors(),
-        out.resolve(DIR).resolve(STATE), "tensors");
+    Path file =
+        SafePaths.resolveInside(
+            out.resolve(DIR), info.tensors(), out.resolve(DIR).resolve(STATE), "tensors");
     String sha = Checksums.sha256(file);
     if (!sha.equals(info.sha256())) {
-      throw new IOException(file + ": sha256 " + sha + " does not match state.json ("
-          + info.sha256() + "): the checkpoint is corrupted");
+      throw new IOException(
+          file
+              + ": sha256 "
+              + sha
+              + " does not match state.json ("
+              + info.sha256()
+              + "): the checkpoint is corrupted");
     }
     TrainState s = new TrainState();
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
@@ -209,8 +265,14 @@ final class TrainCheckpoint {
         av.add(copy(f, "adam_v." + name, m));
       }
       s.params = SaeParams.of(p);
-      s.adam = new Adam(SaeParams.of(am), SaeParams.of(av), info.adamStep(), config.beta1(),
-          config.beta2(), config.eps());
+      s.adam =
+          new Adam(
+              SaeParams.of(am),
+              SaeParams.of(av),
+              info.adamStep(),
+              config.beta1(),
+              config.beta2(),
+              config.eps());
       LatentStats st = new LatentStats(config.dSae());
       copy(f.readLongs("since_fired"), st.sinceFired);
       copy(f.readLongs("log_counts"), st.logCounts);
@@ -237,8 +299,8 @@ final class TrainCheckpoint {
 
   private static void copy(long[] from, long[] to) throws IOException {
     if (from.length != to.length) {
-      throw new IOException("checkpoint counter has " + from.length + " latents, expected "
-          + to.length);
+      throw new IOException(
+          "checkpoint counter has " + from.length + " latents, expected " + to.length);
     }
     System.arraycopy(from, 0, to, 0, to.length);
   }

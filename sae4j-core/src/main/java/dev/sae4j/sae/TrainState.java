@@ -7,10 +7,13 @@ final class TrainState {
   LatentStats stats;
   long step;
   long tokens;
+
   /** Batches taken from the source so far (the data position). */
   long batches;
+
   /** BatchTopK inference threshold (EMA of the batch's smallest positive activation), or null. */
   Double thresholdEma;
+
   final Accumulator window = new Accumulator();
   final Accumulator epoch = new Accumulator();
 }

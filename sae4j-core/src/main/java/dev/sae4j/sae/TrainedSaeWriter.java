@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Writes a trained SAE into the output directory. The trainer calls it once at the end; the
- * SAELens writer (cfg.json, sae_weights.safetensors, sparsity.safetensors) plugs in here.
+ * Writes a trained SAE into the output directory. The trainer calls it once at the end; the SAELens
+ * writer (cfg.json, sae_weights.safetensors, sparsity.safetensors) plugs in here.
  */
 @FunctionalInterface
 public interface TrainedSaeWriter {

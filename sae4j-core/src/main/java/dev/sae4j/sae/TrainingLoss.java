@@ -23,17 +23,16 @@ interface TrainingLoss {
    * @param rows the batch as a Java array (the same values as x), or null
    * @param decoderRows brings decoder rows up to date before the loss reads them
    */
-  record StepContext(double sparsityCoef, boolean[] dead, float[] rows,
-      DecoderRows decoderRows) {
+  record StepContext(double sparsityCoef, boolean[] dead, float[] rows, DecoderRows decoderRows) {
     /** Without a Java copy of the batch; the decoder is always up to date. */
     StepContext(double sparsityCoef, boolean[] dead) {
-      this(sparsityCoef, dead, null, rows -> { });
+      this(sparsityCoef, dead, null, rows -> {});
     }
   }
 
   /**
-   * The optimiser's lazy decoder rows (see {@link Adam#current}): a loss must ask for the rows
-   * it reads before reading them.
+   * The optimiser's lazy decoder rows (see {@link Adam#current}): a loss must ask for the rows it
+   * reads before reading them.
    */
   @FunctionalInterface
   interface DecoderRows {
@@ -45,8 +44,13 @@ interface TrainingLoss {
   static TrainingLoss of(TrainConfig c) {
     return switch (c.architecture()) {
       case RELU -> new ReluLoss(c.reconstruction(), c.decorrelationCoef(), c.decorrelationEps());
-      case TOPK, BATCHTOPK -> new TopKLoss(c.architecture() == SaeArchitecture.BATCHTOPK, c.k(),
-          c.reconstruction(), c.auxKCoef(), c.kAux());
+      case TOPK, BATCHTOPK ->
+          new TopKLoss(
+              c.architecture() == SaeArchitecture.BATCHTOPK,
+              c.k(),
+              c.reconstruction(),
+              c.auxKCoef(),
+              c.kAux());
       case JUMPRELU -> new JumpReluLoss(c.reconstruction(), c.jumpReluBandwidth());
     };
   }

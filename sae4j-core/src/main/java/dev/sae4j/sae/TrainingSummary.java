@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code training.json}, what a training run wrote when it ended, and the reader of its
- * training curve ({@code metrics.jsonl}, one {@link TrainMetrics} per line).
+ * {@code training.json}, what a training run wrote when it ended, and the reader of its training
+ * curve ({@code metrics.jsonl}, one {@link TrainMetrics} per line).
  *
  * @param format always {@value #FORMAT}
  * @param complete whether every planned step ran
@@ -26,22 +26,33 @@ import java.util.List;
  * @param finalMetrics the last metrics.jsonl line
  * @param health dictionary health of the final SAE on every training row (null: not measured)
  */
-public record TrainingSummary(String format, boolean complete, long steps, long tokens, int dIn,
-    Double batchtopkThreshold, TrainConfig config, TrainMetrics finalMetrics,
+public record TrainingSummary(
+    String format,
+    boolean complete,
+    long steps,
+    long tokens,
+    int dIn,
+    Double batchtopkThreshold,
+    TrainConfig config,
+    TrainMetrics finalMetrics,
     DictionaryHealth health) {
 
   /** The file name. */
   public static final String FILE = "training.json";
+
   /** The training curve's file name. */
   public static final String CURVE = "metrics.jsonl";
+
   /** The value of {@code format}. */
   public static final String FORMAT = "sae4j-training";
 
   // The checkpoint's mapper (snake_case, records by their components), reading leniently so a
   // summary from a newer writer with extra fields still reads.
-  private static final ObjectMapper JSON = ((JsonMapper) TrainCheckpoint.JSON).rebuild()
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
+  private static final ObjectMapper JSON =
+      ((JsonMapper) TrainCheckpoint.JSON)
+          .rebuild()
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
 
   /** Writes {@code dir/training.json} atomically. */
   public void write(Path dir) throws IOException {
@@ -58,8 +69,8 @@ public record TrainingSummary(String format, boolean complete, long steps, long 
       throw new IOException(file + ": cannot read the training summary: " + e.getMessage(), e);
     }
     if (!FORMAT.equals(t.format())) {
-      throw new IOException(file + ": field 'format' is '" + t.format() + "', expected '"
-          + FORMAT + "'");
+      throw new IOException(
+          file + ": field 'format' is '" + t.format() + "', expected '" + FORMAT + "'");
     }
     if (t.config() == null || t.finalMetrics() == null) {
       throw new IOException(file + ": fields 'config' and 'final_metrics' are required");
@@ -80,8 +91,8 @@ public record TrainingSummary(String format, boolean complete, long steps, long 
       try {
         out.add(reader.readValue(lines.get(i)));
       } catch (IOException e) {
-        throw new IOException(file + " line " + (i + 1) + ": not a metrics record: "
-            + e.getMessage(), e);
+        throw new IOException(
+            file + " line " + (i + 1) + ": not a metrics record: " + e.getMessage(), e);
       }
     }
     return out;

@@ -26,10 +26,21 @@ class ActivationStoreTest {
   /** A store whose row i holds (i, -i, 0.5 i), 10 rows per shard. */
   private Path store(String name, int rows) throws IOException {
     Path dir = tmp.resolve(name);
-    StoreManifest identity = new StoreManifest(StoreManifest.FORMAT, 1,
-        new StoreManifest.ModelInfo("test", null, "gpt2"), "blocks.0.hook_resid_post", D,
-        "float32", new StoreManifest.CaptureInfo(8, "none", "split", false, false, List.of(), null,
-            0), new StoreManifest.DatasetInfo("rows", "0", rows), 10, 0, false, List.of(), null);
+    StoreManifest identity =
+        new StoreManifest(
+            StoreManifest.FORMAT,
+            1,
+            new StoreManifest.ModelInfo("test", null, "gpt2"),
+            "blocks.0.hook_resid_post",
+            D,
+            "float32",
+            new StoreManifest.CaptureInfo(8, "none", "split", false, false, List.of(), null, 0),
+            new StoreManifest.DatasetInfo("rows", "0", rows),
+            10,
+            0,
+            false,
+            List.of(),
+            null);
     ActivationStoreWriter w = ActivationStoreWriter.open(dir, identity, false);
     for (int i = 0; i < rows; i++) {
       w.append(new float[] {i, -i, 0.5f * i}, 0, i % 7, i / 4, i % 4);
@@ -71,8 +82,8 @@ class ActivationStoreTest {
       assertNotEquals(sorted, part, "epoch " + epoch + " was not shuffled");
     }
     // Batches are full except the last of each epoch (95 = 5 x 16 + 15).
-    assertEquals(List.of(16, 16, 16, 16, 16, 15, 16, 16, 16, 16, 16, 15, 16, 16, 16, 16, 16, 15),
-        sizes);
+    assertEquals(
+        List.of(16, 16, 16, 16, 16, 15, 16, 16, 16, 16, 16, 15, 16, 16, 16, 16, 16, 15), sizes);
     // Same seed, same order; another seed, another order.
     assertEquals(ids, rowIds(s.shuffledBatches(16, 25, 3, 42), new ArrayList<>()));
     assertNotEquals(ids, rowIds(s.shuffledBatches(16, 25, 3, 7), new ArrayList<>()));
@@ -101,12 +112,15 @@ class ActivationStoreTest {
     IOException e = assertThrows(IOException.class, s::verify);
     assertTrue(e.getMessage().contains("shard-00001.safetensors is corrupted"), e.getMessage());
     // Streaming reports it too, lazily, when it reaches that shard.
-    UncheckedIOException lazy = assertThrows(UncheckedIOException.class, () -> {
-      Iterator<float[]> it = s.sequentialBatches(4);
-      while (it.hasNext()) {
-        it.next();
-      }
-    });
+    UncheckedIOException lazy =
+        assertThrows(
+            UncheckedIOException.class,
+            () -> {
+              Iterator<float[]> it = s.sequentialBatches(4);
+              while (it.hasNext()) {
+                it.next();
+              }
+            });
     assertTrue(lazy.getCause().getMessage().contains("shard-00001.safetensors"));
   }
 
@@ -115,8 +129,10 @@ class ActivationStoreTest {
     Path dir = store("missing", 30);
     Files.delete(dir.resolve("shard-00002.safetensors"));
     IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir));
-    assertTrue(e.getMessage().contains("shard shard-00002.safetensors listed in the manifest is "
-        + "missing"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains("shard shard-00002.safetensors listed in the manifest is " + "missing"),
+        e.getMessage());
   }
 
   @Test
@@ -131,8 +147,14 @@ class ActivationStoreTest {
     w.close();
     try (var files = Files.list(dir)) {
       List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
-      assertEquals(List.of(".sae4j-writer.lock", "manifest.json", "shard-00000.safetensors",
-          "shard-00001.safetensors", "shard-00002.safetensors"), names);
+      assertEquals(
+          List.of(
+              ".sae4j-writer.lock",
+              "manifest.json",
+              "shard-00000.safetensors",
+              "shard-00001.safetensors",
+              "shard-00002.safetensors"),
+          names);
     }
     assertTrue(Arrays.equals(m.stats().mean(), StoreManifest.read(dir).stats().mean()));
   }
@@ -144,14 +166,18 @@ class ActivationStoreTest {
     String original = Files.readString(manifest);
     Path outside = tmp.resolve("outside.safetensors");
     Files.copy(dir.resolve("shard-00000.safetensors"), outside);
-    for (String bad : List.of("../outside.safetensors", outside.toString(), "/etc/passwd",
-        "a/../../outside.safetensors")) {
-      Files.writeString(manifest, original.replace("\"shard-00000.safetensors\"",
-          "\"" + bad + "\""));
+    for (String bad :
+        List.of(
+            "../outside.safetensors",
+            outside.toString(),
+            "/etc/passwd",
+            "a/../../outside.safetensors")) {
+      Files.writeString(
+          manifest, original.replace("\"shard-00000.safetensors\"", "\"" + bad + "\""));
       IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir), bad);
       assertTrue(e.getMessage().contains(manifest.toString()), e.getMessage());
-      assertTrue(e.getMessage().contains("field 'shards[0].file' is '" + bad + "'"),
-          e.getMessage());
+      assertTrue(
+          e.getMessage().contains("field 'shards[0].file' is '" + bad + "'"), e.getMessage());
     }
     // A symlink inside the store that leads out of it is refused too, even with the right hash.
     Files.writeString(manifest, original);
@@ -159,8 +185,7 @@ class ActivationStoreTest {
     Files.delete(shard);
     Files.createSymbolicLink(shard, outside);
     IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir));
-    assertTrue(e.getMessage().contains("is a symlink to " + outside.toRealPath()),
-        e.getMessage());
+    assertTrue(e.getMessage().contains("is a symlink to " + outside.toRealPath()), e.getMessage());
     // A symlink that stays inside the store is fine.
     Files.delete(shard);
     Files.move(outside, dir.resolve("real-shard.bin"));
@@ -172,11 +197,14 @@ class ActivationStoreTest {
   void manifestDtypeMustMatchTheShards() throws IOException {
     Path dir = store("dtype", 10);
     Path manifest = dir.resolve("manifest.json");
-    Files.writeString(manifest, Files.readString(manifest).replace("\"float32\"",
-        "\"float16\""));
+    Files.writeString(manifest, Files.readString(manifest).replace("\"float32\"", "\"float16\""));
     IOException e = assertThrows(IOException.class, () -> ActivationStore.open(dir).verify());
-    assertTrue(e.getMessage().contains("shard-00000.safetensors: tensor 'activations' is F32, "
-        + "but manifest.json says dtype 'float16' (F16)"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "shard-00000.safetensors: tensor 'activations' is F32, "
+                    + "but manifest.json says dtype 'float16' (F16)"),
+        e.getMessage());
   }
 
   @Test
@@ -184,19 +212,27 @@ class ActivationStoreTest {
     Path dir = store("locked", 10);
     StoreManifest m = StoreManifest.read(dir);
     try (ActivationStoreWriter first = ActivationStoreWriter.open(dir, m, true)) {
-      IOException e = assertThrows(IOException.class,
-          () -> ActivationStoreWriter.open(dir, m, true));
-      assertTrue(e.getMessage().contains("another process is writing this store (pid "
-          + ProcessHandle.current().pid() + " on host "), e.getMessage());
+      IOException e =
+          assertThrows(IOException.class, () -> ActivationStoreWriter.open(dir, m, true));
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "another process is writing this store (pid "
+                      + ProcessHandle.current().pid()
+                      + " on host "),
+          e.getMessage());
     }
     // Another process holds it: its pid is named; killed with -9, it no longer blocks a resume.
     Process child = dev.sae4j.ChildJvm.of(StoreWriterChild.class, dir.toString()).start();
     try {
-      String line = new java.io.BufferedReader(new java.io.InputStreamReader(
-          child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      String line =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(
+                      child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))
+              .readLine();
       assertEquals("locked", line, () -> "child failed: " + readAll(child.getErrorStream()));
-      IOException e = assertThrows(IOException.class,
-          () -> ActivationStoreWriter.open(dir, m, true));
+      IOException e =
+          assertThrows(IOException.class, () -> ActivationStoreWriter.open(dir, m, true));
       assertTrue(e.getMessage().contains("(pid " + child.pid() + " on host "), e.getMessage());
     } finally {
       child.destroyForcibly().waitFor();

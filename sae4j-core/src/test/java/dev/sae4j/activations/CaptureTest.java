@@ -41,8 +41,17 @@ class CaptureTest {
 
   /** Context 24 (long documents split), batch 3, 97 rows per shard (not aligned to batches). */
   static CaptureOptions options() {
-    return new CaptureOptions(24, 3, Tokenizer.BosPolicy.PREPEND,
-        CaptureOptions.LongDocuments.SPLIT, false, true, 0, 97, false, null);
+    return new CaptureOptions(
+        24,
+        3,
+        Tokenizer.BosPolicy.PREPEND,
+        CaptureOptions.LongDocuments.SPLIT,
+        false,
+        true,
+        0,
+        97,
+        false,
+        null);
   }
 
   @BeforeAll
@@ -58,11 +67,11 @@ class CaptureTest {
     model.close();
   }
 
-  private Map<String, Long> capture(TextDataset data, List<String> hooks, CaptureOptions o,
-      Path out) throws IOException {
-    return new ActivationCapture(model, tokenizer,
-        new StoreManifest.ModelInfo("gpt2-fixture", null, null)).run(data, hooks, o, out, false,
-        null);
+  private Map<String, Long> capture(
+      TextDataset data, List<String> hooks, CaptureOptions o, Path out) throws IOException {
+    return new ActivationCapture(
+            model, tokenizer, new StoreManifest.ModelInfo("gpt2-fixture", null, null))
+        .run(data, hooks, o, out, false, null);
   }
 
   @Test
@@ -87,8 +96,8 @@ class CaptureTest {
       assertEquals(511, w.tokens()[0], "every window starts with BOS");
       longWindows += w.tokens().length == 24 ? 1 : 0;
       try (NDManager m = NDManager.newBaseManager()) {
-        ActivationCache cache = model.runWithCache(TokenBatch.of(new int[][] {w.tokens()}),
-            List.of(HOOKS.get(0)), m);
+        ActivationCache cache =
+            model.runWithCache(TokenBatch.of(new int[][] {w.tokens()}), List.of(HOOKS.get(0)), m);
         float[] acts = cache.get(HOOKS.get(0)).toFloatArray();
         for (int t = 1; t < w.tokens().length; t++) {
           for (int j = 0; j < 64; j++) {
@@ -126,16 +135,26 @@ class CaptureTest {
     for (String hook : HOOKS) {
       Path single = tmp.resolve("single-" + hook);
       capture(data, List.of(hook), options(), single);
-      assertSameStore(ActivationCapture.storeDir(single, hook), ActivationCapture.storeDir(both,
-          hook));
+      assertSameStore(
+          ActivationCapture.storeDir(single, hook), ActivationCapture.storeDir(both, hook));
     }
   }
 
   @Test
   void tokenBudgetStopsAtExactlyNRowsAndBosCanBeKept() throws IOException {
     TextDataset data = TextDataset.of("docs", TestModels.documents(30));
-    CaptureOptions o = new CaptureOptions(24, 4, Tokenizer.BosPolicy.PREPEND,
-        CaptureOptions.LongDocuments.TRUNCATE, false, false, 250, 64, false, null);
+    CaptureOptions o =
+        new CaptureOptions(
+            24,
+            4,
+            Tokenizer.BosPolicy.PREPEND,
+            CaptureOptions.LongDocuments.TRUNCATE,
+            false,
+            false,
+            250,
+            64,
+            false,
+            null);
     Path out = tmp.resolve("budget");
     assertEquals(250L, capture(data, List.of(HOOKS.get(0)), o, out).get(HOOKS.get(0)));
     ActivationStore store = ActivationStore.open(ActivationCapture.storeDir(out, HOOKS.get(0)));
@@ -152,8 +171,18 @@ class CaptureTest {
   void float16StoreIsTheFloat32StoreRounded() throws IOException {
     TextDataset data = TextDataset.of("docs", TestModels.documents(6));
     CaptureOptions f32 = options();
-    CaptureOptions f16 = new CaptureOptions(24, 3, Tokenizer.BosPolicy.PREPEND,
-        CaptureOptions.LongDocuments.SPLIT, false, true, 0, 97, true, null);
+    CaptureOptions f16 =
+        new CaptureOptions(
+            24,
+            3,
+            Tokenizer.BosPolicy.PREPEND,
+            CaptureOptions.LongDocuments.SPLIT,
+            false,
+            true,
+            0,
+            97,
+            true,
+            null);
     Path a = tmp.resolve("f32");
     Path b = tmp.resolve("f16");
     capture(data, List.of(HOOKS.get(0)), f32, a);
@@ -168,15 +197,26 @@ class CaptureTest {
       // float16 keeps 11 significant bits: relative rounding error at most 2^-11.
       assertEquals(x[i], y[i], Math.abs(x[i]) * 0x1p-11 + 1e-7, "element " + i);
     }
-    assertTrue(Files.size(half.directory().resolve("shard-00000.safetensors"))
-        < Files.size(full.directory().resolve("shard-00000.safetensors")));
+    assertTrue(
+        Files.size(half.directory().resolve("shard-00000.safetensors"))
+            < Files.size(full.directory().resolve("shard-00000.safetensors")));
   }
 
   @Test
   void packedWindowsAreFullAndSeparatedByBos() throws IOException {
     TextDataset data = TextDataset.of("docs", TestModels.documents(8));
-    CaptureOptions packed = new CaptureOptions(32, 2, Tokenizer.BosPolicy.PREPEND,
-        CaptureOptions.LongDocuments.SPLIT, true, true, 0, 0, false, null);
+    CaptureOptions packed =
+        new CaptureOptions(
+            32,
+            2,
+            Tokenizer.BosPolicy.PREPEND,
+            CaptureOptions.LongDocuments.SPLIT,
+            true,
+            true,
+            0,
+            0,
+            false,
+            null);
     ContextWindows windows = new ContextWindows(data, tokenizer, packed, 511, 511);
     List<ContextWindows.Window> all = new ArrayList<>();
     windows.forEachRemaining(all::add);
@@ -195,18 +235,22 @@ class CaptureTest {
   void benchmarkRecordsBecomeWorkedExamplesOrPrompts() throws IOException {
     Path bad = Path.of("../examples/data/gsm8k-sample-bad.jsonl");
     List<dev.sae4j.data.LoadProblem> problems = new ArrayList<>();
-    TextDataset solved = TextDataset.fromBenchmark(bad, dev.sae4j.data.DatasetFormat.GSM8K, true,
-        false, problems);
+    TextDataset solved =
+        TextDataset.fromBenchmark(bad, dev.sae4j.data.DatasetFormat.GSM8K, true, false, problems);
     assertFalse(problems.isEmpty(), "the bad sample has malformed lines");
     assertTrue(problems.get(0).toString().contains("gsm8k-sample-bad.jsonl:"), problems.toString());
-    assertThrows(Exception.class, () -> TextDataset.fromBenchmark(bad,
-        dev.sae4j.data.DatasetFormat.GSM8K, true, true, new ArrayList<>()));
-    TextDataset prompts = TextDataset.fromBenchmark(bad, dev.sae4j.data.DatasetFormat.GSM8K,
-        false, false, new ArrayList<>());
+    assertThrows(
+        Exception.class,
+        () ->
+            TextDataset.fromBenchmark(
+                bad, dev.sae4j.data.DatasetFormat.GSM8K, true, true, new ArrayList<>()));
+    TextDataset prompts =
+        TextDataset.fromBenchmark(
+            bad, dev.sae4j.data.DatasetFormat.GSM8K, false, false, new ArrayList<>());
     assertEquals(solved.documents().size(), prompts.documents().size());
     String doc = solved.documents().get(0);
-    assertTrue(doc.startsWith("Question: ") && doc.contains("\nAnswer: ") && doc.contains("####"),
-        doc);
+    assertTrue(
+        doc.startsWith("Question: ") && doc.contains("\nAnswer: ") && doc.contains("####"), doc);
     assertTrue(prompts.documents().get(0).endsWith("\nAnswer:"), prompts.documents().get(0));
     Path out = tmp.resolve("gsm8k");
     Map<String, Long> n = capture(solved, List.of(HOOKS.get(0)), options(), out);
@@ -231,12 +275,27 @@ class CaptureTest {
     w.write(weights);
     Path out = tmp.resolve("nan-store");
     try (TransformerModel nan = Models.load(dir)) {
-      IOException e = assertThrows(IOException.class, () -> new ActivationCapture(nan, tokenizer,
-          new StoreManifest.ModelInfo("nan-gpt2", null, null)).run(
-              TextDataset.of("docs", TestModels.documents(4)), List.of(HOOKS.get(0)), options(),
-              out, false, null));
-      assertTrue(e.getMessage().contains("model nan-gpt2 gives a non-finite activation (NaN) at"
-          + " hook " + HOOKS.get(0) + ", dataset docs document 0, position 1"), e.getMessage());
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () ->
+                  new ActivationCapture(
+                          nan, tokenizer, new StoreManifest.ModelInfo("nan-gpt2", null, null))
+                      .run(
+                          TextDataset.of("docs", TestModels.documents(4)),
+                          List.of(HOOKS.get(0)),
+                          options(),
+                          out,
+                          false,
+                          null));
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "model nan-gpt2 gives a non-finite activation (NaN) at"
+                      + " hook "
+                      + HOOKS.get(0)
+                      + ", dataset docs document 0, position 1"),
+          e.getMessage());
     }
     StoreManifest m = StoreManifest.read(out.resolve(HOOKS.get(0)));
     assertEquals(0, m.tokens());
@@ -248,15 +307,20 @@ class CaptureTest {
     TextDataset data = TextDataset.of("docs", TestModels.documents(4));
     Path out = tmp.resolve("exists");
     capture(data, List.of(HOOKS.get(0)), options(), out);
-    IOException exists = assertThrows(IOException.class,
-        () -> capture(data, List.of(HOOKS.get(0)), options(), out));
+    IOException exists =
+        assertThrows(IOException.class, () -> capture(data, List.of(HOOKS.get(0)), options(), out));
     assertTrue(exists.getMessage().contains("use --resume"), exists.getMessage());
     TextDataset other = TextDataset.of("docs", TestModels.documents(5));
-    IOException differs = assertThrows(IOException.class, () -> new ActivationCapture(model,
-        tokenizer, new StoreManifest.ModelInfo("gpt2-fixture", null, null))
-        .run(other, List.of(HOOKS.get(0)), options(), out, true, null));
-    assertTrue(differs.getMessage().contains("cannot resume") && differs.getMessage()
-        .contains("dataset"), differs.getMessage());
+    IOException differs =
+        assertThrows(
+            IOException.class,
+            () ->
+                new ActivationCapture(
+                        model, tokenizer, new StoreManifest.ModelInfo("gpt2-fixture", null, null))
+                    .run(other, List.of(HOOKS.get(0)), options(), out, true, null));
+    assertTrue(
+        differs.getMessage().contains("cannot resume") && differs.getMessage().contains("dataset"),
+        differs.getMessage());
   }
 
   @Test
@@ -273,25 +337,29 @@ class CaptureTest {
     capture(dataset, HOOKS, options(), reference);
 
     Path killed = tmp.resolve("killed");
-    Process child = ChildJvm.of(CaptureChild.class, modelDir.toString(), data.toString(),
-        killed.toString())
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    Process child =
+        ChildJvm.of(CaptureChild.class, modelDir.toString(), data.toString(), killed.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("child.log").toFile())
+            .start();
     Path manifest = ActivationCapture.storeDir(killed, HOOKS.get(0)).resolve("manifest.json");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline && shardsListed(manifest) < 2 && child.isAlive()) {
       Thread.sleep(20);
     }
     child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    assertTrue(shardsListed(manifest) >= 2, "child never wrote shards: "
-        + Files.readString(tmp.resolve("child.log")));
-    assertFalse(StoreManifest.read(manifest.getParent()).complete(),
+    assertTrue(
+        shardsListed(manifest) >= 2,
+        "child never wrote shards: " + Files.readString(tmp.resolve("child.log")));
+    assertFalse(
+        StoreManifest.read(manifest.getParent()).complete(),
         "the child finished before it was killed; the test proves nothing");
 
-    new ActivationCapture(model, tokenizer, new StoreManifest.ModelInfo("gpt2-fixture", null,
-        null)).run(dataset, HOOKS, options(), killed, true, null);
+    new ActivationCapture(model, tokenizer, new StoreManifest.ModelInfo("gpt2-fixture", null, null))
+        .run(dataset, HOOKS, options(), killed, true, null);
     for (String hook : HOOKS) {
-      assertSameStore(ActivationCapture.storeDir(reference, hook),
-          ActivationCapture.storeDir(killed, hook));
+      assertSameStore(
+          ActivationCapture.storeDir(reference, hook), ActivationCapture.storeDir(killed, hook));
     }
   }
 
@@ -308,8 +376,10 @@ class CaptureTest {
     List<String> a = listing(expected);
     assertEquals(a, listing(actual));
     for (String name : a) {
-      assertArrayEquals(Files.readAllBytes(expected.resolve(name)),
-          Files.readAllBytes(actual.resolve(name)), name);
+      assertArrayEquals(
+          Files.readAllBytes(expected.resolve(name)),
+          Files.readAllBytes(actual.resolve(name)),
+          name);
     }
   }
 
@@ -336,8 +406,9 @@ class CaptureTest {
     return out;
   }
 
-  static int[] concatInts(ActivationStore store,
-      java.util.function.Function<ActivationStore.ShardData, int[]> field) throws IOException {
+  static int[] concatInts(
+      ActivationStore store, java.util.function.Function<ActivationStore.ShardData, int[]> field)
+      throws IOException {
     List<Integer> out = new ArrayList<>();
     for (int i = 0; i < store.manifest().shards().size(); i++) {
       for (int v : field.apply(store.readShard(i))) {

@@ -6,8 +6,7 @@ import java.nio.file.Path;
 public final class StoreWriterChild {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
-    try (ActivationStoreWriter w = ActivationStoreWriter.open(dir, StoreManifest.read(dir),
-        true)) {
+    try (ActivationStoreWriter w = ActivationStoreWriter.open(dir, StoreManifest.read(dir), true)) {
       System.out.println("locked");
       System.out.flush();
       while (System.in.read() >= 0) {

@@ -21,9 +21,11 @@ class TextDatasetTest {
     for (String name : List.of("docs.txt", "docs.jsonl")) {
       Path f = tmp.resolve(name);
       // "café" in Latin-1 on line 3 (0xE9 is not valid UTF-8 there); its offset is 38.
-      byte[] head = (name.endsWith(".txt") ? "first line\nsecond line\ncaf"
-          : "{\"text\":\"first\"}\n{\"text\":\"secon\"}\n{\"text\":\"caf")
-          .getBytes(StandardCharsets.US_ASCII);
+      byte[] head =
+          (name.endsWith(".txt")
+                  ? "first line\nsecond line\ncaf"
+                  : "{\"text\":\"first\"}\n{\"text\":\"secon\"}\n{\"text\":\"caf")
+              .getBytes(StandardCharsets.US_ASCII);
       byte[] bytes = new byte[head.length + 3];
       System.arraycopy(head, 0, bytes, 0, head.length);
       bytes[head.length] = (byte) 0xE9;
@@ -31,14 +33,23 @@ class TextDatasetTest {
       bytes[head.length + 2] = 'x';
       Files.write(f, bytes);
       IOException e = assertThrows(IOException.class, () -> TextDataset.read(f, "text"));
-      assertTrue(e.getMessage().startsWith(f + ":3: the file is not UTF-8: invalid byte(s) 0xE9"
-          + " at byte offset " + head.length + " (line 3)"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .startsWith(
+                  f
+                      + ":3: the file is not UTF-8: invalid byte(s) 0xE9"
+                      + " at byte offset "
+                      + head.length
+                      + " (line 3)"),
+          e.getMessage());
     }
     // A binary file (a gzip header) is not silently read either.
     Path gz = Files.write(tmp.resolve("data.txt"), new byte[] {0x1f, (byte) 0x8b, 8, 0});
     IOException e = assertThrows(IOException.class, () -> TextDataset.read(gz, "text"));
-    assertTrue(e.getMessage().contains(":1: the file is not UTF-8") && e.getMessage()
-        .contains("byte offset 1"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(":1: the file is not UTF-8")
+            && e.getMessage().contains("byte offset 1"),
+        e.getMessage());
   }
 
   @Test

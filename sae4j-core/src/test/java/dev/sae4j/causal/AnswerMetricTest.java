@@ -13,8 +13,8 @@ class AnswerMetricTest {
   @Test
   void logOddsIsLogPOverOneMinusPSummedOverAnswerTokens() {
     // One row: context [5], answer [1, 2]; positions 0 and 1 predict tokens 1 and 2.
-    TeacherForcedRows rows = AnswerMetric.rows(List.of(new int[] {5}), List.of(new int[] {1, 2}),
-        0);
+    TeacherForcedRows rows =
+        AnswerMetric.rows(List.of(new int[] {5}), List.of(new int[] {1, 2}), 0);
     float[][] z = {{0.5f, 3f, -1f, 0f}, {2f, 0f, 9f, 1f}, {0f, 0f, 0f, 0f}};
     double expected = 0;
     expected += logOdds(z[0], 1) + logOdds(z[1], 2);
@@ -25,11 +25,10 @@ class AnswerMetricTest {
         System.arraycopy(z[t], 0, flat, 4 * t, 4);
       }
       long length = rows.batch().length();
-      NDArray logits = m.create(java.util.Arrays.copyOf(flat, (int) (4 * length)),
-          new Shape(1, length, 4));
+      NDArray logits =
+          m.create(java.util.Arrays.copyOf(flat, (int) (4 * length)), new Shape(1, length, 4));
       assertEquals(expected, AnswerMetric.LOG_ODDS.perRow(logits, rows).getFloat(0), 1e-5);
-      assertEquals(expectedLogProb, AnswerMetric.LOG_PROB.perRow(logits, rows).getFloat(0),
-          1e-5);
+      assertEquals(expectedLogProb, AnswerMetric.LOG_PROB.perRow(logits, rows).getFloat(0), 1e-5);
     }
   }
 

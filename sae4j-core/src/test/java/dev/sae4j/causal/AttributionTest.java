@@ -26,15 +26,39 @@ class AttributionTest {
     NDArray wDec = m.randomNormal(new Shape(LATENTS, d)).mul(0.5f);
     NDArray wEnc = m.randomNormal(new Shape(d, LATENTS)).mul(encScale);
     NDArray bEnc = m.randomNormal(new Shape(LATENTS)).mul(0.1f);
-    return new Sae(new SaeConfig(SaeArchitecture.RELU, d, LATENTS, 0, true, null), m, wEnc,
-        bEnc, wDec, m.randomNormal(new Shape(d)).mul(0.1f), null);
+    return new Sae(
+        new SaeConfig(SaeArchitecture.RELU, d, LATENTS, 0, true, null),
+        m,
+        wEnc,
+        bEnc,
+        wDec,
+        m.randomNormal(new Shape(d)).mul(0.1f),
+        null);
   }
 
-  private static double exactMeanDelta(Attribution attribution, String hook, Sae sae, int latent,
-      List<int[]> contexts, List<int[]> answers, double[] clean) {
-    double[] ablated = attribution.exact(contexts, answers, Hooks.none().add(hook,
-        new FeatureEdit(sae, new int[] {latent}, AblationValue.ZERO, TokenPositions.all(), null,
-            null, 0)));
+  private static double exactMeanDelta(
+      Attribution attribution,
+      String hook,
+      Sae sae,
+      int latent,
+      List<int[]> contexts,
+      List<int[]> answers,
+      double[] clean) {
+    double[] ablated =
+        attribution.exact(
+            contexts,
+            answers,
+            Hooks.none()
+                .add(
+                    hook,
+                    new FeatureEdit(
+                        sae,
+                        new int[] {latent},
+                        AblationValue.ZERO,
+                        TokenPositions.all(),
+                        null,
+                        null,
+                        0)));
     double s = 0;
     for (int j = 0; j < clean.length; j++) {
       s += ablated[j] - clean[j];
@@ -61,8 +85,8 @@ class AttributionTest {
       Sae sae = sae(m, model.config().hiddenSize(), 0.3f);
       List<int[]> contexts = randomIds(6, 5, 1);
       List<int[]> answers = randomIds(6, 2, 2);
-      Attribution attribution = new Attribution(model, hook, sae, AnswerMetric.LOGIT,
-          TokenPositions.all());
+      Attribution attribution =
+          new Attribution(model, hook, sae, AnswerMetric.LOGIT, TokenPositions.all());
       double[] atp = attribution.attributionPatching(contexts, answers, null, 4);
       double[] clean = attribution.exact(contexts, answers, Hooks.none());
       int checked = 0;
@@ -83,8 +107,8 @@ class AttributionTest {
       Sae sae = sae(m, model.config().hiddenSize(), 0.3f);
       List<int[]> contexts = randomIds(4, 5, 3);
       List<int[]> answers = randomIds(4, 1, 4);
-      Attribution attribution = new Attribution(model, hook, sae, AnswerMetric.LOG_PROB,
-          TokenPositions.all());
+      Attribution attribution =
+          new Attribution(model, hook, sae, AnswerMetric.LOG_PROB, TokenPositions.all());
       double[] atp = attribution.attributionPatching(contexts, answers, null, 4);
       double[] ig = attribution.integratedGradients(contexts, answers, null, 16, 4);
       double[] clean = attribution.exact(contexts, answers, Hooks.none());
@@ -97,8 +121,7 @@ class AttributionTest {
         errIg += Math.abs(ig[i] - exact[i]);
       }
       assertTrue(errIg < errAtp, "IG error " + errIg + " vs AtP error " + errAtp);
-      assertTrue(Stats.spearman(ig, exact) > 0.8, "rank correlation "
-          + Stats.spearman(ig, exact));
+      assertTrue(Stats.spearman(ig, exact) > 0.8, "rank correlation " + Stats.spearman(ig, exact));
     }
   }
 
@@ -115,8 +138,8 @@ class AttributionTest {
       Sae sae = sae(m, model.config().hiddenSize(), 0.3f);
       List<int[]> contexts = randomIds(4, 5, 3);
       List<int[]> answers = randomIds(4, 1, 4);
-      Attribution attribution = new Attribution(model, hook, sae, AnswerMetric.LOG_PROB,
-          TokenPositions.all());
+      Attribution attribution =
+          new Attribution(model, hook, sae, AnswerMetric.LOG_PROB, TokenPositions.all());
       double[] atp = attribution.attributionPatching(contexts, answers, null, 4);
       double[] clean = attribution.exact(contexts, answers, Hooks.none());
       float alpha = 1e-2f;
@@ -125,10 +148,14 @@ class AttributionTest {
         if (Math.abs(atp[i]) < 1e-3) {
           continue; // too small for a float32 finite difference
         }
-        FeatureEdit full = new FeatureEdit(sae, new int[] {i}, AblationValue.ZERO,
-            TokenPositions.all(), null, null, 0);
-        double[] moved = attribution.exact(contexts, answers, Hooks.none().add(hook,
-            (x, ctx) -> x.add(full.apply(x, ctx).sub(x).mul(alpha))));
+        FeatureEdit full =
+            new FeatureEdit(
+                sae, new int[] {i}, AblationValue.ZERO, TokenPositions.all(), null, null, 0);
+        double[] moved =
+            attribution.exact(
+                contexts,
+                answers,
+                Hooks.none().add(hook, (x, ctx) -> x.add(full.apply(x, ctx).sub(x).mul(alpha))));
         double slope = 0;
         for (int j = 0; j < clean.length; j++) {
           slope += (moved[j] - clean[j]) / alpha / clean.length;

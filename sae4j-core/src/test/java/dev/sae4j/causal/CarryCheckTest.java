@@ -17,12 +17,12 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The carry check on a model whose carry representation is known by construction: a one-block
- * toy whose residual dimension 0 is 1 exactly where the next character is a carry of 1 (computed
- * from the text in Java), dimensions 1-7 are noise, and whose only output rule is "write 1 if
- * dimension 0 is above 1/2, else 0". An SAE latent that reads and writes dimension 0 is then the
- * carry feature; the other latents read and write noise. The check must find that latent, and
- * editing it must flip every carry while the matched random latents flip none.
+ * The carry check on a model whose carry representation is known by construction: a one-block toy
+ * whose residual dimension 0 is 1 exactly where the next character is a carry of 1 (computed from
+ * the text in Java), dimensions 1-7 are noise, and whose only output rule is "write 1 if dimension
+ * 0 is above 1/2, else 0". An SAE latent that reads and writes dimension 0 is then the carry
+ * feature; the other latents read and write noise. The check must find that latent, and editing it
+ * must flip every carry while the matched random latents flip none.
  */
 class CarryCheckTest {
   private static final String HOOK = "blocks.0.hook_resid_post";
@@ -77,8 +77,15 @@ class CarryCheckTest {
       float[] dec = sae.wDec().toFloatArray();
       dec[0] = 0f;
       dec[5] = 2f;
-      Sae detector = new Sae(sae.config(), m, sae.wEnc().duplicate(), sae.bEnc().duplicate(),
-          m.create(dec, new Shape(LATENTS, D)), sae.bDec().duplicate(), null);
+      Sae detector =
+          new Sae(
+              sae.config(),
+              m,
+              sae.wEnc().duplicate(),
+              sae.bEnc().duplicate(),
+              m.create(dec, new Shape(LATENTS, D)),
+              sae.bDec().duplicate(),
+              null);
       CarryCheck.ColumnResult r =
           check(model, detector, TokenPositions.lastK(1), 1).run(examples, 3, 7, 32).get(0);
       assertEquals(1.0, r.f1(), 1e-12);
@@ -87,10 +94,10 @@ class CarryCheckTest {
     }
   }
 
-  private static CarryCheck check(FunctionalModel model, Sae sae, TokenPositions positions,
-      int maxSetSize) {
-    return new CarryCheck(model, HOOK, sae, CarryCheckTest::encode, digit('0'), digit('1'),
-        positions, maxSetSize);
+  private static CarryCheck check(
+      FunctionalModel model, Sae sae, TokenPositions positions, int maxSetSize) {
+    return new CarryCheck(
+        model, HOOK, sae, CarryCheckTest::encode, digit('0'), digit('1'), positions, maxSetSize);
   }
 
   private static int digit(char c) {
@@ -106,10 +113,10 @@ class CarryCheckTest {
   }
 
   /**
-   * Latent 0 reads dimension 0 (fires at 0.5 on a carry, never otherwise) and writes 2 along it,
-   * so zeroing it removes the carry and setting it to 0.5 adds one. Latents 1.. read random
-   * mixtures of the noise dimensions with spread-out biases (so firing frequencies span every
-   * decile) and write only into noise dimensions.
+   * Latent 0 reads dimension 0 (fires at 0.5 on a carry, never otherwise) and writes 2 along it, so
+   * zeroing it removes the carry and setting it to 0.5 adds one. Latents 1.. read random mixtures
+   * of the noise dimensions with spread-out biases (so firing frequencies span every decile) and
+   * write only into noise dimensions.
    */
   private static Sae plantedSae(NDManager m) {
     SplittableRandom rng = new SplittableRandom(17);
@@ -126,16 +133,21 @@ class CarryCheckTest {
       }
       bias[j] = (float) rng.nextDouble(-1.5, 0.5);
     }
-    return new Sae(new SaeConfig(SaeArchitecture.RELU, D, LATENTS, 0, false, null), m,
-        m.create(enc, new Shape(D, LATENTS)), m.create(bias), m.create(dec, new Shape(LATENTS, D)),
-        m.zeros(new Shape(D)), null);
+    return new Sae(
+        new SaeConfig(SaeArchitecture.RELU, D, LATENTS, 0, false, null),
+        m,
+        m.create(enc, new Shape(D, LATENTS)),
+        m.create(bias),
+        m.create(dec, new Shape(LATENTS, D)),
+        m.zeros(new Shape(D)),
+        null);
   }
 
   /**
-   * One identity block over a residual built in Java from the text: dimension 0 is the carry
-   * into the column whose step {@code x+y+} ends at this position (1 if the previous step's sum
-   * has two digits), dimensions 1-7 are fixed pseudo-random values of the prefix. The
-   * logits depend only on dimension 0: {@code '1'} scores {@code 4 h0 - 2}, {@code '0'} scores 0.
+   * One identity block over a residual built in Java from the text: dimension 0 is the carry into
+   * the column whose step {@code x+y+} ends at this position (1 if the previous step's sum has two
+   * digits), dimensions 1-7 are fixed pseudo-random values of the prefix. The logits depend only on
+   * dimension 0: {@code '1'} scores {@code 4 h0 - 2}, {@code '0'} scores 0.
    */
   private static FunctionalModel toyCarryModel() {
     int vocab = CharTokenizer.size();
@@ -145,23 +157,29 @@ class CarryCheckTest {
     readout[digit('1')] = 4f; // row 0
     bias[digit('1')] = -2f;
     bias[digit('0')] = 0f;
-    return new FunctionalModel(vocab, D, 1, ids -> {
-      int t = ids[0].length;
-      float[] h = new float[ids.length * t * D];
-      for (int r = 0; r < ids.length; r++) {
-        String text = CharTokenizer.decode(ids[r]);
-        for (int i = 0; i < t; i++) {
-          int at = (r * t + i) * D;
-          String prefix = text.substring(0, i + 1);
-          h[at] = carryAt(prefix);
-          SplittableRandom noise = new SplittableRandom(prefix.hashCode());
-          for (int k = 1; k < D; k++) {
-            h[at + k] = (float) noise.nextDouble();
+    return new FunctionalModel(
+        vocab,
+        D,
+        1,
+        ids -> {
+          int t = ids[0].length;
+          float[] h = new float[ids.length * t * D];
+          for (int r = 0; r < ids.length; r++) {
+            String text = CharTokenizer.decode(ids[r]);
+            for (int i = 0; i < t; i++) {
+              int at = (r * t + i) * D;
+              String prefix = text.substring(0, i + 1);
+              h[at] = carryAt(prefix);
+              SplittableRandom noise = new SplittableRandom(prefix.hashCode());
+              for (int k = 1; k < D; k++) {
+                h[at + k] = (float) noise.nextDouble();
+              }
+            }
           }
-        }
-      }
-      return h;
-    }, readout, bias);
+          return h;
+        },
+        readout,
+        bias);
   }
 
   /** 1 if {@code prefix} ends with a step's {@code x+y+} and the previous step carried. */

@@ -29,13 +29,12 @@ class FeatureEditTest {
     NDArray bDec = m.randomNormal(new Shape(d)).mul(0.1f);
     NDArray threshold = arch.hasThreshold() ? m.full(new Shape(s), 0.05f) : null;
     int k = arch.hasK() ? 8 : 0;
-    return new Sae(new SaeConfig(arch, d, s, k, true, null), m, wEnc, bEnc, wDec, bDec,
-        threshold);
+    return new Sae(new SaeConfig(arch, d, s, k, true, null), m, wEnc, bEnc, wDec, bDec, threshold);
   }
 
   /** The SAEBench formula: decode(f with f[S] edited) + (x - decode(f)), computed densely. */
-  private static NDArray denseEdit(Sae sae, NDArray x, int[] latents, float[] values,
-      float[] positionMask) {
+  private static NDArray denseEdit(
+      Sae sae, NDArray x, int[] latents, float[] values, float[] positionMask) {
     NDArray f = sae.encode(x); // [B, T, s]
     float[] code = f.toFloatArray();
     int s = sae.config().dSae();
@@ -62,12 +61,14 @@ class FeatureEditTest {
         for (int call = 0; call < 3; call++) {
           try (NDManager step = NDManager.newBaseManager()) {
             NDArray x = step.randomNormal(new Shape(1, 3, 16));
-            new FeatureEdit(sae, new int[] {3, 17}, AblationValue.ZERO, TokenPositions.all(),
-                null, null, 0).apply(x, ctx);
+            new FeatureEdit(
+                    sae, new int[] {3, 17}, AblationValue.ZERO, TokenPositions.all(), null, null, 0)
+                .apply(x, ctx);
             FeatureEdit.randomDirections(sae, new int[] {3, 17}, TokenPositions.all(), call)
                 .apply(x, ctx);
-            Steering.clamp(sae, new int[] {3, 17}, new float[] {1f, 2f},
-                SteeringPositions.all()).hook(null).apply(x, ctx);
+            Steering.clamp(sae, new int[] {3, 17}, new float[] {1f, 2f}, SteeringPositions.all())
+                .hook(null)
+                .apply(x, ctx);
           }
         }
         assertEquals(before, sae.manager().getManagedArrays().size(), arch.name());
@@ -85,18 +86,24 @@ class FeatureEditTest {
         int[] latents = {3, 17, 40};
         Hook.HookContext ctx = new Hook.HookContext(HOOK, 1, batch, 0);
         TokenPositions last2 = TokenPositions.lastK(2);
-        NDArray zero = new FeatureEdit(sae, latents, AblationValue.ZERO, last2, null, null, 0)
-            .apply(x, ctx);
+        NDArray zero =
+            new FeatureEdit(sae, latents, AblationValue.ZERO, last2, null, null, 0).apply(x, ctx);
         NDArray expected = denseEdit(sae, x, latents, new float[3], last2.mask(batch));
         assertTrue(zero.sub(expected).abs().max().getFloat() < 1e-5, arch + " zero");
         float[] means = new float[48];
         means[3] = 0.5f;
         means[17] = 1.5f;
         means[40] = -0.25f;
-        NDArray mean = new FeatureEdit(sae, latents, AblationValue.MEAN, TokenPositions.all(),
-            means, null, 0).apply(x, ctx);
-        NDArray expectedMean = denseEdit(sae, x, latents, new float[] {0.5f, 1.5f, -0.25f},
-            TokenPositions.all().mask(batch));
+        NDArray mean =
+            new FeatureEdit(sae, latents, AblationValue.MEAN, TokenPositions.all(), means, null, 0)
+                .apply(x, ctx);
+        NDArray expectedMean =
+            denseEdit(
+                sae,
+                x,
+                latents,
+                new float[] {0.5f, 1.5f, -0.25f},
+                TokenPositions.all().mask(batch));
         assertTrue(mean.sub(expectedMean).abs().max().getFloat() < 1e-5, arch + " mean");
         // Positions outside the selection are bit-identical to the input.
         float[] in = x.toFloatArray();
@@ -117,31 +124,51 @@ class FeatureEditTest {
       Hook.HookContext ctx = new Hook.HookContext(HOOK, 1, batch, 0);
       float[][] reference = new float[1][48];
       reference[0][7] = 2f; // one reference row: resampling must give exactly this value
-      NDArray got = new FeatureEdit(sae, new int[] {7}, AblationValue.RESAMPLE,
-          TokenPositions.all(), null, reference, 9).apply(x, ctx);
-      NDArray expected = denseEdit(sae, x, new int[] {7}, new float[] {2f},
-          TokenPositions.all().mask(batch));
+      NDArray got =
+          new FeatureEdit(
+                  sae,
+                  new int[] {7},
+                  AblationValue.RESAMPLE,
+                  TokenPositions.all(),
+                  null,
+                  reference,
+                  9)
+              .apply(x, ctx);
+      NDArray expected =
+          denseEdit(sae, x, new int[] {7}, new float[] {2f}, TokenPositions.all().mask(batch));
       assertTrue(got.sub(expected).abs().max().getFloat() < 1e-5);
-      assertThrows(IllegalArgumentException.class, () -> new FeatureEdit(sae, new int[] {7, 7},
-          AblationValue.ZERO, TokenPositions.all(), null, null, 0));
-      assertThrows(IllegalArgumentException.class, () -> new FeatureEdit(sae, new int[] {48},
-          AblationValue.ZERO, TokenPositions.all(), null, null, 0));
-      assertThrows(IllegalArgumentException.class, () -> new FeatureEdit(sae, new int[] {1},
-          AblationValue.MEAN, TokenPositions.all(), null, null, 0));
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              new FeatureEdit(
+                  sae, new int[] {7, 7}, AblationValue.ZERO, TokenPositions.all(), null, null, 0));
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              new FeatureEdit(
+                  sae, new int[] {48}, AblationValue.ZERO, TokenPositions.all(), null, null, 0));
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              new FeatureEdit(
+                  sae, new int[] {1}, AblationValue.MEAN, TokenPositions.all(), null, null, 0));
     }
   }
 
   @Test
   void positionsFollowMaskAndMarker() {
     // Row 0: 5 real tokens; row 1 right-padded to 3 real tokens, marker 9 at column 1.
-    TokenBatch batch = TokenBatch.of(new int[][] {{1, 9, 3, 9, 5}, {2, 9, 4, 0, 0}},
-        new int[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}}, null);
-    assertArrayEqualsF(new float[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0},
-        TokenPositions.all().mask(batch));
-    assertArrayEqualsF(new float[] {0, 0, 0, 1, 1, 0, 1, 1, 0, 0},
-        TokenPositions.lastK(2).mask(batch));
-    assertArrayEqualsF(new float[] {0, 0, 0, 1, 1, 0, 1, 1, 0, 0},
-        TokenPositions.afterMarker(9).mask(batch));
+    TokenBatch batch =
+        TokenBatch.of(
+            new int[][] {{1, 9, 3, 9, 5}, {2, 9, 4, 0, 0}},
+            new int[][] {{1, 1, 1, 1, 1}, {1, 1, 1, 0, 0}},
+            null);
+    assertArrayEqualsF(
+        new float[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, TokenPositions.all().mask(batch));
+    assertArrayEqualsF(
+        new float[] {0, 0, 0, 1, 1, 0, 1, 1, 0, 0}, TokenPositions.lastK(2).mask(batch));
+    assertArrayEqualsF(
+        new float[] {0, 0, 0, 1, 1, 0, 1, 1, 0, 0}, TokenPositions.afterMarker(9).mask(batch));
     assertArrayEqualsF(new float[10], TokenPositions.afterMarker(7).mask(batch));
   }
 
@@ -160,8 +187,12 @@ class FeatureEditTest {
       for (int i = 0; i < all.length; i++) {
         all[i] = i;
       }
-      Hooks hooks = Hooks.none().add(HOOK, new FeatureEdit(sae, all, AblationValue.ZERO,
-          TokenPositions.lastK(2), null, null, 0));
+      Hooks hooks =
+          Hooks.none()
+              .add(
+                  HOOK,
+                  new FeatureEdit(
+                      sae, all, AblationValue.ZERO, TokenPositions.lastK(2), null, null, 0));
       NDArray ablated = model.forward(batch, hooks, m);
       NDArray diff = ablated.sub(clean).abs().max(new int[] {2}).max(new int[] {0}); // [T]
       float[] perPosition = diff.toFloatArray();
@@ -195,10 +226,15 @@ class FeatureEditTest {
         }
       }
       assertTrue(fired >= 0, "no latent fired");
-      NDArray real = new FeatureEdit(sae, new int[] {latent}, AblationValue.ZERO,
-          TokenPositions.all(), null, null, 0).apply(x, ctx).sub(x);
-      NDArray random = FeatureEdit.randomDirections(sae, new int[] {latent},
-          TokenPositions.all(), 3).apply(x, ctx).sub(x);
+      NDArray real =
+          new FeatureEdit(
+                  sae, new int[] {latent}, AblationValue.ZERO, TokenPositions.all(), null, null, 0)
+              .apply(x, ctx)
+              .sub(x);
+      NDArray random =
+          FeatureEdit.randomDirections(sae, new int[] {latent}, TokenPositions.all(), 3)
+              .apply(x, ctx)
+              .sub(x);
       float realNorm = real.norm().getFloat();
       float randomNorm = random.norm().getFloat();
       assertEquals(realNorm, randomNorm, 1e-4 * realNorm + 1e-6);

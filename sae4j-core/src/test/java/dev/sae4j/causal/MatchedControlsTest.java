@@ -37,7 +37,8 @@ class MatchedControlsTest {
     }
     assertEquals(50, distinct.size(), "every control set is distinct");
     assertArrayEquals(sets[7], controls.draw(target, 50, 1)[7]);
-    assertNotEquals(java.util.Arrays.toString(sets[7]),
+    assertNotEquals(
+        java.util.Arrays.toString(sets[7]),
         java.util.Arrays.toString(controls.draw(target, 50, 2)[7]));
   }
 
@@ -48,8 +49,8 @@ class MatchedControlsTest {
       freq[i] = 0.01 * (i + 1); // two latents per decile
     }
     MatchedControls controls = new MatchedControls(freq);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> controls.draw(new int[] {25}, 5, 0));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> controls.draw(new int[] {25}, 5, 0));
     assertTrue(e.getMessage().contains("never fired"));
     assertThrows(IllegalArgumentException.class, () -> controls.draw(new int[] {0, 1}, 5, 0));
   }

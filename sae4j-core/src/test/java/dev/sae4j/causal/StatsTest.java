@@ -45,12 +45,12 @@ class StatsTest {
   @Test
   void spearmanUsesAverageRanksForTies() {
     assertArrayEquals(new double[] {1, 2.5, 2.5, 4}, Stats.ranks(new double[] {1, 5, 5, 9}), 0);
-    assertEquals(1.0, Stats.spearman(new double[] {1, 2, 3, 4}, new double[] {10, 20, 30, 99}),
-        1e-12);
+    assertEquals(
+        1.0, Stats.spearman(new double[] {1, 2, 3, 4}, new double[] {10, 20, 30, 99}), 1e-12);
     assertEquals(-1.0, Stats.spearman(new double[] {1, 2, 3}, new double[] {3, 2, 1}), 1e-12);
     // scipy.stats.spearmanr([1,2,3,4,5],[2,1,4,3,5]).correlation = 0.8
-    assertEquals(0.8, Stats.spearman(new double[] {1, 2, 3, 4, 5}, new double[] {2, 1, 4, 3, 5}),
-        1e-12);
+    assertEquals(
+        0.8, Stats.spearman(new double[] {1, 2, 3, 4, 5}, new double[] {2, 1, 4, 3, 5}), 1e-12);
   }
 
   @Test
@@ -135,8 +135,9 @@ class StatsTest {
     assertEquals(Stats.spearman(x, y), all.mean(), 0);
     assertTrue(all.low() < all.mean() && all.mean() < all.high(), all.toString());
     assertTrue(all.low() > 0.5, "clearly positive: " + all);
-    Stats.BootstrapInterval few = Stats.spearmanInterval(java.util.Arrays.copyOf(x, 20),
-        java.util.Arrays.copyOf(y, 20), 2000, 0.95, 3);
+    Stats.BootstrapInterval few =
+        Stats.spearmanInterval(
+            java.util.Arrays.copyOf(x, 20), java.util.Arrays.copyOf(y, 20), 2000, 0.95, 3);
     assertTrue(few.high() - few.low() > all.high() - all.low(), few + " vs " + all);
   }
 }

@@ -14,10 +14,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Cross-model matching on constructed data: model B's activations contain
- * model A's (plus extra dimensions), stored in a different row order, and B's SAE latent 0 is
- * built to equal A's latent 3. The pair must be found with r = 1 and counted, and the shuffled
- * baseline must not find it.
+ * Cross-model matching on constructed data: model B's activations contain model A's (plus extra
+ * dimensions), stored in a different row order, and B's SAE latent 0 is built to equal A's latent
+ * 3. The pair must be found with r = 1 and counted, and the shuffled baseline must not find it.
  */
 class CrossModelMatchTest {
   private static final int N = 700;
@@ -52,8 +51,8 @@ class CrossModelMatchTest {
     try (NDManager m = NDManager.newBaseManager();
         Sae sa = relu(m, DA, 6, wEncA, r);
         Sae sb = relu(m, DB, 5, wEncB, r)) {
-      CrossModelMatch.PairResult res = CrossModelMatch.correlate(sa, sb, rows(xa, DA),
-          rows(xb, DB), rowsA, rowsB, 7, m);
+      CrossModelMatch.PairResult res =
+          CrossModelMatch.correlate(sa, sb, rows(xa, DA), rows(xb, DB), rowsA, rowsB, 7, m);
       ActivationCorrelation.Partners ab = res.ab();
       assertEquals(6, ab.defined(), "every A latent fires on some units and not others");
       assertEquals(0, ab.partner()[3]);
@@ -67,8 +66,8 @@ class CrossModelMatchTest {
       assertTrue(res.nullAb().correlation()[3] < 0.3, "" + res.nullAb().correlation()[3]);
       assertEquals(0.0, res.nullAb().shareAbove(0.99));
       assertEquals(0.0, res.nullBa().shareAbove(0.99));
-      assertTrue(res.nullAb().meanMax() < ab.meanMax(),
-          res.nullAb().meanMax() + " vs " + ab.meanMax());
+      assertTrue(
+          res.nullAb().meanMax() < ab.meanMax(), res.nullAb().meanMax() + " vs " + ab.meanMax());
     }
   }
 
@@ -94,8 +93,14 @@ class CrossModelMatchTest {
 
   private static Sae relu(NDManager m, int d, int s, float[] wEnc, SplittableRandom r) {
     SaeConfig c = new SaeConfig(SaeArchitecture.RELU, d, s, 0, true, SaeMetadata.unknown());
-    return new Sae(c, m, m.create(wEnc, new Shape(d, s)), m.zeros(new Shape(s)),
-        m.create(gaussian(r, s * d), new Shape(s, d)), m.zeros(new Shape(d)), null);
+    return new Sae(
+        c,
+        m,
+        m.create(wEnc, new Shape(d, s)),
+        m.zeros(new Shape(s)),
+        m.create(gaussian(r, s * d), new Shape(s, d)),
+        m.zeros(new Shape(d)),
+        null);
   }
 
   private static CrossModelMatch.RowReader rows(float[] x, int d) {

@@ -97,7 +97,8 @@ class TokenAlignmentTest {
     assertArrayEquals(new int[] {1, 3}, u.tokenA());
     assertArrayEquals(new int[] {0, 2}, u.tokenB());
     assertEquals(1, u.first(1).size());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> TokenAlignment.completeTokens(new int[2], new int[3]));
   }
 

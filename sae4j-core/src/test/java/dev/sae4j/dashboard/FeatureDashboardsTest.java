@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Dashboards of a hand-built SAE on the tiny GPT-2 at {@code hook_embed}, where the activation of
  * token t is exactly {@code wte[t]}: latent 0 reads the unit direction of the largest-norm token
  * (so by Cauchy-Schwarz that token is its maximum) and writes {@code wte[target]} (so its logit
- * lens is {@code wte @ wte[target]}, tied embeddings); latent 1 never fires and writes
- * {@code -wte[target]}; latent 2 fires 0.5 everywhere.
+ * lens is {@code wte @ wte[target]}, tied embeddings); latent 1 never fires and writes {@code
+ * -wte[target]}; latent 2 fires 0.5 everywhere.
  */
 class FeatureDashboardsTest {
   @TempDir Path tmp;
@@ -49,8 +49,11 @@ class FeatureDashboardsTest {
       wte = f.readFloats("transformer.wte.weight"); // [V, D]
     }
     // The largest-norm ordinary token (BOS is excluded from measurement).
-    int target = IntStream.range(0, BOS).boxed()
-        .max(Comparator.comparingDouble(t -> norm(wte, t))).orElseThrow();
+    int target =
+        IntStream.range(0, BOS)
+            .boxed()
+            .max(Comparator.comparingDouble(t -> norm(wte, t)))
+            .orElseThrow();
     double targetNorm = norm(wte, target);
     int other = target == 7 ? 8 : 7;
     // Three windows: target at position 4 and 2, and one without it; one row padded.
@@ -60,9 +63,13 @@ class FeatureDashboardsTest {
     try (TransformerModel model = Models.load(dir, Device.cpu());
         Tokenizer tok = Tokenizer.load(dir, model.config());
         NDManager nd = NDManager.newBaseManager()) {
-      TokenSet tokens = new TokenSet(List.of(
-          TokenBatch.rightPadded(List.of(w0, w1), model.config().paddingId()),
-          TokenBatch.rightPadded(List.of(w2), model.config().paddingId())), Set.of(BOS), 17);
+      TokenSet tokens =
+          new TokenSet(
+              List.of(
+                  TokenBatch.rightPadded(List.of(w0, w1), model.config().paddingId()),
+                  TokenBatch.rightPadded(List.of(w2), model.config().paddingId())),
+              Set.of(BOS),
+              17);
       float[] wEnc = new float[D * 4]; // [D, 4]
       float[] wDec = new float[4 * D]; // [4, D]
       float[] bEnc = {0f, -1f, 0.5f, 0f};
@@ -73,14 +80,20 @@ class FeatureDashboardsTest {
         wEnc[i * 4 + 3] = (i % 2 == 0 ? 1f : -1f) / 8f;
         wDec[3 * D + i] = 0.01f * i;
       }
-      Sae sae = new Sae(new SaeConfig(SaeArchitecture.RELU, D, 4, 0, true, SaeMetadata.unknown()),
-          nd, nd.create(wEnc, new Shape(D, 4)), nd.create(bEnc), nd.create(wDec,
-              new Shape(4, D)), nd.zeros(new Shape(D)), null);
+      Sae sae =
+          new Sae(
+              new SaeConfig(SaeArchitecture.RELU, D, 4, 0, true, SaeMetadata.unknown()),
+              nd,
+              nd.create(wEnc, new Shape(D, 4)),
+              nd.create(bEnc),
+              nd.create(wDec, new Shape(4, D)),
+              nd.zeros(new Shape(D)),
+              null);
       int saeArrays = sae.manager().getManagedArrays().size();
 
       FeatureDashboards.Settings s = new FeatureDashboards.Settings(5, 2, 1, 4, 3, 2, 2, 4, 0);
-      FeatureDashboards.Result r = FeatureDashboards.compute(model, tok, HookPoints.EMBED, sae,
-          tokens, s);
+      FeatureDashboards.Result r =
+          FeatureDashboards.compute(model, tok, HookPoints.EMBED, sae, tokens, s);
       assertEquals(saeArrays, sae.manager().getManagedArrays().size(), "arrays leaked");
       assertEquals(17, r.tokens()); // 9 + 3 + 5 real tokens, BOS and padding not measured
       // Latent 1 never fires: dead, no dashboard. The others (and latent 3 if it fires) do.
@@ -101,8 +114,13 @@ class FeatureDashboardsTest {
       assertEquals(targetNorm, top.peakActivation(), 1e-4);
       assertEquals(targetNorm, d0.maxActivation(), 1e-4);
       // Window 0 (peak at position 4): 2 before, 1 after.
-      assertEquals(List.of(tok.decode(new int[] {2}, false), tok.decode(new int[] {3}, false),
-          targetText, tok.decode(new int[] {5}, false)), top.tokens());
+      assertEquals(
+          List.of(
+              tok.decode(new int[] {2}, false),
+              tok.decode(new int[] {3}, false),
+              targetText,
+              tok.decode(new int[] {5}, false)),
+          top.tokens());
       assertEquals(2, top.peak());
       // Window 1 (peak at position 2): BOS is not shown, so only one token before.
       assertEquals(1, second.peak());
@@ -132,13 +150,14 @@ class FeatureDashboardsTest {
         Band band = d0.bands().get(k);
         assertEquals(FeatureDashboards.BANDS[k] * targetNorm, band.high(), 1e-4);
         assertEquals(FeatureDashboards.BANDS[k + 1] * targetNorm, band.low(), 1e-4);
-        long inBand = acts.stream().filter(a -> a >= band.low() - 1e-6 && a < band.high() - 1e-6)
-            .count();
+        long inBand =
+            acts.stream().filter(a -> a >= band.low() - 1e-6 && a < band.high() - 1e-6).count();
         assertEquals(inBand, band.count(), "band " + k);
         assertTrue(band.samples().size() <= 2);
         for (ActivatingContext c : band.samples()) {
-          assertTrue(c.peakActivation() >= band.low() - 1e-4 && c.peakActivation()
-              < band.high() + 1e-4, c::toString);
+          assertTrue(
+              c.peakActivation() >= band.low() - 1e-4 && c.peakActivation() < band.high() + 1e-4,
+              c::toString);
         }
       }
       // Logit effects through the final norm: the hook is the embedding, so the direction
@@ -155,8 +174,7 @@ class FeatureDashboardsTest {
       assertEquals(2, d0.nearest().size());
       assertTrue(d0.nearest().get(0).cosine() >= d0.nearest().get(1).cosine());
       assertFalse(d0.nearest().stream().anyMatch(n -> n.latent() == 0), "not itself");
-      assertTrue(d0.nearest().stream().noneMatch(n -> n.latent() == 1), d0.nearest()
-          .toString());
+      assertTrue(d0.nearest().stream().noneMatch(n -> n.latent() == 1), d0.nearest().toString());
 
       // Latent 2 fires 0.5 on every measured token: one context per window, all in the top
       // bin, nothing in the lower bands.
@@ -167,8 +185,8 @@ class FeatureDashboardsTest {
       assertTrue(d2.bands().stream().allMatch(b -> b.count() == 0 && b.samples().isEmpty()));
 
       // Same inputs, same dashboards (the band samples are seeded).
-      FeatureDashboards.Result again = FeatureDashboards.compute(model, tok, HookPoints.EMBED,
-          sae, tokens, s);
+      FeatureDashboards.Result again =
+          FeatureDashboards.compute(model, tok, HookPoints.EMBED, sae, tokens, s);
       com.fasterxml.jackson.databind.ObjectMapper json =
           new com.fasterxml.jackson.databind.ObjectMapper();
       assertEquals(json.writeValueAsString(r), json.writeValueAsString(again));

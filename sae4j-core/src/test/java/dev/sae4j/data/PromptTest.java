@@ -16,7 +16,14 @@ import org.junit.jupiter.api.Test;
 class PromptTest {
 
   private static Example example(String id, String question, String target, String gold) {
-    return new Example(id, "", question, target, gold, AnswerKind.NUMBER, Map.of(),
+    return new Example(
+        id,
+        "",
+        question,
+        target,
+        gold,
+        AnswerKind.NUMBER,
+        Map.of(),
         new SourceRef(Path.of("mem.jsonl"), 1));
   }
 
@@ -27,9 +34,11 @@ class PromptTest {
     Example b = example("b", "What is 4-1?", "4-1=3\n#### 3", "3");
     PromptTemplate t = PromptTemplate.gsm8k();
     assertEquals("Question: What is 2+3?\nAnswer:", t.render(test, List.of()));
-    assertEquals("Question: What is 1+1?\nAnswer: 1+1=2\n#### 2\n\n"
-        + "Question: What is 4-1?\nAnswer: 4-1=3\n#### 3\n\n"
-        + "Question: What is 2+3?\nAnswer:", t.render(test, List.of(a, b)));
+    assertEquals(
+        "Question: What is 1+1?\nAnswer: 1+1=2\n#### 2\n\n"
+            + "Question: What is 4-1?\nAnswer: 4-1=3\n#### 3\n\n"
+            + "Question: What is 2+3?\nAnswer:",
+        t.render(test, List.of(a, b)));
     assertThrows(IllegalArgumentException.class, () -> t.render(test, List.of(test)));
   }
 
@@ -42,24 +51,29 @@ class PromptTest {
 
   @Test
   void logicTemplates() throws IOException {
-    LoadResult folio = DatasetLoader.load(DatasetLoaderTest.DATA.resolve("folio-sample.jsonl"),
-        DatasetFormat.FOLIO, true);
+    LoadResult folio =
+        DatasetLoader.load(
+            DatasetLoaderTest.DATA.resolve("folio-sample.jsonl"), DatasetFormat.FOLIO, true);
     Example first = folio.examples().get(0);
     String prompt = PromptTemplate.folio().render(first, List.of(folio.examples().get(5)));
     assertTrue(prompt.startsWith("Premises:\nEvery library card"), prompt);
     assertTrue(prompt.contains("Answer: True\n\nPremises:\nAll owls"), prompt);
     assertTrue(prompt.endsWith("Conclusion: Pip is nocturnal.\nTrue, False, or Unknown?\nAnswer:"));
-    LoadResult pq = DatasetLoader.load(DatasetLoaderTest.DATA.resolve("prontoqa-sample.jsonl"),
-        DatasetFormat.PRONTOQA, true);
-    assertEquals("Every dumpus is cold. Polly is a dumpus.\n"
+    LoadResult pq =
+        DatasetLoader.load(
+            DatasetLoaderTest.DATA.resolve("prontoqa-sample.jsonl"), DatasetFormat.PRONTOQA, true);
+    assertEquals(
+        "Every dumpus is cold. Polly is a dumpus.\n"
             + "Question: True or false: Polly is not cold.\nAnswer:",
         PromptTemplate.prontoqa().render(pq.examples().get(3), List.of()));
   }
 
   @Test
   void shotsAreSeededAndNeverTheEvaluatedExample() throws IOException {
-    List<Example> pool = DatasetLoader.load(DatasetLoaderTest.DATA.resolve("gsm8k-sample.jsonl"),
-        DatasetFormat.GSM8K, true).examples();
+    List<Example> pool =
+        DatasetLoader.load(
+                DatasetLoaderTest.DATA.resolve("gsm8k-sample.jsonl"), DatasetFormat.GSM8K, true)
+            .examples();
     FewShotSampler sampler = new FewShotSampler(pool, 1234);
     for (Example e : pool) {
       List<Example> shots = sampler.draw(e, 5);
@@ -73,7 +87,8 @@ class PromptTest {
     for (int k = 0; k < 20; k++) {
       assertFalse(new FewShotSampler(pool, k).draw(copy, 7).contains(pool.get(0)));
     }
-    assertNotEquals(sampler.draw(pool.get(0), 3), new FewShotSampler(pool, 99).draw(pool.get(0), 3));
+    assertNotEquals(
+        sampler.draw(pool.get(0), 3), new FewShotSampler(pool, 99).draw(pool.get(0), 3));
     assertThrows(IllegalArgumentException.class, () -> sampler.draw(pool.get(0), 8));
     assertEquals(List.of(), sampler.draw(pool.get(0), 0));
     List<String> prompts = sampler.prompts(pool.subList(0, 2), PromptTemplate.gsm8k(), 2);

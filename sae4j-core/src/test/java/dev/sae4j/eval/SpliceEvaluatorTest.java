@@ -39,8 +39,12 @@ class SpliceEvaluatorTest {
     tokenizer = Tokenizer.load(modelDir, model.config());
     manager = NDManager.newBaseManager();
     // Context 24 splits the longer documents; batch 3 gives padded rows.
-    tokens = TokenSet.fromTexts(TestModels.documents(7), tokenizer, model.config(),
-        new TokenSet.Options(24, 3, Tokenizer.BosPolicy.PREPEND, true, 0));
+    tokens =
+        TokenSet.fromTexts(
+            TestModels.documents(7),
+            tokenizer,
+            model.config(),
+            new TokenSet.Options(24, 3, Tokenizer.BosPolicy.PREPEND, true, 0));
   }
 
   @AfterAll
@@ -74,8 +78,9 @@ class SpliceEvaluatorTest {
   void metricsMatchNaiveRecomputation() {
     try (Sae sae = TestSaes.random(manager, 64, 48, 7, 0.25f);
         NDManager m = NDManager.newBaseManager()) {
-      SpliceMetrics got = new SpliceEvaluator(model, sae, HOOK, SpliceEvaluator.Settings.defaults())
-          .evaluate(tokens);
+      SpliceMetrics got =
+          new SpliceEvaluator(model, sae, HOOK, SpliceEvaluator.Settings.defaults())
+              .evaluate(tokens);
       int v = model.config().vocabSize();
       double ceO = 0, ceS = 0, ceZ = 0, klS = 0, klZ = 0, sse = 0, l0 = 0, l1 = 0, cos = 0;
       long n = 0, nCe = 0;
@@ -88,8 +93,8 @@ class SpliceEvaluatorTest {
         float[] fv = sae.encode(x).toFloatArray();
         float[] hv = sae.forward(x).toFloatArray();
         float[] lo = logits(batch, Hooks.none(), m);
-        float[] ls = logits(batch, Splice.at(HOOK, Splice.reconstruction(sae, tokens.excluded())),
-            m);
+        float[] ls =
+            logits(batch, Splice.at(HOOK, Splice.reconstruction(sae, tokens.excluded())), m);
         float[] lz = logits(batch, Splice.at(HOOK, Splice.zeroAblation(tokens.excluded())), m);
         int t = batch.length();
         for (int b = 0; b < batch.batchSize(); b++) {
@@ -173,8 +178,8 @@ class SpliceEvaluatorTest {
   @Test
   void exactSaeRecoversEverythingAndBatchingDoesNotMatter() {
     try (Sae sae = TestSaes.exact(manager, 64)) {
-      SpliceEvaluator eval = new SpliceEvaluator(model, sae, HOOK,
-          SpliceEvaluator.Settings.defaults());
+      SpliceEvaluator eval =
+          new SpliceEvaluator(model, sae, HOOK, SpliceEvaluator.Settings.defaults());
       int saeArrays = sae.manager().getManagedArrays().size();
       int rootArrays = manager.getManagedArrays().size();
       SpliceMetrics r = eval.evaluate(tokens);
@@ -194,8 +199,12 @@ class SpliceEvaluatorTest {
       // Exactly one of relu(x_j), relu(-x_j) is positive for x_j != 0: L0 = d.
       assertEquals(64, r.l0(), 1e-9);
       // Batch 1 without padding gives the same means.
-      TokenSet single = TokenSet.fromTexts(TestModels.documents(7), tokenizer, model.config(),
-          new TokenSet.Options(24, 1, Tokenizer.BosPolicy.PREPEND, true, 0));
+      TokenSet single =
+          TokenSet.fromTexts(
+              TestModels.documents(7),
+              tokenizer,
+              model.config(),
+              new TokenSet.Options(24, 1, Tokenizer.BosPolicy.PREPEND, true, 0));
       SpliceMetrics s = eval.evaluate(single);
       assertEquals(r.tokens(), s.tokens());
       assertEquals(r.ceLossWithoutSae(), s.ceLossWithoutSae(), 1e-5);
@@ -216,12 +225,17 @@ class SpliceEvaluatorTest {
       wEnc[i * s + i] = 1;
     }
     Random r = new Random(3);
-    TokenSet small = TokenSet.fromTexts(TestModels.documents(3), tokenizer, model.config(),
-        new TokenSet.Options(24, 3, Tokenizer.BosPolicy.PREPEND, true, 0));
-    try (Sae sae = TestSaes.of(manager, d, s, wEnc, bEnc, TestSaes.gaussian(r, s * d, 0.1f),
-        new float[d])) {
-      SpliceMetrics m = new SpliceEvaluator(model, sae, HOOK,
-          new SpliceEvaluator.Settings(10, null)).evaluate(small);
+    TokenSet small =
+        TokenSet.fromTexts(
+            TestModels.documents(3),
+            tokenizer,
+            model.config(),
+            new TokenSet.Options(24, 3, Tokenizer.BosPolicy.PREPEND, true, 0));
+    try (Sae sae =
+        TestSaes.of(manager, d, s, wEnc, bEnc, TestSaes.gaussian(r, s * d, 0.1f), new float[d])) {
+      SpliceMetrics m =
+          new SpliceEvaluator(model, sae, HOOK, new SpliceEvaluator.Settings(10, null))
+              .evaluate(small);
       FiringCounts firing = m.firing();
       assertEquals(m.tokens(), firing.tokens());
       assertEquals(1.0, firing.frequency(0));

@@ -32,8 +32,9 @@ class SpliceTest {
   static final String HOOK = "blocks.1.hook_resid_post";
   static final int BOS = 511;
   // Row 1 is right-padded (pad id = EOS = 511).
-  static final TokenBatch BATCH = TokenBatch.rightPadded(List.of(
-      new int[] {BOS, 5, 6, 7, 8, 9, 10, 11}, new int[] {BOS, 40, 41, 42, 43}), BOS);
+  static final TokenBatch BATCH =
+      TokenBatch.rightPadded(
+          List.of(new int[] {BOS, 5, 6, 7, 8, 9, 10, 11}, new int[] {BOS, 40, 41, 42, 43}), BOS);
   @TempDir static Path dir;
   static TransformerModel model;
   static NDManager manager;
@@ -146,13 +147,16 @@ class SpliceTest {
       }
       assertTrue(f[96 + latent] > 0);
       final int target = latent;
-      float[] seen = afterSplice(new FeatureEdit(sae, new int[] {target}, AblationValue.ZERO,
-          TokenPositions.all(), null, null, 0), m);
+      float[] seen =
+          afterSplice(
+              new FeatureEdit(
+                  sae, new int[] {target}, AblationValue.ZERO, TokenPositions.all(), null, null, 0),
+              m);
       float[] edited = TokenPositions.all().mask(BATCH); // real tokens; padding untouched
       for (int row = 0; row < 16; row++) {
         for (int j = 0; j < 64; j++) {
-          float want = clean[row * 64 + j]
-              - edited[row] * f[row * 96 + target] * wDec[target * 64 + j];
+          float want =
+              clean[row * 64 + j] - edited[row] * f[row * 96 + target] * wDec[target * 64 + j];
           assertEquals(want, seen[row * 64 + j], 1e-4, "row " + row + " dim " + j);
         }
       }
@@ -162,8 +166,10 @@ class SpliceTest {
   @Test
   void wrongWidthIsAClearError() {
     try (Sae sae = TestSaes.random(manager, 32, 16, 4, 0.3f)) {
-      Exception e = assertThrows(IllegalArgumentException.class,
-          () -> logits(Splice.at(HOOK, Splice.reconstruction(sae, Set.of()))));
+      Exception e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> logits(Splice.at(HOOK, Splice.reconstruction(sae, Set.of()))));
       assertTrue(e.getMessage().contains("d_in is 32"), e.getMessage());
     }
   }

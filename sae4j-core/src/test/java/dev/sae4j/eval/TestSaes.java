@@ -24,8 +24,8 @@ final class TestSaes {
   }
 
   /**
-   * A ReLU SAE that reconstructs exactly: latents {@code [relu(x), relu(-x)]}, decoder
-   * {@code [I; -I]}, so {@code x̂ = relu(x) - relu(-x) = x}.
+   * A ReLU SAE that reconstructs exactly: latents {@code [relu(x), relu(-x)]}, decoder {@code [I;
+   * -I]}, so {@code x̂ = relu(x) - relu(-x) = x}.
    */
   static Sae exact(NDManager m, int d) {
     int s = 2 * d;
@@ -40,10 +40,9 @@ final class TestSaes {
     return of(m, d, s, wEnc, new float[s], wDec, new float[d]);
   }
 
-  static Sae of(NDManager m, int d, int dSae, float[] wEnc, float[] bEnc, float[] wDec,
-      float[] bDec) {
-    SaeConfig config = new SaeConfig(SaeArchitecture.RELU, d, dSae, 0, true,
-        SaeMetadata.unknown());
+  static Sae of(
+      NDManager m, int d, int dSae, float[] wEnc, float[] bEnc, float[] wDec, float[] bDec) {
+    SaeConfig config = new SaeConfig(SaeArchitecture.RELU, d, dSae, 0, true, SaeMetadata.unknown());
     NDArray we = m.create(wEnc, new Shape(d, dSae));
     NDArray be = m.create(bEnc, new Shape(dSae));
     NDArray wd = m.create(wDec, new Shape(dSae, d));

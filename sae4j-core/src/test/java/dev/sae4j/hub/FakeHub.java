@@ -80,10 +80,12 @@ public final class FakeHub implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final Map<String, Repo> repos = new ConcurrentHashMap<>();
+
   /** CDN path key to (file name, bytes), filled when an LFS file is redirected. */
   private final Map<String, CdnEntry> cdn = new ConcurrentHashMap<>();
 
   private record CdnEntry(String file, byte[] content) {}
+
   final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
 
   // failure injection and options
@@ -92,14 +94,19 @@ public final class FakeHub implements AutoCloseable {
   volatile boolean ignoreRange;
   volatile boolean includeBlobIds = true;
   volatile boolean sendEtags = true;
+
   /** When non-zero, the repo info API answers with this status (e.g. 503 for an outage). */
   volatile int apiStatus;
+
   /** File names whose next GET sends only half of the bytes, then drops the connection. */
   final Set<String> dropHalfOnce = ConcurrentHashMap.newKeySet();
+
   /** File names whose GET always drops the connection after half of the bytes. */
   final Set<String> dropHalfAlways = ConcurrentHashMap.newKeySet();
+
   /** File name to the wrong bytes served instead of the listed content. */
   final Map<String, byte[]> corrupt = new ConcurrentHashMap<>();
+
   /** Extra siblings listed by the API but not served (for malicious names). */
   final List<String> extraSiblings = Collections.synchronizedList(new ArrayList<>());
 
@@ -146,8 +153,11 @@ public final class FakeHub implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     String path = ex.getRequestURI().getRawPath();
-    requests.add(new Request(ex.getRequestMethod(), ex.getRequestURI().toString(),
-        Map.copyOf(ex.getRequestHeaders())));
+    requests.add(
+        new Request(
+            ex.getRequestMethod(),
+            ex.getRequestURI().toString(),
+            Map.copyOf(ex.getRequestHeaders())));
     try {
       if (requiredToken != null
           && !("Bearer " + requiredToken).equals(ex.getRequestHeaders().getFirst("Authorization"))
@@ -197,8 +207,8 @@ public final class FakeHub implements AutoCloseable {
       return;
     }
     String key = rest.substring(0, rev);
-    String revision = URLDecoder.decode(rest.substring(rev + "/revision/".length()),
-        StandardCharsets.UTF_8);
+    String revision =
+        URLDecoder.decode(rest.substring(rev + "/revision/".length()), StandardCharsets.UTF_8);
     Repo repo = repos.get(key);
     if (repo == null) {
       ex.getResponseHeaders().add("X-Error-Code", "RepoNotFound");
@@ -289,8 +299,10 @@ public final class FakeHub implements AutoCloseable {
     }
     int length = content.length - start;
     if (start > 0) {
-      ex.getResponseHeaders().add("Content-Range",
-          "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
+      ex.getResponseHeaders()
+          .add(
+              "Content-Range",
+              "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
     }
     boolean drop = dropHalfOnce.remove(file) || dropHalfAlways.contains(file);
     ex.sendResponseHeaders(start > 0 ? 206 : 200, length);

@@ -134,8 +134,10 @@ class HubClientTest {
 
     client.download(RepoType.MODEL, "org/tiny", "refs/pr/1", "config.json");
     assertEquals(COMMIT, Files.readString(repoDir().resolve("refs/refs/pr/1")));
-    assertTrue(hub.requests.stream()
-        .anyMatch(r -> r.path().equals("/api/models/org/tiny/revision/refs%2Fpr%2F1?blobs=true")));
+    assertTrue(
+        hub.requests.stream()
+            .anyMatch(
+                r -> r.path().equals("/api/models/org/tiny/revision/refs%2Fpr%2F1?blobs=true")));
 
     client.download(RepoType.MODEL, "org/tiny", COMMIT, "config.json");
     assertFalse(Files.exists(repoDir().resolve("refs/" + COMMIT)), "no ref for a commit sha");
@@ -148,8 +150,7 @@ class HubClientTest {
     int fileRequests = hub.fileRequests().size();
     assertEquals(2, fileRequests);
 
-    Path snapshot =
-        client().snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles());
+    Path snapshot = client().snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles());
 
     assertEquals(fileRequests, hub.fileRequests().size());
     assertArrayEquals(WEIGHTS, Files.readAllBytes(snapshot.resolve("model.safetensors")));
@@ -169,8 +170,10 @@ class HubClientTest {
 
   @Test
   void missingFileInRepo() {
-    HubException e = assertThrows(HubException.class,
-        () -> client().download(RepoType.MODEL, "org/tiny", "main", "nope.json"));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client().download(RepoType.MODEL, "org/tiny", "main", "nope.json"));
     assertTrue(e.getMessage().contains("nope.json"), e.getMessage());
     assertTrue(e.getMessage().contains("org/tiny"), e.getMessage());
   }
@@ -192,8 +195,10 @@ class HubClientTest {
   @Test
   void gatedRepoWithoutTokenMentionsHfToken() {
     hub.requiredToken = "hf_secret";
-    HubException e = assertThrows(HubException.class,
-        () -> client().snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client().snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
     assertTrue(e.getMessage().contains("HF_TOKEN"), e.getMessage());
     assertTrue(e.getMessage().contains("org/tiny"), e.getMessage());
     assertTrue(e.getMessage().contains(hub.endpoint().toString()), e.getMessage());
@@ -202,25 +207,34 @@ class HubClientTest {
   @Test
   void wrongTokenIsNeverShownInMessages() {
     hub.requiredToken = "hf_secret";
-    HubException e = assertThrows(HubException.class,
-        () -> client("hf_wrong_token", false)
-            .snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () ->
+                client("hf_wrong_token", false)
+                    .snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
     assertFalse(e.getMessage().contains("hf_wrong_token"), e.getMessage());
     assertTrue(e.getMessage().contains("401"), e.getMessage());
-    assertFalse(new HubSettings(hub.endpoint(), "hf_wrong_token", cacheDir, false)
-        .toString().contains("hf_wrong_token"));
+    assertFalse(
+        new HubSettings(hub.endpoint(), "hf_wrong_token", cacheDir, false)
+            .toString()
+            .contains("hf_wrong_token"));
   }
 
   @Test
   void unknownRepoAndRevision() {
-    HubException repo = assertThrows(HubException.class,
-        () -> client().snapshot(RepoType.MODEL, "org/missing", "main", name -> true));
+    HubException repo =
+        assertThrows(
+            HubException.class,
+            () -> client().snapshot(RepoType.MODEL, "org/missing", "main", name -> true));
     assertTrue(
         repo.getMessage().contains("repository 'org/missing' not found (or revision 'main')"),
         repo.getMessage());
 
-    HubException revision = assertThrows(HubException.class,
-        () -> client().snapshot(RepoType.MODEL, "org/tiny", "nobranch", name -> true));
+    HubException revision =
+        assertThrows(
+            HubException.class,
+            () -> client().snapshot(RepoType.MODEL, "org/tiny", "nobranch", name -> true));
     assertTrue(revision.getMessage().contains("nobranch"), revision.getMessage());
   }
 
@@ -261,11 +275,12 @@ class HubClientTest {
   void progressListenerSeesAllBytes() throws IOException {
     HubClient client = client();
     List<long[]> events = new ArrayList<>();
-    client.setProgressListener((name, done, total) -> {
-      if (name.equals("model.safetensors")) {
-        events.add(new long[] {done, total});
-      }
-    });
+    client.setProgressListener(
+        (name, done, total) -> {
+          if (name.equals("model.safetensors")) {
+            events.add(new long[] {done, total});
+          }
+        });
     client.download(RepoType.MODEL, "org/tiny", "main", "model.safetensors");
 
     assertFalse(events.isEmpty());
@@ -298,11 +313,12 @@ class HubClientTest {
   @Test
   void repeatedFailureKeepsPartialFileAndNextCallResumes() throws IOException {
     hub.dropHalfAlways.add("model.safetensors");
-    HubException e = assertThrows(HubException.class,
-        () -> client().download(RepoType.MODEL, "org/tiny", "main", "model.safetensors"));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client().download(RepoType.MODEL, "org/tiny", "main", "model.safetensors"));
     assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
-    Path incomplete =
-        repoDir().resolve("blobs/" + FakeHub.sha256(WEIGHTS) + ".incomplete");
+    Path incomplete = repoDir().resolve("blobs/" + FakeHub.sha256(WEIGHTS) + ".incomplete");
     assertTrue(Files.exists(incomplete));
     long partial = Files.size(incomplete);
     assertTrue(partial > 0 && partial < WEIGHTS.length, "partial " + partial);
@@ -320,8 +336,8 @@ class HubClientTest {
   void leftoverIncompleteFileIsResumed() throws IOException {
     Path blobs = Files.createDirectories(repoDir().resolve("blobs"));
     int half = 12345;
-    Files.write(blobs.resolve(FakeHub.sha256(WEIGHTS) + ".incomplete"),
-        Arrays.copyOf(WEIGHTS, half));
+    Files.write(
+        blobs.resolve(FakeHub.sha256(WEIGHTS) + ".incomplete"), Arrays.copyOf(WEIGHTS, half));
 
     Path file = client().download(RepoType.MODEL, "org/tiny", "main", "model.safetensors");
 
@@ -333,8 +349,8 @@ class HubClientTest {
   void serverIgnoringRangeRestartsFromZero() throws IOException {
     hub.ignoreRange = true;
     Path blobs = Files.createDirectories(repoDir().resolve("blobs"));
-    Files.write(blobs.resolve(FakeHub.sha256(WEIGHTS) + ".incomplete"),
-        Arrays.copyOf(WEIGHTS, 999));
+    Files.write(
+        blobs.resolve(FakeHub.sha256(WEIGHTS) + ".incomplete"), Arrays.copyOf(WEIGHTS, 999));
 
     Path file = client().download(RepoType.MODEL, "org/tiny", "main", "model.safetensors");
 
@@ -348,17 +364,20 @@ class HubClientTest {
     wrong[1000] ^= 1;
     hub.corrupt.put("model.safetensors", wrong);
 
-    HubException e = assertThrows(HubException.class,
-        () -> client().download(RepoType.MODEL, "org/tiny", "main", "model.safetensors"));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client().download(RepoType.MODEL, "org/tiny", "main", "model.safetensors"));
 
     String message = e.getMessage();
     assertTrue(message.contains("model.safetensors"), message);
     assertTrue(message.contains(FakeHub.sha256(WEIGHTS)), message);
     assertTrue(message.contains(FakeHub.sha256(wrong)), message);
     assertFalse(Files.exists(repoDir().resolve("blobs/" + FakeHub.sha256(WEIGHTS))));
-    assertFalse(Files.exists(
-        repoDir().resolve("snapshots/" + COMMIT + "/model.safetensors"), 
-        LinkOption.NOFOLLOW_LINKS));
+    assertFalse(
+        Files.exists(
+            repoDir().resolve("snapshots/" + COMMIT + "/model.safetensors"),
+            LinkOption.NOFOLLOW_LINKS));
     assertEquals(List.of(), incompleteFiles());
   }
 
@@ -366,12 +385,14 @@ class HubClientTest {
   void wrongSizeFails() {
     hub.corrupt.put("config.json", "{}".getBytes(StandardCharsets.UTF_8));
 
-    HubException e = assertThrows(HubException.class,
-        () -> client().download(RepoType.MODEL, "org/tiny", "main", "config.json"));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client().download(RepoType.MODEL, "org/tiny", "main", "config.json"));
 
     assertTrue(e.getMessage().contains("config.json"), e.getMessage());
-    assertTrue(e.getMessage().contains("expected " + CONFIG.length + " bytes, got 2"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("expected " + CONFIG.length + " bytes, got 2"), e.getMessage());
     assertEquals(List.of(), incompleteFiles());
   }
 
@@ -383,10 +404,11 @@ class HubClientTest {
     int requests = hub.requests.size();
 
     HubClient offline = client(null, true);
-    assertEquals(online,
-        offline.snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
+    assertEquals(
+        online, offline.snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
     assertEquals(online, offline.snapshot(RepoType.MODEL, "org/tiny", COMMIT, name -> true));
-    assertEquals(online.resolve("config.json"),
+    assertEquals(
+        online.resolve("config.json"),
         offline.download(RepoType.MODEL, "org/tiny", null, "config.json"));
     assertEquals(requests, hub.requests.size());
   }
@@ -396,18 +418,24 @@ class HubClientTest {
     client().download(RepoType.MODEL, "org/tiny", "main", "config.json");
     HubClient offline = client(null, true);
 
-    HubException missingFile = assertThrows(HubException.class,
-        () -> offline.download(RepoType.MODEL, "org/tiny", "main", "model.safetensors"));
+    HubException missingFile =
+        assertThrows(
+            HubException.class,
+            () -> offline.download(RepoType.MODEL, "org/tiny", "main", "model.safetensors"));
     assertTrue(missingFile.getMessage().contains("HF_HUB_OFFLINE"), missingFile.getMessage());
     assertTrue(missingFile.getMessage().contains(repoDir().toString()), missingFile.getMessage());
 
-    HubException missingRepo = assertThrows(HubException.class,
-        () -> offline.snapshot(RepoType.MODEL, "org/other", "main", name -> true));
+    HubException missingRepo =
+        assertThrows(
+            HubException.class,
+            () -> offline.snapshot(RepoType.MODEL, "org/other", "main", name -> true));
     assertTrue(missingRepo.getMessage().contains("HF_HUB_OFFLINE"), missingRepo.getMessage());
     assertTrue(missingRepo.getMessage().contains("models--org--other"), missingRepo.getMessage());
 
-    HubException missingRevision = assertThrows(HubException.class,
-        () -> offline.snapshot(RepoType.MODEL, "org/tiny", "v1.0", name -> true));
+    HubException missingRevision =
+        assertThrows(
+            HubException.class,
+            () -> offline.snapshot(RepoType.MODEL, "org/tiny", "v1.0", name -> true));
     assertTrue(missingRevision.getMessage().contains("v1.0"), missingRevision.getMessage());
   }
 
@@ -417,13 +445,16 @@ class HubClientTest {
     HubClient client = client();
     hub.close(); // connection refused from now on
 
-    assertEquals(online,
-        client.snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
-    assertEquals(online.resolve("model.safetensors"),
+    assertEquals(
+        online, client.snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
+    assertEquals(
+        online.resolve("model.safetensors"),
         client.download(RepoType.MODEL, "org/tiny", "main", "model.safetensors"));
 
-    HubException e = assertThrows(HubException.class,
-        () -> client.snapshot(RepoType.MODEL, "org/other", "main", name -> true));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client.snapshot(RepoType.MODEL, "org/other", "main", name -> true));
     assertTrue(e.getMessage().contains("cannot reach"), e.getMessage());
     assertTrue(e.getMessage().contains("org/other"), e.getMessage());
   }
@@ -433,10 +464,12 @@ class HubClientTest {
     Path online = client().snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles());
     hub.apiStatus = 503;
 
-    assertEquals(online,
-        client().snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
-    HubException e = assertThrows(HubException.class,
-        () -> client().snapshot(RepoType.MODEL, "org/tiny", "v1.0", name -> true));
+    assertEquals(
+        online, client().snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client().snapshot(RepoType.MODEL, "org/tiny", "v1.0", name -> true));
     assertTrue(e.getMessage().contains("503"), e.getMessage());
   }
 
@@ -445,16 +478,22 @@ class HubClientTest {
   @Test
   void invalidRepoIdsAreRejected() {
     HubClient client = client();
-    for (String id : List.of("", "../x", "org/../x", "a\\b", "/x", "x/", "a//b", "a/b/c",
-        "org/..", "a--b", "a b")) {
-      assertThrows(IllegalArgumentException.class,
-          () -> client.snapshot(RepoType.MODEL, id, "main", name -> true), id);
+    for (String id :
+        List.of(
+            "", "../x", "org/../x", "a\\b", "/x", "x/", "a//b", "a/b/c", "org/..", "a--b", "a b")) {
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> client.snapshot(RepoType.MODEL, id, "main", name -> true),
+          id);
     }
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> client.snapshot(RepoType.MODEL, "org/tiny", "../../etc", name -> true));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> client.download(RepoType.MODEL, "org/tiny", "main", "../config.json"));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> client.download(RepoType.MODEL, "org/tiny", "main", "/etc/passwd"));
     assertEquals(0, hub.requests.size());
   }
@@ -463,8 +502,10 @@ class HubClientTest {
   void siblingEscapingSnapshotIsRefused() throws IOException {
     hub.extraSiblings.add("../../../evil.txt");
 
-    HubException e = assertThrows(HubException.class,
-        () -> client().snapshot(RepoType.MODEL, "org/tiny", "main", name -> true));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () -> client().snapshot(RepoType.MODEL, "org/tiny", "main", name -> true));
 
     assertTrue(e.getMessage().contains("../../../evil.txt"), e.getMessage());
     try (Stream<Path> all = Files.walk(cacheDir)) {
@@ -482,8 +523,12 @@ class HubClientTest {
     Files.delete(config);
     Files.createSymbolicLink(config, secret);
 
-    HubException e = assertThrows(HubException.class, () -> client(null, true)
-        .snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
+    HubException e =
+        assertThrows(
+            HubException.class,
+            () ->
+                client(null, true)
+                    .snapshot(RepoType.MODEL, "org/tiny", "main", HubClient.modelFiles()));
     assertTrue(e.getMessage().contains(config.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("symlink target"), e.getMessage());
     assertTrue(e.getMessage().contains(secret.toString()), e.getMessage());
@@ -492,14 +537,32 @@ class HubClientTest {
   @Test
   void modelFilesFilter() {
     Predicate<String> f = HubClient.modelFiles();
-    for (String yes : List.of("config.json", "generation_config.json", "tokenizer.json",
-        "tokenizer_config.json", "special_tokens_map.json", "model.safetensors",
-        "model-00001-of-00002.safetensors", "model.safetensors.index.json")) {
+    for (String yes :
+        List.of(
+            "config.json",
+            "generation_config.json",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "model.safetensors",
+            "model-00001-of-00002.safetensors",
+            "model.safetensors.index.json")) {
       assertTrue(f.test(yes), yes);
     }
-    for (String no : List.of("pytorch_model.bin", "model.pt", "model.pth", "x.pkl", "tf_model.h5",
-        "flax_model.msgpack", "model.ckpt", "model.onnx", "README.md", ".gitattributes",
-        "onnx/model.safetensors", "pytorch_model.bin.index.json.bin")) {
+    for (String no :
+        List.of(
+            "pytorch_model.bin",
+            "model.pt",
+            "model.pth",
+            "x.pkl",
+            "tf_model.h5",
+            "flax_model.msgpack",
+            "model.ckpt",
+            "model.onnx",
+            "README.md",
+            ".gitattributes",
+            "onnx/model.safetensors",
+            "pytorch_model.bin.index.json.bin")) {
       assertFalse(f.test(no), no);
     }
   }
@@ -519,5 +582,4 @@ class HubClientTest {
     new Random(seed).nextBytes(bytes);
     return bytes;
   }
-
 }

@@ -33,15 +33,18 @@ class HubModelLoadTest {
           .lfsFile("pytorch_model.bin", new byte[] {(byte) 0x80, 2, 'c'});
       HubSettings settings = new HubSettings(hub.endpoint(), null, cacheDir, false);
       Path dir = Models.resolve("org/tiny-llama", "main", settings);
-      assertTrue(dir.startsWith(cacheDir.resolve("models--org--tiny-llama/snapshots")), dir.toString());
+      assertTrue(
+          dir.startsWith(cacheDir.resolve("models--org--tiny-llama/snapshots")), dir.toString());
       assertFalse(Files.exists(dir.resolve("pytorch_model.bin")), "a pickle was downloaded");
 
       TokenBatch batch = TokenBatch.of(new int[][] {{3, 1, 4, 1, 5}});
       try (TransformerModel fromHub = Models.load(dir);
           TransformerModel local = Models.load(fixture);
           NDManager m = NDManager.newBaseManager()) {
-        assertArrayEquals(local.forward(batch, Hooks.none(), m).toFloatArray(),
-            fromHub.forward(batch, Hooks.none(), m).toFloatArray(), 0f);
+        assertArrayEquals(
+            local.forward(batch, Hooks.none(), m).toFloatArray(),
+            fromHub.forward(batch, Hooks.none(), m).toFloatArray(),
+            0f);
       }
       // Offline, the cached snapshot is used without any request.
       int before = hub.requests.size();

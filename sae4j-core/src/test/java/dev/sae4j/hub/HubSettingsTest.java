@@ -21,8 +21,8 @@ class HubSettingsTest {
   void defaults() {
     HubSettings s = HubSettings.fromEnvironment(Map.of());
     assertEquals(URI.create("https://huggingface.co"), s.endpoint());
-    assertEquals(Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub"),
-        s.cacheDir());
+    assertEquals(
+        Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub"), s.cacheDir());
     assertFalse(s.offline());
   }
 
@@ -37,11 +37,17 @@ class HubSettingsTest {
   @Test
   void explicitVariablesWin() throws IOException {
     Files.writeString(home.resolve("token"), "hf_from_file");
-    HubSettings s = HubSettings.fromEnvironment(Map.of(
-        "HF_HOME", home.toString(),
-        "HF_TOKEN", "hf_env",
-        "HF_HUB_CACHE", home.resolve("elsewhere").toString(),
-        "HF_ENDPOINT", "http://127.0.0.1:9999/"));
+    HubSettings s =
+        HubSettings.fromEnvironment(
+            Map.of(
+                "HF_HOME",
+                home.toString(),
+                "HF_TOKEN",
+                "hf_env",
+                "HF_HUB_CACHE",
+                home.resolve("elsewhere").toString(),
+                "HF_ENDPOINT",
+                "http://127.0.0.1:9999/"));
     assertEquals("hf_env", s.token());
     assertEquals(home.resolve("elsewhere"), s.cacheDir());
     assertEquals(URI.create("http://127.0.0.1:9999"), s.endpoint());
@@ -64,8 +70,7 @@ class HubSettingsTest {
 
   @Test
   void toStringHidesToken() {
-    HubSettings s = new HubSettings(URI.create("https://huggingface.co"), "hf_secret",
-        home, false);
+    HubSettings s = new HubSettings(URI.create("https://huggingface.co"), "hf_secret", home, false);
     assertFalse(s.toString().contains("hf_secret"), s.toString());
   }
 }

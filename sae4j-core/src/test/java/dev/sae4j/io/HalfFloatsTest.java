@@ -18,25 +18,27 @@ class HalfFloatsTest {
     float[] v = new float[200_000];
     for (int i = 0; i < v.length; i++) {
       // Every binary16 regime: subnormals, normals, near overflow, ties and random bits.
-      v[i] = switch (i % 4) {
-        case 0 -> Float.intBitsToFloat(r.nextInt());
-        case 1 -> (float) (r.nextGaussian() * Math.pow(2, r.nextInt(40) - 30));
-        case 2 -> SafetensorsFile.halfToFloat(r.nextInt(1 << 16)) // a tie between neighbours
-            + (r.nextBoolean() ? 1 : -1) * (float) Math.pow(2, -25 + r.nextInt(30));
-        default -> 65504f + r.nextInt(40) - 20;
-      };
+      v[i] =
+          switch (i % 4) {
+            case 0 -> Float.intBitsToFloat(r.nextInt());
+            case 1 -> (float) (r.nextGaussian() * Math.pow(2, r.nextInt(40) - 30));
+            case 2 ->
+                SafetensorsFile.halfToFloat(r.nextInt(1 << 16)) // a tie between neighbours
+                    + (r.nextBoolean() ? 1 : -1) * (float) Math.pow(2, -25 + r.nextInt(30));
+            default -> 65504f + r.nextInt(40) - 20;
+          };
     }
     try (NDManager m = NDManager.newBaseManager()) {
-      ByteBuffer torch = m.create(v).toType(DataType.FLOAT16, false).toByteBuffer()
-          .order(ByteOrder.nativeOrder());
+      ByteBuffer torch =
+          m.create(v).toType(DataType.FLOAT16, false).toByteBuffer().order(ByteOrder.nativeOrder());
       for (int i = 0; i < v.length; i++) {
         short want = torch.getShort(2 * i);
         short got = HalfFloats.toHalf(v[i]);
         if (Float.isNaN(v[i])) {
           assertTrue(Float.isNaN(SafetensorsFile.halfToFloat(got)), "NaN " + i);
         } else {
-          assertEquals(want, got, "value " + v[i] + " (bits " + Float.floatToRawIntBits(v[i])
-              + ")");
+          assertEquals(
+              want, got, "value " + v[i] + " (bits " + Float.floatToRawIntBits(v[i]) + ")");
         }
       }
     }

@@ -19,18 +19,21 @@ class SafePathsTest {
   void relativeNamesInsideTheRootResolve() throws IOException {
     Path file = tmp.resolve("index.json");
     assertEquals(tmp.resolve("a.bin"), SafePaths.resolveInside(tmp, "a.bin", file, "f"));
-    assertEquals(tmp.resolve("sub/a.bin"), SafePaths.resolveInside(tmp, "sub/./a.bin", file,
-        "f"));
+    assertEquals(tmp.resolve("sub/a.bin"), SafePaths.resolveInside(tmp, "sub/./a.bin", file, "f"));
   }
 
   @Test
   void escapesAreRefusedNamingFileFieldAndValue() {
     Path file = tmp.resolve("index.json");
-    for (String bad : List.of("", "..", "../x", "a/../../x", "/etc/passwd", "C:/x", "a\\b",
-        "x\0y", ".")) {
-      IOException e = assertThrows(IOException.class,
-          () -> SafePaths.resolveInside(tmp, bad, file, "weight_map['w']"), bad);
-      assertTrue(e.getMessage().startsWith(file + ": field 'weight_map['w']' is '" + bad + "'"),
+    for (String bad :
+        List.of("", "..", "../x", "a/../../x", "/etc/passwd", "C:/x", "a\\b", "x\0y", ".")) {
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () -> SafePaths.resolveInside(tmp, bad, file, "weight_map['w']"),
+              bad);
+      assertTrue(
+          e.getMessage().startsWith(file + ": field 'weight_map['w']' is '" + bad + "'"),
           e.getMessage());
       assertTrue(e.getMessage().contains(tmp.toString()), e.getMessage());
     }
@@ -43,10 +46,13 @@ class SafePathsTest {
     Files.createSymbolicLink(root.resolve("link"), outside);
     Files.createSymbolicLink(root.resolve("dir"), tmp);
     for (String bad : List.of("link", "dir/secret")) {
-      IOException e = assertThrows(IOException.class,
-          () -> SafePaths.resolveInside(root, bad, root.resolve("m.json"), "file"), bad);
-      assertTrue(e.getMessage().contains("is a symlink to " + outside.toRealPath()),
-          e.getMessage());
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () -> SafePaths.resolveInside(root, bad, root.resolve("m.json"), "file"),
+              bad);
+      assertTrue(
+          e.getMessage().contains("is a symlink to " + outside.toRealPath()), e.getMessage());
     }
   }
 }

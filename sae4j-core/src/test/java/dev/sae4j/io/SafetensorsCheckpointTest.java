@@ -53,8 +53,7 @@ class SafetensorsCheckpointTest {
   void indexNamingAMissingTensorOrShardIsRejected() throws IOException {
     writeShards();
     Path index = dir.resolve("model.safetensors.index.json");
-    Files.writeString(
-        index, "{\"weight_map\": {\"c\": \"model-00001-of-00002.safetensors\"}}");
+    Files.writeString(index, "{\"weight_map\": {\"c\": \"model-00001-of-00002.safetensors\"}}");
     SafetensorsFormatException e =
         assertThrows(SafetensorsFormatException.class, () -> SafetensorsCheckpoint.open(dir));
     assertTrue(e.getMessage().startsWith(index.toString()), e.getMessage());
@@ -71,11 +70,15 @@ class SafetensorsCheckpointTest {
 
   @Test
   void singleFileResolution() throws IOException {
-    new SafetensorsWriter().addFloats("x", new float[] {7}, 1).write(dir.resolve("other.safetensors"));
+    new SafetensorsWriter()
+        .addFloats("x", new float[] {7}, 1)
+        .write(dir.resolve("other.safetensors"));
     try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
       assertEquals(dir.resolve("other.safetensors"), ck.fileOf("x"));
     }
-    new SafetensorsWriter().addFloats("y", new float[] {8}, 1).write(dir.resolve("model.safetensors"));
+    new SafetensorsWriter()
+        .addFloats("y", new float[] {8}, 1)
+        .write(dir.resolve("model.safetensors"));
     try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) { // model.safetensors wins
       assertEquals(List.of("y"), List.copyOf(ck.names()));
     }
@@ -100,17 +103,21 @@ class SafetensorsCheckpointTest {
     Files.createDirectories(model);
     Path outside = dir.resolve("outside");
     Files.createDirectories(outside);
-    new SafetensorsWriter().addFloats("a", new float[] {1}, 1)
+    new SafetensorsWriter()
+        .addFloats("a", new float[] {1}, 1)
         .write(outside.resolve("x.safetensors"));
     Path index = model.resolve("model.safetensors.index.json");
-    for (String bad : List.of("../outside/x.safetensors", outside.resolve("x.safetensors")
-        .toString(), "/etc/passwd", "sub\\x.safetensors")) {
-      Files.writeString(index, "{\"weight_map\": {\"a\": \"" + bad.replace("\\", "\\\\")
-          + "\"}}");
+    for (String bad :
+        List.of(
+            "../outside/x.safetensors",
+            outside.resolve("x.safetensors").toString(),
+            "/etc/passwd",
+            "sub\\x.safetensors")) {
+      Files.writeString(index, "{\"weight_map\": {\"a\": \"" + bad.replace("\\", "\\\\") + "\"}}");
       IOException e = assertThrows(IOException.class, () -> SafetensorsCheckpoint.open(model));
       assertTrue(e.getMessage().startsWith(index.toString()), e.getMessage());
-      assertTrue(e.getMessage().contains("field 'weight_map['a']' is '" + bad + "'"),
-          e.getMessage());
+      assertTrue(
+          e.getMessage().contains("field 'weight_map['a']' is '" + bad + "'"), e.getMessage());
     }
     Files.createSymbolicLink(model.resolve("x.safetensors"), outside.resolve("x.safetensors"));
     Files.writeString(index, "{\"weight_map\": {\"a\": \"x.safetensors\"}}");
@@ -125,10 +132,12 @@ class SafetensorsCheckpointTest {
     Path snapshot = repo.resolve("snapshots").resolve("0123456789abcdef0123456789abcdef01234567");
     Files.createDirectories(snapshot);
     Files.createDirectories(repo.resolve("blobs"));
-    new SafetensorsWriter().addFloats("a", new float[] {1}, 1)
+    new SafetensorsWriter()
+        .addFloats("a", new float[] {1}, 1)
         .write(repo.resolve("blobs").resolve("abc"));
     Files.createSymbolicLink(snapshot.resolve("x.safetensors"), Path.of("../../blobs/abc"));
-    Files.writeString(snapshot.resolve("model.safetensors.index.json"),
+    Files.writeString(
+        snapshot.resolve("model.safetensors.index.json"),
         "{\"weight_map\": {\"a\": \"x.safetensors\"}}");
     try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(snapshot)) {
       assertEquals(List.of("a"), List.copyOf(ck.names()));

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Reads a real HuggingFace-written file (tiny random GPT-2). */
 class SafetensorsHfGpt2Test {
-  private static final Path GPT2 =
-      TestPaths.hfReference("gpt2").resolve("model.safetensors");
+  private static final Path GPT2 = TestPaths.hfReference("gpt2").resolve("model.safetensors");
 
   @Test
   void readsHfGpt2Checkpoint() throws Exception {

@@ -97,10 +97,17 @@ class SafetensorsRoundTripTest {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray x = m.arange(0f, 6f).reshape(2, 3);
       NDArray xt = x.transpose(); // non-contiguous view: must be written in C order of [3, 2]
-      NDArray half = m.create(new float[] {1f, -2.5f, 65504f, 6.1035156e-5f}).toType(DataType.FLOAT16, false);
+      NDArray half =
+          m.create(new float[] {1f, -2.5f, 65504f, 6.1035156e-5f}).toType(DataType.FLOAT16, false);
       NDArray i32 = m.create(new int[] {7, -8});
       NDArray i64 = m.create(new long[] {1L << 40, -3});
-      new SafetensorsWriter().add("x", x).add("xt", xt).add("h", half).add("i", i32).add("l", i64).write(f);
+      new SafetensorsWriter()
+          .add("x", x)
+          .add("xt", xt)
+          .add("h", half)
+          .add("i", i32)
+          .add("l", i64)
+          .write(f);
       assertThrows(
           IllegalArgumentException.class,
           () -> new SafetensorsWriter().add("d", m.create(new double[] {1.0})));
@@ -149,7 +156,8 @@ class SafetensorsRoundTripTest {
   @Test
   void halfToFloatKnownValues() {
     assertEquals(0f, SafetensorsFile.halfToFloat(0x0000));
-    assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(SafetensorsFile.halfToFloat(0x8000)));
+    assertEquals(
+        Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(SafetensorsFile.halfToFloat(0x8000)));
     assertEquals(1f, SafetensorsFile.halfToFloat(0x3c00));
     assertEquals(-2f, SafetensorsFile.halfToFloat(0xc000));
     assertEquals(65504f, SafetensorsFile.halfToFloat(0x7bff));
@@ -181,13 +189,19 @@ class SafetensorsRoundTripTest {
       ByteBuffer direct = ByteBuffer.allocateDirect(raw.length).order(ByteOrder.nativeOrder());
       direct.put(raw).flip();
       float[] torch =
-          m.create(direct, new Shape(65536), DataType.FLOAT16).toType(DataType.FLOAT32, false).toFloatArray();
+          m.create(direct, new Shape(65536), DataType.FLOAT16)
+              .toType(DataType.FLOAT32, false)
+              .toFloatArray();
       for (int i = 0; i < 65536; i++) {
         if (Float.isNaN(torch[i])) {
           assertTrue(Float.isNaN(ours[i]) && Float.isNaN(loaded[i]), "pattern " + i);
         } else {
-          assertEquals(Float.floatToRawIntBits(torch[i]), Float.floatToRawIntBits(ours[i]), "pattern " + i);
-          assertEquals(Float.floatToRawIntBits(torch[i]), Float.floatToRawIntBits(loaded[i]), "pattern " + i);
+          assertEquals(
+              Float.floatToRawIntBits(torch[i]), Float.floatToRawIntBits(ours[i]), "pattern " + i);
+          assertEquals(
+              Float.floatToRawIntBits(torch[i]),
+              Float.floatToRawIntBits(loaded[i]),
+              "pattern " + i);
         }
       }
     }
@@ -224,7 +238,8 @@ class SafetensorsRoundTripTest {
   @Test
   void smallIntegerAndF64Types() throws Exception {
     Path f = dir.resolve("small.safetensors");
-    ByteBuffer d = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1.5).putDouble(-1e-3);
+    ByteBuffer d =
+        ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1.5).putDouble(-1e-3);
     new SafetensorsWriter()
         .addRaw("u8", DType.U8, new byte[] {0, 1, (byte) 255}, 3)
         .addRaw("i8", DType.I8, new byte[] {-128, 0, 127}, 3)
@@ -363,8 +378,8 @@ class SafetensorsRoundTripTest {
           }
         }
       }
-      Exception e = assertThrows(IllegalArgumentException.class,
-          () -> st.loadRows("bf", new long[] {37}, m));
+      Exception e =
+          assertThrows(IllegalArgumentException.class, () -> st.loadRows("bf", new long[] {37}, m));
       assertTrue(e.getMessage().contains("has 37 rows, row 37"), e.getMessage());
     }
   }
@@ -417,7 +432,8 @@ class SafetensorsRoundTripTest {
     SafetensorsWriter w = new SafetensorsWriter().addFloats("a", new float[] {1}, 1);
     assertThrows(IllegalArgumentException.class, () -> w.addFloats("a", new float[] {1}, 1));
     assertThrows(IllegalArgumentException.class, () -> w.addFloats("b", new float[] {1, 2}, 3));
-    assertThrows(IllegalArgumentException.class, () -> w.addFloats("__metadata__", new float[] {1}));
+    assertThrows(
+        IllegalArgumentException.class, () -> w.addFloats("__metadata__", new float[] {1}));
     assertThrows(IllegalArgumentException.class, () -> w.addInts("c", new int[0], -1));
   }
 }

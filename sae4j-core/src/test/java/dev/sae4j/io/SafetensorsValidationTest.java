@@ -116,7 +116,8 @@ class SafetensorsValidationTest {
   @Test
   void duplicateTensorName() throws IOException {
     String e = "{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}";
-    assertRejected(withHeader("{\"b\":" + e + ",\"b\":" + e + "}"), "header is not valid JSON", "b");
+    assertRejected(
+        withHeader("{\"b\":" + e + ",\"b\":" + e + "}"), "header is not valid JSON", "b");
   }
 
   @Test
@@ -168,7 +169,8 @@ class SafetensorsValidationTest {
         "tensor 'a'",
         "data_offsets[1] is not an integer");
     assertRejected(
-        withHeader("{\"__metadata__\":{\"k\":1}}"), "__metadata__ value of key 'k' is not a string");
+        withHeader("{\"__metadata__\":{\"k\":1}}"),
+        "__metadata__ value of key 'k' is not a string");
     assertRejected(withHeader("{\"__metadata__\":[1]}"), "__metadata__ is not a JSON object");
   }
 

@@ -32,23 +32,27 @@ class AutogradTest {
       CountDownLatch firstOpen = new CountDownLatch(1);
       AtomicReference<Thread> secondThread = new AtomicReference<>();
       long[] firstClosedAt = new long[1];
-      Future<Float> first = pool.submit(() -> {
-        try (GradientCollector gc = Autograd.collector()) {
-          firstOpen.countDown();
-          awaitParked(secondThread);
-          float g = gradientOfSquare(gc, 3f);
-          firstClosedAt[0] = System.nanoTime();
-          return g;
-        }
-      });
+      Future<Float> first =
+          pool.submit(
+              () -> {
+                try (GradientCollector gc = Autograd.collector()) {
+                  firstOpen.countDown();
+                  awaitParked(secondThread);
+                  float g = gradientOfSquare(gc, 3f);
+                  firstClosedAt[0] = System.nanoTime();
+                  return g;
+                }
+              });
       assertTrue(firstOpen.await(10, TimeUnit.SECONDS));
-      Future<long[]> second = pool.submit(() -> {
-        secondThread.set(Thread.currentThread());
-        try (GradientCollector gc = Autograd.collector()) {
-          long openedAt = System.nanoTime();
-          return new long[] {openedAt, (long) gradientOfSquare(gc, 5f)};
-        }
-      });
+      Future<long[]> second =
+          pool.submit(
+              () -> {
+                secondThread.set(Thread.currentThread());
+                try (GradientCollector gc = Autograd.collector()) {
+                  long openedAt = System.nanoTime();
+                  return new long[] {openedAt, (long) gradientOfSquare(gc, 5f)};
+                }
+              });
       assertEquals(6f, first.get(10, TimeUnit.SECONDS), 0f);
       long[] s = second.get(10, TimeUnit.SECONDS);
       assertEquals(10, s[1]);

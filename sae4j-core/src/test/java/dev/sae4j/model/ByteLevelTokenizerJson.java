@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Test fixture: writes a GPT-2 style byte-level BPE {@code tokenizer.json}: ids 0..255 are the
- * 256 bytes (in GPT-2's printable byte-to-unicode alphabet), followed by merged tokens, plus
- * special tokens at chosen ids. The tiny test models (core and CLI tests) get one so that they
- * load through the same HF code path as a downloaded checkpoint.
+ * Test fixture: writes a GPT-2 style byte-level BPE {@code tokenizer.json}: ids 0..255 are the 256
+ * bytes (in GPT-2's printable byte-to-unicode alphabet), followed by merged tokens, plus special
+ * tokens at chosen ids. The tiny test models (core and CLI tests) get one so that they load through
+ * the same HF code path as a downloaded checkpoint.
  */
 public final class ByteLevelTokenizerJson {
   private ByteLevelTokenizerJson() {}
@@ -34,16 +34,17 @@ public final class ByteLevelTokenizerJson {
     root.putNull("truncation");
     root.putNull("padding");
     ArrayNode added = root.putArray("added_tokens");
-    specialTokens.forEach((text, id) -> {
-      ObjectNode t = added.addObject();
-      t.put("id", id);
-      t.put("content", text);
-      t.put("single_word", false);
-      t.put("lstrip", false);
-      t.put("rstrip", false);
-      t.put("normalized", false);
-      t.put("special", true);
-    });
+    specialTokens.forEach(
+        (text, id) -> {
+          ObjectNode t = added.addObject();
+          t.put("id", id);
+          t.put("content", text);
+          t.put("single_word", false);
+          t.put("lstrip", false);
+          t.put("rstrip", false);
+          t.put("normalized", false);
+          t.put("special", true);
+        });
     root.putNull("normalizer");
     root.set("pre_tokenizer", byteLevel(json, false));
     root.set("post_processor", byteLevel(json, true));
@@ -97,8 +98,8 @@ public final class ByteLevelTokenizerJson {
     String[] out = new String[256];
     int n = 0;
     for (int b = 0; b < 256; b++) {
-      boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC)
-          || (b >= 0xAE && b <= 0xFF);
+      boolean printable =
+          (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       out[b] = new String(Character.toChars(printable ? b : 256 + n++));
     }
     return out;

@@ -39,7 +39,8 @@ class CpuKernelsTest {
   void nativeCodePathNamesTheInstructionSet() {
     assertEquals("native-avx512", CpuKernels.codePath(Map.of(), Set.of("avx2", "avx512f")));
     assertEquals("native-avx2", CpuKernels.codePath(Map.of(), Set.of("avx2")));
-    assertEquals("native-avx512-aten_avx2",
+    assertEquals(
+        "native-avx512-aten_avx2",
         CpuKernels.codePath(Map.of("ATEN_CPU_CAPABILITY", "avx2"), Set.of("avx2", "avx512f")));
     assertEquals("native-unknown", CpuKernels.codePath(Map.of(), Set.of()));
     assertEquals("avx2-pinned", CpuKernels.codePath(CpuKernels.PINNED_ENV, Set.of("avx512f")));
@@ -50,9 +51,12 @@ class CpuKernelsTest {
     assertFalse(CpuKernels.nativeRequested(Map.of()));
     assertFalse(CpuKernels.nativeRequested(Map.of(CpuKernels.MODE_ENV, "pinned")));
     assertTrue(CpuKernels.nativeRequested(Map.of(CpuKernels.MODE_ENV, "native")));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> CpuKernels.nativeRequested(Map.of(CpuKernels.MODE_ENV, "fast")));
-    assertTrue(e.getMessage().contains("SAE4J_KERNELS") && e.getMessage().contains("fast"),
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CpuKernels.nativeRequested(Map.of(CpuKernels.MODE_ENV, "fast")));
+    assertTrue(
+        e.getMessage().contains("SAE4J_KERNELS") && e.getMessage().contains("fast"),
         e.getMessage());
   }
 }

@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * A test model whose residual stream is written by a Java function of the token ids, passed
- * through identity blocks (so every {@code blocks.L.hook_*} fires on it) and read out by a fixed
- * linear map. Tests use it to plant a representation whose causal role is known exactly.
+ * A test model whose residual stream is written by a Java function of the token ids, passed through
+ * identity blocks (so every {@code blocks.L.hook_*} fires on it) and read out by a fixed linear
+ * map. Tests use it to plant a representation whose causal role is known exactly.
  */
 public final class FunctionalModel extends TransformerModel {
   /** Writes the residual stream. */
@@ -33,11 +33,34 @@ public final class FunctionalModel extends TransformerModel {
    * @param readout logits map {@code [d, vocab]}, row-major
    * @param bias logits bias {@code [vocab]}
    */
-  public FunctionalModel(int vocab, int width, int layers, Embedder embedder, float[] readout,
-      float[] bias) {
-    super(new ModelConfig("gpt2", vocab, width, layers, 1, 1, width, 4 * width, 1024, 1e-5,
-        Activation.GELU_NEW, true, true, 0, null, true, false,
-        ModelConfig.Attention.causal(layers), 0, null, null, 0), Device.cpu(), true);
+  public FunctionalModel(
+      int vocab, int width, int layers, Embedder embedder, float[] readout, float[] bias) {
+    super(
+        new ModelConfig(
+            "gpt2",
+            vocab,
+            width,
+            layers,
+            1,
+            1,
+            width,
+            4 * width,
+            1024,
+            1e-5,
+            Activation.GELU_NEW,
+            true,
+            true,
+            0,
+            null,
+            true,
+            false,
+            ModelConfig.Attention.causal(layers),
+            0,
+            null,
+            null,
+            0),
+        Device.cpu(),
+        true);
     this.width = width;
     this.embedder = embedder;
     this.readout = readout.clone();

@@ -55,8 +55,11 @@ class GenerationTest {
     try (TransformerModel model = Models.load(HfReferenceFixtureTest.fixture(arch));
         NDManager m = NDManager.newBaseManager()) {
       int[] seq = {5, 17, 99, 3, 250, 77, 12, 301, 42, 7, 199, 88, 460};
-      float[] full = model.forward(TokenBatch.of(new int[][] {seq}), Hooks.none(), m)
-          .get("0, -1, :").toFloatArray();
+      float[] full =
+          model
+              .forward(TokenBatch.of(new int[][] {seq}), Hooks.none(), m)
+              .get("0, -1, :")
+              .toFloatArray();
       try (KvCache cache = model.newKvCache()) {
         int[] head = Arrays.copyOf(seq, 4);
         model.forward(TokenBatch.of(new int[][] {head}), Hooks.none(), cache, m);
@@ -90,8 +93,9 @@ class GenerationTest {
       assertNotEquals(Arrays.toString(a), Arrays.toString(other), "different seeds differ");
       // top-k = 1 sampling is greedy decoding.
       Generator.Options topOne = new Generator.Options(16, 1.0, 1, 1, 7, false, true);
-      assertArrayEquals(g.generate(List.of(PROMPT_A), Generator.Options.greedy(16), Hooks.none())
-          .get(0), g.generate(List.of(PROMPT_A), topOne, Hooks.none()).get(0));
+      assertArrayEquals(
+          g.generate(List.of(PROMPT_A), Generator.Options.greedy(16), Hooks.none()).get(0),
+          g.generate(List.of(PROMPT_A), topOne, Hooks.none()).get(0));
     }
   }
 
@@ -107,8 +111,11 @@ class GenerationTest {
       float[] eosRow = Arrays.copyOfRange(wte, eos * d, (eos + 1) * d);
       // Replace the final-norm output by a multiple of the EOS embedding: with the tied head,
       // EOS becomes the argmax, so generation must stop after one token.
-      Hooks steer = Hooks.none().add(HookPoints.LN_FINAL,
-          (act, ctx) -> act.zerosLike().add(act.getManager().create(eosRow).mul(50f)));
+      Hooks steer =
+          Hooks.none()
+              .add(
+                  HookPoints.LN_FINAL,
+                  (act, ctx) -> act.zerosLike().add(act.getManager().create(eosRow).mul(50f)));
       Generator g = new Generator(model);
       int[] stopped = g.generate(List.of(PROMPT_A), Generator.Options.greedy(8), steer).get(0);
       assertArrayEquals(new int[] {eos}, stopped);

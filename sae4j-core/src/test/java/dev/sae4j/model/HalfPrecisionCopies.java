@@ -28,14 +28,19 @@ final class HalfPrecisionCopies {
       List<ShardedSafetensorsWriter.Tensor> tensors = new ArrayList<>();
       ShardedSafetensorsWriter.Tensor tail = null;
       for (String name : source.names()) {
-        ShardedSafetensorsWriter.Tensor t = new ShardedSafetensorsWriter.Tensor(name, dtype,
-            source.info(name).shape(), (from, n, dst) -> {
-              float[] v = new float[n];
-              source.readFloats(name, from, v, 0, n);
-              for (float x : v) {
-                dst.putShort(dtype == DType.BF16 ? HalfFloats.toBfloat16(x) : HalfFloats.toHalf(x));
-              }
-            });
+        ShardedSafetensorsWriter.Tensor t =
+            new ShardedSafetensorsWriter.Tensor(
+                name,
+                dtype,
+                source.info(name).shape(),
+                (from, n, dst) -> {
+                  float[] v = new float[n];
+                  source.readFloats(name, from, v, 0, n);
+                  for (float x : v) {
+                    dst.putShort(
+                        dtype == DType.BF16 ? HalfFloats.toBfloat16(x) : HalfFloats.toHalf(x));
+                  }
+                });
         if (name.equals(last)) {
           tail = t;
         } else {

@@ -25,15 +25,30 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Parity with HuggingFace transformers on the reference fixtures ({@code fixtures/hf-reference}):
- * logits and every hidden state within 1e-4 for each architecture and case. The hooked cases go through the real
- * hook mechanism (a replacing hook on {@code blocks.1.hook_resid_post}).
+ * logits and every hidden state within 1e-4 for each architecture and case. The hooked cases go
+ * through the real hook mechanism (a replacing hook on {@code blocks.1.hook_resid_post}).
  */
 class HfReferenceFixtureTest {
   private static final double TOLERANCE = 1e-4;
+
   /** Every folder of fixtures/hf-reference. */
-  static final List<String> ARCHS = List.of("gpt2", "gpt_neox", "gemma", "phi", "llama",
-      "mistral", "gemma2", "gemma3", "qwen2", "qwen3", "llama3", "phi3", "mistral_sliding",
-      "gpt_neox_serial");
+  static final List<String> ARCHS =
+      List.of(
+          "gpt2",
+          "gpt_neox",
+          "gemma",
+          "phi",
+          "llama",
+          "mistral",
+          "gemma2",
+          "gemma3",
+          "qwen2",
+          "qwen3",
+          "llama3",
+          "phi3",
+          "mistral_sliding",
+          "gpt_neox_serial");
+
   private static final List<String> CASES =
       List.of("plain", "padded", "ablate_zero_L1", "ablate_zero_prefix_L1", "steer_add_L1");
 
@@ -58,9 +73,11 @@ class HfReferenceFixtureTest {
     JsonNode inputs = new ObjectMapper().readTree(dir.resolve("inputs.json").toFile());
     JsonNode spec = inputs.get(caseName);
     JsonNode source = spec.has("uses") ? inputs.get(spec.get("uses").asText()) : spec;
-    TokenBatch batch = TokenBatch.of(ints(source.get("input_ids")),
-        source.get("attention_mask").isNull() ? null : ints(source.get("attention_mask")),
-        source.get("position_ids").isNull() ? null : ints(source.get("position_ids")));
+    TokenBatch batch =
+        TokenBatch.of(
+            ints(source.get("input_ids")),
+            source.get("attention_mask").isNull() ? null : ints(source.get("attention_mask")),
+            source.get("position_ids").isNull() ? null : ints(source.get("position_ids")));
 
     try (TransformerModel model = Models.load(dir);
         SafetensorsFile expected = SafetensorsFile.open(dir.resolve("expected.safetensors"));
@@ -73,11 +90,13 @@ class HfReferenceFixtureTest {
           hooks.add(hooked, (act, ctx) -> act.zerosLike());
           break;
         case "ablate_zero_prefix_L1":
-          hooks.add(hooked, (act, ctx) -> {
-            NDArray out = act.duplicate();
-            out.set(new ai.djl.ndarray.index.NDIndex(":, 0:8, :"), 0f);
-            return out;
-          });
+          hooks.add(
+              hooked,
+              (act, ctx) -> {
+                NDArray out = act.duplicate();
+                out.set(new ai.djl.ndarray.index.NDIndex(":, 0:8, :"), 0f);
+                return out;
+              });
           break;
         case "steer_add_L1":
           float[] vector = expected.readFloats("steer_add_L1.vector");
@@ -99,13 +118,31 @@ class HfReferenceFixtureTest {
       int[] mask = batch.attentionMask();
       double worst = compare(expected, caseName + ".logits", logits, mask);
       for (int l = 0; l < n; l++) {
-        worst = Math.max(worst, compare(expected, caseName + ".hidden_states." + l,
-            cache.get(HookPoints.residPre(l)), mask));
+        worst =
+            Math.max(
+                worst,
+                compare(
+                    expected,
+                    caseName + ".hidden_states." + l,
+                    cache.get(HookPoints.residPre(l)),
+                    mask));
       }
-      worst = Math.max(worst, compare(expected, caseName + ".hidden_states." + n,
-          cache.get(HookPoints.LN_FINAL), mask));
-      worst = Math.max(worst, compare(expected, caseName + ".last_block_output",
-          cache.get(HookPoints.residPost(n - 1)), mask));
+      worst =
+          Math.max(
+              worst,
+              compare(
+                  expected,
+                  caseName + ".hidden_states." + n,
+                  cache.get(HookPoints.LN_FINAL),
+                  mask));
+      worst =
+          Math.max(
+              worst,
+              compare(
+                  expected,
+                  caseName + ".last_block_output",
+                  cache.get(HookPoints.residPost(n - 1)),
+                  mask));
       System.out.printf("hf-reference %s %s: max |diff| %.2e%n", arch, caseName, worst);
     }
   }
@@ -125,28 +162,29 @@ class HfReferenceFixtureTest {
   void legacyConfigLayoutGivesTheSameModel(String arch, @TempDir Path tmp) throws IOException {
     Path dir = fixture(arch);
     // meta.json writes unmeasured spreads as NaN (Python's json).
-    ObjectMapper json = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-        .build();
-    JsonNode legacy = json.readTree(dir.resolve("meta.json").toFile())
-        .get("config_json_legacy_equivalent");
+    ObjectMapper json =
+        JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    JsonNode legacy =
+        json.readTree(dir.resolve("meta.json").toFile()).get("config_json_legacy_equivalent");
     Files.writeString(tmp.resolve("config.json"), json.writeValueAsString(legacy));
     Files.copy(dir.resolve("model.safetensors"), tmp.resolve("model.safetensors"));
-    TokenBatch batch = TokenBatch.of(ints(json.readTree(dir.resolve("inputs.json").toFile())
-        .get("plain").get("input_ids")));
+    TokenBatch batch =
+        TokenBatch.of(
+            ints(json.readTree(dir.resolve("inputs.json").toFile()).get("plain").get("input_ids")));
     try (TransformerModel v5 = Models.load(dir);
         TransformerModel v4 = Models.load(tmp);
         NDManager m = NDManager.newBaseManager()) {
       assertEquals(v5.config(), v4.config());
-      assertArrayEquals(v5.forward(batch, Hooks.none(), m).toFloatArray(),
-          v4.forward(batch, Hooks.none(), m).toFloatArray(), 0f);
+      assertArrayEquals(
+          v5.forward(batch, Hooks.none(), m).toFloatArray(),
+          v4.forward(batch, Hooks.none(), m).toFloatArray(),
+          0f);
     }
   }
 
-  /**
-   * Max |actual - expected| over positions with mask 1 must be within tolerance; returns it.
-   */
-  private static double compare(SafetensorsFile expected, String name, NDArray actual,
-      int[] mask) throws IOException {
+  /** Max |actual - expected| over positions with mask 1 must be within tolerance; returns it. */
+  private static double compare(SafetensorsFile expected, String name, NDArray actual, int[] mask)
+      throws IOException {
     float[] want = expected.readFloats(name);
     float[] got = actual.toFloatArray();
     assertEquals(want.length, got.length, name + ": element count");

@@ -13,9 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Gradients with respect to a hooked activation (what attribution patching uses) flow through
- * every architecture, soft-caps, q/k norms and Phi-3's split projections included: the
- * directional derivative from autograd equals a central finite difference.
+ * Gradients with respect to a hooked activation (what attribution patching uses) flow through every
+ * architecture, soft-caps, q/k norms and Phi-3's split projections included: the directional
+ * derivative from autograd equals a central finite difference.
  */
 class HookGradientTest {
   private static final int[][] IDS = {{5, 17, 99, 3, 250, 77, 12, 301, 42}};
@@ -39,18 +39,26 @@ class HookGradientTest {
       NDArray[] leaf = new NDArray[1];
       double autograd;
       try (GradientCollector collector = Autograd.collector()) {
-        Hooks hooks = Hooks.none().add(HookPoints.residPost(0), (x, ctx) -> {
-          NDArray start = x.stopGradient().duplicate();
-          start.attach(m);
-          start.setRequiresGradient(true);
-          leaf[0] = start;
-          // A new array: the forward pass owns (and closes) what a hook returns.
-          return start.add(Autograd.constant(start, 0));
-        });
+        Hooks hooks =
+            Hooks.none()
+                .add(
+                    HookPoints.residPost(0),
+                    (x, ctx) -> {
+                      NDArray start = x.stopGradient().duplicate();
+                      start.attach(m);
+                      start.setRequiresGradient(true);
+                      leaf[0] = start;
+                      // A new array: the forward pass owns (and closes) what a hook returns.
+                      return start.add(Autograd.constant(start, 0));
+                    });
         NDArray value = model.forward(batch, hooks, m).get("0, -1, :").sum();
         collector.backward(value);
-        autograd = leaf[0].getGradient().mul(m.create(direction).reshape(leaf[0].getShape()))
-            .sum().getFloat();
+        autograd =
+            leaf[0]
+                .getGradient()
+                .mul(m.create(direction).reshape(leaf[0].getShape()))
+                .sum()
+                .getFloat();
       }
       double eps = 1e-2;
       double plus = valueWithShift(model, batch, direction, eps, m);
@@ -62,10 +70,13 @@ class HookGradientTest {
   }
 
   /** The summed last-position logits with block 0's output shifted by {@code eps * direction}. */
-  private static double valueWithShift(TransformerModel model, TokenBatch batch,
-      float[] direction, double eps, NDManager m) {
-    Hooks shift = Hooks.none().add(HookPoints.residPost(0), (x, ctx) -> x.add(
-        m.create(direction).reshape(x.getShape()).mul((float) eps)));
+  private static double valueWithShift(
+      TransformerModel model, TokenBatch batch, float[] direction, double eps, NDManager m) {
+    Hooks shift =
+        Hooks.none()
+            .add(
+                HookPoints.residPost(0),
+                (x, ctx) -> x.add(m.create(direction).reshape(x.getShape()).mul((float) eps)));
     return model.forward(batch, shift, m).get("0, -1, :").sum().getFloat();
   }
 }

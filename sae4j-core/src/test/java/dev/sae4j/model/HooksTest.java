@@ -22,9 +22,16 @@ class HooksTest {
   void hookPointNamesFollowTransformerLens() throws IOException {
     try (TransformerModel gpt2 = Models.load(HfReferenceFixtureTest.fixture("gpt2"));
         TransformerModel neox = Models.load(HfReferenceFixtureTest.fixture("gpt_neox"))) {
-      assertEquals(List.of("hook_embed", "hook_pos_embed", "blocks.0.hook_resid_pre",
-          "blocks.0.hook_attn_out", "blocks.0.hook_resid_mid", "blocks.0.hook_mlp_out",
-          "blocks.0.hook_resid_post"), gpt2.hookPoints().subList(0, 7));
+      assertEquals(
+          List.of(
+              "hook_embed",
+              "hook_pos_embed",
+              "blocks.0.hook_resid_pre",
+              "blocks.0.hook_attn_out",
+              "blocks.0.hook_resid_mid",
+              "blocks.0.hook_mlp_out",
+              "blocks.0.hook_resid_post"),
+          gpt2.hookPoints().subList(0, 7));
       assertEquals("ln_final.hook_normalized", gpt2.hookPoints().get(gpt2.hookPoints().size() - 1));
       // Parallel blocks have no resid_mid.
       assertFalse(neox.hookPoints().contains("blocks.0.hook_resid_mid"));
@@ -39,10 +46,12 @@ class HooksTest {
       List<String> fired = new ArrayList<>();
       Hooks hooks = Hooks.none();
       for (String name : model.hookPoints()) {
-        hooks.add(name, (act, ctx) -> {
-          fired.add(ctx.name());
-          return null;
-        });
+        hooks.add(
+            name,
+            (act, ctx) -> {
+              fired.add(ctx.name());
+              return null;
+            });
       }
       ActivationCache cache = new ActivationCache(m);
       hooks.cacheInto(cache, model.hookPoints());
@@ -53,13 +62,15 @@ class HooksTest {
         NDArray pre = cache.get(HookPoints.residPre(l));
         NDArray mid = cache.get(HookPoints.residMid(l));
         NDArray post = cache.get(HookPoints.residPost(l));
-        assertArrayEquals(pre.add(cache.get(HookPoints.attnOut(l))).toFloatArray(),
-            mid.toFloatArray(), 1e-6f);
-        assertArrayEquals(mid.add(cache.get(HookPoints.mlpOut(l))).toFloatArray(),
-            post.toFloatArray(), 1e-6f);
+        assertArrayEquals(
+            pre.add(cache.get(HookPoints.attnOut(l))).toFloatArray(), mid.toFloatArray(), 1e-6f);
+        assertArrayEquals(
+            mid.add(cache.get(HookPoints.mlpOut(l))).toFloatArray(), post.toFloatArray(), 1e-6f);
       }
-      assertArrayEquals(cache.get("hook_embed").add(cache.get("hook_pos_embed")).toFloatArray(),
-          cache.get(HookPoints.residPre(0)).toFloatArray(), 1e-6f);
+      assertArrayEquals(
+          cache.get("hook_embed").add(cache.get("hook_pos_embed")).toFloatArray(),
+          cache.get(HookPoints.residPre(0)).toFloatArray(),
+          1e-6f);
     }
   }
 
@@ -91,11 +102,15 @@ class HooksTest {
       ActivationCache ablated = new ActivationCache(m);
       Hooks hooks = Hooks.none().add(HookPoints.attnOut(1), (a, c) -> a.zerosLike());
       model.forward(BATCH, hooks.cacheInto(ablated, names), m);
-      assertArrayEquals(clean.get(HookPoints.residPre(1)).toFloatArray(),
-          ablated.get(HookPoints.residPre(1)).toFloatArray(), 0f);
+      assertArrayEquals(
+          clean.get(HookPoints.residPre(1)).toFloatArray(),
+          ablated.get(HookPoints.residPre(1)).toFloatArray(),
+          0f);
       // With attention zeroed, resid_mid equals resid_pre.
-      assertArrayEquals(ablated.get(HookPoints.residPre(1)).toFloatArray(),
-          ablated.get(HookPoints.residMid(1)).toFloatArray(), 0f);
+      assertArrayEquals(
+          ablated.get(HookPoints.residPre(1)).toFloatArray(),
+          ablated.get(HookPoints.residMid(1)).toFloatArray(),
+          0f);
     }
   }
 
@@ -103,16 +118,26 @@ class HooksTest {
   void badHooksFailClearly() throws IOException {
     try (TransformerModel model = Models.load(HfReferenceFixtureTest.fixture("gemma"));
         NDManager m = NDManager.newBaseManager()) {
-      IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-          () -> model.forward(BATCH, Hooks.none().add("blocks.7.hook_resid_post", (a, c) -> null),
-              m));
+      IllegalArgumentException unknown =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  model.forward(
+                      BATCH, Hooks.none().add("blocks.7.hook_resid_post", (a, c) -> null), m));
       assertTrue(unknown.getMessage().contains("unknown hook point 'blocks.7.hook_resid_post'"));
-      IllegalStateException shape = assertThrows(IllegalStateException.class,
-          () -> model.forward(BATCH, Hooks.none().add(HookPoints.residPost(0),
-              (a, c) -> a.get(":, 0:2, :")), m));
+      IllegalStateException shape =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  model.forward(
+                      BATCH,
+                      Hooks.none().add(HookPoints.residPost(0), (a, c) -> a.get(":, 0:2, :")),
+                      m));
       assertTrue(shape.getMessage().contains("returned shape"), shape.getMessage());
-      IllegalArgumentException vocab = assertThrows(IllegalArgumentException.class,
-          () -> model.forward(TokenBatch.of(new int[][] {{1, 512}}), Hooks.none(), m));
+      IllegalArgumentException vocab =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> model.forward(TokenBatch.of(new int[][] {{1, 512}}), Hooks.none(), m));
       assertTrue(vocab.getMessage().contains("outside the vocabulary (size 512)"));
     }
   }

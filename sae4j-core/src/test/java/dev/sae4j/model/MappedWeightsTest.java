@@ -31,12 +31,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Weights kept in the checkpoint's half-precision dtype and widened one block at a time compute
  * exactly what weights widened to float32 at load compute: on every reference fixture rounded to
- * bfloat16 and to float16 (sharded), logits and every residual hook are bit-identical; so are
- * hook gradients and cached generation. The LM head is never read by a pass that needs no logits.
+ * bfloat16 and to float16 (sharded), logits and every residual hook are bit-identical; so are hook
+ * gradients and cached generation. The LM head is never read by a pass that needs no logits.
  */
 class MappedWeightsTest {
-  private static final int[][] IDS = {{5, 17, 99, 3, 250, 77, 12, 301, 42}, {1, 2, 3, 4, 5, 6,
-      7, 0, 0}};
+  private static final int[][] IDS = {
+    {5, 17, 99, 3, 250, 77, 12, 301, 42}, {1, 2, 3, 4, 5, 6, 7, 0, 0}
+  };
   private static final int[][] MASK = {{1, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 0, 0}};
 
   @TempDir Path tmp;
@@ -51,8 +52,12 @@ class MappedWeightsTest {
   }
 
   private Path copy(String arch, DType dtype, String last, long shardBytes) throws IOException {
-    return HalfPrecisionCopies.write(HfReferenceFixtureTest.fixture(arch),
-        tmp.resolve(arch + "-" + dtype), dtype, shardBytes, last);
+    return HalfPrecisionCopies.write(
+        HfReferenceFixtureTest.fixture(arch),
+        tmp.resolve(arch + "-" + dtype),
+        dtype,
+        shardBytes,
+        last);
   }
 
   private static LoadOptions options(WeightStorage storage) {
@@ -61,8 +66,7 @@ class MappedWeightsTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("archAndDtype")
-  void blocksWidenedPerPassEqualWeightsWidenedAtLoad(String arch, DType dtype)
-      throws IOException {
+  void blocksWidenedPerPassEqualWeightsWidenedAtLoad(String arch, DType dtype) throws IOException {
     Path fixture = HfReferenceFixtureTest.fixture(arch);
     // About three shards, so the index is used and blocks span files.
     Path dir = copy(arch, dtype, null, HalfPrecisionCopies.bytes(fixture, dtype, null) / 3);
@@ -84,8 +88,8 @@ class MappedWeightsTest {
   }
 
   /** Logits and every residual-stream hook of one forward pass. */
-  private static Map<String, float[]> outputs(TransformerModel model, TokenBatch batch,
-      NDManager m) {
+  private static Map<String, float[]> outputs(
+      TransformerModel model, TokenBatch batch, NDManager m) {
     ActivationCache cache = new ActivationCache(m);
     List<String> names = new ArrayList<>();
     for (String h : model.hookPoints()) {
@@ -94,8 +98,7 @@ class MappedWeightsTest {
       }
     }
     Map<String, float[]> out = new LinkedHashMap<>();
-    out.put("logits", model.forward(batch, Hooks.none().cacheInto(cache, names), m)
-        .toFloatArray());
+    out.put("logits", model.forward(batch, Hooks.none().cacheInto(cache, names), m).toFloatArray());
     for (String h : names) {
       out.put(h, cache.get(h).toFloatArray());
     }
@@ -105,8 +108,8 @@ class MappedWeightsTest {
   @Test
   void hookGradientsAndCachedGenerationAreTheSame() throws IOException {
     Path fixture = HfReferenceFixtureTest.fixture("gemma2");
-    Path dir = copy("gemma2", DType.BF16, null,
-        HalfPrecisionCopies.bytes(fixture, DType.BF16, null) / 2);
+    Path dir =
+        copy("gemma2", DType.BF16, null, HalfPrecisionCopies.bytes(fixture, DType.BF16, null) / 2);
     try (TransformerModel mapped = Models.load(dir, options(WeightStorage.MAPPED));
         TransformerModel widened = Models.load(dir, options(WeightStorage.FLOAT32));
         NDManager m = NDManager.newBaseManager()) {
@@ -125,15 +128,19 @@ class MappedWeightsTest {
   private static float[] gradient(TransformerModel model, NDManager m) {
     NDArray[] leaf = new NDArray[1];
     try (GradientCollector collector = Autograd.collector()) {
-      Hooks hooks = Hooks.none().add(HookPoints.residPost(0), (x, ctx) -> {
-        NDArray start = x.stopGradient().duplicate();
-        start.attach(m);
-        start.setRequiresGradient(true);
-        leaf[0] = start;
-        return start.add(Autograd.constant(start, 0));
-      });
-      NDArray value = model.forward(TokenBatch.of(new int[][] {IDS[0]}), hooks, m)
-          .get("0, -1, :").sum();
+      Hooks hooks =
+          Hooks.none()
+              .add(
+                  HookPoints.residPost(0),
+                  (x, ctx) -> {
+                    NDArray start = x.stopGradient().duplicate();
+                    start.attach(m);
+                    start.setRequiresGradient(true);
+                    leaf[0] = start;
+                    return start.add(Autograd.constant(start, 0));
+                  });
+      NDArray value =
+          model.forward(TokenBatch.of(new int[][] {IDS[0]}), hooks, m).get("0, -1, :").sum();
       collector.backward(value);
       return leaf[0].getGradient().toFloatArray();
     }
@@ -146,8 +153,8 @@ class MappedWeightsTest {
     // which is emptied once the model is loaded: any read of it fails.
     Path fixture = HfReferenceFixtureTest.fixture("gpt_neox");
     String head = "embed_out.weight";
-    Path dir = copy("gpt_neox", DType.BF16, head,
-        HalfPrecisionCopies.bytes(fixture, DType.BF16, head));
+    Path dir =
+        copy("gpt_neox", DType.BF16, head, HalfPrecisionCopies.bytes(fixture, DType.BF16, head));
     Map<String, String> shards = shardOf(dir);
     try (TransformerModel model = Models.load(dir, options(storage));
         NDManager m = NDManager.newBaseManager()) {
@@ -158,10 +165,11 @@ class MappedWeightsTest {
       }
       TokenBatch batch = TokenBatch.of(IDS, MASK, null);
       String hook = HookPoints.residPost(model.config().numLayers() - 1);
-      assertEquals(new ai.djl.ndarray.types.Shape(2, 9, model.config().hiddenSize()),
+      assertEquals(
+          new ai.djl.ndarray.types.Shape(2, 9, model.config().hiddenSize()),
           model.runWithCache(batch, List.of(hook), m).get(hook).getShape());
-      Exception e = assertThrows(RuntimeException.class,
-          () -> model.forward(batch, Hooks.none(), m));
+      Exception e =
+          assertThrows(RuntimeException.class, () -> model.forward(batch, Hooks.none(), m));
       assertTrue(e.getMessage().contains(headShard + ": cannot map data bytes"), e.getMessage());
     }
   }
@@ -173,8 +181,10 @@ class MappedWeightsTest {
   private static Map<String, String> shardOf(Path dir) throws IOException {
     Map<String, String> out = new LinkedHashMap<>();
     new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(dir.resolve(SafetensorsCheckpoint.INDEX_FILE).toFile()).get("weight_map")
-        .properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+        .readTree(dir.resolve(SafetensorsCheckpoint.INDEX_FILE).toFile())
+        .get("weight_map")
+        .properties()
+        .forEach(e -> out.put(e.getKey(), e.getValue().asText()));
     return out;
   }
 
@@ -182,10 +192,11 @@ class MappedWeightsTest {
   void autoWidensSmallCheckpointsAndFloat32IsNeverMapped() throws IOException {
     Path bf16 = copy("llama", DType.BF16, null, Long.MAX_VALUE);
     try (TransformerModel auto = Models.load(bf16, options(WeightStorage.AUTO));
-        TransformerModel f32 = Models.load(HfReferenceFixtureTest.fixture("llama"),
-            options(WeightStorage.MAPPED))) {
+        TransformerModel f32 =
+            Models.load(HfReferenceFixtureTest.fixture("llama"), options(WeightStorage.MAPPED))) {
       assertFalse(auto.weightsMapped());
-      assertTrue(auto.weightsDescription().startsWith("widened from bfloat16 to float32 at load"),
+      assertTrue(
+          auto.weightsDescription().startsWith("widened from bfloat16 to float32 at load"),
           auto.weightsDescription());
       assertFalse(f32.weightsMapped()); // float32 tensors are used in place, mapped already
       assertTrue(f32.weightsDescription().startsWith("float32, "), f32.weightsDescription());
@@ -194,9 +205,13 @@ class MappedWeightsTest {
 
   @Test
   void bfloat16ComputeIsRefusedWithTheReason() {
-    Exception e = assertThrows(IllegalArgumentException.class,
-        () -> Models.load(HfReferenceFixtureTest.fixture("llama"),
-            new LoadOptions(Device.cpu(), WeightStorage.MAPPED, ComputeDType.BFLOAT16)));
+    Exception e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Models.load(
+                    HfReferenceFixtureTest.fixture("llama"),
+                    new LoadOptions(Device.cpu(), WeightStorage.MAPPED, ComputeDType.BFLOAT16)));
     assertTrue(e.getMessage().contains("no bfloat16 arrays"), e.getMessage());
     assertEquals(ComputeDType.BFLOAT16, ComputeDType.parse("bfloat16"));
     assertThrows(IllegalArgumentException.class, () -> WeightStorage.parse("bf16"));

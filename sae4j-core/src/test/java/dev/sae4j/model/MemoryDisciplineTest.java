@@ -42,7 +42,9 @@ class MemoryDisciplineTest {
       // [8, 128, 64] activation per pass would add (256 MB over 1,000 passes; logits: 2 GB).
       long growthKb = after - before;
       assertTrue(growthKb < 160_000, "RSS grew by " + growthKb + " kB over 1,000 passes");
-      assertEquals(weightArrays, model.weights.getManagedArrays().size(),
+      assertEquals(
+          weightArrays,
+          model.weights.getManagedArrays().size(),
           "arrays attached to the weights manager during forward passes");
       assertEquals(liveArrays, model.liveArrayCount(), "arrays left in the model's managers");
     }

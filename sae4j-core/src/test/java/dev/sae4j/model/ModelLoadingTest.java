@@ -27,8 +27,9 @@ class ModelLoadingTest {
   @TempDir Path tmp;
 
   /** Copies a fixture, rewriting tensor names and dropping / adding tensors. */
-  private Path rewrite(String arch, Function<String, String> rename, Predicate<String> keep,
-      SafetensorsWriter extra) throws IOException {
+  private Path rewrite(
+      String arch, Function<String, String> rename, Predicate<String> keep, SafetensorsWriter extra)
+      throws IOException {
     Path src = HfReferenceFixtureTest.fixture(arch);
     Path dir = Files.createDirectories(tmp.resolve(arch + "-" + System.nanoTime()));
     Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
@@ -46,8 +47,10 @@ class ModelLoadingTest {
   }
 
   private static float[] logits(Path dir) throws IOException {
-    try (TransformerModel model = Models.load(dir); NDManager m = NDManager.newBaseManager()) {
-      return model.forward(TokenBatch.of(new int[][] {{1, 2, 3, 4}}), Hooks.none(), m)
+    try (TransformerModel model = Models.load(dir);
+        NDManager m = NDManager.newBaseManager()) {
+      return model
+          .forward(TokenBatch.of(new int[][] {{1, 2, 3, 4}}), Hooks.none(), m)
           .toFloatArray();
     }
   }
@@ -89,19 +92,21 @@ class ModelLoadingTest {
     Path dir = rewrite("llama", n -> n, n -> !n.equals("model.layers.1.mlp.up_proj.weight"), null);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
-    assertTrue(e.getMessage().contains("missing tensor 'layers.1.mlp.up_proj.weight'"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("missing tensor 'layers.1.mlp.up_proj.weight'"), e.getMessage());
   }
 
   @Test
   void misShapedTensorIsNamedWithBothShapes() throws IOException {
     SafetensorsWriter extra =
-        new SafetensorsWriter().addFloats("model.layers.0.input_layernorm.weight", new float[63], 63);
-    Path dir = rewrite("llama", n -> n, n -> !n.equals("model.layers.0.input_layernorm.weight"),
-        extra);
+        new SafetensorsWriter()
+            .addFloats("model.layers.0.input_layernorm.weight", new float[63], 63);
+    Path dir =
+        rewrite("llama", n -> n, n -> !n.equals("model.layers.0.input_layernorm.weight"), extra);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
-    assertTrue(e.getMessage().contains("'model.layers.0.input_layernorm.weight' has shape [63]"),
+    assertTrue(
+        e.getMessage().contains("'model.layers.0.input_layernorm.weight' has shape [63]"),
         e.getMessage());
     assertTrue(e.getMessage().contains("expects [64]"), e.getMessage());
   }
@@ -123,9 +128,11 @@ class ModelLoadingTest {
     Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"bert\"}");
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
-    assertTrue(e.getMessage().contains(
-        "unsupported model_type bert (supported: gpt2, gpt_neox, gemma, gemma2, gemma3_text, phi,"
-            + " phi3, llama, mistral, qwen2, qwen3)"),
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "unsupported model_type bert (supported: gpt2, gpt_neox, gemma, gemma2,"
+                    + " gemma3_text, phi, phi3, llama, mistral, qwen2, qwen3)"),
         e.getMessage());
   }
 
@@ -133,28 +140,37 @@ class ModelLoadingTest {
   @Test
   void impossibleConfigValuesAreRefusedAtLoadNamingTheField() throws IOException {
     String[][] cases = {
-        {"gpt2", "layer_norm_epsilon", "-1", "is a norm epsilon and must be a positive finite"},
-        {"gpt2", "layer_norm_epsilon", "0", "must be a positive finite number, got 0"},
-        {"llama", "rms_norm_eps", "-1e-6", "must be a positive finite number"},
-        {"llama", "rope_theta", "0", "is the RoPE base and must be a positive finite number"},
-        {"llama3", "rope_parameters", "{\"rope_type\": \"default\", \"rope_theta\": -5}",
-            "field 'rope_parameters.rope_theta' is the RoPE base"},
-        {"gpt_neox", "rotary_emb_base", "0", "is the RoPE base"},
-        {"phi", "partial_rotary_factor", "1.5", "must be a number in (0, 1]"},
-        // 2^31 - 1 layers: refused before the model (and its hook list) is built.
-        {"gpt2", "n_layer", "2147483647", "must be an integer from 1 to 10000 (larger cannot fit "
-            + "in memory), got 2147483647"},
-        {"llama", "vocab_size", "0", "must be an integer from 1"},
-        {"llama", "intermediate_size", "1000000000", "must be an integer from 1 to"},
-        // A string is not a scaling spec: it is refused, not ignored.
-        {"llama", "rope_scaling", "\"linear\"", "must be an object such as"}};
+      {"gpt2", "layer_norm_epsilon", "-1", "is a norm epsilon and must be a positive finite"},
+      {"gpt2", "layer_norm_epsilon", "0", "must be a positive finite number, got 0"},
+      {"llama", "rms_norm_eps", "-1e-6", "must be a positive finite number"},
+      {"llama", "rope_theta", "0", "is the RoPE base and must be a positive finite number"},
+      {
+        "llama3",
+        "rope_parameters",
+        "{\"rope_type\": \"default\", \"rope_theta\": -5}",
+        "field 'rope_parameters.rope_theta' is the RoPE base"
+      },
+      {"gpt_neox", "rotary_emb_base", "0", "is the RoPE base"},
+      {"phi", "partial_rotary_factor", "1.5", "must be a number in (0, 1]"},
+      // 2^31 - 1 layers: refused before the model (and its hook list) is built.
+      {
+        "gpt2",
+        "n_layer",
+        "2147483647",
+        "must be an integer from 1 to 10000 (larger cannot fit " + "in memory), got 2147483647"
+      },
+      {"llama", "vocab_size", "0", "must be an integer from 1"},
+      {"llama", "intermediate_size", "1000000000", "must be an integer from 1 to"},
+      // A string is not a scaling spec: it is refused, not ignored.
+      {"llama", "rope_scaling", "\"linear\"", "must be an object such as"}
+    };
     for (String[] c : cases) {
       Path dir = withConfig(c[0], c[1], c[2]);
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> Models.load(dir), c[1] + "=" + c[2]);
       String field = c[3].startsWith("field '") ? "" : "field '" + c[1] + "' ";
-      assertTrue(e.getMessage().startsWith(dir.resolve("config.json") + ": " + field),
-          e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith(dir.resolve("config.json") + ": " + field), e.getMessage());
       assertTrue(e.getMessage().contains(c[3]), e.getMessage());
     }
   }
@@ -164,8 +180,8 @@ class ModelLoadingTest {
     Path dir = rewrite("gpt2", n -> n, n -> !n.equals("transformer.h.0.ln_1.bias"), null);
     // Add transformer.h.0.ln_1.bias back as int32 of the right shape.
     Path file = dir.resolve("model.safetensors");
-    SafetensorsWriter w = new SafetensorsWriter()
-        .addInts("transformer.h.0.ln_1.bias", new int[64], 64);
+    SafetensorsWriter w =
+        new SafetensorsWriter().addInts("transformer.h.0.ln_1.bias", new int[64], 64);
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
       for (String name : f.names()) {
         w.addFloats(name, f.readFloats(name), f.info(name).shape());
@@ -174,8 +190,13 @@ class ModelLoadingTest {
     w.write(file);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
-    assertTrue(e.getMessage().contains(file + ": tensor 'transformer.h.0.ln_1.bias' is I32; gpt2 "
-        + "weights must be a float type (F32, F16, BF16 or F64)"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                file
+                    + ": tensor 'transformer.h.0.ln_1.bias' is I32; gpt2 "
+                    + "weights must be a float type (F32, F16, BF16 or F64)"),
+        e.getMessage());
   }
 
   @Test
@@ -210,33 +231,35 @@ class ModelLoadingTest {
    * type at hand are refused, naming the key, never ignored.
    */
   @ParameterizedTest(name = "{0} {1}")
-  @CsvSource(delimiter = '|', value = {
-      // Gemma 2's attention soft-capping on an architecture without it.
-      "llama3 | attn_logit_softcapping | 50.0 | field 'attn_logit_softcapping' is not implemented"
-          + " by sae4j for llama",
-      "qwen2 | final_logit_softcapping | 30.0 | field 'final_logit_softcapping' is not"
-          + " implemented by sae4j for qwen2",
-      // transformers ignores it for Gemma 3: refused rather than guessed.
-      "gemma3 | attn_logit_softcapping | 50.0 | field 'attn_logit_softcapping' is not supported"
-          + " for gemma3_text",
-      "gemma3 | use_bidirectional_attention | true | field 'use_bidirectional_attention' true is"
-          + " not supported",
-      "llama3 | rope_parameters.rope_type | \"yarn\" | rope_type 'yarn' is not supported",
-      "llama3 | rope_parameters.attention_factor | 1.5 | key 'attention_factor' is not supported"
-          + " for rope_type 'llama3'",
-      "phi3 | rope_parameters.rope_type | \"longrope\" | rope_type 'longrope' is not supported",
-      "qwen3 | rope_parameters.partial_rotary_factor | 0.5 | partial_rotary_factor 0.5 is not"
-          + " supported for qwen3",
-      "gpt_neox_serial | rotary_pct | 0.25 | field 'rotary_pct' 0.25 contradicts"
-          + " rope_parameters.partial_rotary_factor 0.5",
-      "mistral_sliding | quantization_config | {\"quant_method\": \"bitsandbytes\"} | field"
-          + " 'quantization_config' is not implemented by sae4j for mistral",
-      "qwen2 | use_mrope | true | field 'use_mrope' true is not supported",
-      "gemma2 | layer_types | [\"full_attention\"] | field 'layer_types' expected a list of 3"
-          + " layer types",
-  })
-  void unimplementedConfigKeysAreRefusedByName(String arch, String path, String value,
-      String message) throws IOException {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // Gemma 2's attention soft-capping on an architecture without it.
+        "llama3 | attn_logit_softcapping | 50.0 | field 'attn_logit_softcapping' is not implemented"
+            + " by sae4j for llama",
+        "qwen2 | final_logit_softcapping | 30.0 | field 'final_logit_softcapping' is not"
+            + " implemented by sae4j for qwen2",
+        // transformers ignores it for Gemma 3: refused rather than guessed.
+        "gemma3 | attn_logit_softcapping | 50.0 | field 'attn_logit_softcapping' is not supported"
+            + " for gemma3_text",
+        "gemma3 | use_bidirectional_attention | true | field 'use_bidirectional_attention' true is"
+            + " not supported",
+        "llama3 | rope_parameters.rope_type | \"yarn\" | rope_type 'yarn' is not supported",
+        "llama3 | rope_parameters.attention_factor | 1.5 | key 'attention_factor' is not supported"
+            + " for rope_type 'llama3'",
+        "phi3 | rope_parameters.rope_type | \"longrope\" | rope_type 'longrope' is not supported",
+        "qwen3 | rope_parameters.partial_rotary_factor | 0.5 | partial_rotary_factor 0.5 is not"
+            + " supported for qwen3",
+        "gpt_neox_serial | rotary_pct | 0.25 | field 'rotary_pct' 0.25 contradicts"
+            + " rope_parameters.partial_rotary_factor 0.5",
+        "mistral_sliding | quantization_config | {\"quant_method\": \"bitsandbytes\"} | field"
+            + " 'quantization_config' is not implemented by sae4j for mistral",
+        "qwen2 | use_mrope | true | field 'use_mrope' true is not supported",
+        "gemma2 | layer_types | [\"full_attention\"] | field 'layer_types' expected a list of 3"
+            + " layer types",
+      })
+  void unimplementedConfigKeysAreRefusedByName(
+      String arch, String path, String value, String message) throws IOException {
     Path dir = withConfig(arch, path, value);
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Models.load(dir));
@@ -247,8 +270,8 @@ class ModelLoadingTest {
   @Test
   void keysSetToNullAreAbsent() throws IOException {
     float[] reference = logits(HfReferenceFixtureTest.fixture("llama3"));
-    assertArrayEquals(reference,
-        logits(withConfig("llama3", "attn_logit_softcapping", "null")), 0f);
+    assertArrayEquals(
+        reference, logits(withConfig("llama3", "attn_logit_softcapping", "null")), 0f);
   }
 
   /** Gemma 2's soft-caps: absent takes the class default (50, 30), null switches them off. */
@@ -296,21 +319,24 @@ class ModelLoadingTest {
    */
   @Test
   void linearRopeScalingInterpolatesPositions() throws IOException {
-    Path scaled = withConfig("qwen2", "rope_parameters",
-        "{\"rope_type\": \"linear\", \"factor\": 2.0, \"rope_theta\": 1000000.0}");
+    Path scaled =
+        withConfig(
+            "qwen2",
+            "rope_parameters",
+            "{\"rope_type\": \"linear\", \"factor\": 2.0, \"rope_theta\": 1000000.0}");
     int[][] ids = {{3, 14, 15, 92, 65, 35}};
     int[][] positions = {{0, 1, 2, 3, 4, 5}};
     int[][] doubled = {{0, 2, 4, 6, 8, 10}};
     try (TransformerModel plain = Models.load(HfReferenceFixtureTest.fixture("qwen2"));
         TransformerModel linear = Models.load(scaled);
         NDManager m = NDManager.newBaseManager()) {
-      float[] expected = plain.forward(TokenBatch.of(ids, null, positions), Hooks.none(), m)
-          .toFloatArray();
-      float[] actual = linear.forward(TokenBatch.of(ids, null, doubled), Hooks.none(), m)
-          .toFloatArray();
+      float[] expected =
+          plain.forward(TokenBatch.of(ids, null, positions), Hooks.none(), m).toFloatArray();
+      float[] actual =
+          linear.forward(TokenBatch.of(ids, null, doubled), Hooks.none(), m).toFloatArray();
       assertArrayEquals(expected, actual, 1e-5f);
-      float[] samePositions = linear.forward(TokenBatch.of(ids, null, positions), Hooks.none(),
-          m).toFloatArray();
+      float[] samePositions =
+          linear.forward(TokenBatch.of(ids, null, positions), Hooks.none(), m).toFloatArray();
       assertTrue(maxDiff(expected, samePositions) > 1e-3, "the scaling had no effect");
     }
   }
@@ -323,20 +349,33 @@ class ModelLoadingTest {
     config.put("sliding_window", 1);
     Files.writeString(dir.resolve("config.json"), json.writeValueAsString(config));
     int[] seq = {11, 22, 33, 44, 55};
-    try (TransformerModel model = Models.load(dir); NDManager m = NDManager.newBaseManager()) {
-      float[] full = model.forward(TokenBatch.of(new int[][] {seq}), Hooks.none(), m)
-          .get("0, 4, :").toFloatArray();
-      float[] alone = model.forward(TokenBatch.of(new int[][] {{55}}, null, new int[][] {{4}}),
-          Hooks.none(), m).get("0, 0, :").toFloatArray();
+    try (TransformerModel model = Models.load(dir);
+        NDManager m = NDManager.newBaseManager()) {
+      float[] full =
+          model
+              .forward(TokenBatch.of(new int[][] {seq}), Hooks.none(), m)
+              .get("0, 4, :")
+              .toFloatArray();
+      float[] alone =
+          model
+              .forward(TokenBatch.of(new int[][] {{55}}, null, new int[][] {{4}}), Hooks.none(), m)
+              .get("0, 0, :")
+              .toFloatArray();
       assertArrayEquals(alone, full, 1e-5f);
     }
     // Without the window the earlier tokens matter.
     try (TransformerModel model = Models.load(HfReferenceFixtureTest.fixture("mistral"));
         NDManager m = NDManager.newBaseManager()) {
-      float[] full = model.forward(TokenBatch.of(new int[][] {seq}), Hooks.none(), m)
-          .get("0, 4, :").toFloatArray();
-      float[] alone = model.forward(TokenBatch.of(new int[][] {{55}}, null, new int[][] {{4}}),
-          Hooks.none(), m).get("0, 0, :").toFloatArray();
+      float[] full =
+          model
+              .forward(TokenBatch.of(new int[][] {seq}), Hooks.none(), m)
+              .get("0, 4, :")
+              .toFloatArray();
+      float[] alone =
+          model
+              .forward(TokenBatch.of(new int[][] {{55}}, null, new int[][] {{4}}), Hooks.none(), m)
+              .get("0, 0, :")
+              .toFloatArray();
       double diff = 0;
       for (int i = 0; i < full.length; i++) {
         diff = Math.max(diff, Math.abs(full[i] - alone[i]));

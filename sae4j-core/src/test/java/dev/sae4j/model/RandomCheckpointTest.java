@@ -30,10 +30,16 @@ class RandomCheckpointTest {
   @TempDir Path tmp;
 
   @ParameterizedTest
-  @CsvSource({"gpt2-medium, gpt2, 354823168", "pythia-1.4b, gpt_neox, 1414647808",
-      "gemma-2b, gemma, 2506172416", "phi-2, phi, 2779683840", "gemma-2-2b, gemma2, 2614341888",
-      "qwen2.5-1.5b, qwen2, 1543714304", "llama-3.2-1b, llama, 1235814400",
-      "llama-3.1-8b, llama, 8030261248"})
+  @CsvSource({
+    "gpt2-medium, gpt2, 354823168",
+    "pythia-1.4b, gpt_neox, 1414647808",
+    "gemma-2b, gemma, 2506172416",
+    "phi-2, phi, 2779683840",
+    "gemma-2-2b, gemma2, 2614341888",
+    "qwen2.5-1.5b, qwen2, 1543714304",
+    "llama-3.2-1b, llama, 1235814400",
+    "llama-3.1-8b, llama, 8030261248"
+  })
   void publishedConfigsHaveThePublishedParameterCounts(String name, String type, long params)
       throws IOException {
     ObjectNode config = RandomCheckpoint.preset(name);
@@ -49,8 +55,12 @@ class RandomCheckpointTest {
     }
     assertEquals(params, total, name);
     String first = shapes.keySet().iterator().next();
-    assertTrue(first.startsWith(type.equals("gpt2") ? "transformer." : type.equals("gpt_neox")
-        ? "gpt_neox." : "model."), first);
+    assertTrue(
+        first.startsWith(
+            type.equals("gpt2")
+                ? "transformer."
+                : type.equals("gpt_neox") ? "gpt_neox." : "model."),
+        first);
   }
 
   static List<String> presets() {
@@ -63,15 +73,15 @@ class RandomCheckpointTest {
     ObjectNode config = RandomCheckpoint.tiny(RandomCheckpoint.preset(name));
     Path bf16 = tmp.resolve("bf16");
     Path f32 = tmp.resolve("f32");
-    RandomCheckpoint.Written written = RandomCheckpoint.write(config, bf16, DType.BF16, 40_000,
-        7);
+    RandomCheckpoint.Written written = RandomCheckpoint.write(config, bf16, DType.BF16, 40_000, 7);
     RandomCheckpoint.write(config, f32, DType.F32, Long.MAX_VALUE, 7);
     assertTrue(written.files().size() > 2, written.files().toString());
     assertTrue(Files.exists(bf16.resolve(SafetensorsCheckpoint.INDEX_FILE)));
     assertTrue(Files.exists(f32.resolve(SafetensorsCheckpoint.SINGLE_FILE)));
     int[][] ids = {{3, 70, 200, 9, 41, 100}, {5, 6, 7, 8, 9, 10}};
-    try (TransformerModel mapped = Models.load(bf16,
-            new LoadOptions(Device.cpu(), WeightStorage.MAPPED, ComputeDType.FLOAT32));
+    try (TransformerModel mapped =
+            Models.load(
+                bf16, new LoadOptions(Device.cpu(), WeightStorage.MAPPED, ComputeDType.FLOAT32));
         TransformerModel reference = Models.load(f32);
         Tokenizer tokenizer = Tokenizer.load(bf16, mapped.config());
         NDManager m = NDManager.newBaseManager()) {

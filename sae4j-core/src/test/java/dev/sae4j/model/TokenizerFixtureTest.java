@@ -49,18 +49,22 @@ class TokenizerFixtureTest {
       assertArrayEquals(ids, withSpecial.ids(), "input_ids");
       assertArrayEquals(strings(c.get("tokens")), withSpecial.tokens(), "tokens");
       assertEquals(0, withSpecial.unencodable(), "unencodable characters");
-      assertArrayEquals(noSpecial, tok.encode(text, Tokenizer.BosPolicy.NONE),
-          "input_ids_no_special");
+      assertArrayEquals(
+          noSpecial, tok.encode(text, Tokenizer.BosPolicy.NONE), "input_ids_no_special");
       assertEquals(c.get("decode").asText(), tok.decode(ids, false), "decode");
-      assertEquals(c.get("decode_skip_special_tokens").asText(), tok.decode(ids, true),
+      assertEquals(
+          c.get("decode_skip_special_tokens").asText(),
+          tok.decode(ids, true),
           "decode_skip_special_tokens");
-      assertEquals(c.get("decode_no_special").asText(), tok.decode(noSpecial, false),
-          "decode_no_special");
+      assertEquals(
+          c.get("decode_no_special").asText(), tok.decode(noSpecial, false), "decode_no_special");
       if (bos.has("id")) { // prepend: tokenizer_config.json's bos_token, then the plain ids
         int[] prepended = tok.encode(text, Tokenizer.BosPolicy.PREPEND);
         assertEquals(bos.get("id").asInt(), prepended[0], "prepended BOS");
-        assertArrayEquals(noSpecial, java.util.Arrays.copyOfRange(prepended, 1,
-            prepended.length), "ids after the prepended BOS");
+        assertArrayEquals(
+            noSpecial,
+            java.util.Arrays.copyOfRange(prepended, 1, prepended.length),
+            "ids after the prepended BOS");
       }
     }
   }

@@ -26,8 +26,8 @@ class TokenizerTest {
   @TempDir Path dir;
 
   private Tokenizer byteLevel(List<String> merges) throws IOException {
-    ByteLevelTokenizerJson.write(dir.resolve("tokenizer.json"), merges,
-        Map.of("<|endoftext|>", 511));
+    ByteLevelTokenizerJson.write(
+        dir.resolve("tokenizer.json"), merges, Map.of("<|endoftext|>", 511));
     return Tokenizer.load(dir, Models.readConfig(HfReferenceFixtureTest.fixture("gpt2")));
   }
 
@@ -52,11 +52,11 @@ class TokenizerTest {
       assertArrayEquals(new int[] {'a', 'b'}, tok.encode("ab", Tokenizer.BosPolicy.TOKENIZER));
       // The special token keeps its id, is recognised in text and dropped only with skipSpecial.
       assertEquals("<|endoftext|>ab", tok.decode(new int[] {511, 'a', 'b'}, false));
-      assertArrayEquals(new int[] {511, 'a', 'b'},
-          tok.encode("<|endoftext|>ab", Tokenizer.BosPolicy.NONE));
+      assertArrayEquals(
+          new int[] {511, 'a', 'b'}, tok.encode("<|endoftext|>ab", Tokenizer.BosPolicy.NONE));
       assertEquals("ab", tok.decode(new int[] {511, 'a', 'b'}, true));
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> Tokenizer.BosPolicy.parse("always"));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> Tokenizer.BosPolicy.parse("always"));
       assertTrue(e.getMessage().contains("expected prepend, none or tokenizer"));
     }
   }
@@ -68,13 +68,12 @@ class TokenizerTest {
     assertTrue(missing.getMessage().contains("tokenizer.json: not found"), missing.getMessage());
     Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": 3}");
     IOException broken = assertThrows(IOException.class, () -> Tokenizer.load(dir, config));
-    assertTrue(broken.getMessage().contains("cannot be read as a HF tokenizer.json"),
-        broken.getMessage());
+    assertTrue(
+        broken.getMessage().contains("cannot be read as a HF tokenizer.json"), broken.getMessage());
   }
 
   /** A copy of a fixture tokenizer folder with its tokenizer.json model edited. */
-  private Path editedTokenizer(String family, Consumer<ObjectNode> editModel)
-      throws IOException {
+  private Path editedTokenizer(String family, Consumer<ObjectNode> editModel) throws IOException {
     Path src = TestPaths.fixtures().resolve("tokenizers").resolve(family);
     Path copy = Files.createDirectories(dir.resolve(family + System.nanoTime()));
     ObjectMapper json = new ObjectMapper();
@@ -86,18 +85,19 @@ class TokenizerTest {
   }
 
   /**
-   * Without byte fallback, characters outside the vocabulary become the unknown token or (with
-   * no unknown token) vanish: both are counted, and the rest of the text still encodes.
+   * Without byte fallback, characters outside the vocabulary become the unknown token or (with no
+   * unknown token) vanish: both are counted, and the rest of the text still encodes.
    */
   @Test
   void charactersTheTokenizerCannotEncodeAreCounted() throws IOException {
     String text = "Hi \u65e5\u672c ok \ud83d\ude00";
     Path toUnk = editedTokenizer("gemma", m -> m.put("byte_fallback", false));
-    Path dropping = editedTokenizer("gemma", m -> m.put("byte_fallback", false).putNull(
-        "unk_token"));
-    try (Tokenizer unk = Tokenizer.load(toUnk); Tokenizer drop = Tokenizer.load(dropping);
-        Tokenizer fallback = Tokenizer.load(TestPaths.fixtures()
-            .resolve("tokenizers").resolve("gemma"))) {
+    Path dropping =
+        editedTokenizer("gemma", m -> m.put("byte_fallback", false).putNull("unk_token"));
+    try (Tokenizer unk = Tokenizer.load(toUnk);
+        Tokenizer drop = Tokenizer.load(dropping);
+        Tokenizer fallback =
+            Tokenizer.load(TestPaths.fixtures().resolve("tokenizers").resolve("gemma"))) {
       Tokenizer.Encoded a = unk.encodeDetailed(text, Tokenizer.BosPolicy.NONE);
       assertEquals(3, a.unencodable()); // two CJK characters and one emoji
       assertTrue(Arrays.asList(a.tokens()).contains("<unk>"), a.tokens()::toString);
@@ -113,8 +113,8 @@ class TokenizerTest {
 
   /**
    * transformers 5 ignores add_bos_token in tokenizer_config.json when tokenizer.json exists
-   * (checked with AutoTokenizer 5.18: a Llama 3 tokenizer with add_bos_token false still adds
-   * its BOS): sae4j does the same and warns about the disagreement.
+   * (checked with AutoTokenizer 5.18: a Llama 3 tokenizer with add_bos_token false still adds its
+   * BOS): sae4j does the same and warns about the disagreement.
    */
   @Test
   void postProcessorDecidesAndDisagreeingAddBosTokenIsReported() throws IOException {
@@ -147,10 +147,15 @@ class TokenizerTest {
       int[] ids = tok.encode("12+3=€5é", Tokenizer.BosPolicy.NONE);
       assertEquals(6, ids.length);
       assertEquals(2, tok.unencodableCharacters());
-      assertTrue(tok.unencodableWarning().startsWith("2 character(s) in 1 text(s) cannot be "
-          + "encoded by " + dir.resolve("tokenizer.json")), tok.unencodableWarning());
-      assertTrue(tok.unencodableWarning().contains("first: '€' (U+20AC))"),
+      assertTrue(
+          tok.unencodableWarning()
+              .startsWith(
+                  "2 character(s) in 1 text(s) cannot be "
+                      + "encoded by "
+                      + dir.resolve("tokenizer.json")),
           tok.unencodableWarning());
+      assertTrue(
+          tok.unencodableWarning().contains("first: '€' (U+20AC))"), tok.unencodableWarning());
     }
     // Real tokenizers (byte-level, byte fallback) drop nothing on their reference cases.
     com.fasterxml.jackson.databind.ObjectMapper json =

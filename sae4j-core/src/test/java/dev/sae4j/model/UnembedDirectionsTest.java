@@ -58,7 +58,8 @@ class UnembedDirectionsTest {
         }
       }
       assertEquals(before, model.liveArrayCount(), "scratch arrays left in the model");
-      assertThrows(IllegalArgumentException.class,
+      assertThrows(
+          IllegalArgumentException.class,
           () -> model.unembedDirections(nd.zeros(new Shape(2, h + 1)), nd));
     }
   }
@@ -92,11 +93,11 @@ class UnembedDirectionsTest {
   }
 
   /**
-   * {@link TransformerModel#logitSlopes} is the derivative of the logits along a direction
-   * through the final LayerNorm at real states, averaged over the states: checked on the Phi
-   * fixture (LayerNorm with gain and bias, head with bias) against the LayerNorm Jacobian
-   * written out, {@code W (g * (d' - x' (x' . d') / n) / s)} with {@code d'} the centred
-   * direction, {@code x'} the normalised state and {@code s} its scale.
+   * {@link TransformerModel#logitSlopes} is the derivative of the logits along a direction through
+   * the final LayerNorm at real states, averaged over the states: checked on the Phi fixture
+   * (LayerNorm with gain and bias, head with bias) against the LayerNorm Jacobian written out,
+   * {@code W (g * (d' - x' (x' . d') / n) / s)} with {@code d'} the centred direction, {@code x'}
+   * the normalised state and {@code s} its scale.
    */
   @Test
   void logitSlopesGoThroughTheFinalNormAtRealStates() throws Exception {
@@ -122,8 +123,10 @@ class UnembedDirectionsTest {
     try (TransformerModel model = Models.load(dir, Device.cpu());
         NDManager nd = NDManager.newBaseManager()) {
       int before = model.liveArrayCount();
-      float[] got = model.logitSlopes(nd.create(dirs, new Shape(2, h)),
-          nd.create(states, new Shape(3, h)), nd).toFloatArray(); // [2, V]
+      float[] got =
+          model
+              .logitSlopes(nd.create(dirs, new Shape(2, h)), nd.create(states, new Shape(3, h)), nd)
+              .toFloatArray(); // [2, V]
       assertEquals(before, model.liveArrayCount(), "scratch arrays left in the model");
       double worst = 0;
       double scale = 0;

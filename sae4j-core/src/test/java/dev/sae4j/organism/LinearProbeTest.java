@@ -44,8 +44,9 @@ class LinearProbeTest {
     }
     assertEquals(1.0, LinearProbe.fit(train, binTrain, 2, 1e-3).accuracy(test, binTest), 0.01);
     // Labels unrelated to the features: about chance.
-    double chance = LinearProbe.fit(train, java.util.Arrays.copyOf(noise, 2000), 3, 1e-3)
-        .accuracy(test, java.util.Arrays.copyOfRange(noise, 2000, n));
+    double chance =
+        LinearProbe.fit(train, java.util.Arrays.copyOf(noise, 2000), 3, 1e-3)
+            .accuracy(test, java.util.Arrays.copyOfRange(noise, 2000, n));
     assertTrue(chance < 0.45, "noise accuracy " + chance);
   }
 }

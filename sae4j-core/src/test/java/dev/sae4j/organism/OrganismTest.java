@@ -75,11 +75,12 @@ class OrganismTest {
       expected = trainer.model().forward(batch, Hooks.none(), m).toFloatArray();
       OrganismIo.save(trainer, dir);
     }
-    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json",
-        OrganismIo.RECIPE_FILE)) {
+    for (String f :
+        List.of("config.json", "model.safetensors", "tokenizer.json", OrganismIo.RECIPE_FILE)) {
       assertTrue(Files.isRegularFile(dir.resolve(f)), f);
     }
-    try (TransformerModel loaded = Models.load(dir); NDManager m = NDManager.newBaseManager()) {
+    try (TransformerModel loaded = Models.load(dir);
+        NDManager m = NDManager.newBaseManager()) {
       assertEquals("gpt2", loaded.config().modelType());
       float[] actual = loaded.forward(batch, Hooks.none(), m).toFloatArray();
       assertEquals(expected.length, actual.length);
@@ -97,14 +98,18 @@ class OrganismTest {
     Path dir = Organisms.cached(recipe, cache, null);
     // Keyed by recipe (training threads included) and CPU code path: an organism trained with
     // other kernels or threads has other weights.
-    assertEquals(cache.resolve("logic-" + recipe.hash() + "-"
-        + dev.sae4j.model.CpuKernels.codePath()), dir);
-    assertFalse(recipe.hash().equals(new OrganismRecipe("logic", TINY, 4, 2, 0, 8, 3e-3, 2, 0.05,
-        0, 0, 2).hash()), "the thread count is part of the recipe");
-    com.fasterxml.jackson.databind.JsonNode info = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(dir.resolve(OrganismIo.RECIPE_FILE).toFile());
-    assertEquals(dev.sae4j.model.CpuKernels.codePath(), info.path("code_path").asText(),
-        info.toString());
+    assertEquals(
+        cache.resolve("logic-" + recipe.hash() + "-" + dev.sae4j.model.CpuKernels.codePath()), dir);
+    assertFalse(
+        recipe
+            .hash()
+            .equals(new OrganismRecipe("logic", TINY, 4, 2, 0, 8, 3e-3, 2, 0.05, 0, 0, 2).hash()),
+        "the thread count is part of the recipe");
+    com.fasterxml.jackson.databind.JsonNode info =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(dir.resolve(OrganismIo.RECIPE_FILE).toFile());
+    assertEquals(
+        dev.sae4j.model.CpuKernels.codePath(), info.path("code_path").asText(), info.toString());
     assertEquals(1, info.path("threads").asInt());
     Path weights = dir.resolve("model.safetensors");
     // A time no new write can have: a retrained organism would show a current one.
@@ -119,21 +124,20 @@ class OrganismTest {
   }
 
   /**
-   * The embedding gradients must not depend on what the garbage collector does between the
-   * forward pass and the backward pass: the forward's scratch manager is closed before the
-   * backward runs, and autograd must not read ids and positions from Java buffers the GC may
-   * free by then (Autograd.constant). Here the freed memory is collected and overwritten with
-   * 0xFF before the backward.
+   * The embedding gradients must not depend on what the garbage collector does between the forward
+   * pass and the backward pass: the forward's scratch manager is closed before the backward runs,
+   * and autograd must not read ids and positions from Java buffers the GC may free by then
+   * (Autograd.constant). Here the freed memory is collected and overwritten with 0xFF before the
+   * backward.
    */
   @Test
   void embeddingGradientsSurviveGarbageCollectionBeforeBackward() throws Exception {
     float[][] grads = new float[2][];
     for (int run = 0; run < 2; run++) {
       try (NDManager m = NDManager.newBaseManager()) {
-        Map<String, NDArray> params = GptParameters.init(TINY, 5, m,
-            DataType.FLOAT32);
-        try (TransformerModel model = Models.fromParameters(
-            TINY.toConfigJson(), params, Device.cpu());
+        Map<String, NDArray> params = GptParameters.init(TINY, 5, m, DataType.FLOAT32);
+        try (TransformerModel model =
+                Models.fromParameters(TINY.toConfigJson(), params, Device.cpu());
             GradientCollector gc = Autograd.collector()) {
           int[][] ids = new int[8][24];
           for (int r = 0; r < ids.length; r++) {
@@ -141,8 +145,7 @@ class OrganismTest {
               ids[r][c] = 1 + (r * 7 + c * 3) % (CharTokenizer.VOCAB.length() - 1);
             }
           }
-          NDArray logits = model.forward(TokenBatch.of(ids),
-              Hooks.none(), m);
+          NDArray logits = model.forward(TokenBatch.of(ids), Hooks.none(), m);
           if (run == 1) {
             overwriteFreedMemory();
           }
@@ -159,20 +162,22 @@ class OrganismTest {
   void packedRowComputesEachSequenceAsIfAlone() throws Exception {
     try (NDManager m = NDManager.newBaseManager()) {
       Map<String, NDArray> params = GptParameters.init(TINY, 6, m, DataType.FLOAT32);
-      try (TransformerModel model = Models.fromParameters(TINY.toConfigJson(), params,
-          Device.cpu())) {
+      try (TransformerModel model =
+          Models.fromParameters(TINY.toConfigJson(), params, Device.cpu())) {
         int[] a = {0, 5, 9, 3, 7, 2};
         int[] b = {0, 4, 4, 8};
         int[][] ids = {{0, 5, 9, 3, 7, 2, 0, 4, 4, 8, 0, 0}};
         int[][] mask = {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}};
         int[][] positions = {{0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 1, 1}};
         int[][] segments = {{1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0}};
-        float[] packed = model.forward(TokenBatch.packed(ids, mask, positions, segments),
-            Hooks.none(), m).toFloatArray(); // [1, 12, V]
-        float[] alone = model.forward(TokenBatch.of(new int[][] {a}), Hooks.none(), m)
-            .toFloatArray();
-        float[] second = model.forward(TokenBatch.of(new int[][] {b}), Hooks.none(), m)
-            .toFloatArray();
+        float[] packed =
+            model
+                .forward(TokenBatch.packed(ids, mask, positions, segments), Hooks.none(), m)
+                .toFloatArray(); // [1, 12, V]
+        float[] alone =
+            model.forward(TokenBatch.of(new int[][] {a}), Hooks.none(), m).toFloatArray();
+        float[] second =
+            model.forward(TokenBatch.of(new int[][] {b}), Hooks.none(), m).toFloatArray();
         int v = alone.length / a.length;
         for (int i = 0; i < alone.length; i++) {
           assertEquals(alone[i], packed[i], 1e-5, "first sequence, value " + i);
@@ -181,8 +186,8 @@ class OrganismTest {
           assertEquals(second[i], packed[a.length * v + i], 1e-5, "second sequence, value " + i);
         }
         // Without segments the second sequence would see the first: its logits differ.
-        float[] unsegmented = model.forward(TokenBatch.of(ids, mask, positions), Hooks.none(),
-            m).toFloatArray();
+        float[] unsegmented =
+            model.forward(TokenBatch.of(ids, mask, positions), Hooks.none(), m).toFloatArray();
         assertFalse(Math.abs(unsegmented[a.length * v] - second[0]) < 1e-6);
       }
     }
@@ -190,8 +195,8 @@ class OrganismTest {
 
   /**
    * Runs the GC until the direct buffers of closed arrays are freed, then reuses that memory. The
-   * reference handler thread frees direct buffers as it processes each collection's references,
-   * one collection's list at a time: once a phantom reference from a second collection has been
+   * reference handler thread frees direct buffers as it processes each collection's references, one
+   * collection's list at a time: once a phantom reference from a second collection has been
    * enqueued, everything the first collection found unreachable has been freed.
    */
   private static void overwriteFreedMemory() throws InterruptedException {
@@ -286,6 +291,7 @@ class OrganismTest {
 
   /** The reduced organism (2-digit addition, 2 layers, d 64), trained once for the class. */
   private static OrganismTrainer reduced;
+
   private static int previousThreads;
 
   @BeforeAll
@@ -293,11 +299,24 @@ class OrganismTest {
     // One intra-op thread for the whole class: the organism's ops are small, and extra threads
     // only spin on a shared machine (see TorchThreads).
     previousThreads = TorchThreads.set(1);
-    OrganismRecipe recipe = new OrganismRecipe("addition", new OrganismConfig(2, 64, 4, 32), 3,
-        Integer.getInteger("reducedSteps", 300), 0, 32, 3e-3, 20, 0.05, 0, 100, 1);
+    OrganismRecipe recipe =
+        new OrganismRecipe(
+            "addition",
+            new OrganismConfig(2, 64, 4, 32),
+            3,
+            Integer.getInteger("reducedSteps", 300),
+            0,
+            32,
+            3e-3,
+            20,
+            0.05,
+            0,
+            100,
+            1);
     SyntheticTask task = new TwoDigitAddition();
-    reduced = new OrganismTrainer(recipe, task,
-        OrganismEvaluator.heldOut(List.of(task), 100, recipe.seed()));
+    reduced =
+        new OrganismTrainer(
+            recipe, task, OrganismEvaluator.heldOut(List.of(task), 100, recipe.seed()));
     reduced.train(null);
   }
 
@@ -313,8 +332,15 @@ class OrganismTest {
   void reducedOrganismLearnsHeldOutAddition() {
     OrganismEvaluator.TaskResult r =
         reduced.history().get(reduced.history().size() - 1).results().get("addition");
-    System.out.println("reduced organism: " + reduced.stepsDone() + " steps, "
-        + reduced.seconds() + " s, answer " + r.answer() + ", trace " + r.trace());
+    System.out.println(
+        "reduced organism: "
+            + reduced.stepsDone()
+            + " steps, "
+            + reduced.seconds()
+            + " s, answer "
+            + r.answer()
+            + ", trace "
+            + r.trace());
     // Chance is about 1/199 for a sum of two 2-digit numbers.
     assertTrue(r.answer().accuracy() >= 0.5, "held-out accuracy " + r.answer());
   }
@@ -323,11 +349,13 @@ class OrganismTest {
   void carryIsLinearlyDecodableFromTheReducedOrganism() {
     List<SyntheticExample> examples =
         OrganismEvaluator.heldOut(List.of(new TwoDigitAddition()), 120, 99);
-    List<OrganismProbes.Result> results = OrganismProbes.run(reduced.model(),
-        t -> OrganismTrainer.withBos(CharTokenizer.encode(t)), examples);
+    List<OrganismProbes.Result> results =
+        OrganismProbes.run(
+            reduced.model(), t -> OrganismTrainer.withBos(CharTokenizer.encode(t)), examples);
     OrganismProbes.Result best = null;
     for (OrganismProbes.Result r : results) {
-      if (r.label().equals(AdditionTask.CARRY_IN) && r.hook().contains("resid_post")
+      if (r.label().equals(AdditionTask.CARRY_IN)
+          && r.hook().contains("resid_post")
           && (best == null || r.accuracy() > best.accuracy())) {
         best = r;
       }
@@ -335,7 +363,8 @@ class OrganismTest {
     System.out.println("carry_in probe: " + best);
     assertTrue(best != null && best.classes() == 2, String.valueOf(best));
     // Carry is 0 at most characters, so the bar is the majority class, not 1/2.
-    assertTrue(best.accuracy() >= best.majority() + 0.08,
+    assertTrue(
+        best.accuracy() >= best.majority() + 0.08,
         "carry_in probe " + best.accuracy() + " vs majority " + best.majority());
   }
 }

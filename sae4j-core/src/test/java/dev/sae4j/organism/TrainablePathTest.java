@@ -27,8 +27,9 @@ class TrainablePathTest {
 
   /** Right-padded rows: the padded slots must not matter to the loss. */
   private static TokenBatch batch() {
-    return TokenBatch.rightPadded(List.of(CharTokenizer.encode("\n12+34=4+2+0"),
-        CharTokenizer.encode("\nPaPbO=a")), CharTokenizer.NEWLINE);
+    return TokenBatch.rightPadded(
+        List.of(CharTokenizer.encode("\n12+34=4+2+0"), CharTokenizer.encode("\nPaPbO=a")),
+        CharTokenizer.NEWLINE);
   }
 
   private static double loss(TransformerModel model, TokenBatch batch, NDManager m) {
@@ -69,9 +70,18 @@ class TrainablePathTest {
             NDManager scratch = m.newSubManager()) {
           gc.backward(lossArray(model, batch, scratch));
         }
-        String[] names = {"wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight",
-            "h.0.attn.c_attn.bias", "h.1.attn.c_proj.weight", "h.1.mlp.c_fc.weight",
-            "h.1.mlp.c_proj.bias", "ln_f.bias", "h.1.ln_2.bias"};
+        String[] names = {
+          "wte.weight",
+          "wpe.weight",
+          "h.0.ln_1.weight",
+          "h.0.attn.c_attn.weight",
+          "h.0.attn.c_attn.bias",
+          "h.1.attn.c_proj.weight",
+          "h.1.mlp.c_fc.weight",
+          "h.1.mlp.c_proj.bias",
+          "ln_f.bias",
+          "h.1.ln_2.bias"
+        };
         double eps = 1e-6;
         for (String name : names) {
           NDArray p = params.get(name);
@@ -92,8 +102,7 @@ class TrainablePathTest {
             double minus = lossAt(model, p, v, i, old - eps, batch, m);
             lossAt(model, p, v, i, old, batch, m);
             double numeric = (plus - minus) / (2 * eps);
-            assertEquals(numeric, g[i], 1e-7 + 1e-5 * Math.abs(numeric),
-                name + "[" + i + "]");
+            assertEquals(numeric, g[i], 1e-7 + 1e-5 * Math.abs(numeric), name + "[" + i + "]");
           }
         }
       }
@@ -104,11 +113,17 @@ class TrainablePathTest {
 
   /**
    * Moves element i of p to {@code value} in place (outside autograd) and returns the loss. In
-   * place matters: the model holds views of some parameters (GPT-2's transposed Conv1D weights),
-   * as the optimizer's in-place updates rely on too.
+   * place matters: the model holds views of some parameters (GPT-2's transposed Conv1D weights), as
+   * the optimizer's in-place updates rely on too.
    */
-  private static double lossAt(TransformerModel model, NDArray p, double[] v, int i,
-      double value, TokenBatch batch, NDManager m) {
+  private static double lossAt(
+      TransformerModel model,
+      NDArray p,
+      double[] v,
+      int i,
+      double value,
+      TokenBatch batch,
+      NDManager m) {
     double[] delta = new double[v.length];
     delta[i] = value - v[i];
     v[i] = value;

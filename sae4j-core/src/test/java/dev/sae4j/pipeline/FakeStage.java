@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test stage: writes {@code out.txt} = its job id + config slice + the {@code out.txt} of every
- * upstream job (so outputs change when any input changes, like a real stage), counts its calls,
- * and can sleep, fail on chosen jobs, or record when each job ran.
+ * upstream job (so outputs change when any input changes, like a real stage), counts its calls, and
+ * can sleep, fail on chosen jobs, or record when each job ran.
  */
 final class FakeStage implements Stage {
   volatile String version = "1";
@@ -62,8 +62,8 @@ final class FakeStage implements Stage {
     if (failOn.contains(ctx.job().id())) {
       throw new IllegalStateException("fake failure in " + ctx.job().id());
     }
-    StringBuilder sb = new StringBuilder(ctx.job().id()).append('\n')
-        .append(ctx.job().slice()).append('\n');
+    StringBuilder sb =
+        new StringBuilder(ctx.job().id()).append('\n').append(ctx.job().slice()).append('\n');
     for (String dep : ctx.job().dependsOn()) {
       sb.append(Files.readString(ctx.inputDir(dep).resolve("out.txt"), StandardCharsets.UTF_8));
     }

@@ -7,8 +7,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PipelineChild {
   public static void main(String[] args) throws Exception {
     StudyConfig c = StudyConfigParser.parse(Path.of(args[0]));
-    new StudyRunner(c, FakeStage.all(new ConcurrentHashMap<>(), Long.parseLong(args[2])),
-        Path.of(args[1]), new StudyRunner.Options(1, DeviceGate.unlimited(),
-            ProgressBoard.silent())).run();
+    new StudyRunner(
+            c,
+            FakeStage.all(new ConcurrentHashMap<>(), Long.parseLong(args[2])),
+            Path.of(args[1]),
+            new StudyRunner.Options(1, DeviceGate.unlimited(), ProgressBoard.silent()))
+        .run();
   }
 }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class ProgressBoardTest {
   private static String drive(boolean live, boolean quiet) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ProgressBoard b = new ProgressBoard(new PrintStream(bytes, true, StandardCharsets.UTF_8),
-        live, quiet)) {
+    try (ProgressBoard b =
+        new ProgressBoard(new PrintStream(bytes, true, StandardCharsets.UTF_8), live, quiet)) {
       ProgressBoard.Line a = b.start("train/m/d/h/a");
       ProgressBoard.Line c = b.start("train/m/d/h/c");
       a.set("step 7/10");
@@ -29,12 +29,14 @@ class ProgressBoardTest {
   @Test
   void plainOutputHasOneLinePerEvent() throws Exception {
     String s = drive(false, false);
-    assertEquals("""
+    assertEquals(
+        """
         start  train/m/d/h/a
         start  train/m/d/h/c
         done   train/m/d/h/a (1.5 s)
         FAILED train/m/d/h/c (0.2 s): boom
-        """, s);
+        """,
+        s);
   }
 
   @Test

@@ -29,23 +29,32 @@ class StudyRunnerTest {
     return StudyConfigParser.parse(yaml, tmp, "test.yaml");
   }
 
-  private static StudyRunner.Result run(StudyConfig c, Map<String, Stage> stages, Path dir,
-      int workers) throws Exception {
-    return new StudyRunner(c, stages, dir, new StudyRunner.Options(workers,
-        DeviceGate.unlimited(), ProgressBoard.silent())).run();
+  private static StudyRunner.Result run(
+      StudyConfig c, Map<String, Stage> stages, Path dir, int workers) throws Exception {
+    return new StudyRunner(
+            c,
+            stages,
+            dir,
+            new StudyRunner.Options(workers, DeviceGate.unlimited(), ProgressBoard.silent()))
+        .run();
   }
 
   /** Every out.txt under the run directory, by relative path. */
   private static Map<String, String> outputs(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(p -> p.getFileName().toString().equals("out.txt"))
-          .collect(Collectors.toMap(p -> dir.relativize(p).toString(), p -> {
-            try {
-              return Files.readString(p);
-            } catch (IOException e) {
-              throw new RuntimeException(e);
-            }
-          }, (a, b) -> a, TreeMap::new));
+          .collect(
+              Collectors.toMap(
+                  p -> dir.relativize(p).toString(),
+                  p -> {
+                    try {
+                      return Files.readString(p);
+                    } catch (IOException e) {
+                      throw new RuntimeException(e);
+                    }
+                  },
+                  (a, b) -> a,
+                  TreeMap::new));
     }
   }
 
@@ -60,10 +69,11 @@ class StudyRunnerTest {
     assertTrue(g.job("eval/" + CELL_A0).dependsOn().contains("train/" + CELL_A0));
     assertEquals(List.of("train/" + CELL_A0), g.job("causal/" + CELL_A0).dependsOn());
     assertEquals(4, g.job("compare/organism-mix").dependsOn().size());
-    assertTrue(g.job("compare/organism-mix").dependsOn().stream().allMatch(
-        d -> d.startsWith("train/")));
+    assertTrue(
+        g.job("compare/organism-mix").dependsOn().stream().allMatch(d -> d.startsWith("train/")));
     // Dashboards read the SAE and the capture; the report joins them with the causal output.
-    assertEquals(List.of("train/" + CELL_A0, "capture/organism-mix/add"),
+    assertEquals(
+        List.of("train/" + CELL_A0, "capture/organism-mix/add"),
         g.job("dashboard/" + CELL_A0).dependsOn());
     assertEquals("dashboards/" + CELL_A0, g.job("dashboard/" + CELL_A0).outputDir());
     assertEquals(18, g.job("report").dependsOn().size());
@@ -75,16 +85,27 @@ class StudyRunnerTest {
       }
     }
 
-    String two = StudyConfigTest.MINIMAL.replace("datasets:", """
-          - {id: "organism:logic", hooks: [hook_embed]}
-        datasets:""").replace("\ndatasets:", "\ndatasets:") + "causal: {enabled: false}\n";
+    String two =
+        StudyConfigTest.MINIMAL
+                .replace(
+                    "datasets:",
+                    """
+                      - {id: "organism:logic", hooks: [hook_embed]}
+                    datasets:\
+                    """)
+                .replace("\ndatasets:", "\ndatasets:")
+            + "causal: {enabled: false}\n";
     JobGraph g2 = JobGraph.expand(config(two));
     assertTrue(g2.jobs().stream().noneMatch(j -> j.stage().equals("causal")));
-    assertEquals(List.of("train/" + CELL_A0, "capture/organism-mix/add"),
+    assertEquals(
+        List.of("train/" + CELL_A0, "capture/organism-mix/add"),
         g2.job("dashboard/" + CELL_A0).dependsOn());
     // No dashboards asked for (or no report): no dashboard jobs.
-    assertTrue(JobGraph.expand(config(StudyConfigTest.MINIMAL + "report: {dashboards: false}\n"))
-        .jobs().stream().noneMatch(j -> j.stage().equals("dashboard")));
+    assertTrue(
+        JobGraph.expand(config(StudyConfigTest.MINIMAL + "report: {dashboards: false}\n"))
+            .jobs()
+            .stream()
+            .noneMatch(j -> j.stage().equals("dashboard")));
     assertEquals(6, g2.job("compare/_all").dependsOn().size(), g2.describe());
     assertEquals(2, g2.job("compare/organism-logic").dependsOn().size());
   }
@@ -102,8 +123,13 @@ class StudyRunnerTest {
     StudyRunner.Result r = run(c, stages, dir, 2);
     assertFalse(r.ok());
     assertEquals(JobStatus.FAILED, r.statuses().get("train/" + CELL_A0));
-    for (String skipped : List.of("eval/" + CELL_A0, "causal/" + CELL_A0,
-        "dashboard/" + CELL_A0, "compare/organism-mix", "report")) {
+    for (String skipped :
+        List.of(
+            "eval/" + CELL_A0,
+            "causal/" + CELL_A0,
+            "dashboard/" + CELL_A0,
+            "compare/organism-mix",
+            "report")) {
       assertEquals(JobStatus.SKIPPED, r.statuses().get(skipped), skipped);
     }
     assertEquals(13, r.count(JobStatus.DONE), r.statuses().toString());
@@ -115,7 +141,8 @@ class StudyRunnerTest {
     assertEquals("fake failure in train/" + CELL_A0, failed.get("error"));
     assertEquals("skipped-upstream-failed", ((Map<?, ?>) jobs.get("report")).get("status"));
     Map<?, ?> ok = (Map<?, ?>) jobs.get("capture/organism-mix/add");
-    assertTrue(ok.get("durationMs") instanceof Number && ok.get("inputHash") != null, ok.toString());
+    assertTrue(
+        ok.get("durationMs") instanceof Number && ok.get("inputHash") != null, ok.toString());
     String log = Files.readString(dir.resolve("logs/train/" + CELL_A0 + ".log"));
     assertTrue(log.contains("fake failure") && log.contains("at dev.sae4j.pipeline"), log);
 
@@ -124,8 +151,21 @@ class StudyRunnerTest {
     StudyRunner.Result again = run(c, stages, dir, 2);
     assertTrue(again.ok(), again.statuses().toString());
     assertEquals(13, again.upToDate());
-    assertEquals(Map.of("train/" + CELL_A0, 1, "eval/" + CELL_A0, 1, "causal/" + CELL_A0, 1,
-        "dashboard/" + CELL_A0, 1, "compare/organism-mix", 1, "report", 1), counts(calls));
+    assertEquals(
+        Map.of(
+            "train/" + CELL_A0,
+            1,
+            "eval/" + CELL_A0,
+            1,
+            "causal/" + CELL_A0,
+            1,
+            "dashboard/" + CELL_A0,
+            1,
+            "compare/organism-mix",
+            1,
+            "report",
+            1),
+        counts(calls));
     assertEquals(outputs(reference), outputs(dir));
 
     calls.clear();
@@ -144,7 +184,8 @@ class StudyRunnerTest {
     Map<?, ?> state = new ObjectMapper().readValue(dir.resolve("state.json").toFile(), Map.class);
     Map<?, ?> train = (Map<?, ?>) ((Map<?, ?>) state.get("jobs")).get("train/" + CELL_A0);
     Map<?, ?> recorded = (Map<?, ?>) ((Map<?, ?>) train.get("outputs")).get("out.txt");
-    assertEquals(Files.size(dir.resolve("saes/" + CELL_A0 + "/out.txt")),
+    assertEquals(
+        Files.size(dir.resolve("saes/" + CELL_A0 + "/out.txt")),
         ((Number) recorded.get("size")).longValue());
     assertEquals(64, recorded.get("sha256").toString().length());
 
@@ -155,12 +196,26 @@ class StudyRunnerTest {
     assertTrue(r.ok());
     assertEquals("its output out.txt is missing", r.redone().get("train/" + CELL_A0));
     assertEquals("upstream train/" + CELL_A0 + " was redone", r.redone().get("eval/" + CELL_A0));
-    assertEquals(Map.of("train/" + CELL_A0, 1, "eval/" + CELL_A0, 1, "causal/" + CELL_A0, 1,
-        "dashboard/" + CELL_A0, 1, "compare/organism-mix", 1, "report", 1), counts(calls));
+    assertEquals(
+        Map.of(
+            "train/" + CELL_A0,
+            1,
+            "eval/" + CELL_A0,
+            1,
+            "causal/" + CELL_A0,
+            1,
+            "dashboard/" + CELL_A0,
+            1,
+            "compare/organism-mix",
+            1,
+            "report",
+            1),
+        counts(calls));
     assertEquals(reference, outputs(dir));
     String log = Files.readString(dir.resolve("logs/train/" + CELL_A0 + ".log"));
-    assertTrue(log.contains("redone although state.json said done: its output out.txt is "
-        + "missing"), log);
+    assertTrue(
+        log.contains("redone although state.json said done: its output out.txt is " + "missing"),
+        log);
 
     // One flipped byte in the capture (same size): the capture and all 18 jobs after it.
     Path capture = dir.resolve("activations/organism-mix/add/out.txt");
@@ -169,7 +224,8 @@ class StudyRunnerTest {
     Files.write(capture, bytes);
     calls.clear();
     r = run(c, stages, dir, 1);
-    assertEquals("its output out.txt changed (sha256 differs from state.json)",
+    assertEquals(
+        "its output out.txt changed (sha256 differs from state.json)",
         r.redone().get("capture/organism-mix/add"));
     assertEquals(19, calls.size(), calls.keySet().toString());
     assertEquals(0, r.upToDate());
@@ -192,8 +248,8 @@ class StudyRunnerTest {
     stripOutputs(dir);
     Files.writeString(report, "tampered");
     r = run(c, stages, dir, 1);
-    assertEquals("its output no longer matches the fingerprint in state.json",
-        r.redone().get("report"));
+    assertEquals(
+        "its output no longer matches the fingerprint in state.json", r.redone().get("report"));
     assertEquals(18, r.upToDate());
     assertEquals(reference, outputs(dir));
   }
@@ -201,10 +257,11 @@ class StudyRunnerTest {
   private static void stripOutputs(Path dir) throws IOException {
     ObjectMapper json = new ObjectMapper();
     com.fasterxml.jackson.databind.node.ObjectNode state =
-        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
-            dir.resolve("state.json").toFile());
-    state.path("jobs").forEach(j -> ((com.fasterxml.jackson.databind.node.ObjectNode) j)
-        .remove("outputs"));
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            json.readTree(dir.resolve("state.json").toFile());
+    state
+        .path("jobs")
+        .forEach(j -> ((com.fasterxml.jackson.databind.node.ObjectNode) j).remove("outputs"));
     Files.writeString(dir.resolve("state.json"), json.writeValueAsString(state));
   }
 
@@ -215,8 +272,8 @@ class StudyRunnerTest {
     Path dir = tmp.resolve("run");
     run(config(StudyConfigTest.MINIMAL), stages, dir, 1);
     calls.clear();
-    StudyRunner.Result r = run(config(StudyConfigTest.MINIMAL.replace("k: 4", "k: 6")), stages,
-        dir, 1);
+    StudyRunner.Result r =
+        run(config(StudyConfigTest.MINIMAL.replace("k: 4", "k: 6")), stages, dir, 1);
     assertTrue(r.ok());
     Map<String, Integer> expected = new TreeMap<>();
     for (String hook : List.of("blocks.0.hook_resid_post", "blocks.1.hook_resid_post")) {
@@ -237,10 +294,12 @@ class StudyRunnerTest {
 
   @Test
   void changedShotsRedoCausalJobsButNotCaptureTrainOrEval() throws Exception {
-    java.nio.file.Files.copy(Path.of("../examples/data/gsm8k-sample.jsonl"),
-        tmp.resolve("g.jsonl"));
-    String yaml = StudyConfigTest.MINIMAL.replace("{id: add, format: addition, limit: 10}",
-        "{id: g, format: gsm8k, path: g.jsonl, shots: 0}");
+    java.nio.file.Files.copy(
+        Path.of("../examples/data/gsm8k-sample.jsonl"), tmp.resolve("g.jsonl"));
+    String yaml =
+        StudyConfigTest.MINIMAL.replace(
+            "{id: add, format: addition, limit: 10}",
+            "{id: g, format: gsm8k, path: g.jsonl, shots: 0}");
     Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     Map<String, Stage> stages = FakeStage.all(calls, 0);
     Path dir = tmp.resolve("run");
@@ -248,17 +307,23 @@ class StudyRunnerTest {
     calls.clear();
     assertTrue(run(config(yaml.replace("shots: 0", "shots: 2")), stages, dir, 1).ok());
     Map<String, Integer> ran = counts(calls);
-    assertEquals(4, ran.keySet().stream().filter(id -> id.startsWith("causal/")).count(),
+    assertEquals(
+        4, ran.keySet().stream().filter(id -> id.startsWith("causal/")).count(), ran::toString);
+    assertTrue(
+        ran.keySet().stream()
+            .noneMatch(
+                id ->
+                    id.startsWith("capture/") || id.startsWith("train/") || id.startsWith("eval/")),
         ran::toString);
-    assertTrue(ran.keySet().stream().noneMatch(id -> id.startsWith("capture/")
-        || id.startsWith("train/") || id.startsWith("eval/")), ran::toString);
   }
 
   @Test
   void independentJobsOverlapWithTwoWorkersButNotWithOne() throws Exception {
-    String yaml = StudyConfigTest.MINIMAL.replace("  - {id: add, format: addition, limit: 10}",
-        "  - {id: add, format: addition, limit: 10}\n  - {id: bfs, format: bfs, limit: 10}")
-        + "causal: {enabled: false}\ncompare: {enabled: false}\nreport: {enabled: false}\n";
+    String yaml =
+        StudyConfigTest.MINIMAL.replace(
+                "  - {id: add, format: addition, limit: 10}",
+                "  - {id: add, format: addition, limit: 10}\n  - {id: bfs, format: bfs, limit: 10}")
+            + "causal: {enabled: false}\ncompare: {enabled: false}\nreport: {enabled: false}\n";
     StudyConfig c = config(yaml);
     for (int workers : new int[] {1, 2}) {
       Map<String, Stage> stages = FakeStage.all(new ConcurrentHashMap<>(), 0);
@@ -274,14 +339,22 @@ class StudyRunnerTest {
 
   @Test
   void deviceGateLimitsDeviceJobsBelowTheWorkerCount() throws Exception {
-    String yaml = StudyConfigTest.MINIMAL.replace("  - {id: add, format: addition, limit: 10}",
-        "  - {id: add, format: addition, limit: 10}\n  - {id: bfs, format: bfs, limit: 10}")
-        + "causal: {enabled: false}\ncompare: {enabled: false}\nreport: {enabled: false}\n";
+    String yaml =
+        StudyConfigTest.MINIMAL.replace(
+                "  - {id: add, format: addition, limit: 10}",
+                "  - {id: add, format: addition, limit: 10}\n  - {id: bfs, format: bfs, limit: 10}")
+            + "causal: {enabled: false}\ncompare: {enabled: false}\nreport: {enabled: false}\n";
     Map<String, Stage> stages = FakeStage.all(new ConcurrentHashMap<>(), 0);
     FakeStage capture = (FakeStage) stages.get("capture");
     capture.sleepMs = 300;
-    assertTrue(new StudyRunner(config(yaml), stages, tmp.resolve("gate"), new StudyRunner.Options(
-        2, DeviceGate.slots(1), ProgressBoard.silent())).run().ok());
+    assertTrue(
+        new StudyRunner(
+                config(yaml),
+                stages,
+                tmp.resolve("gate"),
+                new StudyRunner.Options(2, DeviceGate.slots(1), ProgressBoard.silent()))
+            .run()
+            .ok());
     long[] a = capture.times.get("capture/organism-mix/add");
     long[] b = capture.times.get("capture/organism-mix/bfs");
     assertFalse(a[0] < b[1] && b[0] < a[1], "one device slot, yet two device jobs overlapped");
@@ -296,8 +369,11 @@ class StudyRunnerTest {
     run(c, FakeStage.all(new ConcurrentHashMap<>(), 0), reference, 1);
 
     Path dir = tmp.resolve("killed");
-    Process child = ChildJvm.of(PipelineChild.class, yaml.toString(), dir.toString(), "250")
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    Process child =
+        ChildJvm.of(PipelineChild.class, yaml.toString(), dir.toString(), "250")
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("child.log").toFile())
+            .start();
     Path stateFile = dir.resolve("state.json");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     Map<String, String> status = Map.of();
@@ -311,13 +387,21 @@ class StudyRunnerTest {
     }
     child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     status = statuses(stateFile);
-    List<String> done = status.entrySet().stream().filter(e -> e.getValue().equals("done"))
-        .map(Map.Entry::getKey).toList();
-    List<String> running = status.entrySet().stream().filter(e -> e.getValue().equals("running"))
-        .map(Map.Entry::getKey).toList();
-    assertTrue(done.size() >= 3 && running.size() == 1,
+    List<String> done =
+        status.entrySet().stream()
+            .filter(e -> e.getValue().equals("done"))
+            .map(Map.Entry::getKey)
+            .toList();
+    List<String> running =
+        status.entrySet().stream()
+            .filter(e -> e.getValue().equals("running"))
+            .map(Map.Entry::getKey)
+            .toList();
+    assertTrue(
+        done.size() >= 3 && running.size() == 1,
         "not killed mid-run: " + status + "\n" + Files.readString(tmp.resolve("child.log")));
-    assertTrue(done.size() < 19, "the child finished before it was killed; the test proves nothing");
+    assertTrue(
+        done.size() < 19, "the child finished before it was killed; the test proves nothing");
 
     Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     StudyRunner.Result r = run(c, FakeStage.all(calls, 0), dir, 1);
@@ -338,8 +422,8 @@ class StudyRunnerTest {
       if (!Files.exists(stateFile)) {
         return Map.of();
       }
-      Map<?, ?> jobs = (Map<?, ?>) new ObjectMapper().readValue(stateFile.toFile(), Map.class)
-          .get("jobs");
+      Map<?, ?> jobs =
+          (Map<?, ?>) new ObjectMapper().readValue(stateFile.toFile(), Map.class).get("jobs");
       Map<String, String> out = new TreeMap<>();
       jobs.forEach((k, v) -> out.put((String) k, (String) ((Map<?, ?>) v).get("status")));
       return out;

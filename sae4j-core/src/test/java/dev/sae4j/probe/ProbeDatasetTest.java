@@ -33,10 +33,22 @@ class ProbeDatasetTest {
 
   /** Docs 0..2 with 4, 3, 5 tokens at positions 1..n (BOS excluded); x = [doc, pos, r, r]. */
   private ActivationStore store(Path at, int[][] docPos) throws IOException {
-    StoreManifest identity = new StoreManifest("sae4j-activations", 1,
-        new StoreManifest.ModelInfo("m", null, "gpt2"), "blocks.0.hook_resid_post", D, "float32",
-        new StoreManifest.CaptureInfo(8, "prepend", "split", false, true, List.of(511), null, 0),
-        new StoreManifest.DatasetInfo("d", "0", 3), 5, 0, false, List.of(), null);
+    StoreManifest identity =
+        new StoreManifest(
+            "sae4j-activations",
+            1,
+            new StoreManifest.ModelInfo("m", null, "gpt2"),
+            "blocks.0.hook_resid_post",
+            D,
+            "float32",
+            new StoreManifest.CaptureInfo(
+                8, "prepend", "split", false, true, List.of(511), null, 0),
+            new StoreManifest.DatasetInfo("d", "0", 3),
+            5,
+            0,
+            false,
+            List.of(),
+            null);
     ActivationStoreWriter w = ActivationStoreWriter.open(at, identity, false);
     Random r = new Random(1);
     for (int[] dp : docPos) {
@@ -62,7 +74,9 @@ class ProbeDatasetTest {
   void tokenLevelLabelsJoinOnDocAndPosition() throws IOException {
     ActivationStore s = store(dir.resolve("store"), rows());
     Path labels = dir.resolve("labels.jsonl");
-    Files.writeString(labels, """
+    Files.writeString(
+        labels,
+        """
         {"doc_id": 2, "position": 3, "label": "b"}
         {"doc_id": 0, "position": 1, "label": "a"}
         {"doc_id": 1, "position": 2, "label": true}
@@ -89,9 +103,15 @@ class ProbeDatasetTest {
       for (int i = 0; i < wEnc.length; i++) {
         wEnc[i] = (float) r.nextGaussian();
       }
-      Sae sae = new Sae(new SaeConfig(SaeArchitecture.RELU, D, 3, 0, true, SaeMetadata.unknown()),
-          m, m.create(wEnc, new Shape(D, 3)), m.zeros(new Shape(3)), m.zeros(new Shape(3, D)),
-          m.zeros(new Shape(D)), null);
+      Sae sae =
+          new Sae(
+              new SaeConfig(SaeArchitecture.RELU, D, 3, 0, true, SaeMetadata.unknown()),
+              m,
+              m.create(wEnc, new Shape(D, 3)),
+              m.zeros(new Shape(3)),
+              m.zeros(new Shape(3, D)),
+              m.zeros(new Shape(D)),
+              null);
       ProbeDataset data = ProbeDataset.fromStore(s, ProbeLabels.read(labels), sae, m);
       assertEquals(2, data.raw().length);
       assertEquals(2.5, data.raw()[0][1], 1e-12); // positions 1..4 averaged
@@ -118,20 +138,26 @@ class ProbeDatasetTest {
     ActivationStore s = store(dir.resolve("store"), rows());
     Path txt = dir.resolve("rows.txt");
     Files.writeString(txt, "a\nb\n");
-    Exception e = assertThrows(IllegalArgumentException.class,
-        () -> ProbeDataset.fromStore(s, ProbeLabels.read(txt), null, null));
+    Exception e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ProbeDataset.fromStore(s, ProbeLabels.read(txt), null, null));
     assertTrue(e.getMessage().contains("2 lines but the store has 12 rows"), e.getMessage());
     Path mixed = dir.resolve("mixed.jsonl");
-    Files.writeString(mixed, "{\"doc_id\": 0, \"position\": 1, \"label\": \"a\"}\n"
-        + "{\"doc_id\": 1, \"label\": \"b\"}\n");
+    Files.writeString(
+        mixed,
+        "{\"doc_id\": 0, \"position\": 1, \"label\": \"a\"}\n"
+            + "{\"doc_id\": 1, \"label\": \"b\"}\n");
     IOException io = assertThrows(IOException.class, () -> ProbeLabels.read(mixed));
     assertTrue(io.getMessage().contains("mixed.jsonl:2"), io.getMessage());
     // The same (doc, position) in two windows is ambiguous.
     ActivationStore split = store(dir.resolve("split"), new int[][] {{0, 1}, {0, 2}, {0, 1}});
     Path one = dir.resolve("one.jsonl");
     Files.writeString(one, "{\"doc_id\": 0, \"position\": 1, \"label\": \"a\"}\n");
-    e = assertThrows(IllegalArgumentException.class,
-        () -> ProbeDataset.fromStore(split, ProbeLabels.read(one), null, null));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ProbeDataset.fromStore(split, ProbeLabels.read(one), null, null));
     assertTrue(e.getMessage().contains("several store rows"), e.getMessage());
     // Row-order labels with '-' for unlabelled rows.
     Path ok = dir.resolve("ok.txt");

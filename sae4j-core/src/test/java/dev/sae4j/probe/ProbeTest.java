@@ -43,8 +43,10 @@ class ProbeTest {
       double[] minus = theta.clone();
       plus[k] += h;
       minus[k] -= h;
-      double fd = (LogisticRegression.objective(x, y, s, c, plus, new double[3])
-          - LogisticRegression.objective(x, y, s, c, minus, new double[3])) / (2 * h);
+      double fd =
+          (LogisticRegression.objective(x, y, s, c, plus, new double[3])
+                  - LogisticRegression.objective(x, y, s, c, minus, new double[3]))
+              / (2 * h);
       assertEquals(fd, grad[k], 1e-7, "component " + k);
     }
     // Stable for huge margins (no overflow to Infinity / NaN).
@@ -62,8 +64,8 @@ class ProbeTest {
       y[i] = x[i][0] + 0.5 * r.nextGaussian() > 0 ? 1 : -1;
       s[i] = 1;
     }
-    LogisticRegression.Model m = LogisticRegression.fit(x, y, s, LogisticRegression.Settings
-        .defaults());
+    LogisticRegression.Model m =
+        LogisticRegression.fit(x, y, s, LogisticRegression.Settings.defaults());
     assertTrue(m.converged());
     double[] theta = new double[6];
     System.arraycopy(m.weights(), 0, theta, 0, 5);
@@ -73,8 +75,8 @@ class ProbeTest {
     for (double g : grad) {
       assertEquals(0, g, 1e-5); // first-order optimality
     }
-    LogisticRegression.Model again = LogisticRegression.fit(x, y, s, LogisticRegression.Settings
-        .defaults());
+    LogisticRegression.Model again =
+        LogisticRegression.fit(x, y, s, LogisticRegression.Settings.defaults());
     assertArrayEquals(m.weights(), again.weights(), 0);
   }
 
@@ -123,15 +125,16 @@ class ProbeTest {
       y[i] = f[i][7] > 0 ? 1 : 0;
     }
     Split split = Split.stratified(y, 0.25, 1);
-    ProbeSuite.Report report = ProbeSuite.run(Map.of("sae", f), y, List.of("off", "on"), split,
-        ProbeSuite.Settings.defaults());
-    ProbeSuite.Result k1 = report.results().stream().filter(res -> res.k() == 1).findFirst()
-        .orElseThrow();
+    ProbeSuite.Report report =
+        ProbeSuite.run(
+            Map.of("sae", f), y, List.of("off", "on"), split, ProbeSuite.Settings.defaults());
+    ProbeSuite.Result k1 =
+        report.results().stream().filter(res -> res.k() == 1).findFirst().orElseThrow();
     assertArrayEquals(new int[] {7}, k1.selected()[0]);
     // Near 1: positives with a tiny f_7 can fall below the regularised threshold.
     assertTrue(k1.test().accuracy() > 0.95, "" + k1.test().accuracy());
-    ProbeSuite.Result k5 = report.results().stream().filter(res -> res.k() == 5).findFirst()
-        .orElseThrow();
+    ProbeSuite.Result k5 =
+        report.results().stream().filter(res -> res.k() == 5).findFirst().orElseThrow();
     assertEquals(7, k5.selected()[0][0]);
     assertEquals(4, report.results().size()); // dense + k = 1, 2, 5
     // Majority baseline = always "off" (about 80% of rows).
@@ -161,7 +164,8 @@ class ProbeTest {
     Map<String, ProbeMetrics> byMode = new LinkedHashMap<>();
     for (boolean balanced : new boolean[] {false, true}) {
       Probe p = Probe.fit(x, y, split.train(), 2, 0, new Probe.Settings(solver, balanced));
-      byMode.put(balanced ? "balanced" : "plain",
+      byMode.put(
+          balanced ? "balanced" : "plain",
           ProbeMetrics.of(pick(y, split.test()), p.predict(x, split.test()), 2));
     }
     ProbeMetrics plain = byMode.get("plain");
@@ -185,8 +189,13 @@ class ProbeTest {
       x[i][1] = centres[y[i]][1] + r.nextGaussian();
     }
     Split split = Split.stratified(y, 0.3, 3);
-    ProbeSuite.Report report = ProbeSuite.run(Map.of("raw", x), y, List.of("a", "b", "c"), split,
-        new ProbeSuite.Settings(Probe.Settings.defaults(), new int[] {1}, true));
+    ProbeSuite.Report report =
+        ProbeSuite.run(
+            Map.of("raw", x),
+            y,
+            List.of("a", "b", "c"),
+            split,
+            new ProbeSuite.Settings(Probe.Settings.defaults(), new int[] {1}, true));
     ProbeSuite.Result dense = report.results().get(0);
     assertEquals(0, dense.k());
     assertTrue(dense.test().accuracy() > 0.9, "" + dense.test().accuracy());

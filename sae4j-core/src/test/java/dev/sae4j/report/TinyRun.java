@@ -15,13 +15,14 @@ import java.nio.file.Path;
 /**
  * A small real run for the report's browser test: a reduced addition organism (2 layers, d 64)
  * trained here, then the demo's stages on it with a relu SAE and two seeds of a topk SAE (carry
- * check, causal tests, dashboards, comparison, report). Every number in its report is measured;
- * the organism is small, so they are not the demo's.
+ * check, causal tests, dashboards, comparison, report). Every number in its report is measured; the
+ * organism is small, so they are not the demo's.
  */
 final class TinyRun {
   private TinyRun() {}
 
-  static final String YAML = """
+  static final String YAML =
+      """
       study: tiny
       workers: 2
       models:
@@ -43,16 +44,22 @@ final class TinyRun {
   /** Trains the organism and runs the study under {@code dir}; returns the run directory. */
   static Path build(Path dir) throws Exception {
     Path organism = dir.resolve("organism");
-    OrganismRecipe recipe = new OrganismRecipe("addition", new OrganismConfig(2, 64, 4, 96), 3,
-        400, 0, 32, 3e-3, 20, 0.05, 0, 100, 1);
+    OrganismRecipe recipe =
+        new OrganismRecipe(
+            "addition", new OrganismConfig(2, 64, 4, 96), 3, 400, 0, 32, 3e-3, 20, 0.05, 0, 100, 1);
     try (OrganismTrainer trainer = new OrganismTrainer(recipe)) {
       trainer.train(null);
       OrganismIo.save(trainer, organism);
     }
     StudyConfig config = StudyConfigParser.parse(YAML, dir, "tiny.yaml");
     Path run = dir.resolve("runs/tiny");
-    StudyRunner.Result r = new StudyRunner(config, Stages.wired((m, log) -> organism), run,
-        new StudyRunner.Options(2, DeviceGate.unlimited(), ProgressBoard.silent())).run();
+    StudyRunner.Result r =
+        new StudyRunner(
+                config,
+                Stages.wired((m, log) -> organism),
+                run,
+                new StudyRunner.Options(2, DeviceGate.unlimited(), ProgressBoard.silent()))
+            .run();
     if (!r.ok()) {
       throw new IllegalStateException("the tiny study failed: " + r.statuses());
     }

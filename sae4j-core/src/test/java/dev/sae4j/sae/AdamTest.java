@@ -45,8 +45,7 @@ class AdamTest {
         for (NDArray a : List.of(params.wEnc(), params.bDec())) {
           double[] got = a.toType(DataType.FLOAT64, false).toDoubleArray();
           for (int i = 0; i < 4; i++) {
-            assertEquals(w[i], got[i], dt == DataType.FLOAT32 ? 2e-6 : 1e-12, dt + " w[" + i
-                + "]");
+            assertEquals(w[i], got[i], dt == DataType.FLOAT32 ? 2e-6 : 1e-12, dt + " w[" + i + "]");
           }
         }
       }
@@ -79,15 +78,22 @@ class AdamTest {
   }
 
   /** w after three Adam steps with gradients g, 2g, 3g; optionally held as a transposed view. */
-  private static float[] threeSteps(float[] w0, float[] g0, int rows, int cols, int threads,
-      boolean transposedView, boolean unitDecoder) {
+  private static float[] threeSteps(
+      float[] w0,
+      float[] g0,
+      int rows,
+      int cols,
+      int threads,
+      boolean transposedView,
+      boolean unitDecoder) {
     int previous = dev.sae4j.model.TorchThreads.set(threads);
     try (NDManager nd = NDManager.newBaseManager()) {
       ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(rows, cols);
-      NDArray w = transposedView
-          // [rows, cols] values stored column-major: a transposed, non-contiguous view
-          ? nd.create(w0, shape).transpose().flatten().reshape(cols, rows).transpose()
-          : nd.create(w0, shape).duplicate();
+      NDArray w =
+          transposedView
+              // [rows, cols] values stored column-major: a transposed, non-contiguous view
+              ? nd.create(w0, shape).transpose().flatten().reshape(cols, rows).transpose()
+              : nd.create(w0, shape).duplicate();
       NDArray small = nd.zeros(new ai.djl.ndarray.types.Shape(1));
       SaeParams params = new SaeParams(small, small.duplicate(), w, small.duplicate(), null);
       Adam adam = new Adam(params, 0.9, 0.999, 1e-8, nd);
@@ -105,9 +111,8 @@ class AdamTest {
   }
 
   /**
-   * The unit-norm decoder rule inside the fused float32 pass (projection of each row's gradient,
-   * a clipping factor, the update, renormalisation) against the same rule as PyTorch ops in
-   * float64.
+   * The unit-norm decoder rule inside the fused float32 pass (projection of each row's gradient, a
+   * clipping factor, the update, renormalisation) against the same rule as PyTorch ops in float64.
    */
   @Test
   void fusedUnitDecoderUpdateMatchesTheOpsInFloat64() {
@@ -178,10 +183,10 @@ class AdamTest {
   /**
    * The lazy decoder update (compact gradients: an untouched row is left alone and brought up to
    * date when next touched, or by {@link Adam#current}) against the eager update with the same
-   * gradients scattered to full size: weights and both moments equal bit for bit (up to the sign
-   * of zero), with and without the unit-norm rule, a clipping factor and a changing learning
-   * rate; one row is untouched from the first step to the last, one is brought up to date in
-   * the middle as a loss does before reading it, and two threads split the rows.
+   * gradients scattered to full size: weights and both moments equal bit for bit (up to the sign of
+   * zero), with and without the unit-norm rule, a clipping factor and a changing learning rate; one
+   * row is untouched from the first step to the last, one is brought up to date in the middle as a
+   * loss does before reading it, and two threads split the rows.
    */
   @Test
   void lazyDecoderRowsEqualTheEagerUpdateBitForBit() {
@@ -194,8 +199,15 @@ class AdamTest {
         for (int i = 0; i < lazy[k].length; i++) {
           if (lazy[k][i] != eager[k][i]) { // == treats +0 and -0 as equal
             String name = new String[] {"w", "m", "v", "enc"}[k];
-            throw new AssertionError((unit ? "unit " : "") + name + "[" + i + "]: lazy "
-                + lazy[k][i] + ", eager " + eager[k][i]);
+            throw new AssertionError(
+                (unit ? "unit " : "")
+                    + name
+                    + "["
+                    + i
+                    + "]: lazy "
+                    + lazy[k][i]
+                    + ", eager "
+                    + eager[k][i]);
           }
         }
       }
@@ -217,8 +229,8 @@ class AdamTest {
         w = w.div(w.norm(new int[] {1}, true));
       }
       NDArray small = nd.zeros(new ai.djl.ndarray.types.Shape(1));
-      SaeParams params = new SaeParams(w.duplicate(), small.duplicate(), w, small.duplicate(),
-          null);
+      SaeParams params =
+          new SaeParams(w.duplicate(), small.duplicate(), w, small.duplicate(), null);
       Adam adam = new Adam(params, 0.9, 0.999, 1e-8, nd);
       for (int t = 1; t <= 7; t++) {
         java.util.List<Long> picked = new java.util.ArrayList<>();
@@ -239,20 +251,31 @@ class AdamTest {
           double lr = 1e-2 / t;
           if (lazy) {
             if (t == 4) {
-              adam.current(params, TouchedRows.of(rows, new long[] {7, 9})); // a loss reading two rows
+              adam.current(
+                  params, TouchedRows.of(rows, new long[] {7, 9})); // a loss reading two rows
             }
-            adam.update(params, new SaeParams(compact, gs, compact, gs, null), touched, lr, 0.7,
-                unit, step);
+            adam.update(
+                params,
+                new SaeParams(compact, gs, compact, gs, null),
+                touched,
+                lr,
+                0.7,
+                unit,
+                step);
           } else {
             NDArray dense = touched.dense(compact, step);
-            adam.update(params, new SaeParams(dense, gs, dense, gs, null), null, lr, 0.7, unit,
-                step);
+            adam.update(
+                params, new SaeParams(dense, gs, dense, gs, null), null, lr, 0.7, unit, step);
           }
         }
       }
       adam.current(params, null);
-      return new float[][] {w.toFloatArray(), adam.m.wDec().toFloatArray(),
-          adam.v.wDec().toFloatArray(), params.wEnc().toFloatArray()};
+      return new float[][] {
+        w.toFloatArray(),
+        adam.m.wDec().toFloatArray(),
+        adam.v.wDec().toFloatArray(),
+        params.wEnc().toFloatArray()
+      };
     } finally {
       dev.sae4j.model.TorchThreads.set(previous);
     }

@@ -81,13 +81,16 @@ class DictionaryHealthTest {
     assertTrue(w.get(1).startsWith("dense latents: 20.0% (4 of 20)"), w.get(1));
     // One dead latent in twenty (5%) is under the limit: no warning.
     counts[1] = counts[2] = 7;
-    DictionaryHealth ok = DictionaryHealth.of(new FiringCounts(tokens, "planted", counts), 1,
-        relu, null);
+    DictionaryHealth ok =
+        DictionaryHealth.of(new FiringCounts(tokens, "planted", counts), 1, relu, null);
     assertEquals(1, ok.deadLatents());
-    assertEquals(List.of("dense latents"), ok.warnings().stream()
-        .map(s -> s.substring(0, s.indexOf(':'))).toList());
-    assertTrue(ok.summary().startsWith("dead 5.0%, dense 20.0% (on 1,000 tokens: planted),"
-        + " duplicates 5.0%"), ok.summary());
+    assertEquals(
+        List.of("dense latents"),
+        ok.warnings().stream().map(s -> s.substring(0, s.indexOf(':'))).toList());
+    assertTrue(
+        ok.summary()
+            .startsWith("dead 5.0%, dense 20.0% (on 1,000 tokens: planted)," + " duplicates 5.0%"),
+        ok.summary());
   }
 
   @Test
@@ -96,37 +99,50 @@ class DictionaryHealthTest {
     long[] counts = new long[1024];
     Arrays.fill(counts, 578);
     SaeConfig relu = new SaeConfig(SaeArchitecture.RELU, 128, 1024, 0, true, null);
-    DictionaryHealth h = DictionaryHealth.of(new FiringCounts(1000, "demo store", counts), 365,
-        relu, 1e-4);
+    DictionaryHealth h =
+        DictionaryHealth.of(new FiringCounts(1000, "demo store", counts), 365, relu, 1e-4);
     assertEquals(1.0, h.denseShare(), 0);
-    String dense = h.warnings().stream().filter(s -> s.startsWith("dense")).findFirst()
-        .orElseThrow();
+    String dense =
+        h.warnings().stream().filter(s -> s.startsWith("dense")).findFirst().orElseThrow();
     assertTrue(dense.contains("100.0% (1024 of 1024)"), dense);
     assertTrue(dense.contains("L0 591.9"), dense);
-    assertTrue(dense.contains("Raise the L1 coefficient (now 0.0001) until L0 is well below 10.0%"
-        + " of d_sae (102), or use topk with k = 32."), dense);
-    String dup = h.warnings().stream().filter(s -> s.startsWith("duplicate")).findFirst()
-        .orElseThrow();
+    assertTrue(
+        dense.contains(
+            "Raise the L1 coefficient (now 0.0001) until L0 is well below 10.0%"
+                + " of d_sae (102), or use topk with k = 32."),
+        dense);
+    String dup =
+        h.warnings().stream().filter(s -> s.startsWith("duplicate")).findFirst().orElseThrow();
     assertTrue(dup.contains("35.6% (365 of 1024)"), dup);
     // TopK: the advice is about k.
     SaeConfig topk = new SaeConfig(SaeArchitecture.TOPK, 128, 1024, 600, true, null);
-    String topkDense = DictionaryHealth.of(new FiringCounts(1000, "demo store", counts), 0, topk,
-        null).warnings().get(0);
+    String topkDense =
+        DictionaryHealth.of(new FiringCounts(1000, "demo store", counts), 0, topk, null)
+            .warnings()
+            .get(0);
     assertTrue(topkDense.contains("Lower k (now 600; k = 32"), topkDense);
     // TopK with silent latents: AuxK's dead_tokens is what to look at.
     long[] quiet = new long[1024];
     Arrays.fill(quiet, 512, 1024, 5);
-    String topkDead = DictionaryHealth.of(new FiringCounts(1000, "demo store", quiet), 0,
-        new SaeConfig(SaeArchitecture.TOPK, 128, 1024, 8, true, null), null).warnings().get(0);
-    assertTrue(topkDead.startsWith("dead latents: 50.0% (512 of 1024)")
-        && topkDead.contains("set dead_tokens well below"), topkDead);
+    String topkDead =
+        DictionaryHealth.of(
+                new FiringCounts(1000, "demo store", quiet),
+                0,
+                new SaeConfig(SaeArchitecture.TOPK, 128, 1024, 8, true, null),
+                null)
+            .warnings()
+            .get(0);
+    assertTrue(
+        topkDead.startsWith("dead latents: 50.0% (512 of 1024)")
+            && topkDead.contains("set dead_tokens well below"),
+        topkDead);
   }
 
   @Test
   void withoutFiringCountsDeadAndDenseAreNotMeasured() {
     SaeConfig relu = new SaeConfig(SaeArchitecture.RELU, D, 20, 0, true, null);
-    for (FiringCounts none : new FiringCounts[] {null, new FiringCounts(0, "no tokens",
-        new long[20])}) {
+    for (FiringCounts none :
+        new FiringCounts[] {null, new FiringCounts(0, "no tokens", new long[20])}) {
       DictionaryHealth h = DictionaryHealth.of(none, 2, relu, null);
       assertNull(h.deadShare());
       assertNull(h.denseShare());
@@ -135,7 +151,8 @@ class DictionaryHealthTest {
       assertEquals(List.of(), h.warnings()); // 10% duplicates is not above the limit
       assertEquals(1, DictionaryHealth.of(none, 3, relu, null).warnings().size());
     }
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> DictionaryHealth.of(new FiringCounts(5, "x", new long[3]), 0, relu, null));
   }
 
@@ -154,10 +171,13 @@ class DictionaryHealthTest {
     new SafetensorsWriter().addFloats("sparsity", new float[] {-10f, -2f}, 2).write(saeLens);
     assertNull(FiringCounts.readSparsity(saeLens));
     Path bad = dir.resolve("bad.safetensors");
-    new SafetensorsWriter().metadata("tokens", "many").addFloats("sparsity", new float[] {-1f},
-        1).write(bad);
+    new SafetensorsWriter()
+        .metadata("tokens", "many")
+        .addFloats("sparsity", new float[] {-1f}, 1)
+        .write(bad);
     IOException e = assertThrows(IOException.class, () -> FiringCounts.readSparsity(bad));
-    assertTrue(e.getMessage().contains("bad.safetensors") && e.getMessage().contains("tokens"),
+    assertTrue(
+        e.getMessage().contains("bad.safetensors") && e.getMessage().contains("tokens"),
         e.getMessage());
   }
 }

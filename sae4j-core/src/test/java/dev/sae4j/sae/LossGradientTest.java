@@ -76,8 +76,8 @@ class LossGradientTest {
   }
 
   /** Compares the analytic gradient of tensors {@code which} with central differences. */
-  static void checkAgainstFiniteDifferences(TrainingLoss f, double[][] p,
-      TrainingLoss.StepContext ctx, int... which) {
+  static void checkAgainstFiniteDifferences(
+      TrainingLoss f, double[][] p, TrainingLoss.StepContext ctx, int... which) {
     double[][] analytic = new double[p.length][];
     try (NDManager m = manager.newSubManager()) {
       List<NDArray> g = f.compute(build(p, m), batch(7, m), ctx, m).denseGrads(m).list();
@@ -105,8 +105,8 @@ class LossGradientTest {
         double down = loss(f, p, ctx);
         p[i][j] = keep;
         double fd = (up - down) / (2 * h);
-        assertEquals(fd, analytic[i][j], 1e-6 * (1 + maxAbs),
-            SaeParams.NAMES.get(i) + "[" + j + "]");
+        assertEquals(
+            fd, analytic[i][j], 1e-6 * (1 + maxAbs), SaeParams.NAMES.get(i) + "[" + j + "]");
       }
     }
   }
@@ -186,17 +186,23 @@ class LossGradientTest {
     for (int i = 0; i < S; i += 2) {
       dead[i] = true; // 5 dead latents, k_aux 3 < 5 so the scale is 1
     }
-    checkAgainstFiniteDifferences(new TopKLoss(false, 3, Reconstruction.FVU, 0, 3), p,
-        new TrainingLoss.StepContext(0, dead), 0, 1, 2, 3);
+    checkAgainstFiniteDifferences(
+        new TopKLoss(false, 3, Reconstruction.FVU, 0, 3),
+        p,
+        new TrainingLoss.StepContext(0, dead),
+        0,
+        1,
+        2,
+        3);
     checkAuxK(new TopKLoss(false, 3, Reconstruction.FVU, 0.5, 3), p, dead);
     // k_aux > n_dead: scale n_dead / k_aux
     checkAuxK(new TopKLoss(false, 2, Reconstruction.SSE_PER_TOKEN, 0.5, 8), p, dead);
   }
 
   /**
-   * AuxK's target e = x − x̂ is a constant (detached). Finite differences of the loss with e
-   * frozen at its value for the unperturbed parameters must match the analytic gradient; the
-   * AuxK term must also change the gradient (so it is really exercised).
+   * AuxK's target e = x − x̂ is a constant (detached). Finite differences of the loss with e frozen
+   * at its value for the unperturbed parameters must match the analytic gradient; the AuxK term
+   * must also change the gradient (so it is really exercised).
    */
   static void checkAuxK(TopKLoss f, double[][] p, boolean[] dead) {
     TrainingLoss.StepContext ctx = new TrainingLoss.StepContext(0, dead);
@@ -207,7 +213,8 @@ class LossGradientTest {
     checkAgainstFiniteDifferences(f, p, ctx, 0, 1, 2, 3);
     TopKLoss noAux = new TopKLoss(fIsBatch(f), fK(f), fRecon(f), 0, 1);
     try (NDManager m = manager.newSubManager()) {
-      double[] with = f.compute(build(p, m), batch(7, m), ctx, m).denseGrads(m).wEnc().toDoubleArray();
+      double[] with =
+          f.compute(build(p, m), batch(7, m), ctx, m).denseGrads(m).wEnc().toDoubleArray();
       double[] without =
           noAux.compute(build(p, m), batch(7, m), ctx, m).denseGrads(m).wEnc().toDoubleArray();
       double diff = 0;
@@ -235,8 +242,14 @@ class LossGradientTest {
     double[][] p = randomParams(4, false);
     boolean[] dead = new boolean[S];
     dead[1] = dead[3] = dead[8] = true;
-    checkAgainstFiniteDifferences(new TopKLoss(true, 3, Reconstruction.FVU, 0, 2), p,
-        new TrainingLoss.StepContext(0, dead), 0, 1, 2, 3);
+    checkAgainstFiniteDifferences(
+        new TopKLoss(true, 3, Reconstruction.FVU, 0, 2),
+        p,
+        new TrainingLoss.StepContext(0, dead),
+        0,
+        1,
+        2,
+        3);
     checkAuxK(new TopKLoss(true, 3, Reconstruction.FVU, 0.25, 2), p, dead);
   }
 

@@ -70,8 +70,8 @@ class PooledFvuTest {
     // (dominated by the low-variance batch) and Σ sse / Σ per-batch variance (which drops the
     // spread between batch means).
     assertTrue(perBatchRatioSum / 3 > 10 * expected, perBatchRatioSum / 3 + " vs " + expected);
-    assertTrue(sumSse / sumBatchVariance > 1.1 * expected,
-        sumSse / sumBatchVariance + " vs " + expected);
+    assertTrue(
+        sumSse / sumBatchVariance > 1.1 * expected, sumSse / sumBatchVariance + " vs " + expected);
   }
 
   @Test

@@ -122,8 +122,8 @@ class ReconstructionMetricsTest {
       for (int t = 0; t < use.length; t++) {
         if (use[t]) {
           NDArray row = manager.create(slice(x, t * d, d), new Shape(1, d));
-          kept.accumulate(row, row.mul(0.9f), manager.create(slice(f, t * s, s),
-              new Shape(1, s)), null);
+          kept.accumulate(
+              row, row.mul(0.9f), manager.create(slice(f, t * s, s), new Shape(1, s)), null);
         }
       }
     }

@@ -28,7 +28,6 @@ class SaeTrainerTest {
   static final SyntheticDictionary DICT = new SyntheticDictionary(D, 32, 0.95, 3, 5);
   static final float[] DATA = DICT.sample(1000, 6); // 1000 rows: batches of 64 leave 40 over
 
-
   static TrainConfig.Builder small(SaeArchitecture arch) {
     TrainConfig.Builder b = TrainConfig.builder(arch);
     b.dSae = 48;
@@ -67,7 +66,9 @@ class SaeTrainerTest {
     for (int i = 0; i < a.size(); i++) {
       assertEquals(a.get(i).length, b.get(i).length);
       for (int j = 0; j < a.get(i).length; j++) {
-        assertEquals(Float.floatToRawIntBits(a.get(i)[j]), Float.floatToRawIntBits(b.get(i)[j]),
+        assertEquals(
+            Float.floatToRawIntBits(a.get(i)[j]),
+            Float.floatToRawIntBits(b.get(i)[j]),
             "tensor " + i + " element " + j);
       }
     }
@@ -80,8 +81,7 @@ class SaeTrainerTest {
   }
 
   @Test
-  void sameSeedGivesBitIdenticalWeightsAndAnotherSeedDoesNot(@TempDir Path dir)
-      throws IOException {
+  void sameSeedGivesBitIdenticalWeightsAndAnotherSeedDoesNot(@TempDir Path dir) throws IOException {
     for (SaeArchitecture arch : SaeArchitecture.values()) {
       TrainConfig c = small(arch).build();
       List<float[]> a = run(c, dir.resolve(arch + "-a"));
@@ -103,24 +103,29 @@ class SaeTrainerTest {
       Path split = dir.resolve(arch + "-split");
       try (NDManager m = NDManager.newBaseManager()) {
         // Interrupt mid-epoch (step 11 of 32, not a multiple of the checkpoint interval).
-        TrainResult partial = new SaeTrainer(c, BatchSource.of(DATA, D), split)
-            .stopAfterSteps(11).train(m);
+        TrainResult partial =
+            new SaeTrainer(c, BatchSource.of(DATA, D), split).stopAfterSteps(11).train(m);
         assertEquals(10, partial.finalMetrics().step()); // the last line logged (every 5)
         partial.sae().close();
         assertFalse(Files.exists(split.resolve("sae_weights.safetensors")));
         // A crash after the checkpoint may leave later metrics lines: resume drops them.
-        Files.writeString(split.resolve("metrics.jsonl"),
-            "{\"step\":12,\"tokens\":1}\n", java.nio.file.StandardOpenOption.APPEND);
-        TrainResult resumed = new SaeTrainer(c, BatchSource.of(DATA, D), split).resume(true)
-            .train(m);
+        Files.writeString(
+            split.resolve("metrics.jsonl"),
+            "{\"step\":12,\"tokens\":1}\n",
+            java.nio.file.StandardOpenOption.APPEND);
+        TrainResult resumed =
+            new SaeTrainer(c, BatchSource.of(DATA, D), split).resume(true).train(m);
         assertBitIdentical(uninterrupted, weights(resumed));
         resumed.sae().close();
       }
-      assertEquals(Files.readString(full.resolve("metrics.jsonl")).replaceAll(
-              "\"tokens_per_second\":[^}]*", ""),
-          Files.readString(split.resolve("metrics.jsonl")).replaceAll(
-              "\"tokens_per_second\":[^}]*", ""), arch + " metrics after resume");
-      assertEquals(Files.readString(full.resolve("epochs.jsonl")),
+      assertEquals(
+          Files.readString(full.resolve("metrics.jsonl"))
+              .replaceAll("\"tokens_per_second\":[^}]*", ""),
+          Files.readString(split.resolve("metrics.jsonl"))
+              .replaceAll("\"tokens_per_second\":[^}]*", ""),
+          arch + " metrics after resume");
+      assertEquals(
+          Files.readString(full.resolve("epochs.jsonl")),
           Files.readString(split.resolve("epochs.jsonl")));
       // only the latest tensors file is kept
       try (var files = Files.list(split.resolve("checkpoint"))) {
@@ -136,42 +141,56 @@ class SaeTrainerTest {
       new SaeTrainer(c, BatchSource.of(DATA, D), dir).stopAfterSteps(7).train(m);
       TrainConfig.Builder changed = small(SaeArchitecture.TOPK);
       changed.k = 5;
-      IOException e = assertThrows(IOException.class, () ->
-          new SaeTrainer(changed.build(), BatchSource.of(DATA, D), dir).resume(true).train(m));
-      assertTrue(e.getMessage().contains("different configuration: k 4 (checkpoint) vs 5 (now)"),
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () ->
+                  new SaeTrainer(changed.build(), BatchSource.of(DATA, D), dir)
+                      .resume(true)
+                      .train(m));
+      assertTrue(
+          e.getMessage().contains("different configuration: k 4 (checkpoint) vs 5 (now)"),
           e.getMessage());
       // Other data with the same width and row count: refused, naming what differs.
       float[] other = DATA.clone();
       other[5] += 1;
-      e = assertThrows(IOException.class, () ->
-          new SaeTrainer(c, BatchSource.of(other, D), dir).resume(true).train(m));
-      assertTrue(e.getMessage().contains("trained on other data: in_memory_sha256"),
-          e.getMessage());
+      e =
+          assertThrows(
+              IOException.class,
+              () -> new SaeTrainer(c, BatchSource.of(other, D), dir).resume(true).train(m));
+      assertTrue(
+          e.getMessage().contains("trained on other data: in_memory_sha256"), e.getMessage());
       // Without resume, the run is not silently started over.
-      e = assertThrows(IOException.class, () ->
-          new SaeTrainer(c, BatchSource.of(DATA, D), dir).train(m));
-      assertTrue(e.getMessage().contains("already holds a training run (checkpoint/ at step 7)"),
+      e =
+          assertThrows(
+              IOException.class, () -> new SaeTrainer(c, BatchSource.of(DATA, D), dir).train(m));
+      assertTrue(
+          e.getMessage().contains("already holds a training run (checkpoint/ at step 7)"),
           e.getMessage());
       Path tensors;
       try (var files = Files.list(dir.resolve("checkpoint"))) {
-        tensors = files.filter(f -> f.toString().endsWith(".safetensors")).findFirst()
-            .orElseThrow();
+        tensors =
+            files.filter(f -> f.toString().endsWith(".safetensors")).findFirst().orElseThrow();
       }
       // state.json names its tensors file; a name leading out of checkpoint/ is refused.
       Path state = dir.resolve("checkpoint/state.json");
       String json = Files.readString(state);
-      Files.writeString(state, json.replace("\"" + tensors.getFileName() + "\"",
-          "\"../../x.safetensors\""));
-      e = assertThrows(IOException.class, () ->
-          new SaeTrainer(c, BatchSource.of(DATA, D), dir).resume(true).train(m));
-      assertTrue(e.getMessage().contains("field 'tensors' is '../../x.safetensors'"),
-          e.getMessage());
+      Files.writeString(
+          state, json.replace("\"" + tensors.getFileName() + "\"", "\"../../x.safetensors\""));
+      e =
+          assertThrows(
+              IOException.class,
+              () -> new SaeTrainer(c, BatchSource.of(DATA, D), dir).resume(true).train(m));
+      assertTrue(
+          e.getMessage().contains("field 'tensors' is '../../x.safetensors'"), e.getMessage());
       Files.writeString(state, json);
       byte[] bytes = Files.readAllBytes(tensors);
       bytes[bytes.length - 1] ^= 1;
       Files.write(tensors, bytes);
-      e = assertThrows(IOException.class, () ->
-          new SaeTrainer(c, BatchSource.of(DATA, D), dir).resume(true).train(m));
+      e =
+          assertThrows(
+              IOException.class,
+              () -> new SaeTrainer(c, BatchSource.of(DATA, D), dir).resume(true).train(m));
       assertTrue(e.getMessage().contains("corrupted"), e.getMessage());
     }
   }
@@ -184,21 +203,23 @@ class SaeTrainerTest {
     TrainConfig.Builder b = small(SaeArchitecture.RELU);
     b.checkpointEvery = 1;
     try (NDManager m = NDManager.newBaseManager()) {
-      IOException e = assertThrows(IOException.class, () ->
-          new SaeTrainer(b.build(), BatchSource.of(data, D), dir).train(m));
-      java.util.regex.Matcher step = java.util.regex.Pattern
-          .compile("at step (\\d+) the loss is NaN").matcher(e.getMessage());
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () -> new SaeTrainer(b.build(), BatchSource.of(data, D), dir).train(m));
+      java.util.regex.Matcher step =
+          java.util.regex.Pattern.compile("at step (\\d+) the loss is NaN").matcher(e.getMessage());
       assertTrue(step.find(), e.getMessage());
       long bad = Long.parseLong(step.group(1));
       assertTrue(bad > 1 && bad <= 16, e.getMessage()); // row 500 is in the first epoch
-      assertTrue(e.getMessage().contains("last good checkpoint is step " + (bad - 1)),
-          e.getMessage());
+      assertTrue(
+          e.getMessage().contains("last good checkpoint is step " + (bad - 1)), e.getMessage());
       assertFalse(Files.exists(dir.resolve("sae_weights.safetensors")));
       JsonNode state = new ObjectMapper().readTree(dir.resolve("checkpoint/state.json").toFile());
       assertEquals(bad - 1, state.get("step").asLong());
       try (var files = Files.list(dir.resolve("checkpoint"))) {
-        Path tensors = files.filter(f -> f.toString().endsWith(".safetensors")).findFirst()
-            .orElseThrow();
+        Path tensors =
+            files.filter(f -> f.toString().endsWith(".safetensors")).findFirst().orElseThrow();
         try (SafetensorsFile f = SafetensorsFile.open(tensors)) {
           for (float v : f.readFloats("w_dec")) {
             assertTrue(Float.isFinite(v));
@@ -229,21 +250,32 @@ class SaeTrainerTest {
       JsonNode last = json.readTree(lines.get(3));
       assertEquals(16, last.get("step").asLong());
       assertEquals(1000, last.get("tokens").asLong());
-      for (String key : new String[] {"loss", "sse_per_token", "fvu", "l0", "l1", "dead_pct",
-          "dense_pct", "lr", "tokens_per_second"}) {
+      for (String key :
+          new String[] {
+            "loss",
+            "sse_per_token",
+            "fvu",
+            "l0",
+            "l1",
+            "dead_pct",
+            "dense_pct",
+            "lr",
+            "tokens_per_second"
+          }) {
         assertTrue(last.has(key), key);
       }
       assertEquals(c.resolve(D).lr() * c.lrEndFactor(), last.get("lr").asDouble(), 1e-12);
 
       // The last window covers steps 13..16; replay them with the weights after step 12.
       Path replay = dir.resolve("replay");
-      new SaeTrainer(c, BatchSource.of(DATA, D), replay).stopAfterSteps(12).train(m).sae()
-          .close();
-      TrainResult at12 = new SaeTrainer(c, BatchSource.of(DATA, D), replay)
-          .stopAfterSteps(12).resume(true).train(m);
+      new SaeTrainer(c, BatchSource.of(DATA, D), replay).stopAfterSteps(12).train(m).sae().close();
+      TrainResult at12 =
+          new SaeTrainer(c, BatchSource.of(DATA, D), replay)
+              .stopAfterSteps(12)
+              .resume(true)
+              .train(m);
       // at12.sae() holds the weights before step 13; step 13's batch is batch 12 of the stream.
-      var it = BatchSource.of(DATA, D).batches(64, 1,
-          c.seed() * 0x9E3779B97F4A7C15L + 1);
+      var it = BatchSource.of(DATA, D).batches(64, 1, c.seed() * 0x9E3779B97F4A7C15L + 1);
       for (int i = 0; i < 12; i++) {
         it.next();
       }
@@ -267,8 +299,10 @@ class SaeTrainerTest {
           var += Math.pow(xs[t * D + j] - mean[j], 2);
         }
       }
-      JsonNode line12 = json.readTree(Files.readAllLines(replay.resolve("metrics.jsonl"))
-          .get(2)); // the step-12 line, written before the interruption, kept by the resume
+      JsonNode line12 =
+          json.readTree(
+              Files.readAllLines(replay.resolve("metrics.jsonl"))
+                  .get(2)); // the step-12 line, written before the interruption, kept by the resume
       assertEquals(12, line12.get("step").asLong());
       // Compare step 13 alone: a run that logs every step.
       TrainConfig.Builder everyStep = small(SaeArchitecture.TOPK);
@@ -277,12 +311,12 @@ class SaeTrainerTest {
       everyStep.checkpointEvery = 0;
       everyStep.lr = 0;
       new SaeTrainer(everyStep.build(), BatchSource.of(DATA, D), dir.resolve("every")).train(m);
-      JsonNode line13 = json.readTree(Files.readAllLines(dir.resolve("every/metrics.jsonl"))
-          .get(12));
+      JsonNode line13 =
+          json.readTree(Files.readAllLines(dir.resolve("every/metrics.jsonl")).get(12));
       assertEquals(13, line13.get("step").asLong());
       assertEquals(sq / var, line13.get("fvu").asDouble(), 1e-4 * sq / var, "fvu");
-      assertEquals(sq / rows, line13.get("sse_per_token").asDouble(), 1e-4 * sq / rows,
-          "sse_per_token");
+      assertEquals(
+          sq / rows, line13.get("sse_per_token").asDouble(), 1e-4 * sq / rows, "sse_per_token");
       assertEquals(c.k(), line13.get("l0").asDouble(), 1e-9, "topk l0");
       // Pooled window FVU: the squared error summed over the window's steps over the variance
       // of the window's tokens about their own mean (batches 12..15 of the stream), not
@@ -291,8 +325,8 @@ class SaeTrainerTest {
       List<String> every = Files.readAllLines(dir.resolve("every/metrics.jsonl"));
       for (int s = 12; s < 16; s++) {
         JsonNode l = json.readTree(every.get(s));
-        double tokens = l.get("tokens").asDouble()
-            - json.readTree(every.get(s - 1)).get("tokens").asDouble();
+        double tokens =
+            l.get("tokens").asDouble() - json.readTree(every.get(s - 1)).get("tokens").asDouble();
         sumSq += l.get("sse_per_token").asDouble() * tokens;
       }
       List<float[]> window = new ArrayList<>(List.of(x13, it.next(), it.next(), it.next()));
@@ -311,8 +345,8 @@ class SaeTrainerTest {
         }
       }
       assertEquals(1000 - 12 * 64, windowRows);
-      assertEquals(sumSq / windowVar, last.get("fvu").asDouble(), 1e-6 * sumSq / windowVar,
-          "pooled fvu");
+      assertEquals(
+          sumSq / windowVar, last.get("fvu").asDouble(), 1e-6 * sumSq / windowVar, "pooled fvu");
       r.sae().close();
       at12.sae().close();
     }
@@ -349,8 +383,8 @@ class SaeTrainerTest {
           float[] log = file.readFloats("sparsity"); // SAELens's log10(frequency + 1e-10)
           assertEquals(Math.log10(counts[0] / 1000.0 + 1e-10), log[0], 1e-6);
         }
-        JsonNode health = new ObjectMapper().readTree(out.resolve("training.json").toFile())
-            .get("health");
+        JsonNode health =
+            new ObjectMapper().readTree(out.resolve("training.json").toFile()).get("health");
         assertEquals(1000, health.get("tokens").asLong());
         assertEquals(DictionaryHealth.deadLatents(counts), health.get("dead_latents").asInt());
         assertEquals(r.health().duplicateLatents(), health.get("duplicate_latents").asInt());
@@ -408,11 +442,15 @@ class SaeTrainerTest {
   void badConfigIsAClearError() {
     TrainConfig.Builder b = small(SaeArchitecture.TOPK);
     b.batchTokens = 0;
-    assertTrue(assertThrows(IllegalArgumentException.class, b::build).getMessage()
-        .contains("batch_tokens"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, b::build)
+            .getMessage()
+            .contains("batch_tokens"));
     TrainConfig.Builder k = small(SaeArchitecture.TOPK);
     k.k = 100;
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> k.build().resolve(4))
-        .getMessage().contains("exceeds d_sae"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> k.build().resolve(4))
+            .getMessage()
+            .contains("exceeds d_sae"));
   }
 }

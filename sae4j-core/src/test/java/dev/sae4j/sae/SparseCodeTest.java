@@ -10,10 +10,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sparse decoding and its backward against the dense formulas (float64): x̂ = Z W_dec,
- * dW_dec = Zᵀ g, dW_enc = Pᵀ x, db_enc = Pᵀ 1, dx = P W_enc with P = relu'(Z) ∘ (g W_decᵀ).
- * Latents repeat across tokens and one value is zero (its ReLU derivative is 0), in both the
- * per-token (TopK) layout and the free (BatchTopK) layout.
+ * Sparse decoding and its backward against the dense formulas (float64): x̂ = Z W_dec, dW_dec = Zᵀ
+ * g, dW_enc = Pᵀ x, db_enc = Pᵀ 1, dx = P W_enc with P = relu'(Z) ∘ (g W_decᵀ). Latents repeat
+ * across tokens and one value is zero (its ReLU derivative is 0), in both the per-token (TopK)
+ * layout and the free (BatchTopK) layout.
  */
 class SparseCodeTest {
   private static final int B = 3;
@@ -44,28 +44,32 @@ class SparseCodeTest {
       z[(int) TOKENS[i]][(int) LATENTS[i]] += VALUES[i];
     }
     try (NDManager m = NDManager.newBaseManager()) {
-      SparseCode code = new SparseCode(B, m.create(TOKENS), m.create(LATENTS),
-          m.create(VALUES), perTokenK);
+      SparseCode code =
+          new SparseCode(B, m.create(TOKENS), m.create(LATENTS), m.create(VALUES), perTokenK);
       NDArray wDecA = m.create(wDec, new Shape(S, D));
       NDArray wEncA = m.create(wEnc, new Shape(S, D));
       assertArrayEquals(matMul(z, wDec), code.decode(wDecA, m).toDoubleArray(), 1e-12);
 
-      SaeParams p = new SaeParams(wEncA, m.zeros(new Shape(S), wEncA.getDataType()), wDecA,
-          null, null);
+      SaeParams p =
+          new SaeParams(wEncA, m.zeros(new Shape(S), wEncA.getDataType()), wDecA, null, null);
       SparseCode.Grads acc = new SparseCode.Grads(m);
       NDArray gSIn = m.zeros(new Shape(B, D), wEncA.getDataType());
-      code.backward(m.create(g, new Shape(B, D)), m.create(x, new Shape(B, D)), p, acc, gSIn,
-          null);
+      code.backward(m.create(g, new Shape(B, D)), m.create(x, new Shape(B, D)), p, acc, gSIn, null);
       // The same with compact rows (one per touched latent), scattered back for comparison.
       TouchedRows touched = TouchedRows.of(S, LATENTS);
       SparseCode.Grads compact = new SparseCode.Grads(m);
-      code.backward(m.create(g, new Shape(B, D)), m.create(x, new Shape(B, D)), p, compact,
-          m.zeros(new Shape(B, D), wEncA.getDataType()), touched);
+      code.backward(
+          m.create(g, new Shape(B, D)),
+          m.create(x, new Shape(B, D)),
+          p,
+          compact,
+          m.zeros(new Shape(B, D), wEncA.getDataType()),
+          touched);
       assertEquals(touched.size(), compact.wDec.getShape().get(0));
-      assertArrayEquals(acc.wDec.toDoubleArray(), touched.dense(compact.wDec, m).toDoubleArray(),
-          1e-12);
-      assertArrayEquals(acc.wEnc.toDoubleArray(), touched.dense(compact.wEnc, m).toDoubleArray(),
-          1e-12);
+      assertArrayEquals(
+          acc.wDec.toDoubleArray(), touched.dense(compact.wDec, m).toDoubleArray(), 1e-12);
+      assertArrayEquals(
+          acc.wEnc.toDoubleArray(), touched.dense(compact.wEnc, m).toDoubleArray(), 1e-12);
       assertArrayEquals(acc.bEnc.toDoubleArray(), compact.bEnc.toDoubleArray(), 1e-12);
 
       double[][] pre = new double[B][S]; // P = relu'(value) * (g W_decᵀ) at the entries

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The float32 path on the code's entries ({@link SparseLoss}: encoder scan, per-token and
- * per-latent host kernels) against each loss's PyTorch path on the same float32 inputs: the
- * same entries (fire counts, L0), the loss within 1e-5 relative and every gradient within 2e-5
- * of its largest magnitude (float32 sums in another order). The PyTorch paths are the ones
+ * per-latent host kernels) against each loss's PyTorch path on the same float32 inputs: the same
+ * entries (fire counts, L0), the loss within 1e-5 relative and every gradient within 2e-5 of its
+ * largest magnitude (float32 sums in another order). The PyTorch paths are the ones
  * LossGradientTest checks against finite differences.
  */
 @ExtendWith(OneTorchThread.class)
@@ -45,8 +45,12 @@ class SparseLossTest {
       }
       logT = m.create(lt);
     }
-    return new SaeParams(m.create(wEnc, new Shape(S, D)), m.create(bEnc),
-        m.create(wDec, new Shape(S, D)), m.create(bDec), logT);
+    return new SaeParams(
+        m.create(wEnc, new Shape(S, D)),
+        m.create(bEnc),
+        m.create(wDec, new Shape(S, D)),
+        m.create(bDec),
+        logT);
   }
 
   static float[] gaussian(SplittableRandom r, int n, double sd) {
@@ -62,8 +66,8 @@ class SparseLossTest {
   }
 
   /** Both paths of {@code loss} on the same inputs; returns the sparse path's output. */
-  static LossOutput compareWithTorchPath(TrainingLoss loss, SaeParams p, NDArray x,
-      TrainingLoss.StepContext ctx, NDManager m) {
+  static LossOutput compareWithTorchPath(
+      TrainingLoss loss, SaeParams p, NDArray x, TrainingLoss.StepContext ctx, NDManager m) {
     setHost(loss, true);
     LossOutput sparse = loss.compute(p, x, ctx, m);
     assertNotNull(sparse.host(), "the sparse path ran");
@@ -77,8 +81,11 @@ class SparseLossTest {
     assertEquals(torch.sqError(), sparse.sqError(), 1e-5 * torch.sqError(), "squared error");
     assertEquals(torch.activeCount(), sparse.activeCount(), "L0 count");
     assertArrayEquals(torch.fireCounts(), sparse.fireCounts(), "fire counts");
-    assertEquals(torch.sumActivations(), sparse.sumActivations(),
-        1e-5 * torch.sumActivations(), "sum of activations");
+    assertEquals(
+        torch.sumActivations(),
+        sparse.sumActivations(),
+        1e-5 * torch.sumActivations(),
+        "sum of activations");
     assertEquals(gt.size(), gs.size());
     for (int i = 0; i < gt.size(); i++) {
       float[] want = gt.get(i).toFloatArray();
@@ -113,16 +120,28 @@ class SparseLossTest {
       SaeParams p = params(1, 0, false, m);
       NDArray x = batch(2, m);
       for (boolean batchLevel : new boolean[] {false, true}) {
-        compareWithTorchPath(new TopKLoss(batchLevel, 8, Reconstruction.FVU, 0, 4), p, x,
-            new TrainingLoss.StepContext(0, null), m);
-        LossOutput o = compareWithTorchPath(
-            new TopKLoss(batchLevel, 8, Reconstruction.FVU, 0.5, 4), p, x,
-            new TrainingLoss.StepContext(0, dead), m);
+        compareWithTorchPath(
+            new TopKLoss(batchLevel, 8, Reconstruction.FVU, 0, 4),
+            p,
+            x,
+            new TrainingLoss.StepContext(0, null),
+            m);
+        LossOutput o =
+            compareWithTorchPath(
+                new TopKLoss(batchLevel, 8, Reconstruction.FVU, 0.5, 4),
+                p,
+                x,
+                new TrainingLoss.StepContext(0, dead),
+                m);
         assertTrue(o.touched().size() > 8, "AuxK rows are touched too");
       }
       // k_aux above the dead count, and a per-token reconstruction scale
-      compareWithTorchPath(new TopKLoss(false, 5, Reconstruction.SSE_PER_TOKEN, 0.3, 64), p, x,
-          new TrainingLoss.StepContext(0, dead), m);
+      compareWithTorchPath(
+          new TopKLoss(false, 5, Reconstruction.SSE_PER_TOKEN, 0.3, 64),
+          p,
+          x,
+          new TrainingLoss.StepContext(0, dead),
+          m);
     }
   }
 
@@ -134,8 +153,7 @@ class SparseLossTest {
       NDArray x = batch(4, m);
       ReluLoss loss = new ReluLoss(Reconstruction.SSE_PER_TOKEN, 0, 1e-6);
       loss.sparse.maxDensity = 1;
-      LossOutput o = compareWithTorchPath(loss, p, x, new TrainingLoss.StepContext(0.7, null),
-          m);
+      LossOutput o = compareWithTorchPath(loss, p, x, new TrainingLoss.StepContext(0.7, null), m);
       double density = (double) o.activeCount() / (B * S);
       assertTrue(density > 0.02 && density < 0.3, "density " + density);
       ReluLoss fvu = new ReluLoss(Reconstruction.FVU, 0, 1e-6);
@@ -158,12 +176,16 @@ class SparseLossTest {
       for (int i = 1; i < S; i += 4) {
         dead[i] = true;
       }
-      compareWithTorchPath(new TopKLoss(false, 8, Reconstruction.FVU, 0.5, 4),
-          params(1, 0, false, m), x, new TrainingLoss.StepContext(0, dead), m);
+      compareWithTorchPath(
+          new TopKLoss(false, 8, Reconstruction.FVU, 0.5, 4),
+          params(1, 0, false, m),
+          x,
+          new TrainingLoss.StepContext(0, dead),
+          m);
       JumpReluLoss jump = new JumpReluLoss(Reconstruction.SSE_PER_TOKEN, 0.2);
       jump.sparse.maxDensity = 1;
-      compareWithTorchPath(jump, params(5, 0, true, m), batch(6, m),
-          new TrainingLoss.StepContext(0.3, null), m);
+      compareWithTorchPath(
+          jump, params(5, 0, true, m), batch(6, m), new TrainingLoss.StepContext(0.3, null), m);
     } finally {
       EncoderScan.blockValues = saved;
     }
@@ -191,8 +213,7 @@ class SparseLossTest {
       NDArray x = batch(6, m);
       JumpReluLoss loss = new JumpReluLoss(Reconstruction.SSE_PER_TOKEN, 0.2);
       loss.sparse.maxDensity = 1;
-      LossOutput o = compareWithTorchPath(loss, p, x, new TrainingLoss.StepContext(0.3, null),
-          m);
+      LossOutput o = compareWithTorchPath(loss, p, x, new TrainingLoss.StepContext(0.3, null), m);
       assertTrue(o.activeCount() > 0);
     }
   }

@@ -4,9 +4,9 @@ import java.util.SplittableRandom;
 
 /**
  * Ground-truth sparse data after Sharkey, Braun and Millidge (2022): {@code g} unit-norm Gaussian
- * feature directions in {@code d} dimensions; feature i is active with probability proportional
- * to {@code decay^i}, scaled so that {@code meanActive} features are active per sample on
- * average; active coefficients ~ U[0, 1]; {@code x = Σ c_i F_i}.
+ * feature directions in {@code d} dimensions; feature i is active with probability proportional to
+ * {@code decay^i}, scaled so that {@code meanActive} features are active per sample on average;
+ * active coefficients ~ U[0, 1]; {@code x = Σ c_i F_i}.
  */
 final class SyntheticDictionary {
   final int d;
@@ -64,8 +64,8 @@ final class SyntheticDictionary {
   }
 
   /**
-   * Mean over ground-truth features of the best cosine similarity with any row of
-   * {@code dict [n, d]} (MMCS).
+   * Mean over ground-truth features of the best cosine similarity with any row of {@code dict [n,
+   * d]} (MMCS).
    */
   double mmcs(float[] dict) {
     int n = dict.length / d;

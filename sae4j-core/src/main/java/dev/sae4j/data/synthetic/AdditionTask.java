@@ -9,10 +9,10 @@ import java.util.SplittableRandom;
  *
  * <p>Format: {@code "347+285=7+5+0=12,4+8+1=13,3+2+1=6;632\n"}. The prompt is {@code a+b=}. The
  * chain of thought has one step per column, least significant first: {@code x+y+c=s} with the
- * column digits {@code x} of a and {@code y} of b (0 past the end of the shorter number), the
- * carry {@code c} into the column and the column sum {@code s} (0-19, in decimal). Steps are
- * separated by {@code ','}. The answer is the decimal sum; it has one digit more than the columns
- * when the last column carries.
+ * column digits {@code x} of a and {@code y} of b (0 past the end of the shorter number), the carry
+ * {@code c} into the column and the column sum {@code s} (0-19, in decimal). Steps are separated by
+ * {@code ','}. The answer is the decimal sum; it has one digit more than the columns when the last
+ * column carries.
  *
  * <p>Labels (-1 elsewhere, e.g. on {@code '+'}, {@code '='} of the prompt and on separators):
  *
@@ -25,18 +25,22 @@ import java.util.SplittableRandom;
  *   <li>{@code answer_digit}: the answer digit of the column (sum mod 10) at the same characters.
  * </ul>
  *
- * A leading answer digit produced by the last carry counts as an extra column with x = y = 0 and
- * c = 1: there {@code carry_in = digit_sum = answer_digit = 1}.
+ * A leading answer digit produced by the last carry counts as an extra column with x = y = 0 and c
+ * = 1: there {@code carry_in = digit_sum = answer_digit = 1}.
  */
 public final class AdditionTask implements SyntheticTask {
   /** Task name. */
   public static final String NAME = "addition";
+
   /** Label: column index, 0 = units. */
   public static final String COLUMN = "column";
+
   /** Label: carry into the column. */
   public static final String CARRY_IN = "carry_in";
+
   /** Label: column sum, digits plus carry in. */
   public static final String DIGIT_SUM = "digit_sum";
+
   /** Label: answer digit of the column. */
   public static final String ANSWER_DIGIT = "answer_digit";
 
@@ -44,6 +48,7 @@ public final class AdditionTask implements SyntheticTask {
 
   /** Smallest number of digits of an operand. */
   public static final int MIN_DIGITS = 2;
+
   /** Largest number of digits of an operand. */
   public static final int MAX_DIGITS = 4;
 

@@ -12,21 +12,21 @@ import java.util.SplittableRandom;
  * u:} followed by u's neighbours, ascending; nodes are the first 4-6 letters of {@code abcdef}).
  * The trace runs level-synchronous BFS from the source. Each level (levels separated by {@code
  * '|'}) expands every node of the current frontier in letter order: {@code u:} and a copy of u's
- * adjacency list, expansions separated by {@code ','}. Then come {@code '>'} and the next
- * frontier: the neighbours not yet visited, ascending. The search ends as soon as a copied list
- * reaches the target (the copy stops at the target, answer {@code yes}), or after an empty
- * frontier (answer {@code no}). The generator draws each answer with probability 1/2.
+ * adjacency list, expansions separated by {@code ','}. Then come {@code '>'} and the next frontier:
+ * the neighbours not yet visited, ascending. The search ends as soon as a copied list reaches the
+ * target (the copy stops at the target, answer {@code yes}), or after an empty frontier (answer
+ * {@code no}). The generator draws each answer with probability 1/2.
  *
  * <p>Why this shape: each trace character is one lookup a 3-layer model learns within the mix
- * budget. The query sits at fixed positions. An expansion copies the list that its {@code u:}
- * finds in the prompt. The next frontier is drawn from the letters just copied. The stop is a
- * comparison of the letter just written with the target. A trace of bare frontiers over an edge
- * list would make the model search the whole prompt for a node's edges while writing the next
- * frontier, which the mix organism learns far less well (BENCHMARKS.md).
+ * budget. The query sits at fixed positions. An expansion copies the list that its {@code u:} finds
+ * in the prompt. The next frontier is drawn from the letters just copied. The stop is a comparison
+ * of the letter just written with the target. A trace of bare frontiers over an edge list would
+ * make the model search the whole prompt for a node's edges while writing the next frontier, which
+ * the mix organism learns far less well (measured: the git history of BENCHMARKS.md).
  *
- * <p>Labels (-1 elsewhere), on the letters of each frontier written (the source, which starts
- * the trace, is frontier 0; an empty frontier has no letters; the search stops before the
- * target's frontier):
+ * <p>Labels (-1 elsewhere), on the letters of each frontier written (the source, which starts the
+ * trace, is frontier 0; an empty frontier has no letters; the search stops before the target's
+ * frontier):
  *
  * <ul>
  *   <li>{@code visited_count}: number of visited nodes (all levels up to and including this one).
@@ -39,18 +39,25 @@ import java.util.SplittableRandom;
 public final class BfsTask implements SyntheticTask {
   /** Task name. */
   public static final String NAME = "bfs";
+
   /** The letters naming nodes; a graph with n nodes uses the first n. */
   public static final String NODES = "abcdef";
+
   /** Smallest number of nodes. */
   public static final int MIN_NODES = 4;
+
   /** Largest number of nodes. */
   public static final int MAX_NODES = 6;
+
   /** Label: nodes visited so far. */
   public static final String VISITED_COUNT = "visited_count";
+
   /** Label: size of the current frontier. */
   public static final String FRONTIER_SIZE = "frontier_size";
+
   /** Label name prefix for node membership in the frontier, e.g. {@code in_frontier_a}. */
   public static final String IN_FRONTIER_PREFIX = "in_frontier_";
+
   /** Label: the answer, 1 = reachable. */
   public static final String REACHABLE = "reachable";
 
@@ -107,8 +114,8 @@ public final class BfsTask implements SyntheticTask {
   }
 
   /**
-   * Level-synchronous BFS from {@code source}; fills {@code levels} with the frontiers (sorted)
-   * up to the one holding {@code target}, or up to the last non-empty one.
+   * Level-synchronous BFS from {@code source}; fills {@code levels} with the frontiers (sorted) up
+   * to the one holding {@code target}, or up to the last non-empty one.
    */
   private static boolean bfs(
       boolean[][] adjacent, int source, int target, List<List<Integer>> levels) {
@@ -141,8 +148,8 @@ public final class BfsTask implements SyntheticTask {
     }
   }
 
-  private static SyntheticExample render(boolean[][] adjacent, int source, int target,
-      List<List<Integer>> levels, boolean reachable) {
+  private static SyntheticExample render(
+      boolean[][] adjacent, int source, int target, List<List<Integer>> levels, boolean reachable) {
     ExampleBuilder out = new ExampleBuilder(NAME, LABELS);
     out.append(NODES.charAt(source) + "?" + NODES.charAt(target));
     for (int u = 0; u < adjacent.length; u++) {

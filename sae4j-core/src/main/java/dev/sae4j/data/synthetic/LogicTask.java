@@ -4,17 +4,17 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Evaluation of boolean expressions over {@code T} and {@code F} with {@code &}, {@code |},
- * {@code !} and parentheses, with a trace of step-by-step reductions.
+ * Evaluation of boolean expressions over {@code T} and {@code F} with {@code &}, {@code |}, {@code
+ * !} and parentheses, with a trace of step-by-step reductions.
  *
  * <p>Format: {@code "(T&!F)|(F|T)=(T&T)|T,T|T;T\n"}. The prompt is the expression: binary
  * operations are parenthesised except at the top level, {@code !} applies to a literal or a
- * parenthesised operation (never {@code !!}), and the tree has 2 or 3 levels of binary
- * operations; texts longer than {@value #MAX_TEXT_LENGTH} characters are redrawn. Each reduction
- * step rewrites, at the same time, every {@code !} applied to a literal and every binary operation
- * whose two operands are literals into its value. The trace lists the
- * intermediate expressions separated by {@code ','} (not the final literal, which is the answer).
- * The answer is {@code T} or {@code F}; the generator draws each with probability 1/2.
+ * parenthesised operation (never {@code !!}), and the tree has 2 or 3 levels of binary operations;
+ * texts longer than {@value #MAX_TEXT_LENGTH} characters are redrawn. Each reduction step rewrites,
+ * at the same time, every {@code !} applied to a literal and every binary operation whose two
+ * operands are literals into its value. The trace lists the intermediate expressions separated by
+ * {@code ','} (not the final literal, which is the answer). The answer is {@code T} or {@code F};
+ * the generator draws each with probability 1/2.
  *
  * <p>Labels (-1 elsewhere: {@code '='}, separators, newline):
  *
@@ -29,14 +29,19 @@ import java.util.SplittableRandom;
 public final class LogicTask implements SyntheticTask {
   /** Task name. */
   public static final String NAME = "logic";
+
   /** Label: value of the innermost enclosing sub-expression. */
   public static final String SUBEXPR_VALUE = "subexpr_value";
+
   /** Label: the final answer, 1 = true. */
   public static final String ANSWER = "answer";
+
   /** Smallest number of levels of binary operations. */
   public static final int MIN_DEPTH = 2;
+
   /** Largest number of levels of binary operations. */
   public static final int MAX_DEPTH = 3;
+
   /** Longest text generated (longer draws are redrawn), newline included. */
   public static final int MAX_TEXT_LENGTH = 80;
 

@@ -14,9 +14,9 @@ public final class MixTask implements SyntheticTask {
 
   /**
    * Draw probability of addition, stack, bfs and logic. Addition gets more than a quarter, taken
-   * from stack: addition is the task the default organism learns last (with uniform draws it
-   * can end below its 95% bar), while stack is learnt well before the end. Bfs keeps its quarter:
-   * with less it can miss its bar (measurements: BENCHMARKS.md).
+   * from stack: addition is the task the default organism learns last (with uniform draws it can
+   * end below its 95% bar), while stack is learnt well before the end. Bfs keeps its quarter: with
+   * less it can miss its bar (measured: the git history of BENCHMARKS.md).
    */
   public static final List<Double> WEIGHTS = List.of(0.30, 0.20, 0.25, 0.25);
 

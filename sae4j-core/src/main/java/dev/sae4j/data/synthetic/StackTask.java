@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A stack machine: a program of pushes and pops, a trace of the stack after each operation, and
- * the top symbol at the end.
+ * A stack machine: a program of pushes and pops, a trace of the stack after each operation, and the
+ * top symbol at the end.
  *
- * <p>Format: {@code "PaPbOPc=a,ab,a,ac;c\n"}. The prompt is the program: {@code P<s>} pushes
- * symbol {@code s} (one of {@code a b c d}), {@code O} pops. Programs have 4-8 operations (one more
- * push is appended if the stack would end empty), never pop an empty stack, and never exceed depth
+ * <p>Format: {@code "PaPbOPc=a,ab,a,ac;c\n"}. The prompt is the program: {@code P<s>} pushes symbol
+ * {@code s} (one of {@code a b c d}), {@code O} pops. Programs have 4-8 operations (one more push
+ * is appended if the stack would end empty), never pop an empty stack, and never exceed depth
  * {@value #MAX_DEPTH}. The trace lists the stack content after each operation, bottom to top,
  * separated by {@code ','}, with {@code _} for the empty stack. The answer is the final top symbol
  * (a peek).
@@ -18,8 +18,8 @@ import java.util.SplittableRandom;
  * <p>Labels (-1 elsewhere):
  *
  * <ul>
- *   <li>{@code stack_depth}: stack depth after operation k, on the characters of operation k in
- *       the prompt and of trace entry k; the final depth on the answer character.
+ *   <li>{@code stack_depth}: stack depth after operation k, on the characters of operation k in the
+ *       prompt and of trace entry k; the final depth on the answer character.
  *   <li>{@code top_symbol}: index of the top symbol ({@code a}=0 ... {@code d}=3) at the same
  *       characters, -1 when the stack is empty (there {@code stack_depth} is 0, which tells an
  *       empty stack from an undefined label).
@@ -28,16 +28,22 @@ import java.util.SplittableRandom;
 public final class StackTask implements SyntheticTask {
   /** Task name. */
   public static final String NAME = "stack";
+
   /** Label: stack depth after the operation. */
   public static final String STACK_DEPTH = "stack_depth";
+
   /** Label: index of the top symbol in {@link #SYMBOLS}, -1 when the stack is empty. */
   public static final String TOP_SYMBOL = "top_symbol";
+
   /** The symbols a program may push; a label value is an index into this string. */
   public static final String SYMBOLS = "abcd";
+
   /** Largest stack depth a program reaches. */
   public static final int MAX_DEPTH = 4;
+
   /** Smallest number of operations generated (before a final push on an empty stack). */
   public static final int MIN_OPS = 4;
+
   /** Largest number of operations generated (before a final push on an empty stack). */
   public static final int MAX_OPS = 8;
 

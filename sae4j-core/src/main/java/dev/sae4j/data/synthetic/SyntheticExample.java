@@ -59,7 +59,12 @@ public record SyntheticExample(
       int[] values = Objects.requireNonNull(e.getValue(), e.getKey());
       if (values.length != text.length()) {
         throw new IllegalArgumentException(
-            "label " + e.getKey() + " has " + values.length + " values for " + text.length()
+            "label "
+                + e.getKey()
+                + " has "
+                + values.length
+                + " values for "
+                + text.length()
                 + " characters");
       }
       copy.put(e.getKey(), values);
@@ -95,8 +100,8 @@ public record SyntheticExample(
   public int[] label(String name) {
     int[] values = labels.get(name);
     if (values == null) {
-      throw new IllegalArgumentException("task " + task + " has no label " + name
-          + "; labels: " + labels.keySet());
+      throw new IllegalArgumentException(
+          "task " + task + " has no label " + name + "; labels: " + labels.keySet());
     }
     return values;
   }
@@ -104,9 +109,9 @@ public record SyntheticExample(
   /**
    * The example as a benchmark record, so the benchmark loaders can read it.
    *
-   * <p>Task {@code logic}: logic style {@code {"question": prompt, "label": "True"|"False"}}.
-   * Other tasks: GSM8K style {@code {"question": prompt, "answer": chainOfThought + "\n#### " +
-   * answer}}. Note that the stack and bfs answers are not numbers ({@code "c"}, {@code "yes"}).
+   * <p>Task {@code logic}: logic style {@code {"question": prompt, "label": "True"|"False"}}. Other
+   * tasks: GSM8K style {@code {"question": prompt, "answer": chainOfThought + "\n#### " + answer}}.
+   * Note that the stack and bfs answers are not numbers ({@code "c"}, {@code "yes"}).
    *
    * @return field name to value, in output order
    */
@@ -139,8 +144,10 @@ public record SyntheticExample(
     if (!(o instanceof SyntheticExample other)) {
       return false;
     }
-    if (!task.equals(other.task) || !text.equals(other.text)
-        || promptLength != other.promptLength || !answer.equals(other.answer)
+    if (!task.equals(other.task)
+        || !text.equals(other.text)
+        || promptLength != other.promptLength
+        || !answer.equals(other.answer)
         || !labels.keySet().equals(other.labels.keySet())) {
       return false;
     }

@@ -27,9 +27,9 @@ public interface SyntheticTask {
    * Generates {@code n} examples, deterministically for a given seed: example {@code i} is drawn
    * from the {@code i}-th {@link SplittableRandom#split()} of {@code new SplittableRandom(seed)}.
    *
-   * <p>Different seeds give different streams, but the problem spaces are finite (short
-   * expressions and small graphs especially), so a train and a test set drawn with different
-   * seeds can share problems; deduplicate on {@link SyntheticExample#prompt()} if that matters.
+   * <p>Different seeds give different streams, but the problem spaces are finite (short expressions
+   * and small graphs especially), so a train and a test set drawn with different seeds can share
+   * problems; deduplicate on {@link SyntheticExample#prompt()} if that matters.
    */
   static List<SyntheticExample> generate(SyntheticTask task, int n, long seed) {
     if (n < 0) {

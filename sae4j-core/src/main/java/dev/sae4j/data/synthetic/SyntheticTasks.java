@@ -25,8 +25,8 @@ public final class SyntheticTasks {
   private SyntheticTasks() {}
 
   /**
-   * The task with this name: {@code addition}, {@code stack}, {@code bfs}, {@code logic}, or
-   * {@code mix} (each example drawn from the four others with {@link MixTask#WEIGHTS}).
+   * The task with this name: {@code addition}, {@code stack}, {@code bfs}, {@code logic}, or {@code
+   * mix} (each example drawn from the four others with {@link MixTask#WEIGHTS}).
    *
    * @throws IllegalArgumentException for any other name
    */
@@ -37,8 +37,9 @@ public final class SyntheticTasks {
       case BfsTask.NAME -> new BfsTask();
       case LogicTask.NAME -> new LogicTask();
       case MixTask.NAME -> new MixTask();
-      default -> throw new IllegalArgumentException(
-          "unknown synthetic task '" + name + "'; known: " + NAMES);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown synthetic task '" + name + "'; known: " + NAMES);
     };
   }
 }

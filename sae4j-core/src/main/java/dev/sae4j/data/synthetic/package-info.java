@@ -4,8 +4,8 @@
  *
  * <p>Every task writes texts of the shape {@code prompt + chain of thought + ";" + answer + "\n"},
  * where the prompt ends with {@code '='}, uses only the characters of {@link
- * dev.sae4j.data.synthetic.SyntheticTasks#ALPHABET} and carries labels per character (one
- * character = one organism token). Examples:
+ * dev.sae4j.data.synthetic.SyntheticTasks#ALPHABET} and carries labels per character (one character
+ * = one organism token). Examples:
  *
  * <pre>
  * addition  347+285=7+5+0=12,4+8+1=13,3+2+1=6;632

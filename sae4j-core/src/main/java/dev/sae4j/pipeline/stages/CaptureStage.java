@@ -20,10 +20,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Capture: one forward pass per (model, dataset) storing every hook of the model into
- * {@code <out>/<hook>/} (an activation store with its manifest), and {@code capture.json}
- * ({@link CaptureSummary}). A killed capture resumes from its
- * finished shards when the runner hands back the partial directory.
+ * Capture: one forward pass per (model, dataset) storing every hook of the model into {@code
+ * <out>/<hook>/} (an activation store with its manifest), and {@code capture.json} ({@link
+ * CaptureSummary}). A killed capture resumes from its finished shards when the runner hands back
+ * the partial directory.
  */
 public final class CaptureStage implements Stage {
   /** The longest example text {@code capture.json} keeps. */
@@ -31,7 +31,9 @@ public final class CaptureStage implements Stage {
 
   private final ModelSource models;
 
-  /** @param models where models come from and which device they run on */
+  /**
+   * @param models where models come from and which device they run on
+   */
   public CaptureStage(ModelSource models) {
     this.models = models;
   }
@@ -51,17 +53,27 @@ public final class CaptureStage implements Stage {
   public void run(JobContext ctx) throws Exception {
     StudyConfig.Capture c = ctx.config().capture();
     StudyConfig.Model model = ctx.job().model();
-    TextDataset data = DatasetTexts.texts(ctx.job().dataset(), DatasetTexts.Split.CAPTURE,
-        ctx.log());
-    CaptureOptions options = new CaptureOptions(c.context(), c.batch(),
-        Tokenizer.BosPolicy.PREPEND, CaptureOptions.LongDocuments.SPLIT, false, c.excludeBos(),
-        c.tokens(), 0, c.dtype().equals("float16"), null);
+    TextDataset data =
+        DatasetTexts.texts(ctx.job().dataset(), DatasetTexts.Split.CAPTURE, ctx.log());
+    CaptureOptions options =
+        new CaptureOptions(
+            c.context(),
+            c.batch(),
+            Tokenizer.BosPolicy.PREPEND,
+            CaptureOptions.LongDocuments.SPLIT,
+            false,
+            c.excludeBos(),
+            c.tokens(),
+            0,
+            c.dtype().equals("float16"),
+            null);
     try (LoadedModel m = LoadedModel.load(ctx, models)) {
       ctx.status("capturing " + data.documents().size() + " documents");
-      StoreManifest.ModelInfo info = new StoreManifest.ModelInfo(model.id(), null,
-          m.model().config().modelType());
-      Map<String, Long> counts = new ActivationCapture(m.model(), m.tokenizer(), info)
-          .run(data, model.hooks(), options, ctx.outputDir(), ctx.resuming(), null);
+      StoreManifest.ModelInfo info =
+          new StoreManifest.ModelInfo(model.id(), null, m.model().config().modelType());
+      Map<String, Long> counts =
+          new ActivationCapture(m.model(), m.tokenizer(), info)
+              .run(data, model.hooks(), options, ctx.outputDir(), ctx.resuming(), null);
       counts.forEach((hook, n) -> ctx.log().printf("%s: %d tokens%n", hook, n));
       summary(ctx, m, data, counts).write(ctx.outputDir());
       String dropped = m.tokenizer().unencodableWarning();
@@ -75,24 +87,34 @@ public final class CaptureStage implements Stage {
    * {@code capture.json}: the model (with the accuracy an organism directory records) and the
    * dataset in words, for the report.
    */
-  static CaptureSummary summary(JobContext ctx, LoadedModel m, TextDataset data,
-      Map<String, Long> counts) throws IOException {
+  static CaptureSummary summary(
+      JobContext ctx, LoadedModel m, TextDataset data, Map<String, Long> counts)
+      throws IOException {
     StudyConfig.Dataset d = ctx.job().dataset();
     List<CaptureSummary.TaskAccuracy> accuracy = new ArrayList<>();
     for (OrganismIo.Accuracy a : OrganismIo.readAccuracy(m.dir())) {
-      accuracy.add(new CaptureSummary.TaskAccuracy(a.task(), a.step(), a.correct(), a.total(),
-          a.traceCorrect()));
+      accuracy.add(
+          new CaptureSummary.TaskAccuracy(
+              a.task(), a.step(), a.correct(), a.total(), a.traceCorrect()));
     }
     String example = data.documents().isEmpty() ? null : data.documents().get(0).strip();
     if (example != null && example.length() > EXAMPLE_CHARS) {
       example = example.substring(0, EXAMPLE_CHARS) + "...";
     }
-    return new CaptureSummary(new CaptureSummary.Model(ctx.job().model().id(),
-        m.dir().toAbsolutePath().toString(), m.model().config().modelType(),
-        m.model().config().numLayers(), m.model().config().hiddenSize(),
-        m.model().parameterCount(), accuracy),
-        new CaptureSummary.Dataset(d.id(), d.format(),
-            d.isSynthetic() ? SyntheticTasks.byName(d.format()).description() : null, example,
+    return new CaptureSummary(
+        new CaptureSummary.Model(
+            ctx.job().model().id(),
+            m.dir().toAbsolutePath().toString(),
+            m.model().config().modelType(),
+            m.model().config().numLayers(),
+            m.model().config().hiddenSize(),
+            m.model().parameterCount(),
+            accuracy),
+        new CaptureSummary.Dataset(
+            d.id(),
+            d.format(),
+            d.isSynthetic() ? SyntheticTasks.byName(d.format()).description() : null,
+            example,
             data.documents().size()),
         counts);
   }
@@ -104,8 +126,10 @@ public final class CaptureStage implements Stage {
     try (var hooks = Files.list(outputDir)) {
       for (Path h : hooks.filter(Files::isDirectory).sorted().toList()) {
         Path manifest = h.resolve("manifest.json");
-        sb.append(h.getFileName()).append(' ')
-            .append(dev.sae4j.io.Checksums.sha256(manifest)).append('\n');
+        sb.append(h.getFileName())
+            .append(' ')
+            .append(dev.sae4j.io.Checksums.sha256(manifest))
+            .append('\n');
       }
     }
     return dev.sae4j.io.Checksums.sha256(sb.toString().getBytes(StandardCharsets.UTF_8));

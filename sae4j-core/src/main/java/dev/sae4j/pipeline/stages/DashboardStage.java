@@ -14,15 +14,17 @@ import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.format.SaeFiles;
 
 /**
- * Dashboard: a dashboard for every live latent of one SAE ({@link FeatureDashboards}) on the
- * texts the SAE was trained from (the capture split, same windows and token budget), written to
- * {@code dashboards.json} ({@link DashboardSet}). The report joins them with the causal effects
- * and the carry check.
+ * Dashboard: a dashboard for every live latent of one SAE ({@link FeatureDashboards}) on the texts
+ * the SAE was trained from (the capture split, same windows and token budget), written to {@code
+ * dashboards.json} ({@link DashboardSet}). The report joins them with the causal effects and the
+ * carry check.
  */
 public final class DashboardStage implements Stage {
   private final ModelSource models;
 
-  /** @param models where models come from and which device they run on */
+  /**
+   * @param models where models come from and which device they run on
+   */
   public DashboardStage(ModelSource models) {
     this.models = models;
   }
@@ -47,18 +49,38 @@ public final class DashboardStage implements Stage {
     try (LoadedModel m = LoadedModel.load(ctx, models);
         NDManager manager = NDManager.newBaseManager(m.model().device());
         Sae sae = SaeFiles.load(ctx.inputDir(trainId), manager)) {
-      TokenSet tokens = TokenSet.fromTexts(data.documents(), m.tokenizer(), m.model().config(),
-          new TokenSet.Options(c.context(), c.batch(), Tokenizer.BosPolicy.PREPEND,
-              c.excludeBos(), c.tokens()));
+      TokenSet tokens =
+          TokenSet.fromTexts(
+              data.documents(),
+              m.tokenizer(),
+              m.model().config(),
+              new TokenSet.Options(
+                  c.context(), c.batch(), Tokenizer.BosPolicy.PREPEND, c.excludeBos(), c.tokens()));
       ctx.status("dashboards on " + tokens.metricTokens() + " tokens");
-      FeatureDashboards.Result r = FeatureDashboards.compute(m.model(), m.tokenizer(),
-          job.hook(), sae, tokens, FeatureDashboards.Settings.defaults());
-      new DashboardSet(job.model().id(), job.dataset().id(), job.hook(), job.sae().name(),
-          sae.config().dSae(), r.tokens(), data.id() + ": " + r.tokens() + " tokens in windows"
-              + " of " + c.context(), FeatureDashboards.LOGIT_EFFECT, FeatureDashboards.BAND_RULE,
-          r.dead(), r.dashboards()).write(ctx.outputDir());
-      ctx.log().printf("wrote %d dashboards (%d dead latents have none)%n",
-          r.dashboards().size(), r.dead());
+      FeatureDashboards.Result r =
+          FeatureDashboards.compute(
+              m.model(),
+              m.tokenizer(),
+              job.hook(),
+              sae,
+              tokens,
+              FeatureDashboards.Settings.defaults());
+      new DashboardSet(
+              job.model().id(),
+              job.dataset().id(),
+              job.hook(),
+              job.sae().name(),
+              sae.config().dSae(),
+              r.tokens(),
+              data.id() + ": " + r.tokens() + " tokens in windows" + " of " + c.context(),
+              FeatureDashboards.LOGIT_EFFECT,
+              FeatureDashboards.BAND_RULE,
+              r.dead(),
+              r.dashboards())
+          .write(ctx.outputDir());
+      ctx.log()
+          .printf(
+              "wrote %d dashboards (%d dead latents have none)%n", r.dashboards().size(), r.dead());
     }
   }
 }

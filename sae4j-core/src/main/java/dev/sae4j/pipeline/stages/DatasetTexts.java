@@ -56,8 +56,7 @@ public final class DatasetTexts {
       for (SyntheticExample e : synthetic(d, split, count(d))) {
         texts.add(e.text());
       }
-      return TextDataset.of(d.id() + "-" + split.name().toLowerCase(java.util.Locale.ROOT),
-          texts);
+      return TextDataset.of(d.id() + "-" + split.name().toLowerCase(java.util.Locale.ROOT), texts);
     }
     Path file = file(d);
     TextDataset all;
@@ -65,8 +64,7 @@ public final class DatasetTexts {
       all = TextDataset.read(file, "text");
     } else {
       List<LoadProblem> problems = new ArrayList<>();
-      all = TextDataset.fromBenchmark(file, DatasetFormat.parse(d.format()), true, false,
-          problems);
+      all = TextDataset.fromBenchmark(file, DatasetFormat.parse(d.format()), true, false, problems);
       problems.forEach(p -> log.println("skipped " + p));
     }
     if (d.limit() > 0 && all.documents().size() > d.limit()) {
@@ -76,8 +74,8 @@ public final class DatasetTexts {
   }
 
   /**
-   * The dataset as causal problems (context, gold answer), at most {@code limit}; null for a
-   * plain {@code text} dataset, which has no answers to score.
+   * The dataset as causal problems (context, gold answer), at most {@code limit}; null for a plain
+   * {@code text} dataset, which has no answers to score.
    */
   public static CausalProblems problems(StudyConfig.Dataset d, int limit, PrintStream log)
       throws IOException {
@@ -92,23 +90,29 @@ public final class DatasetTexts {
     loaded.problems().forEach(p -> log.println("skipped " + p));
     List<Example> pool = new ArrayList<>(loaded.examples());
     List<Example> shots = drawShots(d, pool);
-    List<Example> examples = pool.subList(0,
-        limit > 0 ? Math.min(limit, pool.size()) : pool.size());
+    List<Example> examples =
+        pool.subList(0, limit > 0 ? Math.min(limit, pool.size()) : pool.size());
     return CausalProblems.fromExamples(examples, PromptTemplate.forFormat(f), shots, true);
   }
 
   /**
    * Removes {@code d.shots()} exemplars from {@code pool} and returns them: drawn with the
-   * dataset's seed, the same for every prompt, and never among the scored problems. (lm-eval
-   * draws GSM8K shots from the train split; a study gives one file, so they come from it.)
+   * dataset's seed, the same for every prompt, and never among the scored problems. (lm-eval draws
+   * GSM8K shots from the train split; a study gives one file, so they come from it.)
    */
   static List<Example> drawShots(StudyConfig.Dataset d, List<Example> pool) {
     if (d.shots() == 0) {
       return List.of();
     }
     if (d.shots() >= pool.size()) {
-      throw new IllegalArgumentException("dataset " + d.id() + ": shots " + d.shots()
-          + " leaves no problems (the file has " + pool.size() + " valid records)");
+      throw new IllegalArgumentException(
+          "dataset "
+              + d.id()
+              + ": shots "
+              + d.shots()
+              + " leaves no problems (the file has "
+              + pool.size()
+              + " valid records)");
     }
     SplittableRandom random = new SplittableRandom(d.seed());
     List<Example> shots = new ArrayList<>();
@@ -120,8 +124,11 @@ public final class DatasetTexts {
 
   private static int count(StudyConfig.Dataset d) {
     if (d.limit() <= 0) {
-      throw new IllegalArgumentException("dataset " + d.id() + ": a synthetic task needs"
-          + " limit > 0 (the number of examples generated)");
+      throw new IllegalArgumentException(
+          "dataset "
+              + d.id()
+              + ": a synthetic task needs"
+              + " limit > 0 (the number of examples generated)");
     }
     return d.limit();
   }
@@ -144,8 +151,8 @@ public final class DatasetTexts {
   /** The dataset's local file; an {@code hf://datasets/} path is fetched into the HF cache. */
   static Path file(StudyConfig.Dataset d, HubSettings hub) throws IOException {
     if (d.path() == null) {
-      throw new IllegalArgumentException("dataset " + d.id() + ": format " + d.format()
-          + " needs a path");
+      throw new IllegalArgumentException(
+          "dataset " + d.id() + ": format " + d.format() + " needs a path");
     }
     if (HubDatasets.isHubUri(d.path())) {
       // The HF cache layout, offline mode and token come from the environment (HF_HOME,

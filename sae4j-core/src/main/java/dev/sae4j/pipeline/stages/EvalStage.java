@@ -18,16 +18,18 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Eval: splices the trained SAE into the model at its hook and writes {@code metrics.json} (CE
- * loss recovered, KL score, FVU, L0, dictionary health: dead, dense and duplicate latents with
- * warnings) with the density histogram. Synthetic datasets are evaluated on a held-out stream
- * ({@link DatasetTexts.Split#EVAL}); the token count is capped at the capture budget so eval
- * costs no more than capture.
+ * Eval: splices the trained SAE into the model at its hook and writes {@code metrics.json} (CE loss
+ * recovered, KL score, FVU, L0, dictionary health: dead, dense and duplicate latents with warnings)
+ * with the density histogram. Synthetic datasets are evaluated on a held-out stream ({@link
+ * DatasetTexts.Split#EVAL}); the token count is capped at the capture budget so eval costs no more
+ * than capture.
  */
 public final class EvalStage implements Stage {
   private final ModelSource models;
 
-  /** @param models where models come from and which device they run on */
+  /**
+   * @param models where models come from and which device they run on
+   */
   public EvalStage(ModelSource models) {
     this.models = models;
   }
@@ -47,22 +49,42 @@ public final class EvalStage implements Stage {
         NDManager saeManager = NDManager.newBaseManager(m.model().device());
         Sae sae = SaeFiles.load(ctx.inputDir(trainId), saeManager)) {
       SaeArchitecture arch = SaeArchitecture.byName(job.sae().architecture());
-      Double coef = arch.hasL1Penalty() ? Double.valueOf(job.sae().l1Coef())
-          : arch.hasL0Penalty() ? Double.valueOf(job.sae().l0Coef()) : null;
-      SpliceEvaluator evaluator = new SpliceEvaluator(m.model(), sae, job.hook(),
-          new SpliceEvaluator.Settings(20, coef));
-      TokenSet tokens = TokenSet.fromTexts(data.documents(), m.tokenizer(), m.model().config(),
-          new TokenSet.Options(c.context(), c.batch(), Tokenizer.BosPolicy.PREPEND,
-              c.excludeBos(), c.tokens()));
+      Double coef =
+          arch.hasL1Penalty()
+              ? Double.valueOf(job.sae().l1Coef())
+              : arch.hasL0Penalty() ? Double.valueOf(job.sae().l0Coef()) : null;
+      SpliceEvaluator evaluator =
+          new SpliceEvaluator(m.model(), sae, job.hook(), new SpliceEvaluator.Settings(20, coef));
+      TokenSet tokens =
+          TokenSet.fromTexts(
+              data.documents(),
+              m.tokenizer(),
+              m.model().config(),
+              new TokenSet.Options(
+                  c.context(), c.batch(), Tokenizer.BosPolicy.PREPEND, c.excludeBos(), c.tokens()));
       ctx.status("evaluating " + tokens.metricTokens() + " tokens");
       SpliceMetrics metrics = evaluator.evaluate(tokens);
-      String file = job.dataset().path() != null ? job.dataset().path()
-          : "synthetic:" + job.dataset().format() + " (held-out)";
-      new EvalReport(job.model().id(), ctx.graph().job(trainId).outputDir(), job.hook(), Map.of(job.dataset().id(),
-          new EvalReport.DatasetResult(file, job.dataset().format(), metrics, null)), null)
+      String file =
+          job.dataset().path() != null
+              ? job.dataset().path()
+              : "synthetic:" + job.dataset().format() + " (held-out)";
+      new EvalReport(
+              job.model().id(),
+              ctx.graph().job(trainId).outputDir(),
+              job.hook(),
+              Map.of(
+                  job.dataset().id(),
+                  new EvalReport.DatasetResult(file, job.dataset().format(), metrics, null)),
+              null)
           .writeTo(ctx.outputDir());
-      ctx.log().printf(Locale.ROOT, "CE recovered %.4f, KL score %.4f, EV %.4f, L0 %.2f%n",
-          metrics.ceLossScore(), metrics.klDivScore(), metrics.explainedVariance(), metrics.l0());
+      ctx.log()
+          .printf(
+              Locale.ROOT,
+              "CE recovered %.4f, KL score %.4f, EV %.4f, L0 %.2f%n",
+              metrics.ceLossScore(),
+              metrics.klDivScore(),
+              metrics.explainedVariance(),
+              metrics.l0());
       ctx.log().println("health: " + metrics.health().summary());
       for (String w : metrics.health().warnings()) {
         ctx.log().println("warning: " + w);

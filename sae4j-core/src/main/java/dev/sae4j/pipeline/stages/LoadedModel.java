@@ -8,21 +8,20 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A job's model and tokenizer, loaded from the resolved directory on the study's device and
- * closed together.
+ * A job's model and tokenizer, loaded from the resolved directory on the study's device and closed
+ * together.
  *
  * @param dir the model directory
  * @param model the model
  * @param tokenizer its tokenizer
  */
-record LoadedModel(Path dir, TransformerModel model, Tokenizer tokenizer)
-    implements AutoCloseable {
+record LoadedModel(Path dir, TransformerModel model, Tokenizer tokenizer) implements AutoCloseable {
 
   /** Resolves and loads the job's model. */
   static LoadedModel load(JobContext ctx, ModelSource models) throws IOException {
     Path dir = models.resolver().resolve(ctx.job().model(), ctx.log());
-    ctx.log().println("model " + ctx.job().model().id() + " from " + dir + " on "
-        + models.device());
+    ctx.log()
+        .println("model " + ctx.job().model().id() + " from " + dir + " on " + models.device());
     TransformerModel m = Models.load(dir, models.device());
     try {
       return new LoadedModel(dir, m, Tokenizer.load(dir, m.config()));

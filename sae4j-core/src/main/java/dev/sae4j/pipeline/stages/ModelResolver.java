@@ -9,8 +9,8 @@ import java.nio.file.Path;
 
 /**
  * Turns a study model id into a local model directory: a directory as given, a Hub id through the
- * Hub cache, an {@code organism:<task>} id through the organism cache. Stages get one so tests
- * and the demo can decide where organisms come from.
+ * Hub cache, an {@code organism:<task>} id through the organism cache. Stages get one so tests and
+ * the demo can decide where organisms come from.
  */
 @FunctionalInterface
 public interface ModelResolver {
@@ -29,8 +29,7 @@ public interface ModelResolver {
   static ModelResolver standard(OrganismSource organisms) {
     return (model, log) -> {
       if (model.isOrganism()) {
-        return organisms.directory(model.id().substring(StudyConfig.ORGANISM_PREFIX.length()),
-            log);
+        return organisms.directory(model.id().substring(StudyConfig.ORGANISM_PREFIX.length()), log);
       }
       return Models.resolve(model.id(), "main", HubSettings.fromEnvironment());
     };

@@ -7,10 +7,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
- * The organism source the standard resolver uses: {@code organism:<task>} resolves to the
- * organism trained with {@link OrganismRecipe#defaults}{@code (task)}, from the cache under
- * {@code root} (trained there first if absent). Training is serialised: concurrent capture jobs
- * of one study wait for a single training instead of each starting one.
+ * The organism source the standard resolver uses: {@code organism:<task>} resolves to the organism
+ * trained with {@link OrganismRecipe#defaults}{@code (task)}, from the cache under {@code root}
+ * (trained there first if absent). Training is serialised: concurrent capture jobs of one study
+ * wait for a single training instead of each starting one.
  */
 public final class OrganismModels implements ModelResolver.OrganismSource {
   private static final Object TRAINING = new Object();
@@ -22,7 +22,9 @@ public final class OrganismModels implements ModelResolver.OrganismSource {
     this(Organisms.defaultCacheRoot());
   }
 
-  /** @param root the organism cache directory */
+  /**
+   * @param root the organism cache directory
+   */
   public OrganismModels(Path root) {
     this.root = root;
   }

@@ -28,9 +28,16 @@ public final class Stages {
   /** The real stages, with models from {@code models} on its device (the CLI, the demo). */
   public static Map<String, Stage> wired(ModelSource models) {
     Map<String, Stage> m = new LinkedHashMap<>();
-    for (Stage s : new Stage[] {new CaptureStage(models), new TrainStage(models.device()),
-        new EvalStage(models), new CausalStage(models), new DashboardStage(models),
-        new CompareStage(models), new ReportStage()}) {
+    for (Stage s :
+        new Stage[] {
+          new CaptureStage(models),
+          new TrainStage(models.device()),
+          new EvalStage(models),
+          new CausalStage(models),
+          new DashboardStage(models),
+          new CompareStage(models),
+          new ReportStage()
+        }) {
       m.put(s.name(), s);
     }
     return m;

@@ -25,7 +25,9 @@ import java.util.Locale;
 public final class TrainStage implements Stage {
   private final Device device;
 
-  /** @param device where the SAE trains */
+  /**
+   * @param device where the SAE trains
+   */
   public TrainStage(Device device) {
     this.device = device;
   }
@@ -42,26 +44,42 @@ public final class TrainStage implements Stage {
   public void run(JobContext ctx) throws Exception {
     Job job = ctx.job();
     String captureId = job.dependsOn().get(0);
-    ActivationStore store = ActivationStore.open(
-        ActivationCapture.storeDir(ctx.inputDir(captureId), job.hook()));
+    ActivationStore store =
+        ActivationStore.open(ActivationCapture.storeDir(ctx.inputDir(captureId), job.hook()));
     TrainConfig config = config(job.sae(), job.id(), store.rowCount());
     BatchSource source = BatchSource.of(store, config.shuffleBufferRows());
     // The output directory is the job's own: what an interrupted attempt left there is redone.
-    SaeTrainer trainer = new SaeTrainer(config, source, ctx.outputDir()).overwrite(true)
-        .writer(SaeFiles.trainedWriter());
-    trainer.listener((m, totalSteps, totalTokens) -> {
-      if (m.step() % 10 == 0 || m.step() == totalSteps) {
-        ctx.status(String.format(Locale.ROOT, "step %d/%d loss %.4g L0 %.1f", m.step(),
-            totalSteps, m.loss(), m.l0()));
-      }
-    });
+    SaeTrainer trainer =
+        new SaeTrainer(config, source, ctx.outputDir())
+            .overwrite(true)
+            .writer(SaeFiles.trainedWriter());
+    trainer.listener(
+        (m, totalSteps, totalTokens) -> {
+          if (m.step() % 10 == 0 || m.step() == totalSteps) {
+            ctx.status(
+                String.format(
+                    Locale.ROOT,
+                    "step %d/%d loss %.4g L0 %.1f",
+                    m.step(),
+                    totalSteps,
+                    m.loss(),
+                    m.l0()));
+          }
+        });
     // SAE training computes its gradients by hand (no DJL gradient collector), so it runs
     // beside causal attribution without the gradient lock.
     try (NDManager manager = NDManager.newBaseManager(device)) {
       TrainResult r = trainer.train(manager);
       TrainMetrics f = r.finalMetrics();
-      ctx.log().printf(Locale.ROOT, "trained %d steps, %d tokens: loss %.5g fvu %.4f l0 %.2f"
-          + " (last window)%n", f.step(), f.tokens(), f.loss(), f.fvu(), f.l0());
+      ctx.log()
+          .printf(
+              Locale.ROOT,
+              "trained %d steps, %d tokens: loss %.5g fvu %.4f l0 %.2f" + " (last window)%n",
+              f.step(),
+              f.tokens(),
+              f.loss(),
+              f.fvu(),
+              f.l0());
       ctx.log().println("health: " + r.health().summary());
       for (String w : r.health().warnings()) {
         ctx.log().println("warning: " + w);

@@ -18,17 +18,17 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a Gemma Scope {@code params.npz}: {@code W_enc [d_model, d_sae]}, {@code W_dec [d_sae,
- * d_model]}, {@code b_enc}, {@code b_dec}, {@code threshold} (any key starting {@code w_} is read as
- * {@code W_...}, as SAELens does). The layout is already SAELens's; the SAE is JumpReLU with {@code
- * apply_b_dec_to_input = false} ({@code pre = x W_enc + b_enc}).
+ * d_model]}, {@code b_enc}, {@code b_dec}, {@code threshold} (any key starting {@code w_} is read
+ * as {@code W_...}, as SAELens does). The layout is already SAELens's; the SAE is JumpReLU with
+ * {@code apply_b_dec_to_input = false} ({@code pre = x W_enc + b_enc}).
  *
  * <p>Metadata comes from the Hub path when it is recognisable ({@code
  * gemma-scope-2b-pt-res/layer_12/width_16k/average_l0_82/params.npz}): res maps to {@code
  * blocks.L.hook_resid_post}, mlp to {@code blocks.L.hook_mlp_out}, att to {@code
  * blocks.L.attn.hook_z}; context size 1024 as in SAELens's Gemma Scope config.
  *
- * <p>The shapes are checked against each other from the arrays' headers before any data is
- * inflated (see {@link NpzFile}), so a small archive declaring huge arrays costs no memory.
+ * <p>The shapes are checked against each other from the arrays' headers before any data is inflated
+ * (see {@link NpzFile}), so a small archive declaring huge arrays costs no memory.
  */
 final class GemmaScopeReader {
   static final String FILE = "params.npz";
@@ -47,15 +47,27 @@ final class GemmaScopeReader {
     try (NDManager tmp = manager.newSubManager()) {
       Map<String, NDArray> arrays = new LinkedHashMap<>();
       long[][] dims = new long[1][];
-      Map<String, NDArray> read = NpzFile.read(npz, tmp, chunkBytes,
-          shapes -> dims[0] = checkShapes(npz, shapes));
+      Map<String, NDArray> read =
+          NpzFile.read(npz, tmp, chunkBytes, shapes -> dims[0] = checkShapes(npz, shapes));
       for (Map.Entry<String, NDArray> e : read.entrySet()) {
         arrays.put(canonical(e.getKey()), e.getValue());
       }
-      SaeConfig config = new SaeConfig(SaeArchitecture.JUMPRELU, Math.toIntExact(dims[0][0]),
-          Math.toIntExact(dims[0][1]), 0, false, metadata(npz));
-      return new Sae(config, manager, arrays.get("W_enc"), arrays.get("b_enc"),
-          arrays.get("W_dec"), arrays.get("b_dec"), arrays.get("threshold"));
+      SaeConfig config =
+          new SaeConfig(
+              SaeArchitecture.JUMPRELU,
+              Math.toIntExact(dims[0][0]),
+              Math.toIntExact(dims[0][1]),
+              0,
+              false,
+              metadata(npz));
+      return new Sae(
+          config,
+          manager,
+          arrays.get("W_enc"),
+          arrays.get("b_enc"),
+          arrays.get("W_dec"),
+          arrays.get("b_dec"),
+          arrays.get("threshold"));
     }
   }
 
@@ -65,8 +77,8 @@ final class GemmaScopeReader {
   }
 
   /**
-   * Checks the declared shapes, before any data is read, against the config they imply: exactly
-   * the five arrays, {@code W_enc [d_model, d_sae]} and the others agreeing with it.
+   * Checks the declared shapes, before any data is read, against the config they imply: exactly the
+   * five arrays, {@code W_enc [d_model, d_sae]} and the others agreeing with it.
    *
    * @return {d_model, d_sae}
    */
@@ -77,20 +89,21 @@ final class GemmaScopeReader {
     Set<String> expected = Set.of("W_enc", "W_dec", "b_enc", "b_dec", "threshold");
     for (String key : new TreeSet<>(expected)) {
       if (!shapes.containsKey(key)) {
-        throw new SaeFormatException(npz, "missing array '" + key + "' (arrays present: "
-            + new TreeSet<>(shapes.keySet()) + ")");
+        throw new SaeFormatException(
+            npz,
+            "missing array '" + key + "' (arrays present: " + new TreeSet<>(shapes.keySet()) + ")");
       }
     }
     Set<String> extra = new TreeSet<>(shapes.keySet());
     extra.removeAll(expected);
     if (!extra.isEmpty()) {
-      throw new SaeFormatException(npz, "unexpected array(s) " + extra + " (expected only "
-          + new TreeSet<>(expected) + ")");
+      throw new SaeFormatException(
+          npz, "unexpected array(s) " + extra + " (expected only " + new TreeSet<>(expected) + ")");
     }
     long[] enc = shapes.get("W_enc");
     if (enc.length != 2 || enc[0] > Integer.MAX_VALUE || enc[1] > Integer.MAX_VALUE) {
-      throw new SaeFormatException(npz, "array 'W_enc' has shape " + Arrays.toString(enc)
-          + ", expected [d_model, d_sae]");
+      throw new SaeFormatException(
+          npz, "array 'W_enc' has shape " + Arrays.toString(enc) + ", expected [d_model, d_sae]");
     }
     long d = enc[0];
     long s = enc[1];
@@ -101,13 +114,23 @@ final class GemmaScopeReader {
     return new long[] {d, s};
   }
 
-  private static void check(Path npz, Map<String, long[]> shapes, String key, String what,
-      long... shape) throws SaeFormatException {
+  private static void check(
+      Path npz, Map<String, long[]> shapes, String key, String what, long... shape)
+      throws SaeFormatException {
     long[] actual = shapes.get(key);
     if (!Arrays.equals(actual, shape)) {
-      throw new SaeFormatException(npz, "array '" + key + "' has shape " + Arrays.toString(actual)
-          + ", expected " + what + " = " + Arrays.toString(shape) + " (from W_enc "
-          + "[d_model, d_sae])");
+      throw new SaeFormatException(
+          npz,
+          "array '"
+              + key
+              + "' has shape "
+              + Arrays.toString(actual)
+              + ", expected "
+              + what
+              + " = "
+              + Arrays.toString(shape)
+              + " (from W_enc "
+              + "[d_model, d_sae])");
     }
   }
 
@@ -119,13 +142,14 @@ final class GemmaScopeReader {
     if (!release.find() || !layer.find()) {
       return SaeMetadata.unknown();
     }
-    String model = "google/gemma-2-" + release.group(1) + ("it".equals(release.group(2)) ? "-it"
-        : "");
-    String site = switch (release.group(3)) {
-      case "res" -> "hook_resid_post";
-      case "mlp" -> "hook_mlp_out";
-      default -> "attn.hook_z";
-    };
+    String model =
+        "google/gemma-2-" + release.group(1) + ("it".equals(release.group(2)) ? "-it" : "");
+    String site =
+        switch (release.group(3)) {
+          case "res" -> "hook_resid_post";
+          case "mlp" -> "hook_mlp_out";
+          default -> "attn.hook_z";
+        };
     return new SaeMetadata(model, "blocks." + layer.group(1) + "." + site, 1024, true, null, false);
   }
 }

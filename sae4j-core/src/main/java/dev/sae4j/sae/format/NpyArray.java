@@ -21,10 +21,10 @@ import java.util.regex.Pattern;
  * Reads one NumPy {@code .npy} array from a stream, without Python and without pickle.
  *
  * <p>Format (NEP 1): magic {@code \x93NUMPY}, a version byte pair (1.0, 2.0 or 3.0), the header
- * length (little-endian u16 for 1.0, u32 for 2.0 / 3.0), then a Python dict literal such as
- * {@code {'descr': '<f4', 'fortran_order': False, 'shape': (2304, 16384), }} padded with spaces,
- * then the raw data. Only little-endian float32 in C order is accepted; object arrays ({@code |O})
- * are refused because reading them means unpickling.
+ * length (little-endian u16 for 1.0, u32 for 2.0 / 3.0), then a Python dict literal such as {@code
+ * {'descr': '<f4', 'fortran_order': False, 'shape': (2304, 16384), }} padded with spaces, then the
+ * raw data. Only little-endian float32 in C order is accepted; object arrays ({@code |O}) are
+ * refused because reading them means unpickling.
  *
  * <p>Data is streamed into direct buffers, never one Java array: an array larger than {@code
  * chunkBytes} is read in row chunks along dimension 0 (each a separate engine array) and
@@ -63,8 +63,8 @@ final class NpyArray {
       try {
         return Math.multiplyExact(numel(), 4L);
       } catch (ArithmeticException e) {
-        throw new SaeFormatException(file, where + ": shape " + java.util.Arrays.toString(shape)
-            + " has too many elements");
+        throw new SaeFormatException(
+            file, where + ": shape " + java.util.Arrays.toString(shape) + " has too many elements");
       }
     }
   }
@@ -88,23 +88,37 @@ final class NpyArray {
   /** Refuses anything but little-endian float32 in C order (object arrays above all). */
   static void checkType(Header h, Path file, String where) throws SaeFormatException {
     if ("|O".equals(h.descr()) || h.descr().contains("O")) {
-      throw new SaeFormatException(file, where + ": dtype '" + h.descr() + "' is an object array,"
-          + " which needs pickle to read; sae4j never unpickles. Re-save it as float32 with"
-          + " numpy.savez(path, **{k: v.astype('<f4') for k, v in arrays.items()})");
+      throw new SaeFormatException(
+          file,
+          where
+              + ": dtype '"
+              + h.descr()
+              + "' is an object array,"
+              + " which needs pickle to read; sae4j never unpickles. Re-save it as float32 with"
+              + " numpy.savez(path, **{k: v.astype('<f4') for k, v in arrays.items()})");
     }
     if (!"<f4".equals(h.descr())) {
-      throw new SaeFormatException(file, where + ": dtype '" + h.descr() + "' is not supported"
-          + " (expected '<f4', little-endian float32)");
+      throw new SaeFormatException(
+          file,
+          where
+              + ": dtype '"
+              + h.descr()
+              + "' is not supported"
+              + " (expected '<f4', little-endian float32)");
     }
     if (h.fortranOrder()) {
-      throw new SaeFormatException(file, where + ": fortran_order is True (expected False, C order);"
-          + " re-save with numpy.ascontiguousarray");
+      throw new SaeFormatException(
+          file,
+          where
+              + ": fortran_order is True (expected False, C order);"
+              + " re-save with numpy.ascontiguousarray");
     }
   }
 
   /** Reads the data that follows a checked header, to the end of {@code in}. */
-  static NDArray readData(InputStream in, Header h, Path file, String where, NDManager manager,
-      long chunkBytes) throws IOException {
+  static NDArray readData(
+      InputStream in, Header h, Path file, String where, NDManager manager, long chunkBytes)
+      throws IOException {
     long[] shape = h.shape();
     long bytes = h.dataBytes(file, where);
     NDArray out;
@@ -113,8 +127,13 @@ final class NpyArray {
     } else {
       long rowBytes = bytes / shape[0];
       if (rowBytes > chunkBytes) {
-        throw new SaeFormatException(file, where + ": one row along dim 0 is " + rowBytes
-            + " bytes, more than the chunk limit of " + chunkBytes);
+        throw new SaeFormatException(
+            file,
+            where
+                + ": one row along dim 0 is "
+                + rowBytes
+                + " bytes, more than the chunk limit of "
+                + chunkBytes);
       }
       long rowsPerChunk = chunkBytes / rowBytes;
       try (NDList parts = new NDList()) {
@@ -122,16 +141,19 @@ final class NpyArray {
           long rows = Math.min(rowsPerChunk, shape[0] - r);
           long[] chunkShape = shape.clone();
           chunkShape[0] = rows;
-          parts.add(manager.create(readBytes(in, rows * rowBytes, file, where),
-              new Shape(chunkShape), DataType.FLOAT32));
+          parts.add(
+              manager.create(
+                  readBytes(in, rows * rowBytes, file, where),
+                  new Shape(chunkShape),
+                  DataType.FLOAT32));
         }
         out = NDArrays.concat(parts, 0);
       }
     }
     if (in.read() != -1) {
       out.close();
-      throw new SaeFormatException(file, where + ": more data than shape "
-          + java.util.Arrays.toString(shape) + " holds");
+      throw new SaeFormatException(
+          file, where + ": more data than shape " + java.util.Arrays.toString(shape) + " holds");
     }
     return out;
   }
@@ -144,8 +166,8 @@ final class NpyArray {
     }
     for (int i = 0; i < MAGIC.length; i++) {
       if (pre[i] != MAGIC[i]) {
-        throw new SaeFormatException(file, where + ": not a .npy array (bad magic; expected"
-            + " \\x93NUMPY)");
+        throw new SaeFormatException(
+            file, where + ": not a .npy array (bad magic; expected" + " \\x93NUMPY)");
       }
     }
     int major = pre[6] & 0xff;
@@ -163,20 +185,28 @@ final class NpyArray {
       }
       headerLen = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
     } else {
-      throw new SaeFormatException(file, where + ": .npy version " + major + "." + (pre[7] & 0xff)
-          + " is not supported (expected 1.0, 2.0 or 3.0)");
+      throw new SaeFormatException(
+          file,
+          where
+              + ": .npy version "
+              + major
+              + "."
+              + (pre[7] & 0xff)
+              + " is not supported (expected 1.0, 2.0 or 3.0)");
     }
     if (headerLen > 1 << 20) {
-      throw new SaeFormatException(file, where + ": .npy header of " + headerLen + " bytes is too"
-          + " long");
+      throw new SaeFormatException(
+          file, where + ": .npy header of " + headerLen + " bytes is too" + " long");
     }
     byte[] raw = in.readNBytes((int) headerLen);
     if (raw.length < headerLen) {
       throw new SaeFormatException(file, where + ": truncated .npy header");
     }
     // 1.0 and 2.0 headers are latin-1, 3.0 is UTF-8; the keys we need are ASCII either way.
-    String dict = new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-    return new Header(group(DESCR, dict, "descr", file, where),
+    String dict =
+        new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+    return new Header(
+        group(DESCR, dict, "descr", file, where),
         "True".equals(group(FORTRAN, dict, "fortran_order", file, where)),
         parseShape(group(SHAPE, dict, "shape", file, where), file, where),
         8 + (major == 1 ? 2 : 4) + headerLen);
@@ -186,8 +216,8 @@ final class NpyArray {
       throws SaeFormatException {
     Matcher m = p.matcher(dict);
     if (!m.find()) {
-      throw new SaeFormatException(file, where + ": .npy header has no valid '" + key + "' in "
-          + dict.strip());
+      throw new SaeFormatException(
+          file, where + ": .npy header has no valid '" + key + "' in " + dict.strip());
     }
     return m.group(1);
   }
@@ -223,8 +253,14 @@ final class NpyArray {
     while (bb.hasRemaining()) {
       int r = in.read(buf, 0, Math.min(buf.length, bb.remaining()));
       if (r < 0) {
-        throw new SaeFormatException(file, where + ": truncated data (expected " + n
-            + " bytes in this chunk, got " + bb.position() + ")");
+        throw new SaeFormatException(
+            file,
+            where
+                + ": truncated data (expected "
+                + n
+                + " bytes in this chunk, got "
+                + bb.position()
+                + ")");
       }
       bb.put(buf, 0, r);
     }

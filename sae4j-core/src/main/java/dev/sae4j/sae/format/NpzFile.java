@@ -15,14 +15,14 @@ import java.util.zip.ZipFile;
 
 /**
  * Reads a NumPy {@code .npz} archive: a ZIP whose entries are {@code <key>.npy} arrays, stored
- * ({@code numpy.savez}) or deflated ({@code numpy.savez_compressed}). {@link ZipFile} handles
- * both, and ZIP64 for entries over 4 GiB. Only float32 arrays are accepted (see {@link NpyArray}).
+ * ({@code numpy.savez}) or deflated ({@code numpy.savez_compressed}). {@link ZipFile} handles both,
+ * and ZIP64 for entries over 4 GiB. Only float32 arrays are accepted (see {@link NpyArray}).
  *
  * <p>Nothing is inflated before every entry's header has been read and checked: each array's
- * declared shape must account for exactly the entry's uncompressed size in the archive's
- * directory, that size must be reachable from the compressed size (deflate expands at most
- * 1032:1), and the caller's shape check (the SAE's config) must accept every shape. A small
- * archive that declares a huge array is refused before any memory is taken for it.
+ * declared shape must account for exactly the entry's uncompressed size in the archive's directory,
+ * that size must be reachable from the compressed size (deflate expands at most 1032:1), and the
+ * caller's shape check (the SAE's config) must accept every shape. A small archive that declares a
+ * huge array is refused before any memory is taken for it.
  */
 public final class NpzFile {
   /** Deflate's largest expansion ratio (RFC 1951: 258 bytes from 2 bits, with margin). */
@@ -50,13 +50,13 @@ public final class NpzFile {
    * @throws IOException on read failure
    */
   public static Map<String, NDArray> read(Path file, NDManager manager) throws IOException {
-    return read(file, manager, NpyArray.DEFAULT_CHUNK_BYTES, shapes -> { });
+    return read(file, manager, NpyArray.DEFAULT_CHUNK_BYTES, shapes -> {});
   }
 
   /** As {@link #read(Path, NDManager)} with a custom chunk size (tests use a tiny one). */
   static Map<String, NDArray> read(Path file, NDManager manager, long chunkBytes)
       throws IOException {
-    return read(file, manager, chunkBytes, shapes -> { });
+    return read(file, manager, chunkBytes, shapes -> {});
   }
 
   /**
@@ -67,8 +67,8 @@ public final class NpzFile {
    * @param chunkBytes largest single buffer
    * @param check the caller's check of the declared shapes
    */
-  static Map<String, NDArray> read(Path file, NDManager manager, long chunkBytes,
-      ShapeCheck check) throws IOException {
+  static Map<String, NDArray> read(Path file, NDManager manager, long chunkBytes, ShapeCheck check)
+      throws IOException {
     Map<String, NDArray> out = new LinkedHashMap<>();
     boolean ok = false;
     try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -122,22 +122,46 @@ public final class NpzFile {
       throws SaeFormatException {
     long declared = h.headerBytes() + h.dataBytes(file, where);
     if (e.getSize() < 0) {
-      throw new SaeFormatException(file, where + ": the archive does not record its uncompressed"
-          + " size, so the declared shape " + Arrays.toString(h.shape()) + " cannot be checked");
+      throw new SaeFormatException(
+          file,
+          where
+              + ": the archive does not record its uncompressed"
+              + " size, so the declared shape "
+              + Arrays.toString(h.shape())
+              + " cannot be checked");
     }
     if (e.getSize() != declared) {
-      throw new SaeFormatException(file, where + ": declares shape "
-          + Arrays.toString(h.shape()) + " (" + (declared - h.headerBytes()) + " bytes of"
-          + " float32 after a " + h.headerBytes() + "-byte header), but its uncompressed size in"
-          + " the archive is " + e.getSize() + " bytes (" + (e.getSize() < declared ? "truncated"
-              : "trailing data") + "); refused before inflating");
+      throw new SaeFormatException(
+          file,
+          where
+              + ": declares shape "
+              + Arrays.toString(h.shape())
+              + " ("
+              + (declared - h.headerBytes())
+              + " bytes of"
+              + " float32 after a "
+              + h.headerBytes()
+              + "-byte header), but its uncompressed size in"
+              + " the archive is "
+              + e.getSize()
+              + " bytes ("
+              + (e.getSize() < declared ? "truncated" : "trailing data")
+              + "); refused before inflating");
     }
     long compressed = e.getCompressedSize();
-    if (e.getMethod() == ZipEntry.DEFLATED && compressed >= 0
+    if (e.getMethod() == ZipEntry.DEFLATED
+        && compressed >= 0
         && declared > compressed * MAX_DEFLATE_RATIO + 1024) {
-      throw new SaeFormatException(file, where + ": declares " + declared + " bytes from "
-          + compressed + " compressed bytes, more than deflate can expand (" + MAX_DEFLATE_RATIO
-          + ":1); refused before inflating");
+      throw new SaeFormatException(
+          file,
+          where
+              + ": declares "
+              + declared
+              + " bytes from "
+              + compressed
+              + " compressed bytes, more than deflate can expand ("
+              + MAX_DEFLATE_RATIO
+              + ":1); refused before inflating");
     }
   }
 }

@@ -21,8 +21,8 @@ import java.util.stream.Stream;
  * shapes never decide it (with d_in = d_sae a transposed matrix has the right shape):
  *
  * <ul>
- *   <li>{@code cfg.json} + {@code sae_weights.safetensors}: SAELens (v6 when {@code cfg.json} has
- *       a {@code metadata} object, else the pre-6.0 flat config);
+ *   <li>{@code cfg.json} + {@code sae_weights.safetensors}: SAELens (v6 when {@code cfg.json} has a
+ *       {@code metadata} object, else the pre-6.0 flat config);
  *   <li>{@code cfg.json} + {@code sae.safetensors}: a sparsify hookpoint directory;
  *   <li>{@code params.npz} (the directory holding it, or the file): Gemma Scope;
  *   <li>{@code .pt} / {@code .pth} pickles (OpenAI, dictionary_learning's {@code ae.pt}): refused
@@ -55,8 +55,10 @@ public final class SaeFiles {
       if (name.equals(SaeLensReader.CFG) || name.endsWith(".safetensors")) {
         return detect(path.toAbsolutePath().getParent());
       }
-      throw new SaeFormatException(path, "not an SAE file (expected a directory with cfg.json"
-          + " + sae_weights.safetensors or sae.safetensors, or a params.npz)");
+      throw new SaeFormatException(
+          path,
+          "not an SAE file (expected a directory with cfg.json"
+              + " + sae_weights.safetensors or sae.safetensors, or a params.npz)");
     }
     if (!Files.isDirectory(path)) {
       throw new SaeFormatException(path, "not found");
@@ -66,14 +68,18 @@ public final class SaeFiles {
     boolean sparsify = Files.isRegularFile(path.resolve(SparsifyReader.WEIGHTS));
     boolean npz = Files.isRegularFile(path.resolve(GemmaScopeReader.FILE));
     if (saeLens && sparsify) {
-      throw new SaeFormatException(path, "holds both sae_weights.safetensors (SAELens) and "
-          + "sae.safetensors (sparsify); keep one");
+      throw new SaeFormatException(
+          path,
+          "holds both sae_weights.safetensors (SAELens) and "
+              + "sae.safetensors (sparsify); keep one");
     }
     if (saeLens || sparsify) {
       if (!cfg) {
-        throw new SaeFormatException(path.resolve(SaeLensReader.CFG), "not found (next to "
-            + (saeLens ? SaeLensReader.WEIGHTS : SparsifyReader.WEIGHTS)
-            + "; an SAE directory written by sae4j without cfg.json is incomplete)");
+        throw new SaeFormatException(
+            path.resolve(SaeLensReader.CFG),
+            "not found (next to "
+                + (saeLens ? SaeLensReader.WEIGHTS : SparsifyReader.WEIGHTS)
+                + "; an SAE directory written by sae4j without cfg.json is incomplete)");
       }
       return saeLens ? SaeLensReader.flavour(path) : SaeFormat.SPARSIFY;
     }
@@ -95,12 +101,17 @@ public final class SaeFiles {
       throw pickle(pickles.get(0));
     }
     if (!hookpoints.isEmpty()) {
-      throw new SaeFormatException(path, "is a sparsify run root with hookpoints " + hookpoints
-          + "; pass one hookpoint directory, e.g. " + path.resolve(hookpoints.get(0)));
+      throw new SaeFormatException(
+          path,
+          "is a sparsify run root with hookpoints "
+              + hookpoints
+              + "; pass one hookpoint directory, e.g. "
+              + path.resolve(hookpoints.get(0)));
     }
-    throw new SaeFormatException(path, "no SAE files found (expected cfg.json + "
-        + "sae_weights.safetensors (SAELens), cfg.json + sae.safetensors (sparsify) or params.npz"
-        + " (Gemma Scope))");
+    throw new SaeFormatException(
+        path,
+        "no SAE files found (expected cfg.json + sae_weights.safetensors (SAELens), cfg.json +"
+            + " sae.safetensors (sparsify) or params.npz (Gemma Scope))");
   }
 
   /**
@@ -118,8 +129,9 @@ public final class SaeFiles {
     return switch (format) {
       case SAELENS, SAELENS_LEGACY -> SaeLensReader.read(dir, manager);
       case SPARSIFY -> SparsifyReader.read(dir, manager);
-      case GEMMA_SCOPE -> GemmaScopeReader.read(Files.isRegularFile(path) ? path
-          : path.resolve(GemmaScopeReader.FILE), manager);
+      case GEMMA_SCOPE ->
+          GemmaScopeReader.read(
+              Files.isRegularFile(path) ? path : path.resolve(GemmaScopeReader.FILE), manager);
     };
   }
 
@@ -160,8 +172,8 @@ public final class SaeFiles {
 
   /**
    * Writes a trained SAE in SAELens v6 layout into a run directory that also holds the training
-   * files (see {@link SaeLensWriter#writeInto}): the writer the {@code train} command and the
-   * study pipeline plug into {@link dev.sae4j.sae.SaeTrainer#writer}.
+   * files (see {@link SaeLensWriter#writeInto}): the writer the {@code train} command and the study
+   * pipeline plug into {@link dev.sae4j.sae.SaeTrainer#writer}.
    */
   public static dev.sae4j.sae.TrainedSaeWriter trainedWriter() {
     return (result, dir) -> SaeLensWriter.writeInto(result.sae(), dir, result.firing());
@@ -206,12 +218,14 @@ public final class SaeFiles {
   }
 
   private static SaeFormatException pickle(Path file) {
-    return new SaeFormatException(file, "is a PyTorch pickle; sae4j never loads pickles (unpickling"
-        + " can run arbitrary code). Convert it offline in Python: sd = torch.load(path,"
-        + " weights_only=True); rename and transpose to SAELens layout (W_enc [d_in, d_sae], b_enc,"
-        + " W_dec [d_sae, d_in], b_dec, threshold for JumpReLU; OpenAI and dictionary_learning"
-        + " encoder.weight / decoder.weight are transposed, pre_bias / bias become b_dec);"
-        + " safetensors.torch.save_file(sd, 'sae_weights.safetensors') and write a SAELens"
-        + " cfg.json (see docs/sae-formats.md sections 5 and 9)");
+    return new SaeFormatException(
+        file,
+        "is a PyTorch pickle; sae4j never loads pickles (unpickling can run arbitrary code)."
+            + " Convert it offline in Python: sd = torch.load(path, weights_only=True); rename and"
+            + " transpose to SAELens layout (W_enc [d_in, d_sae], b_enc, W_dec [d_sae, d_in],"
+            + " b_dec, threshold for JumpReLU; OpenAI and dictionary_learning encoder.weight /"
+            + " decoder.weight are transposed, pre_bias / bias become b_dec);"
+            + " safetensors.torch.save_file(sd, 'sae_weights.safetensors') and write a SAELens"
+            + " cfg.json (see docs/sae-formats.md sections 5 and 9)");
   }
 }

@@ -22,8 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes an SAE in SAELens v6 layout: {@code sae_weights.safetensors} (float32 {@code W_enc [d_in,
  * d_sae]}, {@code b_enc}, {@code W_dec [d_sae, d_in]}, {@code b_dec}, plus {@code threshold} for
  * jumprelu and batchtopk), {@code sparsity.safetensors} ({@code "sparsity" [d_sae]} = {@code
- * log10(frequency + 1e-10)}, {@link FiringCounts#writeSparsity}) when firing counts are given,
- * and {@code cfg.json} last.
+ * log10(frequency + 1e-10)}, {@link FiringCounts#writeSparsity}) when firing counts are given, and
+ * {@code cfg.json} last.
  *
  * <p>BatchTopK is saved as {@code architecture: "jumprelu"} with its threshold, as SAELens does, so
  * SAELens loads it as a JumpReLU SAE with identical outputs. sae4j records the training
@@ -35,12 +35,13 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Atomicity: a new directory is written as a hidden sibling and renamed into place, so it
  * appears complete or not at all. An existing SAE directory is updated in place with {@code
- * cfg.json} removed first and written last (every file individually atomic): readers require
- * {@code cfg.json}, so they never pair new weights with an old config.
+ * cfg.json} removed first and written last (every file individually atomic): readers require {@code
+ * cfg.json}, so they never pair new weights with an old config.
  */
 public final class SaeLensWriter {
   /** Written to {@code metadata.sae4j_version}. */
   public static final String SAE4J_VERSION = "0.1";
+
   /** The SAELens format version written to {@code metadata.sae_lens_version}. */
   public static final String SAE_LENS_FORMAT_VERSION = "6.0.0";
 
@@ -65,8 +66,10 @@ public final class SaeLensWriter {
     if (Files.isDirectory(dir) && !isEmpty(dir)) {
       if (!Files.exists(dir.resolve(SaeLensReader.CFG))
           && !Files.exists(dir.resolve(SaeLensReader.WEIGHTS))) {
-        throw new IOException(dir + ": not empty and not an SAE directory (no cfg.json or "
-            + "sae_weights.safetensors); refusing to overwrite");
+        throw new IOException(
+            dir
+                + ": not empty and not an SAE directory (no cfg.json or "
+                + "sae_weights.safetensors); refusing to overwrite");
       }
       // In place: hide the old config first so no reader sees new weights with it.
       Files.deleteIfExists(dir.resolve(SaeLensReader.CFG));
@@ -75,8 +78,14 @@ public final class SaeLensWriter {
     }
     Path abs = dir.toAbsolutePath();
     Files.createDirectories(abs.getParent());
-    Path tmp = abs.getParent().resolve("." + abs.getFileName() + "."
-        + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+    Path tmp =
+        abs.getParent()
+            .resolve(
+                "."
+                    + abs.getFileName()
+                    + "."
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                    + ".tmp");
     Files.createDirectory(tmp);
     try {
       writeFiles(sae, tmp, firing);
@@ -93,8 +102,8 @@ public final class SaeLensWriter {
   /**
    * Writes the SAE files into an existing directory that also holds other files (a training run's
    * metrics and checkpoints): each file atomically, the old {@code cfg.json} removed first and the
-   * new one written last, so a reader never pairs new weights with an old config. Only the SAE
-   * file names are touched.
+   * new one written last, so a reader never pairs new weights with an old config. Only the SAE file
+   * names are touched.
    */
   public static void writeInto(Sae sae, Path dir, FiringCounts firing) throws IOException {
     checkWidth(sae, firing);
@@ -105,8 +114,11 @@ public final class SaeLensWriter {
 
   private static void checkWidth(Sae sae, FiringCounts firing) {
     if (firing != null && firing.latents() != sae.config().dSae()) {
-      throw new IllegalArgumentException("firing counts for " + firing.latents()
-          + " latents, expected d_sae=" + sae.config().dSae());
+      throw new IllegalArgumentException(
+          "firing counts for "
+              + firing.latents()
+              + " latents, expected d_sae="
+              + sae.config().dSae());
     }
   }
 
@@ -133,8 +145,8 @@ public final class SaeLensWriter {
     } else {
       Files.deleteIfExists(sparsity);
     }
-    AtomicFiles.writeString(dir.resolve(SaeLensReader.CFG),
-        JSON.writeValueAsString(cfg(sae.config())));
+    AtomicFiles.writeString(
+        dir.resolve(SaeLensReader.CFG), JSON.writeValueAsString(cfg(sae.config())));
   }
 
   /** The SAELens v6 cfg.json object for {@code c}. */

@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
 
 /**
  * Checks that an SAE fits the model it is spliced into: the architecture it was trained on (from
- * its metadata's model name, e.g. Gemma Scope's {@code google/gemma-2-2b} needs
- * {@code model_type gemma2}), its hook and its width. A mismatch is an error naming both sides;
- * an SAE without provenance is checked for hook and width only.
+ * its metadata's model name, e.g. Gemma Scope's {@code google/gemma-2-2b} needs {@code model_type
+ * gemma2}), its hook and its width. A mismatch is an error naming both sides; an SAE without
+ * provenance is checked for hook and width only.
  */
 public final class SaeModelCheck {
   /** Model-name patterns (owner removed, lower case) to the model_type they are, first first. */
@@ -58,45 +58,60 @@ public final class SaeModelCheck {
 
   /**
    * The {@code model_type} an SAE was trained on: for a local model directory (what sae4j records
-   * for SAEs it trains) its config.json's, when it is still there; for a name, {@link
-   * #modelType}; null when unknown.
+   * for SAEs it trains) its config.json's, when it is still there; for a name, {@link #modelType};
+   * null when unknown.
    */
   public static String trainedOnType(String modelName) {
     if (modelName == null) {
       return null;
     }
-    boolean path = modelName.startsWith("/") || modelName.startsWith(".")
-        || modelName.startsWith("~") || modelName.contains("\\")
-        || modelName.chars().filter(c -> c == '/').count() > 1;
+    boolean path =
+        modelName.startsWith("/")
+            || modelName.startsWith(".")
+            || modelName.startsWith("~")
+            || modelName.contains("\\")
+            || modelName.chars().filter(c -> c == '/').count() > 1;
     if (!path) {
       return modelType(modelName);
     }
     try {
       Path config = Path.of(modelName).resolve("config.json");
       return Files.isRegularFile(config)
-          ? ConfigJson.read(config).optString("model_type", null) : null;
+          ? ConfigJson.read(config).optString("model_type", null)
+          : null;
     } catch (IOException | RuntimeException e) {
       return null; // provenance only: an unreadable directory leaves the architecture unknown
     }
   }
 
   /**
-   * Fails if the SAE was trained on another architecture than {@code modelType} (nothing is
-   * checked when its provenance is unknown).
+   * Fails if the SAE was trained on another architecture than {@code modelType} (nothing is checked
+   * when its provenance is unknown).
    *
    * @param sae the SAE's config
    * @param saeLabel how the user named the SAE
    * @param modelType the model_type in use (a model's, or the one an activation store records)
    * @param modelLabel how the user named the model or store
    */
-  public static void checkArchitecture(SaeConfig sae, String saeLabel, String modelType,
-      String modelLabel) {
+  public static void checkArchitecture(
+      SaeConfig sae, String saeLabel, String modelType, String modelLabel) {
     String trainedOn = sae.metadata().modelName();
     String expected = trainedOnType(trainedOn);
     if (expected != null && !expected.equals(modelType)) {
-      throw new IllegalArgumentException("SAE " + saeLabel + " was trained on " + trainedOn
-          + " (model_type " + expected + ") but the model in use, " + modelLabel
-          + ", is model_type " + modelType + "; use a " + expected + " model");
+      throw new IllegalArgumentException(
+          "SAE "
+              + saeLabel
+              + " was trained on "
+              + trainedOn
+              + " (model_type "
+              + expected
+              + ") but the model in use, "
+              + modelLabel
+              + ", is model_type "
+              + modelType
+              + "; use a "
+              + expected
+              + " model");
     }
   }
 
@@ -109,19 +124,38 @@ public final class SaeModelCheck {
    * @param modelLabel how the user named the model
    * @param hook the hook the SAE is spliced at
    */
-  public static void check(SaeConfig sae, String saeLabel, ModelConfig model, String modelLabel,
-      String hook) {
+  public static void check(
+      SaeConfig sae, String saeLabel, ModelConfig model, String modelLabel, String hook) {
     checkArchitecture(sae, saeLabel, model.modelType(), modelLabel);
     // Learned positions (hook_pos_embed) exactly when the model has no RoPE: GPT-2.
     if (!HookPoints.all(model, model.rope() == null).contains(hook)) {
-      throw new IllegalArgumentException("SAE " + saeLabel + " reads " + hook + ", which "
-          + modelLabel + " (model_type " + model.modelType() + ", " + model.numLayers()
-          + " layers) does not have (see 'sae4j inspect')");
+      throw new IllegalArgumentException(
+          "SAE "
+              + saeLabel
+              + " reads "
+              + hook
+              + ", which "
+              + modelLabel
+              + " (model_type "
+              + model.modelType()
+              + ", "
+              + model.numLayers()
+              + " layers) does not have (see 'sae4j inspect')");
     }
     // Every sae4j hook point carries residual-stream-width activations.
     if (sae.dIn() != model.hiddenSize()) {
-      throw new IllegalArgumentException("SAE " + saeLabel + " has d_in " + sae.dIn() + " but "
-          + hook + " of " + modelLabel + " is " + model.hiddenSize() + " wide (hidden_size)");
+      throw new IllegalArgumentException(
+          "SAE "
+              + saeLabel
+              + " has d_in "
+              + sae.dIn()
+              + " but "
+              + hook
+              + " of "
+              + modelLabel
+              + " is "
+              + model.hiddenSize()
+              + " wide (hidden_size)");
     }
   }
 }

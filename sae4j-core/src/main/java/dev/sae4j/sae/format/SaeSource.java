@@ -13,23 +13,28 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Where an SAE comes from: a local path (an SAE directory or a {@code params.npz}), or a folder
- * or file of a HuggingFace Hub repository written {@code hf://OWNER/REPO/PATH[@REVISION]}, e.g.
- * {@code hf://google/gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71}. A Hub SAE is
- * downloaded through {@link HubClient} into the standard HF cache (sizes and LFS sha256 checked,
- * HF_TOKEN / HF_HUB_OFFLINE honoured) and then read from there like a local one.
+ * Where an SAE comes from: a local path (an SAE directory or a {@code params.npz}), or a folder or
+ * file of a HuggingFace Hub repository written {@code hf://OWNER/REPO/PATH[@REVISION]}, e.g. {@code
+ * hf://google/gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71}. A Hub SAE is downloaded
+ * through {@link HubClient} into the standard HF cache (sizes and LFS sha256 checked, HF_TOKEN /
+ * HF_HUB_OFFLINE honoured) and then read from there like a local one.
  *
  * <p>Only the files of the SAE layouts are fetched from the folder PATH names: {@code cfg.json},
  * {@code sae_weights.safetensors}, {@code sparsity.safetensors} (SAELens), {@code sae.safetensors}
- * (sparsify, plus the run's {@code config.json} one folder up, for provenance) and
- * {@code params.npz} (Gemma Scope); never pickles.
+ * (sparsify, plus the run's {@code config.json} one folder up, for provenance) and {@code
+ * params.npz} (Gemma Scope); never pickles.
  */
 public final class SaeSource {
   /** The prefix of Hub locations. */
   public static final String SCHEME = "hf://";
 
-  private static final Set<String> SAE_FILES = Set.of(SaeLensReader.CFG, SaeLensReader.WEIGHTS,
-      SaeLensReader.SPARSITY, SparsifyReader.WEIGHTS, GemmaScopeReader.FILE);
+  private static final Set<String> SAE_FILES =
+      Set.of(
+          SaeLensReader.CFG,
+          SaeLensReader.WEIGHTS,
+          SaeLensReader.SPARSITY,
+          SparsifyReader.WEIGHTS,
+          GemmaScopeReader.FILE);
 
   private SaeSource() {}
 
@@ -44,8 +49,12 @@ public final class SaeSource {
     /** Parses a location; fails naming what is missing. */
     public static HubLocation parse(String spec) {
       if (!spec.startsWith(SCHEME)) {
-        throw new IllegalArgumentException("'" + spec + "' is not a Hub location (expected "
-            + SCHEME + "OWNER/REPO/PATH[@REVISION])");
+        throw new IllegalArgumentException(
+            "'"
+                + spec
+                + "' is not a Hub location (expected "
+                + SCHEME
+                + "OWNER/REPO/PATH[@REVISION])");
       }
       String rest = spec.substring(SCHEME.length());
       String revision = "main";
@@ -59,9 +68,12 @@ public final class SaeSource {
       }
       String[] parts = rest.split("/", 3);
       if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
-        throw new IllegalArgumentException(spec + ": expected " + SCHEME
-            + "OWNER/REPO/PATH[@REVISION], e.g. "
-            + "hf://google/gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71");
+        throw new IllegalArgumentException(
+            spec
+                + ": expected "
+                + SCHEME
+                + "OWNER/REPO/PATH[@REVISION], e.g. "
+                + "hf://google/gemma-scope-2b-pt-res/layer_20/width_16k/average_l0_71");
       }
       String path = parts.length == 3 ? trimSlashes(parts[2]) : "";
       for (String segment : path.split("/")) {
@@ -74,7 +86,9 @@ public final class SaeSource {
 
     @Override
     public String toString() {
-      return SCHEME + repoId + (path.isEmpty() ? "" : "/" + path)
+      return SCHEME
+          + repoId
+          + (path.isEmpty() ? "" : "/" + path)
           + ("main".equals(revision) ? "" : "@" + revision);
     }
 
@@ -113,8 +127,10 @@ public final class SaeSource {
     String folder = at.folder();
     String prefix = prefix(folder);
     String runConfig = folder.isEmpty() ? null : prefix(parent(folder)) + "config.json";
-    Predicate<String> files = name -> name.equals(runConfig) || (name.startsWith(prefix)
-        && SAE_FILES.contains(name.substring(prefix.length())));
+    Predicate<String> files =
+        name ->
+            name.equals(runConfig)
+                || (name.startsWith(prefix) && SAE_FILES.contains(name.substring(prefix.length())));
     HubClient client = new HubClient(hub);
     client.setProgressListener(progress);
     Path snapshot = client.snapshot(RepoType.MODEL, at.repoId(), at.revision(), files);
@@ -124,10 +140,14 @@ public final class SaeSource {
       found |= Files.isRegularFile(snapshot.resolve(folder).resolve(name));
     }
     if (!found || !Files.exists(local)) {
-      throw new SaeFormatException(local, "no SAE files at " + at + " (expected cfg.json +"
-          + " sae_weights.safetensors (SAELens), cfg.json + sae.safetensors (sparsify) or"
-          + " params.npz (Gemma Scope) in that folder; name one SAE's folder, e.g. layers.N of"
-          + " a sparsify repository or layer_N/width_16k/average_l0_K of Gemma Scope)");
+      throw new SaeFormatException(
+          local,
+          "no SAE files at "
+              + at
+              + " (expected cfg.json +"
+              + " sae_weights.safetensors (SAELens), cfg.json + sae.safetensors (sparsify) or"
+              + " params.npz (Gemma Scope) in that folder; name one SAE's folder, e.g. layers.N of"
+              + " a sparsify repository or layer_N/width_16k/average_l0_K of Gemma Scope)");
     }
     return local;
   }

@@ -19,14 +19,14 @@ import java.util.regex.Pattern;
  *
  * <p>Layout conversion (by format, never by shape: d_in may equal d_sae): {@code encoder.weight
  * [num_latents, d_in]} (an nn.Linear) is transposed to {@code W_enc [d_in, d_sae]}; {@code
- * encoder.bias} becomes {@code b_enc}; {@code W_dec [num_latents, d_in]} and {@code b_dec} are
- * used as is. sparsify subtracts {@code b_dec} before encoding and keeps the top k of the ReLU'd
+ * encoder.bias} becomes {@code b_enc}; {@code W_dec [num_latents, d_in]} and {@code b_dec} are used
+ * as is. sparsify subtracts {@code b_dec} before encoding and keeps the top k of the ReLU'd
  * pre-activations, which is sae4j's topk. Transcoders, skip connections and groupmax are refused.
  *
  * <p>Metadata: the hookpoint is the directory name; {@code layers.N} (output of decoder block N)
- * maps to {@code blocks.N.hook_resid_post} and {@code layers.N.mlp} to {@code blocks.N.hook_mlp_out};
- * other names are kept verbatim. Model, dataset and context length come from the run root's
- * {@code config.json} when it is there.
+ * maps to {@code blocks.N.hook_resid_post} and {@code layers.N.mlp} to {@code
+ * blocks.N.hook_mlp_out}; other names are kept verbatim. Model, dataset and context length come
+ * from the run root's {@code config.json} when it is there.
  */
 final class SparsifyReader {
   static final String CFG = "cfg.json";
@@ -47,7 +47,8 @@ final class SparsifyReader {
       throw cfg.error("transcode", "is true: transcoders are not supported");
     }
     if (cfg.optBool("skip_connection", false)) {
-      throw cfg.error("skip_connection", "is true: SAEs with a W_skip connection are not supported");
+      throw cfg.error(
+          "skip_connection", "is true: SAEs with a W_skip connection are not supported");
     }
     int dIn = cfg.requiredInt("d_in");
     if (dIn <= 0) {
@@ -76,20 +77,28 @@ final class SparsifyReader {
     long d = dIn;
     long s = dSae;
     String dims = " (d_in=" + d + ", d_sae=" + s + " from cfg.json)";
-    try (SafetensorsFile f = SafetensorsFile.open(file); NDManager tmp = manager.newSubManager()) {
+    try (SafetensorsFile f = SafetensorsFile.open(file);
+        NDManager tmp = manager.newSubManager()) {
       if (f.names().contains("W_skip")) {
-        throw new SaeFormatException(file, "tensor 'W_skip' present: skip connections are not"
-            + " supported");
+        throw new SaeFormatException(
+            file, "tensor 'W_skip' present: skip connections are not" + " supported");
       }
-      Tensors.noOthers(f, Set.of("encoder.weight", "encoder.bias", "W_dec", "b_dec"),
-          "in a sparsify SAE");
-      NDArray enc = Tensors.load(f, "encoder.weight", tmp, "[num_latents, d_in] = [" + s + ", "
-          + d + "]" + dims, s, d);
+      Tensors.noOthers(
+          f, Set.of("encoder.weight", "encoder.bias", "W_dec", "b_dec"), "in a sparsify SAE");
+      NDArray enc =
+          Tensors.load(
+              f,
+              "encoder.weight",
+              tmp,
+              "[num_latents, d_in] = [" + s + ", " + d + "]" + dims,
+              s,
+              d);
       // Transpose and copy to a contiguous array the SAE owns (a view would alias the mapping).
       NDArray wEnc = enc.transpose().flatten().reshape(d, s); // [d_in, d_sae]
       NDArray bEnc = Tensors.load(f, "encoder.bias", tmp, "[num_latents] = [" + s + "]" + dims, s);
-      NDArray wDec = Tensors.load(f, "W_dec", tmp, "[num_latents, d_in] = [" + s + ", " + d + "]"
-          + dims, s, d);
+      NDArray wDec =
+          Tensors.load(
+              f, "W_dec", tmp, "[num_latents, d_in] = [" + s + ", " + d + "]" + dims, s, d);
       NDArray bDec = Tensors.load(f, "b_dec", tmp, "[d_in] = [" + d + "]" + dims, d);
       return new Sae(config, manager, wEnc, bEnc, wDec, bDec, null);
     }
@@ -112,12 +121,18 @@ final class SparsifyReader {
       // Best effort: provenance only, never used to decide how to compute.
       try {
         Cfg run = Cfg.read(root.resolve("config.json"));
-        model = run.raw("model") != null && run.raw("model").isTextual()
-            ? run.optString("model") : null;
-        dataset = run.raw("dataset") != null && run.raw("dataset").isTextual()
-            ? run.optString("dataset") : null;
-        ctx = run.raw("ctx_len") != null && run.raw("ctx_len").canConvertToInt()
-            ? run.raw("ctx_len").intValue() : 0;
+        model =
+            run.raw("model") != null && run.raw("model").isTextual()
+                ? run.optString("model")
+                : null;
+        dataset =
+            run.raw("dataset") != null && run.raw("dataset").isTextual()
+                ? run.optString("dataset")
+                : null;
+        ctx =
+            run.raw("ctx_len") != null && run.raw("ctx_len").canConvertToInt()
+                ? run.raw("ctx_len").intValue()
+                : 0;
       } catch (IOException e) {
         // an unreadable run config leaves the provenance unknown
       }

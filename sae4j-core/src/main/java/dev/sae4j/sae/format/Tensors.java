@@ -22,17 +22,19 @@ final class Tensors {
   static NDArray load(SafetensorsFile f, String name, NDManager m, String what, long... shape)
       throws IOException {
     if (!f.names().contains(name)) {
-      throw new SaeFormatException(f.path(), "missing tensor '" + name + "' (tensors present: "
-          + new TreeSet<>(f.names()) + ")");
+      throw new SaeFormatException(
+          f.path(),
+          "missing tensor '" + name + "' (tensors present: " + new TreeSet<>(f.names()) + ")");
     }
     TensorInfo t = f.info(name);
     if (!Arrays.equals(t.shape(), shape)) {
-      throw new SaeFormatException(f.path(), "tensor '" + name + "' has shape "
-          + Arrays.toString(t.shape()) + ", expected " + what);
+      throw new SaeFormatException(
+          f.path(),
+          "tensor '" + name + "' has shape " + Arrays.toString(t.shape()) + ", expected " + what);
     }
     if (!t.dtype().isFloat()) {
-      throw new SaeFormatException(f.path(), "tensor '" + name + "' has dtype " + t.dtype()
-          + ", expected a float type");
+      throw new SaeFormatException(
+          f.path(), "tensor '" + name + "' has dtype " + t.dtype() + ", expected a float type");
     }
     // F16 / BF16 / F64 are converted to float32 by SafetensorsFile. F32 data comes back as a
     // zero-copy view of the read-only mapping; the SAE gets its own copy so that callers (e.g. a
@@ -48,8 +50,15 @@ final class Tensors {
     Set<String> extra = new TreeSet<>(f.names());
     extra.removeAll(allowed);
     if (!extra.isEmpty()) {
-      throw new SaeFormatException(f.path(), "unexpected tensor(s) " + extra + " " + why
-          + " (expected only " + new TreeSet<>(allowed) + ")");
+      throw new SaeFormatException(
+          f.path(),
+          "unexpected tensor(s) "
+              + extra
+              + " "
+              + why
+              + " (expected only "
+              + new TreeSet<>(allowed)
+              + ")");
     }
   }
 }

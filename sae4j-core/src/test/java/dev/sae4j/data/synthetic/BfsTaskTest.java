@@ -13,9 +13,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Checks bfs prompts, traces and labels against shortest-path distances computed by
- * Bellman-Ford style edge relaxation (no queue, no frontier), an algorithm independent of the
- * generator's BFS.
+ * Checks bfs prompts, traces and labels against shortest-path distances computed by Bellman-Ford
+ * style edge relaxation (no queue, no frontier), an algorithm independent of the generator's BFS.
  */
 class BfsTaskTest {
   private static final Pattern PROMPT = Pattern.compile("([a-f])\\?([a-f])((?: [a-f]:[a-f]*)+)=");
@@ -138,8 +137,8 @@ class BfsTaskTest {
   }
 
   /** Fills the frontier labels of {@code level} on its letters, which start at {@code pos}. */
-  private static void labelLevel(int level, int[] dist, int pos, int[] visited,
-      int[] frontierSize, int[][] inFrontier) {
+  private static void labelLevel(
+      int level, int[] dist, int pos, int[] visited, int[] frontierSize, int[][] inFrontier) {
     int size = levelLetters(dist, level).length();
     int visitedSoFar = 0;
     for (int d : dist) {

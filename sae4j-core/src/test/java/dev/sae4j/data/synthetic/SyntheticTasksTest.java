@@ -176,8 +176,7 @@ class SyntheticTasksTest {
         IllegalArgumentException.class,
         () -> new SyntheticExample("t", "a=b;c\n", 2, "c", Map.of("x", new int[5])));
     assertThrows(
-        IllegalArgumentException.class,
-        () -> new SyntheticExample("t", "a=b;c", 2, "c", Map.of()));
+        IllegalArgumentException.class, () -> new SyntheticExample("t", "a=b;c", 2, "c", Map.of()));
     assertThrows(
         IllegalArgumentException.class,
         () -> new SyntheticExample("t", "a=b;c\n", 5, "c", Map.of()));

@@ -13,7 +13,6 @@ import dev.sae4j.pipeline.ProgressBoard;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
 import dev.sae4j.pipeline.StudyRunner;
-import dev.sae4j.pipeline.stages.Stages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -26,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A study of three tiny models through the real stages: {@code bpe} (the GPT-2 fixture with its
- * byte-level BPE tokenizer), {@code twin} (a byte-for-byte copy of it under another id) and
- * {@code chars} (the same weights with the organism's one-character-per-token tokenizer, so its
+ * byte-level BPE tokenizer), {@code twin} (a byte-for-byte copy of it under another id) and {@code
+ * chars} (the same weights with the organism's one-character-per-token tokenizer, so its
  * tokenization differs). The cross-model job must align units by character span, find the twin's
  * latents at correlation ~1 far above the shuffled baseline, write its json and the report's
  * universality table and heatmap, and a rerun must redo nothing.
@@ -44,23 +43,30 @@ class CrossModelStudyTest {
     Path twin = TestModels.gpt2WithTokenizer(tmp.resolve("models/twin"));
     Path chars = TestModels.gpt2WithTokenizer(tmp.resolve("models/chars"));
     CharTokenizer.writeJson(chars.resolve("tokenizer.json"));
-    String yaml = String.format(Locale.ROOT, """
-        study: xmodel
-        workers: 2
-        models:
-          - {id: "%s", hooks: [blocks.1.hook_resid_post]}
-          - {id: "%s", hooks: [blocks.1.hook_resid_post]}
-          - {id: "%s", hooks: [blocks.1.hook_resid_post]}
-        datasets:
-          - {id: add, format: addition, limit: 64, seed: 3}
-        capture: {tokens: %d, context: 32, batch: 16, exclude_bos: true}
-        saes:
-          - {name: relu, architecture: relu, expansion: 2, l1_coef: 1.0e-3, batch_tokens: 128,
-             epochs: 2, lr: 1.0e-3, seed: 0}
-        causal: {enabled: false}
-        compare: {threshold: 0.7}
-        report: {dashboards: false}
-        """, bpe, twin, chars, BUDGET);
+    String yaml =
+        String.format(
+            Locale.ROOT,
+            """
+            study: xmodel
+            workers: 2
+            models:
+              - {id: "%s", hooks: [blocks.1.hook_resid_post]}
+              - {id: "%s", hooks: [blocks.1.hook_resid_post]}
+              - {id: "%s", hooks: [blocks.1.hook_resid_post]}
+            datasets:
+              - {id: add, format: addition, limit: 64, seed: 3}
+            capture: {tokens: %d, context: 32, batch: 16, exclude_bos: true}
+            saes:
+              - {name: relu, architecture: relu, expansion: 2, l1_coef: 1.0e-3, batch_tokens: 128,
+                 epochs: 2, lr: 1.0e-3, seed: 0}
+            causal: {enabled: false}
+            compare: {threshold: 0.7}
+            report: {dashboards: false}
+            """,
+            bpe,
+            twin,
+            chars,
+            BUDGET);
     StudyConfig config = StudyConfigParser.parse(yaml, tmp, "xmodel.yaml");
     ModelResolver models = (model, log) -> Path.of(model.id());
     Path run = tmp.resolve("runs/xmodel");
@@ -73,11 +79,16 @@ class CrossModelStudyTest {
     assertEquals(0.7, u.path("threshold").asDouble());
     Map<String, JsonNode> byPair = new HashMap<>();
     for (JsonNode e : u.path("entries")) {
-      byPair.put(e.path("model_a").asText().replaceAll(".*/", "") + "-"
-          + e.path("model_b").asText().replaceAll(".*/", ""), e);
+      byPair.put(
+          e.path("model_a").asText().replaceAll(".*/", "")
+              + "-"
+              + e.path("model_b").asText().replaceAll(".*/", ""),
+          e);
       // Per-pair files exist and agree with the summary table.
-      Path dir = run.resolve("compare/_all/add/relu").resolve(key(e, "model_a") + "__"
-          + key(e, "model_b")).resolve("blocks.1.hook_resid_post__blocks.1.hook_resid_post");
+      Path dir =
+          run.resolve("compare/_all/add/relu")
+              .resolve(key(e, "model_a") + "__" + key(e, "model_b"))
+              .resolve("blocks.1.hook_resid_post__blocks.1.hook_resid_post");
       assertEquals(e, JSON.readTree(dir.resolve("correlation.json").toFile()));
       assertEquals(128 + 1, Files.readAllLines(dir.resolve("partners_a_to_b.csv")).size());
       assertEquals(128 + 1, Files.readAllLines(dir.resolve("partners_b_to_a.csv")).size());
@@ -101,10 +112,14 @@ class CrossModelStudyTest {
     assertTrue(same.path("mean_max_corr_a_to_b").asDouble() > 0.5, same::toString);
     assertTrue(same.path("share_a_above_threshold").asDouble() > 0.4, same::toString);
     JsonNode sameBase = same.path("baseline_shuffled_units");
-    assertTrue(sameBase.path("mean_max_corr_a_to_b").asDouble()
-        < same.path("mean_max_corr_a_to_b").asDouble() - 0.4, same::toString);
-    assertTrue(sameBase.path("share_a_above_threshold").asDouble()
-        < same.path("share_a_above_threshold").asDouble(), same::toString);
+    assertTrue(
+        sameBase.path("mean_max_corr_a_to_b").asDouble()
+            < same.path("mean_max_corr_a_to_b").asDouble() - 0.4,
+        same::toString);
+    assertTrue(
+        sameBase.path("share_a_above_threshold").asDouble()
+            < same.path("share_a_above_threshold").asDouble(),
+        same::toString);
 
     // Different tokenizers: units are the BPE token ends (the char model has a complete token
     // at every character), fewer than the BPE tokens in the same documents because GPT-2's
@@ -112,15 +127,19 @@ class CrossModelStudyTest {
     JsonNode mixed = byPair.get("bpe-chars");
     int units = mixed.path("units").asInt();
     assertTrue(units > 100 && units <= BUDGET, mixed::toString);
-    assertTrue(mixed.path("mean_max_corr_a_to_b").asDouble() >= -1
-        && mixed.path("mean_max_corr_a_to_b").asDouble() <= 1.0001, mixed::toString);
+    assertTrue(
+        mixed.path("mean_max_corr_a_to_b").asDouble() >= -1
+            && mixed.path("mean_max_corr_a_to_b").asDouble() <= 1.0001,
+        mixed::toString);
 
     // The report: universality table in REPORT.md and index.html (each share next to its
     // shuffled baseline), one heatmap figure per (dataset, SAE).
     String md = Files.readString(run.resolve("report/REPORT.md"));
     assertTrue(md.contains("## Cross-model universality"), md);
-    String share = String.format(Locale.ROOT, "%.1f", 100 * same.path(
-        "share_a_above_threshold").asDouble()).replaceAll("\\.0$", "") + "%";
+    String share =
+        String.format(Locale.ROOT, "%.1f", 100 * same.path("share_a_above_threshold").asDouble())
+                .replaceAll("\\.0$", "")
+            + "%";
     assertTrue(md.contains("| " + share + " ("), share + " not in\n" + md);
     String html = Files.readString(run.resolve("report/index.html"));
     String table = html.substring(html.indexOf("<table class=\"universality\">"));
@@ -142,8 +161,11 @@ class CrossModelStudyTest {
   }
 
   private static StudyRunner runner(StudyConfig c, ModelResolver models, Path dir) {
-    return new StudyRunner(c, Stages.wired(models), dir, new StudyRunner.Options(2,
-        DeviceGate.unlimited(), ProgressBoard.silent()));
+    return new StudyRunner(
+        c,
+        Stages.wired(models),
+        dir,
+        new StudyRunner.Options(2, DeviceGate.unlimited(), ProgressBoard.silent()));
   }
 
   private static Map<String, String> hashes(Path dir) throws Exception {

@@ -14,9 +14,9 @@ import dev.sae4j.hub.FakeHub;
 import dev.sae4j.hub.HubSettings;
 import dev.sae4j.hub.RepoType;
 import dev.sae4j.pipeline.StudyConfig;
-import java.nio.charset.StandardCharsets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,8 +44,9 @@ class DatasetTextsTest {
     CausalProblems p = DatasetTexts.problems(d, 0, QUIET);
     assertEquals(all.size() - 2, p.size());
     String prefix = PromptTemplate.gsm8k().render(pool.get(0), shots);
-    prefix = prefix.substring(0, prefix.length()
-        - PromptTemplate.gsm8k().render(pool.get(0), List.of()).length());
+    prefix =
+        prefix.substring(
+            0, prefix.length() - PromptTemplate.gsm8k().render(pool.get(0), List.of()).length());
     assertFalse(prefix.isEmpty());
     for (int i = 0; i < p.size(); i++) {
       assertTrue(p.contexts().get(i).startsWith(prefix), p.contexts().get(i));
@@ -53,15 +54,17 @@ class DatasetTextsTest {
         assertFalse(p.ids().get(i).equals(s.id()), "exemplar " + s.id() + " is scored");
       }
     }
-    CausalProblems zeroShot = DatasetTexts.problems(
-        new StudyConfig.Dataset("g", GSM8K.toString(), "gsm8k", 0, 0, 7), 0, QUIET);
+    CausalProblems zeroShot =
+        DatasetTexts.problems(
+            new StudyConfig.Dataset("g", GSM8K.toString(), "gsm8k", 0, 0, 7), 0, QUIET);
     assertEquals(all.size(), zeroShot.size());
     assertFalse(zeroShot.contexts().get(0).startsWith(prefix));
 
     StudyConfig.Dataset tooMany =
         new StudyConfig.Dataset("g", GSM8K.toString(), "gsm8k", 0, all.size(), 7);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> DatasetTexts.problems(tooMany, 0, QUIET));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> DatasetTexts.problems(tooMany, 0, QUIET));
     assertTrue(e.getMessage().contains("leaves no problems"), e.getMessage());
   }
 
@@ -72,14 +75,15 @@ class DatasetTextsTest {
       hub.add(RepoType.DATASET, "sae4j/gsm8k-sample", "fedcba9876543210fedcba9876543210fedcba98")
           .file("main/test.jsonl", sample);
       HubSettings settings = new HubSettings(hub.endpoint(), null, tmp.resolve("hub"), false);
-      StudyConfig.Dataset d = new StudyConfig.Dataset("g",
-          "hf://datasets/sae4j/gsm8k-sample/main/test.jsonl", "gsm8k", 0, 0, 0);
+      StudyConfig.Dataset d =
+          new StudyConfig.Dataset(
+              "g", "hf://datasets/sae4j/gsm8k-sample/main/test.jsonl", "gsm8k", 0, 0, 0);
       Path file = DatasetTexts.file(d, settings);
       assertTrue(file.startsWith(tmp.resolve("hub")), file.toString());
       assertEquals(new String(sample, StandardCharsets.UTF_8), Files.readString(file));
       // Offline with the file cached: served from the cache.
-      Path again = DatasetTexts.file(d, new HubSettings(hub.endpoint(), null, tmp.resolve("hub"),
-          true));
+      Path again =
+          DatasetTexts.file(d, new HubSettings(hub.endpoint(), null, tmp.resolve("hub"), true));
       assertEquals(file, again);
     }
   }

@@ -23,7 +23,6 @@ import dev.sae4j.pipeline.Stage;
 import dev.sae4j.pipeline.StudyConfig;
 import dev.sae4j.pipeline.StudyConfigParser;
 import dev.sae4j.pipeline.StudyRunner;
-import dev.sae4j.pipeline.stages.Stages;
 import dev.sae4j.sae.Sae;
 import dev.sae4j.sae.format.SaeFiles;
 import java.io.IOException;
@@ -51,7 +50,8 @@ class StudyPipelineTest {
   private static final String HOOK = "blocks.1.hook_resid_post";
   private static final String CELL = "organism-mix/add/" + HOOK + "/";
 
-  private static final String YAML = """
+  private static final String YAML =
+      """
       study: tiny
       workers: 2
       models:
@@ -73,10 +73,11 @@ class StudyPipelineTest {
   void reducedStudyRunsEndToEndAndResumesWithoutRedoingWork() throws Exception {
     Path gpt2 = TestModels.gpt2WithTokenizer(tmp.resolve("gpt2"));
     List<String> resolved = new java.util.concurrent.CopyOnWriteArrayList<>();
-    ModelResolver models = (model, log) -> {
-      resolved.add(model.id());
-      return gpt2;
-    };
+    ModelResolver models =
+        (model, log) -> {
+          resolved.add(model.id());
+          return gpt2;
+        };
     StudyConfig config = StudyConfigParser.parse(YAML, tmp, "tiny.yaml");
     Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     Path run = tmp.resolve("runs/tiny");
@@ -87,8 +88,8 @@ class StudyPipelineTest {
     assertEquals(11, first.ran());
     assertTrue(resolved.contains("organism:mix"));
 
-    StoreManifest manifest = StoreManifest.read(run.resolve("activations/organism-mix/add")
-        .resolve(HOOK));
+    StoreManifest manifest =
+        StoreManifest.read(run.resolve("activations/organism-mix/add").resolve(HOOK));
     assertEquals(HOOK, manifest.hook());
     assertEquals(64, manifest.d());
     assertTrue(manifest.tokens() > 500 && manifest.tokens() <= 1200, "" + manifest.tokens());
@@ -101,15 +102,21 @@ class StudyPipelineTest {
           assertEquals(HOOK, s.config().metadata().hookName());
         }
         assertTrue(Files.readAllLines(dir.resolve("metrics.jsonl")).size() >= 2);
-        JsonNode m = JSON.readTree(run.resolve("eval/" + CELL + sae + "/metrics.json").toFile())
-            .path("datasets").path("add").path("metrics");
+        JsonNode m =
+            JSON.readTree(run.resolve("eval/" + CELL + sae + "/metrics.json").toFile())
+                .path("datasets")
+                .path("add")
+                .path("metrics");
         assertTrue(m.path("tokens").asLong() > 0);
         assertTrue(m.path("ce_loss_score").isNumber() && m.path("l0").asDouble() > 0, m::toString);
         // Dictionary health: measured on the eval tokens there, on every training row here.
         JsonNode health = m.path("health");
         assertEquals(m.path("tokens").asLong(), health.path("tokens").asLong(), m::toString);
-        assertTrue(health.path("dead_share").isNumber() && health.path("dense_share").isNumber()
-            && health.path("duplicate_share").isNumber(), m::toString);
+        assertTrue(
+            health.path("dead_share").isNumber()
+                && health.path("dense_share").isNumber()
+                && health.path("duplicate_share").isNumber(),
+            m::toString);
         JsonNode trained = JSON.readTree(dir.resolve("training.json").toFile()).path("health");
         assertEquals(manifest.tokens(), trained.path("tokens").asLong(), trained::toString);
         Path causal = run.resolve("causal/" + CELL + sae);
@@ -122,8 +129,10 @@ class StudyPipelineTest {
         assertEquals(4, effect.path("null_sets").asInt());
         // Every control's measured change is written, so the report can draw the null.
         assertEquals(4, effect.path("null_mean_deltas").size(), effect::toString);
-        assertEquals(effect.path("random_directions").asInt(),
-            effect.path("random_direction_mean_deltas").size(), effect::toString);
+        assertEquals(
+            effect.path("random_directions").asInt(),
+            effect.path("random_direction_mean_deltas").size(),
+            effect::toString);
         assertTrue(effect.path("ci_low").asDouble() <= effect.path("ci_high").asDouble());
         // The addition dataset also gets the organism carry check: columns 1-3, each with
         // its latents and success rates in [0, 1] (this tiny model cannot add, so no values).
@@ -139,22 +148,38 @@ class StudyPipelineTest {
         checkDashboards(run.resolve("dashboards/" + CELL + sae));
       }
     }
-    JsonNode match = JSON.readTree(run.resolve("compare/organism-mix/add/" + HOOK
-        + "/relu__topk/matching.json").toFile());
-    for (String k : List.of("mmcs_a_to_b", "mmcs_b_to_a", "one_to_one_mean_cosine",
-        "random_baseline_mmcs_a_to_b", "random_baseline_mmcs_b_to_a")) {
+    JsonNode match =
+        JSON.readTree(
+            run.resolve("compare/organism-mix/add/" + HOOK + "/relu__topk/matching.json").toFile());
+    for (String k :
+        List.of(
+            "mmcs_a_to_b",
+            "mmcs_b_to_a",
+            "one_to_one_mean_cosine",
+            "random_baseline_mmcs_a_to_b",
+            "random_baseline_mmcs_b_to_a")) {
       double v = match.path(k).asDouble(Double.NaN);
       assertTrue(v > -1 && v <= 1.0001, k + " = " + v);
     }
     // MMCS is a best match, so it is at least the one-to-one mean cosine.
-    assertTrue(match.path("mmcs_a_to_b").asDouble()
-        >= match.path("one_to_one_mean_cosine").asDouble() - 1e-6, match::toString);
+    assertTrue(
+        match.path("mmcs_a_to_b").asDouble()
+            >= match.path("one_to_one_mean_cosine").asDouble() - 1e-6,
+        match::toString);
 
     String report = Files.readString(run.resolve("report/REPORT.md"));
-    for (String section : List.of("## Headline", "### Key results", "## Legend: short labels",
-        "## Dictionary quality", "## Ground truth: the carry", "## Causal effects",
-        "## Dictionary comparison", "## Cross-model universality", "## Feature dashboards",
-        "## Run")) {
+    for (String section :
+        List.of(
+            "## Headline",
+            "### Key results",
+            "## Legend: short labels",
+            "## Dictionary quality",
+            "## Ground truth: the carry",
+            "## Causal effects",
+            "## Dictionary comparison",
+            "## Cross-model universality",
+            "## Feature dashboards",
+            "## Run")) {
       assertTrue(report.contains(section), section + " missing:\n" + report);
     }
     // One model: the cross-model comparison says why it did not run.
@@ -163,17 +188,21 @@ class StudyPipelineTest {
     assertTrue(report.contains("Its directory records no task accuracy of its own."), report);
     // Short labels from cfg.json, with the full ids in the legend (Markdown escapes '_').
     String hook = HOOK.replace("_", "\\_");
-    assertTrue(report.contains("| relu l1=0.001 x2 | organism:mix | add | " + hook + " | relu |"),
+    assertTrue(
+        report.contains("| relu l1=0.001 x2 | organism:mix | add | " + hook + " | relu |"), report);
+    assertTrue(
+        report.contains("| topk k=4 x2 | organism:mix | add | " + hook + " | topk |"), report);
+    assertTrue(
+        report.contains(Long.toString(manifest.tokens()))
+            || report.contains(String.format(java.util.Locale.ROOT, "%,d", manifest.tokens())),
         report);
-    assertTrue(report.contains("| topk k=4 x2 | organism:mix | add | " + hook + " | topk |"),
-        report);
-    assertTrue(report.contains(Long.toString(manifest.tokens())) || report.contains(
-        String.format(java.util.Locale.ROOT, "%,d", manifest.tokens())), report);
     // The HTML report: inline SVG figures, and the dashboard browser with one data file per SAE.
     String html = Files.readString(run.resolve("report/index.html"));
     assertTrue(html.contains("<figure id=\"fig-l0_fvu\"><svg"), "figures are inline SVG");
-    assertTrue(html.contains("<option value=\"0\">relu l1=0.001 x2</option>")
-        && html.contains("<option value=\"1\">topk k=4 x2</option>"), "dashboard SAEs");
+    assertTrue(
+        html.contains("<option value=\"0\">relu l1=0.001 x2</option>")
+            && html.contains("<option value=\"1\">topk k=4 x2</option>"),
+        "dashboard SAEs");
     for (int i = 0; i < 2; i++) {
       String js = Files.readString(run.resolve("report/dashboards/" + i + ".js"));
       assertTrue(js.startsWith("window.SAE4J_DASH = window.SAE4J_DASH || {};"), js);
@@ -195,8 +224,10 @@ class StudyPipelineTest {
     assertTrue(state.toString().contains("\"done\""), state::toString);
     // Each done job records its output files; the capture's shards with the manifest's sha256.
     JsonNode captured = state.path("jobs").path("capture/organism-mix/add").path("outputs");
-    assertEquals(manifest.shards().get(0).sha256(), captured.path(HOOK + "/"
-        + manifest.shards().get(0).file()).path("sha256").asText(), captured::toString);
+    assertEquals(
+        manifest.shards().get(0).sha256(),
+        captured.path(HOOK + "/" + manifest.shards().get(0).file()).path("sha256").asText(),
+        captured::toString);
     Map<String, String> after = hashes(run);
     after.keySet().removeIf(k -> k.startsWith("logs/") || k.equals("state.json"));
     before.keySet().removeIf(k -> k.startsWith("logs/") || k.equals("state.json"));
@@ -242,7 +273,9 @@ class StudyPipelineTest {
     Path yaml = tmp.resolve("tiny.yaml");
     Files.writeString(yaml, YAML.replace("workers: 2", "workers: 1"));
     Path reference = tmp.resolve("reference");
-    assertEquals(0, child(yaml, reference, gpt2, "reference").waitFor(),
+    assertEquals(
+        0,
+        child(yaml, reference, gpt2, "reference").waitFor(),
         () -> log(tmp.resolve("reference.log")));
 
     Path dir = tmp.resolve("killed");
@@ -252,8 +285,10 @@ class StudyPipelineTest {
     Map<String, JsonNode> jobs = Map.of();
     while (System.nanoTime() < deadline && killed.isAlive()) {
       jobs = jobs(stateFile);
-      long trained = jobs.entrySet().stream().filter(e -> e.getKey().startsWith("train/")
-          && status(e.getValue()).equals("done")).count();
+      long trained =
+          jobs.entrySet().stream()
+              .filter(e -> e.getKey().startsWith("train/") && status(e.getValue()).equals("done"))
+              .count();
       if (trained == 2 && jobs.values().stream().anyMatch(j -> status(j).equals("running"))) {
         break;
       }
@@ -262,20 +297,29 @@ class StudyPipelineTest {
     killed.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
     jobs = jobs(stateFile);
     Map<String, String> doneBefore = new TreeMap<>();
-    jobs.forEach((id, j) -> {
-      if (status(j).equals("done")) {
-        doneBefore.put(id, j.path("started").asText());
-      }
-    });
+    jobs.forEach(
+        (id, j) -> {
+          if (status(j).equals("done")) {
+            doneBefore.put(id, j.path("started").asText());
+          }
+        });
     long total = JSON.readTree(reference.resolve("state.json").toFile()).path("jobs").size();
-    assertTrue(doneBefore.size() >= 3 && doneBefore.size() < total, "not killed mid-run: "
-        + jobs.keySet() + " done " + doneBefore.keySet() + "\n" + log(tmp.resolve("killed.log")));
+    assertTrue(
+        doneBefore.size() >= 3 && doneBefore.size() < total,
+        "not killed mid-run: "
+            + jobs.keySet()
+            + " done "
+            + doneBefore.keySet()
+            + "\n"
+            + log(tmp.resolve("killed.log")));
 
-    assertEquals(0, child(yaml, dir, gpt2, "resumed").waitFor(),
-        () -> log(tmp.resolve("resumed.log")));
+    assertEquals(
+        0, child(yaml, dir, gpt2, "resumed").waitFor(), () -> log(tmp.resolve("resumed.log")));
     Map<String, JsonNode> after = jobs(stateFile);
     for (Map.Entry<String, String> e : doneBefore.entrySet()) {
-      assertEquals(e.getValue(), after.get(e.getKey()).path("started").asText(),
+      assertEquals(
+          e.getValue(),
+          after.get(e.getKey()).path("started").asText(),
           e.getKey() + " was done before the kill but ran again");
     }
     assertTrue(after.values().stream().allMatch(j -> status(j).equals("done")), after::toString);
@@ -291,18 +335,25 @@ class StudyPipelineTest {
         while (i < Math.min(a.size(), b.size()) && a.get(i).equals(b.get(i))) {
           i++;
         }
-        throw new AssertionError(file + " differs after the resume, first at line " + (i + 1)
-            + ":\n  uninterrupted: " + (i < a.size() ? a.get(i) : "<end>")
-            + "\n  resumed:       " + (i < b.size() ? b.get(i) : "<end>"));
+        throw new AssertionError(
+            file
+                + " differs after the resume, first at line "
+                + (i + 1)
+                + ":\n  uninterrupted: "
+                + (i < a.size() ? a.get(i) : "<end>")
+                + "\n  resumed:       "
+                + (i < b.size() ? b.get(i) : "<end>"));
       }
     }
   }
 
   /** Starts {@link RealPipelineChild} on the study, output to {@code <tmp>/<name>.log}. */
   private Process child(Path yaml, Path dir, Path model, String name) throws IOException {
-    return ChildJvm.of(RealPipelineChild.class, yaml.toString(), dir.toString(),
-        model.toString(), "1")
-        .redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile()).start();
+    return ChildJvm.of(
+            RealPipelineChild.class, yaml.toString(), dir.toString(), model.toString(), "1")
+        .redirectErrorStream(true)
+        .redirectOutput(tmp.resolve(name + ".log").toFile())
+        .start();
   }
 
   private static String log(Path file) {
@@ -324,8 +375,10 @@ class StudyPipelineTest {
         return Map.of();
       }
       Map<String, JsonNode> out = new TreeMap<>();
-      JSON.readTree(stateFile.toFile()).path("jobs").fields().forEachRemaining(e ->
-          out.put(e.getKey(), e.getValue()));
+      JSON.readTree(stateFile.toFile())
+          .path("jobs")
+          .fields()
+          .forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
       return out;
     } catch (IOException e) {
       return Map.of();
@@ -340,54 +393,67 @@ class StudyPipelineTest {
     Map<String, String> m = new TreeMap<>();
     for (Map.Entry<String, String> e : hashes(dir).entrySet()) {
       String path = e.getKey();
-      if (path.startsWith("logs") || path.startsWith("report") || path.equals("state.json")
-          || path.equals("study.yaml") || path.endsWith("training.json")) {
+      if (path.startsWith("logs")
+          || path.startsWith("report")
+          || path.equals("state.json")
+          || path.equals("study.yaml")
+          || path.endsWith("training.json")) {
         continue;
       }
-      m.put(path, path.endsWith("metrics.jsonl")
-          ? Files.readString(dir.resolve(path)).replaceAll("\"tokens_per_second\":[^,}]+", "")
-          : e.getValue());
+      m.put(
+          path,
+          path.endsWith("metrics.jsonl")
+              ? Files.readString(dir.resolve(path)).replaceAll("\"tokens_per_second\":[^,}]+", "")
+              : e.getValue());
     }
     return m;
   }
 
   private static StudyRunner.Result run(StudyConfig c, Map<String, Stage> stages, Path dir)
       throws Exception {
-    return new StudyRunner(c, stages, dir, new StudyRunner.Options(2, DeviceGate.unlimited(),
-        ProgressBoard.silent())).run();
+    return new StudyRunner(
+            c,
+            stages,
+            dir,
+            new StudyRunner.Options(2, DeviceGate.unlimited(), ProgressBoard.silent()))
+        .run();
   }
 
   /** The stages, each counting its invocations. */
-  private static Map<String, Stage> counting(Map<String, Stage> stages,
-      Map<String, AtomicInteger> calls) {
+  private static Map<String, Stage> counting(
+      Map<String, Stage> stages, Map<String, AtomicInteger> calls) {
     Map<String, Stage> out = new LinkedHashMap<>();
-    stages.forEach((name, s) -> out.put(name, new Stage() {
-      @Override
-      public String name() {
-        return s.name();
-      }
+    stages.forEach(
+        (name, s) ->
+            out.put(
+                name,
+                new Stage() {
+                  @Override
+                  public String name() {
+                    return s.name();
+                  }
 
-      @Override
-      public String version() {
-        return s.version();
-      }
+                  @Override
+                  public String version() {
+                    return s.version();
+                  }
 
-      @Override
-      public boolean usesDevice() {
-        return s.usesDevice();
-      }
+                  @Override
+                  public boolean usesDevice() {
+                    return s.usesDevice();
+                  }
 
-      @Override
-      public void run(JobContext ctx) throws Exception {
-        calls.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
-        s.run(ctx);
-      }
+                  @Override
+                  public void run(JobContext ctx) throws Exception {
+                    calls.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+                    s.run(ctx);
+                  }
 
-      @Override
-      public String fingerprint(Path outputDir) throws IOException {
-        return s.fingerprint(outputDir);
-      }
-    }));
+                  @Override
+                  public String fingerprint(Path outputDir) throws IOException {
+                    return s.fingerprint(outputDir);
+                  }
+                }));
     return out;
   }
 

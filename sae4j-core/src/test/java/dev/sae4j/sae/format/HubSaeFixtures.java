@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  *
  * <ul>
  *   <li>{@value #SAELENS}: SAELens, {@code blocks.1.hook_resid_post/} with cfg.json,
- *       sae_weights.safetensors and sparsity.safetensors (trained on gpt2), next to a pickle
- *       that must not be fetched;
+ *       sae_weights.safetensors and sparsity.safetensors (trained on gpt2), next to a pickle that
+ *       must not be fetched;
  *   <li>{@value #SPARSIFY}: EleutherAI sparsify, {@code layers.1/} and {@code layers.2/}, each with
  *       cfg.json + sae.safetensors, and the run's config.json (model gpt2) at the root;
  *   <li>{@value #GEMMA_SCOPE}: Gemma Scope, {@code layer_1/width_16k/average_l0_5/params.npz} and a
@@ -30,12 +30,16 @@ import java.util.stream.Stream;
 public final class HubSaeFixtures {
   /** The SAELens repository. */
   public static final String SAELENS = "test-org/gpt2-saelens-saes";
+
   /** The sparsify repository. */
   public static final String SPARSIFY = "test-org/sae-gpt2-sparsify";
+
   /** The Gemma Scope repository (its name is what ties it to gemma-2-2b). */
   public static final String GEMMA_SCOPE = "google/gemma-scope-2b-pt-res";
+
   /** The commit every repository is at. */
   public static final String COMMIT = "5e4e5e4e5e4e5e4e5e4e5e4e5e4e5e4e5e4e5e4e";
+
   /** d_in of every SAE. */
   public static final int D = 64;
 
@@ -57,18 +61,21 @@ public final class HubSaeFixtures {
     Files.write(saeLensRoot.resolve("blocks.1.hook_resid_post/ae.pt"), new byte[] {(byte) 0x80});
 
     Path sparsifyRoot = scratch.resolve("sparsify");
-    ImportersTest.writeSparsify(sparsifyRoot.resolve("layers.1"), SaeFixtures.known(D, true, 3),
-        4, "");
-    ImportersTest.writeSparsify(sparsifyRoot.resolve("layers.2"), SaeFixtures.known(D, true, 4),
-        4, "");
-    Files.writeString(sparsifyRoot.resolve("config.json"),
+    ImportersTest.writeSparsify(
+        sparsifyRoot.resolve("layers.1"), SaeFixtures.known(D, true, 3), 4, "");
+    ImportersTest.writeSparsify(
+        sparsifyRoot.resolve("layers.2"), SaeFixtures.known(D, true, 4), 4, "");
+    Files.writeString(
+        sparsifyRoot.resolve("config.json"),
         "{\"model\": \"gpt2\", \"dataset\": \"tiny-dataset\", \"ctx_len\": 64}");
 
     Path gemmaRoot = scratch.resolve("gemma-scope");
     Path npz = gemmaRoot.resolve("layer_1/width_16k/average_l0_5/params.npz");
     NpyWriter.npz(npz, ImportersTest.gemmaEntries(SaeFixtures.known(D, false, 5)), Set.of());
-    NpyWriter.npz(gemmaRoot.resolve("layer_1/width_65k/average_l0_9/params.npz"),
-        ImportersTest.gemmaEntries(SaeFixtures.known(D, false, 6)), Set.of());
+    NpyWriter.npz(
+        gemmaRoot.resolve("layer_1/width_65k/average_l0_9/params.npz"),
+        ImportersTest.gemmaEntries(SaeFixtures.known(D, false, 6)),
+        Set.of());
 
     addAll(hub.add(RepoType.MODEL, SAELENS, COMMIT), saeLensRoot);
     addAll(hub.add(RepoType.MODEL, SPARSIFY, COMMIT), sparsifyRoot);

@@ -48,10 +48,16 @@ class ImportersTest {
   static Path writeSparsify(Path hookDir, SaeFixtures.Known w, int k, String cfgExtra)
       throws IOException {
     Files.createDirectories(hookDir);
-    Files.writeString(hookDir.resolve("cfg.json"), "{\"activation\": \"topk\", "
-        + "\"expansion_factor\": 1, \"normalize_decoder\": true, \"num_latents\": 0, \"k\": " + k
-        + ", \"multi_topk\": false, \"skip_connection\": false, \"transcode\": false, "
-        + "\"signed\": false, \"d_in\": " + w.d() + cfgExtra + "}");
+    Files.writeString(
+        hookDir.resolve("cfg.json"),
+        "{\"activation\": \"topk\", "
+            + "\"expansion_factor\": 1, \"normalize_decoder\": true, \"num_latents\": 0, \"k\": "
+            + k
+            + ", \"multi_topk\": false, \"skip_connection\": false, \"transcode\": false, "
+            + "\"signed\": false, \"d_in\": "
+            + w.d()
+            + cfgExtra
+            + "}");
     int d = w.d();
     new SafetensorsWriter()
         .addFloats("encoder.weight", SaeFixtures.transpose(w.wEnc(), d, d), d, d)
@@ -66,8 +72,10 @@ class ImportersTest {
   void sparsifyHookpointImportsWithTransposedEncoderAndReconstructs() throws IOException {
     SaeFixtures.Known w = SaeFixtures.known(D, true, 21);
     Path run = Files.createDirectories(tmp.resolve("sparsify-run"));
-    Files.writeString(run.resolve("config.json"), "{\"model\": \"EleutherAI/pythia-70m\", "
-        + "\"dataset\": \"EleutherAI/SmolLM2-135M-10B\", \"ctx_len\": 2048, \"batch_size\": 32}");
+    Files.writeString(
+        run.resolve("config.json"),
+        "{\"model\": \"EleutherAI/pythia-70m\", \"dataset\": \"EleutherAI/SmolLM2-135M-10B\","
+            + " \"ctx_len\": 2048, \"batch_size\": 32}");
     Path hook = writeSparsify(run.resolve("layers.3"), w, 4, "");
     writeSparsify(run.resolve("layers.4.mlp"), w, 4, "");
     assertEquals(SaeFormat.SPARSIFY, SaeFiles.detect(hook));
@@ -83,23 +91,30 @@ class ImportersTest {
       assertEquals(2048, sae.config().metadata().contextSize());
       double fvu = SaeFixtures.fvu(sae, x);
       assertTrue(fvu < 1e-6, "fvu " + fvu);
-      try (NDArray f0 = ref.encode(x); NDArray f1 = sae.encode(x)) {
+      try (NDArray f0 = ref.encode(x);
+          NDArray f1 = sae.encode(x)) {
         assertTrue(SaeFixtures.maxDiff(f0, f1) < 1e-5);
       }
       // The imported SAE saves to SAELens and reloads unchanged (W_enc must be written as
       // [d_in, d_sae] in C order even though it came from a transpose).
       Path out = tmp.resolve("sparsify-as-saelens");
       SaeFiles.save(sae, out, null);
-      try (Sae back = SaeFiles.load(out, manager); NDArray y0 = sae.forward(x);
+      try (Sae back = SaeFiles.load(out, manager);
+          NDArray y0 = sae.forward(x);
           NDArray y1 = back.forward(x)) {
         assertArrayEquals(y0.toFloatArray(), y1.toFloatArray());
       }
     }
     // The same weights read without the transpose reconstruct badly: the FVU above is a real check.
-    try (Sae wrong = new Sae(new SaeConfig(SaeArchitecture.TOPK, D, D, 4, true,
-        SaeFixtures.META), manager, manager.create(w.wDec(), new Shape(D, D)),
-        manager.create(w.bEnc()), manager.create(w.wDec(), new Shape(D, D)),
-        manager.create(w.bDec()), null)) {
+    try (Sae wrong =
+        new Sae(
+            new SaeConfig(SaeArchitecture.TOPK, D, D, 4, true, SaeFixtures.META),
+            manager,
+            manager.create(w.wDec(), new Shape(D, D)),
+            manager.create(w.bEnc()),
+            manager.create(w.wDec(), new Shape(D, D)),
+            manager.create(w.bDec()),
+            null)) {
       assertTrue(SaeFixtures.fvu(wrong, x) > 0.3, "fvu " + SaeFixtures.fvu(wrong, x));
     }
     try (Sae mlp = SaeFiles.load(run.resolve("layers.4.mlp"), manager)) {
@@ -111,9 +126,10 @@ class ImportersTest {
   void sparsifyNumLatentsWinsOverExpansionFactor() throws IOException {
     SaeFixtures.Known w = SaeFixtures.known(D, true, 22);
     Path hook = writeSparsify(tmp.resolve("n").resolve("custom_hook"), w, 2, "");
-    String cfg = Files.readString(hook.resolve("cfg.json"))
-        .replace("\"num_latents\": 0", "\"num_latents\": " + D)
-        .replace("\"expansion_factor\": 1", "\"expansion_factor\": 32");
+    String cfg =
+        Files.readString(hook.resolve("cfg.json"))
+            .replace("\"num_latents\": 0", "\"num_latents\": " + D)
+            .replace("\"expansion_factor\": 1", "\"expansion_factor\": 32");
     Files.writeString(hook.resolve("cfg.json"), cfg);
     try (Sae sae = SaeFiles.load(hook, manager)) {
       assertEquals(D, sae.config().dSae());
@@ -129,8 +145,9 @@ class ImportersTest {
     e.put("w_dec.npy", NpyWriter.npy(w.wDec(), d, d));
     e.put("b_enc.npy", NpyWriter.npy(w.bEnc(), d));
     e.put("b_dec.npy", NpyWriter.npy(w.bDec(), d));
-    e.put("threshold.npy", NpyWriter.npy(2, "<f4", false, new long[] {d},
-        NpyWriter.f32(w.threshold())));
+    e.put(
+        "threshold.npy",
+        NpyWriter.npy(2, "<f4", false, new long[] {d}, NpyWriter.f32(w.threshold())));
     return e;
   }
 
@@ -152,7 +169,8 @@ class ImportersTest {
       assertArrayEquals(w.wDec(), sae.wDec().toFloatArray());
       double fvu = SaeFixtures.fvu(sae, x);
       assertTrue(fvu < 1e-6, "fvu " + fvu);
-      try (NDArray y0 = ref.forward(x); NDArray y1 = sae.forward(x)) {
+      try (NDArray y0 = ref.forward(x);
+          NDArray y1 = sae.forward(x)) {
         assertArrayEquals(y0.toFloatArray(), y1.toFloatArray());
       }
     }
@@ -200,8 +218,7 @@ class ImportersTest {
     NDArray x = SaeFixtures.activations(w, 200, 3, manager, 4);
     try (Sae sae = SaeFiles.load(hook, manager)) {
       assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, sae.wEnc().getDataType());
-      assertTrue(SaeFixtures.maxDiff(sae.wDec(), manager.create(w.wDec(), new Shape(D, D)))
-          < 1e-3);
+      assertTrue(SaeFixtures.maxDiff(sae.wDec(), manager.create(w.wDec(), new Shape(D, D))) < 1e-3);
       double fvu = SaeFixtures.fvu(sae, x);
       assertTrue(fvu < 1e-4, "fvu " + fvu);
       // Loaded weights own their memory: an in-place update must not touch the file mapping.
@@ -230,8 +247,8 @@ class ImportersTest {
         int weights = sae.threshold() == null ? 4 : 5;
         assertEquals(weights, m.getManagedArrays().size(), p.toString());
         try (NDManager batch = m.newSubManager()) {
-          NDArray x = batch.create(new float[3 * sae.config().dIn()],
-              new Shape(3, sae.config().dIn()));
+          NDArray x =
+              batch.create(new float[3 * sae.config().dIn()], new Shape(3, sae.config().dIn()));
           NDArray f = sae.encode(x);
           NDArray xHat = sae.decode(f);
           int before = batch.getManagedArrays().size();

@@ -23,10 +23,18 @@ final class NpyWriter {
     for (long d : shape) {
       dims.append(d).append(", ");
     }
-    String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
-        : "(" + (dims.length() == 0 ? "" : dims.substring(0, dims.length() - 2)) + ")";
-    String dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False")
-        + ", 'shape': " + shapeText + ", }";
+    String shapeText =
+        shape.length == 1
+            ? "(" + shape[0] + ",)"
+            : "(" + (dims.length() == 0 ? "" : dims.substring(0, dims.length() - 2)) + ")";
+    String dict =
+        "{'descr': '"
+            + descr
+            + "', 'fortran_order': "
+            + (fortran ? "True" : "False")
+            + ", 'shape': "
+            + shapeText
+            + ", }";
     int pre = version == 1 ? 10 : 12;
     // numpy pads with spaces and a final newline so the data starts 64-byte aligned.
     int total = (pre + dict.length() + 1 + 63) / 64 * 64;
@@ -49,9 +57,7 @@ final class NpyWriter {
     return b.array();
   }
 
-  /**
-   * A float32 .npy, version 1.
-   */
+  /** A float32 .npy, version 1. */
   static byte[] npy(float[] values, long... shape) {
     return npy(1, "<f4", false, shape, f32(values));
   }

@@ -18,8 +18,8 @@ import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
 
 /**
- * .npz files written by numpy itself ({@code np.savez}, {@code np.savez_compressed}; see the
- * README next to the fixtures), with the JumpReLU forward pass computed by numpy in float64.
+ * .npz files written by numpy itself ({@code np.savez}, {@code np.savez_compressed}; see the README
+ * next to the fixtures), with the JumpReLU forward pass computed by numpy in float64.
  */
 class NumpyFixtureTest {
   private static Path fixture(String name) throws URISyntaxException {
@@ -71,12 +71,18 @@ class NumpyFixtureTest {
   @Test
   void numpyObjectArrayIsRefused() throws URISyntaxException {
     Path file = fixture("numpy-object.npz");
-    IOException e = assertThrows(IOException.class, () -> {
-      try (NDManager m = NDManager.newBaseManager()) {
-        NpzFile.read(file, m);
-      }
-    });
-    assertTrue(e.getMessage().contains("numpy-object.npz") && e.getMessage().contains("|O")
-        && e.getMessage().contains("'threshold.npy'"), e.getMessage());
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> {
+              try (NDManager m = NDManager.newBaseManager()) {
+                NpzFile.read(file, m);
+              }
+            });
+    assertTrue(
+        e.getMessage().contains("numpy-object.npz")
+            && e.getMessage().contains("|O")
+            && e.getMessage().contains("'threshold.npy'"),
+        e.getMessage());
   }
 }

@@ -36,8 +36,8 @@ class SaeFileErrorsTest {
 
   /** Loading fails with a SaeFormatException whose message contains every fragment. */
   private static void fails(Path path, String... fragments) {
-    SaeFormatException e = assertThrows(SaeFormatException.class,
-        () -> SaeFiles.load(path, manager).close());
+    SaeFormatException e =
+        assertThrows(SaeFormatException.class, () -> SaeFiles.load(path, manager).close());
     for (String f : fragments) {
       assertTrue(e.getMessage().contains(f), "'" + f + "' missing from: " + e.getMessage());
     }
@@ -60,45 +60,91 @@ class SaeFileErrorsTest {
 
   @Test
   void saeLensConfigErrorsNameFileAndField() throws IOException {
-    fails(saeLens("arch", SaeArchitecture.RELU, "\"standard\"", "\"mystery\""), "cfg.json",
-        "'architecture'", "mystery", "unknown");
-    fails(saeLens("gated", SaeArchitecture.RELU, "\"standard\"", "\"gated\""), "cfg.json",
-        "'architecture'", "not supported");
-    fails(saeLens("dsae", SaeArchitecture.RELU, "\"d_sae\" : 32", "\"d_sae\" : 40"),
-        "sae_weights.safetensors", "'W_enc'", "d_sae=40");
+    fails(
+        saeLens("arch", SaeArchitecture.RELU, "\"standard\"", "\"mystery\""),
+        "cfg.json",
+        "'architecture'",
+        "mystery",
+        "unknown");
+    fails(
+        saeLens("gated", SaeArchitecture.RELU, "\"standard\"", "\"gated\""),
+        "cfg.json",
+        "'architecture'",
+        "not supported");
+    fails(
+        saeLens("dsae", SaeArchitecture.RELU, "\"d_sae\" : 32", "\"d_sae\" : 40"),
+        "sae_weights.safetensors",
+        "'W_enc'",
+        "d_sae=40");
     fails(saeLens("nok", SaeArchitecture.TOPK, "\"k\" : 4,", ""), "cfg.json", "'k'");
-    fails(saeLens("badk", SaeArchitecture.TOPK, "\"k\" : 4", "\"k\" : \"4\""), "cfg.json",
-        "'k'", "integer");
-    fails(saeLens("norm", SaeArchitecture.RELU, "\"normalize_activations\" : \"none\"",
-        "\"normalize_activations\" : \"layer_norm\""), "cfg.json", "'normalize_activations'");
-    fails(saeLens("dtype", SaeArchitecture.RELU, "\"float32\"", "\"int8\""), "cfg.json",
-        "'dtype'");
-    fails(saeLens("meta", SaeArchitecture.RELU, "\"context_size\" : 128",
-        "\"context_size\" : \"long\""), "cfg.json", "'metadata.context_size'");
-    fails(saeLens("btk", SaeArchitecture.BATCHTOPK, "\"sae4j_k\" : 4", "\"sae4j_k\" : null"),
-        "cfg.json", "'metadata.sae4j_k'");
-    fails(saeLens("rec", SaeArchitecture.JUMPRELU, "\"sae4j_architecture\" : \"jumprelu\"",
-        "\"sae4j_architecture\" : \"topk\""), "cfg.json", "'metadata.sae4j_architecture'");
+    fails(
+        saeLens("badk", SaeArchitecture.TOPK, "\"k\" : 4", "\"k\" : \"4\""),
+        "cfg.json",
+        "'k'",
+        "integer");
+    fails(
+        saeLens(
+            "norm",
+            SaeArchitecture.RELU,
+            "\"normalize_activations\" : \"none\"",
+            "\"normalize_activations\" : \"layer_norm\""),
+        "cfg.json",
+        "'normalize_activations'");
+    fails(saeLens("dtype", SaeArchitecture.RELU, "\"float32\"", "\"int8\""), "cfg.json", "'dtype'");
+    fails(
+        saeLens(
+            "meta", SaeArchitecture.RELU, "\"context_size\" : 128", "\"context_size\" : \"long\""),
+        "cfg.json",
+        "'metadata.context_size'");
+    fails(
+        saeLens("btk", SaeArchitecture.BATCHTOPK, "\"sae4j_k\" : 4", "\"sae4j_k\" : null"),
+        "cfg.json",
+        "'metadata.sae4j_k'");
+    fails(
+        saeLens(
+            "rec",
+            SaeArchitecture.JUMPRELU,
+            "\"sae4j_architecture\" : \"jumprelu\"",
+            "\"sae4j_architecture\" : \"topk\""),
+        "cfg.json",
+        "'metadata.sae4j_architecture'");
     // A topk SAE whose cfg claims jumprelu: the missing threshold tensor is named.
-    fails(saeLens("thr", SaeArchitecture.TOPK, "\"architecture\" : \"topk\"",
-        "\"architecture\" : \"jumprelu\"", "\"sae4j_architecture\" : \"topk\"",
-        "\"sae4j_architecture\" : \"jumprelu\""),
-        "sae_weights.safetensors", "'threshold'");
+    fails(
+        saeLens(
+            "thr",
+            SaeArchitecture.TOPK,
+            "\"architecture\" : \"topk\"",
+            "\"architecture\" : \"jumprelu\"",
+            "\"sae4j_architecture\" : \"topk\"",
+            "\"sae4j_architecture\" : \"jumprelu\""),
+        "sae_weights.safetensors",
+        "'threshold'");
     // A jumprelu file relabelled standard: the extra threshold tensor is refused, not ignored.
-    fails(saeLens("extra", SaeArchitecture.JUMPRELU, "\"architecture\" : \"jumprelu\"",
-        "\"architecture\" : \"standard\"", "\"sae4j_architecture\" : \"jumprelu\"",
-        "\"sae4j_architecture\" : \"relu\""),
-        "sae_weights.safetensors", "threshold", "unexpected");
+    fails(
+        saeLens(
+            "extra",
+            SaeArchitecture.JUMPRELU,
+            "\"architecture\" : \"jumprelu\"",
+            "\"architecture\" : \"standard\"",
+            "\"sae4j_architecture\" : \"jumprelu\"",
+            "\"sae4j_architecture\" : \"relu\""),
+        "sae_weights.safetensors",
+        "threshold",
+        "unexpected");
   }
 
   @Test
   void wrongTensorNamesAndMissingConfigAreNamed() throws IOException {
     Path dir = Files.createDirectories(tmp.resolve("names"));
-    Files.writeString(dir.resolve("cfg.json"), "{\"d_in\": 2, \"d_sae\": 3, \"architecture\":"
-        + " \"standard\", \"metadata\": {}}");
-    new SafetensorsWriter().addFloats("encoder.weight", new float[6], 3, 2)
-        .addFloats("b_enc", new float[3], 3).addFloats("W_dec", new float[6], 3, 2)
-        .addFloats("b_dec", new float[2], 2).write(dir.resolve("sae_weights.safetensors"));
+    Files.writeString(
+        dir.resolve("cfg.json"),
+        "{\"d_in\": 2, \"d_sae\": 3, \"architecture\":" + " \"standard\", \"metadata\": {}}");
+    new SafetensorsWriter()
+        .addFloats("encoder.weight", new float[6], 3, 2)
+        .addFloats("b_enc", new float[3], 3)
+        .addFloats("W_dec", new float[6], 3, 2)
+        .addFloats("b_dec", new float[2], 2)
+        .write(dir.resolve("sae_weights.safetensors"));
     fails(dir, "sae_weights.safetensors", "encoder.weight");
     Files.delete(dir.resolve("cfg.json"));
     fails(dir, "cfg.json", "not found");
@@ -129,25 +175,34 @@ class SaeFileErrorsTest {
     Path a = ImportersTest.writeSparsify(run.resolve("layers.0"), w, 4, "");
     ImportersTest.writeSparsify(run.resolve("layers.1"), w, 4, "");
     fails(run, "run", "sparsify run root", "layers.0", "layers.1");
-    Files.writeString(a.resolve("cfg.json"), Files.readString(a.resolve("cfg.json"))
-        .replace("\"k\": 4, ", ""));
+    Files.writeString(
+        a.resolve("cfg.json"), Files.readString(a.resolve("cfg.json")).replace("\"k\": 4, ", ""));
     fails(a, "cfg.json", "'k'");
     Path t = ImportersTest.writeSparsify(tmp.resolve("t/layers.2"), w, 4, "");
-    Files.writeString(t.resolve("cfg.json"), Files.readString(t.resolve("cfg.json"))
-        .replace("\"transcode\": false", "\"transcode\": true"));
+    Files.writeString(
+        t.resolve("cfg.json"),
+        Files.readString(t.resolve("cfg.json"))
+            .replace("\"transcode\": false", "\"transcode\": true"));
     fails(t, "cfg.json", "'transcode'");
     Path g = ImportersTest.writeSparsify(tmp.resolve("g/layers.2"), w, 4, "");
-    Files.writeString(g.resolve("cfg.json"), Files.readString(g.resolve("cfg.json"))
-        .replace("\"activation\": \"topk\"", "\"activation\": \"groupmax\""));
+    Files.writeString(
+        g.resolve("cfg.json"),
+        Files.readString(g.resolve("cfg.json"))
+            .replace("\"activation\": \"topk\"", "\"activation\": \"groupmax\""));
     fails(g, "cfg.json", "'activation'", "groupmax");
     Path s = ImportersTest.writeSparsify(tmp.resolve("s/layers.2"), w, 4, "");
-    Files.writeString(s.resolve("cfg.json"), Files.readString(s.resolve("cfg.json"))
-        .replace("\"num_latents\": 0", "\"num_latents\": 48"));
+    Files.writeString(
+        s.resolve("cfg.json"),
+        Files.readString(s.resolve("cfg.json"))
+            .replace("\"num_latents\": 0", "\"num_latents\": 48"));
     fails(s, "sae.safetensors", "'encoder.weight'", "d_sae=48");
     Path skip = ImportersTest.writeSparsify(tmp.resolve("k/layers.2"), w, 4, "");
-    new SafetensorsWriter().addFloats("encoder.weight", new float[D * D], D, D)
-        .addFloats("encoder.bias", new float[D], D).addFloats("W_dec", new float[D * D], D, D)
-        .addFloats("b_dec", new float[D], D).addFloats("W_skip", new float[D * D], D, D)
+    new SafetensorsWriter()
+        .addFloats("encoder.weight", new float[D * D], D, D)
+        .addFloats("encoder.bias", new float[D], D)
+        .addFloats("W_dec", new float[D * D], D, D)
+        .addFloats("b_dec", new float[D], D)
+        .addFloats("W_skip", new float[D * D], D, D)
         .write(skip.resolve("sae.safetensors"));
     fails(skip, "sae.safetensors", "'W_skip'");
   }
@@ -170,8 +225,8 @@ class SaeFileErrorsTest {
     fails(d, "params.npz", "'b_dec.npy'", "'<f8'", "'<f4'");
 
     Map<String, byte[]> fortran = new java.util.LinkedHashMap<>(base);
-    fortran.put("W_enc.npy", NpyWriter.npy(1, "<f4", true, new long[] {D, D},
-        NpyWriter.f32(w.wEnc())));
+    fortran.put(
+        "W_enc.npy", NpyWriter.npy(1, "<f4", true, new long[] {D, D}, NpyWriter.f32(w.wEnc())));
     Path f = tmp.resolve("fortran/params.npz");
     NpyWriter.npz(f, fortran, Set.of());
     fails(f, "params.npz", "'W_enc.npy'", "fortran_order");
@@ -212,25 +267,28 @@ class SaeFileErrorsTest {
     SaeFixtures.Known w = SaeFixtures.known(D, false, 4);
     // A tiny entry whose header declares a 32768 x 32768 W_enc (4 GiB).
     Map<String, byte[]> bomb = new java.util.LinkedHashMap<>(ImportersTest.gemmaEntries(w));
-    bomb.put("W_enc.npy", NpyWriter.npy(1, "<f4", false, new long[] {32768, 32768},
-        new byte[16]));
+    bomb.put("W_enc.npy", NpyWriter.npy(1, "<f4", false, new long[] {32768, 32768}, new byte[16]));
     Path b = tmp.resolve("bomb/params.npz");
     NpyWriter.npz(b, bomb, Set.of("W_enc.npy"));
     // A 1 KiB chunk limit: reading any W_enc row would fail, so only a check made before
     // reading data can produce the expected message.
     try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-      SaeFormatException e = assertThrows(SaeFormatException.class,
-          () -> GemmaScopeReader.read(b, m, 1024));
-      assertTrue(e.getMessage().contains("entry 'W_enc.npy': declares shape [32768, 32768] "
-          + "(4294967296 bytes of float32 after a 128-byte header), but its uncompressed size in"
-          + " the archive is 144 bytes (truncated); refused before inflating"), e.getMessage());
+      SaeFormatException e =
+          assertThrows(SaeFormatException.class, () -> GemmaScopeReader.read(b, m, 1024));
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "entry 'W_enc.npy': declares shape [32768, 32768] (4294967296 bytes of float32"
+                      + " after a 128-byte header), but its uncompressed size in the archive is 144"
+                      + " bytes (truncated); refused before inflating"),
+          e.getMessage());
 
       // Sizes that agree (64 MiB of deflated zeros) but a W_dec that disagrees with W_enc:
       // refused from the headers, before W_enc is inflated.
       Path z = tmp.resolve("zeros/params.npz");
       Files.createDirectories(z.getParent());
-      try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(
-          Files.newOutputStream(z))) {
+      try (java.util.zip.ZipOutputStream zip =
+          new java.util.zip.ZipOutputStream(Files.newOutputStream(z))) {
         zip.putNextEntry(new java.util.zip.ZipEntry("W_enc.npy"));
         zip.write(NpyWriter.npy(1, "<f4", false, new long[] {4096, 4096}, new byte[0]));
         byte[] zeros = new byte[1 << 20];
@@ -238,19 +296,33 @@ class SaeFileErrorsTest {
           zip.write(zeros);
         }
         zip.closeEntry();
-        for (String[] a : new String[][] {{"W_dec.npy", "10,10"}, {"b_enc.npy", "4096"},
-            {"b_dec.npy", "4096"}, {"threshold.npy", "4096"}}) {
-          long[] shape = java.util.Arrays.stream(a[1].split(",")).mapToLong(Long::parseLong)
-              .toArray();
+        for (String[] a :
+            new String[][] {
+              {"W_dec.npy", "10,10"},
+              {"b_enc.npy", "4096"},
+              {"b_dec.npy", "4096"},
+              {"threshold.npy", "4096"}
+            }) {
+          long[] shape =
+              java.util.Arrays.stream(a[1].split(",")).mapToLong(Long::parseLong).toArray();
           zip.putNextEntry(new java.util.zip.ZipEntry(a[0]));
-          zip.write(NpyWriter.npy(1, "<f4", false, shape,
-              new byte[(int) (4 * java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y))]));
+          zip.write(
+              NpyWriter.npy(
+                  1,
+                  "<f4",
+                  false,
+                  shape,
+                  new byte[(int) (4 * java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y))]));
           zip.closeEntry();
         }
       }
       e = assertThrows(SaeFormatException.class, () -> GemmaScopeReader.read(z, m, 1024));
-      assertTrue(e.getMessage().contains("array 'W_dec' has shape [10, 10], expected "
-          + "[d_sae, d_model] = [4096, 4096]"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "array 'W_dec' has shape [10, 10], expected "
+                      + "[d_sae, d_model] = [4096, 4096]"),
+          e.getMessage());
     }
   }
 }

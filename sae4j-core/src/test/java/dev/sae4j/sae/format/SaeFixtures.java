@@ -12,8 +12,8 @@ import java.util.Random;
 
 /** Small SAEs with known weights and activations they reconstruct, for format tests. */
 final class SaeFixtures {
-  static final SaeMetadata META = new SaeMetadata("gpt2", "blocks.1.hook_resid_post", 128, true,
-      "tiny-dataset", false);
+  static final SaeMetadata META =
+      new SaeMetadata("gpt2", "blocks.1.hook_resid_post", 128, true, "tiny-dataset", false);
 
   private SaeFixtures() {}
 
@@ -37,7 +37,9 @@ final class SaeFixtures {
       }
       threshold = m.create(t);
     }
-    return new Sae(c, m,
+    return new Sae(
+        c,
+        m,
         m.create(gaussian(r, dIn * dSae, 0.3), new Shape(dIn, dSae)),
         m.create(gaussian(r, dSae, 0.05)),
         m.create(gaussian(r, dSae * dIn, 0.3), new Shape(dSae, dIn)),
@@ -95,9 +97,14 @@ final class SaeFixtures {
    */
   record Known(int d, float[] wEnc, float[] bEnc, float[] wDec, float[] bDec, float[] threshold) {
     Sae sae(SaeArchitecture a, int k, boolean applyBDec, NDManager m) {
-      return new Sae(new SaeConfig(a, d, d, k, applyBDec, META), m,
-          m.create(wEnc, new Shape(d, d)), m.create(bEnc), m.create(wDec, new Shape(d, d)),
-          m.create(bDec), a.hasThreshold() ? m.create(threshold) : null);
+      return new Sae(
+          new SaeConfig(a, d, d, k, applyBDec, META),
+          m,
+          m.create(wEnc, new Shape(d, d)),
+          m.create(bEnc),
+          m.create(wDec, new Shape(d, d)),
+          m.create(bDec),
+          a.hasThreshold() ? m.create(threshold) : null);
     }
   }
 

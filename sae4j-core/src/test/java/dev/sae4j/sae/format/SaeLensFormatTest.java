@@ -53,8 +53,8 @@ class SaeLensFormatTest {
   }
 
   private NDArray inputs(long seed) {
-    return manager.create(SaeFixtures.gaussian(new Random(seed), 64 * D_IN, 1.0),
-        new Shape(64, D_IN));
+    return manager.create(
+        SaeFixtures.gaussian(new Random(seed), 64 * D_IN, 1.0), new Shape(64, D_IN));
   }
 
   @Test
@@ -67,8 +67,10 @@ class SaeLensFormatTest {
         assertEquals(SaeFormat.SAELENS, SaeFiles.detect(dir));
         try (Sae back = SaeFiles.load(dir, manager)) {
           assertEquals(sae.config(), back.config(), a.cliName());
-          try (NDArray f0 = sae.encode(x); NDArray f1 = back.encode(x);
-              NDArray y0 = sae.decode(f0); NDArray y1 = back.decode(f1)) {
+          try (NDArray f0 = sae.encode(x);
+              NDArray f1 = back.encode(x);
+              NDArray y0 = sae.decode(f0);
+              NDArray y1 = back.decode(f1)) {
             assertArrayEquals(f0.toFloatArray(), f1.toFloatArray(), a.cliName());
             assertArrayEquals(y0.toFloatArray(), y1.toFloatArray(), a.cliName());
             // Not vacuous: some but not all latents fire.
@@ -94,7 +96,8 @@ class SaeLensFormatTest {
       // What a foreign reader sees: drop sae4j's keys, as SAELens would ignore them.
       ((ObjectNode) cfg.get("metadata")).remove(List.of("sae4j_architecture", "sae4j_k"));
       Files.writeString(dir.resolve("cfg.json"), cfg.toString());
-      try (Sae back = SaeFiles.load(dir, manager); NDArray y0 = sae.forward(x);
+      try (Sae back = SaeFiles.load(dir, manager);
+          NDArray y0 = sae.forward(x);
           NDArray y1 = back.forward(x)) {
         assertEquals(SaeArchitecture.JUMPRELU, back.config().architecture());
         assertArrayEquals(y0.toFloatArray(), y1.toFloatArray());
@@ -105,9 +108,16 @@ class SaeLensFormatTest {
   /** Checks the written files against the SAELens v6 layout described in docs/sae-formats.md §2. */
   @Test
   void writtenCheckpointFollowsSaeLensLayout() throws IOException {
-    Map<SaeArchitecture, String> saeLensName = Map.of(SaeArchitecture.RELU, "standard",
-        SaeArchitecture.TOPK, "topk", SaeArchitecture.JUMPRELU, "jumprelu",
-        SaeArchitecture.BATCHTOPK, "jumprelu");
+    Map<SaeArchitecture, String> saeLensName =
+        Map.of(
+            SaeArchitecture.RELU,
+            "standard",
+            SaeArchitecture.TOPK,
+            "topk",
+            SaeArchitecture.JUMPRELU,
+            "jumprelu",
+            SaeArchitecture.BATCHTOPK,
+            "jumprelu");
     long tokens = 1_000_000;
     long[] counts = new long[D_SAE];
     for (int i = 0; i < D_SAE; i++) {
@@ -139,10 +149,21 @@ class SaeLensFormatTest {
       assertTrue(meta.isObject());
       // SAELens parses this with packaging.Version and treats < 6.0.0-rc.0 as a flat pre-6 config.
       assertTrue(Integer.parseInt(text(meta, "sae_lens_version").split("\\.")[0]) >= 6);
-      for (String key : List.of("sae_lens_training_version", "model_name", "model_class_name",
-          "hook_name", "hook_head_index", "model_from_pretrained_kwargs", "context_size",
-          "prepend_bos", "seqpos_slice", "dataset_path", "exclude_special_tokens",
-          "sequence_separator_token", "disable_concat_sequences")) {
+      for (String key :
+          List.of(
+              "sae_lens_training_version",
+              "model_name",
+              "model_class_name",
+              "hook_name",
+              "hook_head_index",
+              "model_from_pretrained_kwargs",
+              "context_size",
+              "prepend_bos",
+              "seqpos_slice",
+              "dataset_path",
+              "exclude_special_tokens",
+              "sequence_separator_token",
+              "disable_concat_sequences")) {
         assertTrue(meta.has(key), "metadata." + key);
       }
       assertEquals("gpt2", text(meta, "model_name"));
@@ -157,9 +178,10 @@ class SaeLensFormatTest {
       assertTrue(meta.get("disable_concat_sequences").isBoolean());
 
       try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("sae_weights.safetensors"))) {
-        Set<String> expected = a.hasThreshold()
-            ? Set.of("W_enc", "b_enc", "W_dec", "b_dec", "threshold")
-            : Set.of("W_enc", "b_enc", "W_dec", "b_dec");
+        Set<String> expected =
+            a.hasThreshold()
+                ? Set.of("W_enc", "b_enc", "W_dec", "b_dec", "threshold")
+                : Set.of("W_enc", "b_enc", "W_dec", "b_dec");
         assertEquals(expected, f.names());
         assertArrayEquals(new long[] {D_IN, D_SAE}, f.info("W_enc").shape());
         assertArrayEquals(new long[] {D_SAE}, f.info("b_enc").shape());
@@ -180,8 +202,8 @@ class SaeLensFormatTest {
         float[] log = f.readFloats("sparsity");
         assertEquals(D_SAE, log.length);
         for (int i = 0; i < D_SAE; i++) {
-          assertEquals(Math.log10((double) counts[i] / tokens + 1e-10), log[i], 1e-5,
-              "latent " + i);
+          assertEquals(
+              Math.log10((double) counts[i] / tokens + 1e-10), log[i], 1e-5, "latent " + i);
         }
         assertEquals(-10f, log[0], 1e-5f);
       }
@@ -215,11 +237,13 @@ class SaeLensFormatTest {
         assertArrayEquals(topk.wEnc().toFloatArray(), back.wEnc().toFloatArray());
       }
       try (Stream<Path> s = Files.list(tmp)) {
-        assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".")),
+        assertTrue(
+            s.noneMatch(p -> p.getFileName().toString().startsWith(".")),
             "temporary directories left behind");
       }
       try (Stream<Path> s = Files.list(dir)) {
-        assertEquals(Set.of("cfg.json", "sae_weights.safetensors"),
+        assertEquals(
+            Set.of("cfg.json", "sae_weights.safetensors"),
             Set.copyOf(s.map(p -> p.getFileName().toString()).toList()));
       }
       Path other = Files.createDirectories(tmp.resolve("notes"));
@@ -234,7 +258,9 @@ class SaeLensFormatTest {
   void readsPre6FlatTopKConfig() throws IOException {
     SaeFixtures.Known w = SaeFixtures.known(24, true, 5);
     Path dir = Files.createDirectories(tmp.resolve("legacy"));
-    Files.writeString(dir.resolve("cfg.json"), """
+    Files.writeString(
+        dir.resolve("cfg.json"),
+        """
         {"model_name": "gpt2-small", "hook_point": "blocks.2.hook_resid_pre", "hook_point_layer": 2,
          "hook_point_head_index": null, "d_in": 24, "d_sae": 24, "expansion_factor": 1,
          "activation_fn_str": "topk", "activation_fn_kwargs": {"k": 4},
@@ -244,14 +270,16 @@ class SaeLensFormatTest {
          "device": "cpu", "sae_lens_training_version": "3.13.0"}
         """);
     new SafetensorsWriter()
-        .addFloats("W_enc", w.wEnc(), 24, 24).addFloats("b_enc", w.bEnc(), 24)
-        .addFloats("W_dec", w.wDec(), 24, 24).addFloats("b_dec", w.bDec(), 24)
+        .addFloats("W_enc", w.wEnc(), 24, 24)
+        .addFloats("b_enc", w.bEnc(), 24)
+        .addFloats("W_dec", w.wDec(), 24, 24)
+        .addFloats("b_dec", w.bDec(), 24)
         .addFloats("scaling_factor", ones(24), 24)
         .write(dir.resolve("sae_weights.safetensors"));
     assertEquals(SaeFormat.SAELENS_LEGACY, SaeFiles.detect(dir));
     NDArray x = SaeFixtures.activations(w, 200, 3, manager, 9);
-    try (Sae sae = SaeFiles.load(dir, manager); Sae ref = w.sae(SaeArchitecture.TOPK, 4, true,
-        manager)) {
+    try (Sae sae = SaeFiles.load(dir, manager);
+        Sae ref = w.sae(SaeArchitecture.TOPK, 4, true, manager)) {
       assertEquals(SaeArchitecture.TOPK, sae.config().architecture());
       assertEquals(4, sae.config().k());
       assertEquals("blocks.2.hook_resid_pre", sae.config().metadata().hookName());
@@ -259,7 +287,8 @@ class SaeLensFormatTest {
       assertEquals(128, sae.config().metadata().contextSize());
       assertEquals("Skylion007/openwebtext", sae.config().metadata().datasetPath());
       assertTrue(SaeFixtures.fvu(sae, x) < 1e-6, "fvu " + SaeFixtures.fvu(sae, x));
-      try (NDArray y0 = ref.forward(x); NDArray y1 = sae.forward(x)) {
+      try (NDArray y0 = ref.forward(x);
+          NDArray y1 = sae.forward(x)) {
         assertTrue(SaeFixtures.maxDiff(y0, y1) < 1e-6);
       }
     }
@@ -296,15 +325,22 @@ class SaeLensFormatTest {
     Files.writeString(dir.resolve("cfg.json"), cfg.toString());
     float[] bEnc = SaeFixtures.gaussian(r, 24, 0.1);
     new SafetensorsWriter()
-        .addFloats("W_enc", w.wEnc(), 24, 24).addFloats("b_enc", bEnc, 24)
-        .addFloats("W_dec", wDec, 24, 24).addFloats("b_dec", w.bDec(), 24)
+        .addFloats("W_enc", w.wEnc(), 24, 24)
+        .addFloats("b_enc", bEnc, 24)
+        .addFloats("W_dec", wDec, 24, 24)
+        .addFloats("b_dec", w.bDec(), 24)
         .write(dir.resolve("sae_weights.safetensors"));
     NDArray x = SaeFixtures.activations(w, 100, 5, manager, 3);
-    try (Sae sae = SaeFiles.load(dir, manager); NDManager m = manager.newSubManager()) {
+    try (Sae sae = SaeFiles.load(dir, manager);
+        NDManager m = manager.newSubManager()) {
       // SAELens's forward pass, written out.
       NDArray n = m.create(norms);
-      NDArray pre = x.sub(m.create(w.bDec())).matMul(m.create(w.wEnc(), new Shape(24, 24)))
-          .add(m.create(bEnc)).mul(n).maximum(0f);
+      NDArray pre =
+          x.sub(m.create(w.bDec()))
+              .matMul(m.create(w.wEnc(), new Shape(24, 24)))
+              .add(m.create(bEnc))
+              .mul(n)
+              .maximum(0f);
       NDArray kth = pre.topK(3, 1, true, false).get(0).min(new int[] {1}, true);
       NDArray f = pre.mul(pre.gte(kth).toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
       NDArray y = f.div(n).matMul(m.create(wDec, new Shape(24, 24))).add(m.create(w.bDec()));
@@ -312,12 +348,15 @@ class SaeLensFormatTest {
       fLoaded.attach(m);
       NDArray yLoaded = sae.decode(fLoaded);
       yLoaded.attach(m);
-      assertTrue(SaeFixtures.maxDiff(f, fLoaded) < 1e-5, "latents " + SaeFixtures.maxDiff(f,
-          fLoaded));
+      assertTrue(
+          SaeFixtures.maxDiff(f, fLoaded) < 1e-5, "latents " + SaeFixtures.maxDiff(f, fLoaded));
       assertTrue(SaeFixtures.maxDiff(y, yLoaded) < 1e-5);
       // Without the fold the selected latents differ: the check is not vacuous.
-      NDArray plainPre = x.sub(m.create(w.bDec())).matMul(m.create(w.wEnc(), new Shape(24, 24)))
-          .add(m.create(bEnc)).maximum(0f);
+      NDArray plainPre =
+          x.sub(m.create(w.bDec()))
+              .matMul(m.create(w.wEnc(), new Shape(24, 24)))
+              .add(m.create(bEnc))
+              .maximum(0f);
       NDArray plainKth = plainPre.topK(3, 1, true, false).get(0).min(new int[] {1}, true);
       assertFalse(plainPre.gte(plainKth).contentEquals(pre.gte(kth)));
     }
@@ -349,29 +388,40 @@ class SaeLensFormatTest {
       }
     }
     Path dir = Files.createDirectories(tmp.resolve("bf16"));
-    Files.writeString(dir.resolve("cfg.json"), "{\"d_in\": 4, \"d_sae\": 6, \"dtype\":"
-        + " \"bfloat16\", \"architecture\": \"standard\", \"apply_b_dec_to_input\": true,"
-        + " \"normalize_activations\": \"none\", \"metadata\": {\"sae_lens_version\":"
-        + " \"6.5.0\", \"hook_name\": \"blocks.0.hook_resid_post\"}}");
+    Files.writeString(
+        dir.resolve("cfg.json"),
+        "{\"d_in\": 4, \"d_sae\": 6, \"dtype\":"
+            + " \"bfloat16\", \"architecture\": \"standard\", \"apply_b_dec_to_input\": true,"
+            + " \"normalize_activations\": \"none\", \"metadata\": {\"sae_lens_version\":"
+            + " \"6.5.0\", \"hook_name\": \"blocks.0.hook_resid_post\"}}");
     String[] names = {"W_enc", "b_enc", "W_dec", "b_dec"};
     String[] shapes = {"[4,6]", "[6]", "[6,4]", "[4]"};
     StringBuilder header = new StringBuilder("{");
     long offset = 0;
     for (int i = 0; i < 4; i++) {
       long end = offset + 2L * sizes[i];
-      header.append(i == 0 ? "" : ",").append('"').append(names[i])
-          .append("\":{\"dtype\":\"BF16\",\"shape\":").append(shapes[i])
-          .append(",\"data_offsets\":[").append(offset).append(',').append(end).append("]}");
+      header
+          .append(i == 0 ? "" : ",")
+          .append('"')
+          .append(names[i])
+          .append("\":{\"dtype\":\"BF16\",\"shape\":")
+          .append(shapes[i])
+          .append(",\"data_offsets\":[")
+          .append(offset)
+          .append(',')
+          .append(end)
+          .append("]}");
       offset = end;
     }
     header.append('}');
     while (header.length() % 8 != 0) {
       header.append(' ');
     }
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + header.length() + (int) offset)
-        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    b.putLong(header.length()).put(header.toString().getBytes(
-        java.nio.charset.StandardCharsets.US_ASCII));
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(8 + header.length() + (int) offset)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putLong(header.length())
+        .put(header.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     for (float[] v : t) {
       for (float x : v) {
         b.putShort((short) (Float.floatToRawIntBits(x) >>> 16)); // exact: low bits are zero

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code hf://OWNER/REPO/PATH[@REVISION]} SAEs from the fake Hub in each layout (SAELens,
- * sparsify, Gemma Scope): downloaded into the HF cache, verified, loaded as the local files are,
- * and checked against the model they are used with.
+ * {@code hf://OWNER/REPO/PATH[@REVISION]} SAEs from the fake Hub in each layout (SAELens, sparsify,
+ * Gemma Scope): downloaded into the HF cache, verified, loaded as the local files are, and checked
+ * against the model they are used with.
  */
 class SaeSourceTest {
   private static final String GEMMA_SCOPE_16K =
@@ -68,11 +68,11 @@ class SaeSourceTest {
     assertEquals("", root.path());
     assertEquals("main", root.revision());
     assertEquals("hf://org/repo", root.toString());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SaeSource.HubLocation.parse("hf://org"));
-    assertTrue(e.getMessage().contains("expected hf://OWNER/REPO/PATH[@REVISION]"),
-        e.getMessage());
-    assertThrows(IllegalArgumentException.class,
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> SaeSource.HubLocation.parse("hf://org"));
+    assertTrue(e.getMessage().contains("expected hf://OWNER/REPO/PATH[@REVISION]"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
         () -> SaeSource.HubLocation.parse("hf://org/repo/../other"));
     assertFalse(SaeSource.isHub("/local/dir"));
   }
@@ -81,13 +81,26 @@ class SaeSourceTest {
   @Test
   void everyLayoutLoadsAsItsLocalFiles() throws IOException {
     String[][] cases = {
-        {"hf://" + HubSaeFixtures.SAELENS + "/blocks.1.hook_resid_post",
-            local.saeLens().toString(), "SAELENS", "gpt2"},
-        {"hf://" + HubSaeFixtures.SPARSIFY + "/layers.1", local.sparsify().toString(), "SPARSIFY",
-            "gpt2"},
-        {GEMMA_SCOPE_16K, local.gemmaScope().toString(), "GEMMA_SCOPE", "google/gemma-2-2b"},
-        {GEMMA_SCOPE_16K + "/params.npz", local.gemmaScope().resolve("params.npz").toString(),
-            "GEMMA_SCOPE", "google/gemma-2-2b"}};
+      {
+        "hf://" + HubSaeFixtures.SAELENS + "/blocks.1.hook_resid_post",
+        local.saeLens().toString(),
+        "SAELENS",
+        "gpt2"
+      },
+      {
+        "hf://" + HubSaeFixtures.SPARSIFY + "/layers.1",
+        local.sparsify().toString(),
+        "SPARSIFY",
+        "gpt2"
+      },
+      {GEMMA_SCOPE_16K, local.gemmaScope().toString(), "GEMMA_SCOPE", "google/gemma-2-2b"},
+      {
+        GEMMA_SCOPE_16K + "/params.npz",
+        local.gemmaScope().resolve("params.npz").toString(),
+        "GEMMA_SCOPE",
+        "google/gemma-2-2b"
+      }
+    };
     for (String[] c : cases) {
       Path path = resolve(c[0]);
       assertTrue(path.startsWith(tmp.resolve("hf-cache")), path.toString());
@@ -102,27 +115,33 @@ class SaeSourceTest {
     }
     // Only the named SAE's files came: no pickle, no other layer or width.
     Path snapshots = tmp.resolve("hf-cache");
-    assertFalse(Files.exists(resolve("hf://" + HubSaeFixtures.SAELENS
-        + "/blocks.1.hook_resid_post").resolve("ae.pt")), "a pickle was downloaded");
-    assertFalse(Files.exists(resolve("hf://" + HubSaeFixtures.SPARSIFY + "/layers.1")
-        .resolveSibling("layers.2")), "another layer was downloaded");
-    assertFalse(Files.exists(resolve(GEMMA_SCOPE_16K).getParent().getParent()
-        .resolve("width_65k")), "another width was downloaded");
+    assertFalse(
+        Files.exists(
+            resolve("hf://" + HubSaeFixtures.SAELENS + "/blocks.1.hook_resid_post")
+                .resolve("ae.pt")),
+        "a pickle was downloaded");
+    assertFalse(
+        Files.exists(
+            resolve("hf://" + HubSaeFixtures.SPARSIFY + "/layers.1").resolveSibling("layers.2")),
+        "another layer was downloaded");
+    assertFalse(
+        Files.exists(resolve(GEMMA_SCOPE_16K).getParent().getParent().resolve("width_65k")),
+        "another width was downloaded");
     assertTrue(Files.isDirectory(snapshots));
   }
 
   @Test
   void revisionsAndOfflineUseOfTheCache() throws IOException {
     Path atCommit = resolve(GEMMA_SCOPE_16K + "@" + HubSaeFixtures.COMMIT);
-    IOException missing = assertThrows(IOException.class,
-        () -> resolve(GEMMA_SCOPE_16K + "@no-such-branch"));
-    assertTrue(missing.getMessage().contains("revision 'no-such-branch' not found"),
-        missing.getMessage());
+    IOException missing =
+        assertThrows(IOException.class, () -> resolve(GEMMA_SCOPE_16K + "@no-such-branch"));
+    assertTrue(
+        missing.getMessage().contains("revision 'no-such-branch' not found"), missing.getMessage());
     Path main = resolve(GEMMA_SCOPE_16K);
     assertTrue(Files.isSameFile(atCommit, main));
     int requests = hub.requestCount();
-    Path offline = SaeSource.resolve(GEMMA_SCOPE_16K, settings.withOffline(true),
-        ProgressListener.NONE);
+    Path offline =
+        SaeSource.resolve(GEMMA_SCOPE_16K, settings.withOffline(true), ProgressListener.NONE);
     assertTrue(Files.isSameFile(main, offline));
     assertEquals(requests, hub.requestCount(), "offline resolution made a request");
   }
@@ -134,25 +153,28 @@ class SaeSourceTest {
     flipped[flipped.length / 2] ^= 1; // same size: only the sha256 can tell
     hub.corrupt("layer_1/width_16k/average_l0_5/params.npz", flipped);
     HubException e = assertThrows(HubException.class, () -> resolve(GEMMA_SCOPE_16K));
-    assertTrue(e.getMessage().contains("sha256") && e.getMessage().contains("params.npz"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().contains("sha256") && e.getMessage().contains("params.npz"), e.getMessage());
     try (java.util.stream.Stream<Path> files = Files.walk(tmp.resolve("hf-cache"))) {
-      assertTrue(files.noneMatch(f -> f.getFileName().toString().equals("params.npz")),
+      assertTrue(
+          files.noneMatch(f -> f.getFileName().toString().equals("params.npz")),
           "the corrupted file was kept");
     }
   }
 
   @Test
   void aPathWithoutSaeFilesIsNamed() {
-    SaeFormatException e = assertThrows(SaeFormatException.class,
-        () -> resolve("hf://" + HubSaeFixtures.SPARSIFY)); // the run root, not a hookpoint
-    assertTrue(e.getMessage().contains("no SAE files at hf://" + HubSaeFixtures.SPARSIFY),
-        e.getMessage());
+    SaeFormatException e =
+        assertThrows(
+            SaeFormatException.class,
+            () -> resolve("hf://" + HubSaeFixtures.SPARSIFY)); // the run root, not a hookpoint
+    assertTrue(
+        e.getMessage().contains("no SAE files at hf://" + HubSaeFixtures.SPARSIFY), e.getMessage());
   }
 
   /**
-   * Gemma Scope SAEs need a gemma2 model: with the GPT-2 fixture the error names both sides;
-   * with the Gemma 2 fixture (same width) it passes; a missing hook and a wrong width are named.
+   * Gemma Scope SAEs need a gemma2 model: with the GPT-2 fixture the error names both sides; with
+   * the Gemma 2 fixture (same width) it passes; a missing hook and a wrong width are named.
    */
   @Test
   void saeIsCheckedAgainstTheModelInUse() throws IOException {
@@ -162,31 +184,76 @@ class SaeSourceTest {
     ModelConfig gemma2Config = Models.readConfig(gemma2);
     try (Sae scope = SaeFiles.load(resolve(GEMMA_SCOPE_16K), manager)) {
       String hook = scope.config().metadata().hookName();
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> SaeModelCheck.check(scope.config(), GEMMA_SCOPE_16K, gpt2Config,
-              gpt2.toString(), hook));
-      assertTrue(e.getMessage().contains("was trained on google/gemma-2-2b (model_type gemma2)"
-          + " but the model in use, " + gpt2 + ", is model_type gpt2"), e.getMessage());
-      SaeModelCheck.check(scope.config(), GEMMA_SCOPE_16K, gemma2Config,
-          gemma2.toString(), hook);
-      IllegalArgumentException noHook = assertThrows(IllegalArgumentException.class,
-          () -> SaeModelCheck.check(scope.config(), GEMMA_SCOPE_16K, gemma2Config,
-              "gemma2", "blocks.12.hook_resid_post"));
-      assertTrue(noHook.getMessage().contains("reads blocks.12.hook_resid_post, which gemma2"
-          + " (model_type gemma2, 3 layers) does not have"), noHook.getMessage());
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  SaeModelCheck.check(
+                      scope.config(), GEMMA_SCOPE_16K, gpt2Config, gpt2.toString(), hook));
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "was trained on google/gemma-2-2b (model_type gemma2)"
+                      + " but the model in use, "
+                      + gpt2
+                      + ", is model_type gpt2"),
+          e.getMessage());
+      SaeModelCheck.check(scope.config(), GEMMA_SCOPE_16K, gemma2Config, gemma2.toString(), hook);
+      IllegalArgumentException noHook =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  SaeModelCheck.check(
+                      scope.config(),
+                      GEMMA_SCOPE_16K,
+                      gemma2Config,
+                      "gemma2",
+                      "blocks.12.hook_resid_post"));
+      assertTrue(
+          noHook
+              .getMessage()
+              .contains(
+                  "reads blocks.12.hook_resid_post, which gemma2"
+                      + " (model_type gemma2, 3 layers) does not have"),
+          noHook.getMessage());
     }
-    try (Sae sparsify = SaeFiles.load(resolve("hf://" + HubSaeFixtures.SPARSIFY + "/layers.1"),
-        manager)) {
+    try (Sae sparsify =
+        SaeFiles.load(resolve("hf://" + HubSaeFixtures.SPARSIFY + "/layers.1"), manager)) {
       ModelConfig wide = Models.readConfig(TestPaths.hfReference("gpt2"));
-      ModelConfig narrow = new ModelConfig(wide.modelType(), wide.vocabSize(), 32,
-          wide.numLayers(), wide.numHeads(), wide.numKvHeads(), 8, wide.intermediateSize(),
-          wide.maxPositions(), wide.normEps(), wide.activation(), true, true, 0, null, true,
-          false, wide.attention(), 0, null, null, null);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> SaeModelCheck.check(sparsify.config(), "sparsify", narrow, "narrow",
-              "blocks.1.hook_resid_post"));
-      assertTrue(e.getMessage().contains("has d_in 64 but blocks.1.hook_resid_post of narrow is"
-          + " 32 wide"), e.getMessage());
+      ModelConfig narrow =
+          new ModelConfig(
+              wide.modelType(),
+              wide.vocabSize(),
+              32,
+              wide.numLayers(),
+              wide.numHeads(),
+              wide.numKvHeads(),
+              8,
+              wide.intermediateSize(),
+              wide.maxPositions(),
+              wide.normEps(),
+              wide.activation(),
+              true,
+              true,
+              0,
+              null,
+              true,
+              false,
+              wide.attention(),
+              0,
+              null,
+              null,
+              null);
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  SaeModelCheck.check(
+                      sparsify.config(), "sparsify", narrow, "narrow", "blocks.1.hook_resid_post"));
+      assertTrue(
+          e.getMessage()
+              .contains("has d_in 64 but blocks.1.hook_resid_post of narrow is" + " 32 wide"),
+          e.getMessage());
     }
   }
 
@@ -210,8 +277,8 @@ class SaeSourceTest {
     // A local model directory (what sae4j records for SAEs it trains) is read, never matched by
     // its name: a GPT-2 checkpoint in a folder called llama-finetune is gpt2.
     Path misleading = Files.createDirectories(tmp.resolve("llama-finetune"));
-    Files.copy(TestPaths.hfReference("gpt2").resolve("config.json"),
-        misleading.resolve("config.json"));
+    Files.copy(
+        TestPaths.hfReference("gpt2").resolve("config.json"), misleading.resolve("config.json"));
     assertEquals("gpt2", SaeModelCheck.trainedOnType(misleading.toString()));
     assertNull(SaeModelCheck.trainedOnType("/no/such/dir/llama-7b"));
     assertEquals("llama", SaeModelCheck.trainedOnType("meta-llama/Llama-3.2-1B"));
