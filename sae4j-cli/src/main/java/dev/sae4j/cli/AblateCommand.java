@@ -11,14 +11,7 @@ import dev.sae4j.causal.CausalReport;
 import dev.sae4j.causal.FeatureRanking;
 import dev.sae4j.causal.SetEffect;
 import dev.sae4j.causal.TokenPositions;
-import dev.sae4j.data.DatasetFormat;
-import dev.sae4j.data.DatasetLoader;
-import dev.sae4j.data.LoadResult;
 import dev.sae4j.data.LogProbScorer;
-import dev.sae4j.data.PromptTemplate;
-import dev.sae4j.data.synthetic.SyntheticExample;
-import dev.sae4j.data.synthetic.SyntheticTask;
-import dev.sae4j.data.synthetic.SyntheticTasks;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
 import dev.sae4j.sae.Sae;
@@ -26,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,31 +42,7 @@ final class AblateCommand implements Callable<Integer> {
 
   @Mixin SaeOptions saeOptions;
 
-  @Option(names = "--dataset", description = "Benchmark file (.jsonl) with --format.")
-  Path dataset;
-
-  @Option(
-      names = "--format",
-      defaultValue = "gsm8k",
-      description = "gsm8k, math, prontoqa or folio (default: ${DEFAULT-VALUE}).")
-  String format;
-
-  @Option(
-      names = "--task",
-      description =
-          "Instead of --dataset: generate synthetic problems (addition, stack, bfs,"
-              + " logic, mix) in the organism's format.")
-  String task;
-
-  @Option(names = "--limit", defaultValue = "200", description = "Problems to use.")
-  int limit;
-
-  @Option(
-      names = "--no-gold-cot",
-      description =
-          "Score the answer right after the prompt instead of after the gold"
-              + " chain of thought.")
-  boolean noGoldCot;
+  @Mixin ProblemOptions problemOptions;
 
   @Option(names = "--bos", defaultValue = "prepend", description = "prepend, none or tokenizer.")
   String bos;
@@ -149,10 +117,10 @@ final class AblateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if ((dataset == null) == (task == null)) {
+    if (problemOptions.sourcesGiven() != 1) {
       throw new IllegalArgumentException("give exactly one of --dataset or --task");
     }
-    CausalProblems problems = problems();
+    CausalProblems problems = problemOptions.load(seed);
     for (String s : problems.skipped()) {
       System.err.println("sae4j: skipped " + s);
     }
@@ -212,7 +180,7 @@ final class AblateCommand implements Callable<Integer> {
               batch,
               rankCheck,
               seed);
-      String source = dataset != null ? dataset + " (" + format + ")" : "synthetic " + task;
+      String source = problemOptions.describe();
       CausalReport.write(
           out,
           new CausalReport.Spec(
@@ -226,7 +194,7 @@ final class AblateCommand implements Callable<Integer> {
                   + disc.contexts().size()
                   + " discovery",
               "teacher-forced gold-answer log-prob"
-                  + (noGoldCot ? "" : " after the gold chain of thought"),
+                  + (problemOptions.noGoldCot ? "" : " after the gold chain of thought"),
               parseMetric(estimateMetric),
               settings),
           ranking);
@@ -256,24 +224,6 @@ final class AblateCommand implements Callable<Integer> {
           dropped, maxPositions);
     }
     return new LogProbScorer.TokenizedPairs(contexts, answers);
-  }
-
-  private CausalProblems problems() throws Exception {
-    if (task != null) {
-      SyntheticTask t = SyntheticTasks.byName(task);
-      SplittableRandom random = new SplittableRandom(seed);
-      List<SyntheticExample> examples = new ArrayList<>();
-      for (int i = 0; i < limit; i++) {
-        examples.add(t.generate(random));
-      }
-      return CausalProblems.fromSynthetic(examples);
-    }
-    DatasetFormat f = DatasetFormat.parse(format);
-    LoadResult loaded = DatasetLoader.load(dataset, f, false);
-    loaded.problems().forEach(p -> System.err.println("sae4j: skipped " + p));
-    List<dev.sae4j.data.Example> examples =
-        loaded.examples().subList(0, Math.min(limit, loaded.examples().size()));
-    return CausalProblems.fromExamples(examples, PromptTemplate.forFormat(f), !noGoldCot);
   }
 
   private static void printTop(FeatureRanking ranking) {

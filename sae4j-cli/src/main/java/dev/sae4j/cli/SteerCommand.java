@@ -1,20 +1,12 @@
 package dev.sae4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.sae4j.causal.CarryCheck;
 import dev.sae4j.causal.CausalProblems;
 import dev.sae4j.causal.Steering;
 import dev.sae4j.causal.SteeringExperiment;
 import dev.sae4j.causal.SteeringPositions;
 import dev.sae4j.causal.SteeringResult;
-import dev.sae4j.data.DatasetFormat;
-import dev.sae4j.data.DatasetLoader;
-import dev.sae4j.data.LoadResult;
 import dev.sae4j.data.LogProbScorer;
-import dev.sae4j.data.PromptTemplate;
-import dev.sae4j.data.synthetic.SyntheticExample;
-import dev.sae4j.data.synthetic.SyntheticTask;
-import dev.sae4j.data.synthetic.SyntheticTasks;
 import dev.sae4j.model.Generator;
 import dev.sae4j.model.Tokenizer;
 import dev.sae4j.model.TransformerModel;
@@ -24,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,6 +39,8 @@ final class SteerCommand implements Callable<Integer> {
   @Mixin ModelOptions.Named model;
 
   @Mixin SaeOptions saeOptions;
+
+  @Mixin ProblemOptions problemOptions;
 
   @Option(
       names = "--latent",
@@ -83,38 +76,11 @@ final class SteerCommand implements Callable<Integer> {
   int maxNewTokens;
 
   @Option(
-      names = "--task",
-      description =
-          "Instead of --prompt: synthetic problems (addition, stack, bfs, logic, mix)"
-              + " in the organism's format, or carry:C, the carry digit of column C (1 = tens) of"
-              + " addition problems.")
-  String task;
-
-  @Option(names = "--dataset", description = "Instead of --prompt: a benchmark file (.jsonl).")
-  Path dataset;
-
-  @Option(
-      names = "--format",
-      defaultValue = "gsm8k",
-      description = "gsm8k, math, prontoqa or folio (default: ${DEFAULT-VALUE}).")
-  String format;
-
-  @Option(names = "--limit", defaultValue = "200", description = "Problems to draw or read.")
-  int limit;
-
-  @Option(
       names = "--target",
       description =
           "Score TEXT as every problem's answer instead of the gold one, on the"
               + " problems whose gold answer is not TEXT (does the edit make the model write it?).")
   String target;
-
-  @Option(
-      names = "--no-gold-cot",
-      description =
-          "Score the answer right after the prompt instead of after the gold"
-              + " chain of thought.")
-  boolean noGoldCot;
 
   @Option(
       names = "--expect",
@@ -149,7 +115,7 @@ final class SteerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    int sources = (prompt != null ? 1 : 0) + (task != null ? 1 : 0) + (dataset != null ? 1 : 0);
+    int sources = (prompt != null ? 1 : 0) + problemOptions.sourcesGiven();
     if (sources != 1) {
       throw new IllegalArgumentException("give exactly one of --prompt, --task or --dataset");
     }
@@ -216,7 +182,7 @@ final class SteerCommand implements Callable<Integer> {
       SteeringExperiment.Direction direction)
       throws Exception {
     Steering.requireHookPoint(m, hookName);
-    CausalProblems all = problems();
+    CausalProblems all = problemOptions.load(seed);
     all.skipped().forEach(s -> System.err.println("sae4j: skipped " + s));
     LogProbScorer scorer = new LogProbScorer(m, tokenizer, Tokenizer.BosPolicy.parse(bos), batch);
     int maxPositions = m.config().maxPositions();
@@ -249,7 +215,7 @@ final class SteerCommand implements Callable<Integer> {
     Files.createDirectories(out);
     Path file = out.resolve("steer.json");
     String source =
-        (dataset != null ? dataset + " (" + format + ")" : "synthetic " + task)
+        problemOptions.describe()
             + (target != null ? ", answer '" + target + "' where the gold answer differs" : "");
     r.write(file, model.model(), hookName, saeOptions.sae, source);
     print(r, hookName);
@@ -327,34 +293,6 @@ final class SteerCommand implements Callable<Integer> {
       s += x;
     }
     return v.length == 0 ? Double.NaN : s / v.length;
-  }
-
-  private CausalProblems problems() throws Exception {
-    if (task != null) {
-      SplittableRandom random = new SplittableRandom(seed);
-      if (task.startsWith("carry:")) {
-        int column;
-        try {
-          column = Integer.parseInt(task.substring(6));
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(
-              "--task carry:C needs a column number, got '" + task + "'");
-        }
-        return CausalProblems.carrySites(CarryCheck.additionExamples(limit, seed), column);
-      }
-      SyntheticTask t = SyntheticTasks.byName(task);
-      List<SyntheticExample> examples = new ArrayList<>();
-      for (int i = 0; i < limit; i++) {
-        examples.add(t.generate(random));
-      }
-      return CausalProblems.fromSynthetic(examples);
-    }
-    DatasetFormat f = DatasetFormat.parse(format);
-    LoadResult loaded = DatasetLoader.load(dataset, f, false);
-    loaded.problems().forEach(p -> System.err.println("sae4j: skipped " + p));
-    List<dev.sae4j.data.Example> examples =
-        loaded.examples().subList(0, Math.min(limit, loaded.examples().size()));
-    return CausalProblems.fromExamples(examples, PromptTemplate.forFormat(f), !noGoldCot);
   }
 
   static SteeringExperiment.Direction parseDirection(String s) {
