@@ -121,6 +121,66 @@ public record ReportData(
     public String id() {
       return model + "/" + dataset + "/" + hook + "/" + name;
     }
+
+    /** This run with its spliced evaluation. */
+    public SaeRun withEval(SpliceMetrics eval, FiringCounts evalFiring) {
+      return new SaeRun(
+          model,
+          dataset,
+          hook,
+          name,
+          group,
+          seed,
+          dir,
+          config,
+          training,
+          curve,
+          eval,
+          evalFiring,
+          causal,
+          carry,
+          dashboards);
+    }
+
+    /** This run with its causal results and carry check. */
+    public SaeRun withCausal(CausalReport.Result causal, CarryCheckReport carry) {
+      return new SaeRun(
+          model,
+          dataset,
+          hook,
+          name,
+          group,
+          seed,
+          dir,
+          config,
+          training,
+          curve,
+          eval,
+          evalFiring,
+          causal,
+          carry,
+          dashboards);
+    }
+
+    /** This run with its dashboards' directory. */
+    public SaeRun withDashboards(String dashboards) {
+      return new SaeRun(
+          model,
+          dataset,
+          hook,
+          name,
+          group,
+          seed,
+          dir,
+          config,
+          training,
+          curve,
+          eval,
+          evalFiring,
+          causal,
+          carry,
+          dashboards);
+    }
   }
 
   /**

@@ -146,24 +146,7 @@ public final class RunReader {
     String name = r.datasets().keySet().iterator().next();
     SpliceMetrics m = r.datasets().get(name).metrics();
     FiringCounts firing = EvalReport.readFiring(dir, name);
-    byCell.put(
-        cell(j),
-        new ReportData.SaeRun(
-            s.model(),
-            s.dataset(),
-            s.hook(),
-            s.name(),
-            s.group(),
-            s.seed(),
-            s.dir(),
-            s.config(),
-            s.training(),
-            s.curve(),
-            m,
-            firing,
-            s.causal(),
-            s.carry(),
-            s.dashboards()));
+    byCell.put(cell(j), s.withEval(m, firing));
   }
 
   private static void withCausal(Map<String, ReportData.SaeRun> byCell, Job j, Path dir)
@@ -172,24 +155,7 @@ public final class RunReader {
     if (s == null) {
       return;
     }
-    byCell.put(
-        cell(j),
-        new ReportData.SaeRun(
-            s.model(),
-            s.dataset(),
-            s.hook(),
-            s.name(),
-            s.group(),
-            s.seed(),
-            s.dir(),
-            s.config(),
-            s.training(),
-            s.curve(),
-            s.eval(),
-            s.evalFiring(),
-            CausalReport.read(dir),
-            CarryCheckReport.read(dir),
-            s.dashboards()));
+    byCell.put(cell(j), s.withCausal(CausalReport.read(dir), CarryCheckReport.read(dir)));
   }
 
   private static void withDashboards(Map<String, ReportData.SaeRun> byCell, Job j, Path dir) {
@@ -197,24 +163,7 @@ public final class RunReader {
     if (s == null || !Files.isRegularFile(dir.resolve(DashboardSet.FILE))) {
       return;
     }
-    byCell.put(
-        cell(j),
-        new ReportData.SaeRun(
-            s.model(),
-            s.dataset(),
-            s.hook(),
-            s.name(),
-            s.group(),
-            s.seed(),
-            s.dir(),
-            s.config(),
-            s.training(),
-            s.curve(),
-            s.eval(),
-            s.evalFiring(),
-            s.causal(),
-            s.carry(),
-            j.outputDir()));
+    byCell.put(cell(j), s.withDashboards(j.outputDir()));
   }
 
   private static List<MatchingReport> matchings(Path dir) throws IOException {
