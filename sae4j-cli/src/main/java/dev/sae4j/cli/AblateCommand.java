@@ -44,8 +44,7 @@ final class AblateCommand implements Callable<Integer> {
 
   @Mixin ProblemOptions problemOptions;
 
-  @Option(names = "--bos", defaultValue = "prepend", description = "prepend, none or tokenizer.")
-  String bos;
+  @Mixin ScoringOptions scoring;
 
   @Option(names = "--value", defaultValue = "zero", description = "zero, mean or resample.")
   String value;
@@ -103,15 +102,6 @@ final class AblateCommand implements Callable<Integer> {
       description = "Fraction of problems in the discovery split (default: ${DEFAULT-VALUE}).")
   double discovery;
 
-  @Option(names = "--bootstrap", defaultValue = "10000", description = "Bootstrap resamples.")
-  int bootstrap;
-
-  @Option(names = "--seed", defaultValue = "1234", description = "Seed.")
-  long seed;
-
-  @Option(names = "--batch", defaultValue = "16", description = "Problems per forward pass.")
-  int batch;
-
   @Option(names = "--out", required = true, description = "Output directory.")
   Path out;
 
@@ -120,7 +110,7 @@ final class AblateCommand implements Callable<Integer> {
     if (problemOptions.sourcesGiven() != 1) {
       throw new IllegalArgumentException("give exactly one of --dataset or --task");
     }
-    CausalProblems problems = problemOptions.load(seed);
+    CausalProblems problems = problemOptions.load(scoring.seed);
     for (String s : problems.skipped()) {
       System.err.println("sae4j: skipped " + s);
     }
@@ -129,7 +119,7 @@ final class AblateCommand implements Callable<Integer> {
         Sae sae = saeOptions.load(manager, dir, model.model());
         TransformerModel m = model.load(dir);
         Tokenizer tokenizer = Tokenizer.load(dir, m.config())) {
-      LogProbScorer scorer = new LogProbScorer(m, tokenizer, Tokenizer.BosPolicy.parse(bos), batch);
+      LogProbScorer scorer = new LogProbScorer(m, tokenizer, scoring.bosPolicy(), scoring.batch);
       LogProbScorer.TokenizedPairs all =
           fitting(
               scorer.tokenize(problems.contexts(), problems.answers()), m.config().maxPositions());
@@ -150,7 +140,14 @@ final class AblateCommand implements Callable<Integer> {
       TokenPositions where = parsePositions(positions, tokenizer);
       AblationSettings settings =
           new AblationSettings(
-              parseValue(value), where, nulls, randomDirections, bootstrap, 512, seed, batch);
+              parseValue(value),
+              where,
+              nulls,
+              randomDirections,
+              scoring.bootstrap,
+              512,
+              scoring.seed,
+              scoring.batch);
       String power = AblationSettings.powerWarning(top, nulls);
       if (power != null) {
         System.err.println("sae4j: warning: " + power);
@@ -177,9 +174,9 @@ final class AblateCommand implements Callable<Integer> {
               patch,
               top,
               igSteps,
-              batch,
+              scoring.batch,
               rankCheck,
-              seed);
+              scoring.seed);
       String source = problemOptions.describe();
       CausalReport.write(
           out,

@@ -42,6 +42,8 @@ final class SteerCommand implements Callable<Integer> {
 
   @Mixin ProblemOptions problemOptions;
 
+  @Mixin ScoringOptions scoring;
+
   @Option(
       names = "--latent",
       required = true,
@@ -98,18 +100,6 @@ final class SteerCommand implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}).")
   int controls;
 
-  @Option(names = "--bootstrap", defaultValue = "10000", description = "Bootstrap resamples.")
-  int bootstrap;
-
-  @Option(names = "--seed", defaultValue = "1234", description = "Seed.")
-  long seed;
-
-  @Option(names = "--batch", defaultValue = "16", description = "Problems per forward pass.")
-  int batch;
-
-  @Option(names = "--bos", defaultValue = "prepend", description = "prepend, none or tokenizer.")
-  String bos;
-
   @Option(names = "--out", description = "Output directory for steer.json (with a task).")
   Path out;
 
@@ -150,7 +140,7 @@ final class SteerCommand implements Callable<Integer> {
 
   private void generate(
       TransformerModel m, Tokenizer tokenizer, String hookName, Steering steering) {
-    int[] ids = tokenizer.encode(prompt, Tokenizer.BosPolicy.parse(bos));
+    int[] ids = tokenizer.encode(prompt, scoring.bosPolicy());
     ModelOptions.warnUnencodable(tokenizer);
     if (ids.length == 0) {
       throw new IllegalArgumentException("the prompt encodes to no tokens; use --bos prepend");
@@ -182,9 +172,9 @@ final class SteerCommand implements Callable<Integer> {
       SteeringExperiment.Direction direction)
       throws Exception {
     Steering.requireHookPoint(m, hookName);
-    CausalProblems all = problemOptions.load(seed);
+    CausalProblems all = problemOptions.load(scoring.seed);
     all.skipped().forEach(s -> System.err.println("sae4j: skipped " + s));
-    LogProbScorer scorer = new LogProbScorer(m, tokenizer, Tokenizer.BosPolicy.parse(bos), batch);
+    LogProbScorer scorer = new LogProbScorer(m, tokenizer, scoring.bosPolicy(), scoring.batch);
     int maxPositions = m.config().maxPositions();
     LogProbScorer.TokenizedPairs problems =
         fitting(scorer.tokenize(all.contexts(), all.answers()), maxPositions, true);
@@ -203,7 +193,8 @@ final class SteerCommand implements Callable<Integer> {
           "need at least 2 usable problems, got " + problems.contexts().size());
     }
     SteeringExperiment.Settings settings =
-        new SteeringExperiment.Settings(controls, bootstrap, seed, batch, direction);
+        new SteeringExperiment.Settings(
+            controls, scoring.bootstrap, scoring.seed, scoring.batch, direction);
     SteeringResult r =
         new SteeringExperiment(scorer, hookName, sae, settings)
             .run(
